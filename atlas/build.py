@@ -1,0 +1,142 @@
+"""Build the atlas database from the real inputs, atomically.
+
+The database is written to a temporary file beside the target and renamed over it only when
+every step has succeeded, so a failed build leaves the previous ``atlas.duckdb`` intact and
+readers of the old file are never disturbed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from atlas import __version__
+from atlas.engine import compute_indices
+from atlas.inputs import PROJECT_ROOT, Inputs
+from atlas.model import LevelSet
+from atlas.sources.us import load_us
+
+RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
+Step = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build produced."""
+
+    database: Path
+    seconds: float
+    summary: pd.DataFrame
+    counts: dict[str, int]
+
+
+def git_commit() -> str:
+    """The project's current git commit, or 'unknown' outside a checkout."""
+    try:
+        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, timeout=10, check=False)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    """Create (or replace) one table per data frame."""
+    for name, frame in tables.items():
+        con.register("_frame", frame)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
+        con.unregister("_frame")
+
+
+def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
+    """Concatenate the model tables of every source family."""
+    names = ("levels", "regions", "employment", "categories", "measures", "exposure_scores")
+    tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
+              for name in names}
+    tables["measures"] = tables["measures"].drop_duplicates("measure")
+    for level_set in level_sets:
+        tables.update(level_set.extra_tables)
+    return tables
+
+
+def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
+                   step: Step) -> None:
+    """Read every input and write the complete database at ``path``."""
+    step("reading US inputs (OEWS, LAUS, Census, exposure scores)")
+    level_sets = [load_us(inputs, config)]
+    con = duckdb.connect(str(path))
+    try:
+        step("writing the model tables")
+        tables = level_tables(level_sets)
+        tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
+        write_tables(con, tables)
+        step("computing exposure, diversity and collapse risk")
+        compute_indices(con, config)
+        provenance = pd.DataFrame(list(inputs.provenance.values()))
+        build_info = pd.DataFrame({
+            "key": ["atlas_version", "git_commit", "created_at", "data_dir", "config",
+                    "duckdb_version"],
+            "value": [__version__, git_commit(), datetime.now(UTC).isoformat(timespec="seconds"),
+                      str(inputs.data_dir), config_text, duckdb.__version__],
+        })
+        write_tables(con, {"provenance": provenance, "build_info": build_info})
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def build(out_dir: str | Path, data_dir: str | Path | None = None,
+          config: dict[str, Any] | None = None, step: Step | None = None) -> BuildResult:
+    """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
+
+    Raises
+    ------
+    atlas.errors.AtlasError
+        for bad input or configuration; the previous database is left untouched.
+    """
+    from atlas.config import load_config
+
+    config = config or load_config()
+    step = step or (lambda message: None)
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "atlas.duckdb"
+    inputs = Inputs(data_dir)
+    handle, temp_name = tempfile.mkstemp(prefix=".atlas-", suffix=".duckdb.tmp", dir=out)
+    os.close(handle)
+    temp = Path(temp_name)
+    temp.unlink()
+    try:
+        build_database(temp, inputs, config, json.dumps(config, sort_keys=True), step)
+        os.replace(temp, target)
+    finally:
+        for leftover in (temp, temp.with_name(temp.name + ".wal")):
+            with suppress(FileNotFoundError):
+                leftover.unlink()
+    con = duckdb.connect(str(target), read_only=True)
+    try:
+        summary = con.execute("""
+            SELECT risk_rank, name, state, total_employment, collapse_risk, flag_trap
+            FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
+        """).df()
+        counts = dict(con.execute("""
+            SELECT level, count(*) FROM region_indices GROUP BY level ORDER BY level
+        """).fetchall())
+        counts["employment_us_area"] = int(con.execute(
+            "SELECT sum(employment) FROM employment WHERE level = 'us_area'").fetchone()[0])
+    finally:
+        con.close()
+    return BuildResult(target, time.perf_counter() - started, summary, counts)

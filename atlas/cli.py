@@ -1,0 +1,152 @@
+"""The ``atlas`` command: build the atlas, rank and export regions, query the database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from atlas.config import load_config
+from atlas.errors import AtlasError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Unemployment-trap risk atlas: where could AI push local economies "
+                       "into a geographic unemployment trap?")
+console = Console(stderr=True)
+DEFAULT_DB = Path("out/atlas.duckdb")
+
+DbOption = Annotated[Path, typer.Option("--db", help="The atlas database to read.")]
+
+
+def fail(exc: Exception) -> None:
+    """Print a user-facing error and exit non-zero."""
+    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def print_frame(frame, title: str | None = None) -> None:
+    """Print a data frame as a rich table on stdout."""
+    table = Table(title=title, show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_format(value) for value in row])
+    Console().print(table)
+
+
+def _format(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return "" if value is None else str(value)
+
+
+@app.command()
+def build(
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", envvar="ATLAS_DATA_DIR",
+        help="Folder with the real inputs (us/, exposure/, ...); default ../shared/data.")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML file overriding atlas/default_config.toml.")] = None,
+    maps: Annotated[bool, typer.Option(help="Also write the HTML maps.")] = True,
+    exports: Annotated[bool, typer.Option(help="Also write the default exports.")] = True,
+) -> None:
+    """Build out/atlas.duckdb (and maps and exports) from the real inputs."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from atlas.build import build as run_build
+    from atlas.outputs import write_outputs
+
+    try:
+        settings = load_config(config)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=console, transient=False) as progress:
+            task = progress.add_task("starting", total=None)
+
+            def step(message: str) -> None:
+                progress.update(task, description=message)
+                progress.console.print(f"  - {message}")
+
+            result = run_build(out, data_dir, settings, step=step)
+            written = write_outputs(result.database, out, maps=maps, exports=exports, step=step)
+            progress.update(task, description="done")
+    except AtlasError as exc:
+        fail(exc)
+        return
+    counts = result.counts
+    console.print(
+        f"[bold green]built[/] {result.database} in {result.seconds:.1f} s: "
+        f"{counts.get('us_area', 0)} US areas, {counts.get('us_state', 0)} states/territories, "
+        f"{counts.get('us_nation', 0)} nation; US-area employment covered "
+        f"{counts['employment_us_area']:,} jobs (all published OEWS totals)")
+    for path in written:
+        console.print(f"  wrote {path}")
+    print_frame(result.summary, title="Top 10 US areas by collapse risk")
+
+
+@app.command()
+def rank(
+    level: Annotated[str, typer.Option(help="Level: us_area, us_state, ...")] = "us_area",
+    flag: Annotated[list[str] | None, typer.Option(
+        "--flag", help="Keep regions with this flag (rust_belt, lower_tier, trap). "
+                       "Several --flag options mean ANY of them.")] = None,
+    state: Annotated[list[str] | None, typer.Option(
+        "--state", help="Keep regions with a member county in this state (postal code, e.g. "
+                        "OH). Several --state options mean ANY of them.")] = None,
+    min_employment: Annotated[float | None, typer.Option(
+        help="Keep regions with at least this many jobs.")] = None,
+    measure: Annotated[str | None, typer.Option(
+        help="Re-rank with this exposure measure (used for exposure and vulnerability).")] = None,
+    top: Annotated[int | None, typer.Option(help="Keep the first N after sorting.")] = None,
+    budget: Annotated[int | None, typer.Option(
+        help="Split this amount (whole currency units) among the selected regions.")] = None,
+    rule: Annotated[str, typer.Option(
+        help="Allocation rule: exposed_jobs, risk_weighted (exposed jobs x collapse risk) "
+             "or equal.")] = "risk_weighted",
+    floor: Annotated[int, typer.Option(help="Minimum amount per region.")] = 0,
+    cap: Annotated[int | None, typer.Option(help="Maximum amount per region.")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv, xlsx, parquet or geojson (default: from -o's suffix).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Rank regions by collapse risk, optionally split a transition fund, and export.
+
+    Sorted by collapse_risk (highest first), ties by larger total_employment, then region_id.
+    """
+    from atlas.export import write_ranking
+    from atlas.ranking import RankRequest, open_atlas, rank_regions
+
+    request = RankRequest(level=level, flags=list(flag or []), states=list(state or []),
+                          min_employment=min_employment, measure=measure, top=top,
+                          budget=budget, rule=rule, floor=floor, cap=cap)
+    try:
+        con = open_atlas(db)
+        try:
+            ranking = rank_regions(con, request)
+            if output is not None:
+                path = write_ranking(con, ranking, request, output, fmt)
+                console.print(f"wrote {len(ranking)} regions to {path}")
+                return
+        finally:
+            con.close()
+    except AtlasError as exc:
+        fail(exc)
+        return
+    columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
+               "collapse_risk", "vulnerable_share", "entropy_norm", "unemployment_rate",
+               "flag_trap"] + (["allocation"] if budget is not None else [])
+    print_frame(ranking[columns], title=f"{level}: {len(ranking)} regions")
+
+
+def main() -> None:  # pragma: no cover - console entry for build_atlas.py
+    """Run the CLI; ``build_atlas.py`` calls this with ``build`` prepended."""
+    app(prog_name="atlas")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

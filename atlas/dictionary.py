@@ -1,0 +1,67 @@
+"""What every output column means: unit, source and formula.
+
+Used for the ``dictionary`` sheet of exports and for ``COMMENT ON COLUMN`` in the database.
+"""
+
+from __future__ import annotations
+
+REGION_INDEX_COLUMNS: dict[str, str] = {
+    "level": "Geography level: us_area (OEWS MSA or nonmetro area), us_state, us_nation.",
+    "region_id": "Region code: OEWS area code (5-digit CBSA for metros, 7-digit for nonmetro "
+                 "areas), 2-digit state FIPS, or US.",
+    "name": "Region name as published by BLS OEWS May 2025.",
+    "state": "Principal state (postal abbreviation) of the region.",
+    "states": "All states with member counties, joined by '-'.",
+    "kind": "msa, nonmetro, state or national.",
+    "total_employment": "Jobs, OEWS May 2025 published total (wage and salary jobs; "
+                        "self-employed excluded).",
+    "coverage": "Share of total_employment with a score under the exposure measure.",
+    "imputed_share": "Share of employment in imputed residual rows (suppressed OEWS cells), "
+                     "scored with national major-group means.",
+    "exposure_mean": "Employment-weighted mean exposure score of the exposure measure: "
+                     "sum e_i*score_i / sum e_i (0..1: share of tasks exposed).",
+    "share_ge_10": "Employment share in occupations with score >= 0.1 (>= 10% of tasks exposed).",
+    "share_ge_50": "Employment share in occupations with score >= 0.5 (>= 50% of tasks exposed).",
+    "exposed_jobs": "Job-equivalents of exposed task time: exposure_mean x total_employment.",
+    "automation_mean": "Employment-weighted mean of eloundou_automation (task automation 0..1).",
+    "vulnerable_share": "Employment share in occupations with vulnerability-measure score >= 0.5 "
+                        "AND national median annual wage below the all-occupation median "
+                        "($50,980; hourly-only occupations: hourly median x 2080).",
+    "entropy_norm": "Shannon entropy of the occupational shares over published detailed "
+                    "occupations, divided by ln N (N = occupations in the national composition); "
+                    "0 = one occupation, 1 = perfectly even.",
+    "hhi": "Herfindahl-Hirschman index: sum s_i^2 over occupational shares.",
+    "effective_n": "1 / hhi: number of equally sized occupations with the same concentration.",
+    "hachman": "Hachman index 1 / sum s_i * LQ_i, LQ_i = s_i / s_nat_i (1 = national mix).",
+    "krugman": "Krugman dissimilarity sum |s_i - s_nat_i| (0 = national mix, max 2).",
+    "unemployment_rate": "Unemployment rate, percent, 2023 annual average (BLS LAUS via USDA "
+                         "ERS): sum unemployed / sum labour force over member counties.",
+    "median_hh_income": "Median household income 2023, US$ (Census SAIPE), population-weighted "
+                        "mean of county medians. Not available for Puerto Rico.",
+    "population": "Population, 2020 Census (sum of member counties).",
+    "labor_force": "Civilian labour force, 2023 annual average (LAUS).",
+    "poverty_rate": "People in poverty, percent, 2023 (SAIPE).",
+    "collapse_risk": "Collapse-risk composite on [0, 1]: weighted mean of within-level percentile "
+                     "ranks of vulnerable_share (0.4), 1 - entropy_norm (0.2), unemployment_rate "
+                     "(0.2) and -ln total_employment (0.2), over the components a region has.",
+    "risk_rank": "Rank by collapse_risk within the level, 1 = highest risk; ties broken by larger "
+                 "total_employment, then region_id.",
+    "regions_in_level": "Number of regions in the level (the N of 'rank of N').",
+    "risk_p_vulnerable": "Within-level percentile rank (0..1) of vulnerable_share.",
+    "risk_p_concentration": "Within-level percentile rank (0..1) of 1 - entropy_norm.",
+    "risk_p_unemployment": "Within-level percentile rank (0..1) of unemployment_rate.",
+    "risk_p_smallness": "Within-level percentile rank (0..1) of -ln total_employment.",
+    "risk_components": "Number of risk components available for the region (4 = all).",
+    "production_share": "Employment share in production occupations (SOC major group 51).",
+    "flag_rust_belt": "Principal state in IL, IN, MI, NY, OH, PA, WI, WV and production_share at "
+                      "or above the national share.",
+    "flag_lower_tier": "Nonmetropolitan area, or metro area with fewer than 100,000 jobs.",
+    "flag_trap": "collapse_risk in the top decile of the level (risk_rank <= ceil(0.1 N)) and "
+                 "entropy_norm in the bottom third (percentile rank <= 1/3); levels of 10+ regions.",
+    "exposure_measure": "Measure behind exposure_mean, share_ge_10/50 and exposed_jobs.",
+    "vulnerability_measure": "Measure behind vulnerable_share (and so collapse_risk).",
+    "selection_rank": "Position in this export (1 = highest collapse risk among the selection).",
+    "allocation": "Transition-fund amount, whole currency units (see the method sheet).",
+    "allocation_need": "Need the allocation rule used: exposed_jobs, exposed_jobs x "
+                       "collapse_risk, or 1 (equal).",
+}

@@ -1,0 +1,79 @@
+"""The generic engine: (composition, scores, context) -> indices, for every level alike.
+
+It reads only the generic tables ``levels, regions, employment, measures, exposure_scores,
+risk_weights, rust_belt_states`` and writes ``region_exposure``, ``region_diversity`` and
+``region_indices``. The formulas live in the SQL files under ``atlas/sql/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from atlas.config import RISK_COMPONENTS
+from atlas.errors import ConfigError
+from atlas.sql import run_sql_file, sql_text
+
+ENGINE_TABLES = ("levels", "regions", "employment", "measures", "exposure_scores",
+                 "risk_weights", "rust_belt_states")
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, *, exposure_measure: str,
+                  vulnerability_measure: str, trap_risk_percentile: float,
+                  trap_entropy_percentile: float) -> None:
+    """Set the session variables that ``region_indices.sql`` reads, after checking measures."""
+    known = {row[0]: row[1] for row in con.execute("SELECT measure, scale FROM measures").fetchall()}
+    for role, measure in (("exposure measure", exposure_measure),
+                          ("vulnerability measure", vulnerability_measure)):
+        if measure not in known or known[measure] == "trait":
+            valid = sorted(m for m, scale in known.items() if scale != "trait")
+            raise ConfigError(f"unknown {role} '{measure}'; valid measures: {valid}")
+    if known[vulnerability_measure] != "unit":
+        raise ConfigError(
+            f"vulnerability measure '{vulnerability_measure}' is a z-score: vulnerable_share "
+            f"needs a 0..1 score; use '{vulnerability_measure}_pct' instead")
+    values = {
+        "exposure_measure": exposure_measure,
+        "vulnerability_measure": vulnerability_measure,
+        "trap_risk_percentile": float(trap_risk_percentile),
+        "trap_entropy_percentile": float(trap_entropy_percentile),
+    }
+    for name, value in values.items():
+        con.execute(f"SET VARIABLE {name} = ?", [value])
+
+
+def variables_from_config(config: dict[str, Any], measure: str | None = None) -> dict[str, Any]:
+    """Engine variables from the configuration; ``measure`` overrides both measures."""
+    return {
+        "exposure_measure": measure or config["exposure"]["default_measure"],
+        "vulnerability_measure": measure or config["risk"]["vulnerability_measure"],
+        "trap_risk_percentile": config["flags"]["trap_risk_percentile"],
+        "trap_entropy_percentile": config["flags"]["trap_entropy_percentile"],
+    }
+
+
+def write_risk_weights(con: duckdb.DuckDBPyConnection, weights: dict[str, float]) -> None:
+    """Store the collapse-risk weights as a table the SQL joins."""
+    unknown = set(weights) - set(RISK_COMPONENTS)
+    if unknown:
+        raise ConfigError(f"unknown risk component(s) {sorted(unknown)}; "
+                          f"valid components: {list(RISK_COMPONENTS)}")
+    frame = pd.DataFrame({"component": list(weights), "weight": [float(w) for w in weights.values()]})
+    con.execute("CREATE OR REPLACE TABLE risk_weights AS SELECT component, weight FROM frame")
+
+
+def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd.DataFrame:
+    """Run ``region_indices.sql`` with the given variables and return the rows."""
+    set_variables(con, **variables)
+    return con.execute(sql_text("region_indices.sql")).df()
+
+
+def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+    """Compute ``region_exposure``, ``region_diversity`` and ``region_indices`` in place."""
+    write_risk_weights(con, config["risk"]["weights"])
+    run_sql_file(con, "region_exposure.sql")
+    run_sql_file(con, "region_diversity.sql")
+    set_variables(con, **variables_from_config(config))
+    con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))

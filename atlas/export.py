@@ -1,0 +1,159 @@
+"""Write ranked region lists as CSV, XLSX, Parquet or GeoJSON, atomically.
+
+Every file is written to a temporary name in the target folder and renamed into place, so an
+error never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import sys
+import tempfile
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+
+import duckdb
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from atlas.dictionary import REGION_INDEX_COLUMNS
+from atlas.errors import ConfigError
+from atlas.ranking import RankRequest, open_atlas, rank_regions
+
+FORMATS = ("csv", "xlsx", "parquet", "geojson")
+
+
+def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
+    """Call ``writer(temp_path)`` and rename the result to ``path``; clean up on error."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
+                                         dir=path.parent)
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        writer(temp)
+        os.replace(temp, path)
+    finally:
+        with suppress(FileNotFoundError):
+            temp.unlink()
+    return path
+
+
+def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
+                 request: RankRequest) -> pd.DataFrame:
+    """The method in words: formula, weights, measures, thresholds, allocation rule."""
+    settings = dict(con.execute("SELECT key, value FROM build_info").fetchall())
+    config = json.loads(settings.get("config", "{}"))
+    weights = config.get("risk", {}).get("weights", {})
+    measure = ranking["exposure_measure"].iloc[0] if len(ranking) else request.measure
+    vulnerability = ranking["vulnerability_measure"].iloc[0] if len(ranking) else request.measure
+    rows = [
+        ("level", request.level),
+        ("filters", f"flags any of {request.flags or 'none'}; states any of "
+                    f"{request.states or 'all'}; min employment {request.min_employment}; "
+                    f"top {request.top or 'all'}"),
+        ("sort order", "collapse_risk descending, then total_employment descending, then "
+                       "region_id ascending (= risk_rank order)"),
+        ("exposure measure", str(measure)),
+        ("vulnerability measure", str(vulnerability)),
+        ("collapse_risk", "sum_k w_k * p_k / sum_k w_k, p_k = within-level percentile rank of "
+                          "component k, over the components a region has"),
+        ("risk weights", ", ".join(f"{k} = {v}" for k, v in weights.items())),
+        ("vulnerable_share", REGION_INDEX_COLUMNS["vulnerable_share"]),
+        ("flag_trap", REGION_INDEX_COLUMNS["flag_trap"]),
+        ("flag_rust_belt", REGION_INDEX_COLUMNS["flag_rust_belt"]),
+        ("flag_lower_tier", REGION_INDEX_COLUMNS["flag_lower_tier"]),
+    ]
+    if request.budget is not None:
+        rows += [
+            ("budget", f"{request.budget:,}"),
+            ("allocation rule", f"{request.rule}: amount_i = clamp(t * need_i, floor, cap) with t "
+                                "such that the amounts sum to the budget; need = exposed_jobs "
+                                "(exposed_jobs), exposed_jobs x collapse_risk (risk_weighted) or "
+                                "1 (equal); whole units by largest remainder"),
+            ("floor / cap per region", f"{request.floor:,} / "
+                                       f"{'none' if request.cap is None else f'{request.cap:,}'}"),
+        ]
+    rows.append(("caveat", "Exposure is not displacement: scores measure the share of tasks "
+                           "that generative AI could speed up, not jobs that will be lost."))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def provenance_sheet(con: duckdb.DuckDBPyConnection, command: str) -> pd.DataFrame:
+    """Input files with sha256, plus atlas version, build time and the exact command."""
+    files = con.execute(
+        "SELECT file, sha256, bytes, rows, vintage, licence FROM provenance ORDER BY file").df()
+    info = con.execute("SELECT key, value FROM build_info WHERE key <> 'config'").df()
+    info = pd.concat([info, pd.DataFrame({"key": ["export_command"], "value": [command]})])
+    info = info.rename(columns={"key": "file", "value": "vintage"})
+    return pd.concat([files, info], ignore_index=True)
+
+
+def dictionary_sheet(columns: list[str]) -> pd.DataFrame:
+    """One row per exported column with its meaning."""
+    return pd.DataFrame({"column": columns,
+                         "meaning": [REGION_INDEX_COLUMNS.get(c, "") for c in columns]})
+
+
+def _geojson_frame(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame) -> gpd.GeoDataFrame:
+    geometry = con.execute("SELECT level, region_id, geometry FROM region_geometry").df()
+    merged = ranking.merge(geometry, on=["level", "region_id"], how="left")
+    shapes = [shapely.from_wkb(bytes(g)) if g is not None and not pd.isna(g) else None
+              for g in merged.pop("geometry")]
+    return gpd.GeoDataFrame(merged, geometry=shapes, crs="EPSG:4326")
+
+
+def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
+                  path: Path, fmt: str | None = None, command: str | None = None) -> Path:
+    """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix)."""
+    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format '{fmt}'; valid formats: {list(FORMATS)}")
+    command = command or " ".join(shlex.quote(a) for a in ["atlas", *sys.argv[1:]])
+    if fmt == "csv":
+        return atomic_write(path, lambda p: ranking.to_csv(p, index=False))
+    if fmt == "parquet":
+        return atomic_write(path, lambda p: ranking.to_parquet(p, index=False))
+    if fmt == "geojson":
+        frame = _geojson_frame(con, ranking)
+        return atomic_write(path, lambda p: p.write_text(frame.to_json(drop_id=True),
+                                                         encoding="utf-8"))
+    sheets = {
+        "ranking": ranking,
+        "method": method_sheet(con, ranking, request),
+        "dictionary": dictionary_sheet(list(ranking.columns)),
+        "provenance": provenance_sheet(con, command),
+    }
+
+    def write_xlsx(temp: Path) -> None:
+        with pd.ExcelWriter(temp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=name, index=False)
+                writer.sheets[name].freeze_panes = "A2"
+
+    return atomic_write(path, write_xlsx)
+
+
+def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:
+    """Top ``top`` regions by collapse risk of every level, as CSV and XLSX."""
+    con = open_atlas(database)
+    written = []
+    try:
+        levels = [row[0] for row in con.execute(
+            "SELECT level FROM region_indices GROUP BY level HAVING count(*) > 1 ORDER BY level"
+        ).fetchall()]
+        for level in levels:
+            request = RankRequest(level=level, top=top)
+            ranking = rank_regions(con, request)
+            command = f"atlas rank --level {level} --top {top}"
+            for fmt in ("csv", "xlsx"):
+                written.append(write_ranking(con, ranking, request,
+                                             out_dir / f"{level}_top{top}.{fmt}", fmt, command))
+    finally:
+        con.close()
+    return written

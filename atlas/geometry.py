@@ -1,0 +1,39 @@
+"""Region geometry: Census 2023 counties dissolved into OEWS areas, states and the nation.
+
+Stored in the database as ``region_geometry(level, region_id, geometry)`` with WKB in
+EPSG:4326, readable by ``geopandas.GeoSeries.from_wkb``.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from atlas.inputs import Inputs
+
+
+def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
+    """Dissolve 2023 counties into every US region.
+
+    Returns
+    -------
+    DataFrame ``level, region_id, geometry`` (WKB bytes); regions without counties
+    (Guam, the Virgin Islands) have no row.
+    """
+    counties = gpd.read_file(inputs.raw_path("counties_2023"), layer="counties")
+    crosswalk = inputs.table("county_crosswalk")
+    counties = counties.merge(crosswalk[["county_fips", "oews_area_code", "state_fips"]],
+                              left_on="id", right_on="county_fips", how="inner")
+    counties["geometry"] = shapely.make_valid(counties.geometry.values)
+    areas = regions.loc[regions["level"] == "us_area"].set_index("area_code")["region_id"]
+    counties["area_id"] = counties["oews_area_code"].map(areas)
+    pieces = []
+    for level, column in (("us_area", "area_id"), ("us_state", "state_fips")):
+        dissolved = counties.dissolve(by=column)[["geometry"]].reset_index()
+        pieces.append(pd.DataFrame({"level": level, "region_id": dissolved[column],
+                                    "geometry": shapely.to_wkb(dissolved.geometry.values)}))
+    nation = counties.loc[counties["state_fips"] != "72"].union_all()
+    pieces.append(pd.DataFrame({"level": ["us_nation"], "region_id": ["US"],
+                                "geometry": [shapely.to_wkb(nation)]}))
+    return pd.concat(pieces, ignore_index=True)

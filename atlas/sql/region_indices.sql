@@ -1,0 +1,122 @@
+-- One row per level x region: size, exposure, vulnerability, diversity, context,
+-- collapse risk, rank and flags. A SELECT, so the same text serves the build
+-- (CREATE TABLE region_indices AS ...) and re-rankings under another measure.
+-- Variables (SET VARIABLE): exposure_measure, vulnerability_measure,
+--   trap_risk_percentile, trap_entropy_percentile.
+-- Tables: regions, employment, region_exposure, region_diversity, risk_weights,
+--   rust_belt_states, levels.
+--
+-- flag_trap needs a level of at least 10 regions (a top decile must exist).
+-- collapse_risk = sum_k w_k * p_k / sum_k w_k over the components k a region has, where p_k
+-- is the within-level percentile rank (percent_rank: 0 = lowest .. 1 = highest) of
+--   vulnerable_share, concentration = 1 - entropy_norm, unemployment_rate,
+--   smallness = -ln(total_employment).
+WITH totals AS (
+    SELECT level, region_id,
+        sum(employment) AS total_employment,
+        sum(employment) FILTER (WHERE imputed) / sum(employment) AS imputed_share
+    FROM employment
+    GROUP BY level, region_id
+),
+exposure AS (
+    SELECT level, region_id, coverage, exposure_mean, share_ge_10, share_ge_50, exposed_jobs
+    FROM region_exposure
+    WHERE measure = getvariable('exposure_measure')
+),
+vulnerability AS (
+    SELECT level, region_id, vulnerable_share
+    FROM region_exposure
+    WHERE measure = getvariable('vulnerability_measure')
+),
+automation AS (
+    SELECT level, region_id, exposure_mean AS automation_mean
+    FROM region_exposure
+    WHERE measure = 'eloundou_automation'
+),
+production AS (
+    SELECT level, region_id, exposure_mean AS production_share
+    FROM region_exposure
+    WHERE measure = 'soc51_production_share'
+),
+base AS (
+    SELECT
+        r.level, r.region_id, r.name, r.state, r.states, r.kind,
+        t.total_employment, x.coverage, coalesce(t.imputed_share, 0) AS imputed_share,
+        x.exposure_mean, x.share_ge_10, x.share_ge_50, x.exposed_jobs,
+        a.automation_mean, v.vulnerable_share,
+        d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
+        r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
+        p.production_share, r.lower_tier
+    FROM regions AS r
+    JOIN totals AS t ON t.level = r.level AND t.region_id = r.region_id
+    LEFT JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
+    LEFT JOIN vulnerability AS v ON v.level = r.level AND v.region_id = r.region_id
+    LEFT JOIN automation AS a ON a.level = r.level AND a.region_id = r.region_id
+    LEFT JOIN production AS p ON p.level = r.level AND p.region_id = r.region_id
+    LEFT JOIN region_diversity AS d ON d.level = r.level AND d.region_id = r.region_id
+),
+components AS (
+    UNPIVOT (
+        SELECT level, region_id,
+            vulnerable_share,
+            1 - entropy_norm AS concentration,
+            unemployment_rate,
+            -ln(total_employment) AS smallness
+        FROM base
+    ) ON vulnerable_share, concentration, unemployment_rate, smallness
+    INTO NAME component VALUE value
+),
+component_ranks AS (
+    SELECT level, region_id, component,
+        percent_rank() OVER (PARTITION BY level, component ORDER BY value) AS pct
+    FROM components
+    WHERE value IS NOT NULL
+),
+risk AS (
+    SELECT c.level, c.region_id,
+        sum(w.weight * c.pct) / nullif(sum(w.weight), 0) AS collapse_risk,
+        max(c.pct) FILTER (WHERE c.component = 'vulnerable_share') AS risk_p_vulnerable,
+        max(c.pct) FILTER (WHERE c.component = 'concentration') AS risk_p_concentration,
+        max(c.pct) FILTER (WHERE c.component = 'unemployment_rate') AS risk_p_unemployment,
+        max(c.pct) FILTER (WHERE c.component = 'smallness') AS risk_p_smallness,
+        count(*) AS risk_components
+    FROM component_ranks AS c
+    JOIN risk_weights AS w ON w.component = c.component
+    GROUP BY c.level, c.region_id
+),
+reference_production AS (
+    SELECT l.level, b.production_share AS reference_production_share
+    FROM levels AS l
+    JOIN base AS b ON b.level = l.reference_level
+),
+ranked AS (
+    SELECT b.*, k.collapse_risk, k.risk_p_vulnerable, k.risk_p_concentration,
+        k.risk_p_unemployment, k.risk_p_smallness, k.risk_components,
+        rp.reference_production_share,
+        row_number() OVER (PARTITION BY b.level
+            ORDER BY k.collapse_risk DESC NULLS LAST, b.total_employment DESC, b.region_id)
+            AS risk_rank,
+        count(*) OVER (PARTITION BY b.level) AS regions_in_level,
+        percent_rank() OVER (PARTITION BY b.level ORDER BY b.entropy_norm) AS entropy_pct
+    FROM base AS b
+    LEFT JOIN risk AS k ON k.level = b.level AND k.region_id = b.region_id
+    LEFT JOIN reference_production AS rp ON rp.level = b.level
+)
+SELECT
+    level, region_id, name, state, states, kind, total_employment, coverage, imputed_share,
+    exposure_mean, share_ge_10, share_ge_50, exposed_jobs, automation_mean, vulnerable_share,
+    entropy_norm, hhi, effective_n, hachman, krugman,
+    unemployment_rate, median_hh_income, population, labor_force, poverty_rate,
+    collapse_risk, risk_rank, regions_in_level,
+    risk_p_vulnerable, risk_p_concentration, risk_p_unemployment, risk_p_smallness,
+    risk_components, production_share,
+    coalesce(state IN (SELECT state_abbr FROM rust_belt_states)
+        AND production_share >= reference_production_share, false) AS flag_rust_belt,
+    coalesce(lower_tier, false) AS flag_lower_tier,
+    coalesce(collapse_risk IS NOT NULL AND regions_in_level >= 10
+        AND risk_rank <= ceil((1 - getvariable('trap_risk_percentile')) * regions_in_level)
+        AND entropy_pct <= getvariable('trap_entropy_percentile'), false) AS flag_trap,
+    getvariable('exposure_measure') AS exposure_measure,
+    getvariable('vulnerability_measure') AS vulnerability_measure
+FROM ranked
+ORDER BY level, risk_rank;
