@@ -57,7 +57,8 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
                       "or above the national share.",
     "flag_lower_tier": "Nonmetropolitan area, or metro area with fewer than 100,000 jobs.",
     "flag_trap": "collapse_risk in the top decile of the level (risk_rank <= ceil(0.1 N)) and "
-                 "entropy_norm in the bottom third (percentile rank <= 1/3); levels of 10+ regions.",
+                 "entropy_norm in the bottom third (percentile rank <= 1/3); levels of 10+ "
+                 "regions.",
     "exposure_measure": "Measure behind exposure_mean, share_ge_10/50 and exposed_jobs.",
     "vulnerability_measure": "Measure behind vulnerable_share (and so collapse_risk).",
     "selection_rank": "Position in this export (1 = highest collapse risk among the selection).",

@@ -24,7 +24,7 @@ def set_variables(con: duckdb.DuckDBPyConnection, *, exposure_measure: str,
                   vulnerability_measure: str, trap_risk_percentile: float,
                   trap_entropy_percentile: float) -> None:
     """Set the session variables that ``region_indices.sql`` reads, after checking measures."""
-    known = {row[0]: row[1] for row in con.execute("SELECT measure, scale FROM measures").fetchall()}
+    known = dict(con.execute("SELECT measure, scale FROM measures").fetchall())
     for role, measure in (("exposure measure", exposure_measure),
                           ("vulnerability measure", vulnerability_measure)):
         if measure not in known or known[measure] == "trait":
@@ -60,8 +60,12 @@ def write_risk_weights(con: duckdb.DuckDBPyConnection, weights: dict[str, float]
     if unknown:
         raise ConfigError(f"unknown risk component(s) {sorted(unknown)}; "
                           f"valid components: {list(RISK_COMPONENTS)}")
-    frame = pd.DataFrame({"component": list(weights), "weight": [float(w) for w in weights.values()]})
-    con.execute("CREATE OR REPLACE TABLE risk_weights AS SELECT component, weight FROM frame")
+    frame = pd.DataFrame({"component": list(weights),
+                          "weight": [float(w) for w in weights.values()]})
+    con.register("_risk_weights", frame)
+    con.execute("CREATE OR REPLACE TABLE risk_weights AS "
+                "SELECT component, weight FROM _risk_weights")
+    con.unregister("_risk_weights")
 
 
 def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd.DataFrame:

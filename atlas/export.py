@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import suppress
@@ -108,13 +107,29 @@ def _geojson_frame(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame) -> gpd
     return gpd.GeoDataFrame(merged, geometry=shapes, crs="EPSG:4326")
 
 
+def command_for(request: RankRequest, fmt: str, path: Path) -> str:
+    """The ``atlas rank`` command line that reproduces this export."""
+    words = ["atlas", "rank", "--level", request.level]
+    words += [w for flag in request.flags for w in ("--flag", flag)]
+    words += [w for state in request.states for w in ("--state", state)]
+    optional = {"--min-employment": request.min_employment, "--measure": request.measure,
+                "--top": request.top, "--budget": request.budget}
+    words += [w for name, value in optional.items() if value is not None
+              for w in (name, f"{value:g}" if isinstance(value, float) else str(value))]
+    if request.budget is not None:
+        words += ["--rule", request.rule, "--floor", str(request.floor)]
+        words += ["--cap", str(request.cap)] if request.cap is not None else []
+    words += ["--format", fmt, "-o", str(path)]
+    return " ".join(shlex.quote(word) for word in words)
+
+
 def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
                   path: Path, fmt: str | None = None, command: str | None = None) -> Path:
     """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix)."""
     fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format '{fmt}'; valid formats: {list(FORMATS)}")
-    command = command or " ".join(shlex.quote(a) for a in ["atlas", *sys.argv[1:]])
+    command = command or command_for(request, fmt, path)
     if fmt == "csv":
         return atomic_write(path, lambda p: ranking.to_csv(p, index=False))
     if fmt == "parquet":
@@ -150,10 +165,9 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list
         for level in levels:
             request = RankRequest(level=level, top=top)
             ranking = rank_regions(con, request)
-            command = f"atlas rank --level {level} --top {top}"
             for fmt in ("csv", "xlsx"):
                 written.append(write_ranking(con, ranking, request,
-                                             out_dir / f"{level}_top{top}.{fmt}", fmt, command))
+                                             out_dir / f"{level}_top{top}.{fmt}", fmt))
     finally:
         con.close()
     return written

@@ -13,6 +13,15 @@ import shapely
 from atlas.inputs import Inputs
 
 
+def polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
+    """Keep only the polygons of a geometry (dissolving can leave stray lines or points)."""
+    if geometry.geom_type in {"Polygon", "MultiPolygon"}:
+        return geometry
+    parts = [part for part in shapely.get_parts(geometry)
+             if part.geom_type in {"Polygon", "MultiPolygon"}]
+    return shapely.union_all(parts)
+
+
 def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
     """Dissolve 2023 counties into every US region.
 
@@ -31,9 +40,10 @@ def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
     pieces = []
     for level, column in (("us_area", "area_id"), ("us_state", "state_fips")):
         dissolved = counties.dissolve(by=column)[["geometry"]].reset_index()
+        shapes = [polygonal(g) for g in dissolved.geometry]
         pieces.append(pd.DataFrame({"level": level, "region_id": dissolved[column],
-                                    "geometry": shapely.to_wkb(dissolved.geometry.values)}))
+                                    "geometry": shapely.to_wkb(shapes)}))
     nation = counties.loc[counties["state_fips"] != "72"].union_all()
     pieces.append(pd.DataFrame({"level": ["us_nation"], "region_id": ["US"],
-                                "geometry": [shapely.to_wkb(nation)]}))
+                                "geometry": [shapely.to_wkb(polygonal(nation))]}))
     return pd.concat(pieces, ignore_index=True)

@@ -114,7 +114,8 @@ def validate_frame(frame: pd.DataFrame, spec: InputSpec, label: str) -> pd.DataF
         if duplicated.any():
             position = int(duplicated.to_numpy().nonzero()[0][0])
             key_values = frame.loc[position, list(spec.unique_key)].tolist()
-            raise InputError(label, f"duplicate row for {dict(zip(spec.unique_key, key_values))}",
+            key = dict(zip(spec.unique_key, key_values, strict=True))
+            raise InputError(label, f"duplicate row for {key}",
                              column=", ".join(spec.unique_key),
                              row=_data_row(position, suffix), expected="one row per key")
     return frame

@@ -88,7 +88,7 @@ def soc_hierarchy_map(scored: Iterable[str], targets: pd.DataFrame) -> pd.DataFr
     """
     scored_set = set(scored)
     published = set(targets["code"])
-    weight_of = dict(zip(targets["code"], targets["national_employment"].fillna(0.0)))
+    weight_of = dict(zip(targets["code"], targets["national_employment"].fillna(0.0), strict=False))
     rows: list[tuple[str, str, float, str]] = []
     for code in targets["code"]:
         if code in scored_set:

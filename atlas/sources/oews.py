@@ -27,7 +27,8 @@ UNALLOCATED = "00-0000"
 class OewsLevels:
     """Regions, compositions and national occupation facts read from OEWS."""
 
-    regions: pd.DataFrame  # level, region_id, area_code, name, state, state_fips, kind, published_total
+    # level, region_id, area_code, name, state, state_fips, kind, published_total
+    regions: pd.DataFrame
     employment: pd.DataFrame  # level, region_id, category, employment, imputed
     occupations: pd.DataFrame  # category, title, national_employment, median_wage, low_wage
     national_median_wage: float
@@ -41,7 +42,7 @@ def residual_code(soc_code: str) -> str:
 def _state_abbreviations(inputs: Inputs) -> dict[str, str]:
     crosswalk = inputs.table("county_crosswalk")
     pairs = crosswalk[["state_fips", "state_abbr"]].drop_duplicates()
-    lookup = dict(zip(pairs.state_fips, pairs.state_abbr))
+    lookup = dict(zip(pairs.state_fips, pairs.state_abbr, strict=False))
     lookup.update({"66": "GU", "78": "VI", "00": "US"})
     return lookup
 

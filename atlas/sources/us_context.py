@@ -37,9 +37,10 @@ def connecticut_interpolation(inputs: Inputs) -> pd.DataFrame:
     """
     legacy = gpd.read_file(inputs.raw_path("counties_2017"), layer="counties")
     current = gpd.read_file(inputs.raw_path("counties_2023"), layer="counties")
-    legacy = legacy.loc[legacy["id"].str.startswith(CT_STATE_FIPS)].set_crs(4326, allow_override=True)
-    current = current.loc[current["id"].str.startswith(CT_STATE_FIPS)].set_crs(4326,
-                                                                                allow_override=True)
+    legacy = legacy.loc[legacy["id"].str.startswith(CT_STATE_FIPS)].set_crs(
+        4326, allow_override=True)
+    current = current.loc[current["id"].str.startswith(CT_STATE_FIPS)].set_crs(
+        4326, allow_override=True)
     legacy = legacy.to_crs(EQUAL_AREA_CRS)[["id", "geometry"]].rename(columns={"id": "legacy_fips"})
     current = current.to_crs(EQUAL_AREA_CRS)[["id", "geometry"]].rename(
         columns={"id": "region_fips"})

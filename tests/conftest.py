@@ -1,0 +1,44 @@
+"""Shared fixtures: the real data directory and one atlas built from it per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from atlas.inputs import DEFAULT_DATA_DIR
+
+
+def real_data_dir() -> Path | None:
+    """The real inputs, or None where they are not present (never in CI)."""
+    path = Path(os.environ.get("ATLAS_DATA_DIR") or DEFAULT_DATA_DIR)
+    return path if (path / "us" / "oews_m2025_area_occ_all.parquet").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    path = real_data_dir()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("the real inputs must be present in CI (../shared/data or ATLAS_DATA_DIR)")
+        pytest.skip("real inputs not found: set ATLAS_DATA_DIR")
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_atlas(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the atlas once from the real inputs (database only); returns the database path."""
+    from atlas.build import build
+
+    out = tmp_path_factory.mktemp("atlas")
+    return build(out, data_dir).database
+
+
+@pytest.fixture()
+def atlas_con(built_atlas: Path):
+    import duckdb
+
+    con = duckdb.connect(str(built_atlas), read_only=True)
+    yield con
+    con.close()

@@ -1,0 +1,110 @@
+"""Ranked lists for fund allocators, on the real atlas."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from atlas.cli import app
+from atlas.errors import ConfigError
+from atlas.export import write_ranking
+from atlas.ranking import RankRequest, rank_regions
+
+
+def test_filters_match_a_direct_query(atlas_con):
+    request = RankRequest(flags=["trap", "rust_belt"], states=["OH", "PA"], min_employment=20000)
+    ranked = rank_regions(atlas_con, request)
+    expected = atlas_con.execute("""
+        SELECT region_id FROM region_indices
+        WHERE level = 'us_area' AND (flag_trap OR flag_rust_belt)
+          AND (list_contains(string_split(states, '-'), 'OH')
+               OR list_contains(string_split(states, '-'), 'PA'))
+          AND total_employment >= 20000
+        ORDER BY risk_rank""").fetchall()
+    assert ranked.region_id.tolist() == [row[0] for row in expected]
+    assert len(ranked) > 0
+
+
+def test_top_and_order(atlas_con):
+    ranked = rank_regions(atlas_con, RankRequest(top=25))
+    assert ranked.risk_rank.tolist() == list(range(1, 26))
+    assert ranked.selection_rank.tolist() == list(range(1, 26))
+
+
+def test_allocation_sums_to_budget_on_real_regions(atlas_con):
+    for rule in ("exposed_jobs", "risk_weighted", "equal"):
+        ranked = rank_regions(atlas_con, RankRequest(top=50, budget=250_000_000, rule=rule,
+                                                     floor=1_000_000, cap=20_000_000))
+        assert ranked.allocation.sum() == 250_000_000
+        assert ranked.allocation.between(1_000_000, 20_000_000).all()
+
+
+def test_measure_recomputes_the_ranking(atlas_con):
+    default = rank_regions(atlas_con, RankRequest())
+    other = rank_regions(atlas_con, RankRequest(measure="felten_lm_aioe_pct"))
+    assert (other.exposure_measure == "felten_lm_aioe_pct").all()
+    assert default.region_id.tolist() != other.region_id.tolist()
+    assert sorted(other.risk_rank) == list(range(1, 529))
+
+
+@pytest.mark.parametrize("request_kwargs, valid_value", [
+    ({"level": "county"}, "us_area"),
+    ({"flags": ["coastal"]}, "rust_belt"),
+    ({"states": ["ZZ"]}, "OH"),
+    ({"measure": "gpt5"}, "eloundou_gpt4_beta"),
+])
+def test_unknown_values_list_the_valid_ones(atlas_con, request_kwargs, valid_value):
+    with pytest.raises(ConfigError, match=valid_value):
+        rank_regions(atlas_con, RankRequest(**request_kwargs))
+
+
+def test_formats(atlas_con, tmp_path):
+    request = RankRequest(top=30, budget=1_000_000)
+    ranked = rank_regions(atlas_con, request)
+    xlsx = write_ranking(atlas_con, ranked, request, tmp_path / "r.xlsx")
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    assert book.sheetnames == ["ranking", "method", "dictionary", "provenance"]
+    assert book["ranking"].max_row == 31
+    parquet = write_ranking(atlas_con, ranked, request, tmp_path / "r.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(parquet), ranked)
+    geojson = write_ranking(atlas_con, ranked, request, tmp_path / "r.geojson")
+    document = json.loads(geojson.read_text())
+    assert document["type"] == "FeatureCollection"
+    assert len(document["features"]) == len(ranked)
+    assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"}
+               for f in document["features"])
+    csv = write_ranking(atlas_con, ranked, request, tmp_path / "r.csv")
+    assert len(pd.read_csv(csv)) == 30
+
+
+def test_failed_write_leaves_no_file(atlas_con, tmp_path):
+    request = RankRequest(top=3)
+    ranked = rank_regions(atlas_con, request).assign(bad=[object(), object(), object()])
+    with pytest.raises(Exception):  # noqa: B017 - pyarrow cannot write plain objects
+        write_ranking(atlas_con, ranked, request, tmp_path / "r.parquet")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_rank_writes_the_issue_example(built_atlas, tmp_path):
+    out = tmp_path / "ohio_trap.xlsx"
+    result = CliRunner().invoke(app, [
+        "rank", "--db", str(built_atlas), "--level", "us_area", "--flag", "trap", "--flag",
+        "rust_belt", "--state", "OH", "--min-employment", "20000", "--top", "50", "--budget",
+        "250000000", "--rule", "risk_weighted", "--floor", "1000000", "--cap", "20000000",
+        "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_excel(out, sheet_name="ranking")
+    assert frame.allocation.sum() == 250_000_000
+    provenance = pd.read_excel(out, sheet_name="provenance")
+    assert provenance.vintage.astype(str).str.contains("--budget").any()
+
+
+def test_cli_rank_reports_impossible_budget(built_atlas):
+    result = CliRunner().invoke(app, ["rank", "--db", str(built_atlas), "--top", "10",
+                                      "--budget", "100", "--floor", "20"])
+    assert result.exit_code != 0
+    assert "floors exceed the budget" in " ".join(result.output.split())
