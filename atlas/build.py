@@ -121,6 +121,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     temp.unlink()
     try:
         build_database(temp, inputs, config, json.dumps(config, sort_keys=True), step)
+        temp.chmod(0o644)
         os.replace(temp, target)
     finally:
         for leftover in (temp, temp.with_name(temp.name + ".wal")):

@@ -1,8 +1,9 @@
 """The generic engine: (composition, scores, context) -> indices, for every level alike.
 
 It reads only the generic tables ``levels, regions, employment, measures, exposure_scores,
-risk_weights, rust_belt_states`` and writes ``region_exposure``, ``region_diversity`` and
-``region_indices``. The formulas live in the SQL files under ``atlas/sql/``.
+risk_weights, rust_belt_states`` and writes ``region_exposure``, ``region_diversity``,
+``region_indices`` and ``region_top_categories``. The formulas live in the SQL files
+under ``atlas/sql/``.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ import pandas as pd
 from atlas.config import RISK_COMPONENTS
 from atlas.errors import ConfigError
 from atlas.sql import run_sql_file, sql_text
-
-ENGINE_TABLES = ("levels", "regions", "employment", "measures", "exposure_scores",
-                 "risk_weights", "rust_belt_states")
 
 
 def set_variables(con: duckdb.DuckDBPyConnection, *, exposure_measure: str,
@@ -75,9 +73,11 @@ def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd
 
 
 def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Compute ``region_exposure``, ``region_diversity`` and ``region_indices`` in place."""
+    """Compute the engine's output tables in place (see the module docstring)."""
     write_risk_weights(con, config["risk"]["weights"])
     run_sql_file(con, "region_exposure.sql")
     run_sql_file(con, "region_diversity.sql")
     set_variables(con, **variables_from_config(config))
     con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
+    con.execute("SET VARIABLE top_categories = 5")
+    run_sql_file(con, "region_top_categories.sql")

@@ -36,6 +36,7 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     temp = Path(temp_name)
     try:
         writer(temp)
+        temp.chmod(0o644)
         os.replace(temp, path)
     finally:
         with suppress(FileNotFoundError):

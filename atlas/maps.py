@@ -1,10 +1,358 @@
-"""HTML maps (placeholder until the maps issue lands): nothing is written yet."""
+"""Choropleth HTML maps for regional planners, rendered with folium from the atlas database.
+
+Each map stores its geometry once; the base layers (collapse risk, exposure, ...) are class
+colourings of the same polygons, switched in the browser, and the flag overlays are outlines
+drawn from the same geometry. Region names are untrusted text: the data are embedded as
+JSON with ``<``, ``>`` and ``&`` escaped, and the page builds every label with HTML escaping.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import branca
+import duckdb
+import folium
+import mapclassify
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import affinity
+
+from atlas.export import atomic_write
+from atlas.ranking import open_atlas
+
+TEMPLATES = Path(__file__).with_name("templates")
+LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
+PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd-5
+NO_DATA = "#bdbdbd"
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A switchable base layer: a region_indices column, classified into colour classes."""
+
+    key: str
+    label: str
+    fmt: str  # pct | num | int | rate
+    scheme: str = "Quantiles"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An overlay outlining the regions whose ``flag_<key>`` is true."""
+
+    key: str
+    label: str
+    color: str
+    dash: str | None = None
+    on: bool = False
+
+
+@dataclass
+class MapSpec:
+    """How one level is drawn."""
+
+    level: str
+    filename: str
+    title: str
+    howto: str
+    vintages: str
+    layers: list[Layer]
+    flags: list[Flag]
+    outline_level: str | None = None
+    transform: Callable[[str | None, shapely.Geometry], shapely.Geometry] | None = None
+    simplify: float = 0.01
+    text: dict[str, Any] = field(default_factory=dict)
+
+
+def us_insets(state: str | None, geometry: shapely.Geometry) -> shapely.Geometry:
+    """Move Alaska, Hawaii and Puerto Rico into insets south of the lower 48 (display only)."""
+    if state == "AK":
+        shifted = shapely.transform(geometry, lambda xy: np.where(
+            np.c_[xy[:, 0] > 0, np.zeros(len(xy), bool)], xy - [360, 0], xy))
+        moved = affinity.scale(shifted, 0.33, 0.45, origin=(-152.0, 63.0))
+        return affinity.translate(moved, -114.0 + 152.0, 27.5 - 63.0)
+    if state == "HI":
+        return affinity.translate(geometry, -104.0 + 157.5, 25.0 - 20.5)
+    if state == "PR":
+        moved = affinity.scale(geometry, 1.6, 1.6, origin=(-66.4, 18.2))
+        return affinity.translate(moved, -89.0 + 66.4, 25.6 - 18.2)
+    return geometry
+
+
+US_LAYERS = [
+    Layer("collapse_risk", "Collapse risk (0-1)", "num",
+          note="Weighted percentile ranks: vulnerable jobs 0.4, concentration 0.2, "
+               "unemployment 0.2, small size 0.2."),
+    Layer("share_ge_50", "Jobs with >= 50% of tasks exposed", "pct"),
+    Layer("exposure_mean", "Mean exposure (share of tasks exposed)", "pct"),
+    Layer("vulnerable_share", "Vulnerable jobs (automatable and lower-paid)", "pct"),
+    Layer("entropy_norm", "Occupational diversity (entropy, 0-1)", "num",
+          note="Higher = more diverse economy (lower risk)."),
+    Layer("unemployment_rate", "Unemployment rate 2023", "rate"),
+]
+US_FLAGS = [
+    Flag("trap", "Trap regions (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("rust_belt", "Rust-belt areas", "#2166ac", dash="6 3"),
+    Flag("lower_tier", "Lower-tier (nonmetro or < 100,000 jobs)", "#1b7837", dash="2 3"),
+]
+US_TEXT = {
+    "na": "n/a", "nodata": "No data", "rank": "Rank", "of": "of", "risk": "collapse risk",
+    "components_title": "Risk components (percentile within level)",
+    "components": ["vulnerable", "concentration", "unemployment", "small size"],
+    "employment": "Employment", "top_title": "Occupations with the most exposed jobs",
+    "top_columns": ["Occupation", "Jobs", "Score"], "flags": "Flags", "layers": "Map layer",
+    "howto_title": "How to read this map", "search": "Find a region",
+    "search_placeholder": "type a metro or nonmetro area name",
+}
+MAP_SPECS = {
+    "us_area": MapSpec(
+        level="us_area", filename="us_areas.html",
+        title="Where could AI push local economies into an unemployment trap? US areas",
+        howto=("Each polygon is one of the 528 OEWS areas (393 metropolitan areas and 135 "
+               "nonmetropolitan areas, which group the counties drawn inside them); Alaska, "
+               "Hawaii and Puerto Rico are shown in insets. The default layer is the "
+               "collapse-risk composite: the within-level percentile ranks of the share of "
+               "vulnerable jobs (automatable tasks and below-median pay), occupational "
+               "concentration, the unemployment rate and small labour-market size, weighted "
+               "0.4/0.2/0.2/0.2. Outlines mark trap regions (top-decile risk and bottom-third "
+               "diversity), rust-belt areas and lower-tier areas. Exposure means generative AI "
+               "could speed up a task, not that a job will be lost. Grey hatched: no data."),
+        vintages=("Data: BLS OEWS May 2025; BLS LAUS 2023 (via USDA ERS); Census 2020 "
+                  "population and SAIPE 2023; exposure scores Eloundou et al. (2024, Science), "
+                  "GPT-4 beta; boundaries Census 2023."),
+        layers=US_LAYERS, flags=US_FLAGS, outline_level="us_state", transform=us_insets,
+        text=US_TEXT,
+    ),
+}
+
+
+LABEL_FORMATS: dict[str, Callable[[float], str]] = {
+    "pct": lambda v: f"{100 * v:.1f}%",
+    "rate": lambda v: f"{v:.1f}%",
+    "int": lambda v: f"{v:,.0f}",
+    "num": lambda v: f"{v:.3f}",
+}
+
+
+def classify(values: pd.Series, scheme: str, k: int = 5,
+             fmt: str = "num") -> tuple[list[int | None], list[str]]:
+    """Class index per value (None where missing) and the legend labels, via mapclassify."""
+    present = values.dropna().astype(float)
+    if present.nunique() < 2:
+        return [0 if pd.notna(v) else None for v in values], ["all regions"]
+    k = min(k, present.nunique())
+    classifier = (mapclassify.FisherJenks(present.to_numpy(), k=k) if scheme == "Fisher-Jenks"
+                  else mapclassify.Quantiles(present.to_numpy(), k=k))
+    bins = classifier.bins
+    lower = [present.min(), *bins[:-1]]
+    show = LABEL_FORMATS[fmt]
+    labels = [f"{show(lo)} - {show(hi)}" for lo, hi in zip(lower, bins, strict=True)]
+    index = pd.Series(np.searchsorted(bins, present.to_numpy(), side="left"), index=present.index)
+    return [int(index[i]) if i in index.index else None for i in values.index], labels
+
+
+def geometry_frame(con: duckdb.DuckDBPyConnection, level: str, spec: MapSpec) -> dict[str, Any]:
+    """GeoJSON FeatureCollection (id = region_id) of a level, simplified for display."""
+    rows = con.execute("""
+        SELECT g.region_id, g.geometry, r.state
+        FROM region_geometry AS g
+        LEFT JOIN regions AS r ON r.level = g.level AND r.region_id = g.region_id
+        WHERE g.level = ? ORDER BY g.region_id""", [level]).fetchall()
+    features = []
+    for region_id, wkb, state in rows:
+        geometry = shapely.from_wkb(bytes(wkb))
+        if spec.transform is not None:
+            geometry = spec.transform(state, geometry)
+        geometry = shapely.set_precision(
+            geometry.simplify(spec.simplify, preserve_topology=True), 0.001)
+        if geometry.is_empty:
+            continue
+        features.append({"type": "Feature", "id": region_id,
+                         "geometry": shapely.geometry.mapping(geometry)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _clean(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    if isinstance(value, np.generic):
+        return _clean(value.item())
+    if isinstance(value, float):
+        return round(value, 5)
+    return value
+
+
+def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
+    """Everything the page needs, as plain JSON-able data."""
+    indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
+                          [spec.level]).df().set_index("region_id", drop=False)
+    top = con.execute("SELECT region_id, title, employment, score FROM region_top_categories "
+                      "WHERE level = ? ORDER BY region_id, position", [spec.level]).df()
+    top_by_region = {rid: [[t, _clean(e), _clean(s)] for t, e, s in
+                           zip(g.title, g.employment, g.score, strict=True)]
+                     for rid, g in top.groupby("region_id")}
+    layers, classes = [], {}
+    for layer in spec.layers:
+        index, labels = classify(indices[layer.key], layer.scheme, fmt=layer.fmt)
+        classes[layer.key] = index
+        colors = PALETTE if len(labels) == len(PALETTE) else PALETTE[-len(labels):]
+        layers.append({"key": layer.key, "label": layer.label, "fmt": layer.fmt,
+                       "colors": colors, "labels": labels, "note": layer.note,
+                       "scheme": f"{layer.scheme}, {len(labels)} classes (mapclassify)"})
+    has_ci = "rank_p05" in indices.columns
+    regions = {}
+    for position, (region_id, row) in enumerate(indices.iterrows()):
+        regions[region_id] = {
+            "n": row["name"],
+            "s": row.get("states") or row.get("state"),
+            "rank": _clean(row["risk_rank"]),
+            "rank_ci": (f"90% interval {int(row['rank_p05'])}-{int(row['rank_p95'])}"
+                        if has_ci and pd.notna(row["rank_p05"]) else None),
+            "risk": _clean(row["collapse_risk"]),
+            "emp": _clean(row["total_employment"]),
+            "p": [_clean(row[c]) for c in ("risk_p_vulnerable", "risk_p_concentration",
+                                            "risk_p_unemployment", "risk_p_smallness")],
+            "v": {layer.key: _clean(row[layer.key]) for layer in spec.layers},
+            "c": {key: classes[key][position] for key in classes},
+            "f": [flag.key for flag in spec.flags if bool(row.get(f"flag_{flag.key}"))],
+            "top": top_by_region.get(region_id, []),
+        }
+    geo = geometry_frame(con, spec.level, spec)
+    outlines = geometry_frame(con, spec.outline_level, spec) if spec.outline_level else None
+    return {
+        "geo": geo, "outlines": outlines, "regions": regions, "layers": layers,
+        "flags": [{"key": f.key, "label": f.label, "color": f.color, "dash": f.dash, "on": f.on}
+                  for f in spec.flags],
+        "count": len(indices), "nodata": NO_DATA,
+        "text": {**spec.text, "title": spec.title, "howto": f"{spec.howto} {spec.vintages}"},
+        "bounds": _bounds(geo),
+    }
+
+
+def _bounds(geo: dict[str, Any]) -> list[list[float]] | None:
+    shapes = [shapely.geometry.shape(f["geometry"]) for f in geo["features"]]
+    if not shapes:
+        return None
+    minx, miny, maxx, maxy = shapely.union_all(shapes).bounds
+    return [[miny, minx], [maxy, maxx]]
+
+
+def safe_json(data: Any) -> str:
+    """JSON that cannot close a <script> element or open HTML."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class AtlasLayer(folium.MacroElement):
+    """Injects the atlas data and the layer script after the folium map is created."""
+
+    _template = branca.element.Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.script }}
+        {% endmacro %}
+    """)
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "AtlasLayer"
+        self.data = data
+        self.script = ""
+
+    def render(self, **kwargs: Any) -> None:
+        code = (TEMPLATES / "atlas_map.js").read_text(encoding="utf-8")
+        self.script = code.replace("MAP_VARIABLE", self._parent.get_name()).replace(
+            "ATLAS_DATA", safe_json(self.data))
+        super().render(**kwargs)
+
+
+def render_map(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> str:
+    """The complete HTML document of one level's map."""
+    data = map_data(con, spec)
+    figure = branca.element.Figure(title=html.escape(spec.title))
+    atlas_map = folium.Map(tiles=None, zoom_snap=0.25, prefer_canvas=False, control_scale=True)
+    atlas_map.default_js = [LEAFLET_JS]
+    atlas_map.default_css = [LEAFLET_CSS]
+    figure.add_child(atlas_map)
+    css = (TEMPLATES / "atlas_map.css").read_text(encoding="utf-8")
+    figure.header.add_child(branca.element.Element(f"<style>{css}</style>"))
+    figure.header.add_child(branca.element.Element(
+        '<meta name="description" content="' + html.escape(spec.vintages) + '">'))
+    atlas_map.add_child(AtlasLayer(data))
+    atlas_map.get_root().html.add_child(branca.element.Element(
+        "<noscript>This map needs JavaScript.</noscript>"))
+    return figure.render()
+
+
+def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path) -> Path:
+    """Write one level's map atomically; returns its path."""
+    document = render_map(con, spec)
+    return atomic_write(Path(out_dir) / spec.filename,
+                        lambda p: p.write_text(document, encoding="utf-8"))
+
+
+def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec]) -> str:
+    """The maps' index: links, the top 20 per level, the method in brief."""
+    sections = []
+    for spec in specs:
+        top = con.execute("""
+            SELECT risk_rank, name, state, total_employment, collapse_risk, vulnerable_share,
+                   entropy_norm, unemployment_rate, flag_trap
+            FROM region_indices WHERE level = ? ORDER BY risk_rank LIMIT 20""",
+                          [spec.level]).fetchall()
+        rows = "".join(
+            f"<tr><td>{r[0]}</td><td>{html.escape(str(r[1]))}</td><td>{html.escape(str(r[2]))}"
+            f"</td><td>{r[3]:,.0f}</td><td>{r[4]:.3f}</td><td>{_pct(r[5])}</td>"
+            f"<td>{_num(r[6])}</td><td>{_num(r[7], 1)}</td><td>{'yes' if r[8] else ''}</td></tr>"
+            for r in top)
+        sections.append(
+            f"<h2><a href='{html.escape(spec.filename)}'>{html.escape(spec.title)}</a></h2>"
+            f"<p>{html.escape(spec.vintages)}</p><table><tr><th>Rank</th><th>Region</th>"
+            "<th>State</th><th>Jobs</th><th>Collapse risk</th><th>Vulnerable jobs</th>"
+            f"<th>Diversity</th><th>Unemployment %</th><th>Trap</th></tr>{rows}</table>")
+    method = (
+        "collapse_risk = (0.4 p(vulnerable_share) + 0.2 p(1 - entropy_norm) + "
+        "0.2 p(unemployment_rate) + 0.2 p(-ln total_employment)) / (sum of the weights of "
+        "the components a region has), where p is the percentile rank within the level. "
+        "vulnerable_share: jobs in occupations whose tasks are at least half automatable "
+        "(Eloundou et al. automation) and whose national median wage is below the all-"
+        "occupation median. Trap: top-decile collapse risk and bottom-third diversity.")
+    return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            "<title>Unemployment-trap risk atlas</title><style>body{font:14px/1.4 sans-serif;"
+            "margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{padding:2px 8px;"
+            "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
+            "<h1>Unemployment-trap risk atlas</h1><p>Maps open in any browser (they load "
+            "Leaflet from a CDN). Method: " + html.escape(method) + "</p>"
+            + "".join(sections) + "</body></html>")
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
 
 
 def write_maps(database: Path, out_dir: Path) -> list[Path]:
-    """Write the HTML maps; returns the files written."""
-    return []
+    """Write one map per level present in the database, and ``index.html``."""
+    con = open_atlas(database)
+    try:
+        levels = {row[0] for row in con.execute(
+            "SELECT DISTINCT level FROM region_indices").fetchall()}
+        specs = [spec for level, spec in MAP_SPECS.items() if level in levels]
+        written = [write_level_map(con, spec, out_dir) for spec in specs]
+        document = index_page(con, specs)
+        written.append(atomic_write(Path(out_dir) / "index.html",
+                                    lambda p: p.write_text(document, encoding="utf-8")))
+    finally:
+        con.close()
+    return written

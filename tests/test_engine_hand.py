@@ -89,3 +89,12 @@ def test_trap_flag_is_set_where_both_conditions_hold():
     flagged = con.execute("SELECT count(*) FROM region_indices WHERE level = 'tiny' AND flag_trap"
                           ).fetchone()[0]
     assert flagged >= 1
+
+
+def test_top_categories_by_exposed_jobs():
+    con = tiny_database()
+    rows = con.execute("SELECT region_id, position, title, exposed_jobs FROM region_top_categories "
+                       "WHERE level = 'tiny' ORDER BY region_id, position").fetchall()
+    # R2: Cooks 80*0.05 = 4, Clerks 10*0.8 = 8, Nurses 10*0.3 = 3
+    assert [r[2] for r in rows if r[0] == "R2"] == ["Clerks", "Cooks", "Nurses"]
+    assert rows[0][3] == pytest.approx(48.0)  # R1 Clerks 60*0.8
