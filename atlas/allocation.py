@@ -20,7 +20,8 @@ RULES = ("exposed_jobs", "risk_weighted", "equal")
 
 
 def _amounts(t: float, need: np.ndarray, floor: float, cap: float) -> np.ndarray:
-    return np.clip(t * need, floor, cap)
+    with np.errstate(over="ignore"):  # a huge t * need is clipped to the cap anyway
+        return np.clip(t * need, floor, cap)
 
 
 def allocate(need: Sequence[float], budget: int, floor: int = 0,

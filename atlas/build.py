@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
+from atlas.catalog import apply_comments
 from atlas.engine import compute_indices
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
@@ -71,9 +72,23 @@ def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Top 10 US areas by collapse risk, and region counts per level."""
+    summary = con.execute("""
+        SELECT risk_rank, name, state, total_employment, collapse_risk, flag_trap
+        FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
+    """).df()
+    counts = dict(con.execute(
+        "SELECT level, count(*) FROM region_indices GROUP BY level ORDER BY level").fetchall())
+    counts["employment_us_area"] = int(con.execute(
+        "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = 'us_area'"
+    ).fetchone()[0])
+    return summary, counts
+
+
 def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
-                   step: Step) -> None:
-    """Read every input and write the complete database at ``path``."""
+                   step: Step) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Read every input, write the complete database at ``path``; returns its summary."""
     step("reading US inputs (OEWS, LAUS, Census, exposure scores)")
     level_sets = [load_us(inputs, config)]
     con = duckdb.connect(str(path))
@@ -92,7 +107,9 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                       str(inputs.data_dir), config_text, duckdb.__version__],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
+        apply_comments(con)
         con.execute("CHECKPOINT")
+        return summarize(con)
     finally:
         con.close()
 
@@ -120,24 +137,12 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     temp = Path(temp_name)
     temp.unlink()
     try:
-        build_database(temp, inputs, config, json.dumps(config, sort_keys=True), step)
+        summary, counts = build_database(temp, inputs, config,
+                                         json.dumps(config, sort_keys=True), step)
         temp.chmod(0o644)
-        os.replace(temp, target)
+        os.replace(temp, target)  # atomic: readers of the old file keep reading it
     finally:
         for leftover in (temp, temp.with_name(temp.name + ".wal")):
             with suppress(FileNotFoundError):
                 leftover.unlink()
-    con = duckdb.connect(str(target), read_only=True)
-    try:
-        summary = con.execute("""
-            SELECT risk_rank, name, state, total_employment, collapse_risk, flag_trap
-            FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
-        """).df()
-        counts = dict(con.execute("""
-            SELECT level, count(*) FROM region_indices GROUP BY level ORDER BY level
-        """).fetchall())
-        counts["employment_us_area"] = int(con.execute(
-            "SELECT sum(employment) FROM employment WHERE level = 'us_area'").fetchone()[0])
-    finally:
-        con.close()
     return BuildResult(target, time.perf_counter() - started, summary, counts)

@@ -29,13 +29,16 @@ def fail(exc: Exception) -> None:
 
 
 def print_frame(frame, title: str | None = None) -> None:
-    """Print a data frame as a rich table on stdout."""
+    """Print a data frame as a rich table on stdout (wide enough to read in a pipe too)."""
     table = Table(title=title, show_lines=False)
     for column in frame.columns:
         table.add_column(str(column), overflow="fold")
     for row in frame.itertuples(index=False):
         table.add_row(*[_format(value) for value in row])
-    Console().print(table)
+    out = Console()
+    if not out.is_terminal:
+        out = Console(width=220)
+    out.print(table)
 
 
 def _format(value: object) -> str:
@@ -141,6 +144,68 @@ def rank(
                "collapse_risk", "vulnerable_share", "entropy_norm", "unemployment_rate",
                "flag_trap"] + (["allocation"] if budget is not None else [])
     print_frame(ranking[columns], title=f"{level}: {len(ranking)} regions")
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="One SELECT statement.")],
+    output: Annotated[Path | None, typer.Option(
+        "-o", "--output", help="Write the result to a .csv or .parquet file.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Run one read-only SELECT against the atlas; writes are refused."""
+    from atlas.export import atomic_write
+    from atlas.sql_console import run_query
+
+    try:
+        frame = run_query(db, query)
+        if output is not None:
+            suffix = output.suffix.lower()
+            if suffix not in {".csv", ".parquet"}:
+                raise AtlasError(f"-o must end in .csv or .parquet, got '{output.name}'")
+            atomic_write(output, (lambda p: frame.to_csv(p, index=False)) if suffix == ".csv"
+                         else (lambda p: frame.to_parquet(p, index=False)))
+            console.print(f"wrote {len(frame)} rows to {output}")
+            return
+    except AtlasError as exc:
+        fail(exc)
+        return
+    print_frame(frame)
+
+
+@app.command()
+def tables(db: DbOption = DEFAULT_DB) -> None:
+    """List the atlas's tables and views with their comments."""
+    from atlas.sql_console import list_tables
+
+    try:
+        print_frame(list_tables(db))
+    except AtlasError as exc:
+        fail(exc)
+
+
+@app.command()
+def dictionary(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Markdown file to write.")] = Path(
+        "docs/data_dictionary.md"),
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Write the data dictionary (Markdown) from the database's own comments."""
+    from atlas.catalog import data_dictionary_markdown
+    from atlas.export import atomic_write
+    from atlas.ranking import open_atlas
+
+    try:
+        con = open_atlas(db)
+        try:
+            text = data_dictionary_markdown(con)
+        finally:
+            con.close()
+    except AtlasError as exc:
+        fail(exc)
+        return
+    atomic_write(output, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    console.print(f"wrote {output}")
 
 
 def main() -> None:  # pragma: no cover - console entry for build_atlas.py

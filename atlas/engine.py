@@ -81,3 +81,18 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> N
     con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
     con.execute("SET VARIABLE top_categories = 5")
     run_sql_file(con, "region_top_categories.sql")
+    create_views(con)
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """The researchers' views; ``v_measure_comparison`` gets one column per measure."""
+    run_sql_file(con, "views.sql")
+    measures = [row[0] for row in con.execute(
+        "SELECT measure FROM measures WHERE scale <> 'trait' ORDER BY measure").fetchall()]
+    listed = ", ".join("'" + m.replace("'", "''") + "'" for m in measures)
+    con.execute(f"""
+        CREATE OR REPLACE VIEW v_measure_comparison AS
+        SELECT * FROM (
+            PIVOT (SELECT level, region_id, measure, exposure_mean FROM region_exposure)
+            ON measure IN ({listed}) USING first(exposure_mean)
+        ) ORDER BY level, region_id""")

@@ -37,13 +37,17 @@ class RankRequest:
     cap: int | None = None
 
 
-def open_atlas(db: str | Path) -> duckdb.DuckDBPyConnection:
+def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the atlas read-only, with a clear error when it does not exist."""
     path = Path(db)
     if not path.is_file():
         raise ConfigError(f"atlas database {path} not found: run `python build_atlas.py` first "
                           "or pass --db")
-    return duckdb.connect(str(path), read_only=True)
+    try:
+        return duckdb.connect(str(path), read_only=True,
+                              config={"enable_external_access": external_access})
+    except duckdb.Error as exc:
+        raise ConfigError(f"cannot open {path}: {exc}") from exc
 
 
 def _check_choice(kind: str, value: str, valid: list[str]) -> None:
