@@ -20,8 +20,9 @@ RULES = ("exposed_jobs", "risk_weighted", "equal")
 
 
 def _amounts(t: float, need: np.ndarray, floor: float, cap: float) -> np.ndarray:
-    with np.errstate(over="ignore"):  # a huge t * need is clipped to the cap anyway
-        return np.clip(t * need, floor, cap)
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge t * need is clipped anyway
+        share = np.where(need > 0, t * need, 0.0)
+    return np.clip(share, floor, cap)
 
 
 def allocate(need: Sequence[float], budget: int, floor: int = 0,
@@ -58,12 +59,13 @@ def allocate(need: Sequence[float], budget: int, floor: int = 0,
                           f"{floor * count:,} > budget {budget:,}")
     if values.sum() == 0:
         values = np.ones(count)  # nobody has a need: split equally
+    values = values / values.max()  # keeps t in range whatever the unit of need
     reachable = np.where(values > 0, upper, float(floor)).sum()
     if reachable < budget:
         raise ConfigError(f"caps cannot reach the budget: at most {reachable:,.0f} of "
                           f"{budget:,} can be allocated to {count} regions with cap {cap:,}")
     low, high = 0.0, 1.0
-    while _amounts(high, values, floor, upper).sum() < budget:
+    while _amounts(high, values, floor, upper).sum() < budget and high < 1e300:
         high *= 2.0
     for _ in range(200):
         middle = (low + high) / 2.0
@@ -71,10 +73,7 @@ def allocate(need: Sequence[float], budget: int, floor: int = 0,
             low = middle
         else:
             high = middle
-    exact = _amounts(high, values, floor, upper)
-    exact = exact * (budget / exact.sum()) if exact.sum() > 0 else exact
-    exact = np.clip(exact, floor, upper)
-    return _largest_remainder(exact, budget, floor, upper)
+    return _largest_remainder(_amounts(high, values, floor, upper), budget, floor, upper)
 
 
 def _largest_remainder(exact: np.ndarray, budget: int, floor: int, cap: float) -> list[int]:
