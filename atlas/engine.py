@@ -75,12 +75,12 @@ def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd
 def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
     """Compute the engine's output tables in place (see the module docstring)."""
     write_risk_weights(con, config["risk"]["weights"])
-    run_sql_file(con, "region_exposure.sql")
-    run_sql_file(con, "region_diversity.sql")
     set_variables(con, **variables_from_config(config))
-    con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
     con.execute("SET VARIABLE top_categories = 5")
-    run_sql_file(con, "region_top_categories.sql")
+    for name in ("region_sums.sql", "region_exposure.sql", "region_diversity.sql",
+                 "region_top_categories.sql"):
+        run_sql_file(con, name)
+    con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
     create_views(con)
 
 
