@@ -24,7 +24,7 @@ import pandas as pd
 
 from atlas import __version__
 from atlas.catalog import apply_comments
-from atlas.engine import compute_indices
+from atlas.engine import compute_indices, compute_top_categories
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.sources.us import load_us
@@ -99,6 +99,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         write_tables(con, tables)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
+        compute_top_categories(con)
         provenance = pd.DataFrame(list(inputs.provenance.values()))
         build_info = pd.DataFrame({
             "key": ["atlas_version", "git_commit", "created_at", "data_dir", "config",

@@ -97,9 +97,19 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "share_ge_10": REGION_INDEX_COLUMNS["share_ge_10"],
         "share_ge_50": REGION_INDEX_COLUMNS["share_ge_50"],
         "exposed_jobs": REGION_INDEX_COLUMNS["exposed_jobs"],
-        "vulnerable_share": "Employment share in occupations with this measure's score >= 0.5 "
-                            "and a national median wage below the all-occupation median.",
         "coverage": REGION_INDEX_COLUMNS["coverage"],
+    }),
+    "region_vulnerability": ("Vulnerable share of every region under the vulnerability "
+                             "measure.", {
+        "level": LEVEL, "region_id": REGION, "measure": MEASURE,
+        "vulnerable_share": REGION_INDEX_COLUMNS["vulnerable_share"],
+    }),
+    "region_totals": ("Employment size of every region (sum of its composition).", {
+        "level": LEVEL, "region_id": REGION,
+        "total_employment": REGION_INDEX_COLUMNS["total_employment"],
+        "imputed_employment": "Jobs in imputed residual rows.",
+        "published_employment": "Jobs in published (not imputed) categories: the P of the "
+                                "diversity indices.",
     }),
     "region_diversity": ("Diversity of each region's composition over published categories.", {
         "level": LEVEL, "region_id": REGION,

@@ -67,8 +67,13 @@ def write_risk_weights(con: duckdb.DuckDBPyConnection, weights: dict[str, float]
 
 
 def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd.DataFrame:
-    """Run ``region_indices.sql`` with the given variables and return the rows."""
+    """Re-rank: ``region_indices.sql`` under other variables (works on a read-only atlas).
+
+    The vulnerable share under the requested vulnerability measure is computed into a
+    temporary ``region_vulnerability`` that shadows the stored one.
+    """
     set_variables(con, **variables)
+    run_sql_file(con, "region_vulnerability.sql")
     return con.execute(sql_text("region_indices.sql")).df()
 
 
@@ -76,12 +81,16 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> N
     """Compute the engine's output tables in place (see the module docstring)."""
     write_risk_weights(con, config["risk"]["weights"])
     set_variables(con, **variables_from_config(config))
-    con.execute("SET VARIABLE top_categories = 5")
-    for name in ("region_sums.sql", "region_exposure.sql", "region_diversity.sql",
-                 "region_top_categories.sql"):
+    for name in ("region_sums.sql", "region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
     con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
     create_views(con)
+
+
+def compute_top_categories(con: duckdb.DuckDBPyConnection, count: int = 5) -> None:
+    """``region_top_categories``: each region's ``count`` most exposed categories (for maps)."""
+    con.execute("SET VARIABLE top_categories = ?", [count])
+    run_sql_file(con, "region_top_categories.sql")
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:

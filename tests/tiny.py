@@ -7,7 +7,7 @@ import pandas as pd
 
 from atlas.build import write_tables
 from atlas.config import load_config
-from atlas.engine import compute_indices
+from atlas.engine import compute_indices, compute_top_categories
 
 # Three occupations A, B, C. Region R1: A 60, B 40. Region R2: A 10, B 10, C 80.
 # The reference level "tiny_nation" is one region N: A 70, B 50, C 80.
@@ -70,4 +70,5 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
     config["exposure"]["default_measure"] = "m"
     config["risk"]["vulnerability_measure"] = "m"
     compute_indices(con, config)
+    compute_top_categories(con)
     return con

@@ -9,16 +9,16 @@
 --   krugman      = sum_i |s_i - r_i| over all categories
 CREATE OR REPLACE TABLE region_diversity AS
 SELECT
-    level,
-    region_id,
-    n_categories,
-    CASE WHEN n_reference > 1
-        THEN (ln(published_employment) - e_ln_e / published_employment) / ln(n_reference)
+    s.level,
+    s.region_id,
+    s.n_categories,
+    CASE WHEN c.n_reference > 1
+        THEN (ln(s.published_employment) - s.e_ln_e / s.published_employment) / ln(c.n_reference)
         END AS entropy_norm,
-    e_sq / (published_employment * published_employment) AS hhi,
-    (published_employment * published_employment) / e_sq AS effective_n,
-    (published_employment * published_employment) / e_sq_over_r AS hachman,
-    krugman
-FROM region_sums
-WHERE published_employment > 0
-ORDER BY level, region_id;
+    s.e_sq / (s.published_employment * s.published_employment) AS hhi,
+    (s.published_employment * s.published_employment) / s.e_sq AS effective_n,
+    (s.published_employment * s.published_employment) / s.e_sq_over_r AS hachman,
+    s.krugman
+FROM region_sums AS s
+LEFT JOIN level_reference_counts AS c ON c.level = s.level
+WHERE s.published_employment > 0;

@@ -3,30 +3,18 @@
 -- (CREATE TABLE region_indices AS ...) and re-rankings under another measure.
 -- Variables (SET VARIABLE): exposure_measure, vulnerability_measure,
 --   trap_risk_percentile, trap_entropy_percentile.
--- Tables: regions, employment, region_exposure, region_diversity, risk_weights,
---   rust_belt_states, levels.
+-- Tables: regions, region_totals, region_exposure, region_vulnerability, region_diversity,
+--   risk_weights, rust_belt_states, levels.
 --
 -- flag_trap needs a level of at least 10 regions (a top decile must exist).
 -- collapse_risk = sum_k w_k * p_k / sum_k w_k over the components k a region has, where p_k
 -- is the within-level percentile rank (percent_rank: 0 = lowest .. 1 = highest) of
 --   vulnerable_share, concentration = 1 - entropy_norm, unemployment_rate,
 --   smallness = -ln(total_employment).
-WITH totals AS (
-    SELECT level, region_id,
-        sum(employment) AS total_employment,
-        sum(employment) FILTER (WHERE imputed) / sum(employment) AS imputed_share
-    FROM employment
-    GROUP BY level, region_id
-),
-exposure AS (
+WITH exposure AS (
     SELECT level, region_id, coverage, exposure_mean, share_ge_10, share_ge_50, exposed_jobs
     FROM region_exposure
     WHERE measure = getvariable('exposure_measure')
-),
-vulnerability AS (
-    SELECT level, region_id, vulnerable_share
-    FROM region_exposure
-    WHERE measure = getvariable('vulnerability_measure')
 ),
 automation AS (
     SELECT level, region_id, exposure_mean AS automation_mean
@@ -41,53 +29,78 @@ production AS (
 base AS (
     SELECT
         r.level, r.region_id, r.name, r.state, r.states, r.kind,
-        t.total_employment, x.coverage, coalesce(t.imputed_share, 0) AS imputed_share,
+        t.total_employment, x.coverage,
+        t.imputed_employment / t.total_employment AS imputed_share,
         x.exposure_mean, x.share_ge_10, x.share_ge_50, x.exposed_jobs,
         a.automation_mean, v.vulnerable_share,
         d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
         r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
         p.production_share, r.lower_tier
     FROM regions AS r
-    JOIN totals AS t ON t.level = r.level AND t.region_id = r.region_id
+    JOIN region_totals AS t ON t.level = r.level AND t.region_id = r.region_id
     LEFT JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
-    LEFT JOIN vulnerability AS v ON v.level = r.level AND v.region_id = r.region_id
+    LEFT JOIN region_vulnerability AS v ON v.level = r.level AND v.region_id = r.region_id
     LEFT JOIN automation AS a ON a.level = r.level AND a.region_id = r.region_id
     LEFT JOIN production AS p ON p.level = r.level AND p.region_id = r.region_id
     LEFT JOIN region_diversity AS d ON d.level = r.level AND d.region_id = r.region_id
 ),
 components AS (
-    UNPIVOT (
-        SELECT level, region_id,
-            vulnerable_share,
-            1 - entropy_norm AS concentration,
-            unemployment_rate,
-            -ln(total_employment) AS smallness
-        FROM base
-    ) ON vulnerable_share, concentration, unemployment_rate, smallness
-    INTO NAME component VALUE value
+    SELECT level, region_id,
+        vulnerable_share AS c_vulnerable,
+        1 - entropy_norm AS c_concentration,
+        unemployment_rate AS c_unemployment,
+        -ln(total_employment) AS c_smallness
+    FROM base
 ),
-component_ranks AS (
-    SELECT level, region_id, component,
-        percent_rank() OVER (PARTITION BY level, component ORDER BY value) AS pct
+percentiles AS (
+    -- percent_rank among the regions of the level that have the component (NULLs excluded)
+    SELECT level, region_id,
+        CASE WHEN c_vulnerable IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY level, c_vulnerable IS NULL ORDER BY c_vulnerable) END AS p_vulnerable,
+        CASE WHEN c_concentration IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY level, c_concentration IS NULL ORDER BY c_concentration)
+            END AS p_concentration,
+        CASE WHEN c_unemployment IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY level, c_unemployment IS NULL ORDER BY c_unemployment)
+            END AS p_unemployment,
+        CASE WHEN c_smallness IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY level, c_smallness IS NULL ORDER BY c_smallness) END AS p_smallness
     FROM components
-    WHERE value IS NOT NULL
+),
+weights AS (
+    SELECT
+        coalesce(max(weight) FILTER (WHERE component = 'vulnerable_share'), 0) AS w_vulnerable,
+        coalesce(max(weight) FILTER (WHERE component = 'concentration'), 0) AS w_concentration,
+        coalesce(max(weight) FILTER (WHERE component = 'unemployment_rate'), 0)
+            AS w_unemployment,
+        coalesce(max(weight) FILTER (WHERE component = 'smallness'), 0) AS w_smallness
+    FROM risk_weights
 ),
 risk AS (
-    SELECT c.level, c.region_id,
-        sum(w.weight * c.pct) / nullif(sum(w.weight), 0) AS collapse_risk,
-        max(c.pct) FILTER (WHERE c.component = 'vulnerable_share') AS risk_p_vulnerable,
-        max(c.pct) FILTER (WHERE c.component = 'concentration') AS risk_p_concentration,
-        max(c.pct) FILTER (WHERE c.component = 'unemployment_rate') AS risk_p_unemployment,
-        max(c.pct) FILTER (WHERE c.component = 'smallness') AS risk_p_smallness,
-        count(*) AS risk_components
-    FROM component_ranks AS c
-    JOIN risk_weights AS w ON w.component = c.component
-    GROUP BY c.level, c.region_id
+    SELECT p.level, p.region_id,
+        (coalesce(w_vulnerable * p_vulnerable, 0) + coalesce(w_concentration * p_concentration, 0)
+         + coalesce(w_unemployment * p_unemployment, 0) + coalesce(w_smallness * p_smallness, 0))
+        / nullif(w_vulnerable * (p_vulnerable IS NOT NULL)::INTEGER
+                 + w_concentration * (p_concentration IS NOT NULL)::INTEGER
+                 + w_unemployment * (p_unemployment IS NOT NULL)::INTEGER
+                 + w_smallness * (p_smallness IS NOT NULL)::INTEGER, 0) AS collapse_risk,
+        p_vulnerable AS risk_p_vulnerable,
+        p_concentration AS risk_p_concentration,
+        p_unemployment AS risk_p_unemployment,
+        p_smallness AS risk_p_smallness,
+        (p_vulnerable IS NOT NULL)::INTEGER + (p_concentration IS NOT NULL)::INTEGER
+            + (p_unemployment IS NOT NULL)::INTEGER + (p_smallness IS NOT NULL)::INTEGER
+            AS risk_components
+    FROM percentiles AS p, weights
 ),
 reference_production AS (
-    SELECT l.level, b.production_share AS reference_production_share
+    -- production share of the reference level as a whole (employment-weighted)
+    SELECT l.level,
+        sum(b.production_share * b.total_employment) / sum(b.total_employment)
+            AS reference_production_share
     FROM levels AS l
-    JOIN base AS b ON b.level = l.reference_level
+    JOIN base AS b ON b.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level
 ),
 ranked AS (
     SELECT b.*, k.collapse_risk, k.risk_p_vulnerable, k.risk_p_concentration,

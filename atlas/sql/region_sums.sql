@@ -1,48 +1,57 @@
 -- One grouped pass over the compositions: every sum the indices need, per region.
 -- Inputs: employment(level, region_id, category, employment, imputed), levels(level, taxonomy,
 --   reference_level), exposure_scores(taxonomy, measure, category, score, ge_10, ge_50,
---   vulnerable). Variables: exposure_measure (for the top categories), top_categories.
--- Scores are pivoted wide (one row per category, four columns per measure) so the pass reads
--- each composition row once whatever the number of measures; COLUMNS() expands the per-measure
--- sums, named <measure>__<statistic>.
+--   vulnerable). Variable: vulnerability_measure.
+--
+-- category_facts has one row per (level, category): the reference share r_i, the vulnerable
+-- share under the vulnerability measure, and per measure the score and threshold shares
+-- (pivoted wide: PIVOT names them <measure>_ + _score, i.e. <measure>__score, __ge10, __ge50),
+-- so the pass joins one small table and
+-- reads each composition row once whatever the number of measures.
 
-CREATE OR REPLACE TEMP TABLE wide_scores AS
+CREATE OR REPLACE TEMP TABLE category_facts AS
 WITH wide AS (
-    PIVOT (SELECT taxonomy, category, measure, score, ge_10, ge_50, vulnerable FROM exposure_scores)
+    PIVOT (SELECT taxonomy, category, measure, score, ge_10, ge_50
+           FROM exposure_scores)
     ON measure
-    USING first(score) AS score, first(ge_10) AS ge10, first(ge_50) AS ge50,
-          first(vulnerable) AS vuln
+    USING first(score) AS _score, first(ge_10) AS _ge10, first(ge_50) AS _ge50
     GROUP BY taxonomy, category
 ),
-top_measure AS (
-    SELECT taxonomy, category, score AS top_score
-    FROM exposure_scores
-    WHERE measure = getvariable('exposure_measure')
-)
-SELECT wide.*, top_measure.top_score
-FROM wide
-LEFT JOIN top_measure USING (taxonomy, category);
-
--- Reference shares r_i: the composition of each level's reference level (published rows).
-CREATE OR REPLACE TEMP TABLE reference_shares AS
-WITH reference AS (
+reference AS (
     SELECT l.level, e.category, sum(e.employment) AS employment
     FROM levels AS l
     JOIN employment AS e ON e.level = coalesce(l.reference_level, l.level)
     WHERE NOT e.imputed AND e.employment > 0
     GROUP BY l.level, e.category
+),
+reference_shares AS (
+    SELECT level, category, employment / sum(employment) OVER (PARTITION BY level) AS r
+    FROM reference
+),
+vulnerability AS (
+    SELECT taxonomy, category, vulnerable
+    FROM exposure_scores
+    WHERE measure = getvariable('vulnerability_measure')
 )
-SELECT level, category, employment / sum(employment) OVER (PARTITION BY level) AS r,
-    count(*) OVER (PARTITION BY level) AS n_reference
-FROM reference;
+SELECT l.level, w.category, rs.r, v.vulnerable, w.* EXCLUDE (taxonomy, category)
+FROM levels AS l
+JOIN wide AS w ON w.taxonomy = l.taxonomy
+LEFT JOIN reference_shares AS rs ON rs.level = l.level AND rs.category = w.category
+LEFT JOIN vulnerability AS v ON v.taxonomy = l.taxonomy AND v.category = w.category;
 
+CREATE OR REPLACE TEMP TABLE level_reference_counts AS
+SELECT level, count(*) FILTER (WHERE r > 0) AS n_reference
+FROM category_facts
+GROUP BY level;
+
+-- P: published (not imputed) employment of each region, needed by krugman.
 CREATE OR REPLACE TEMP TABLE published_totals AS
-SELECT level, region_id, sum(employment) AS published
+SELECT level, region_id, sum(employment) AS published_employment
 FROM employment
 WHERE NOT imputed AND employment > 0
 GROUP BY level, region_id;
 
--- With P = published employment of the region and only published rows (e_i > 0) counted:
+-- Published rows only (e_i > 0) in the diversity sums:
 --   e_ln_e = sum e_i ln e_i, e_sq = sum e_i^2, e_sq_over_r = sum e_i^2 / r_i,
 --   krugman = sum_i (|e_i / P - r_i| - r_i) + 1  (= sum over all categories of |s_i - r_i|).
 CREATE OR REPLACE TEMP TABLE region_sums AS
@@ -51,29 +60,42 @@ SELECT
     e.region_id,
     sum(e.employment) AS total_employment,
     coalesce(sum(e.employment) FILTER (WHERE e.imputed), 0) AS imputed_employment,
-    any_value(p.published) AS published_employment,
+    any_value(p.published_employment) AS published_employment,
     count(*) FILTER (WHERE NOT e.imputed AND e.employment > 0) AS n_categories,
-    any_value(r_count.n_reference) AS n_reference,
     sum(e.employment * ln(e.employment)) FILTER (WHERE NOT e.imputed AND e.employment > 0)
         AS e_ln_e,
     sum(e.employment * e.employment) FILTER (WHERE NOT e.imputed AND e.employment > 0) AS e_sq,
-    sum(e.employment * e.employment / r.r)
-        FILTER (WHERE NOT e.imputed AND e.employment > 0 AND r.r > 0) AS e_sq_over_r,
-    sum(abs(e.employment / p.published - coalesce(r.r, 0)) - coalesce(r.r, 0))
+    sum(e.employment * e.employment / f.r)
+        FILTER (WHERE NOT e.imputed AND e.employment > 0 AND f.r > 0) AS e_sq_over_r,
+    sum(abs(e.employment / p.published_employment - coalesce(f.r, 0)) - coalesce(f.r, 0))
         FILTER (WHERE NOT e.imputed AND e.employment > 0) + 1 AS krugman,
-    max_by({'category': e.category, 'employment': e.employment, 'score': w.top_score},
-           e.employment * w.top_score, getvariable('top_categories'))
-        FILTER (WHERE NOT e.imputed AND w.top_score IS NOT NULL) AS top_categories,
-    sum(e.employment * (COLUMNS('^(.*)_score$') IS NOT NULL)::INTEGER) AS '\1__scored',
-    sum(e.employment * COLUMNS('^(.*)_score$')) AS '\1__e_score',
-    sum(e.employment * COLUMNS('^(.*)_ge10$')) AS '\1__e_ge_10',
-    sum(e.employment * COLUMNS('^(.*)_ge50$')) AS '\1__e_ge_50',
-    sum(e.employment * COLUMNS('^(.*)_vuln$')) AS '\1__e_vulnerable'
+    sum(e.employment * f.vulnerable) AS e_vulnerable,
+    sum(e.employment) FILTER (WHERE f.vulnerable IS NOT NULL) AS scored_vulnerable,
+    sum(e.employment * (COLUMNS('^(.*)__score$') IS NOT NULL)::INTEGER) AS '\1__scored',
+    sum(e.employment * COLUMNS('^(.*)__score$')) AS '\1__e_score',
+    sum(e.employment * COLUMNS('^(.*)__ge10$')) AS '\1__e_ge_10',
+    sum(e.employment * COLUMNS('^(.*)__ge50$')) AS '\1__e_ge_50'
 FROM employment AS e
-JOIN levels AS l ON l.level = e.level
 LEFT JOIN published_totals AS p ON p.level = e.level AND p.region_id = e.region_id
-LEFT JOIN wide_scores AS w ON w.taxonomy = l.taxonomy AND w.category = e.category
-LEFT JOIN reference_shares AS r ON r.level = e.level AND r.category = e.category
-LEFT JOIN (SELECT DISTINCT level, n_reference FROM reference_shares) AS r_count
-    ON r_count.level = e.level
+LEFT JOIN category_facts AS f ON f.level = e.level AND f.category = e.category
 GROUP BY e.level, e.region_id;
+
+-- The per-measure sums as lists, in the order of measure_order (one row per region).
+CREATE OR REPLACE TEMP TABLE measure_order AS
+SELECT list(left(column_name, -length('__e_score')) ORDER BY column_index) AS measures
+FROM duckdb_columns()
+WHERE table_name = 'region_sums' AND column_name LIKE '%\_\_e\_score' ESCAPE '\';
+
+CREATE OR REPLACE TEMP TABLE region_measure_sums AS
+SELECT
+    level, region_id, total_employment,
+    list_value(*COLUMNS('__scored$')) AS scored,
+    list_value(*COLUMNS('__e_score$')) AS e_score,
+    list_value(*COLUMNS('__e_ge_10$')) AS e_ge_10,
+    list_value(*COLUMNS('__e_ge_50$')) AS e_ge_50
+FROM region_sums;
+
+-- Size of every region, kept for re-rankings (region_sums is temporary).
+CREATE OR REPLACE TABLE region_totals AS
+SELECT level, region_id, total_employment, imputed_employment, published_employment
+FROM region_sums;

@@ -1,0 +1,93 @@
+"""Synthetic levels for scale tests: any number of regions x categories, deterministic.
+
+The generator writes the same generic tables a source reader writes (levels, regions,
+employment, categories, measures, exposure_scores), so the engine treats the level like any
+other. Randomness comes from DuckDB's ``hash`` of (seed, region, category), so the output is
+the same for a seed whatever the number of threads.
+
+- region size: log-normal, ``exp(mu + sigma z_r)`` jobs with mu = 9, sigma = 1.2;
+- category shares: Zipf-like, ``(k + 1)^-1.1`` times a log-normal regional factor
+  ``exp(0.6 z_rk)``; employment = max(1, round(size x share));
+- one category in 40 is marked imputed (a residual row);
+- scores: ``measures`` unit-scale measures per category, uniform on [0, 1] with a common
+  factor so that measures correlate; low_wage for half the categories.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from atlas.build import write_tables
+
+LEVEL = "synth"
+TAXONOMY = "synth_categories"
+
+
+def _uniform(*parts: str) -> str:
+    """SQL for a uniform (0, 1) number from a hash of the parts (never exactly 0 or 1)."""
+    return f"((hash({', '.join(parts)}) % 9007199254740881)::DOUBLE + 0.5) / 9007199254740881"
+
+
+def _normal(tag: str, *parts: str) -> str:
+    """SQL for a standard normal number (Box-Muller on two hashed uniforms)."""
+    u1 = _uniform(f"'{tag}1'", *parts)
+    u2 = _uniform(f"'{tag}2'", *parts)
+    return f"(sqrt(-2 * ln({u1})) * cos(2 * pi() * {u2}))"
+
+
+def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int,
+                   seed: int = 0, measures: int = 9) -> None:
+    """Write a synthetic level of ``regions x categories`` composition rows into ``con``."""
+    if regions < 1 or categories < 2 or measures < 2:
+        raise ValueError("need regions >= 1, categories >= 2 and measures >= 2")
+    s = str(int(seed))
+    import pandas as pd
+
+    write_tables(con, {
+        "levels": pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY],
+                                "reference_level": [LEVEL],
+                                "description": [f"synthetic: {regions} regions x {categories} "
+                                                f"categories, seed {seed}"]}),
+        "measures": pd.DataFrame({
+            "measure": [f"synth_m{i}" for i in range(measures)],
+            "label": [f"synthetic measure {i}" for i in range(measures)],
+            "scale": "unit", "description": "uniform score with a common factor",
+            "source": "atlas.synth"}),
+        "rust_belt_states": pd.DataFrame({"state_fips": [], "state_abbr": [], "state_name": []},
+                                         dtype=str),
+    })
+    con.execute(f"""
+        CREATE OR REPLACE TABLE categories AS
+        SELECT '{TAXONOMY}' AS taxonomy, 'c' || k AS category, 'Category ' || k AS title,
+            NULL::DOUBLE AS national_employment, NULL::DOUBLE AS median_wage,
+            (k % 2)::DOUBLE AS low_wage
+        FROM range({categories}) AS t(k)""")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE exposure_scores AS
+        WITH base AS (
+            SELECT k, m,
+                0.5 * {_uniform("'common'", s, "k")} + 0.5 * {_uniform("'own'", s, "k", "m")}
+                    AS score
+            FROM range({categories}) AS a(k), range({measures}) AS b(m)
+        )
+        SELECT '{TAXONOMY}' AS taxonomy, 'synth_m' || m AS measure, 'c' || k AS category,
+            score, (score >= 0.1)::DOUBLE AS ge_10, (score >= 0.5)::DOUBLE AS ge_50,
+            ((score >= 0.5) AND k % 2 = 1)::DOUBLE AS vulnerable, 'synthetic' AS rule
+        FROM base""")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE regions AS
+        SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'Region ' || r AS name,
+            'S' || (r % 50) AS state, 'S' || (r % 50) AS states, 'synthetic' AS kind,
+            NULL::DOUBLE AS published_total,
+            round(2 + 8 * {_uniform("'unemp'", s, "r")}, 2) AS unemployment_rate,
+            NULL::DOUBLE AS labor_force, NULL::DOUBLE AS population,
+            NULL::DOUBLE AS median_hh_income, NULL::DOUBLE AS poverty_rate,
+            false AS lower_tier
+        FROM range({regions}) AS t(r)""")
+    con.execute(f"""
+        CREATE OR REPLACE TABLE employment AS
+        SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'c' || k AS category,
+            greatest(1, round(exp(9 + 1.2 * {_normal("size", s, "r")})
+                * pow(k + 1, -1.1) / 4.5 * exp(0.6 * {_normal("mix", s, "r", "k")}))) AS employment,
+            (k % 40 = 39) AS imputed
+        FROM range({regions}) AS a(r), range({categories}) AS b(k)""")

@@ -1,0 +1,142 @@
+"""The engine on large synthetic levels, against pandas and a one-pass floor.
+
+    python benchmarks/bench_scale.py                    # sweep 1M, 10M, 100M rows, K = 100
+    python benchmarks/bench_scale.py --rows 10000000    # one size
+
+For each size R (= regions x K categories) it generates a synthetic level into a DuckDB file
+(not timed), then times in one run:
+1. the engine's index computation (``compute_indices``: all 9 measures, diversity, collapse
+   risk, ranks, flags, top categories);
+2. the pandas reference (``atlas.pandas_reference``: merge + groupby) on the same data already
+   in memory, skipped above ``--pandas-max-rows`` where it would not fit;
+3. the floor: one grouped DuckDB pass joining the K scores and computing per region only the
+   sums every index needs (sum e, sum e*score per measure, sum e*e, sum e*ln e);
+checks that 1 and 2 agree (1e-9), and prints one line per size:
+``rows=R duckdb_s=X pandas_s=Y floor_s=Z ratio_pandas=Y/X ratio_floor=X/Z peak_rss_gb=M``.
+Each size runs in its own process so that peak_rss_gb is that size's high-water mark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from atlas.config import load_config
+from atlas.engine import compute_indices
+from atlas.pandas_reference import reference_indices
+from atlas.synth import generate_level
+
+CATEGORIES = 100
+MEASURES = 9
+CHECKED = ["exposure_mean", "share_ge_50", "vulnerable_share", "entropy_norm", "hhi",
+           "hachman", "krugman", "collapse_risk"]
+
+
+def floor_query(measures: int) -> str:
+    sums = ", ".join(f"sum(e.employment * w.m{i}) AS s{i}" for i in range(measures))
+    return f"""
+        CREATE OR REPLACE TEMP TABLE floor_sums AS
+        SELECT e.level, e.region_id, sum(e.employment) AS e, sum(e.employment * e.employment)
+            AS e_sq, sum(e.employment * ln(e.employment)) AS e_ln_e, {sums}
+        FROM employment AS e JOIN floor_scores AS w ON w.category = e.category
+        GROUP BY e.level, e.region_id"""
+
+
+def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> dict[str, float]:
+    regions = rows // CATEGORIES
+    config = load_config()
+    config["exposure"]["default_measure"] = "synth_m0"
+    config["risk"]["vulnerability_measure"] = "synth_m1"
+    with tempfile.TemporaryDirectory() as work:
+        con = duckdb.connect(str(Path(work) / "synth.duckdb"))
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
+        generate_level(con, regions, CATEGORIES, seed, MEASURES)
+        con.execute("CHECKPOINT")
+        pivot = ", ".join(f"first(score) FILTER (WHERE measure = 'synth_m{i}') AS m{i}"
+                          for i in range(MEASURES))
+        con.execute(f"CREATE TEMP TABLE floor_scores AS SELECT category, {pivot} "
+                    "FROM exposure_scores GROUP BY category")
+
+        started = time.perf_counter()
+        con.execute(floor_query(MEASURES))
+        floor_s = time.perf_counter() - started
+
+        started = time.perf_counter()
+        compute_indices(con, config)
+        duckdb_s = time.perf_counter() - started
+
+        pandas_s = float("nan")
+        if rows <= pandas_max_rows:
+            employment = con.execute(
+                "SELECT region_id, category, employment, imputed FROM employment").df()
+            scores = con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable "
+                                 "FROM exposure_scores").df()
+            context = con.execute("SELECT region_id, unemployment_rate FROM regions").df()
+            started = time.perf_counter()
+            reference = reference_indices(employment, scores, context,
+                                          config["risk"]["weights"], "synth_m0", "synth_m1")
+            pandas_s = time.perf_counter() - started
+            engine = con.execute("SELECT * FROM region_indices").df().set_index("region_id")
+            for column in CHECKED:
+                np.testing.assert_allclose(engine[column].to_numpy(),
+                                           reference.loc[engine.index, column].to_numpy(),
+                                           rtol=1e-9, atol=1e-9, err_msg=column)
+        con.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    return {"rows": rows, "duckdb_s": duckdb_s, "pandas_s": pandas_s, "floor_s": floor_s,
+            "peak_rss_gb": peak}
+
+
+def line(result: dict[str, float]) -> str:
+    duckdb_s, pandas_s, floor_s = result["duckdb_s"], result["pandas_s"], result["floor_s"]
+    have_pandas = pandas_s == pandas_s  # not NaN
+    pandas_text = f"{pandas_s:.2f}" if have_pandas else "NA"
+    ratio_pandas = f"{pandas_s / duckdb_s:.2f}" if have_pandas else "NA"
+    return (f"rows={result['rows']} duckdb_s={duckdb_s:.2f} pandas_s={pandas_text} "
+            f"floor_s={floor_s:.2f} ratio_pandas={ratio_pandas} "
+            f"ratio_floor={duckdb_s / floor_s:.2f} peak_rss_gb={result['peak_rss_gb']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, action="append",
+                        help="composition rows (repeat for several); default 1M, 10M, 100M")
+    parser.add_argument("--pandas-max-rows", type=int, default=10_000_000)
+    parser.add_argument("--memory-limit", default="10GB")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sizes = args.rows or [1_000_000, 10_000_000, 100_000_000]
+    if args.one:
+        print(json.dumps(run_one(sizes[0], args.pandas_max_rows, args.memory_limit, args.seed)))
+        return
+    results = []
+    for rows in sizes:
+        out = subprocess.run([sys.executable, __file__, "--one", "--rows", str(rows),
+                              "--pandas-max-rows", str(args.pandas_max_rows),
+                              "--memory-limit", args.memory_limit, "--seed", str(args.seed)],
+                             capture_output=True, text=True, check=True)
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(result)
+        print(line(result), flush=True)
+    if len(results) > 1:
+        per_row = [r["duckdb_s"] / r["rows"] * 1e9 for r in results]
+        slope = np.polyfit(np.log10([r["rows"] for r in results]), np.log10(
+            [r["duckdb_s"] for r in results]), 1)[0]
+        print("ns_per_row=" + ",".join(f"{v:.1f}" for v in per_row)
+              + f" loglog_slope={slope:.2f}")
+
+
+if __name__ == "__main__":
+    main()
