@@ -78,7 +78,7 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, regions: p
         "concentration": 1 - out["entropy_norm"],
         "unemployment_rate": out["unemployment_rate"],
         "smallness": -np.log(out["total_employment"]),
-    })
+    }).round(12)  # as the engine: equal values summed in another order still tie
     ranks = components.rank(method="min")
     counts = components.notna().sum()
     percentiles = (ranks - 1) / (counts - 1)

@@ -45,11 +45,12 @@ base AS (
     LEFT JOIN region_diversity AS d ON d.level = r.level AND d.region_id = r.region_id
 ),
 components AS (
+    -- rounded to 12 decimals so that equal values summed in another order still tie
     SELECT level, region_id,
-        vulnerable_share AS c_vulnerable,
-        1 - entropy_norm AS c_concentration,
-        unemployment_rate AS c_unemployment,
-        -ln(total_employment) AS c_smallness
+        round(vulnerable_share, 12) AS c_vulnerable,
+        round(1 - entropy_norm, 12) AS c_concentration,
+        round(unemployment_rate, 12) AS c_unemployment,
+        round(-ln(total_employment), 12) AS c_smallness
     FROM base
 ),
 percentiles AS (

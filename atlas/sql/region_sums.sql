@@ -61,21 +61,24 @@ SELECT
     sum(e.employment) AS total_employment,
     coalesce(sum(e.employment) FILTER (WHERE e.imputed), 0) AS imputed_employment,
     any_value(p.published_employment) AS published_employment,
-    count(*) FILTER (WHERE NOT e.imputed AND e.employment > 0) AS n_categories,
-    sum(e.employment * ln(e.employment)) FILTER (WHERE NOT e.imputed AND e.employment > 0)
-        AS e_ln_e,
-    sum(e.employment * e.employment) FILTER (WHERE NOT e.imputed AND e.employment > 0) AS e_sq,
-    sum(e.employment * e.employment / f.r)
-        FILTER (WHERE NOT e.imputed AND e.employment > 0 AND f.r > 0) AS e_sq_over_r,
-    sum(abs(e.employment / p.published_employment - coalesce(f.r, 0)) - coalesce(f.r, 0))
-        FILTER (WHERE NOT e.imputed AND e.employment > 0) + 1 AS krugman,
+    count(e.published) AS n_categories,
+    sum(e.published * ln(e.published)) AS e_ln_e,
+    sum(e.published * e.published) AS e_sq,
+    sum(e.published * e.published / nullif(f.r, 0)) AS e_sq_over_r,
+    sum(abs(e.published / p.published_employment - coalesce(f.r, 0)) - coalesce(f.r, 0))
+        + 1 AS krugman,
     sum(e.employment * f.vulnerable) AS e_vulnerable,
     sum(e.employment) FILTER (WHERE f.vulnerable IS NOT NULL) AS scored_vulnerable,
     sum(e.employment * (COLUMNS('^(.*)__score$') IS NOT NULL)::INTEGER) AS '\1__scored',
     sum(e.employment * COLUMNS('^(.*)__score$')) AS '\1__e_score',
     sum(e.employment * COLUMNS('^(.*)__ge10$')) AS '\1__e_ge_10',
     sum(e.employment * COLUMNS('^(.*)__ge50$')) AS '\1__e_ge_50'
-FROM employment AS e
+FROM (
+    -- published = the employment of published (not imputed) rows with jobs, else NULL
+    SELECT level, region_id, category, employment, imputed,
+        CASE WHEN NOT imputed AND employment > 0 THEN employment END AS published
+    FROM employment
+) AS e
 LEFT JOIN published_totals AS p ON p.level = e.level AND p.region_id = e.region_id
 LEFT JOIN category_facts AS f ON f.level = e.level AND f.category = e.category
 GROUP BY e.level, e.region_id;
