@@ -24,10 +24,13 @@ import pandas as pd
 
 from atlas import __version__
 from atlas.catalog import apply_comments
+from atlas.clusters import compute_trap_zones
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
+from atlas.scenarios import compute_scenarios
 from atlas.sources.us import load_us
+from atlas.uncertainty import compute_rank_uncertainty
 
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
 Step = Callable[[str], None]
@@ -100,12 +103,17 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
         compute_top_categories(con)
+        step("rank uncertainty, adoption scenarios and trap zones")
+        compute_rank_uncertainty(con, config)
+        compute_scenarios(con, config)
+        compute_trap_zones(con, config)
         provenance = pd.DataFrame(list(inputs.provenance.values()))
         build_info = pd.DataFrame({
             "key": ["atlas_version", "git_commit", "created_at", "data_dir", "config",
-                    "duckdb_version"],
+                    "duckdb_version", "uncertainty_seed", "trap_zone_seed"],
             "value": [__version__, git_commit(), datetime.now(UTC).isoformat(timespec="seconds"),
-                      str(inputs.data_dir), config_text, duckdb.__version__],
+                      str(inputs.data_dir), config_text, duckdb.__version__,
+                      str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"])],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         apply_comments(con)

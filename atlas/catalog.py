@@ -130,6 +130,50 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "score": "Score under the measure.", "exposed_jobs": "employment x score.",
         "measure": MEASURE,
     }),
+    "rank_uncertainty": ("Rank of every region over all specifications: unit-scale exposure "
+                         "measures x weight vectors (defaults + Dirichlet draws).", {
+        "level": LEVEL, "region_id": REGION,
+        "median_rank": REGION_INDEX_COLUMNS["median_rank"],
+        "rank_p05": REGION_INDEX_COLUMNS["rank_p05"], "rank_p95": REGION_INDEX_COLUMNS["rank_p95"],
+        "p_top_decile": REGION_INDEX_COLUMNS["p_top_decile"],
+        "p_trap": "Share of specifications in which the region is a trap.",
+        "n_specs": "Number of specifications (measures x weight vectors).",
+        "flag_robust_trap": REGION_INDEX_COLUMNS["flag_robust_trap"],
+    }),
+    "scenario_base": ("Substitution-tilted exposed jobs per region, the base of the scenarios: "
+                      "sum_i e_i score_i min(1, a_i / a_mean).", {
+        "level": LEVEL, "region_id": REGION,
+        "tilted_exposed_jobs": "Job-equivalents of exposed task time, each occupation weighted "
+                               "by its automation score relative to the mean (capped at 1).",
+    }),
+    "scenario_results": ("Projected job losses per region under each AI-adoption scenario "
+                         "(totals over the horizon).", {
+        "level": LEVEL, "region_id": REGION, "scenario": "Scenario name (config [scenarios]).",
+        "displaced": "adoption x displacement x tilted_exposed_jobs: workers displaced.",
+        "net_loss": "displaced x (1 - reabsorption): jobs lost after local re-employment.",
+        "net_loss_per_year": "net_loss / horizon_years.",
+        "unemployment_rate_shock": "100 x net_loss / labor_force: change in the unemployment "
+                                   "rate, percentage points (NULL without a labour force).",
+        "adoption": "Share of exposed task time automated within the horizon.",
+        "displacement": "Share of automated time that removes jobs rather than augmenting them.",
+        "reabsorption": "Share of displaced workers re-employed locally within the horizon.",
+        "horizon_years": "Horizon in years.",
+    }),
+    "region_lisa": ("Local Moran's I of collapse_risk per region (queen contiguity, islands "
+                    "attached to their nearest region, 999 permutations, fixed seed).", {
+        "level": LEVEL, "region_id": REGION,
+        "quadrant": "1 High-High, 2 Low-High, 3 Low-Low, 4 High-Low.",
+        "p_value": "Pseudo p-value from conditional permutations.",
+        "high_high": "High-High at p < 0.05: a trap-zone cell.",
+        "trap_zone": REGION_INDEX_COLUMNS["trap_zone"],
+    }),
+    "trap_zones": ("Contiguous trap zones: connected High-High clusters of collapse risk.", {
+        "level": LEVEL, "zone_id": "Zone id, <level>-Z01 = the zone with the most jobs.",
+        "zone_name": "Name of the member region with the most jobs.",
+        "regions": "Number of member regions.", "jobs": "Jobs in the zone.",
+        "mean_collapse_risk": "Mean collapse_risk of the members.",
+        "members": "Member region names, '; '-separated.",
+    }),
     "provenance": ("Every input file of this build.", {
         "file": "Path under the data directory.", "sha256": "sha256 of the file as read.",
         "bytes": "File size.", "rows": "Rows read (tables; NULL for geometry files).",
@@ -137,7 +181,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "loaded_at": "When the build read it (UTC).",
     }),
     "build_info": ("How this database was built.", {
-        "key": "atlas_version, git_commit, created_at, data_dir, config (JSON), duckdb_version.",
+        "key": "atlas_version, git_commit, created_at, data_dir, config (JSON), duckdb_version, "
+               "uncertainty_seed, trap_zone_seed.",
         "value": "The value.",
     }),
 }
@@ -195,6 +240,11 @@ VIEW_COLUMNS = {
     "mean_exposure": "Employment-weighted mean exposure_mean of the areas.",
     "highest_risk_area": "Name of the area with the best (lowest) risk_rank in the state.",
 }
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True if a table or view of that name exists."""
+    return _exists(con, name)
 
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -147,6 +147,54 @@ def rank(
 
 
 @app.command()
+def scenario(
+    name: Annotated[str, typer.Option("--name", help="Scenario: slow, central, fast or your own "
+                                                      "(config [scenarios]).")] = "central",
+    level: Annotated[str, typer.Option(help="Level to list.")] = "us_area",
+    top: Annotated[int, typer.Option(help="How many regions to show.")] = 20,
+    output: Annotated[Path | None, typer.Option("-o", "--output",
+                                                help="Write all rows to .csv or .parquet.")] = None,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """AI-adoption scenario: displaced workers, net job loss and unemployment shock by region."""
+    from atlas.export import atomic_write
+    from atlas.ranking import open_atlas
+
+    try:
+        con = open_atlas(db)
+        try:
+            names = [r[0] for r in con.execute(
+                "SELECT DISTINCT scenario FROM scenario_results ORDER BY 1").fetchall()]
+            if name not in names:
+                raise AtlasError(f"unknown scenario '{name}'; valid scenarios: {names}")
+            levels = [r[0] for r in con.execute(
+                "SELECT DISTINCT level FROM scenario_results ORDER BY 1").fetchall()]
+            if level not in levels:
+                raise AtlasError(f"unknown level '{level}'; valid values: {levels}")
+            frame = con.execute("""
+                SELECT s.region_id, r.name, r.total_employment, s.displaced, s.net_loss,
+                       s.net_loss_per_year, s.unemployment_rate_shock, r.unemployment_rate
+                FROM scenario_results AS s JOIN region_indices AS r USING (level, region_id)
+                WHERE s.scenario = ? AND s.level = ?
+                ORDER BY s.unemployment_rate_shock DESC NULLS LAST, s.region_id""",
+                                [name, level]).df()
+        finally:
+            con.close()
+        if output is not None:
+            suffix = output.suffix.lower()
+            if suffix not in {".csv", ".parquet"}:
+                raise AtlasError(f"-o must end in .csv or .parquet, got '{output.name}'")
+            atomic_write(output, (lambda p: frame.to_csv(p, index=False)) if suffix == ".csv"
+                         else (lambda p: frame.to_parquet(p, index=False)))
+            console.print(f"wrote {len(frame)} rows to {output}")
+            return
+    except AtlasError as exc:
+        fail(exc)
+        return
+    print_frame(frame.head(top), title=f"Scenario {name}: {level}, largest unemployment shock")
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT statement.")],
     output: Annotated[Path | None, typer.Option(

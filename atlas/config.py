@@ -43,10 +43,30 @@ def load_config(path: str | Path | None = None) -> dict[str, Any]:
                 user = tomllib.load(handle)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"config file {path}: {exc}") from exc
+        scenarios = user.pop("scenarios", {})  # users may add scenarios of their own
         config = _merge(config, user, "")
+        config["scenarios"].update(scenarios)
+    for name, scenario in config["scenarios"].items():
+        check_scenario(name, scenario)
     weights = config["risk"]["weights"]
     if any(not isinstance(w, int | float) or w < 0 for w in weights.values()):
         raise ConfigError(f"risk weights must be numbers >= 0, got {weights}")
     if sum(weights.values()) <= 0:
         raise ConfigError("risk weights must not all be zero")
     return config
+
+
+SCENARIO_KEYS = ("adoption", "displacement", "reabsorption", "horizon_years")
+
+
+def check_scenario(name: str, scenario: dict[str, Any]) -> None:
+    """A scenario has adoption, displacement and reabsorption in [0, 1] and a horizon > 0."""
+    missing = [key for key in SCENARIO_KEYS if key not in scenario]
+    if missing:
+        raise ConfigError(f"scenario '{name}' lacks {missing}; a scenario needs {SCENARIO_KEYS}")
+    for key in SCENARIO_KEYS[:3]:
+        value = scenario[key]
+        if not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ConfigError(f"scenario '{name}': {key} must be a share in [0, 1], got {value!r}")
+    if not isinstance(scenario["horizon_years"], int | float) or scenario["horizon_years"] <= 0:
+        raise ConfigError(f"scenario '{name}': horizon_years must be > 0")

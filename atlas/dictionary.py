@@ -61,6 +61,16 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
                  "regions.",
     "exposure_measure": "Measure behind exposure_mean, share_ge_10/50 and exposed_jobs.",
     "vulnerability_measure": "Measure behind vulnerable_share (and so collapse_risk).",
+    "median_rank": "Median rank over all specifications (every unit-scale exposure measure x the "
+                   "default weights and 1,000 Dirichlet draws around them).",
+    "rank_p05": "5th percentile of the rank over the specifications (the 90% interval's best).",
+    "rank_p95": "95th percentile of the rank over the specifications (the 90% interval's worst).",
+    "p_top_decile": "Share of specifications in which the region is in the level's top decile "
+                    "of collapse risk.",
+    "flag_robust_trap": "Trap (top-decile risk and bottom-third diversity) in at least 80% of the "
+                        "specifications.",
+    "trap_zone": "Id of the contiguous trap zone (Local Moran's I High-High cluster of "
+                 "collapse_risk, p < 0.05) the region belongs to; NULL if none.",
     "selection_rank": "Position in this export (1 = highest collapse risk among the selection).",
     "allocation": "Transition-fund amount, whole currency units (see the method sheet).",
     "allocation_need": "Need the allocation rule used: exposed_jobs, exposed_jobs x "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ import pandas as pd
 import shapely
 from shapely import affinity
 
+from atlas.catalog import table_exists
 from atlas.export import atomic_write
 from atlas.ranking import open_atlas
 
@@ -98,9 +100,16 @@ US_LAYERS = [
     Layer("entropy_norm", "Occupational diversity (entropy, 0-1)", "num",
           note="Higher = more diverse economy (lower risk)."),
     Layer("unemployment_rate", "Unemployment rate 2023", "rate"),
+    Layer("p_top_decile", "Robustness: share of specifications in the top decile", "pct",
+          note="Over every exposure measure x 1,001 weight vectors (see the method)."),
+    Layer("shock_slow", "Scenario slow: unemployment shock (pp)", "num"),
+    Layer("shock_central", "Scenario central: unemployment shock (pp)", "num"),
+    Layer("shock_fast", "Scenario fast: unemployment shock (pp)", "num",
+          note="Net job loss after local re-employment / labour force, over 10 years."),
 ]
 US_FLAGS = [
     Flag("trap", "Trap regions (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("zone", "Trap zones (clusters of high risk, Local Moran's I)", "#7b3294", dash="1 4"),
     Flag("rust_belt", "Rust-belt areas", "#2166ac", dash="6 3"),
     Flag("lower_tier", "Lower-tier (nonmetro or < 100,000 jobs)", "#1b7837", dash="2 3"),
 ]
@@ -112,6 +121,7 @@ US_TEXT = {
     "top_columns": ["Occupation", "Jobs", "Score"], "flags": "Flags", "layers": "Map layer",
     "howto_title": "How to read this map", "search": "Find a region",
     "search_placeholder": "type a metro or nonmetro area name",
+    "zone": "Trap zone", "interval": "90% interval",
 }
 MAP_SPECS = {
     "us_area": MapSpec(
@@ -150,8 +160,11 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
     if present.nunique() < 2:
         return [0 if pd.notna(v) else None for v in values], ["all regions"]
     k = min(k, present.nunique())
-    classifier = (mapclassify.FisherJenks(present.to_numpy(), k=k) if scheme == "Fisher-Jenks"
-                  else mapclassify.Quantiles(present.to_numpy(), k=k))
+    with warnings.catch_warnings():  # mapclassify lowers k itself when values repeat
+        warnings.simplefilter("ignore", UserWarning)
+        values_array = present.to_numpy()
+        classifier = (mapclassify.FisherJenks(values_array, k=k) if scheme == "Fisher-Jenks"
+                      else mapclassify.Quantiles(values_array, k=k))
     bins = classifier.bins
     lower = [present.min(), *bins[:-1]]
     show = LABEL_FORMATS[fmt]
@@ -195,13 +208,25 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
     """Everything the page needs, as plain JSON-able data."""
     indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
                           [spec.level]).df().set_index("region_id", drop=False)
+    if table_exists(con, "scenario_results"):
+        shocks = con.execute("""
+            SELECT region_id, 'shock_' || scenario AS scenario, unemployment_rate_shock
+            FROM scenario_results WHERE level = ?""", [spec.level]).df()
+        wide = shocks.pivot(index="region_id", columns="scenario",
+                            values="unemployment_rate_shock")
+        indices = indices.join(wide)
+    if "trap_zone" in indices:
+        indices["flag_zone"] = indices["trap_zone"].notna()
+    zone_names = dict(con.execute("SELECT zone_id, zone_name FROM trap_zones").fetchall()) if \
+        table_exists(con, "trap_zones") else {}
     top = con.execute("SELECT region_id, title, employment, score FROM region_top_categories "
                       "WHERE level = ? ORDER BY region_id, position", [spec.level]).df()
     top_by_region = {rid: [[t, _clean(e), _clean(s)] for t, e, s in
                            zip(g.title, g.employment, g.score, strict=True)]
                      for rid, g in top.groupby("region_id")}
     layers, classes = [], {}
-    for layer in spec.layers:
+    layers_present = [layer for layer in spec.layers if layer.key in indices]
+    for layer in layers_present:
         index, labels = classify(indices[layer.key], layer.scheme, fmt=layer.fmt)
         classes[layer.key] = index
         colors = PALETTE if len(labels) == len(PALETTE) else PALETTE[-len(labels):]
@@ -215,13 +240,16 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
             "n": row["name"],
             "s": row.get("states") or row.get("state"),
             "rank": _clean(row["risk_rank"]),
-            "rank_ci": (f"90% interval {int(row['rank_p05'])}-{int(row['rank_p95'])}"
+            "rank_ci": (f"{spec.text.get('interval', '90% interval')} "
+                        f"{int(row['rank_p05'])}-{int(row['rank_p95'])}"
                         if has_ci and pd.notna(row["rank_p05"]) else None),
             "risk": _clean(row["collapse_risk"]),
             "emp": _clean(row["total_employment"]),
             "p": [_clean(row[c]) for c in ("risk_p_vulnerable", "risk_p_concentration",
                                             "risk_p_unemployment", "risk_p_smallness")],
-            "v": {layer.key: _clean(row[layer.key]) for layer in spec.layers},
+            "v": {layer.key: _clean(row[layer.key]) for layer in layers_present},
+            "z": (f"{row['trap_zone']} ({zone_names.get(row['trap_zone'], '')})"
+                  if pd.notna(row.get("trap_zone")) else None),
             "c": {key: classes[key][position] for key in classes},
             "f": [flag.key for flag in spec.flags if bool(row.get(f"flag_{flag.key}"))],
             "top": top_by_region.get(region_id, []),

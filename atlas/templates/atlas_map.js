@@ -41,7 +41,8 @@
       "<table>" + rows + "<tr><td>" + esc(T.employment) + "</td><td class='v'>" + esc(int(r.emp)) + "</td></tr></table>" +
       (top ? "<div class='atlas-tip-top'>" + esc(T.top_title) + "</div><table class='atlas-top'><tr><th>" + esc(T.top_columns[0]) +
         "</th><th>" + esc(T.top_columns[1]) + "</th><th>" + esc(T.top_columns[2]) + "</th></tr>" + top + "</table>" : "") +
-      (flags ? "<div class='atlas-tip-flags'>" + esc(T.flags) + ": " + flags + "</div>" : "") + "</div>";
+      (flags ? "<div class='atlas-tip-flags'>" + esc(T.flags) + ": " + flags + "</div>" : "") +
+      (r.z ? "<div class='atlas-tip-flags'>" + esc(T.zone) + ": " + esc(r.z) + "</div>" : "") + "</div>";
   }
 
   const regions = L.geoJSON(DATA.geo, {
