@@ -29,6 +29,7 @@ from atlas.engine import compute_indices, compute_top_categories
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.scenarios import compute_scenarios
+from atlas.sources.cn import load_cn
 from atlas.sources.us import load_us
 from atlas.uncertainty import compute_rank_uncertainty
 
@@ -70,8 +71,10 @@ def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
     tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
               for name in names}
     tables["measures"] = tables["measures"].drop_duplicates("measure")
-    for level_set in level_sets:
-        tables.update(level_set.extra_tables)
+    extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
+    for name in sorted(extra_names):
+        tables[name] = pd.concat([s.extra_tables[name] for s in level_sets
+                                  if name in s.extra_tables], ignore_index=True)
     return tables
 
 
@@ -93,7 +96,9 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                    step: Step) -> tuple[pd.DataFrame, dict[str, int]]:
     """Read every input, write the complete database at ``path``; returns its summary."""
     step("reading US inputs (OEWS, LAUS, Census, exposure scores)")
-    level_sets = [load_us(inputs, config)]
+    us = load_us(inputs, config)
+    step("reading China inputs (City Statistical Yearbook, boundaries, tiers)")
+    level_sets = [us, load_cn(inputs, config, us.exposure_scores)]
     con = duckdb.connect(str(path))
     try:
         step("writing the model tables")

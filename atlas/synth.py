@@ -18,6 +18,7 @@ from __future__ import annotations
 import duckdb
 
 from atlas.build import write_tables
+from atlas.model import conform_regions_table
 
 LEVEL = "synth"
 TAXONOMY = "synth_categories"
@@ -84,6 +85,7 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
             NULL::DOUBLE AS median_hh_income, NULL::DOUBLE AS poverty_rate,
             false AS lower_tier
         FROM range({regions}) AS t(r)""")
+    conform_regions_table(con)
     con.execute(f"""
         CREATE OR REPLACE TABLE employment AS
         SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'c' || k AS category,

@@ -8,6 +8,7 @@ import pandas as pd
 from atlas.build import write_tables
 from atlas.config import load_config
 from atlas.engine import compute_indices, compute_top_categories
+from atlas.model import conform_regions
 
 # Three occupations A, B, C. Region R1: A 60, B 40. Region R2: A 10, B 10, C 80.
 # The reference level "tiny_nation" is one region N: A 70, B 50, C 80.
@@ -54,7 +55,7 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
         "levels": pd.DataFrame({"level": ["tiny", "tiny_nation"], "taxonomy": ["t", "t"],
                                 "reference_level": ["tiny_nation", "tiny_nation"],
                                 "description": ["", ""]}),
-        "regions": regions,
+        "regions": conform_regions(regions),
         "employment": employment,
         "categories": pd.DataFrame({"taxonomy": "t", "category": ["A", "B", "C"],
                                    "title": ["Clerks", "Nurses", "Cooks"]}),

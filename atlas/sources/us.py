@@ -8,7 +8,7 @@ import pandas as pd
 
 from atlas.geometry import us_region_geometry
 from atlas.inputs import Inputs
-from atlas.model import REGION_COLUMNS, LevelSet
+from atlas.model import REGION_COLUMNS, LevelSet, conform_regions
 from atlas.scores import derive, soc_hierarchy_map, weighted_percentile, with_thresholds
 from atlas.sources import eloundou, felten
 from atlas.sources.oews import UNALLOCATED, read_oews, residual_code
@@ -111,13 +111,15 @@ def load_us(inputs: Inputs, config: dict[str, Any]) -> LevelSet:
 
     return LevelSet(
         levels=LEVELS,
-        regions=regions[list(REGION_COLUMNS) + ["area_code", "state_fips", "counties",
-                                                "counties_without_laus"]],
+        regions=conform_regions(regions)[list(REGION_COLUMNS)],
         employment=oews.employment,
         categories=categories,
         measures=measures,
         exposure_scores=scores[["taxonomy", "measure", "category", "score", "ge_10", "ge_50",
                                 "vulnerable", "rule"]],
         extra_tables={"unmatched_codes": unmatched.assign(taxonomy=TAXONOMY),
-                      "region_geometry": us_region_geometry(inputs, oews.regions)},
+                      "region_geometry": us_region_geometry(inputs, oews.regions),
+                      "us_region_details": regions[["level", "region_id", "area_code",
+                                                    "state_fips", "counties",
+                                                    "counties_without_laus"]]},
     )

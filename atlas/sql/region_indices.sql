@@ -35,7 +35,8 @@ base AS (
         a.automation_mean, v.vulnerable_share,
         d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
         r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
-        p.production_share, r.lower_tier
+        p.production_share, r.lower_tier, r.name_zh, r.name_pinyin, r.province, r.tier,
+        r.tier_zh, r.tier_rank, r.gdp_per_capita, r.income_group, r.iso3, r.data_quality
     FROM regions AS r
     JOIN region_totals AS t ON t.level = r.level AND t.region_id = r.region_id
     LEFT JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
@@ -131,6 +132,8 @@ SELECT
         AND risk_rank <= ceil((1 - getvariable('trap_risk_percentile')) * regions_in_level)
         AND entropy_pct <= getvariable('trap_entropy_percentile'), false) AS flag_trap,
     getvariable('exposure_measure') AS exposure_measure,
-    getvariable('vulnerability_measure') AS vulnerability_measure
+    getvariable('vulnerability_measure') AS vulnerability_measure,
+    name_zh, name_pinyin, province, tier, tier_zh, tier_rank, gdp_per_capita, income_group, iso3,
+    data_quality
 FROM ranked
 ORDER BY level, risk_rank;

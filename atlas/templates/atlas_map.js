@@ -27,6 +27,8 @@
   function tooltip(id) {
     const r = DATA.regions[id];
     if (!r) return "<b>" + esc(id) + "</b><br>" + esc(T.nodata);
+    if (r.nodata) return "<div class='atlas-tip'><div class='atlas-tip-name'>" + esc(r.n) + "</div>" +
+      (r.s ? "<div class='atlas-tip-sub'>" + esc(r.s) + "</div>" : "") + "<div>" + esc(T.nodata) + "</div></div>";
     const rows = DATA.layers.map((layer) =>
       "<tr><td>" + esc(layer.label) + "</td><td class='v'>" + esc(formats[layer.fmt](r.v[layer.key])) + "</td></tr>").join("");
     const parts = T.components.map((label, i) => esc(label) + " " + esc(num(r.p[i], 2))).join(" &middot; ");
@@ -126,7 +128,7 @@
     const list = L.DomUtil.create("datalist", "", div);
     list.id = "atlas-names";
     const nameToId = {};
-    Object.keys(DATA.regions).sort((a, b) => DATA.regions[a].n.localeCompare(DATA.regions[b].n)).forEach((id) => {
+    Object.keys(DATA.regions).filter((id) => !DATA.regions[id].nodata).sort((a, b) => DATA.regions[a].n.localeCompare(DATA.regions[b].n)).forEach((id) => {
       const option = document.createElement("option");
       option.value = DATA.regions[id].n;
       nameToId[DATA.regions[id].n] = id;

@@ -1,0 +1,166 @@
+"""China's prefecture-level cities (level cn_city) over the 19 sectors of GB/T 4754-2017.
+
+- Composition: year-end urban-unit employment by sector, China City Statistical Yearbook,
+  2019 (the latest year with sectors). Sector shares are normalised over the reported
+  sectors and scaled to the published unit total, so a city's employment equals its
+  published total; cities whose 19 sectors sum to outside 0.98..1.02 of that total, or that
+  miss sectors, are kept and flagged in ``data_quality``.
+- Exposure: no Chinese data by occupation exist, so every measure reaches a section through
+  the US national staffing patterns (``atlas.staffing``): the proxy assumes the US
+  occupational mix within each sector.
+- Unemployment: registered urban unemployed / (registered unemployed + urban-unit employment
+  + urban private and individual workers), percent. Registered unemployment counts only
+  people with local urban registration who sign on, so it understates unemployment (rural
+  migrants are not covered); it ranks cities but is not comparable with LAUS rates.
+- Population and GDP per capita: CSMAR city panel, 2019 (research-use data).
+- Every one of the 370 city-level units of the boundary file is a region (on the map, "no
+  data" where the yearbook has no sectors); tiers are yicai's 2025 list.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from atlas.inputs import PROJECT_ROOT, Inputs
+from atlas.model import REGION_COLUMNS, LevelSet, conform_regions
+from atlas.scores import SCORE_COLUMNS
+from atlas.staffing import category_scores, detailed_staffing
+
+LEVEL = "cn_city"
+TAXONOMY = "gbt4754_section"
+YEAR = 2019
+CONCORDANCE = PROJECT_ROOT / "data" / "reference" / "gbt4754_2017_sections.csv"
+TIER_LABELS = {"tier1": "1", "new_tier1": "new-1", "tier2": "2", "tier3": "3", "tier4": "4",
+               "tier5": "5"}
+LOWER_TIERS = {"tier3", "tier4", "tier5"}
+PERSONS_PER_10K = 10_000
+
+
+def read_concordance() -> pd.DataFrame:
+    """The GB/T 4754-2017 section table (data/reference), one row per section."""
+    return pd.read_csv(CONCORDANCE, dtype=str).fillna("")
+
+
+def section_industries(concordance: pd.DataFrame) -> pd.DataFrame:
+    """``industry_code, category``: the OEWS industries of every section."""
+    rows = [(code, section) for section, codes in zip(concordance["section"],
+                                                      concordance["oews_industries"], strict=True)
+            for code in codes.split(";") if code]
+    return pd.DataFrame(rows, columns=["industry_code", "category"])
+
+
+def section_scores(inputs: Inputs, occupation_scores: pd.DataFrame) -> pd.DataFrame:
+    """Every occupational measure carried to the GB/T sections through the staffing matrix."""
+    staffing = detailed_staffing(inputs.table("oews_industry_occ"))
+    scores = category_scores(occupation_scores, staffing, section_industries(read_concordance()))
+    return scores
+
+
+def city_composition(inputs: Inputs, concordance: pd.DataFrame) -> tuple[pd.DataFrame,
+                                                                          pd.DataFrame]:
+    """Employment rows (``region_id, category, employment``) and per-city facts for 2019."""
+    frame = inputs.table("cn_employment")
+    frame = frame.loc[(frame["year"] == YEAR) & frame["adcode_cnmaps"].notna()
+                      & (frame["n_sectors_reported"] > 0)].copy()
+    sections = concordance.loc[concordance["ccsy_column"] != ""]
+    long = frame.melt(id_vars=["adcode_cnmaps"], value_vars=list(sections["ccsy_column"]),
+                      var_name="column", value_name="sector_10k").dropna(subset=["sector_10k"])
+    long["category"] = long["column"].map(dict(zip(sections["ccsy_column"], sections["section"],
+                                                   strict=True)))
+    sums = long.groupby("adcode_cnmaps")["sector_10k"].transform("sum")
+    totals = frame.set_index("adcode_cnmaps")["emp_units_total_10k"]
+    long["employment"] = long["sector_10k"] / sums * long["adcode_cnmaps"].map(totals) \
+        * PERSONS_PER_10K
+    employment = long.loc[long["employment"] > 0, ["adcode_cnmaps", "category", "employment"]]
+    employment = employment.rename(columns={"adcode_cnmaps": "region_id"})
+    ratio = frame["sum19_ratio_to_total"]
+    quality = pd.Series("ok", index=frame.index)
+    quality[frame["n_sectors_reported"] < len(sections)] = (
+        "missing " + (len(sections) - frame["n_sectors_reported"]).astype(int).astype(str)
+        + " sectors")
+    quality[(ratio < 0.98) | (ratio > 1.02)] = quality + "; sectors sum to " + ratio.round(
+        2).astype(str) + " x total"
+    unemployed = frame["registered_unemployed_persons"]
+    labour = unemployed + frame["emp_units_total_10k"] * PERSONS_PER_10K + frame[
+        "urban_private_individual_workers_persons"]
+    facts = pd.DataFrame({
+        "region_id": frame["adcode_cnmaps"],
+        "published_total": frame["emp_units_total_10k"] * PERSONS_PER_10K,
+        "unemployment_rate": 100 * unemployed / labour,
+        "labor_force": labour,
+        "data_quality": quality.str.replace("^ok; ", "", regex=True),
+    })
+    return employment, facts
+
+
+def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFrame) -> LevelSet:
+    """The cn_city level. ``occupation_scores``: the SOC scores of the US level set."""
+    concordance = read_concordance()
+    employment, facts = city_composition(inputs, concordance)
+    units = inputs.table("cn_units")
+    panel = inputs.table("cn_panel")
+    panel = panel.loc[(panel["year"] == YEAR) & panel["adcode_cnmaps"].notna()].drop_duplicates(
+        "adcode_cnmaps").set_index("adcode_cnmaps")
+    regions = pd.DataFrame({
+        "level": LEVEL,
+        "region_id": units["adcode"],
+        "name": units["name_zh"] + " " + units["name_pinyin"],
+        "name_zh": units["name_zh"],
+        "name_pinyin": units["name_pinyin"],
+        "province": units["province_zh"],
+        "state": units["province_pinyin"],
+        "states": units["province_pinyin"],
+        "kind": units["unit_type"],
+        "tier": units["tier"].map(TIER_LABELS),
+        "tier_zh": units["tier_zh"],
+        "tier_rank": units["tier_rank"],
+        "lower_tier": units["tier"].isin(LOWER_TIERS),
+        "population": units["adcode"].map(panel["pop_total_yearend_10k"]) * PERSONS_PER_10K,
+        "gdp_per_capita": units["adcode"].map(panel["gdp_per_capita_cny"]),
+    })
+    regions = regions.merge(facts, on="region_id", how="left")
+    unknown = set(employment["region_id"]) - set(regions["region_id"])
+    if unknown:  # yearbook cities must exist among the units; never drop one silently
+        from atlas.errors import InputError
+
+        raise InputError(inputs.specs["cn_employment"].path,
+                         f"cities {sorted(unknown)} are not in cn_prefecture_units.csv",
+                         column="adcode_cnmaps")
+
+    detailed = occupation_scores.loc[~occupation_scores["category"].str.endswith("-0000")]
+    source = detailed.rename(columns={"category": "code"})[["measure", "code", *SCORE_COLUMNS]]
+    scores = section_scores(inputs, source).rename(columns={"code": "category"})
+    scores = scores.assign(taxonomy=TAXONOMY)
+
+    national = employment.groupby("category")["employment"].sum()
+    categories = pd.DataFrame({
+        "taxonomy": TAXONOMY,
+        "category": concordance["section"],
+        "title": concordance["name_zh"] + " " + concordance["name_en"],
+        "national_employment": concordance["section"].map(national),
+        "median_wage": None,
+        "low_wage": None,
+    })
+    boundaries = gpd.read_file(inputs.raw_path("cn_boundaries"))
+    geometry = pd.DataFrame({"level": LEVEL, "region_id": boundaries["adcode"],
+                             "geometry": shapely.to_wkb(boundaries.geometry.values)})
+    provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
+    outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
+                             "geometry": shapely.to_wkb(provinces.geometry.values)})
+    return LevelSet(
+        levels=pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY], "reference_level": [LEVEL],
+                             "description": ["China's city-level units (prefecture-level cities "
+                                             "with sector data from the City Statistical "
+                                             "Yearbook 2019)"]}),
+        regions=conform_regions(regions)[list(REGION_COLUMNS)],
+        employment=employment.assign(level=LEVEL, imputed=False)[
+            ["level", "region_id", "category", "employment", "imputed"]],
+        categories=categories,
+        measures=pd.DataFrame(columns=["measure", "label", "scale", "description", "source"]),
+        exposure_scores=scores[["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]],
+        extra_tables={"region_geometry": pd.concat([geometry, outlines], ignore_index=True)},
+    )
