@@ -31,6 +31,7 @@ from atlas.model import LevelSet
 from atlas.scenarios import compute_scenarios
 from atlas.sources.cn import load_cn
 from atlas.sources.us import load_us
+from atlas.sources.world import load_world
 from atlas.uncertainty import compute_rank_uncertainty
 
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
@@ -98,7 +99,11 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
     step("reading US inputs (OEWS, LAUS, Census, exposure scores)")
     us = load_us(inputs, config)
     step("reading China inputs (City Statistical Yearbook, boundaries, tiers)")
-    level_sets = [us, load_cn(inputs, config, us.exposure_scores)]
+    occupation_scores = us.exposure_scores.loc[us.exposure_scores["taxonomy"] == "soc2018"]
+    occupations = us.categories.loc[us.categories["national_employment"].notna()]
+    china = load_cn(inputs, config, occupation_scores)
+    step("reading world inputs (ILO exposure, ILOSTAT shares, World Bank, Gapminder)")
+    level_sets = [us, china, load_world(inputs, config, occupation_scores, occupations)]
     con = duckdb.connect(str(path))
     try:
         step("writing the model tables")

@@ -20,6 +20,7 @@ SHARE_NOTE = "0/1 for a scored occupation, an employment share once derived."
 
 EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank",
                         "gdp_per_capita", "income_group", "iso3", "data_quality")
+REGION_ONLY_COLUMNS = {"global_south": "Low or lower-middle income country (World Bank FY2025)."}
 
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "levels": ("Geography levels and the taxonomy of their compositions.", {
@@ -41,6 +42,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "poverty_rate": REGION_INDEX_COLUMNS["poverty_rate"],
         "lower_tier": REGION_INDEX_COLUMNS["flag_lower_tier"],
         **{c: REGION_INDEX_COLUMNS[c] for c in EXTRA_REGION_COLUMNS},
+        **REGION_ONLY_COLUMNS,
     }),
     "us_region_details": ("US regions: OEWS area codes and county membership.", {
         "level": LEVEL, "region_id": REGION,

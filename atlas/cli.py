@@ -95,7 +95,8 @@ def build(
 def rank(
     level: Annotated[str, typer.Option(help="Level: us_area, us_state, ...")] = "us_area",
     flag: Annotated[list[str] | None, typer.Option(
-        "--flag", help="Keep regions with this flag (rust_belt, lower_tier, trap, robust_trap). "
+        "--flag", help="Keep regions with this flag (rust_belt, lower_tier, trap, robust_trap, "
+                       "global_south). "
                        "Several --flag options mean ANY of them.")] = None,
     state: Annotated[list[str] | None, typer.Option(
         "--state", "--province",

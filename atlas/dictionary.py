@@ -55,7 +55,11 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "production_share": "Employment share in production occupations (SOC major group 51).",
     "flag_rust_belt": "Principal state in IL, IN, MI, NY, OH, PA, WI, WV and production_share at "
                       "or above the national share.",
-    "flag_lower_tier": "Nonmetropolitan area, or metro area with fewer than 100,000 jobs.",
+    "flag_lower_tier": "US: nonmetropolitan area, or metro with fewer than 100,000 jobs. China: "
+                       "tier 3, 4 or 5 city. Countries: low or lower-middle income.",
+    "flag_global_south": "Country in the World Bank's low or lower-middle income groups "
+                         "(FY2025).",
+    "global_south": "Low or lower-middle income country (World Bank FY2025).",
     "flag_trap": "collapse_risk in the top decile of the level (risk_rank <= ceil(0.1 N)) and "
                  "entropy_norm in the bottom third (percentile rank <= 1/3); levels of 10+ "
                  "regions.",

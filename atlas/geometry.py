@@ -9,6 +9,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import shapely
+import shapely.affinity
 
 from atlas.inputs import Inputs
 
@@ -20,6 +21,33 @@ def polygonal(geometry: shapely.Geometry) -> shapely.Geometry:
     parts = [part for part in shapely.get_parts(geometry)
              if part.geom_type in {"Polygon", "MultiPolygon"}]
     return shapely.union_all(parts)
+
+
+WORLD = shapely.box(-180, -90, 180, 90)
+
+
+def split_antimeridian(geometry: shapely.Geometry) -> shapely.Geometry:
+    """Split polygon parts that wrap across +-180 degrees (RFC 7946, section 3.1.9).
+
+    A part whose longitudes span more than 180 degrees is taken to cross the antimeridian:
+    its western longitudes are shifted by +360, and the part is cut at 180 and the eastern
+    piece shifted back by -360. Works on raw rings (before any make_valid, which would turn a
+    wrapping ring into a band round the globe); Antarctica is left whole.
+    """
+    parts = []
+    for part in shapely.get_parts(geometry):
+        if part.geom_type not in {"Polygon", "MultiPolygon"}:
+            continue
+        minx, miny, maxx, _ = part.bounds
+        if maxx - minx <= 180 or miny < -60:  # no wrap, or the south polar cap (Antarctica)
+            parts.append(shapely.make_valid(part))
+            continue
+        shifted = shapely.make_valid(
+            shapely.transform(part, lambda xy: xy + [[360.0, 0.0]] * (xy[:, :1] < 0)))
+        parts.append(shifted.intersection(WORLD))
+        east = shifted.intersection(shapely.box(180, -90, 540, 90))
+        parts.append(shapely.affinity.translate(east, -360.0, 0.0))
+    return polygonal(shapely.union_all([p for p in parts if not p.is_empty]))
 
 
 def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:

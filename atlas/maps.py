@@ -74,6 +74,8 @@ class MapSpec:
     simplify: float = 0.01
     text: dict[str, Any] = field(default_factory=dict)
     top_n: int = 5
+    # measures whose exposure_mean becomes a layer column "m:<measure>" (from region_exposure)
+    extra_measures: tuple[str, ...] = ()
 
 
 def us_insets(state: str | None, geometry: shapely.Geometry) -> shapely.Geometry:
@@ -155,6 +157,29 @@ CN_TEXT = {
     "search": "查找城市 Find a city", "search_placeholder": "输入城市名 type a city name",
     "zone": "陷阱地带 Trap zone", "interval": "90%区间 90% interval", "tier": "城市等级 Tier",
 }
+WORLD_LAYERS = [
+    Layer("collapse_risk", "Collapse risk (0-1)", "num",
+          note="Weighted percentile ranks among countries: vulnerable jobs 0.4, concentration "
+               "0.2, unemployment 0.2, small size 0.2."),
+    Layer("m:ilo_genai_2025", "ILO 2025 exposure (mean task score)", "pct"),
+    Layer("exposure_mean", "Eloundou GPT-4 beta exposure (via SOC-ISCO)", "pct"),
+    Layer("m:ilo_exposed_gradient", "Jobs in ILO exposed gradients (approx.)", "pct",
+          note="Share of each major group's unit groups in gradients 1-4, weighted by the "
+               "country's major-group shares."),
+    Layer("vulnerable_share", "Vulnerable jobs (automatable, lower-paid in the US)", "pct"),
+    Layer("entropy_norm", "Occupational diversity over 9 major groups", "num"),
+    Layer("unemployment_rate", "Unemployment rate 15+ (ILO)", "rate"),
+    Layer("p_top_decile", "Robustness: share of specifications in the top decile", "pct"),
+]
+WORLD_FLAGS = [
+    Flag("trap", "Trap countries (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("global_south", "Global South (low and lower-middle income)", "#1b7837", dash="2 3"),
+    Flag("zone", "Trap zones (Local Moran's I clusters)", "#7b3294", dash="1 4"),
+]
+WORLD_TEXT = {**US_TEXT, "search_placeholder": "type a country name",
+              "top_title": "Occupation groups with the most exposed jobs",
+              "top_columns": ["ISCO-08 major group", "Jobs (est.)", "Score"],
+              "income": "income group", "search": "Find a country"}
 MAP_SPECS = {
     "us_area": MapSpec(
         level="us_area", filename="us_areas.html",
@@ -191,6 +216,23 @@ MAP_SPECS = {
                   "patterns."),
         layers=CN_LAYERS, flags=CN_FLAGS, outline_level="cn_province", transform=None,
         simplify=0.02, text=CN_TEXT, top_n=3,
+    ),
+    "country": MapSpec(
+        level="country", filename="world.html",
+        title="Where could AI push economies into an unemployment trap? Countries",
+        howto=("Countries are ranked by the same collapse-risk composite as the US areas, over "
+               "ISCO-08 major groups (shares from ILOSTAT; employment sizes estimated). The ILO's "
+               "own generative-AI exposure index is shown next to the US-based Eloundou scores "
+               "carried to ISCO through the BLS crosswalks. Boundaries: Natural Earth de-facto "
+               "boundaries (they differ from the claims drawn on the China map). Grey hatched: "
+               "no occupation data. Exposure is not displacement."),
+        vintages=("Data: ILO generative-AI exposure 2025 (Gmyrek et al., WP 140); ILOSTAT "
+                  "employment by occupation (latest year >= 2015); World Bank income groups "
+                  "FY2025; ILO unemployment and employment rates and UN population via "
+                  "Gapminder; Eloundou et al. (2024)."),
+        layers=WORLD_LAYERS, flags=WORLD_FLAGS, outline_level=None, transform=None,
+        simplify=0.05, text=WORLD_TEXT, top_n=3,
+        extra_measures=("ilo_genai_2025", "ilo_exposed_gradient"),
     ),
 }
 
@@ -265,6 +307,11 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
         wide = shocks.pivot(index="region_id", columns="scenario",
                             values="unemployment_rate_shock")
         indices = indices.join(wide)
+    for measure in spec.extra_measures:
+        values = con.execute("SELECT region_id, exposure_mean FROM region_exposure "
+                             "WHERE level = ? AND measure = ?", [spec.level, measure]).df()
+        indices[f"m:{measure}"] = indices["region_id"].map(
+            values.set_index("region_id")["exposure_mean"])
     if "trap_zone" in indices:
         indices["flag_zone"] = indices["trap_zone"].notna()
     zone_names = dict(con.execute("SELECT zone_id, zone_name FROM trap_zones").fetchall()) if \
@@ -325,7 +372,10 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
 
 
 def subtitle(row: pd.Series, spec: MapSpec) -> str | None:
-    """Second tooltip line: province and tier (China) or member states (US)."""
+    """Second tooltip line: province and tier (China), ISO3 and income (countries) or states."""
+    if pd.notna(row.get("iso3")):
+        return f"{row['iso3']} · {spec.text.get('income', 'income')} {row.get('income_group')}" \
+            f" · {row.get('state') or ''}"
     if pd.notna(row.get("province")):
         tier = f" · {spec.text.get('tier', 'Tier')} {row['tier_zh']} ({row['tier']})" \
             if pd.notna(row.get("tier")) else ""

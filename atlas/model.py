@@ -13,7 +13,7 @@ REGION_COLUMN_KINDS = {
     "population": "num", "median_hh_income": "num", "poverty_rate": "num", "lower_tier": "bool",
     "name_zh": "str", "name_pinyin": "str", "province": "str", "tier": "str", "tier_zh": "str",
     "tier_rank": "num", "gdp_per_capita": "num", "income_group": "str", "iso3": "str",
-    "data_quality": "str",
+    "data_quality": "str", "global_south": "bool",
 }
 REGION_COLUMNS = tuple(REGION_COLUMN_KINDS)
 

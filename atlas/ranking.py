@@ -14,7 +14,7 @@ from atlas.config import load_config
 from atlas.engine import region_indices_query, variables_from_config
 from atlas.errors import ConfigError
 
-FLAGS = ("rust_belt", "lower_tier", "trap", "robust_trap")
+FLAGS = ("rust_belt", "lower_tier", "trap", "robust_trap", "global_south")
 
 
 @dataclass

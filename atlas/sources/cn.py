@@ -25,6 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from atlas.geometry import polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import REGION_COLUMNS, LevelSet, conform_regions
 from atlas.scores import SCORE_COLUMNS
@@ -147,7 +148,8 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
     })
     boundaries = gpd.read_file(inputs.raw_path("cn_boundaries"))
     geometry = pd.DataFrame({"level": LEVEL, "region_id": boundaries["adcode"],
-                             "geometry": shapely.to_wkb(boundaries.geometry.values)})
+                             "geometry": shapely.to_wkb([polygonal(g) for g in
+                                                         boundaries.geometry])})
     provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
     outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
                              "geometry": shapely.to_wkb(provinces.geometry.values)})

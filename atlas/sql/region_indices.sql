@@ -36,7 +36,8 @@ base AS (
         d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
         r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
         p.production_share, r.lower_tier, r.name_zh, r.name_pinyin, r.province, r.tier,
-        r.tier_zh, r.tier_rank, r.gdp_per_capita, r.income_group, r.iso3, r.data_quality
+        r.tier_zh, r.tier_rank, r.gdp_per_capita, r.income_group, r.iso3, r.data_quality,
+        r.global_south
     FROM regions AS r
     JOIN region_totals AS t ON t.level = r.level AND t.region_id = r.region_id
     LEFT JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
@@ -128,6 +129,7 @@ SELECT
     coalesce(state IN (SELECT state_abbr FROM rust_belt_states)
         AND production_share >= reference_production_share, false) AS flag_rust_belt,
     coalesce(lower_tier, false) AS flag_lower_tier,
+    coalesce(global_south, false) AS flag_global_south,
     coalesce(collapse_risk IS NOT NULL AND regions_in_level >= 10
         AND risk_rank <= ceil((1 - getvariable('trap_risk_percentile')) * regions_in_level)
         AND entropy_pct <= getvariable('trap_entropy_percentile'), false) AS flag_trap,
