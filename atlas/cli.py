@@ -80,12 +80,13 @@ def build(
     except AtlasError as exc:
         fail(exc)
         return
-    counts = result.counts
+    counts = dict(result.counts)
+    jobs = counts.pop("employment_us_area", 0)
+    levels = ", ".join(f"{level} {count}" for level, count in sorted(counts.items()))
     console.print(
-        f"[bold green]built[/] {result.database} in {result.seconds:.1f} s: "
-        f"{counts.get('us_area', 0)} US areas, {counts.get('us_state', 0)} states/territories, "
-        f"{counts.get('us_nation', 0)} nation; US-area employment covered "
-        f"{counts['employment_us_area']:,} jobs (all published OEWS totals)")
+        f"[bold green]built[/] {result.database} in {result.seconds:.1f} s; regions with "
+        f"indices: {levels}; US-area employment covered: {jobs:,} jobs (all published OEWS "
+        "totals)")
     for path in written:
         console.print(f"  wrote {path}")
     print_frame(result.summary, title="Top 10 US areas by collapse risk")

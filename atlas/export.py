@@ -24,6 +24,19 @@ from atlas.errors import ConfigError
 from atlas.ranking import RankRequest, open_atlas, rank_regions
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson")
+LEVEL_NOTES = {
+    "cn_city": ("Proxy assumption: China has no city data by occupation, so each GB/T 4754-2017 "
+                "sector's exposure is the employment-weighted exposure of the occupations that "
+                "sector employs in the US (OEWS May 2025 national staffing patterns): it "
+                "assumes the US occupational mix within each sector. Unemployment is the "
+                "registered urban unemployment rate, which understates unemployment."),
+    "country": ("Occupation shares by ISCO-08 major group (ILOSTAT, latest year >= 2015); "
+                "employment sizes are estimated (population x employment rate 15+ x 0.74); "
+                "US-based measures are carried to ISCO through the BLS SOC-ISCO crosswalks."),
+    "us_area": ("OEWS suppressed cells are imputed with national major-group means "
+                "(imputed_share); Connecticut's unemployment is interpolated from its old "
+                "counties by land area."),
+}
 
 
 def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
@@ -79,6 +92,8 @@ def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
             ("floor / cap per region", f"{request.floor:,} / "
                                        f"{'none' if request.cap is None else f'{request.cap:,}'}"),
         ]
+    if request.level in LEVEL_NOTES:
+        rows.append(("level notes", LEVEL_NOTES[request.level]))
     rows.append(("caveat", "Exposure is not displacement: scores measure the share of tasks "
                            "that generative AI could speed up, not jobs that will be lost."))
     return pd.DataFrame(rows, columns=["item", "value"])

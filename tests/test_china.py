@@ -111,3 +111,13 @@ def test_rank_by_province_in_chinese_or_pinyin(atlas_con):
     assert len(chinese) > 0
     assert chinese.region_id.tolist() == pinyin.region_id.tolist()
     assert (chinese.province == "河北省").all() and chinese.flag_lower_tier.all()
+
+
+def test_implausible_registered_unemployment_is_screened(atlas_con):
+    rate, quality = atlas_con.execute("SELECT unemployment_rate, data_quality FROM regions "
+                                      "WHERE level = 'cn_city' AND region_id = '630200'"
+                                      ).fetchone()
+    assert rate is None and "implausible" in quality
+    highest = atlas_con.execute("SELECT max(unemployment_rate) FROM regions "
+                                "WHERE level = 'cn_city'").fetchone()[0]
+    assert highest < 20

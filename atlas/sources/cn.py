@@ -11,7 +11,8 @@
 - Unemployment: registered urban unemployed / (registered unemployed + urban-unit employment
   + urban private and individual workers), percent. Registered unemployment counts only
   people with local urban registration who sign on, so it understates unemployment (rural
-  migrants are not covered); it ranks cities but is not comparable with LAUS rates.
+  migrants are not covered); it ranks cities but is not comparable with LAUS rates. Rates
+  above 20% are taken as unit errors (one city, Haidong, 41%) and left out (``data_quality``).
 - Population and GDP per capita: CSMAR city panel, 2019 (research-use data).
 - Every one of the 370 city-level units of the boundary file is a region (on the map, "no
   data" where the yearbook has no sectors); tiers are yicai's 2025 list.
@@ -39,6 +40,9 @@ TIER_LABELS = {"tier1": "1", "new_tier1": "new-1", "tier2": "2", "tier3": "3", "
                "tier5": "5"}
 LOWER_TIERS = {"tier3", "tier4", "tier5"}
 PERSONS_PER_10K = 10_000
+# Registered urban unemployment rates run from 0.3% to about 10% across cities; a rate above
+# this is taken as a unit error in the yearbook compilation and not used.
+IMPLAUSIBLE_REGISTERED_RATE = 20.0
 
 
 def read_concordance() -> pd.DataFrame:
@@ -88,10 +92,14 @@ def city_composition(inputs: Inputs, concordance: pd.DataFrame) -> tuple[pd.Data
     unemployed = frame["registered_unemployed_persons"]
     labour = unemployed + frame["emp_units_total_10k"] * PERSONS_PER_10K + frame[
         "urban_private_individual_workers_persons"]
+    rate = 100 * unemployed / labour
+    implausible = rate > IMPLAUSIBLE_REGISTERED_RATE
+    quality[implausible] = quality + "; registered unemployment rate " + rate.round(1).astype(
+        str) + "% implausible (likely a unit error): not used"
     facts = pd.DataFrame({
         "region_id": frame["adcode_cnmaps"],
         "published_total": frame["emp_units_total_10k"] * PERSONS_PER_10K,
-        "unemployment_rate": 100 * unemployed / labour,
+        "unemployment_rate": rate.where(~implausible),
         "labor_force": labour,
         "data_quality": quality.str.replace("^ok; ", "", regex=True),
     })
