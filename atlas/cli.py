@@ -161,7 +161,7 @@ def scenario(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """AI-adoption scenario: displaced workers, net job loss and unemployment shock by region."""
-    from atlas.export import atomic_write
+    from atlas.export import write_frame
     from atlas.ranking import open_atlas
 
     try:
@@ -185,11 +185,7 @@ def scenario(
         finally:
             con.close()
         if output is not None:
-            suffix = output.suffix.lower()
-            if suffix not in {".csv", ".parquet"}:
-                raise AtlasError(f"-o must end in .csv or .parquet, got '{output.name}'")
-            atomic_write(output, (lambda p: frame.to_csv(p, index=False)) if suffix == ".csv"
-                         else (lambda p: frame.to_parquet(p, index=False)))
+            write_frame(frame, output)
             console.print(f"wrote {len(frame)} rows to {output}")
             return
     except AtlasError as exc:
@@ -206,17 +202,13 @@ def sql(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Run one read-only SELECT against the atlas; writes are refused."""
-    from atlas.export import atomic_write
+    from atlas.export import write_frame
     from atlas.sql_console import run_query
 
     try:
         frame = run_query(db, query)
         if output is not None:
-            suffix = output.suffix.lower()
-            if suffix not in {".csv", ".parquet"}:
-                raise AtlasError(f"-o must end in .csv or .parquet, got '{output.name}'")
-            atomic_write(output, (lambda p: frame.to_csv(p, index=False)) if suffix == ".csv"
-                         else (lambda p: frame.to_parquet(p, index=False)))
+            write_frame(frame, output)
             console.print(f"wrote {len(frame)} rows to {output}")
             return
     except AtlasError as exc:

@@ -57,6 +57,16 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
     return path
 
 
+def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> Path:
+    """Write a table as CSV or Parquet (``fmt``, default from the suffix), atomically."""
+    suffix = f".{fmt}" if fmt else Path(path).suffix.lower()
+    if suffix == ".csv":
+        return atomic_write(path, lambda p: frame.to_csv(p, index=False))
+    if suffix == ".parquet":
+        return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+    raise ConfigError(f"the output file must end in .csv or .parquet, got '{Path(path).name}'")
+
+
 def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                  request: RankRequest) -> pd.DataFrame:
     """The method in words: formula, weights, measures, thresholds, allocation rule."""
@@ -146,10 +156,8 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format '{fmt}'; valid formats: {list(FORMATS)}")
     command = command or command_for(request, fmt, path)
-    if fmt == "csv":
-        return atomic_write(path, lambda p: ranking.to_csv(p, index=False))
-    if fmt == "parquet":
-        return atomic_write(path, lambda p: ranking.to_parquet(p, index=False))
+    if fmt in {"csv", "parquet"}:
+        return write_frame(ranking, Path(path), fmt)
     if fmt == "geojson":
         frame = _geojson_frame(con, ranking)
         return atomic_write(path, lambda p: p.write_text(frame.to_json(drop_id=True),
