@@ -108,6 +108,22 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "exposed_jobs": REGION_INDEX_COLUMNS["exposed_jobs"],
         "coverage": REGION_INDEX_COLUMNS["coverage"],
     }),
+    "measure_order": ("The order of the measures in the lists of region_measure_sums.", {
+        "measures": "Measure names; position i of every list in region_measure_sums is "
+                    "measures[i].",
+    }),
+    "region_measure_sums": ("Per region, the sums every exposure index needs, one list entry "
+                            "per measure (see measure_order); region_exposure is a view over "
+                            "it.", {
+        "level": LEVEL, "region_id": REGION,
+        "total_employment": REGION_INDEX_COLUMNS["total_employment"],
+        "imputed_employment": "Jobs in imputed residual rows.",
+        "published_employment": "Jobs in published (not imputed) categories.",
+        "scored": "Per measure: jobs in categories with a score (sum_S e_i).",
+        "e_score": "Per measure: sum_S e_i * score_i.",
+        "e_ge_10": "Per measure: sum_S e_i * ge_10_i.",
+        "e_ge_50": "Per measure: sum_S e_i * ge_50_i.",
+    }),
     "region_vulnerability": ("Vulnerable share of every region under the vulnerability "
                              "measure.", {
         "level": LEVEL, "region_id": REGION, "measure": MEASURE,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
+from atlas.config import load_config
+from atlas.engine import compute_indices
 from tests.tiny import tiny_database
 
 
@@ -98,3 +101,25 @@ def test_top_categories_by_exposed_jobs():
     # R2: Cooks 80*0.05 = 4, Clerks 10*0.8 = 8, Nurses 10*0.3 = 3
     assert [r[2] for r in rows if r[0] == "R2"] == ["Clerks", "Cooks", "Nurses"]
     assert rows[0][3] == pytest.approx(48.0)  # R1 Clerks 60*0.8
+
+
+def test_a_measure_with_a_gap_uses_only_scored_jobs():
+    """Measure m2 scores A and B but not C: coverage and means use the scored jobs only."""
+    from atlas.build import write_tables
+
+    con = tiny_database()
+    scores = con.execute("SELECT * FROM exposure_scores").df()
+    gap = scores.loc[scores.category != "C"].assign(measure="m2", score=[0.5, 0.1])
+    write_tables(con, {"exposure_scores": pd.concat([scores, gap], ignore_index=True)})
+    con.execute("INSERT INTO measures VALUES ('m2', 'm2', 'unit', '', '')")
+    config = load_config()
+    config["exposure"]["default_measure"] = "m"
+    config["risk"]["vulnerability_measure"] = "m"
+    compute_indices(con, config)
+    r2 = con.execute("SELECT exposure_mean, coverage FROM region_exposure "
+                     "WHERE level = 'tiny' AND region_id = 'R2' AND measure = 'm2'").fetchone()
+    # R2: A 10 (0.5), B 10 (0.1), C 80 unscored
+    assert r2 == pytest.approx(((10 * 0.5 + 10 * 0.1) / 20, 20 / 100))
+    full = con.execute("SELECT coverage FROM region_exposure WHERE level = 'tiny' "
+                       "AND region_id = 'R2' AND measure = 'm'").fetchone()[0]
+    assert full == pytest.approx(1.0)

@@ -1,12 +1,12 @@
--- Exposure of every region under every measure of its level's taxonomy, from the sums of
--- region_sums.sql. With e_i the employment of category i and S the scored categories:
+-- Exposure of every region under every measure of its level's taxonomy: a view over the
+-- per-measure sums of region_sums.sql (region_measure_sums, measure_order). With e_i the employment of category i and S the scored categories:
 --   exposure_mean    = sum_S e_i * score_i / sum_S e_i
 --   share_ge_10/50   = sum_S e_i * ge_i / sum_S e_i   (ge_i = 1 if score_i >= 0.1 / 0.5; a
 --                      share of the category's jobs for derived and imputed categories)
 --   exposed_jobs     = exposure_mean * total_employment (job-equivalents of exposed task
 --                      time; only for measures on a 0..1 scale)
 --   coverage         = sum_S e_i / total_employment
-CREATE OR REPLACE TABLE region_exposure AS
+CREATE OR REPLACE VIEW region_exposure AS
 WITH long AS (
     SELECT
         s.level, s.region_id, s.total_employment,
@@ -35,6 +35,11 @@ SELECT
     coalesce(x.scored, 0) / x.total_employment AS coverage
 FROM long AS x
 JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure;
+
+-- Region totals, kept for re-rankings.
+CREATE OR REPLACE VIEW region_totals AS
+SELECT level, region_id, total_employment, imputed_employment, published_employment
+FROM region_measure_sums;
 
 -- Vulnerable share under the vulnerability measure (a share of the scored jobs).
 CREATE OR REPLACE TABLE region_vulnerability AS

@@ -3,52 +3,56 @@
 -- (CREATE TABLE region_indices AS ...) and re-rankings under another measure.
 -- Variables (SET VARIABLE): exposure_measure, vulnerability_measure,
 --   trap_risk_percentile, trap_entropy_percentile.
--- Tables: regions, region_totals, region_exposure, region_vulnerability, region_diversity,
---   risk_weights, rust_belt_states, levels.
+-- Tables: regions, region_measure_sums, measure_order, measures, region_vulnerability,
+--   region_diversity, risk_weights, rust_belt_states, levels.
 --
 -- flag_trap needs a level of at least 10 regions (a top decile must exist).
 -- collapse_risk = sum_k w_k * p_k / sum_k w_k over the components k a region has, where p_k
 -- is the within-level percentile rank (percent_rank: 0 = lowest .. 1 = highest) of
 --   vulnerable_share, concentration = 1 - entropy_norm, unemployment_rate,
 --   smallness = -ln(total_employment).
-WITH exposure AS (
-    SELECT level, region_id, coverage, exposure_mean, share_ge_10, share_ge_50, exposed_jobs
-    FROM region_exposure
-    WHERE measure = getvariable('exposure_measure')
+WITH positions AS (
+    -- where each needed measure sits in the per-measure lists of region_measure_sums
+    SELECT
+        list_position(measures, getvariable('exposure_measure')) AS i_exposure,
+        list_position(measures, 'eloundou_automation') AS i_automation,
+        list_position(measures, 'soc51_production_share') AS i_production,
+        (SELECT scale = 'unit' FROM measures WHERE measure = getvariable('exposure_measure'))
+            AS unit_scale
+    FROM measure_order
 ),
-automation AS (
-    SELECT level, region_id, exposure_mean AS automation_mean
-    FROM region_exposure
-    WHERE measure = 'eloundou_automation'
-),
-production AS (
-    SELECT level, region_id, exposure_mean AS production_share
-    FROM region_exposure
-    WHERE measure = 'soc51_production_share'
+exposure AS (
+    SELECT s.level, s.region_id, s.total_employment, s.imputed_employment,
+        s.scored[i_exposure] / s.total_employment AS coverage,
+        s.e_score[i_exposure] / nullif(s.scored[i_exposure], 0) AS exposure_mean,
+        s.e_ge_10[i_exposure] / nullif(s.scored[i_exposure], 0) AS share_ge_10,
+        s.e_ge_50[i_exposure] / nullif(s.scored[i_exposure], 0) AS share_ge_50,
+        CASE WHEN unit_scale THEN s.e_score[i_exposure] / nullif(s.scored[i_exposure], 0)
+            * s.total_employment END AS exposed_jobs,
+        s.e_score[i_automation] / nullif(s.scored[i_automation], 0) AS automation_mean,
+        s.e_score[i_production] / nullif(s.scored[i_production], 0) AS production_share
+    FROM region_measure_sums AS s, positions
 ),
 base AS (
     SELECT
         r.level, r.region_id, r.name, r.state, r.states, r.kind,
-        t.total_employment, x.coverage,
-        t.imputed_employment / t.total_employment AS imputed_share,
+        x.total_employment, x.coverage,
+        x.imputed_employment / x.total_employment AS imputed_share,
         x.exposure_mean, x.share_ge_10, x.share_ge_50, x.exposed_jobs,
-        a.automation_mean, v.vulnerable_share,
+        x.automation_mean, v.vulnerable_share,
         d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
         r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
-        p.production_share, r.lower_tier, r.name_zh, r.name_pinyin, r.province, r.tier,
+        x.production_share, r.lower_tier, r.name_zh, r.name_pinyin, r.province, r.tier,
         r.tier_zh, r.tier_rank, r.gdp_per_capita, r.income_group, r.iso3, r.data_quality,
         r.global_south
     FROM regions AS r
-    JOIN region_totals AS t ON t.level = r.level AND t.region_id = r.region_id
-    LEFT JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
+    JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
     LEFT JOIN region_vulnerability AS v ON v.level = r.level AND v.region_id = r.region_id
-    LEFT JOIN automation AS a ON a.level = r.level AND a.region_id = r.region_id
-    LEFT JOIN production AS p ON p.level = r.level AND p.region_id = r.region_id
     LEFT JOIN region_diversity AS d ON d.level = r.level AND d.region_id = r.region_id
 ),
 components AS (
     -- rounded to 12 decimals so that equal values summed in another order still tie
-    SELECT level, region_id,
+    SELECT level, region_id, total_employment, entropy_norm,
         round(vulnerable_share, 12) AS c_vulnerable,
         round(1 - entropy_norm, 12) AS c_concentration,
         round(unemployment_rate, 12) AS c_unemployment,
@@ -105,16 +109,23 @@ reference_production AS (
     JOIN base AS b ON b.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level
 ),
+ranks AS (
+    -- windows over narrow rows (sorting the wide base rows costs far more)
+    SELECT c.level, c.region_id,
+        row_number() OVER (PARTITION BY c.level
+            ORDER BY k.collapse_risk DESC NULLS LAST, c.total_employment DESC, c.region_id)
+            AS risk_rank,
+        count(*) OVER (PARTITION BY c.level) AS regions_in_level,
+        percent_rank() OVER (PARTITION BY c.level ORDER BY c.entropy_norm) AS entropy_pct
+    FROM components AS c
+    LEFT JOIN risk AS k ON k.level = c.level AND k.region_id = c.region_id
+),
 ranked AS (
     SELECT b.*, k.collapse_risk, k.risk_p_vulnerable, k.risk_p_concentration,
         k.risk_p_unemployment, k.risk_p_smallness, k.risk_components,
-        rp.reference_production_share,
-        row_number() OVER (PARTITION BY b.level
-            ORDER BY k.collapse_risk DESC NULLS LAST, b.total_employment DESC, b.region_id)
-            AS risk_rank,
-        count(*) OVER (PARTITION BY b.level) AS regions_in_level,
-        percent_rank() OVER (PARTITION BY b.level ORDER BY b.entropy_norm) AS entropy_pct
+        rp.reference_production_share, n.risk_rank, n.regions_in_level, n.entropy_pct
     FROM base AS b
+    JOIN ranks AS n ON n.level = b.level AND n.region_id = b.region_id
     LEFT JOIN risk AS k ON k.level = b.level AND k.region_id = b.region_id
     LEFT JOIN reference_production AS rp ON rp.level = b.level
 )
@@ -137,5 +148,4 @@ SELECT
     getvariable('vulnerability_measure') AS vulnerability_measure,
     name_zh, name_pinyin, province, tier, tier_zh, tier_rank, gdp_per_capita, income_group, iso3,
     data_quality
-FROM ranked
-ORDER BY level, risk_rank;
+FROM ranked;

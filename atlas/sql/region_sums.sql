@@ -44,6 +44,24 @@ SELECT level, count(*) FILTER (WHERE r > 0) AS n_reference
 FROM category_facts
 GROUP BY level;
 
+-- Score gaps: (level, category, measure) where a category of the level's taxonomy has no
+-- score under a measure of that taxonomy (rare: none in the US, China or world data today).
+CREATE OR REPLACE TEMP TABLE score_gaps AS
+WITH level_measures AS (
+    SELECT DISTINCT l.level, l.taxonomy, s.measure
+    FROM levels AS l
+    JOIN exposure_scores AS s ON s.taxonomy = l.taxonomy
+),
+level_categories AS (
+    SELECT DISTINCT level, category FROM category_facts
+)
+SELECT c.level, c.category, m.measure
+FROM level_categories AS c
+JOIN level_measures AS m ON m.level = c.level
+LEFT JOIN exposure_scores AS s
+    ON s.taxonomy = m.taxonomy AND s.category = c.category AND s.measure = m.measure
+WHERE s.score IS NULL;
+
 -- P: published (not imputed) employment of each region, needed by krugman.
 CREATE OR REPLACE TEMP TABLE published_totals AS
 SELECT level, region_id, sum(employment) AS published_employment
@@ -69,7 +87,7 @@ SELECT
         + 1 AS krugman,
     sum(e.employment * f.vulnerable) AS e_vulnerable,
     sum(e.employment) FILTER (WHERE f.vulnerable IS NOT NULL) AS scored_vulnerable,
-    sum(e.employment * (COLUMNS('^(.*)__score$') IS NOT NULL)::INTEGER) AS '\1__scored',
+    sum(e.employment) FILTER (WHERE f.category IS NOT NULL) AS known_employment,
     sum(e.employment * COLUMNS('^(.*)__score$')) AS '\1__e_score',
     sum(e.employment * COLUMNS('^(.*)__ge10$')) AS '\1__e_ge_10',
     sum(e.employment * COLUMNS('^(.*)__ge50$')) AS '\1__e_ge_50'
@@ -83,22 +101,35 @@ LEFT JOIN published_totals AS p ON p.level = e.level AND p.region_id = e.region_
 LEFT JOIN category_facts AS f ON f.level = e.level AND f.category = e.category
 GROUP BY e.level, e.region_id;
 
--- The per-measure sums as lists, in the order of measure_order (one row per region).
-CREATE OR REPLACE TEMP TABLE measure_order AS
+-- The per-measure sums as lists, in the order of measure_order (one row per region); kept in
+-- the database so that region_exposure (a view) and re-rankings need no second pass.
+CREATE OR REPLACE TABLE measure_order AS
 SELECT list(left(column_name, -length('__e_score')) ORDER BY column_index) AS measures
 FROM duckdb_columns()
 WHERE table_name = 'region_sums' AND column_name LIKE '%\_\_e\_score' ESCAPE '\';
 
-CREATE OR REPLACE TEMP TABLE region_measure_sums AS
+-- Employment in categories without a score, per region and measure: a pass over the (few)
+-- rows whose category has a gap; scored(m) = known_employment - unscored(m).
+CREATE OR REPLACE TEMP TABLE region_unscored AS
+WITH per_measure AS (
+    SELECT e.level, e.region_id, g.measure, sum(e.employment) AS employment
+    FROM employment AS e
+    JOIN score_gaps AS g ON g.level = e.level AND g.category = e.category
+    GROUP BY e.level, e.region_id, g.measure
+)
+SELECT level, region_id,
+    map_from_entries(list({'key': measure, 'value': employment})) AS unscored
+FROM per_measure
+GROUP BY level, region_id;
+
+CREATE OR REPLACE TABLE region_measure_sums AS
 SELECT
-    level, region_id, total_employment,
-    list_value(*COLUMNS('__scored$')) AS scored,
+    s.level, s.region_id, s.total_employment, s.imputed_employment, s.published_employment,
+    list_transform(o.measures, lambda m: coalesce(s.known_employment, 0)
+        - coalesce(u.unscored[m], 0)) AS scored,
     list_value(*COLUMNS('__e_score$')) AS e_score,
     list_value(*COLUMNS('__e_ge_10$')) AS e_ge_10,
     list_value(*COLUMNS('__e_ge_50$')) AS e_ge_50
-FROM region_sums;
-
--- Size of every region, kept for re-rankings (region_sums is temporary).
-CREATE OR REPLACE TABLE region_totals AS
-SELECT level, region_id, total_employment, imputed_employment, published_employment
-FROM region_sums;
+FROM region_sums AS s
+CROSS JOIN measure_order AS o
+LEFT JOIN region_unscored AS u ON u.level = s.level AND u.region_id = s.region_id;
