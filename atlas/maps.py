@@ -137,7 +137,10 @@ CN_LAYERS = [
           note="越高越多样 Higher = more diverse."),
     Layer("unemployment_rate", "城镇登记失业率 Registered unemployment rate 2019", "rate"),
     Layer("p_top_decile", "稳健性 Share of specifications in the top decile", "pct"),
+    Layer("shock_slow", "情景 slow: 失业率冲击 unemployment shock (pp)", "num"),
     Layer("shock_central", "情景 central: 失业率冲击 unemployment shock (pp)", "num"),
+    Layer("shock_fast", "情景 fast: 失业率冲击 unemployment shock (pp)", "num",
+          note="净失业 / 劳动力 Net job loss after re-employment / labour force, 10 years."),
 ]
 CN_FLAGS = [
     Flag("trap", "陷阱城市 Trap cities (top-decile risk, low diversity)", "#000000", on=True),
