@@ -77,7 +77,13 @@ def allocate(need: Sequence[float], budget: int, floor: int = 0,
 
 
 def _largest_remainder(exact: np.ndarray, budget: int, floor: int, cap: float) -> list[int]:
-    """Round down, then hand out the missing units by largest remainder within the bounds."""
+    """Round down, then hand out the missing units by largest remainder within the bounds.
+
+    Normally fewer units are missing than there are regions, and each region gets at most one.
+    A larger gap arises only when some needs are too small for any finite ``t`` to lift them
+    to their cap (the limit t -> infinity fills every cap); it is then closed in bulk, filling
+    regions to their cap in the same order.
+    """
     whole = np.floor(exact + 1e-9).astype(np.int64)
     whole = np.clip(whole, floor, cap if math.isfinite(cap) else None).astype(np.int64)
     remainder = exact - whole
@@ -85,14 +91,18 @@ def _largest_remainder(exact: np.ndarray, budget: int, floor: int, cap: float) -
     order = np.argsort(-remainder, kind="stable")
     while missing != 0:
         step = 1 if missing > 0 else -1
+        bulk = abs(missing) > len(whole)
         moved = False
         for index in (order if step > 0 else order[::-1]):
             if missing == 0:
                 break
-            if (step > 0 and whole[index] + 1 <= cap) or (step < 0 and whole[index] - 1 >= floor):
-                whole[index] += step
-                missing -= step
-                moved = True
+            room = (cap - whole[index]) if step > 0 else (whole[index] - floor)
+            if room < 1:
+                continue
+            amount = int(min(room, abs(missing))) if bulk else 1
+            whole[index] += step * amount
+            missing -= step * amount
+            moved = True
         if not moved:  # cannot happen after the feasibility checks
             raise ConfigError("the budget cannot be split within the floor and cap")
     return [int(value) for value in whole]

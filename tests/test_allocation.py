@@ -38,6 +38,13 @@ def test_impossible_combinations_raise(kwargs, message):
         allocate(**kwargs)
 
 
+def test_needs_too_small_to_scale_still_fill_their_caps():
+    # no finite multiplier lifts 1e-310 to its cap: the limit allocation fills both caps
+    amounts = allocate([1, 1e-310], 10**10, cap=6 * 10**9)
+    assert sum(amounts) == 10**10
+    assert max(amounts) <= 6 * 10**9
+
+
 def test_unknown_rule_lists_valid_rules():
     with pytest.raises(ConfigError, match="exposed_jobs"):
         need_for_rule("biggest", [1.0], [0.5])
