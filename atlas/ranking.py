@@ -72,6 +72,12 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
         settings = dict(con.execute("SELECT key, value FROM build_info").fetchall())
         config = json.loads(settings["config"]) if "config" in settings else load_config()
         indices = region_indices_query(con, **variables_from_config(config, request.measure))
+        # columns that do not depend on the measure (uncertainty covers every measure; trap
+        # zones are those of the built ranking) come from the stored table
+        stored = con.execute("SELECT * FROM region_indices").df()
+        extra = [c for c in stored.columns if c not in indices.columns]
+        indices = indices.merge(stored[["level", "region_id", *extra]],
+                                on=["level", "region_id"], how="left")
     else:
         indices = con.execute("SELECT * FROM region_indices").df()
     frame = indices.loc[indices["level"] == request.level].copy()

@@ -49,6 +49,7 @@ def test_measure_recomputes_the_ranking(atlas_con):
     assert (other.exposure_measure == "felten_lm_aioe_pct").all()
     assert default.region_id.tolist() != other.region_id.tolist()
     assert sorted(other.risk_rank) == list(range(1, 529))
+    assert {"median_rank", "flag_robust_trap", "trap_zone"} <= set(other.columns)
 
 
 @pytest.mark.parametrize("request_kwargs, valid_value", [
