@@ -107,6 +107,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "share_ge_50": REGION_INDEX_COLUMNS["share_ge_50"],
         "exposed_jobs": REGION_INDEX_COLUMNS["exposed_jobs"],
         "coverage": REGION_INDEX_COLUMNS["coverage"],
+        "vulnerable_share": "Employment share in occupations with this measure's score >= 0.5 "
+                            "and a national median wage below the all-occupation median "
+                            "(NULL for measures without a vulnerable share, e.g. ILO).",
     }),
     "measure_order": ("The order of the measures in the lists of region_measure_sums.", {
         "measures": "Measure names; position i of every list in region_measure_sums is "
@@ -123,11 +126,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "e_score": "Per measure: sum_S e_i * score_i.",
         "e_ge_10": "Per measure: sum_S e_i * ge_10_i.",
         "e_ge_50": "Per measure: sum_S e_i * ge_50_i.",
-    }),
-    "region_vulnerability": ("Vulnerable share of every region under the vulnerability "
-                             "measure.", {
-        "level": LEVEL, "region_id": REGION, "measure": MEASURE,
-        "vulnerable_share": REGION_INDEX_COLUMNS["vulnerable_share"],
+        "scored_vulnerable": "Per measure: jobs in categories with a vulnerable share (sum_V e_i).",
+        "e_vulnerable": "Per measure: sum_V e_i * vulnerable_i.",
     }),
     "region_totals": ("Employment size of every region (sum of its composition).", {
         "level": LEVEL, "region_id": REGION,

@@ -41,6 +41,17 @@ def print_frame(frame, title: str | None = None) -> None:
     out.print(table)
 
 
+def write_or_print(frame, output: Path | None, title: str | None = None) -> None:
+    """Write ``frame`` to ``output`` (.csv or .parquet) if given, else print it as a table."""
+    from atlas.export import write_frame
+
+    if output is None:
+        print_frame(frame, title=title)
+        return
+    write_frame(frame, output)
+    console.print(f"wrote {len(frame)} rows to {output}")
+
+
 def _format(value: object) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
@@ -161,7 +172,6 @@ def scenario(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """AI-adoption scenario: displaced workers, net job loss and unemployment shock by region."""
-    from atlas.export import write_frame
     from atlas.ranking import open_atlas
 
     try:
@@ -184,14 +194,10 @@ def scenario(
                                 [name, level]).df()
         finally:
             con.close()
-        if output is not None:
-            write_frame(frame, output)
-            console.print(f"wrote {len(frame)} rows to {output}")
-            return
+        write_or_print(frame if output is not None else frame.head(top), output,
+                       title=f"Scenario {name}: {level}, largest unemployment shock")
     except AtlasError as exc:
         fail(exc)
-        return
-    print_frame(frame.head(top), title=f"Scenario {name}: {level}, largest unemployment shock")
 
 
 @app.command()
@@ -202,19 +208,12 @@ def sql(
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Run one read-only SELECT against the atlas; writes are refused."""
-    from atlas.export import write_frame
     from atlas.sql_console import run_query
 
     try:
-        frame = run_query(db, query)
-        if output is not None:
-            write_frame(frame, output)
-            console.print(f"wrote {len(frame)} rows to {output}")
-            return
+        write_or_print(run_query(db, query), output)
     except AtlasError as exc:
         fail(exc)
-        return
-    print_frame(frame)
 
 
 @app.command()

@@ -67,13 +67,9 @@ def write_risk_weights(con: duckdb.DuckDBPyConnection, weights: dict[str, float]
 
 
 def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd.DataFrame:
-    """Re-rank: ``region_indices.sql`` under other variables (works on a read-only atlas).
-
-    The vulnerable share under the requested vulnerability measure is computed into a
-    temporary ``region_vulnerability`` that shadows the stored one.
-    """
+    """Re-rank: ``region_indices.sql`` under other variables (works on a read-only atlas:
+    every measure's sums are stored in ``region_measure_sums``)."""
     set_variables(con, **variables)
-    run_sql_file(con, "region_vulnerability.sql")
     return con.execute(sql_text("region_indices.sql")).df()
 
 

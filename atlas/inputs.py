@@ -129,6 +129,7 @@ class Inputs:
         self.data_dir = resolve_data_dir(data_dir)
         self.specs = manifest or load_manifest()
         self.provenance: dict[str, dict[str, object]] = {}
+        self._tables: dict[str, pd.DataFrame] = {}
 
     def path(self, key: str) -> Path:
         """Absolute path of an input; raises ``InputError`` if the file is missing."""
@@ -151,21 +152,28 @@ class Inputs:
             "loaded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
 
-    def table(self, key: str, **read_kwargs: object) -> pd.DataFrame:
-        """Read a tabular input (csv, tsv, parquet, xlsx), validated against the manifest."""
+    def table(self, key: str) -> pd.DataFrame:
+        """A tabular input (csv, tsv, parquet, xlsx), validated against the manifest.
+
+        Each file is read, validated and hashed once per ``Inputs``; callers get a copy.
+        """
+        if key not in self._tables:
+            self._tables[key] = self._read_table(key)
+        return self._tables[key].copy()
+
+    def _read_table(self, key: str) -> pd.DataFrame:
         spec = self.specs[key]
         path = self.path(key)
         text_columns = {c: str for c, kind in spec.columns.items() if kind == "str"}
         suffix = path.suffix.lower()
         try:
             if suffix == ".parquet":
-                frame = pd.read_parquet(path, **read_kwargs)
+                frame = pd.read_parquet(path)
             elif suffix in {".csv", ".tsv"}:
                 frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",
-                                    dtype=text_columns, keep_default_na=True, **read_kwargs)
+                                    dtype=text_columns, keep_default_na=True)
             elif suffix in {".xlsx", ".xls"}:
-                frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=text_columns,
-                                      **read_kwargs)
+                frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=text_columns)
             else:
                 raise InputError(spec.path, f"unsupported file type {suffix}")
         except InputError:

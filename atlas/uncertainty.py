@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from atlas.config import RISK_COMPONENTS
-from atlas.sql import run_sql_file
 
 COMPONENT_COLUMNS = ("risk_p_vulnerable", "risk_p_concentration", "risk_p_unemployment",
                      "risk_p_smallness")
@@ -113,8 +112,10 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     settings = config["uncertainty"]
     weights = dirichlet_weights(config["risk"]["weights"], settings["draws"],
                                 settings["concentration"], settings["seed"])
-    run_sql_file(con, "region_vulnerability_by_measure.sql")
-    vulnerable = con.execute("SELECT * FROM region_vulnerability_by_measure").df()
+    vulnerable = con.execute("""
+        SELECT x.level, x.region_id, x.measure, x.vulnerable_share
+        FROM region_exposure AS x JOIN measures AS m USING (measure)
+        WHERE m.scale = 'unit' AND x.vulnerable_share IS NOT NULL""").df()
     indices = con.execute("""
         SELECT level, region_id, total_employment, entropy_norm,
             percent_rank() OVER (PARTITION BY level ORDER BY entropy_norm) AS entropy_pct,

@@ -6,6 +6,8 @@
 --   exposed_jobs     = exposure_mean * total_employment (job-equivalents of exposed task
 --                      time; only for measures on a 0..1 scale)
 --   coverage         = sum_S e_i / total_employment
+--   vulnerable_share = sum_V e_i * vulnerable_i / sum_V e_i (V: categories with a vulnerable
+--                      share: score >= 0.5 and a national median wage below the median)
 CREATE OR REPLACE VIEW region_exposure AS
 WITH long AS (
     SELECT
@@ -14,7 +16,9 @@ WITH long AS (
         unnest(s.scored) AS scored,
         unnest(s.e_score) AS e_score,
         unnest(s.e_ge_10) AS e_ge_10,
-        unnest(s.e_ge_50) AS e_ge_50
+        unnest(s.e_ge_50) AS e_ge_50,
+        unnest(s.scored_vulnerable) AS scored_vulnerable,
+        unnest(s.e_vulnerable) AS e_vulnerable
     FROM region_measure_sums AS s, measure_order AS o
 ),
 level_measures AS (
@@ -32,7 +36,8 @@ SELECT
     x.e_ge_50 / nullif(x.scored, 0) AS share_ge_50,
     CASE WHEN lm.scale = 'unit'
         THEN x.e_score / nullif(x.scored, 0) * x.total_employment END AS exposed_jobs,
-    coalesce(x.scored, 0) / x.total_employment AS coverage
+    coalesce(x.scored, 0) / x.total_employment AS coverage,
+    x.e_vulnerable / nullif(x.scored_vulnerable, 0) AS vulnerable_share
 FROM long AS x
 JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure;
 
@@ -40,9 +45,3 @@ JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure;
 CREATE OR REPLACE VIEW region_totals AS
 SELECT level, region_id, total_employment, imputed_employment, published_employment
 FROM region_measure_sums;
-
--- Vulnerable share under the vulnerability measure (a share of the scored jobs).
-CREATE OR REPLACE TABLE region_vulnerability AS
-SELECT level, region_id, getvariable('vulnerability_measure') AS measure,
-    e_vulnerable / nullif(scored_vulnerable, 0) AS vulnerable_share
-FROM region_sums;

@@ -3,8 +3,8 @@
 -- (CREATE TABLE region_indices AS ...) and re-rankings under another measure.
 -- Variables (SET VARIABLE): exposure_measure, vulnerability_measure,
 --   trap_risk_percentile, trap_entropy_percentile.
--- Tables: regions, region_measure_sums, measure_order, measures, region_vulnerability,
---   region_diversity, risk_weights, rust_belt_states, levels.
+-- Tables: regions, region_measure_sums, measure_order, measures, region_diversity,
+--   risk_weights, rust_belt_states, levels.
 --
 -- flag_trap needs a level of at least 10 regions (a top decile must exist).
 -- collapse_risk = sum_k w_k * p_k / sum_k w_k over the components k a region has, where p_k
@@ -15,6 +15,7 @@ WITH positions AS (
     -- where each needed measure sits in the per-measure lists of region_measure_sums
     SELECT
         list_position(measures, getvariable('exposure_measure')) AS i_exposure,
+        list_position(measures, getvariable('vulnerability_measure')) AS i_vulnerability,
         list_position(measures, 'eloundou_automation') AS i_automation,
         list_position(measures, 'soc51_production_share') AS i_production,
         (SELECT scale = 'unit' FROM measures WHERE measure = getvariable('exposure_measure'))
@@ -30,7 +31,9 @@ exposure AS (
         CASE WHEN unit_scale THEN s.e_score[i_exposure] / nullif(s.scored[i_exposure], 0)
             * s.total_employment END AS exposed_jobs,
         s.e_score[i_automation] / nullif(s.scored[i_automation], 0) AS automation_mean,
-        s.e_score[i_production] / nullif(s.scored[i_production], 0) AS production_share
+        s.e_score[i_production] / nullif(s.scored[i_production], 0) AS production_share,
+        s.e_vulnerable[i_vulnerability] / nullif(s.scored_vulnerable[i_vulnerability], 0)
+            AS vulnerable_share
     FROM region_measure_sums AS s, positions
 ),
 base AS (
@@ -39,7 +42,7 @@ base AS (
         x.total_employment, x.coverage,
         x.imputed_employment / x.total_employment AS imputed_share,
         x.exposure_mean, x.share_ge_10, x.share_ge_50, x.exposed_jobs,
-        x.automation_mean, v.vulnerable_share,
+        x.automation_mean, x.vulnerable_share,
         d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
         r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
         x.production_share, r.lower_tier, r.name_zh, r.name_pinyin, r.province, r.tier,
@@ -47,7 +50,6 @@ base AS (
         r.global_south
     FROM regions AS r
     JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
-    LEFT JOIN region_vulnerability AS v ON v.level = r.level AND v.region_id = r.region_id
     LEFT JOIN region_diversity AS d ON d.level = r.level AND d.region_id = r.region_id
 ),
 components AS (

@@ -1,20 +1,21 @@
 -- One grouped pass over the compositions: every sum the indices need, per region.
 -- Inputs: employment(level, region_id, category, employment, imputed), levels(level, taxonomy,
 --   reference_level), exposure_scores(taxonomy, measure, category, score, ge_10, ge_50,
---   vulnerable). Variable: vulnerability_measure.
+--   vulnerable).
 --
--- category_facts has one row per (level, category): the reference share r_i, the vulnerable
--- share under the vulnerability measure, and per measure the score and threshold shares
+-- category_facts has one row per (level, category): the reference share r_i and, per measure,
+-- the score, the threshold shares and the vulnerable share
 -- (pivoted wide: PIVOT names them <measure>_ + _score, i.e. <measure>__score, __ge10, __ge50),
 -- so the pass joins one small table and
 -- reads each composition row once whatever the number of measures.
 
 CREATE OR REPLACE TEMP TABLE category_facts AS
 WITH wide AS (
-    PIVOT (SELECT taxonomy, category, measure, score, ge_10, ge_50
+    PIVOT (SELECT taxonomy, category, measure, score, ge_10, ge_50, vulnerable
            FROM exposure_scores)
     ON measure
-    USING first(score) AS _score, first(ge_10) AS _ge10, first(ge_50) AS _ge50
+    USING first(score) AS _score, first(ge_10) AS _ge10, first(ge_50) AS _ge50,
+          first(vulnerable) AS _vuln
     GROUP BY taxonomy, category
 ),
 reference AS (
@@ -27,25 +28,20 @@ reference AS (
 reference_shares AS (
     SELECT level, category, employment / sum(employment) OVER (PARTITION BY level) AS r
     FROM reference
-),
-vulnerability AS (
-    SELECT taxonomy, category, vulnerable
-    FROM exposure_scores
-    WHERE measure = getvariable('vulnerability_measure')
 )
-SELECT l.level, w.category, rs.r, v.vulnerable, w.* EXCLUDE (taxonomy, category)
+SELECT l.level, w.category, rs.r, w.* EXCLUDE (taxonomy, category)
 FROM levels AS l
 JOIN wide AS w ON w.taxonomy = l.taxonomy
-LEFT JOIN reference_shares AS rs ON rs.level = l.level AND rs.category = w.category
-LEFT JOIN vulnerability AS v ON v.taxonomy = l.taxonomy AND v.category = w.category;
+LEFT JOIN reference_shares AS rs ON rs.level = l.level AND rs.category = w.category;
 
 CREATE OR REPLACE TEMP TABLE level_reference_counts AS
 SELECT level, count(*) FILTER (WHERE r > 0) AS n_reference
 FROM category_facts
 GROUP BY level;
 
--- Score gaps: (level, category, measure) where a category of the level's taxonomy has no
--- score under a measure of that taxonomy (rare: none in the US, China or world data today).
+-- Score gaps: (level, category, measure, statistic) where a category of the level's taxonomy
+-- has no score, or no vulnerable share, under a measure of that taxonomy (rare: no score gaps
+-- in the data today; the ILO measures have no vulnerable share at all).
 CREATE OR REPLACE TEMP TABLE score_gaps AS
 WITH level_measures AS (
     SELECT DISTINCT l.level, l.taxonomy, s.measure
@@ -55,12 +51,14 @@ WITH level_measures AS (
 level_categories AS (
     SELECT DISTINCT level, category FROM category_facts
 )
-SELECT c.level, c.category, m.measure
+SELECT c.level, c.category, m.measure, statistic
 FROM level_categories AS c
 JOIN level_measures AS m ON m.level = c.level
 LEFT JOIN exposure_scores AS s
     ON s.taxonomy = m.taxonomy AND s.category = c.category AND s.measure = m.measure
-WHERE s.score IS NULL;
+CROSS JOIN (VALUES ('score'), ('vulnerable')) AS t(statistic)
+WHERE (statistic = 'score' AND s.score IS NULL)
+   OR (statistic = 'vulnerable' AND s.vulnerable IS NULL);
 
 -- P: published (not imputed) employment of each region, needed by krugman.
 CREATE OR REPLACE TEMP TABLE published_totals AS
@@ -85,12 +83,11 @@ SELECT
     sum(e.published * e.published / nullif(f.r, 0)) AS e_sq_over_r,
     sum(abs(e.published / p.published_employment - coalesce(f.r, 0)) - coalesce(f.r, 0))
         + 1 AS krugman,
-    sum(e.employment * f.vulnerable) AS e_vulnerable,
-    sum(e.employment) FILTER (WHERE f.vulnerable IS NOT NULL) AS scored_vulnerable,
     sum(e.employment) FILTER (WHERE f.category IS NOT NULL) AS known_employment,
     sum(e.employment * COLUMNS('^(.*)__score$')) AS '\1__e_score',
     sum(e.employment * COLUMNS('^(.*)__ge10$')) AS '\1__e_ge_10',
-    sum(e.employment * COLUMNS('^(.*)__ge50$')) AS '\1__e_ge_50'
+    sum(e.employment * COLUMNS('^(.*)__ge50$')) AS '\1__e_ge_50',
+    sum(e.employment * COLUMNS('^(.*)__vuln$')) AS '\1__e_vulnerable'
 FROM (
     -- published = the employment of published (not imputed) rows with jobs, else NULL
     SELECT level, region_id, category, employment, imputed,
@@ -108,17 +105,21 @@ SELECT list(left(column_name, -length('__e_score')) ORDER BY column_index) AS me
 FROM duckdb_columns()
 WHERE table_name = 'region_sums' AND column_name LIKE '%\_\_e\_score' ESCAPE '\';
 
--- Employment in categories without a score, per region and measure: a pass over the (few)
--- rows whose category has a gap; scored(m) = known_employment - unscored(m).
+-- Employment in categories without a score (or without a vulnerable share), per region and
+-- measure: a pass over only the rows whose category has a gap;
+-- scored(m) = known_employment - unscored(m), likewise for the vulnerable share.
 CREATE OR REPLACE TEMP TABLE region_unscored AS
 WITH per_measure AS (
-    SELECT e.level, e.region_id, g.measure, sum(e.employment) AS employment
+    SELECT e.level, e.region_id, g.measure, g.statistic, sum(e.employment) AS employment
     FROM employment AS e
     JOIN score_gaps AS g ON g.level = e.level AND g.category = e.category
-    GROUP BY e.level, e.region_id, g.measure
+    GROUP BY e.level, e.region_id, g.measure, g.statistic
 )
 SELECT level, region_id,
-    map_from_entries(list({'key': measure, 'value': employment})) AS unscored
+    map_from_entries(list({'key': measure, 'value': employment})
+        FILTER (WHERE statistic = 'score')) AS unscored,
+    map_from_entries(list({'key': measure, 'value': employment})
+        FILTER (WHERE statistic = 'vulnerable')) AS unscored_vulnerable
 FROM per_measure
 GROUP BY level, region_id;
 
@@ -129,7 +130,10 @@ SELECT
         - coalesce(u.unscored[m], 0)) AS scored,
     list_value(*COLUMNS('__e_score$')) AS e_score,
     list_value(*COLUMNS('__e_ge_10$')) AS e_ge_10,
-    list_value(*COLUMNS('__e_ge_50$')) AS e_ge_50
+    list_value(*COLUMNS('__e_ge_50$')) AS e_ge_50,
+    list_transform(o.measures, lambda m: coalesce(s.known_employment, 0)
+        - coalesce(u.unscored_vulnerable[m], 0)) AS scored_vulnerable,
+    list_value(*COLUMNS('__e_vulnerable$')) AS e_vulnerable
 FROM region_sums AS s
 CROSS JOIN measure_order AS o
 LEFT JOIN region_unscored AS u ON u.level = s.level AND u.region_id = s.region_id;
