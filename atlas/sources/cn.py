@@ -26,6 +26,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from atlas.errors import InputError
 from atlas.geometry import polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import REGION_COLUMNS, LevelSet, conform_regions
@@ -134,8 +135,6 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
     regions = regions.merge(facts, on="region_id", how="left")
     unknown = set(employment["region_id"]) - set(regions["region_id"])
     if unknown:  # yearbook cities must exist among the units; never drop one silently
-        from atlas.errors import InputError
-
         raise InputError(inputs.specs["cn_employment"].path,
                          f"cities {sorted(unknown)} are not in cn_prefecture_units.csv",
                          column="adcode_cnmaps")
