@@ -115,18 +115,27 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "measures": "Measure names; position i of every list in region_measure_sums is "
                     "measures[i].",
     }),
-    "region_measure_sums": ("Per region, the sums every exposure index needs, one list entry "
-                            "per measure (see measure_order); region_exposure is a view over "
+    "region_measure_sums": ("Per region, the sums every index needs (one grouped pass over the "
+                            "composition); per-measure sums are lists in the order of "
+                            "measure_order. region_exposure and region_diversity are views over "
                             "it.", {
         "level": LEVEL, "region_id": REGION,
         "total_employment": REGION_INDEX_COLUMNS["total_employment"],
         "imputed_employment": "Jobs in imputed residual rows.",
-        "published_employment": "Jobs in published (not imputed) categories.",
-        "scored": "Per measure: jobs in categories with a score (sum_S e_i).",
+        "published_employment": "Jobs in published (not imputed) categories: P.",
+        "n_categories": "Number of published categories with jobs in the region.",
+        "n_reference": "N: categories with jobs in the level's reference level.",
+        "e_ln_e": "sum e_i ln e_i over published categories.",
+        "e_sq": "sum e_i^2 over published categories.",
+        "e_sq_over_r": "sum e_i^2 / r_i over published categories (r_i: reference share).",
+        "krugman": REGION_INDEX_COLUMNS["krugman"],
+        "unscored": "Per measure: jobs in categories without a score (NULL: none); "
+                    "scored jobs = total_employment - unscored[i].",
         "e_score": "Per measure: sum_S e_i * score_i.",
         "e_ge_10": "Per measure: sum_S e_i * ge_10_i.",
         "e_ge_50": "Per measure: sum_S e_i * ge_50_i.",
-        "scored_vulnerable": "Per measure: jobs in categories with a vulnerable share (sum_V e_i).",
+        "unscored_vulnerable": "Per measure: jobs in categories without a vulnerable share "
+                               "(NULL: none).",
         "e_vulnerable": "Per measure: sum_V e_i * vulnerable_i.",
     }),
     "region_totals": ("Employment size of every region (sum of its composition).", {

@@ -1,5 +1,6 @@
 -- Exposure of every region under every measure of its level's taxonomy: a view over the
--- per-measure sums of region_sums.sql (region_measure_sums, measure_order). With e_i the employment of category i and S the scored categories:
+-- per-measure sums of region_sums.sql (region_measure_sums, measure_order). With e_i the
+-- employment of category i and S the scored categories (scored = total - unscored):
 --   exposure_mean    = sum_S e_i * score_i / sum_S e_i
 --   share_ge_10/50   = sum_S e_i * ge_i / sum_S e_i   (ge_i = 1 if score_i >= 0.1 / 0.5; a
 --                      share of the category's jobs for derived and imputed categories)
@@ -11,15 +12,18 @@
 CREATE OR REPLACE VIEW region_exposure AS
 WITH long AS (
     SELECT
-        s.level, s.region_id, s.total_employment,
-        unnest(o.measures) AS measure,
-        unnest(s.scored) AS scored,
-        unnest(s.e_score) AS e_score,
-        unnest(s.e_ge_10) AS e_ge_10,
-        unnest(s.e_ge_50) AS e_ge_50,
-        unnest(s.scored_vulnerable) AS scored_vulnerable,
-        unnest(s.e_vulnerable) AS e_vulnerable
-    FROM region_measure_sums AS s, measure_order AS o
+        s.level, s.region_id, s.total_employment, m.measure,
+        s.total_employment - coalesce(s.unscored[m.i], 0) AS scored,
+        s.e_score[m.i] AS e_score,
+        s.e_ge_10[m.i] AS e_ge_10,
+        s.e_ge_50[m.i] AS e_ge_50,
+        s.total_employment - coalesce(s.unscored_vulnerable[m.i], 0) AS scored_vulnerable,
+        s.e_vulnerable[m.i] AS e_vulnerable
+    FROM region_measure_sums AS s
+    CROSS JOIN (
+        SELECT unnest(measures) AS measure, generate_subscripts(measures, 1) AS i
+        FROM measure_order
+    ) AS m
 ),
 level_measures AS (
     SELECT DISTINCT l.level, s.measure, m.scale

@@ -3,8 +3,10 @@
 -- (CREATE TABLE region_indices AS ...) and re-rankings under another measure.
 -- Variables (SET VARIABLE): exposure_measure, vulnerability_measure,
 --   trap_risk_percentile, trap_entropy_percentile.
--- Tables: regions, region_measure_sums, measure_order, measures, region_diversity,
+-- Tables: regions, region_measure_sums, measure_order, measures, region_diversity (a view),
 --   risk_weights, rust_belt_states, levels.
+-- The windows (percentile ranks, risk rank) run over narrow rows; the wide context columns
+-- are joined once, at the end.
 --
 -- flag_trap needs a level of at least 10 regions (a top decile must exist).
 -- collapse_risk = sum_k w_k * p_k / sum_k w_k over the components k a region has, where p_k
@@ -22,59 +24,83 @@ WITH positions AS (
             AS unit_scale
     FROM measure_order
 ),
-exposure AS (
-    SELECT s.level, s.region_id, s.total_employment, s.imputed_employment,
-        s.scored[i_exposure] / s.total_employment AS coverage,
-        s.e_score[i_exposure] / nullif(s.scored[i_exposure], 0) AS exposure_mean,
-        s.e_ge_10[i_exposure] / nullif(s.scored[i_exposure], 0) AS share_ge_10,
-        s.e_ge_50[i_exposure] / nullif(s.scored[i_exposure], 0) AS share_ge_50,
-        CASE WHEN unit_scale THEN s.e_score[i_exposure] / nullif(s.scored[i_exposure], 0)
-            * s.total_employment END AS exposed_jobs,
-        s.e_score[i_automation] / nullif(s.scored[i_automation], 0) AS automation_mean,
-        s.e_score[i_production] / nullif(s.scored[i_production], 0) AS production_share,
-        s.e_vulnerable[i_vulnerability] / nullif(s.scored_vulnerable[i_vulnerability], 0)
+picked AS (
+    -- the sums of the needed measures; scored = jobs with a score under the measure
+    SELECT s.level, s.region_id, s.total_employment, s.imputed_employment, unit_scale,
+        s.total_employment - coalesce(s.unscored[i_exposure], 0) AS scored,
+        s.e_score[i_exposure] AS e_score,
+        s.e_ge_10[i_exposure] AS e_ge_10,
+        s.e_ge_50[i_exposure] AS e_ge_50,
+        s.e_score[i_automation]
+            / nullif(s.total_employment - coalesce(s.unscored[i_automation], 0), 0)
+            AS automation_mean,
+        s.e_score[i_production]
+            / nullif(s.total_employment - coalesce(s.unscored[i_production], 0), 0)
+            AS production_share,
+        s.e_vulnerable[i_vulnerability]
+            / nullif(s.total_employment - coalesce(s.unscored_vulnerable[i_vulnerability], 0), 0)
             AS vulnerable_share
     FROM region_measure_sums AS s, positions
 ),
-base AS (
-    SELECT
-        r.level, r.region_id, r.name, r.state, r.states, r.kind,
-        x.total_employment, x.coverage,
-        x.imputed_employment / x.total_employment AS imputed_share,
-        x.exposure_mean, x.share_ge_10, x.share_ge_50, x.exposed_jobs,
-        x.automation_mean, x.vulnerable_share,
+indices AS MATERIALIZED (
+    SELECT s.level, s.region_id, s.total_employment,
+        s.scored / s.total_employment AS coverage,
+        s.imputed_employment / s.total_employment AS imputed_share,
+        s.e_score / nullif(s.scored, 0) AS exposure_mean,
+        s.e_ge_10 / nullif(s.scored, 0) AS share_ge_10,
+        s.e_ge_50 / nullif(s.scored, 0) AS share_ge_50,
+        CASE WHEN unit_scale THEN s.e_score / nullif(s.scored, 0) * s.total_employment
+            END AS exposed_jobs,
+        s.automation_mean, s.production_share, s.vulnerable_share,
         d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
-        r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
-        x.production_share, r.lower_tier, r.name_zh, r.name_pinyin, r.province, r.tier,
-        r.tier_zh, r.tier_rank, r.gdp_per_capita, r.income_group, r.iso3, r.data_quality,
-        r.global_south
-    FROM regions AS r
-    JOIN exposure AS x ON x.level = r.level AND x.region_id = r.region_id
-    LEFT JOIN region_diversity AS d ON d.level = r.level AND d.region_id = r.region_id
+        r.unemployment_rate
+    FROM picked AS s
+    JOIN regions AS r ON r.level = s.level AND r.region_id = s.region_id
+    LEFT JOIN region_diversity AS d ON d.level = s.level AND d.region_id = s.region_id
 ),
-components AS (
+components AS MATERIALIZED (
     -- rounded to 12 decimals so that equal values summed in another order still tie
     SELECT level, region_id, total_employment, entropy_norm,
         round(vulnerable_share, 12) AS c_vulnerable,
         round(1 - entropy_norm, 12) AS c_concentration,
         round(unemployment_rate, 12) AS c_unemployment,
         round(-ln(total_employment), 12) AS c_smallness
-    FROM base
+    FROM indices
+),
+component_counts AS (
+    SELECT level, count(*) AS regions_in_level,
+        count(c_vulnerable) AS n_vulnerable, count(c_concentration) AS n_concentration,
+        count(c_unemployment) AS n_unemployment, count(c_smallness) AS n_smallness
+    FROM components
+    GROUP BY level
+),
+component_ranks AS (
+    -- rank among the regions of the level (NULLs sort last, so they do not lower any rank)
+    SELECT level, region_id,
+        CASE WHEN c_vulnerable IS NOT NULL THEN rank() OVER (
+            PARTITION BY level ORDER BY c_vulnerable NULLS LAST) END AS k_vulnerable,
+        CASE WHEN c_concentration IS NOT NULL THEN rank() OVER (
+            PARTITION BY level ORDER BY c_concentration NULLS LAST) END AS k_concentration,
+        CASE WHEN c_unemployment IS NOT NULL THEN rank() OVER (
+            PARTITION BY level ORDER BY c_unemployment NULLS LAST) END AS k_unemployment,
+        CASE WHEN c_smallness IS NOT NULL THEN rank() OVER (
+            PARTITION BY level ORDER BY c_smallness NULLS LAST) END AS k_smallness
+    FROM components
 ),
 percentiles AS (
-    -- percent_rank among the regions of the level that have the component (NULLs excluded)
-    SELECT level, region_id,
-        CASE WHEN c_vulnerable IS NOT NULL THEN percent_rank() OVER (
-            PARTITION BY level, c_vulnerable IS NULL ORDER BY c_vulnerable) END AS p_vulnerable,
-        CASE WHEN c_concentration IS NOT NULL THEN percent_rank() OVER (
-            PARTITION BY level, c_concentration IS NULL ORDER BY c_concentration)
-            END AS p_concentration,
-        CASE WHEN c_unemployment IS NOT NULL THEN percent_rank() OVER (
-            PARTITION BY level, c_unemployment IS NULL ORDER BY c_unemployment)
-            END AS p_unemployment,
-        CASE WHEN c_smallness IS NOT NULL THEN percent_rank() OVER (
-            PARTITION BY level, c_smallness IS NULL ORDER BY c_smallness) END AS p_smallness
-    FROM components
+    -- percent_rank among the regions of the level that have the component:
+    -- (rank - 1) / (n - 1), 0 when only one region has it
+    SELECT k.level, k.region_id,
+        coalesce((k_vulnerable - 1) / nullif(n_vulnerable - 1, 0), 0 * k_vulnerable)
+            AS p_vulnerable,
+        coalesce((k_concentration - 1) / nullif(n_concentration - 1, 0), 0 * k_concentration)
+            AS p_concentration,
+        coalesce((k_unemployment - 1) / nullif(n_unemployment - 1, 0), 0 * k_unemployment)
+            AS p_unemployment,
+        coalesce((k_smallness - 1) / nullif(n_smallness - 1, 0), 0 * k_smallness)
+            AS p_smallness
+    FROM component_ranks AS k
+    JOIN component_counts AS n ON n.level = k.level
 ),
 weights AS (
     SELECT
@@ -85,7 +111,7 @@ weights AS (
         coalesce(max(weight) FILTER (WHERE component = 'smallness'), 0) AS w_smallness
     FROM risk_weights
 ),
-risk AS (
+risk AS MATERIALIZED (
     SELECT p.level, p.region_id,
         (coalesce(w_vulnerable * p_vulnerable, 0) + coalesce(w_concentration * p_concentration, 0)
          + coalesce(w_unemployment * p_unemployment, 0) + coalesce(w_smallness * p_smallness, 0))
@@ -102,34 +128,44 @@ risk AS (
             AS risk_components
     FROM percentiles AS p, weights
 ),
-reference_production AS (
-    -- production share of the reference level as a whole (employment-weighted)
-    SELECT l.level,
-        sum(b.production_share * b.total_employment) / sum(b.total_employment)
-            AS reference_production_share
-    FROM levels AS l
-    JOIN base AS b ON b.level = coalesce(l.reference_level, l.level)
-    GROUP BY l.level
-),
 ranks AS (
-    -- windows over narrow rows (sorting the wide base rows costs far more)
     SELECT c.level, c.region_id,
         row_number() OVER (PARTITION BY c.level
             ORDER BY k.collapse_risk DESC NULLS LAST, c.total_employment DESC, c.region_id)
             AS risk_rank,
-        count(*) OVER (PARTITION BY c.level) AS regions_in_level,
         percent_rank() OVER (PARTITION BY c.level ORDER BY c.entropy_norm) AS entropy_pct
     FROM components AS c
-    LEFT JOIN risk AS k ON k.level = c.level AND k.region_id = c.region_id
+    JOIN risk AS k ON k.level = c.level AND k.region_id = c.region_id
+),
+reference_production AS (
+    -- production share of the reference level as a whole (employment-weighted)
+    SELECT l.level,
+        sum(x.production_share * x.total_employment) / sum(x.total_employment)
+            AS reference_production_share
+    FROM levels AS l
+    JOIN indices AS x ON x.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level
 ),
 ranked AS (
-    SELECT b.*, k.collapse_risk, k.risk_p_vulnerable, k.risk_p_concentration,
-        k.risk_p_unemployment, k.risk_p_smallness, k.risk_components,
-        rp.reference_production_share, n.risk_rank, n.regions_in_level, n.entropy_pct
-    FROM base AS b
-    JOIN ranks AS n ON n.level = b.level AND n.region_id = b.region_id
-    LEFT JOIN risk AS k ON k.level = b.level AND k.region_id = b.region_id
-    LEFT JOIN reference_production AS rp ON rp.level = b.level
+    SELECT
+        r.level, r.region_id, r.name, r.state, r.states, r.kind,
+        x.total_employment, x.coverage, x.imputed_share,
+        x.exposure_mean, x.share_ge_10, x.share_ge_50, x.exposed_jobs,
+        x.automation_mean, x.vulnerable_share,
+        x.entropy_norm, x.hhi, x.effective_n, x.hachman, x.krugman,
+        r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
+        k.collapse_risk, n.risk_rank, c.regions_in_level,
+        k.risk_p_vulnerable, k.risk_p_concentration, k.risk_p_unemployment, k.risk_p_smallness,
+        k.risk_components, x.production_share, rp.reference_production_share, n.entropy_pct,
+        r.lower_tier, r.global_south,
+        r.name_zh, r.name_pinyin, r.province, r.tier, r.tier_zh, r.tier_rank, r.gdp_per_capita,
+        r.income_group, r.iso3, r.data_quality
+    FROM indices AS x
+    JOIN regions AS r ON r.level = x.level AND r.region_id = x.region_id
+    JOIN risk AS k ON k.level = x.level AND k.region_id = x.region_id
+    JOIN ranks AS n ON n.level = x.level AND n.region_id = x.region_id
+    JOIN component_counts AS c ON c.level = x.level
+    LEFT JOIN reference_production AS rp ON rp.level = x.level
 )
 SELECT
     level, region_id, name, state, states, kind, total_employment, coverage, imputed_share,
