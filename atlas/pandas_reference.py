@@ -13,10 +13,56 @@ import pandas as pd
 COMPONENTS = ("vulnerable_share", "concentration", "unemployment_rate", "smallness")
 
 
+STATISTICS = ("score", "ge_10", "ge_50", "vulnerable")
+
+
+def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Exposure of every region under every measure (the engine's ``region_exposure``).
+
+    Parameters
+    ----------
+    employment
+        ``region_id, category, employment, imputed``.
+    scores
+        ``measure, category, score, ge_10, ge_50, vulnerable``.
+
+    Returns
+    -------
+    One row per region and measure: ``exposure_mean, share_ge_10, share_ge_50, coverage,
+    vulnerable_share``, indexed by ``region_id, measure``.
+    """
+    wide = scores.pivot(index="category", columns="measure", values=list(STATISTICS))
+    wide.columns = [f"{statistic}|{measure}" for statistic, measure in wide.columns]
+    data = employment[["region_id", "category", "employment"]].merge(
+        wide, left_on="category", right_index=True, how="left")
+    e = data["employment"]
+    columns = {}
+    for measure in scores["measure"].unique():
+        columns[("scored", measure)] = e.where(data[f"score|{measure}"].notna(), 0.0)
+        columns[("scored_vulnerable", measure)] = e.where(
+            data[f"vulnerable|{measure}"].notna(), 0.0)
+        for statistic in STATISTICS:
+            columns[(statistic, measure)] = e * data[f"{statistic}|{measure}"]
+    sums = pd.DataFrame(columns).groupby(data["region_id"].to_numpy()).sum(min_count=1)
+    total = e.groupby(data["region_id"].to_numpy()).sum()
+    long = sums.stack(level=1, future_stack=True)
+    long.index.names = ["region_id", "measure"]
+    scored = long["scored"].where(long["scored"] != 0)
+    return pd.DataFrame({
+        "exposure_mean": long["score"] / scored,
+        "share_ge_10": long["ge_10"] / scored,
+        "share_ge_50": long["ge_50"] / scored,
+        "coverage": long["scored"] / total.reindex(long.index.get_level_values(0)).to_numpy(),
+        "vulnerable_share": long["vulnerable"] / long["scored_vulnerable"].where(
+            long["scored_vulnerable"] != 0),
+    })
+
+
 def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, regions: pd.DataFrame,
                       weights: dict[str, float], exposure_measure: str,
-                      vulnerability_measure: str) -> pd.DataFrame:
-    """Indices per region: exposure (one measure), vulnerable share, diversity, collapse risk.
+                      vulnerability_measure: str,
+                      exposure: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Indices per region: exposure, vulnerable share, diversity, collapse risk.
 
     Parameters
     ----------
@@ -26,33 +72,18 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, regions: p
         ``measure, category, score, ge_10, ge_50, vulnerable``.
     regions
         ``region_id, unemployment_rate``.
+    exposure
+        ``reference_exposure(employment, scores)`` if already computed.
     """
-    wide = scores.pivot(index="category", columns="measure",
-                        values=["score", "ge_10", "ge_50", "vulnerable"])
-    wide.columns = [f"{stat}|{measure}" for stat, measure in wide.columns]
-    data = employment.merge(wide, left_on="category", right_index=True, how="left")
-    e = data["employment"]
-    out = pd.DataFrame({"total_employment": e.groupby(data["region_id"]).sum()})
-
-    def measure_sums(measure: str) -> pd.DataFrame:
-        scored = data[f"score|{measure}"].notna()
-        parts = pd.DataFrame({
-            "region_id": data["region_id"],
-            "scored": e.where(scored, 0.0),
-            "e_score": e * data[f"score|{measure}"],
-            "e_ge_10": e * data[f"ge_10|{measure}"],
-            "e_ge_50": e * data[f"ge_50|{measure}"],
-            "e_vulnerable": e * data[f"vulnerable|{measure}"],
-        }).groupby("region_id").sum(min_count=1)
-        return parts
-
-    exposure = measure_sums(exposure_measure)
-    out["exposure_mean"] = exposure["e_score"] / exposure["scored"]
-    out["share_ge_10"] = exposure["e_ge_10"] / exposure["scored"]
-    out["share_ge_50"] = exposure["e_ge_50"] / exposure["scored"]
-    out["coverage"] = exposure["scored"] / out["total_employment"]
-    vulnerability = measure_sums(vulnerability_measure)
-    out["vulnerable_share"] = vulnerability["e_vulnerable"] / vulnerability["scored"]
+    if exposure is None:
+        exposure = reference_exposure(employment, scores)
+    by_measure = exposure.reset_index(level=0)
+    out = pd.DataFrame({"total_employment": employment.groupby("region_id")["employment"].sum()})
+    chosen = by_measure.loc[[exposure_measure]].set_index("region_id")
+    for column in ("exposure_mean", "share_ge_10", "share_ge_50", "coverage"):
+        out[column] = chosen[column]
+    out["vulnerable_share"] = by_measure.loc[[vulnerability_measure]].set_index(
+        "region_id")["vulnerable_share"]
 
     published = employment.loc[~employment["imputed"] & (employment["employment"] > 0)].copy()
     reference = published.groupby("category")["employment"].sum()

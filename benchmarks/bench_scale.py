@@ -5,14 +5,21 @@
 
 For each size R (= regions x K categories) it generates a synthetic level into a DuckDB file
 (not timed), then times in one run:
-1. the engine's index computation (``compute_indices``: all 9 measures, diversity, collapse
-   risk, ranks, flags, top categories);
-2. the pandas reference (``atlas.pandas_reference``: merge + groupby) on the same data already
-   in memory, skipped above ``--pandas-max-rows`` where it would not fit;
+1. the engine's index computation (``compute_indices``: exposure_mean, share_ge_10,
+   share_ge_50 and vulnerable_share under all 9 measures, diversity, collapse risk, ranks,
+   flags), written into the database file;
+2. the pandas reference (``atlas.pandas_reference``: merge + groupby) computing the same
+   (every measure, then the indices) on the same data already in memory, skipped above
+   ``--pandas-max-rows`` where it would not fit;
 3. the floor: one grouped DuckDB pass joining the K scores and computing per region only the
    sums every index needs (sum e, sum e*score per measure, sum e*e, sum e*ln e);
-checks that 1 and 2 agree (1e-9), and prints one line per size:
-``rows=R duckdb_s=X pandas_s=Y floor_s=Z ratio_pandas=Y/X ratio_floor=X/Z peak_rss_gb=M``.
+checks that 1 and 2 agree (1e-9) on region_indices and on region_exposure (every measure),
+and prints one line per size:
+``rows=R duckdb_s=X pandas_s=Y floor_s=Z ratio_pandas=Y/X ratio_floor=X/Z peak_rss_gb=M``
+(M: the process's peak resident memory when the engine has finished, before pandas runs),
+then an indented line with the "contract floor" (the floor's pass plus the share_ge_10,
+share_ge_50 and vulnerable sums of every measure that the engine's contract requires: 36
+per-measure sums instead of 9), the engine's ratio to it, and the peak including pandas.
 Each size runs in its own process so that peak_rss_gb is that size's high-water mark.
 """
 
@@ -32,17 +39,21 @@ import numpy as np
 
 from atlas.config import load_config
 from atlas.engine import compute_indices
-from atlas.pandas_reference import reference_indices
+from atlas.pandas_reference import reference_exposure, reference_indices
 from atlas.synth import generate_level
 
 CATEGORIES = 100
 MEASURES = 9
+STATISTICS = {"m": "score", "g": "ge_10", "h": "ge_50", "v": "vulnerable"}
 CHECKED = ["exposure_mean", "share_ge_50", "vulnerable_share", "entropy_norm", "hhi",
            "hachman", "krugman", "collapse_risk"]
 
 
-def floor_query(measures: int) -> str:
-    sums = ", ".join(f"sum(e.employment * w.m{i}) AS s{i}" for i in range(measures))
+def floor_query(measures: int, statistics: tuple[str, ...] = ("m",)) -> str:
+    """The floor's pass; ``statistics`` ``("m", "g", "h", "v")`` adds the contract's ge_10,
+    ge_50 and vulnerable sums of every measure (the "contract floor")."""
+    sums = ", ".join(f"sum(e.employment * w.{stat}{i}) AS {stat}{i}"
+                     for stat in statistics for i in range(measures))
     return f"""
         CREATE OR REPLACE TEMP TABLE floor_sums AS
         SELECT e.level, e.region_id, sum(e.employment) AS e, sum(e.employment * e.employment)
@@ -62,8 +73,8 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
         con.execute(f"SET temp_directory = '{Path(work) / 'spill'}'")
         generate_level(con, regions, CATEGORIES, seed, MEASURES)
         con.execute("CHECKPOINT")
-        pivot = ", ".join(f"first(score) FILTER (WHERE measure = 'synth_m{i}') AS m{i}"
-                          for i in range(MEASURES))
+        pivot = ", ".join(f"first({column}) FILTER (WHERE measure = 'synth_m{i}') AS {stat}{i}"
+                          for i in range(MEASURES) for stat, column in STATISTICS.items())
         con.execute(f"CREATE TEMP TABLE floor_scores AS SELECT category, {pivot} "
                     "FROM exposure_scores GROUP BY category")
 
@@ -72,8 +83,13 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
         floor_s = time.perf_counter() - started
 
         started = time.perf_counter()
+        con.execute(floor_query(MEASURES, tuple(STATISTICS)))
+        contract_floor_s = time.perf_counter() - started
+
+        started = time.perf_counter()
         compute_indices(con, config)
         duckdb_s = time.perf_counter() - started
+        engine_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
         pandas_s = float("nan")
         if rows <= pandas_max_rows:
@@ -83,18 +99,28 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
                                  "FROM exposure_scores").df()
             context = con.execute("SELECT region_id, unemployment_rate FROM regions").df()
             started = time.perf_counter()
+            exposure = reference_exposure(employment, scores)
             reference = reference_indices(employment, scores, context,
-                                          config["risk"]["weights"], "synth_m0", "synth_m1")
+                                          config["risk"]["weights"], "synth_m0", "synth_m1",
+                                          exposure=exposure)
             pandas_s = time.perf_counter() - started
             engine = con.execute("SELECT * FROM region_indices").df().set_index("region_id")
             for column in CHECKED:
                 np.testing.assert_allclose(engine[column].to_numpy(),
                                            reference.loc[engine.index, column].to_numpy(),
                                            rtol=1e-9, atol=1e-9, err_msg=column)
+            engine_exposure = con.execute("SELECT * FROM region_exposure").df().set_index(
+                ["region_id", "measure"])
+            for column in exposure.columns:
+                np.testing.assert_allclose(
+                    engine_exposure[column].to_numpy(),
+                    exposure.loc[engine_exposure.index, column].to_numpy(),
+                    rtol=1e-9, atol=1e-9, err_msg=f"region_exposure.{column}")
         con.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     return {"rows": rows, "duckdb_s": duckdb_s, "pandas_s": pandas_s, "floor_s": floor_s,
-            "peak_rss_gb": peak}
+            "peak_rss_gb": engine_peak, "contract_floor_s": contract_floor_s,
+            "process_peak_rss_gb": peak}
 
 
 def line(result: dict[str, float]) -> str:
@@ -130,6 +156,9 @@ def main() -> None:
         result = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(result)
         print(line(result), flush=True)
+        print(f"  contract_floor_s={result['contract_floor_s']:.2f} ratio_contract_floor="
+              f"{result['duckdb_s'] / result['contract_floor_s']:.2f} "
+              f"process_peak_rss_gb={result['process_peak_rss_gb']:.2f}", flush=True)
     if len(results) > 1:
         per_row = [r["duckdb_s"] / r["rows"] * 1e9 for r in results]
         slope = np.polyfit(np.log10([r["rows"] for r in results]), np.log10(

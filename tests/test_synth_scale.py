@@ -9,7 +9,7 @@ import pytest
 
 from atlas.config import load_config
 from atlas.engine import compute_indices
-from atlas.pandas_reference import reference_indices
+from atlas.pandas_reference import reference_exposure, reference_indices
 from atlas.synth import generate_level
 
 COLUMNS = ["total_employment", "exposure_mean", "share_ge_10", "share_ge_50", "coverage",
@@ -45,11 +45,16 @@ def test_generator_has_realistic_skew():
     assert shares.iloc[0] > 20 * shares.iloc[-1]  # Zipf-like categories
 
 
-def test_engine_agrees_with_pandas_reference():
-    con = synthetic(300, 50, 3)
+def synthetic_config() -> dict:
     config = load_config()
     config["exposure"]["default_measure"] = "synth_m0"
     config["risk"]["vulnerability_measure"] = "synth_m1"
+    return config
+
+
+def test_engine_agrees_with_pandas_reference():
+    con = synthetic(300, 50, 3)
+    config = synthetic_config()
     compute_indices(con, config)
     engine = con.execute("SELECT * FROM region_indices ORDER BY region_id").df().set_index(
         "region_id")
@@ -66,14 +71,27 @@ def test_engine_agrees_with_pandas_reference():
     assert pd.Series(engine["risk_rank"]).is_unique
 
 
+def test_every_measure_agrees_with_pandas_reference():
+    con = synthetic(200, 40, 4)
+    compute_indices(con, synthetic_config())
+    engine = con.execute("SELECT * FROM region_exposure").df().set_index(
+        ["region_id", "measure"]).sort_index()
+    reference = reference_exposure(
+        con.execute("SELECT region_id, category, employment, imputed FROM employment").df(),
+        con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable "
+                    "FROM exposure_scores").df()).sort_index()
+    assert len(engine) == len(reference) == 200 * 9
+    assert engine.index.equals(reference.index)
+    for column in reference.columns:
+        np.testing.assert_allclose(engine[column].to_numpy(), reference[column].to_numpy(),
+                                   rtol=1e-9, atol=1e-9, err_msg=column)
+
+
 def test_engine_spills_under_a_small_memory_limit(tmp_path):
     con = synthetic(2000, 100, 5)
     con.execute("SET memory_limit = '64MB'")
     con.execute(f"SET temp_directory = '{tmp_path}'")
-    config = load_config()
-    config["exposure"]["default_measure"] = "synth_m0"
-    config["risk"]["vulnerability_measure"] = "synth_m1"
-    compute_indices(con, config)
+    compute_indices(con, synthetic_config())
     assert con.execute("SELECT count(*) FROM region_indices").fetchone()[0] == 2000
 
 

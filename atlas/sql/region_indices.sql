@@ -81,6 +81,9 @@ component_ranks AS (
             PARTITION BY level ORDER BY c_vulnerable NULLS LAST) END AS k_vulnerable,
         CASE WHEN c_concentration IS NOT NULL THEN rank() OVER (
             PARTITION BY level ORDER BY c_concentration NULLS LAST) END AS k_concentration,
+        -- same window: share of the level's regions at or below this concentration
+        cume_dist() OVER (PARTITION BY level ORDER BY c_concentration NULLS LAST)
+            AS cd_concentration,
         CASE WHEN c_unemployment IS NOT NULL THEN rank() OVER (
             PARTITION BY level ORDER BY c_unemployment NULLS LAST) END AS k_unemployment,
         CASE WHEN c_smallness IS NOT NULL THEN rank() OVER (
@@ -98,7 +101,12 @@ percentiles AS (
         coalesce((k_unemployment - 1) / nullif(n_unemployment - 1, 0), 0 * k_unemployment)
             AS p_unemployment,
         coalesce((k_smallness - 1) / nullif(n_smallness - 1, 0), 0 * k_smallness)
-            AS p_smallness
+            AS p_smallness,
+        -- percent_rank of entropy_norm among all regions of the level: the regions with a
+        -- lower entropy are those with a higher concentration
+        CASE WHEN k_concentration IS NOT NULL THEN coalesce(
+            (n_concentration - round(regions_in_level * cd_concentration))
+            / nullif(regions_in_level - 1, 0), 0) END AS entropy_pct
     FROM component_ranks AS k
     JOIN component_counts AS n ON n.level = k.level
 ),
@@ -125,15 +133,15 @@ risk AS MATERIALIZED (
         p_smallness AS risk_p_smallness,
         (p_vulnerable IS NOT NULL)::INTEGER + (p_concentration IS NOT NULL)::INTEGER
             + (p_unemployment IS NOT NULL)::INTEGER + (p_smallness IS NOT NULL)::INTEGER
-            AS risk_components
+            AS risk_components,
+        entropy_pct
     FROM percentiles AS p, weights
 ),
 ranks AS (
     SELECT c.level, c.region_id,
         row_number() OVER (PARTITION BY c.level
             ORDER BY k.collapse_risk DESC NULLS LAST, c.total_employment DESC, c.region_id)
-            AS risk_rank,
-        percent_rank() OVER (PARTITION BY c.level ORDER BY c.entropy_norm) AS entropy_pct
+            AS risk_rank
     FROM components AS c
     JOIN risk AS k ON k.level = c.level AND k.region_id = c.region_id
 ),
@@ -156,7 +164,7 @@ ranked AS (
         r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
         k.collapse_risk, n.risk_rank, c.regions_in_level,
         k.risk_p_vulnerable, k.risk_p_concentration, k.risk_p_unemployment, k.risk_p_smallness,
-        k.risk_components, x.production_share, rp.reference_production_share, n.entropy_pct,
+        k.risk_components, x.production_share, rp.reference_production_share, k.entropy_pct,
         r.lower_tier, r.global_south,
         r.name_zh, r.name_pinyin, r.province, r.tier, r.tier_zh, r.tier_rank, r.gdp_per_capita,
         r.income_group, r.iso3, r.data_quality
