@@ -1,9 +1,10 @@
 """The generic engine: (composition, scores, context) -> indices, for every level alike.
 
 It reads only the generic tables ``levels, regions, employment, measures, exposure_scores,
-risk_weights, rust_belt_states`` and writes ``region_exposure``, ``region_diversity``,
-``region_indices`` and ``region_top_categories``. The formulas live in the SQL files
-under ``atlas/sql/``.
+risk_weights, rust_belt_states`` and writes ``region_measure_sums`` (one grouped pass: every
+sum the indices need), the views ``region_exposure`` and ``region_diversity`` over it,
+``region_indices`` and ``region_top_categories``. The formulas live in the SQL files under
+``atlas/sql/``.
 """
 
 from __future__ import annotations
