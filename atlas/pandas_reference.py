@@ -66,10 +66,8 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, regions: p
 
     Parameters
     ----------
-    employment
-        ``region_id, category, employment, imputed``.
-    scores
-        ``measure, category, score, ge_10, ge_50, vulnerable``.
+    employment, scores
+        As for ``reference_exposure``.
     regions
         ``region_id, unemployment_rate``.
     exposure

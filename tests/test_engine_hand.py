@@ -123,3 +123,19 @@ def test_a_measure_with_a_gap_uses_only_scored_jobs():
     full = con.execute("SELECT coverage FROM region_exposure WHERE level = 'tiny' "
                        "AND region_id = 'R2' AND measure = 'm'").fetchone()[0]
     assert full == pytest.approx(1.0)
+
+
+def test_trap_flag_matches_its_definition_recomputed_in_python():
+    """flag_trap = top decile of collapse_risk and entropy_norm percentile <= 1/3, where the
+    percentile is percent_rank over all regions of the level (ties share the lower rank)."""
+    con = tiny_database(extra_regions=10)
+    frame = con.execute("SELECT region_id, risk_rank, collapse_risk, entropy_norm, flag_trap, "
+                        "regions_in_level FROM region_indices WHERE level = 'tiny'").df()
+    n = len(frame)
+    entropy = frame["entropy_norm"].round(12)
+    entropy_pct = entropy.map(lambda x: (entropy < x).sum() / (n - 1))
+    assert entropy.duplicated().any()  # the fixture has ties: the rule for them is exercised
+    expected = (frame["collapse_risk"].notna() & (frame["risk_rank"] <= math.ceil(0.1 * n))
+                & (entropy_pct <= 1 / 3 + 1e-12))
+    assert expected.any()
+    assert frame["flag_trap"].tolist() == expected.tolist()

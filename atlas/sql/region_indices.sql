@@ -68,47 +68,31 @@ components AS MATERIALIZED (
     FROM indices
 ),
 component_counts AS (
-    SELECT level, count(*) AS regions_in_level,
-        count(c_vulnerable) AS n_vulnerable, count(c_concentration) AS n_concentration,
-        count(c_unemployment) AS n_unemployment, count(c_smallness) AS n_smallness
+    SELECT level, count(*) AS regions_in_level, count(c_concentration) AS n_concentration
     FROM components
     GROUP BY level
 ),
-component_ranks AS (
-    -- rank among the regions of the level (NULLs sort last, so they do not lower any rank)
-    SELECT level, region_id,
-        CASE WHEN c_vulnerable IS NOT NULL THEN rank() OVER (
-            PARTITION BY level ORDER BY c_vulnerable NULLS LAST) END AS k_vulnerable,
-        CASE WHEN c_concentration IS NOT NULL THEN rank() OVER (
-            PARTITION BY level ORDER BY c_concentration NULLS LAST) END AS k_concentration,
-        -- same window: share of the level's regions at or below this concentration
-        cume_dist() OVER (PARTITION BY level ORDER BY c_concentration NULLS LAST)
-            AS cd_concentration,
-        CASE WHEN c_unemployment IS NOT NULL THEN rank() OVER (
-            PARTITION BY level ORDER BY c_unemployment NULLS LAST) END AS k_unemployment,
-        CASE WHEN c_smallness IS NOT NULL THEN rank() OVER (
-            PARTITION BY level ORDER BY c_smallness NULLS LAST) END AS k_smallness
-    FROM components
-),
 percentiles AS (
-    -- percent_rank among the regions of the level that have the component:
-    -- (rank - 1) / (n - 1), 0 when only one region has it
-    SELECT k.level, k.region_id,
-        coalesce((k_vulnerable - 1) / nullif(n_vulnerable - 1, 0), 0 * k_vulnerable)
-            AS p_vulnerable,
-        coalesce((k_concentration - 1) / nullif(n_concentration - 1, 0), 0 * k_concentration)
-            AS p_concentration,
-        coalesce((k_unemployment - 1) / nullif(n_unemployment - 1, 0), 0 * k_unemployment)
-            AS p_unemployment,
-        coalesce((k_smallness - 1) / nullif(n_smallness - 1, 0), 0 * k_smallness)
-            AS p_smallness,
-        -- percent_rank of entropy_norm among all regions of the level: the regions with a
-        -- lower entropy are those with a higher concentration
-        CASE WHEN k_concentration IS NOT NULL THEN coalesce(
-            (n_concentration - round(regions_in_level * cd_concentration))
-            / nullif(regions_in_level - 1, 0), 0) END AS entropy_pct
-    FROM component_ranks AS k
-    JOIN component_counts AS n ON n.level = k.level
+    -- percent_rank among the regions of the level that have the component (NULLs excluded)
+    SELECT c.level, c.region_id,
+        CASE WHEN c_vulnerable IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY c.level, c_vulnerable IS NULL ORDER BY c_vulnerable) END AS p_vulnerable,
+        CASE WHEN c_concentration IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY c.level, c_concentration IS NULL ORDER BY c_concentration)
+            END AS p_concentration,
+        -- percent_rank of entropy_norm among all regions of the level, from the same window:
+        -- the regions with a lower entropy are those with a higher concentration
+        CASE WHEN c_concentration IS NOT NULL THEN coalesce(
+            (n_concentration - round(n_concentration * cume_dist() OVER (
+                PARTITION BY c.level, c_concentration IS NULL ORDER BY c_concentration)))
+            / nullif(regions_in_level - 1, 0), 0) END AS entropy_pct,
+        CASE WHEN c_unemployment IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY c.level, c_unemployment IS NULL ORDER BY c_unemployment)
+            END AS p_unemployment,
+        CASE WHEN c_smallness IS NOT NULL THEN percent_rank() OVER (
+            PARTITION BY c.level, c_smallness IS NULL ORDER BY c_smallness) END AS p_smallness
+    FROM components AS c
+    JOIN component_counts AS n ON n.level = c.level
 ),
 weights AS (
     SELECT
