@@ -1,8 +1,8 @@
 """The generic engine: (composition, scores, context) -> indices, for every level alike.
 
 It reads only the generic tables ``levels, regions, employment, measures, exposure_scores,
-risk_weights, rust_belt_states`` and writes ``region_measure_sums`` (one grouped pass: every
-sum the indices need), the views ``region_exposure`` and ``region_diversity`` over it,
+risk_weights, rust_belt_states`` and writes ``region_measure_sums`` (one grouped pass per
+level: every sum the indices need), the views ``region_exposure`` and ``region_diversity`` over it,
 ``region_indices`` and ``region_top_categories``. The formulas live in the SQL files under
 ``atlas/sql/``.
 """
@@ -79,10 +79,19 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> N
     write_risk_weights(con, config["risk"]["weights"])
     set_variables(con, **variables_from_config(config))
     con.execute("SET preserve_insertion_order = false")  # row order of outputs is not a contract
-    for name in ("region_sums.sql", "region_exposure.sql", "region_diversity.sql"):
+    compute_measure_sums(con)
+    for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
     con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
     create_views(con)
+
+
+def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
+    """``region_measure_sums``: ``region_sums.sql`` once, then its pass level by level."""
+    run_sql_file(con, "region_sums.sql")
+    for (level,) in con.execute("SELECT level FROM levels ORDER BY level").fetchall():
+        con.execute("SET VARIABLE level = ?", [level])
+        run_sql_file(con, "region_sums_level.sql")
 
 
 def compute_top_categories(con: duckdb.DuckDBPyConnection, count: int = 5) -> None:

@@ -68,6 +68,21 @@ def test_reference_level_is_neutral():
     assert nation == pytest.approx((1.0, 0.0))
 
 
+def test_a_region_code_repeated_in_another_level_stays_apart(rows):
+    """The pass runs level by level and keys on region_id alone: the reference region coded
+    R1 like a tiny region must not mix their compositions."""
+    con = tiny_database(nation_id="R1")
+    same = con.execute("SELECT * FROM region_indices WHERE level = 'tiny'").df()
+    same = same.set_index("region_id").loc[rows.index]
+    columns = ["total_employment", "exposure_mean", "entropy_norm", "hhi", "hachman",
+               "krugman", "collapse_risk"]
+    pd.testing.assert_frame_equal(same[columns], rows[columns])
+    nation = con.execute("SELECT total_employment, hachman, krugman FROM region_indices "
+                         "WHERE level = 'tiny_nation' AND region_id = 'R1'").fetchone()
+    assert nation[0] == 200
+    assert nation[1] == pytest.approx(1.0) and nation[2] == pytest.approx(0.0, abs=1e-12)
+
+
 def test_missing_component_renormalises_weights():
     con = tiny_database(unemployment=[None, 6.0])
     risk = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "

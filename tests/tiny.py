@@ -32,10 +32,11 @@ SCORES = pd.DataFrame({
 
 
 def tiny_database(names: list[str] | None = None, unemployment: list[float] | None = None,
-                  extra_regions: int = 0) -> duckdb.DuckDBPyConnection:
-    """An in-memory atlas of the tiny level, with indices computed by the real engine."""
+                  extra_regions: int = 0, nation_id: str = "N") -> duckdb.DuckDBPyConnection:
+    """An in-memory atlas of the tiny level, with indices computed by the real engine
+    (``nation_id``: the reference region's code, which may repeat a code of level tiny)."""
     ids = ["R1", "R2"] + [f"X{i}" for i in range(extra_regions)]
-    employment = EMPLOYMENT
+    employment = EMPLOYMENT.assign(region_id=EMPLOYMENT.region_id.replace("N", nation_id))
     if extra_regions:
         extra = pd.DataFrame({"level": "tiny", "region_id": ids[2:], "category": "A",
                               "employment": [5.0 + i for i in range(extra_regions)],
@@ -43,7 +44,7 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
         employment = pd.concat([employment, extra], ignore_index=True)
     regions = pd.DataFrame({
         "level": ["tiny"] * len(ids) + ["tiny_nation"],
-        "region_id": ids + ["N"],
+        "region_id": ids + [nation_id],
         "name": (names or ids) + ["Nation"],
         "state": "ZZ", "states": "ZZ", "kind": "test",
         "published_total": None,

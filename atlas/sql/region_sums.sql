@@ -1,7 +1,8 @@
--- One grouped pass over the compositions: every sum the indices need, per region.
+-- Everything the per-level pass (region_sums_level.sql) needs, for all levels at once.
 -- Inputs: employment(level, region_id, category, employment, imputed), levels(level, taxonomy,
 --   reference_level), exposure_scores(taxonomy, measure, category, score, ge_10, ge_50,
---   vulnerable). Output: region_measure_sums (one row per region) and measure_order.
+--   vulnerable). Output: category_facts, measure_order, region_unscored and an empty
+--   region_measure_sums that region_sums_level.sql fills, one level at a time.
 --
 -- category_facts has one row per (level, category): the reference share r_i and, per measure,
 -- the score, the threshold shares and the vulnerable share
@@ -9,15 +10,15 @@
 -- so the pass joins one small table and
 -- reads each composition row once whatever the number of measures.
 
--- A first, narrow scan: published jobs (not imputed, e_i > 0) per region (P, needed by
--- krugman) and per category (the reference shares r_i); the category rows also list every
--- category that occurs in a level, for the score gaps below.
-CREATE OR REPLACE TEMP TABLE composition_margins AS
-SELECT level, region_id, category, grouping(region_id) = 1 AS per_category,
-    coalesce(sum(employment) FILTER (WHERE NOT imputed AND employment > 0), 0)
+-- Published jobs (not imputed, e_i > 0) per category of each level: the reference shares r_i,
+-- and the list of every category that occurs in a level, for the score gaps below.
+-- (CASE, not FILTER: DuckDB's FILTER clause costs more per row.)
+CREATE OR REPLACE TEMP TABLE category_margins AS
+SELECT level, category,
+    coalesce(sum(CASE WHEN NOT imputed AND employment > 0 THEN employment END), 0)
         AS published_employment
 FROM employment
-GROUP BY GROUPING SETS ((level, region_id), (level, category));
+GROUP BY level, category;
 
 CREATE OR REPLACE TEMP TABLE category_facts AS
 WITH wide AS (
@@ -31,8 +32,7 @@ WITH wide AS (
 reference AS (
     SELECT l.level, m.category, m.published_employment AS employment
     FROM levels AS l
-    JOIN composition_margins AS m
-        ON m.per_category AND m.level = coalesce(l.reference_level, l.level)
+    JOIN category_margins AS m ON m.level = coalesce(l.reference_level, l.level)
     WHERE m.published_employment > 0
 ),
 reference_shares AS (
@@ -61,7 +61,7 @@ WITH level_measures AS (
     JOIN exposure_scores AS s ON s.taxonomy = l.taxonomy
 ),
 level_categories AS (
-    SELECT level, category FROM composition_margins WHERE per_category
+    SELECT level, category FROM category_margins
 )
 SELECT c.level, c.category, m.measure, statistic
 FROM level_categories AS c
@@ -97,54 +97,23 @@ SELECT r.level, r.region_id,
         AS unscored_vulnerable
 FROM per_region AS r, measure_order AS o;
 
--- The pass. Published rows only (e_i > 0) in the diversity sums:
---   e_ln_e = sum e_i ln e_i, e_sq = sum e_i^2, e_sq_over_r = sum e_i^2 / r_i,
---   krugman = sum_i (|e_i / P - r_i| - r_i) + 1  (= sum over all categories of |s_i - r_i|).
--- Per measure m (lists in measure_order): e_score = sum e_i * score_i, e_ge_10, e_ge_50,
--- e_vulnerable likewise; unscored / unscored_vulnerable (NULL when the region has no gap).
-CREATE OR REPLACE TABLE region_measure_sums AS
-WITH sums AS (
-    SELECT
-        e.level,
-        e.region_id,
-        sum(e.employment) AS total_employment,
-        coalesce(sum(e.employment) FILTER (WHERE e.imputed), 0) AS imputed_employment,
-        any_value(p.published_employment) AS published_employment,
-        count(e.published) AS n_categories,
-        sum(e.published * ln(e.published)) AS e_ln_e,
-        sum(e.published * e.published) AS e_sq,
-        sum(e.published * e.published / nullif(f.r, 0)) AS e_sq_over_r,
-        sum(abs(e.published / p.published_employment - coalesce(f.r, 0)) - coalesce(f.r, 0))
-            + 1 AS krugman,
-        sum(e.employment * COLUMNS('^(.*)__score$')) AS '\1__e_score',
-        sum(e.employment * COLUMNS('^(.*)__ge10$')) AS '\1__e_ge_10',
-        sum(e.employment * COLUMNS('^(.*)__ge50$')) AS '\1__e_ge_50',
-        sum(e.employment * COLUMNS('^(.*)__vuln$')) AS '\1__e_vulnerable'
-    FROM (
-        -- published = the employment of published (not imputed) rows with jobs, else NULL
-        SELECT level, region_id, category, employment, imputed,
-            CASE WHEN NOT imputed AND employment > 0 THEN employment END AS published
-        FROM employment
-    ) AS e
-    LEFT JOIN composition_margins AS p
-        ON NOT p.per_category AND p.level = e.level AND p.region_id = e.region_id
-    LEFT JOIN category_facts AS f ON f.level = e.level AND f.category = e.category
-    GROUP BY e.level, e.region_id
-),
-reference_counts AS (
-    SELECT level, count(*) FILTER (WHERE r > 0) AS n_reference
-    FROM category_facts
-    GROUP BY level
-)
-SELECT
-    s.level, s.region_id, s.total_employment, s.imputed_employment, s.published_employment,
-    s.n_categories, c.n_reference, s.e_ln_e, s.e_sq, s.e_sq_over_r, s.krugman,
-    u.unscored,
-    list_value(*COLUMNS('__e_score$')) AS e_score,
-    list_value(*COLUMNS('__e_ge_10$')) AS e_ge_10,
-    list_value(*COLUMNS('__e_ge_50$')) AS e_ge_50,
-    u.unscored_vulnerable,
-    list_value(*COLUMNS('__e_vulnerable$')) AS e_vulnerable
-FROM sums AS s
-LEFT JOIN reference_counts AS c ON c.level = s.level
-LEFT JOIN region_unscored AS u ON u.level = s.level AND u.region_id = s.region_id;
+-- The output table, filled by region_sums_level.sql (see there for the formulas).
+CREATE OR REPLACE TABLE region_measure_sums (
+    level VARCHAR,
+    region_id VARCHAR,
+    total_employment DOUBLE,
+    imputed_employment DOUBLE,
+    published_employment DOUBLE,
+    n_categories BIGINT,
+    n_reference BIGINT,
+    e_ln_e DOUBLE,
+    e_sq DOUBLE,
+    e_sq_over_r DOUBLE,
+    krugman DOUBLE,
+    unscored DOUBLE[],
+    e_score DOUBLE[],
+    e_ge_10 DOUBLE[],
+    e_ge_50 DOUBLE[],
+    unscored_vulnerable DOUBLE[],
+    e_vulnerable DOUBLE[]
+);
