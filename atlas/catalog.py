@@ -115,8 +115,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "measures": "Measure names; position i of every list in region_measure_sums is "
                     "measures[i].",
     }),
-    "region_measure_sums": ("Per region, the sums every index needs (one grouped pass over the "
-                            "composition); per-measure sums are lists in the order of "
+    "region_measure_sums": ("Per region, the sums every index needs (one grouped pass over each "
+                            "level's composition); per-measure sums are lists in the order of "
                             "measure_order. region_exposure and region_diversity are views over "
                             "it.", {
         "level": LEVEL, "region_id": REGION,
