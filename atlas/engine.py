@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from atlas.config import RISK_COMPONENTS
-from atlas.errors import ConfigError
+from atlas.errors import AtlasError, ConfigError
 from atlas.sql import run_sql_file, sql_text
 
 
@@ -87,8 +87,23 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> N
 
 
 def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
-    """``region_measure_sums``: ``region_sums.sql`` once, then its pass level by level."""
+    """``region_measure_sums``: ``region_sums.sql`` once, then its pass level by level.
+
+    Raises
+    ------
+    AtlasError
+        if the composition has a level that the ``levels`` table does not list (its regions
+        would otherwise be left out without a word).
+    """
     run_sql_file(con, "region_sums.sql")
+    unlisted = [row[0] for row in con.execute(
+        "SELECT DISTINCT level FROM category_margins "
+        "WHERE level NOT IN (SELECT level FROM levels) ORDER BY level").fetchall()]
+    if unlisted:
+        listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level")
+                  .fetchall()]
+        raise AtlasError(f"table employment: column 'level': {unlisted} not in table levels "
+                         f"(expected one of {listed})")
     for (level,) in con.execute("SELECT level FROM levels ORDER BY level").fetchall():
         con.execute("SET VARIABLE level = ?", [level])
         run_sql_file(con, "region_sums_level.sql")

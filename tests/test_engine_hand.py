@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from atlas.config import load_config
 from atlas.engine import compute_indices
-from tests.tiny import tiny_database
+from atlas.errors import AtlasError
+from tests.tiny import tiny_config, tiny_database
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +83,13 @@ def test_a_region_code_repeated_in_another_level_stays_apart(rows):
     assert nation[1] == pytest.approx(1.0) and nation[2] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_a_composition_level_missing_from_levels_is_an_error():
+    con = tiny_database()
+    con.execute("INSERT INTO employment VALUES ('tiny_county', 'R9', 'A', 5.0, false)")
+    with pytest.raises(AtlasError, match=r"employment.*'level'.*tiny_county.*not in table levels"):
+        compute_indices(con, tiny_config())
+
+
 def test_missing_component_renormalises_weights():
     con = tiny_database(unemployment=[None, 6.0])
     risk = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "
@@ -127,10 +134,7 @@ def test_a_measure_with_a_gap_uses_only_scored_jobs():
     gap = scores.loc[scores.category != "C"].assign(measure="m2", score=[0.5, 0.1])
     write_tables(con, {"exposure_scores": pd.concat([scores, gap], ignore_index=True)})
     con.execute("INSERT INTO measures VALUES ('m2', 'm2', 'unit', '', '')")
-    config = load_config()
-    config["exposure"]["default_measure"] = "m"
-    config["risk"]["vulnerability_measure"] = "m"
-    compute_indices(con, config)
+    compute_indices(con, tiny_config())
     r2 = con.execute("SELECT exposure_mean, coverage FROM region_exposure "
                      "WHERE level = 'tiny' AND region_id = 'R2' AND measure = 'm2'").fetchone()
     # R2: A 10 (0.5), B 10 (0.1), C 80 unscored

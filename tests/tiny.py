@@ -68,9 +68,14 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
     }
     con = duckdb.connect()
     write_tables(con, tables)
+    compute_indices(con, tiny_config())
+    compute_top_categories(con)
+    return con
+
+
+def tiny_config() -> dict:
+    """The default configuration with the tiny level's measure ``m`` for both roles."""
     config = load_config()
     config["exposure"]["default_measure"] = "m"
     config["risk"]["vulnerability_measure"] = "m"
-    compute_indices(con, config)
-    compute_top_categories(con)
-    return con
+    return config
