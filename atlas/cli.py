@@ -201,6 +201,27 @@ def scenario(
 
 
 @app.command()
+def synth(
+    regions: Annotated[int, typer.Option(help="Number of regions.")] = 10_000,
+    categories: Annotated[int, typer.Option(help="Categories per region (K).")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed gives the same level.")] = 0,
+    measures: Annotated[int, typer.Option(help="Exposure measures (at least 2).")] = 9,
+    db: Annotated[Path, typer.Option("--db", help="DuckDB file to write (never a built atlas).")
+                  ] = Path("out/synth.duckdb"),
+    indices: Annotated[bool, typer.Option(help="Also run the engine on the level.")] = True,
+) -> None:
+    """Write a synthetic level (regions x categories composition rows) into its own database."""
+    from atlas.synth import write_synthetic_database
+
+    try:
+        path = write_synthetic_database(db, regions, categories, seed, measures, indices)
+    except (AtlasError, ValueError) as exc:
+        fail(exc)
+    console.print(f"wrote {regions * categories:,} composition rows (level synth) to {path}"
+                  + ("" if indices else " without indices"))
+
+
+@app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="One SELECT statement.")],
     output: Annotated[Path | None, typer.Option(

@@ -15,13 +15,20 @@ the same for a seed whatever the number of threads.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import duckdb
 
 from atlas.build import write_tables
+from atlas.config import load_config
+from atlas.errors import AtlasError
 from atlas.model import conform_regions_table
 
 LEVEL = "synth"
 TAXONOMY = "synth_categories"
+EXPOSURE_MEASURE = "synth_m0"
+VULNERABILITY_MEASURE = "synth_m1"
 
 
 def _uniform(*parts: str) -> str:
@@ -93,3 +100,47 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
                 * pow(k + 1, -1.1) / 4.5 * exp(0.6 * {_normal("mix", s, "r", "k")}))) AS employment,
             (k % 40 = 39) AS imputed
         FROM range({regions}) AS a(r), range({categories}) AS b(k)""")
+
+
+def synthetic_config(config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``config`` (default: the atlas's) with the synthetic measures for exposure and
+    vulnerability."""
+    config = config or load_config()
+    config["exposure"]["default_measure"] = EXPOSURE_MEASURE
+    config["risk"]["vulnerability_measure"] = VULNERABILITY_MEASURE
+    return config
+
+
+def write_synthetic_database(path: str | Path, regions: int, categories: int, seed: int = 0,
+                             measures: int = 9, indices: bool = True) -> Path:
+    """Write a synthetic level into its own DuckDB file (replaced atomically) and, with
+    ``indices``, run the engine on it.
+
+    Raises
+    ------
+    AtlasError
+        if ``path`` holds a built atlas (it has a ``provenance`` table): never replaced.
+    """
+    from atlas.engine import compute_indices
+    from atlas.export import atomic_write
+
+    path = Path(path)
+    if path.exists():
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                built = con.execute("SELECT count(*) FROM duckdb_tables() "
+                                    "WHERE table_name = 'provenance'").fetchone()[0] > 0
+        except duckdb.Error as exc:
+            raise AtlasError(f"{path}: exists and is not a DuckDB database ({exc})") from exc
+        if built:
+            raise AtlasError(f"{path}: is a built atlas (it has a provenance table); "
+                             "write the synthetic level to another file")
+
+    def write(temp: Path) -> None:
+        temp.unlink()  # DuckDB creates the file itself
+        with duckdb.connect(str(temp)) as con:
+            generate_level(con, regions, categories, seed, measures)
+            if indices:
+                compute_indices(con, synthetic_config())
+
+    return atomic_write(path, write)

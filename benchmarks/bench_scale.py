@@ -17,11 +17,13 @@ checks that 1 and 2 agree (1e-9) on region_indices and on region_exposure (every
 and prints one line per size:
 ``rows=R duckdb_s=X pandas_s=Y floor_s=Z ratio_pandas=Y/X ratio_floor=X/Z peak_rss_gb=M``
 (M: the process's peak resident memory when the engine has finished, before pandas runs),
-then an indented line with the "contract floor" (the floor's pass plus the share_ge_10,
-share_ge_50 and vulnerable sums of every measure that the engine's contract requires: 36
-per-measure sums instead of 9), the engine's ratio to it, the peak including pandas, and
-rerank_s: the indices under another measure (``region_indices_query``, as ``atlas rank
---measure`` runs them) once the engine has stored its sums.
+and a last line with the time per row and the log-log slope. On stderr, so that stdout holds
+exactly those lines, an indented line per size gives the "contract floor" (the floor's pass
+plus the share_ge_10, share_ge_50 and vulnerable sums of every measure that the engine's
+contract requires: 36 per-measure sums instead of 9), the engine's ratio to it, the peak
+including pandas, and rerank_s: the indices under another measure
+(``region_indices_query``, as ``atlas rank --measure`` runs them) once the engine has stored
+its sums.
 Each size runs in its own process so that peak_rss_gb is that size's high-water mark.
 """
 
@@ -39,10 +41,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from atlas.config import load_config
 from atlas.engine import compute_indices, region_indices_query, variables_from_config
 from atlas.pandas_reference import reference_exposure, reference_indices
-from atlas.synth import generate_level
+from atlas.synth import EXPOSURE_MEASURE, VULNERABILITY_MEASURE, generate_level, synthetic_config
 
 CATEGORIES = 100
 MEASURES = 9
@@ -66,9 +67,7 @@ def floor_query(measures: int, statistics: tuple[str, ...] = ("m",)) -> str:
 
 def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> dict[str, float]:
     regions = rows // CATEGORIES
-    config = load_config()
-    config["exposure"]["default_measure"] = "synth_m0"
-    config["risk"]["vulnerability_measure"] = "synth_m1"
+    config = synthetic_config()
     with tempfile.TemporaryDirectory() as work:
         con = duckdb.connect(str(Path(work) / "synth.duckdb"))
         con.execute(f"SET memory_limit = '{memory_limit}'")
@@ -111,7 +110,8 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
             started = time.perf_counter()
             exposure = reference_exposure(employment, scores)
             reference = reference_indices(employment, scores, context,
-                                          config["risk"]["weights"], "synth_m0", "synth_m1",
+                                          config["risk"]["weights"], EXPOSURE_MEASURE,
+                                          VULNERABILITY_MEASURE,
                                           exposure=exposure)
             pandas_s = time.perf_counter() - started
             engine = con.execute("SELECT * FROM region_indices").df().set_index("region_id")
@@ -169,7 +169,7 @@ def main() -> None:
         print(f"  contract_floor_s={result['contract_floor_s']:.2f} ratio_contract_floor="
               f"{result['duckdb_s'] / result['contract_floor_s']:.2f} "
               f"process_peak_rss_gb={result['process_peak_rss_gb']:.2f} "
-              f"rerank_s={result['rerank_s']:.2f}", flush=True)
+              f"rerank_s={result['rerank_s']:.2f}", file=sys.stderr, flush=True)
     if len(results) > 1:
         per_row = [r["duckdb_s"] / r["rows"] * 1e9 for r in results]
         slope = np.polyfit(np.log10([r["rows"] for r in results]), np.log10(

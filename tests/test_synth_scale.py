@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.config import load_config
 from atlas.engine import compute_indices
+from atlas.errors import AtlasError
 from atlas.pandas_reference import reference_exposure, reference_indices
-from atlas.synth import generate_level
+from atlas.synth import generate_level, synthetic_config, write_synthetic_database
 
 COLUMNS = ["total_employment", "exposure_mean", "share_ge_10", "share_ge_50", "coverage",
            "vulnerable_share", "entropy_norm", "hhi", "effective_n", "hachman", "krugman",
@@ -43,13 +43,6 @@ def test_generator_has_realistic_skew():
     shares = con.execute("SELECT category, sum(employment) e FROM employment GROUP BY category "
                          "ORDER BY e DESC").df()["e"]
     assert shares.iloc[0] > 20 * shares.iloc[-1]  # Zipf-like categories
-
-
-def synthetic_config() -> dict:
-    config = load_config()
-    config["exposure"]["default_measure"] = "synth_m0"
-    config["risk"]["vulnerability_measure"] = "synth_m1"
-    return config
 
 
 def test_engine_agrees_with_pandas_reference():
@@ -99,3 +92,25 @@ def test_engine_spills_under_a_small_memory_limit(tmp_path):
 def test_generator_rejects_empty_levels(bad):
     with pytest.raises(ValueError):
         generate_level(duckdb.connect(), *bad)
+
+
+def test_synth_command_writes_a_level_with_indices_and_never_replaces_an_atlas(tmp_path):
+    from typer.testing import CliRunner
+
+    from atlas.cli import app
+
+    path = tmp_path / "synth.duckdb"
+    result = CliRunner().invoke(app, ["synth", "--regions", "40", "--categories", "12",
+                                      "--seed", "5", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM employment").fetchone()[0] == 40 * 12
+        ranks = sorted(r[0] for r in con.execute("SELECT risk_rank FROM region_indices "
+                                                  "WHERE level = 'synth'").fetchall())
+        assert ranks == list(range(1, 41))
+    with duckdb.connect(str(path)) as con:  # now it looks like a built atlas
+        con.execute("CREATE TABLE provenance AS SELECT 1 AS x")
+    before = path.read_bytes()
+    with pytest.raises(AtlasError, match="is a built atlas"):
+        write_synthetic_database(path, 10, 5)
+    assert path.read_bytes() == before
