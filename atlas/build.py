@@ -8,12 +8,9 @@ readers of the old file are never disturbed.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +23,7 @@ from atlas import __version__
 from atlas.catalog import apply_comments
 from atlas.clusters import compute_trap_zones
 from atlas.engine import compute_indices, compute_top_categories
+from atlas.files import atomic_write
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.scenarios import compute_scenarios
@@ -149,19 +147,13 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    target = out / "atlas.duckdb"
     inputs = Inputs(data_dir)
-    handle, temp_name = tempfile.mkstemp(prefix=".atlas-", suffix=".duckdb.tmp", dir=out)
-    os.close(handle)
-    temp = Path(temp_name)
-    temp.unlink()
-    try:
-        summary, counts = build_database(temp, inputs, config,
-                                         json.dumps(config, sort_keys=True), step)
-        temp.chmod(0o644)
-        os.replace(temp, target)  # atomic: readers of the old file keep reading it
-    finally:
-        for leftover in (temp, temp.with_name(temp.name + ".wal")):
-            with suppress(FileNotFoundError):
-                leftover.unlink()
-    return BuildResult(target, time.perf_counter() - started, summary, counts)
+    built: dict[str, Any] = {}
+
+    def write(temp: Path) -> None:
+        temp.unlink()  # DuckDB creates the file itself
+        built["summary"], built["counts"] = build_database(
+            temp, inputs, config, json.dumps(config, sort_keys=True), step)
+
+    target = atomic_write(out / "atlas.duckdb", write)
+    return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

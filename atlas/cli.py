@@ -256,7 +256,7 @@ def dictionary(
 ) -> None:
     """Write the data dictionary (Markdown) from the database's own comments."""
     from atlas.catalog import data_dictionary_markdown
-    from atlas.export import atomic_write
+    from atlas.files import atomic_write
     from atlas.ranking import open_atlas
 
     try:

@@ -96,15 +96,14 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
         would otherwise be left out without a word).
     """
     run_sql_file(con, "region_sums.sql")
-    unlisted = [row[0] for row in con.execute(
-        "SELECT DISTINCT level FROM category_margins "
-        "WHERE level NOT IN (SELECT level FROM levels) ORDER BY level").fetchall()]
+    listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
+    occurring = {row[0] for row in con.execute(
+        "SELECT DISTINCT level FROM category_margins").fetchall()}
+    unlisted = sorted(occurring - set(listed))
     if unlisted:
-        listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level")
-                  .fetchall()]
         raise AtlasError(f"table employment: column 'level': {unlisted} not in table levels "
                          f"(expected one of {listed})")
-    for (level,) in con.execute("SELECT level FROM levels ORDER BY level").fetchall():
+    for level in listed:
         con.execute("SET VARIABLE level = ?", [level])
         run_sql_file(con, "region_sums_level.sql")
 

@@ -7,11 +7,7 @@ error never leaves a half-written file.
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import tempfile
-from collections.abc import Callable
-from contextlib import suppress
 from pathlib import Path
 
 import duckdb
@@ -21,6 +17,7 @@ import shapely
 
 from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.errors import ConfigError
+from atlas.files import atomic_write
 from atlas.ranking import RankRequest, open_atlas, rank_regions
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson")
@@ -37,24 +34,6 @@ LEVEL_NOTES = {
                 "(imputed_share); Connecticut's unemployment is interpolated from its old "
                 "counties by land area."),
 }
-
-
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> Path:
-    """Call ``writer(temp_path)`` and rename the result to ``path``; clean up on error."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
-                                         dir=path.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        writer(temp)
-        temp.chmod(0o644)
-        os.replace(temp, path)
-    finally:
-        with suppress(FileNotFoundError):
-            temp.unlink()
-    return path
 
 
 def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> Path:

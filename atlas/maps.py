@@ -26,7 +26,7 @@ import shapely
 from shapely import affinity
 
 from atlas.catalog import table_exists
-from atlas.export import atomic_write
+from atlas.files import atomic_write
 from atlas.ranking import open_atlas
 
 TEMPLATES = Path(__file__).with_name("templates")

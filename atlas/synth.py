@@ -22,7 +22,9 @@ import duckdb
 
 from atlas.build import write_tables
 from atlas.config import load_config
+from atlas.engine import compute_indices
 from atlas.errors import AtlasError
+from atlas.files import atomic_write
 from atlas.model import conform_regions_table
 
 LEVEL = "synth"
@@ -121,9 +123,6 @@ def write_synthetic_database(path: str | Path, regions: int, categories: int, se
     AtlasError
         if ``path`` holds a built atlas (it has a ``provenance`` table): never replaced.
     """
-    from atlas.engine import compute_indices
-    from atlas.export import atomic_write
-
     path = Path(path)
     if path.exists():
         try:

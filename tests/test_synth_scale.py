@@ -10,7 +10,13 @@ import pytest
 from atlas.engine import compute_indices
 from atlas.errors import AtlasError
 from atlas.pandas_reference import reference_exposure, reference_indices
-from atlas.synth import generate_level, synthetic_config, write_synthetic_database
+from atlas.synth import (
+    EXPOSURE_MEASURE,
+    VULNERABILITY_MEASURE,
+    generate_level,
+    synthetic_config,
+    write_synthetic_database,
+)
 
 COLUMNS = ["total_employment", "exposure_mean", "share_ge_10", "share_ge_50", "coverage",
            "vulnerable_share", "entropy_norm", "hhi", "effective_n", "hachman", "krugman",
@@ -56,7 +62,7 @@ def test_engine_agrees_with_pandas_reference():
         con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable "
                     "FROM exposure_scores").df(),
         con.execute("SELECT region_id, unemployment_rate FROM regions").df(),
-        config["risk"]["weights"], "synth_m0", "synth_m1")
+        config["risk"]["weights"], EXPOSURE_MEASURE, VULNERABILITY_MEASURE)
     assert len(engine) == len(reference) == 300
     for column in COLUMNS:
         np.testing.assert_allclose(engine[column].to_numpy(), reference.loc[engine.index, column]
