@@ -8,6 +8,7 @@ readers of the old file are never disturbed.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from atlas import __version__
 from atlas.catalog import apply_comments
 from atlas.clusters import compute_trap_zones
 from atlas.engine import compute_indices, compute_top_categories
+from atlas.errors import ConfigError
 from atlas.files import atomic_write
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
@@ -131,6 +133,30 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         con.close()
 
 
+def writable(folder: Path) -> bool:
+    """True if this process may create files in ``folder``."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def prepare_output_folder(out: Path) -> Path:
+    """Create the output folder, or say in one line why it cannot be used.
+
+    Raises
+    ------
+    ConfigError
+        if ``out`` is an existing file or a folder this process cannot write to.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder (choose a folder for the atlas)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from exc
+    if not writable(out):
+        raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")
+    return out
+
+
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
           config: dict[str, Any] | None = None, step: Step | None = None) -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
@@ -145,8 +171,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     config = config or load_config()
     step = step or (lambda message: None)
     started = time.perf_counter()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_output_folder(Path(out_dir))
     inputs = Inputs(data_dir)
     built: dict[str, Any] = {}
 

@@ -1,31 +1,90 @@
-"""The ``atlas`` command: build the atlas, rank and export regions, query the database."""
+"""The ``atlas`` command: build the atlas, rank and export regions, query the database.
+
+Every error a user can meet ends in one line on stderr and exit status 1; ``--debug`` (or
+``ATLAS_DEBUG=1``) shows the Python traceback instead.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from atlas.config import load_config
 from atlas.errors import AtlasError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Unemployment-trap risk atlas: where could AI push local economies "
-                       "into a geographic unemployment trap?")
 console = Console(stderr=True)
 DEFAULT_DB = Path("out/atlas.duckdb")
+INSTALL_HINT = 'install the atlas with: pip install -e ".[dev,spatial]"'
 
 DbOption = Annotated[Path, typer.Option("--db", help="The atlas database to read.")]
 
 
-def fail(exc: Exception) -> None:
-    """Print a user-facing error and exit non-zero."""
-    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code=2)
+SETTINGS = {"debug": False}
+
+
+def debugging() -> bool:
+    """True when tracebacks were asked for (``--debug`` or ``ATLAS_DEBUG=1``)."""
+    return SETTINGS["debug"] or os.environ.get("ATLAS_DEBUG", "") not in {"", "0"}
+
+
+def error_line(exc: BaseException) -> str:
+    """One line that says what went wrong and how to fix it."""
+    if isinstance(exc, AtlasError):
+        return str(exc)
+    if isinstance(exc, ModuleNotFoundError):
+        return f"the Python package '{exc.name}' is not installed; {INSTALL_HINT}"
+    if isinstance(exc, PermissionError):
+        return f"{exc.filename}: permission denied (choose a folder you can write to)"
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return f"{type(exc).__name__}: {text} (run with --debug for the traceback)"
+
+
+class AtlasGroup(TyperGroup):
+    """Runs a subcommand; any error becomes one line and exit 1 unless debugging."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):  # exits and usage errors
+            raise
+        except KeyboardInterrupt:
+            console.print("[bold red]interrupted[/]")
+            raise typer.Exit(code=130) from None
+        except Exception as exc:
+            if debugging():
+                raise
+            fail(exc)
+
+
+app = typer.Typer(cls=AtlasGroup, add_completion=False, no_args_is_help=True,
+                  help="Unemployment-trap risk atlas: where could AI push local economies "
+                       "into a geographic unemployment trap?")
+
+
+@app.callback()
+def options(debug: Annotated[bool, typer.Option(
+        "--debug", help="Show the Python traceback of an error (also ATLAS_DEBUG=1).")] = False
+            ) -> None:
+    """Unemployment-trap risk atlas."""
+    SETTINGS["debug"] = debug
+
+
+def fail(exc: BaseException) -> None:
+    """Print a user-facing error line and exit with status 1."""
+    console.print(f"[bold red]error:[/] {escape(error_line(exc))}", highlight=False,
+                  markup=True, soft_wrap=True)
+    raise typer.Exit(code=1)
 
 
 def print_frame(frame, title: str | None = None) -> None:
@@ -75,22 +134,18 @@ def build(
     from atlas.build import build as run_build
     from atlas.outputs import write_outputs
 
-    try:
-        settings = load_config(config)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=console, transient=False) as progress:
-            task = progress.add_task("starting", total=None)
+    settings = load_config(config)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=False) as progress:
+        task = progress.add_task("starting", total=None)
 
-            def step(message: str) -> None:
-                progress.update(task, description=message)
-                progress.console.print(f"  - {message}")
+        def step(message: str) -> None:
+            progress.update(task, description=message)
+            progress.console.print(f"  - {message}")
 
-            result = run_build(out, data_dir, settings, step=step)
-            written = write_outputs(result.database, out, maps=maps, exports=exports, step=step)
-            progress.update(task, description="done")
-    except AtlasError as exc:
-        fail(exc)
-        return
+        result = run_build(out, data_dir, settings, step=step)
+        written = write_outputs(result.database, out, maps=maps, exports=exports, step=step)
+        progress.update(task, description="done")
     counts = dict(result.counts)
     jobs = counts.pop("employment_us_area", 0)
     levels = ", ".join(f"{level} {count}" for level, count in sorted(counts.items()))
@@ -142,19 +197,15 @@ def rank(
     request = RankRequest(level=level, flags=list(flag or []), states=list(state or []),
                           min_employment=min_employment, measure=measure, top=top,
                           budget=budget, rule=rule, floor=floor, cap=cap)
+    con = open_atlas(db)
     try:
-        con = open_atlas(db)
-        try:
-            ranking = rank_regions(con, request)
-            if output is not None:
-                path = write_ranking(con, ranking, request, output, fmt)
-                console.print(f"wrote {len(ranking)} regions to {path}")
-                return
-        finally:
-            con.close()
-    except AtlasError as exc:
-        fail(exc)
-        return
+        ranking = rank_regions(con, request)
+        if output is not None:
+            path = write_ranking(con, ranking, request, output, fmt)
+            console.print(f"wrote {len(ranking)} regions to {path}")
+            return
+    finally:
+        con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
                "collapse_risk", "vulnerable_share", "entropy_norm", "unemployment_rate",
                "flag_trap"] + (["allocation"] if budget is not None else [])
@@ -174,30 +225,27 @@ def scenario(
     """AI-adoption scenario: displaced workers, net job loss and unemployment shock by region."""
     from atlas.ranking import open_atlas
 
+    con = open_atlas(db)
     try:
-        con = open_atlas(db)
-        try:
-            names = [r[0] for r in con.execute(
-                "SELECT DISTINCT scenario FROM scenario_results ORDER BY 1").fetchall()]
-            if name not in names:
-                raise AtlasError(f"unknown scenario '{name}'; valid scenarios: {names}")
-            levels = [r[0] for r in con.execute(
-                "SELECT DISTINCT level FROM scenario_results ORDER BY 1").fetchall()]
-            if level not in levels:
-                raise AtlasError(f"unknown level '{level}'; valid values: {levels}")
-            frame = con.execute("""
-                SELECT s.region_id, r.name, r.total_employment, s.displaced, s.net_loss,
-                       s.net_loss_per_year, s.unemployment_rate_shock, r.unemployment_rate
-                FROM scenario_results AS s JOIN region_indices AS r USING (level, region_id)
-                WHERE s.scenario = ? AND s.level = ?
-                ORDER BY s.unemployment_rate_shock DESC NULLS LAST, s.region_id""",
-                                [name, level]).df()
-        finally:
-            con.close()
-        write_or_print(frame if output is not None else frame.head(top), output,
-                       title=f"Scenario {name}: {level}, largest unemployment shock")
-    except AtlasError as exc:
-        fail(exc)
+        names = [r[0] for r in con.execute(
+            "SELECT DISTINCT scenario FROM scenario_results ORDER BY 1").fetchall()]
+        if name not in names:
+            raise AtlasError(f"unknown scenario '{name}'; valid scenarios: {names}")
+        levels = [r[0] for r in con.execute(
+            "SELECT DISTINCT level FROM scenario_results ORDER BY 1").fetchall()]
+        if level not in levels:
+            raise AtlasError(f"unknown level '{level}'; valid values: {levels}")
+        frame = con.execute("""
+            SELECT s.region_id, r.name, r.total_employment, s.displaced, s.net_loss,
+                   s.net_loss_per_year, s.unemployment_rate_shock, r.unemployment_rate
+            FROM scenario_results AS s JOIN region_indices AS r USING (level, region_id)
+            WHERE s.scenario = ? AND s.level = ?
+            ORDER BY s.unemployment_rate_shock DESC NULLS LAST, s.region_id""",
+                            [name, level]).df()
+    finally:
+        con.close()
+    write_or_print(frame if output is not None else frame.head(top), output,
+                   title=f"Scenario {name}: {level}, largest unemployment shock")
 
 
 @app.command()
@@ -213,10 +261,7 @@ def synth(
     """Write a synthetic level (regions x categories composition rows) into its own database."""
     from atlas.synth import write_synthetic_database
 
-    try:
-        path = write_synthetic_database(db, regions, categories, seed, measures, indices)
-    except (AtlasError, ValueError) as exc:
-        fail(exc)
+    path = write_synthetic_database(db, regions, categories, seed, measures, indices)
     console.print(f"wrote {regions * categories:,} composition rows (level synth) to {path}"
                   + ("" if indices else " without indices"))
 
@@ -231,10 +276,7 @@ def sql(
     """Run one read-only SELECT against the atlas; writes are refused."""
     from atlas.sql_console import run_query
 
-    try:
-        write_or_print(run_query(db, query), output)
-    except AtlasError as exc:
-        fail(exc)
+    write_or_print(run_query(db, query), output)
 
 
 @app.command()
@@ -242,10 +284,7 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     """List the atlas's tables and views with their comments."""
     from atlas.sql_console import list_tables
 
-    try:
-        print_frame(list_tables(db))
-    except AtlasError as exc:
-        fail(exc)
+    print_frame(list_tables(db))
 
 
 @app.command()
@@ -259,22 +298,47 @@ def dictionary(
     from atlas.files import atomic_write
     from atlas.ranking import open_atlas
 
+    con = open_atlas(db)
     try:
-        con = open_atlas(db)
-        try:
-            text = data_dictionary_markdown(con)
-        finally:
-            con.close()
-    except AtlasError as exc:
-        fail(exc)
-        return
+        text = data_dictionary_markdown(con)
+    finally:
+        con.close()
     atomic_write(output, lambda p: p.write_text(text + "\n", encoding="utf-8"))
     console.print(f"wrote {output}")
 
 
-def main() -> None:  # pragma: no cover - console entry for build_atlas.py
-    """Run the CLI; ``build_atlas.py`` calls this with ``build`` prepended."""
-    app(prog_name="atlas")
+@app.command()
+def inputs(
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", envvar="ATLAS_DATA_DIR",
+        help="Folder with the real inputs; default ../shared/data.")] = None,
+    markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print the README's data table instead.")] = False,
+    update_readme: Annotated[bool, typer.Option(
+        "--update-readme", help="Rewrite the README's data table from the manifest.")] = False,
+) -> None:
+    """List the input files the build reads, and check them against SOURCES.md."""
+    from atlas.inputs import load_manifest, resolve_data_dir
+    from atlas.inputs_table import input_status, inputs_markdown
+    from atlas.inputs_table import update_readme as rewrite_readme
+
+    specs = load_manifest()
+    if markdown:
+        typer.echo(inputs_markdown(specs))
+        return
+    if update_readme:
+        changed = rewrite_readme(specs)
+        console.print("README data table " + ("updated" if changed else "already up to date"))
+        return
+    status = input_status(specs, resolve_data_dir(data_dir))
+    print_frame(status, title=f"{len(status)} input files")
+    if (status["status"] == "MISSING").any():
+        raise typer.Exit(code=1)
+
+
+def main(argv: list[str] | None = None, prog_name: str = "atlas") -> None:
+    """Run the CLI (the ``atlas`` console script; ``build_atlas.py`` prepends ``build``)."""
+    app(args=argv, prog_name=prog_name)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -52,6 +52,7 @@ class InputSpec:
     path: str
     vintage: str
     licence: str
+    use: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     unique_key: tuple[str, ...] = ()
     sheet: str | None = None
@@ -67,6 +68,7 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, InputSpec]:
             path=entry["path"],
             vintage=entry.get("vintage", ""),
             licence=entry.get("licence", ""),
+            use=entry.get("use", ""),
             columns=dict(entry.get("columns", {})),
             unique_key=tuple(entry.get("key", ())),
             sheet=entry.get("sheet"),
