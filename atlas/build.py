@@ -72,6 +72,9 @@ def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
     tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
               for name in names}
     tables["measures"] = tables["measures"].drop_duplicates("measure")
+    tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
+    tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
+                                             ignore_index=True)
     extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
     for name in sorted(extra_names):
         tables[name] = pd.concat([s.extra_tables[name] for s in level_sets

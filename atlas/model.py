@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 # Region columns every level provides (NULL where a level has no such fact), with their kind.
@@ -13,7 +14,8 @@ REGION_COLUMN_KINDS = {
     "population": "num", "median_hh_income": "num", "poverty_rate": "num", "lower_tier": "bool",
     "name_zh": "str", "name_pinyin": "str", "province": "str", "tier": "str", "tier_zh": "str",
     "tier_rank": "num", "gdp_per_capita": "num", "income_group": "str", "iso3": "str",
-    "data_quality": "str", "global_south": "bool",
+    "data_quality": "str", "global_south": "bool", "composition_source": "str",
+    "population_year": "num",
 }
 REGION_COLUMNS = tuple(REGION_COLUMN_KINDS)
 
@@ -31,6 +33,30 @@ def conform_regions(frame: pd.DataFrame) -> pd.DataFrame:
         else:  # a string dtype, so that an all-NULL column is still VARCHAR in DuckDB
             frame[column] = frame[column].astype("string")
     return frame
+
+
+# Context indicators a reader provides besides the composition, long: one row per region and
+# indicator (e.g. employment_change, unemployment_persistent), and their metadata per level.
+CONTEXT_COLUMNS = ("level", "region_id", "indicator", "value")
+INDICATOR_COLUMNS = ("level", "indicator", "label", "unit", "formula", "source", "vintage")
+
+
+def context_frame(level: str, values: dict[str, pd.Series]) -> pd.DataFrame:
+    """Long context rows ``level, region_id, indicator, value`` from series indexed by region
+    (non-finite values are dropped: a missing indicator is a missing row)."""
+    frames = [pd.DataFrame({"level": level, "region_id": series.index.astype(str),
+                            "indicator": name,
+                            "value": pd.to_numeric(series, errors="coerce").to_numpy(float)})
+              for name, series in values.items()]
+    if not frames:
+        return pd.DataFrame(columns=list(CONTEXT_COLUMNS))
+    long = pd.concat(frames, ignore_index=True)
+    return long.loc[np.isfinite(long["value"])].reset_index(drop=True)
+
+
+def indicator_frame(level: str, rows: list[tuple[str, str, str, str, str, str]]) -> pd.DataFrame:
+    """Indicator metadata: ``(indicator, label, unit, formula, source, vintage)`` per row."""
+    return pd.DataFrame([(level, *row) for row in rows], columns=list(INDICATOR_COLUMNS))
 
 
 @dataclass
@@ -51,6 +77,8 @@ class LevelSet:
         ``measure, label, scale ('unit' | 'z' | 'trait'), description, source``.
     exposure_scores
         ``taxonomy, measure, category, score, ge_10, ge_50, vulnerable, rule``.
+    context, indicators
+        context indicators (``CONTEXT_COLUMNS``) and their metadata (``INDICATOR_COLUMNS``).
     """
 
     levels: pd.DataFrame
@@ -60,6 +88,10 @@ class LevelSet:
     measures: pd.DataFrame
     exposure_scores: pd.DataFrame
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    context: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(CONTEXT_COLUMNS)))
+    indicators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(INDICATOR_COLUMNS)))
 
 
 SQL_TYPES = {"str": "VARCHAR", "num": "DOUBLE", "bool": "BOOLEAN"}
