@@ -23,8 +23,9 @@ import pandas as pd
 from atlas import __version__
 from atlas.catalog import apply_comments
 from atlas.clusters import compute_trap_zones
+from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
-from atlas.errors import ConfigError
+from atlas.errors import AtlasError, ConfigError
 from atlas.files import atomic_write
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
@@ -32,6 +33,7 @@ from atlas.scenarios import compute_scenarios
 from atlas.sources.cn import load_cn
 from atlas.sources.us import load_us
 from atlas.sources.world import load_world
+from atlas.store import write_tables
 from atlas.uncertainty import compute_rank_uncertainty
 
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
@@ -58,14 +60,6 @@ def git_commit() -> str:
         return "unknown"
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
-    """Create (or replace) one table per data frame."""
-    for name, frame in tables.items():
-        con.register("_frame", frame)
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame")
-        con.unregister("_frame")
-
-
 def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
     """Concatenate the model tables of every source family."""
     names = ("levels", "regions", "employment", "categories", "measures", "exposure_scores")
@@ -82,14 +76,27 @@ def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def check_unique_scores(scores: pd.DataFrame) -> None:
+    """One score per taxonomy, measure and category, or an AtlasError naming the first
+    duplicate (two readers scoring the same category would otherwise mix silently)."""
+    duplicated = scores.duplicated(["taxonomy", "measure", "category"], keep=False)
+    if duplicated.any():
+        first = scores.loc[duplicated].iloc[0]
+        raise AtlasError(f"table exposure_scores: two scores for taxonomy '{first.taxonomy}', "
+                         f"measure '{first.measure}', category '{first.category}' "
+                         "(expected one per category)")
+
+
 def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, int]]:
     """Top 10 US areas by collapse risk, and region counts per level."""
     summary = con.execute("""
-        SELECT risk_rank, name, state, total_employment, collapse_risk, flag_trap
+        SELECT risk_rank, name, state, total_employment, collapse_risk,
+            COLUMNS('^pillar_'), flag_trap, flag_transition_target
         FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
     """).df()
     counts = dict(con.execute(
-        "SELECT level, count(*) FROM region_indices GROUP BY level ORDER BY level").fetchall())
+        "SELECT level, count(collapse_risk) FROM region_indices GROUP BY level ORDER BY level"
+    ).fetchall())
     counts["employment_us_area"] = int(con.execute(
         "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = 'us_area'"
     ).fetchone()[0])
@@ -102,7 +109,10 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
     step("reading US inputs (OEWS, LAUS, Census, exposure scores)")
     us = load_us(inputs, config)
     step("reading China inputs (City Statistical Yearbook, boundaries, tiers)")
-    occupation_scores = us.exposure_scores.loc[us.exposure_scores["taxonomy"] == "soc2018"]
+    traits = set(us.measures.loc[us.measures["scale"] == "trait", "measure"])
+    occupation_scores = us.exposure_scores.loc[
+        (us.exposure_scores["taxonomy"] == "soc2018")
+        & ~us.exposure_scores["measure"].isin(traits)]  # traits are taxonomy-specific
     occupations = us.categories.loc[us.categories["national_employment"].notna()]
     china = load_cn(inputs, config, occupation_scores)
     step("reading world inputs (ILO exposure, ILOSTAT shares, World Bank, Gapminder)")
@@ -112,14 +122,16 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         step("writing the model tables")
         tables = level_tables(level_sets)
         tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
+        check_unique_scores(tables["exposure_scores"])
         write_tables(con, tables)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
-        compute_top_categories(con)
-        step("rank uncertainty, adoption scenarios and trap zones")
+        compute_top_categories(con, config["exposure"]["default_measure"])
+        step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
         compute_trap_zones(con, config)
+        compute_diagnostics(con, config)
         provenance = pd.DataFrame(list(inputs.provenance.values()))
         build_info = pd.DataFrame({
             "key": ["atlas_version", "git_commit", "created_at", "data_dir", "config",
@@ -129,7 +141,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                       str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"])],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
-        apply_comments(con)
+        apply_comments(con, config)
         con.execute("CHECKPOINT")
         return summarize(con)
     finally:

@@ -162,8 +162,8 @@ def build(
 def rank(
     level: Annotated[str, typer.Option(help="Level: us_area, us_state, ...")] = "us_area",
     flag: Annotated[list[str] | None, typer.Option(
-        "--flag", help="Keep regions with this flag (rust_belt, lower_tier, trap, robust_trap, "
-                       "global_south). "
+        "--flag", help="Keep regions with this flag (trap, transition_target, rust_belt, "
+                       "lower_tier, robust_trap, global_south, low_confidence). "
                        "Several --flag options mean ANY of them.")] = None,
     state: Annotated[list[str] | None, typer.Option(
         "--state", "--province",
@@ -207,8 +207,9 @@ def rank(
     finally:
         con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
-               "collapse_risk", "vulnerable_share", "entropy_norm", "unemployment_rate",
-               "flag_trap"] + (["allocation"] if budget is not None else [])
+               "collapse_risk", "pillar_shock", "pillar_absorption", "flag_trap",
+               "flag_transition_target"] + (["allocation"] if budget is not None else [])
+    columns = [c for c in columns if c in ranking]
     print_frame(ranking[columns], title=f"{level}: {len(ranking)} regions")
 
 

@@ -26,6 +26,8 @@ from esda.moran import Moran_Local
 from libpysal.weights import KNN, Queen, W, attach_islands
 from scipy.sparse.csgraph import connected_components
 
+from atlas.store import register_table
+
 HIGH_HIGH = 1
 
 
@@ -106,7 +108,8 @@ def level_trap_zones(con: duckdb.DuckDBPyConnection, level: str, seed: int,
 
 
 def compute_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Write ``trap_zones`` and ``region_lisa``; add ``trap_zone`` to ``region_indices``."""
+    """Write ``trap_zones`` and ``region_lisa`` (whose ``trap_zone`` the ``region_indices``
+    view shows)."""
     settings = config["trap_zones"]
     levels = [row[0] for row in con.execute("""
         SELECT r.level FROM region_indices AS r
@@ -127,14 +130,5 @@ def compute_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
                     "members"]
     zones = (pd.concat(zone_frames, ignore_index=True) if zone_frames
              else pd.DataFrame(columns=zone_columns))[zone_columns]
-    con.register("_lisa", region_lisa.astype({"trap_zone": "object"}))
-    con.register("_zones", zones)
-    con.execute("CREATE OR REPLACE TABLE region_lisa AS SELECT * FROM _lisa")
-    con.execute("CREATE OR REPLACE TABLE trap_zones AS SELECT * FROM _zones")
-    con.unregister("_lisa")
-    con.unregister("_zones")
-    con.execute("""
-        CREATE OR REPLACE TABLE region_indices AS
-        SELECT r.*, l.trap_zone
-        FROM region_indices AS r
-        LEFT JOIN region_lisa AS l USING (level, region_id)""")
+    register_table(con, "region_lisa", region_lisa.astype({"trap_zone": "object"}))
+    register_table(con, "trap_zones", zones)

@@ -24,9 +24,10 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "share_ge_50": "Employment share in occupations with score >= 0.5 (>= 50% of tasks exposed).",
     "exposed_jobs": "Job-equivalents of exposed task time: exposure_mean x total_employment.",
     "automation_mean": "Employment-weighted mean of eloundou_automation (task automation 0..1).",
-    "vulnerable_share": "Employment share in occupations with vulnerability-measure score >= 0.5 "
-                        "AND national median annual wage below the all-occupation median "
-                        "($50,980; hourly-only occupations: hourly median x 2080).",
+    "vulnerable_share": "v1's vulnerable jobs: employment share in occupations with "
+                        "eloundou_automation >= 0.5 AND a national median annual wage below the "
+                        "all-occupation median ($50,980; hourly-only occupations: hourly "
+                        "median x 2080).",
     "entropy_norm": "Shannon entropy of the occupational shares over published detailed "
                     "occupations, divided by ln N (N = occupations in the national composition); "
                     "0 = one occupation, 1 = perfectly even.",
@@ -41,38 +42,61 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "population": "Population, 2020 Census (sum of member counties).",
     "labor_force": "Civilian labour force, 2023 annual average (LAUS).",
     "poverty_rate": "People in poverty, percent, 2023 (SAIPE).",
-    "collapse_risk": "Collapse-risk composite on [0, 1]: weighted mean of within-level percentile "
-                     "ranks of vulnerable_share (0.4), 1 - entropy_norm (0.2), unemployment_rate "
-                     "(0.2) and -ln total_employment (0.2), over the components a region has.",
+    "collapse_risk": ("Collapse risk on (0, 1] (formula and weights: 'collapse risk' in the "
+                      "method, rendered from the configuration in use)."),
     "risk_rank": "Rank by collapse_risk within the level, 1 = highest risk; ties broken by larger "
                  "total_employment, then region_id.",
     "regions_in_level": "Number of regions in the level (the N of 'rank of N').",
-    "risk_p_vulnerable": "Within-level percentile rank (0..1) of vulnerable_share.",
-    "risk_p_concentration": "Within-level percentile rank (0..1) of 1 - entropy_norm.",
-    "risk_p_unemployment": "Within-level percentile rank (0..1) of unemployment_rate.",
-    "risk_p_smallness": "Within-level percentile rank (0..1) of -ln total_employment.",
-    "risk_components": "Number of risk components available for the region (4 = all).",
-    "production_share": "Employment share in production occupations (SOC major group 51).",
-    "flag_rust_belt": "Principal state in IL, IN, MI, NY, OH, PA, WI, WV and production_share at "
-                      "or above the national share.",
-    "flag_lower_tier": "US: nonmetropolitan area, or metro with fewer than 100,000 jobs. China: "
-                       "tier 3, 4 or 5 city. Countries: low or lower-middle income.",
+    "industrial_share": "Employment share in industrial jobs (the trait measure "
+                        "industrial_jobs): SOC 51 production occupations (US), sections B-D "
+                        "mining, manufacturing, utilities (China).",
+    "substitutable_share": "Share of jobs generative AI could substitute: in occupations with "
+                           "an exposure score >= the substitutable threshold and an automation "
+                           "score >= its threshold; state-funded (sheltered) categories count "
+                           "0 (see the method).",
+    "substitutable_jobs": "substitutable_share x total_employment.",
+    "substitutable_excess": "Substitutable jobs beyond the reference (national) mix, group by "
+                            "group: sum_g max(0, X_g / E - X_g_ref / E_ref), X_g = "
+                            "substitutable jobs in diversity group g (share of all jobs).",
+    "group_entropy": "Diversity at a fixed aggregation level: Shannon entropy of the jobs "
+                     "over the diversity groups (SOC major groups, GB/T sections, ISCO major "
+                     "groups) of the full composition, imputed rows included, / ln G; "
+                     "size-neutral.",
+    "group_hachman": "Hachman index over the diversity groups: 1 / sum_g s_g^2 / r_g.",
+    "p_trap": "Share of specifications in which the region is a trap (top decile with every "
+              "pillar above the minimum).",
+    "n_specs": "Number of specifications of the rank uncertainty.",
+    "employment_change": "Employment change over the level's window, percent (US: LAUS "
+                         "2000-2023; China: urban-unit employment 2010-2019; countries: "
+                         "employment-to-population ratio change, points).",
+    "flag_rust_belt": ("Rust belt: industrial jobs above the national share and prior "
+                       "employment decline (thresholds: the method)."),
+    "flag_lower_tier": ("Lower tier: US small and poor areas, Chinese cities of tiers 3-5, "
+                        "low and lower-middle income countries (rules: the method)."),
     "flag_global_south": "Country in the World Bank's low or lower-middle income groups "
                          "(FY2025).",
     "global_south": "Low or lower-middle income country (World Bank FY2025).",
-    "flag_trap": "collapse_risk in the top decile of the level (risk_rank <= ceil(0.1 N)) and "
-                 "entropy_norm in the bottom third (percentile rank <= 1/3); levels of 10+ "
-                 "regions.",
-    "exposure_measure": "Measure behind exposure_mean, share_ge_10/50 and exposed_jobs.",
-    "vulnerability_measure": "Measure behind vulnerable_share (and so collapse_risk).",
-    "median_rank": "Median rank over all specifications (every unit-scale exposure measure x the "
-                   "default weights and 1,000 Dirichlet draws around them).",
+    "flag_trap": ("Trap: top share of collapse risk with every pillar high "
+                  "(thresholds: the method)."),
+    "exposure_measure": "Measure behind exposure_mean, share_ge_10/50, exposed_jobs and the "
+                        "substitutable indicators.",
+    "median_rank": "Median rank over all specifications of the rank uncertainty.",
     "rank_p05": "5th percentile of the rank over the specifications (the 90% interval's best).",
     "rank_p95": "95th percentile of the rank over the specifications (the 90% interval's worst).",
     "p_top_decile": "Share of specifications in which the region is in the level's top decile "
                     "of collapse risk.",
-    "flag_robust_trap": "Trap (top-decile risk and bottom-third diversity) in at least 80% of the "
-                        "specifications.",
+    "flag_robust_trap": "Trap in at least the configured share of the specifications (the method).",
+    "flag_transition_target": "Transition target: a trap, or a near-trap that is a rust-belt "
+                              "or lower-tier place (thresholds: the method).",
+    "flag_low_confidence": "Low confidence: many imputed jobs, a missing component or a "
+                           "modelled composition (thresholds: the method).",
+    "in_rust_belt_states": "Principal state in the reference rust-belt state list (context).",
+    "reference_industrial_share": "The national industrial share behind flag_rust_belt.",
+    "min_pillar": "The region's lowest pillar score.",
+    "missing_components": "Components of the model the region has no value for.",
+    "risk_model": "Name of the collapse-risk model in use.",
+    "composition_source": "Where the composition comes from (countries: ilostat or modelled).",
+    "population_year": "Year of the population figure used.",
     "trap_zone": "Id of the contiguous trap zone (Local Moran's I High-High cluster of "
                  "collapse_risk, p < 0.05) the region belongs to; NULL if none.",
     "name_zh": "Name in Chinese (cn_city).",

@@ -1,10 +1,20 @@
-"""The generic engine: (composition, scores, context) -> indices, for every level alike.
+"""The generic engine: (composition, scores, context, model) -> indices, for every level alike.
 
-It reads only the generic tables ``levels, regions, employment, measures, exposure_scores,
-risk_weights, rust_belt_states`` and writes ``region_measure_sums`` (one grouped pass per
-level: every sum the indices need), the views ``region_exposure`` and ``region_diversity`` over it,
-``region_indices`` and ``region_top_categories``. The formulas live in the SQL files under
-``atlas/sql/``.
+Reads the generic tables ``levels, regions, employment, categories, measures,
+exposure_scores, region_context, rust_belt_states`` and the configuration, and writes
+
+- ``region_measure_sums`` / ``region_group_sums``: one grouped pass per level, every sum the
+  indices need, per region and per diversity group (``region_sums*.sql``);
+- ``region_base``: exposure, substitutable share and excess, diversity (``region_base.sql``);
+- ``region_components``, ``region_pillars``, ``region_risk``: the collapse-risk model in use
+  (``risk_scores.sql``), and ``risk_model_scores`` for the comparison models;
+- ``region_flags`` (``region_flags.sql``) and the views ``region_indices`` (one row per
+  region: every index, flag, uncertainty and zone column), ``region_exposure``,
+  ``region_diversity``.
+
+The risk steps write temp tables first; a build persists them, a re-specification on a
+read-only atlas (``atlas rank --measure``) leaves them in temp, where they shadow the stored
+ones for that connection.
 """
 
 from __future__ import annotations
@@ -14,80 +24,84 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from atlas.config import RISK_COMPONENTS
 from atlas.errors import AtlasError, ConfigError
-from atlas.sql import run_sql_file, sql_text
+from atlas.risk_model import risk_models
+from atlas.sql import run_sql_file
+from atlas.store import persist, register_table, table_exists
+
+RISK_TABLES = ("region_base", "region_components", "region_pillars", "region_risk",
+               "region_pillar_wide", "region_component_wide", "region_flags")
+PLACEHOLDERS = {
+    "rank_uncertainty": "level VARCHAR, region_id VARCHAR, median_rank DOUBLE, "
+                        "rank_p05 DOUBLE, rank_p95 DOUBLE, p_top_decile DOUBLE, p_trap DOUBLE, "
+                        "n_specs BIGINT, flag_robust_trap BOOLEAN",
+    "region_lisa": "level VARCHAR, region_id VARCHAR, quadrant BIGINT, p_value DOUBLE, "
+                   "high_high BOOLEAN, trap_zone VARCHAR",
+}
 
 
-def set_variables(con: duckdb.DuckDBPyConnection, *, exposure_measure: str,
-                  vulnerability_measure: str, trap_risk_percentile: float,
-                  trap_entropy_percentile: float) -> None:
-    """Set the session variables that ``region_indices.sql`` reads, after checking measures."""
+def check_measure(con: duckdb.DuckDBPyConnection, measure: str, role: str) -> None:
+    """A measure that exists and is not a trait; ConfigError lists the valid ones."""
     known = dict(con.execute("SELECT measure, scale FROM measures").fetchall())
-    for role, measure in (("exposure measure", exposure_measure),
-                          ("vulnerability measure", vulnerability_measure)):
-        if measure not in known or known[measure] == "trait":
-            valid = sorted(m for m, scale in known.items() if scale != "trait")
-            raise ConfigError(f"unknown {role} '{measure}'; valid measures: {valid}")
-    if known[vulnerability_measure] != "unit":
-        raise ConfigError(
-            f"vulnerability measure '{vulnerability_measure}' is a z-score: vulnerable_share "
-            f"needs a 0..1 score; use '{vulnerability_measure}_pct' instead")
-    values = {
-        "exposure_measure": exposure_measure,
-        "vulnerability_measure": vulnerability_measure,
-        "trap_risk_percentile": float(trap_risk_percentile),
-        "trap_entropy_percentile": float(trap_entropy_percentile),
-    }
-    for name, value in values.items():
-        con.execute(f"SET VARIABLE {name} = ?", [value])
+    if measure not in known or known[measure] == "trait":
+        valid = sorted(m for m, scale in known.items() if scale != "trait")
+        raise ConfigError(f"unknown {role} '{measure}'; valid measures: {valid}")
 
 
-def variables_from_config(config: dict[str, Any], measure: str | None = None) -> dict[str, Any]:
-    """Engine variables from the configuration; ``measure`` overrides both measures."""
+def engine_variables(config: dict[str, Any], measure: str | None = None) -> dict[str, Any]:
+    """The SQL variables of the risk steps, from the configuration (``measure`` overrides the
+    exposure measure)."""
+    flags = config["flags"]
     return {
         "exposure_measure": measure or config["exposure"]["default_measure"],
-        "vulnerability_measure": measure or config["risk"]["vulnerability_measure"],
-        "trap_risk_percentile": config["flags"]["trap_risk_percentile"],
-        "trap_entropy_percentile": config["flags"]["trap_entropy_percentile"],
+        "vulnerability_measure": config["risk"]["v1"]["vulnerability_measure"],
+        "industrial_measure": flags["industrial_measure"],
+        **{key: float(flags[key]) for key in (
+            "min_regions", "trap_top_share", "trap_min_pillar", "near_trap_top_share",
+            "rust_belt_min_industrial_ratio", "rust_belt_max_employment_change",
+            "low_confidence_max_imputed_share")},
     }
 
 
-def write_risk_weights(con: duckdb.DuckDBPyConnection, weights: dict[str, float]) -> None:
-    """Store the collapse-risk weights as a table the SQL joins."""
-    unknown = set(weights) - set(RISK_COMPONENTS)
-    if unknown:
-        raise ConfigError(f"unknown risk component(s) {sorted(unknown)}; "
-                          f"valid components: {list(RISK_COMPONENTS)}")
-    frame = pd.DataFrame({"component": list(weights),
-                          "weight": [float(w) for w in weights.values()]})
-    con.register("_risk_weights", frame)
-    con.execute("CREATE OR REPLACE TABLE risk_weights AS "
-                "SELECT component, weight FROM _risk_weights")
-    con.unregister("_risk_weights")
+def write_model_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+    """``risk_components``, ``risk_pillars`` (every model) and ``sheltered_categories``."""
+    levels = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
+    models = risk_models(config)
+    wanted = [config["risk"]["model"], *config["risk"]["compare"]]
+    register_table(con, "risk_components", pd.concat(
+        [models[name].component_rows(levels) for name in wanted], ignore_index=True))
+    register_table(con, "risk_pillars", pd.concat(
+        [models[name].pillar_rows() for name in wanted], ignore_index=True))
+    sheltered = [(taxonomy, code) for taxonomy, codes in
+                 config["exposure"]["sheltered"].items() for code in codes]
+    register_table(con, "sheltered_categories",
+                   pd.DataFrame(sheltered, columns=["taxonomy", "category"], dtype=object))
+    check_indicators(con)
 
 
-def region_indices_query(con: duckdb.DuckDBPyConnection, **variables: Any) -> pd.DataFrame:
-    """Re-rank: ``region_indices.sql`` under other variables (works on a read-only atlas:
-    every measure's sums are stored in ``region_measure_sums``)."""
-    set_variables(con, **variables)
-    return con.execute(sql_text("region_indices.sql")).df()
+def check_indicators(con: duckdb.DuckDBPyConnection) -> None:
+    """Every component names an indicator that region_base or region_context can provide."""
+    context = {row[0] for row in con.execute(
+        "SELECT DISTINCT indicator FROM region_context").fetchall()}
+    engine = set(REGION_BASE_INDICATORS)
+    for model, component, indicator in con.execute(
+            "SELECT DISTINCT model, component, indicator FROM risk_components").fetchall():
+        if indicator not in engine | context:
+            raise ConfigError(
+                f"config key 'risk.models.{model}.components.{component}.indicator': unknown "
+                f"indicator '{indicator}'; valid: {sorted(engine | context)}")
 
 
-def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Compute the engine's output tables in place (see the module docstring)."""
-    write_risk_weights(con, config["risk"]["weights"])
-    set_variables(con, **variables_from_config(config))
-    con.execute("SET preserve_insertion_order = false")  # row order of outputs is not a contract
-    compute_measure_sums(con)
-    for name in ("region_exposure.sql", "region_diversity.sql"):
-        run_sql_file(con, name)
-    con.execute("CREATE OR REPLACE TABLE region_indices AS " + sql_text("region_indices.sql"))
-    create_views(con)
+REGION_BASE_INDICATORS = (
+    "total_employment", "coverage", "imputed_share", "exposure_mean", "share_ge_10",
+    "share_ge_50", "exposed_jobs", "substitutable_share", "substitutable_jobs",
+    "substitutable_excess", "automation_mean", "industrial_share", "vulnerable_share",
+    "group_entropy", "group_hachman", "entropy_norm", "hhi", "effective_n", "hachman", "krugman")
 
 
 def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
-    """``region_measure_sums``: ``region_sums.sql`` once, then its pass level by level.
+    """``region_measure_sums`` and ``region_group_sums``: ``region_sums.sql`` once, then its
+    pass level by level.
 
     Raises
     ------
@@ -95,6 +109,9 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
         if the composition has a level that the ``levels`` table does not list (its regions
         would otherwise be left out without a word).
     """
+    con.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS diversity_group VARCHAR")
+    if not table_exists(con, "sheltered_categories"):  # written by write_model_tables
+        con.execute("CREATE TABLE sheltered_categories (taxonomy VARCHAR, category VARCHAR)")
     run_sql_file(con, "region_sums.sql")
     listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
     occurring = {row[0] for row in con.execute(
@@ -104,18 +121,100 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
         raise AtlasError(f"table employment: column 'level': {unlisted} not in table levels "
                          f"(expected one of {listed})")
     for level in listed:
-        con.execute("SET VARIABLE level = ?", [level])
-        run_sql_file(con, "region_sums_level.sql")
+        run_sql_file(con, "region_sums_level.sql", level=level)
+    for name in ("region_exposure.sql", "region_diversity.sql"):
+        run_sql_file(con, name)
 
 
-def compute_top_categories(con: duckdb.DuckDBPyConnection, count: int = 5) -> None:
+def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+                 measure: str | None = None) -> None:
+    """The risk steps into temp tables: base indices, comparison models, the model in use,
+    flags. Works on a read-only atlas (every measure's sums are stored)."""
+    variables = engine_variables(config, measure)
+    check_measure(con, variables["exposure_measure"], "exposure measure")
+    run_sql_file(con, "region_base.sql", **variables)
+    if not table_exists(con, "region_indicator_values"):
+        run_sql_file(con, "region_indicator_values.sql")
+    scores, components = [], []
+    for model in [*config["risk"]["compare"], config["risk"]["model"]]:  # the model in use last
+        run_sql_file(con, "risk_scores.sql", risk_model=model)
+        scores.append(con.execute(
+            "SELECT risk_model AS model, level, region_id, collapse_risk, risk_rank "
+            "FROM region_risk").df())
+        components.append(con.execute(
+            "SELECT ? AS model, level, region_id, component, value, score "
+            "FROM region_components", [model]).df())
+    register_table(con, "risk_model_scores", pd.concat(scores, ignore_index=True), temp=True)
+    register_table(con, "risk_model_components", pd.concat(components, ignore_index=True),
+                   temp=True)
+    run_sql_file(con, "risk_wide.sql")
+    run_sql_file(con, "region_flags.sql", **variables)
+
+
+def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+    """Compute and store the engine's tables and views (see the module docstring)."""
+    con.execute("SET preserve_insertion_order = false")  # row order of outputs is not a contract
+    ensure_context(con)
+    write_model_tables(con, config)
+    compute_measure_sums(con)
+    compute_risk(con, config)
+    persist(con, [*RISK_TABLES, "risk_model_scores", "risk_model_components"])
+    for name, columns in PLACEHOLDERS.items():
+        if not table_exists(con, name):
+            con.execute(f"CREATE TABLE {name} ({columns})")
+    create_views(con)
+
+
+def ensure_context(con: duckdb.DuckDBPyConnection) -> None:
+    """``region_context`` / ``context_indicators`` exist (empty for levels without context),
+    and ``region_context_wide`` holds the context indicators that are not region columns."""
+    if not table_exists(con, "region_context"):
+        con.execute("CREATE TABLE region_context (level VARCHAR, region_id VARCHAR, "
+                    "indicator VARCHAR, value DOUBLE)")
+    if not table_exists(con, "context_indicators"):
+        con.execute("CREATE TABLE context_indicators (level VARCHAR, indicator VARCHAR, "
+                    "label VARCHAR, unit VARCHAR, formula VARCHAR, source VARCHAR, "
+                    "vintage VARCHAR)")
+    region_columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'regions'").fetchall()}
+    names = [row[0] for row in con.execute(
+        "SELECT DISTINCT indicator FROM region_context ORDER BY 1").fetchall()
+        if row[0] not in region_columns and row[0] not in REGION_BASE_INDICATORS]
+    listed = ", ".join("'" + name.replace("'", "''") + "'" for name in names) or "''"
+    con.execute(f"""
+        CREATE OR REPLACE TABLE region_context_wide AS
+        SELECT * FROM (PIVOT (SELECT level, region_id, indicator, value FROM region_context
+                              WHERE indicator IN ({listed}))
+                       ON indicator IN ({listed}) USING first(value)
+                       GROUP BY level, region_id)""" if names else """
+        CREATE OR REPLACE TABLE region_context_wide AS
+        SELECT level, region_id FROM region_context WHERE false""")
+
+
+def region_indices_query(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+                         measure: str | None = None) -> pd.DataFrame:
+    """``region_indices`` re-specified under another exposure measure (read-only safe)."""
+    compute_risk(con, config, measure)
+    return con.execute("SELECT * FROM region_indices").df()
+
+
+def drop_respecification(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temp tables of a re-specification, so the stored ones show again."""
+    for name in (*RISK_TABLES, "risk_model_scores", "risk_model_components"):
+        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+
+
+def compute_top_categories(con: duckdb.DuckDBPyConnection, measure: str,
+                           count: int = 5) -> None:
     """``region_top_categories``: each region's ``count`` most exposed categories (for maps)."""
-    con.execute("SET VARIABLE top_categories = ?", [count])
-    run_sql_file(con, "region_top_categories.sql")
+    run_sql_file(con, "region_top_categories.sql", exposure_measure=measure,
+                 top_categories=count)
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """The researchers' views; ``v_measure_comparison`` gets one column per measure."""
+    """``region_indices`` and the researchers' views; ``v_measure_comparison`` gets one
+    column per measure."""
+    run_sql_file(con, "region_indices.sql")
     run_sql_file(con, "views.sql")
     measures = [row[0] for row in con.execute(
         "SELECT measure FROM measures WHERE scale <> 'trait' ORDER BY measure").fetchall()]

@@ -6,7 +6,6 @@ error never leaves a half-written file.
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 
@@ -18,7 +17,9 @@ import shapely
 from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.errors import ConfigError
 from atlas.files import atomic_write
+from atlas.method_text import method_lines
 from atlas.ranking import RankRequest, open_atlas, rank_regions
+from atlas.store import stored_config
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson")
 LEVEL_NOTES = {
@@ -48,12 +49,10 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> Path
 
 def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                  request: RankRequest) -> pd.DataFrame:
-    """The method in words: formula, weights, measures, thresholds, allocation rule."""
-    settings = dict(con.execute("SELECT key, value FROM build_info").fetchall())
-    config = json.loads(settings.get("config", "{}"))
-    weights = config.get("risk", {}).get("weights", {})
-    measure = ranking["exposure_measure"].iloc[0] if len(ranking) else request.measure
-    vulnerability = ranking["vulnerability_measure"].iloc[0] if len(ranking) else request.measure
+    """The method in words (rendered from the build's configuration), the filters and the
+    allocation rule."""
+    config = stored_config(con)
+    measure = request.measure or config["exposure"]["default_measure"]
     rows = [
         ("level", request.level),
         ("filters", f"flags any of {request.flags or 'none'}; states any of "
@@ -62,14 +61,7 @@ def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ("sort order", "collapse_risk descending, then total_employment descending, then "
                        "region_id ascending (= risk_rank order)"),
         ("exposure measure", str(measure)),
-        ("vulnerability measure", str(vulnerability)),
-        ("collapse_risk", "sum_k w_k * p_k / sum_k w_k, p_k = within-level percentile rank of "
-                          "component k, over the components a region has"),
-        ("risk weights", ", ".join(f"{k} = {v}" for k, v in weights.items())),
-        ("vulnerable_share", REGION_INDEX_COLUMNS["vulnerable_share"]),
-        ("flag_trap", REGION_INDEX_COLUMNS["flag_trap"]),
-        ("flag_rust_belt", REGION_INDEX_COLUMNS["flag_rust_belt"]),
-        ("flag_lower_tier", REGION_INDEX_COLUMNS["flag_lower_tier"]),
+        *method_lines(config, request.level),
     ]
     if request.budget is not None:
         rows += [
@@ -83,8 +75,6 @@ def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ]
     if request.level in LEVEL_NOTES:
         rows.append(("level notes", LEVEL_NOTES[request.level]))
-    rows.append(("caveat", "Exposure is not displacement: scores measure the share of tasks "
-                           "that generative AI could speed up, not jobs that will be lost."))
     return pd.DataFrame(rows, columns=["item", "value"])
 
 

@@ -27,7 +27,10 @@ from shapely import affinity
 
 from atlas.catalog import table_exists
 from atlas.files import atomic_write
+from atlas.method_text import method_lines, risk_formula
 from atlas.ranking import open_atlas
+from atlas.risk_model import active_model
+from atlas.store import stored_config
 
 TEMPLATES = Path(__file__).with_name("templates")
 LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
@@ -94,27 +97,29 @@ def us_insets(state: str | None, geometry: shapely.Geometry) -> shapely.Geometry
 
 
 US_LAYERS = [
-    Layer("collapse_risk", "Collapse risk (0-1)", "num",
-          note="Weighted percentile ranks: vulnerable jobs 0.4, concentration 0.2, "
-               "unemployment 0.2, small size 0.2."),
+    Layer("collapse_risk", "Collapse risk (0-1)", "num"),
+    Layer("pillar_shock", "AI shock to the pillar jobs (percentile)", "pct"),
+    Layer("pillar_absorption", "Weak absorption capacity (percentile)", "pct"),
+    Layer("substitutable_share", "Jobs generative AI could substitute", "pct"),
     Layer("share_ge_50", "Jobs with >= 50% of tasks exposed", "pct"),
-    Layer("exposure_mean", "Mean exposure (share of tasks exposed)", "pct"),
-    Layer("vulnerable_share", "Vulnerable jobs (automatable and lower-paid)", "pct"),
-    Layer("entropy_norm", "Occupational diversity (entropy, 0-1)", "num",
+    Layer("employment_change", "Employment change 2000-2023", "rate"),
+    Layer("unemployment_persistent", "Mean unemployment rate 2014-2023", "rate"),
+    Layer("group_entropy", "Diversity over SOC major groups (0-1)", "num",
           note="Higher = more diverse economy (lower risk)."),
-    Layer("unemployment_rate", "Unemployment rate 2023", "rate"),
     Layer("p_top_decile", "Robustness: share of specifications in the top decile", "pct",
-          note="Over every exposure measure x 1,001 weight vectors (see the method)."),
+          note="Over every exposure measure, aggregation, omitted component and weight draw."),
     Layer("shock_slow", "Scenario slow: unemployment shock (pp)", "num"),
     Layer("shock_central", "Scenario central: unemployment shock (pp)", "num"),
     Layer("shock_fast", "Scenario fast: unemployment shock (pp)", "num",
           note="Net job loss after local re-employment / labour force, over 10 years."),
 ]
 US_FLAGS = [
-    Flag("trap", "Trap regions (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("transition_target", "Transition targets (traps, near-traps in rust-belt or "
+         "lower-tier places)", "#000000", on=True),
+    Flag("trap", "Trap regions (top-decile risk, every pillar high)", "#e7298a"),
     Flag("zone", "Trap zones (clusters of high risk, Local Moran's I)", "#7b3294", dash="1 4"),
     Flag("rust_belt", "Rust-belt areas", "#2166ac", dash="6 3"),
-    Flag("lower_tier", "Lower-tier (nonmetro or < 100,000 jobs)", "#1b7837", dash="2 3"),
+    Flag("lower_tier", "Lower-tier (small and poor: see the method)", "#1b7837", dash="2 3"),
 ]
 US_TEXT = {
     "na": "n/a", "nodata": "No data", "rank": "Rank", "of": "of", "risk": "collapse risk",
@@ -127,15 +132,15 @@ US_TEXT = {
     "zone": "Trap zone", "interval": "90% interval",
 }
 CN_LAYERS = [
-    Layer("collapse_risk", "崩塌风险 Collapse risk (0-1)", "num",
-          note="加权百分位 Weighted percentile ranks: vulnerable jobs 0.4, concentration 0.2, "
-               "registered unemployment 0.2, small size 0.2."),
+    Layer("collapse_risk", "崩塌风险 Collapse risk (0-1)", "num"),
+    Layer("pillar_shock", "AI冲击 AI shock to the pillar jobs (percentile)", "pct"),
+    Layer("pillar_absorption", "吸纳能力弱 Weak absorption capacity (percentile)", "pct"),
+    Layer("substitutable_share", "可替代岗位 Jobs AI could substitute", "pct"),
     Layer("share_ge_50", "高暴露岗位 Jobs with >= 50% of tasks exposed", "pct"),
-    Layer("exposure_mean", "平均暴露 Mean exposure", "pct"),
-    Layer("vulnerable_share", "脆弱岗位 Vulnerable jobs", "pct"),
-    Layer("entropy_norm", "行业多样性 Sector diversity (entropy, 0-1)", "num",
+    Layer("employment_change", "城镇单位就业变化 Urban-unit employment change 2010-2019", "rate"),
+    Layer("unemployment_persistent", "城镇登记失业率 Registered unemployment 2010-2019", "rate"),
+    Layer("group_entropy", "行业多样性 Sector diversity (entropy, 0-1)", "num",
           note="越高越多样 Higher = more diverse."),
-    Layer("unemployment_rate", "城镇登记失业率 Registered unemployment rate 2019", "rate"),
     Layer("p_top_decile", "稳健性 Share of specifications in the top decile", "pct"),
     Layer("shock_slow", "情景 slow: 失业率冲击 unemployment shock (pp)", "num"),
     Layer("shock_central", "情景 central: 失业率冲击 unemployment shock (pp)", "num"),
@@ -143,7 +148,10 @@ CN_LAYERS = [
           note="净失业 / 劳动力 Net job loss after re-employment / labour force, 10 years."),
 ]
 CN_FLAGS = [
-    Flag("trap", "陷阱城市 Trap cities (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("transition_target", "转型重点 Transition targets", "#000000", on=True),
+    Flag("trap", "陷阱城市 Trap cities (top-decile risk, every pillar high)", "#e7298a"),
+    Flag("rust_belt", "老工业城市 Rust-belt cities (industrial, shrinking)", "#2166ac",
+         dash="6 3"),
     Flag("zone", "陷阱地带 Trap zones (Local Moran's I clusters)", "#7b3294", dash="1 4"),
     Flag("lower_tier", "三至五线城市 Lower-tier cities (tiers 3-5)", "#1b7837", dash="2 3"),
 ]
@@ -161,21 +169,21 @@ CN_TEXT = {
     "zone": "陷阱地带 Trap zone", "interval": "90%区间 90% interval", "tier": "城市等级 Tier",
 }
 WORLD_LAYERS = [
-    Layer("collapse_risk", "Collapse risk (0-1)", "num",
-          note="Weighted percentile ranks among countries: vulnerable jobs 0.4, concentration "
-               "0.2, unemployment 0.2, small size 0.2."),
+    Layer("collapse_risk", "Collapse risk (0-1)", "num"),
+    Layer("pillar_shock", "AI shock to the pillar jobs (percentile)", "pct"),
+    Layer("pillar_absorption", "Weak absorption capacity (percentile)", "pct"),
     Layer("m:ilo_genai_2025", "ILO 2025 exposure (mean task score)", "pct"),
     Layer("exposure_mean", "Eloundou GPT-4 beta exposure (via SOC-ISCO)", "pct"),
     Layer("m:ilo_exposed_gradient", "Jobs in ILO exposed gradients (approx.)", "pct",
           note="Share of each major group's unit groups in gradients 1-4, weighted by the "
                "country's major-group shares."),
-    Layer("vulnerable_share", "Vulnerable jobs (automatable, lower-paid in the US)", "pct"),
-    Layer("entropy_norm", "Occupational diversity over 9 major groups", "num"),
+    Layer("substitutable_share", "Jobs AI could substitute (US task structure)", "pct"),
     Layer("unemployment_rate", "Unemployment rate 15+ (ILO)", "rate"),
     Layer("p_top_decile", "Robustness: share of specifications in the top decile", "pct"),
 ]
 WORLD_FLAGS = [
-    Flag("trap", "Trap countries (top-decile risk, low diversity)", "#000000", on=True),
+    Flag("transition_target", "Transition targets", "#000000", on=True),
+    Flag("trap", "Trap countries (top-decile risk, every pillar high)", "#e7298a"),
     Flag("global_south", "Global South (low and lower-middle income)", "#1b7837", dash="2 3"),
     Flag("zone", "Trap zones (Local Moran's I clusters)", "#7b3294", dash="1 4"),
 ]
@@ -301,6 +309,9 @@ def _clean(value: Any) -> Any:
 
 def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
     """Everything the page needs, as plain JSON-able data."""
+    config = stored_config(con)
+    model = active_model(config)
+    components = model.components_for(spec.level)
     indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
                           [spec.level]).df().set_index("region_id", drop=False)
     if table_exists(con, "scenario_results"):
@@ -330,8 +341,9 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
         index, labels = classify(indices[layer.key], layer.scheme, fmt=layer.fmt)
         classes[layer.key] = index
         colors = PALETTE if len(labels) == len(PALETTE) else PALETTE[-len(labels):]
+        note = risk_formula(model) if layer.key == "collapse_risk" else layer.note
         layers.append({"key": layer.key, "label": layer.label, "fmt": layer.fmt,
-                       "colors": colors, "labels": labels, "note": layer.note,
+                       "colors": colors, "labels": labels, "note": note,
                        "scheme": f"{layer.scheme}, {len(labels)} classes (mapclassify)"})
     has_ci = "rank_p05" in indices.columns
     regions = {}
@@ -345,8 +357,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
                         if has_ci and pd.notna(row["rank_p05"]) else None),
             "risk": _clean(row["collapse_risk"]),
             "emp": _clean(row["total_employment"]),
-            "p": [_clean(row[c]) for c in ("risk_p_vulnerable", "risk_p_concentration",
-                                            "risk_p_unemployment", "risk_p_smallness")],
+            "p": [_clean(row.get(f"risk_p_{c.component}")) for c in components],
             "v": {layer.key: _clean(row[layer.key]) for layer in layers_present},
             "z": (f"{row['trap_zone']} ({zone_names.get(row['trap_zone'], '')})"
                   if pd.notna(row.get("trap_zone")) else None),
@@ -367,7 +378,8 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
         "flags": [{"key": f.key, "label": f.label, "color": f.color, "dash": f.dash, "on": f.on}
                   for f in spec.flags],
         "count": len(indices), "nodata": NO_DATA,
-        "text": {**spec.text, "title": spec.title, "howto": f"{spec.howto} {spec.vintages}"},
+        "text": {**spec.text, "title": spec.title, "howto": f"{spec.howto} {spec.vintages}",
+                 "components": [c.label for c in components]},
         "bounds": _bounds({"features": [f for f in geo["features"]
                                         if f["id"] in regions and not regions[f["id"]].get(
                                             "nodata")]} ) or _bounds(geo),
@@ -452,27 +464,22 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec]) -> str:
     sections = []
     for spec in specs:
         top = con.execute("""
-            SELECT risk_rank, name, state, total_employment, collapse_risk, vulnerable_share,
-                   entropy_norm, unemployment_rate, flag_trap
+            SELECT risk_rank, name, state, total_employment, collapse_risk, pillar_shock,
+                   pillar_absorption, unemployment_rate, flag_trap
             FROM region_indices WHERE level = ? ORDER BY risk_rank LIMIT 20""",
                           [spec.level]).fetchall()
         rows = "".join(
             f"<tr><td>{r[0]}</td><td>{html.escape(str(r[1]))}</td><td>{html.escape(str(r[2]))}"
             f"</td><td>{r[3]:,.0f}</td><td>{r[4]:.3f}</td><td>{_pct(r[5])}</td>"
-            f"<td>{_num(r[6])}</td><td>{_num(r[7], 1)}</td><td>{'yes' if r[8] else ''}</td></tr>"
+            f"<td>{_pct(r[6])}</td><td>{_num(r[7], 1)}</td><td>{'yes' if r[8] else ''}</td></tr>"
             for r in top)
         sections.append(
             f"<h2><a href='{html.escape(spec.filename)}'>{html.escape(spec.title)}</a></h2>"
             f"<p>{html.escape(spec.vintages)}</p><table><tr><th>Rank</th><th>Region</th>"
-            "<th>State</th><th>Jobs</th><th>Collapse risk</th><th>Vulnerable jobs</th>"
-            f"<th>Diversity</th><th>Unemployment %</th><th>Trap</th></tr>{rows}</table>")
-    method = (
-        "collapse_risk = (0.4 p(vulnerable_share) + 0.2 p(1 - entropy_norm) + "
-        "0.2 p(unemployment_rate) + 0.2 p(-ln total_employment)) / (sum of the weights of "
-        "the components a region has), where p is the percentile rank within the level. "
-        "vulnerable_share: jobs in occupations whose tasks are at least half automatable "
-        "(Eloundou et al. automation) and whose national median wage is below the all-"
-        "occupation median. Trap: top-decile collapse risk and bottom-third diversity.")
+            "<th>State</th><th>Jobs</th><th>Collapse risk</th><th>AI shock</th>"
+            f"<th>Weak absorption</th><th>Unemployment %</th><th>Trap</th></tr>{rows}</table>")
+    config = stored_config(con)
+    method = " ".join(text for _, text in method_lines(config))
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             "<title>Unemployment-trap risk atlas</title><style>body{font:14px/1.4 sans-serif;"
             "margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{padding:2px 8px;"

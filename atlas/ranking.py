@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from atlas.allocation import allocate, need_for_rule
-from atlas.config import load_config
-from atlas.engine import region_indices_query, variables_from_config
+from atlas.engine import region_indices_query
 from atlas.errors import ConfigError
+from atlas.store import (
+    open_atlas,  # noqa: F401  (re-exported for callers)
+    stored_config,
+)
 
-FLAGS = ("rust_belt", "lower_tier", "trap", "robust_trap", "global_south")
+FLAGS = ("trap", "transition_target", "rust_belt", "lower_tier", "robust_trap",
+         "global_south", "low_confidence")
 
 
 @dataclass
@@ -38,19 +40,6 @@ class RankRequest:
     cap: int | None = None
 
 
-def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the atlas read-only, with a clear error when it does not exist."""
-    path = Path(db)
-    if not path.is_file():
-        raise ConfigError(f"atlas database {path} not found: run `python build_atlas.py` first "
-                          "or pass --db")
-    try:
-        return duckdb.connect(str(path), read_only=True,
-                              config={"enable_external_access": external_access})
-    except duckdb.Error as exc:
-        raise ConfigError(f"cannot open {path}: {exc}") from exc
-
-
 def _check_choice(kind: str, value: str, valid: list[str]) -> None:
     if value not in valid:
         raise ConfigError(f"unknown {kind} '{value}'; valid values: {valid}")
@@ -69,15 +58,9 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     for flag in request.flags:
         _check_choice("flag", flag, list(FLAGS))
     if request.measure is not None:
-        settings = dict(con.execute("SELECT key, value FROM build_info").fetchall())
-        config = json.loads(settings["config"]) if "config" in settings else load_config()
-        indices = region_indices_query(con, **variables_from_config(config, request.measure))
-        # columns that do not depend on the measure (uncertainty covers every measure; trap
-        # zones are those of the built ranking) come from the stored table
-        stored = con.execute("SELECT * FROM region_indices").df()
-        extra = [c for c in stored.columns if c not in indices.columns]
-        indices = indices.merge(stored[["level", "region_id", *extra]],
-                                on=["level", "region_id"], how="left")
+        # the engine's risk steps again, in temp tables that shadow the stored ones; the
+        # uncertainty (over every measure) and the trap zones stay those of the build
+        indices = region_indices_query(con, stored_config(con), request.measure)
     else:
         indices = con.execute("SELECT * FROM region_indices").df()
     frame = indices.loc[indices["level"] == request.level].copy()

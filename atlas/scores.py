@@ -5,8 +5,8 @@ weight)`` and the rule
 
     score(to) = sum_w weight * score(from) / sum_w weight
 
-applied alike to the score and to the threshold shares ``ge_10``, ``ge_50`` and
-``vulnerable`` (which are 0/1 for a scored occupation and become employment shares once
+applied alike to the score and to the threshold shares ``ge_10``, ``ge_50``, ``vulnerable``
+and ``substitutable`` (which are 0/1 for a scored occupation and become employment shares once
 derived). The map can be an O*NET roll-up, the SOC hierarchy rule for OEWS aggregate and
 "All Other" codes, a major-group residual, a code crosswalk or a staffing matrix.
 """
@@ -21,7 +21,7 @@ import pandas as pd
 
 from atlas.sql import run_sql_file
 
-SCORE_COLUMNS = ("score", "ge_10", "ge_50", "vulnerable")
+SCORE_COLUMNS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
 HIERARCHY_LEVELS = (("broad", 6), ("minor", 5), ("major", 3))
 
 
@@ -31,6 +31,32 @@ def with_thresholds(scores: pd.DataFrame, unit_scale: bool) -> pd.DataFrame:
     for name, threshold in (("ge_10", 0.1), ("ge_50", 0.5)):
         scores[name] = (scores["score"] >= threshold).astype(float) if unit_scale else np.nan
     scores["vulnerable"] = np.nan
+    scores["substitutable"] = np.nan
+    return scores
+
+
+def with_substitutable(scores: pd.DataFrame, automation_measure: str,
+                       exposure_threshold: float, automation_threshold: float) -> pd.DataFrame:
+    """Set ``substitutable`` for every unit-scale measure's occupations.
+
+    An occupation's jobs are substitutable under measure m when generative AI is exposed to
+    most of its tasks and would do them rather than assist: ``score_m >= exposure_threshold``
+    and the automation score ``>= automation_threshold``. 0/1 per occupation; derived
+    categories get the share of their jobs that is substitutable (through ``derive``).
+    Measures without threshold shares (z-scores, traits) keep NULL.
+
+    Parameters
+    ----------
+    scores
+        ``measure, code, score, ge_10, ...`` for one taxonomy's occupations.
+    """
+    scores = scores.copy()
+    automation = scores.loc[scores["measure"] == automation_measure].set_index("code")["score"]
+    thresholded = scores["ge_50"].notna()
+    exposed = scores["score"] >= exposure_threshold
+    automatable = scores["code"].map(automation) >= automation_threshold
+    scores["substitutable"] = np.where(thresholded, (exposed & automatable).astype(float),
+                                       np.nan)
     return scores
 
 
@@ -51,7 +77,10 @@ def derive(scores: pd.DataFrame, category_map: pd.DataFrame) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         mapping = category_map if "rule" in category_map else category_map.assign(rule="map")
-        con.register("source_scores", scores[["measure", "code", *SCORE_COLUMNS]])
+        # a statistic the source does not have is NULL (e.g. no substitutable share)
+        source = scores.reindex(columns=["measure", "code", *SCORE_COLUMNS]).astype(
+            {column: float for column in SCORE_COLUMNS})
+        con.register("source_scores", source)
         con.register("category_map", mapping[["from_code", "to_code", "weight", "rule"]])
         return run_sql_file(con, "derive_scores.sql").df()
     finally:

@@ -10,7 +10,11 @@ the same for a seed whatever the number of threads.
   ``exp(0.6 z_rk)``; employment = max(1, round(size x share));
 - one category in 40 is marked imputed (a residual row);
 - scores: ``measures`` unit-scale measures per category, uniform on [0, 1] with a common
-  factor so that measures correlate; low_wage for half the categories.
+  factor so that measures correlate; low_wage for half the categories; ``synth_m1`` is the
+  automation measure (substitutable: score >= 0.5 and synth_m1 >= 0.5);
+- diversity groups of ten categories each (``g0`` = c0..c9, ...);
+- context: employment change uniform on [-20, 40] percent and a persistent unemployment rate
+  uniform on [2, 12] percent per region.
 """
 
 from __future__ import annotations
@@ -20,12 +24,12 @@ from typing import Any
 
 import duckdb
 
-from atlas.build import write_tables
 from atlas.config import load_config
 from atlas.engine import compute_indices
 from atlas.errors import AtlasError
 from atlas.files import atomic_write
 from atlas.model import conform_regions_table
+from atlas.store import write_tables
 
 LEVEL = "synth"
 TAXONOMY = "synth_categories"
@@ -70,7 +74,7 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
         CREATE OR REPLACE TABLE categories AS
         SELECT '{TAXONOMY}' AS taxonomy, 'c' || k AS category, 'Category ' || k AS title,
             NULL::DOUBLE AS national_employment, NULL::DOUBLE AS median_wage,
-            (k % 2)::DOUBLE AS low_wage
+            (k % 2)::DOUBLE AS low_wage, 'g' || (k // 10) AS diversity_group
         FROM range({categories}) AS t(k)""")
     con.execute(f"""
         CREATE OR REPLACE TABLE exposure_scores AS
@@ -80,10 +84,12 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
                     AS score
             FROM range({categories}) AS a(k), range({measures}) AS b(m)
         )
-        SELECT '{TAXONOMY}' AS taxonomy, 'synth_m' || m AS measure, 'c' || k AS category,
-            score, (score >= 0.1)::DOUBLE AS ge_10, (score >= 0.5)::DOUBLE AS ge_50,
-            ((score >= 0.5) AND k % 2 = 1)::DOUBLE AS vulnerable, 'synthetic' AS rule
-        FROM base""")
+        SELECT '{TAXONOMY}' AS taxonomy, 'synth_m' || b.m AS measure, 'c' || b.k AS category,
+            b.score, (b.score >= 0.1)::DOUBLE AS ge_10, (b.score >= 0.5)::DOUBLE AS ge_50,
+            ((b.score >= 0.5) AND b.k % 2 = 1)::DOUBLE AS vulnerable,
+            ((b.score >= 0.5) AND a.score >= 0.5)::DOUBLE AS substitutable,
+            'synthetic' AS rule
+        FROM base AS b JOIN base AS a ON a.k = b.k AND a.m = 1""")
     con.execute(f"""
         CREATE OR REPLACE TABLE regions AS
         SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'Region ' || r AS name,
@@ -95,6 +101,17 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
             false AS lower_tier
         FROM range({regions}) AS t(r)""")
     conform_regions_table(con)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE region_context AS
+        SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'employment_change' AS indicator,
+            round(-20 + 60 * {_uniform("'change'", s, "r")}, 2) AS value
+        FROM range({regions}) AS t(r)
+        UNION ALL
+        SELECT '{LEVEL}', 'r' || r, 'unemployment_persistent',
+            round(2 + 10 * {_uniform("'persistent'", s, "r")}, 2)
+        FROM range({regions}) AS t(r)
+        UNION ALL
+        SELECT level, region_id, 'unemployment_rate', unemployment_rate FROM regions""")
     con.execute(f"""
         CREATE OR REPLACE TABLE employment AS
         SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'c' || k AS category,
@@ -109,7 +126,8 @@ def synthetic_config(config: dict[str, Any] | None = None) -> dict[str, Any]:
     vulnerability."""
     config = config or load_config()
     config["exposure"]["default_measure"] = EXPOSURE_MEASURE
-    config["risk"]["vulnerability_measure"] = VULNERABILITY_MEASURE
+    config["exposure"]["automation_measure"] = VULNERABILITY_MEASURE
+    config["risk"]["v1"]["vulnerability_measure"] = VULNERABILITY_MEASURE
     return config
 
 

@@ -1,139 +1,257 @@
 """How much does a region's rank depend on the choices behind collapse risk?
 
-Every specification is one exposure measure (which sets vulnerable_share) and one weight
-vector. The measures are all unit-scale measures with a vulnerable share; the weights are the
-configured ones plus ``draws`` vectors from a Dirichlet distribution centred on them,
-``w ~ Dirichlet(concentration * w_default)`` (larger concentration = closer to the default).
-All specifications are ranked at once with NumPy: ``specs x regions`` arrays, one argsort.
+A specification is one exposure measure (which sets the AI-shock indicators), one
+aggregation (geometric or arithmetic), one component left out (or none) and one weight vector
+(the configured component and pillar weights, or a Dirichlet draw centred on them,
+``w ~ Dirichlet(concentration * w_default)``). The specifications are the structural grid
+(every measure x aggregation x omission, configured weights) plus ``draws`` joint random
+draws of all four choices (the Monte Carlo practice of the JRC composite-indicator
+guidelines). Every specification is ranked with NumPy,
+with the same formulas as the SQL engine (``atlas.risk_model``), so the default
+specification reproduces ``risk_rank`` exactly. Per region: the median rank, a 90% rank
+interval (5th-95th percentile), ``p_top_decile`` and ``p_trap`` (top decile with every pillar
+at least ``trap_min_pillar``); ``flag_robust_trap`` = ``p_trap >= robust_share``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.config import RISK_COMPONENTS
+from atlas.risk_model import Component, RiskModel, active_model
+from atlas.store import register_table
 
-COMPONENT_COLUMNS = ("risk_p_vulnerable", "risk_p_concentration", "risk_p_unemployment",
-                     "risk_p_smallness")
-
-
-def percent_rank(values: np.ndarray) -> np.ndarray:
-    """percent_rank along the last axis, NaN kept: (rank among non-missing - 1) / (n - 1)."""
-    out = np.full(values.shape, np.nan)
-    for index in np.ndindex(values.shape[:-1]):
-        row = values[index]
-        present = ~np.isnan(row)
-        n = int(present.sum())
-        if n == 0:
-            continue
-        kept = np.round(row[present], 12)
-        ranks = np.searchsorted(np.sort(kept), kept, side="left")
-        out[index][present] = ranks / (n - 1) if n > 1 else 0.0
-    return out
+MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
+                      "vulnerable_share", "substitutable_share", "substitutable_excess")
 
 
-def rank_specifications(percentiles: np.ndarray, weights: np.ndarray, size: np.ndarray,
-                        region_ids: np.ndarray) -> np.ndarray:
-    """Ranks (1 = highest risk) of every region under every specification.
+def within_percentile(values: np.ndarray, transform: str = "percentile") -> np.ndarray:
+    """Percentiles along the last axis, NaN kept, ties shared.
 
-    Parameters
-    ----------
-    percentiles
-        ``(specs, regions, 4)`` component percentiles (NaN where a region lacks one).
-    weights
-        ``(specs, 4)`` weights.
-    size, region_ids
-        tie-breakers, as in the engine: larger total_employment first, then region_id.
+    ``percentile``: ``(count below + half the ties) / n``; ``percent_rank``:
+    ``count below / (n - 1)`` (0 for a single value). ``n`` counts the non-missing values.
     """
-    available = ~np.isnan(percentiles)
-    numerator = np.einsum("srk,sk->sr", np.nan_to_num(percentiles), weights)
-    denominator = np.einsum("srk,sk->sr", available.astype(float), weights)
+    values = np.round(np.asarray(values, dtype=float), 12)
+    flat = values.reshape(-1, values.shape[-1])
+    order = np.argsort(flat, axis=1, kind="stable")
+    ordered = np.take_along_axis(flat, order, axis=1)
+    width = flat.shape[1]
+    index = np.broadcast_to(np.arange(width), flat.shape)
+    starts = np.ones(flat.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
+    ends = np.ones(flat.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1], axis=1)[:, ::-1]
+    count = (~np.isnan(flat)).sum(axis=1, keepdims=True).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        risk = np.where(denominator > 0, numerator / denominator, -np.inf)
-    # lexsort: last key is primary -> risk desc, then size desc, then region_id asc
+        if transform == "percent_rank":
+            ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
+        else:
+            ranked = (first + 0.5 * (last - first + 1)) / count
+    out = np.empty(flat.shape)
+    np.put_along_axis(out, order, ranked, axis=1)
+    out[np.isnan(flat)] = np.nan
+    return out.reshape(values.shape)
+
+
+def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
+    """Collapse risk from pillar scores ``(specs, regions, pillars)`` and pillar weights
+    ``(specs, pillars)``; NaN where a region lacks a pillar."""
+    total = weights.sum(axis=1)[:, None]
+    if how == "geometric":
+        logs = np.log(np.maximum(pillars, 1e-300))
+        risk = np.exp(np.einsum("srp,sp->sr", logs, weights) / total)
+    else:
+        risk = np.einsum("srp,sp->sr", pillars, weights) / total
+    used = weights > 0
+    missing = np.isnan(pillars) & used[:, None, :]
+    return np.round(np.where(missing.any(axis=2), np.nan, risk), 12)
+
+
+def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray) -> np.ndarray:
+    """Ranks (1 = highest risk) per specification: risk descending (missing last), then
+    larger size, then region_id, as ``risk_rank``."""
     id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
+    key = np.where(np.isnan(risk), np.inf, -risk)
     order = np.lexsort((np.broadcast_to(id_order, risk.shape),
-                        np.broadcast_to(-size, risk.shape), -risk), axis=-1)
+                        np.broadcast_to(-size, risk.shape), key), axis=-1)
     ranks = np.empty_like(order)
     np.put_along_axis(ranks, order, np.arange(1, risk.shape[1] + 1)[None, :], axis=-1)
     return ranks
 
 
-def dirichlet_weights(default: dict[str, float], draws: int, concentration: float,
-                      seed: int) -> np.ndarray:
-    """The default weights (first row) and ``draws`` Dirichlet draws centred on them."""
-    base = np.array([default[c] for c in RISK_COMPONENTS], dtype=float)
-    base = base / base.sum()
-    rng = np.random.default_rng(seed)
-    alpha = np.maximum(concentration * base, 1e-3)
-    return np.vstack([base, rng.dirichlet(alpha, size=draws)])
+@dataclass
+class LevelInputs:
+    """One level's data for the specifications."""
+
+    region_ids: np.ndarray
+    size: np.ndarray
+    components: list[Component]
+    static: dict[str, np.ndarray]  # indicator -> values per region
+    by_measure: dict[str, dict[str, np.ndarray]]  # measure -> indicator -> values
+    default_measure: str | None = None
 
 
-def level_uncertainty(frame: pd.DataFrame, vulnerable: pd.DataFrame, weights: np.ndarray,
-                      trap_risk_percentile: float, trap_entropy_percentile: float
-                      ) -> pd.DataFrame:
-    """Rank distribution of the regions of one level over measures x weight vectors."""
-    frame = frame.sort_values("region_id").reset_index(drop=True)
-    by_measure = vulnerable.pivot(index="region_id", columns="measure",
-                                  values="vulnerable_share").reindex(frame["region_id"])
-    measures = list(by_measure.columns)
-    base = frame[list(COMPONENT_COLUMNS)].to_numpy(dtype=float)  # (regions, 4)
-    vulnerable_pct = percent_rank(by_measure.to_numpy(dtype=float).T)  # (measures, regions)
-    per_measure = np.repeat(base[None, :, :], len(measures), axis=0)
-    per_measure[:, :, 0] = vulnerable_pct
-    percentiles = np.repeat(per_measure, len(weights), axis=0)  # (measures*weights, R, 4)
-    spec_weights = np.tile(weights, (len(measures), 1))
-    ranks = rank_specifications(percentiles, spec_weights,
-                                frame["total_employment"].to_numpy(dtype=float),
-                                frame["region_id"].to_numpy())
-    count = len(frame)
-    top = int(np.ceil((1 - trap_risk_percentile) * count))
-    low_entropy = (frame["entropy_pct"].to_numpy() <= trap_entropy_percentile)
-    in_top = ranks <= top
+def component_scores(inputs: LevelInputs, measure: str | None) -> np.ndarray:
+    """``(regions, components)`` component scores under one measure."""
+    columns = []
+    for component in inputs.components:
+        dependent = measure is not None and component.indicator in MEASURE_INDICATORS
+        source = inputs.by_measure[measure] if dependent else inputs.static
+        values = source.get(component.indicator, np.full(len(inputs.region_ids), np.nan))
+        oriented = values if component.direction == "higher" else -values
+        columns.append(within_percentile(oriented, component.transform))
+    return np.column_stack(columns) if columns else np.empty((len(inputs.region_ids), 0))
+
+
+@dataclass
+class Specifications:
+    """Every specification of a level: measure index, aggregation, weights."""
+
+    measure: np.ndarray  # (S,) index into the level's measures
+    geometric: np.ndarray  # (S,) bool
+    weights: np.ndarray  # (S, K) component weights (0 = left out)
+    pillar_weights: np.ndarray  # (S, P)
+
+
+def specifications(model: RiskModel, components: list[Component], measures: int,
+                   settings: dict[str, Any]) -> Specifications:
+    """The structural grid with the configured weights (every measure x aggregation x
+    omission: none or one component), then ``draws`` joint random draws of all choices
+    (measure and aggregation uniform, omission uniform over none and each component, and
+    Dirichlet weights). Spec 0 is the configured model under the first measure."""
+    rng = np.random.default_rng(settings["seed"])
+    base = np.array([c.weight for c in components], dtype=float)
+    pillar_base = np.array([p.weight for p in model.pillars], dtype=float)
+    aggregations = [model.aggregation] + [a for a in settings["aggregations"]
+                                          if a != model.aggregation]
+    omissions = [-1] + (list(range(len(components))) if settings["leave_one_out"] else [])
+    grid = [(m, a, o) for m in range(measures) for a in aggregations for o in omissions]
+    draws = settings["draws"]
+    measure = [m for m, _, _ in grid] + list(rng.integers(0, measures, draws))
+    how = [a for _, a, _ in grid] + list(rng.choice(aggregations, draws))
+    omitted = [o for _, _, o in grid] + list(rng.choice(omissions, draws))
+    alpha = np.maximum(settings["concentration"] * base / base.sum(), 1e-3)
+    weights = np.vstack([np.tile(base, (len(grid), 1)),
+                         rng.dirichlet(alpha, draws) * base.sum()])
+    pillar_alpha = np.maximum(settings["concentration"] * pillar_base / pillar_base.sum(), 1e-3)
+    pillar_weights = np.vstack([np.tile(pillar_base, (len(grid), 1)),
+                                rng.dirichlet(pillar_alpha, draws) * pillar_base.sum()
+                                if len(pillar_base) > 1 else np.tile(pillar_base, (draws, 1))])
+    for row, index in enumerate(omitted):
+        if index >= 0:
+            weights[row, index] = 0.0
+    return Specifications(np.array(measure), np.array(how) == "geometric", weights,
+                          pillar_weights)
+
+
+def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
+                       components: list[Component]) -> tuple[np.ndarray, np.ndarray]:
+    """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
+
+    ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores.
+    """
+    chosen = scores[specs.measure]  # (S, R, K)
+    available = ~np.isnan(chosen)
+    filled = np.nan_to_num(chosen)
+    pillar_scores, present = [], []
+    observed = ~np.isnan(scores).all(axis=(0, 1))  # components with data at this level
+    for index, pillar in enumerate(model.pillars):
+        member = np.array([c.pillar == pillar.pillar for c in components], dtype=bool)
+        if not (member & observed).any():  # a pillar without data is left out, as in SQL
+            continue
+        present.append(index)
+        w = specs.weights * member[None, :]
+        numerator = np.einsum("srk,sk->sr", filled, w)
+        denominator = np.einsum("srk,sk->sr", available.astype(float), w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.round(np.where(denominator > 0, numerator / denominator, np.nan), 12)
+        pillar_scores.append(within_percentile(mean) if model.pillar_scale == "percentile"
+                             else mean)
+    stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
+    pillar_weights = specs.pillar_weights[:, present]
+    used = pillar_weights > 0
+    lowest = np.where(used[:, None, :], stacked, np.inf).min(axis=2)
+    geometric = aggregate(stacked, pillar_weights, "geometric")
+    arithmetic = aggregate(stacked, pillar_weights, "arithmetic")
+    return np.where(specs.geometric[:, None], geometric, arithmetic), lowest
+
+
+def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str, Any],
+                      trap: dict[str, float]) -> pd.DataFrame:
+    """Rank distribution of one level's regions over every specification."""
+    measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m)) \
+        or [None]
+    scores = np.stack([component_scores(inputs, measure) for measure in measures])
+    specs = specifications(model, inputs.components, len(measures), settings)
+    risk, low = specification_risk(model, scores, specs, inputs.components)
+    rank = rank_order(risk, inputs.size, inputs.region_ids)
+    low = np.where(np.isnan(risk), -np.inf, low)
+    ranked = np.isfinite(low).sum(axis=1, keepdims=True)
+    cut = np.ceil(trap["trap_top_share"] * ranked)
+    in_top = (rank <= cut) & np.isfinite(low)
+    is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
     return pd.DataFrame({
-        "level": frame["level"],
-        "region_id": frame["region_id"],
-        "median_rank": np.median(ranks, axis=0),
-        "rank_p05": np.percentile(ranks, 5, axis=0, method="inverted_cdf"),
-        "rank_p95": np.percentile(ranks, 95, axis=0, method="inverted_cdf"),
+        "region_id": inputs.region_ids,
+        "median_rank": np.median(rank, axis=0),
+        "rank_p05": np.percentile(rank, 5, axis=0, method="inverted_cdf"),
+        "rank_p95": np.percentile(rank, 95, axis=0, method="inverted_cdf"),
         "p_top_decile": in_top.mean(axis=0),
-        "p_trap": (in_top & low_entropy[None, :]).mean(axis=0) if count >= 10 else 0.0,
-        "n_specs": ranks.shape[0],
+        "p_trap": is_trap.mean(axis=0),
+        "n_specs": rank.shape[0],
     })
 
 
+def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
+                 default_measure: str) -> LevelInputs:
+    """Read one level's indicators (static and per measure) from the engine's tables."""
+    base = con.execute("SELECT region_id, total_employment FROM region_base WHERE level = ? "
+                       "ORDER BY region_id", [level]).df()
+    ids = base["region_id"].to_numpy()
+    components = model.components_for(level)
+    wanted = sorted({c.indicator for c in components})
+    static_rows = con.execute(
+        "SELECT region_id, indicator, value FROM region_indicator_values WHERE level = ? "
+        "AND list_contains(?, indicator)", [level, wanted]).df()
+    static = {name: group.set_index("region_id")["value"].reindex(ids).to_numpy(float)
+              for name, group in static_rows.groupby("indicator")}
+    dependent = [name for name in wanted if name in MEASURE_INDICATORS]
+    by_measure: dict[str, dict[str, np.ndarray]] = {}
+    if dependent:
+        exposure = con.execute(f"""
+            SELECT x.region_id, x.measure, {", ".join(f"x.{n}" for n in dependent)}
+            FROM region_exposure AS x JOIN measures AS m USING (measure)
+            WHERE x.level = ? AND m.scale = 'unit'""", [level]).df()
+        for measure, group in exposure.groupby("measure"):
+            frame = group.set_index("region_id").reindex(ids)
+            if frame[dependent].notna().any().all():
+                by_measure[measure] = {n: frame[n].to_numpy(float) for n in dependent}
+    return LevelInputs(ids, base["total_employment"].to_numpy(float), components, static,
+                       by_measure, default_measure)
+
+
 def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Write ``rank_uncertainty`` and add its columns and ``flag_robust_trap`` to
-    ``region_indices``."""
+    """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
+    model = active_model(config)
     settings = config["uncertainty"]
-    weights = dirichlet_weights(config["risk"]["weights"], settings["draws"],
-                                settings["concentration"], settings["seed"])
-    vulnerable = con.execute("""
-        SELECT x.level, x.region_id, x.measure, x.vulnerable_share
-        FROM region_exposure AS x JOIN measures AS m USING (measure)
-        WHERE m.scale = 'unit' AND x.vulnerable_share IS NOT NULL""").df()
-    indices = con.execute("""
-        SELECT level, region_id, total_employment, entropy_norm,
-            percent_rank() OVER (PARTITION BY level ORDER BY entropy_norm) AS entropy_pct,
-            risk_p_vulnerable, risk_p_concentration, risk_p_unemployment, risk_p_smallness
-        FROM region_indices""").df()
+    levels = [row[0] for row in con.execute(
+        "SELECT DISTINCT level FROM region_base ORDER BY level").fetchall()]
     frames = []
-    for level, frame in indices.groupby("level"):
-        frames.append(level_uncertainty(
-            frame, vulnerable.loc[vulnerable["level"] == level], weights,
-            config["flags"]["trap_risk_percentile"], config["flags"]["trap_entropy_percentile"]))
-    result = pd.concat(frames, ignore_index=True)
-    result["flag_robust_trap"] = result["p_trap"] >= settings["robust_share"]
-    con.register("_uncertainty", result)
-    con.execute("CREATE OR REPLACE TABLE rank_uncertainty AS SELECT * FROM _uncertainty")
-    con.unregister("_uncertainty")
-    con.execute("""
-        CREATE OR REPLACE TABLE region_indices AS
-        SELECT r.*, u.median_rank, u.rank_p05, u.rank_p95, u.p_top_decile,
-            coalesce(u.flag_robust_trap, false) AS flag_robust_trap
-        FROM region_indices AS r
-        LEFT JOIN rank_uncertainty AS u USING (level, region_id)""")
+    for level in levels:
+        inputs = level_inputs(con, level, model, config["exposure"]["default_measure"])
+        if not inputs.components:
+            continue
+        frame = level_uncertainty(inputs, model, settings, config["flags"])
+        frames.append(frame.assign(level=level))
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
+                 "p_trap", "n_specs"])
+    result["flag_robust_trap"] = result["p_trap"].astype(float) >= settings["robust_share"]
+    register_table(con, "rank_uncertainty", result[
+        ["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile", "p_trap",
+         "n_specs", "flag_robust_trap"]])

@@ -43,15 +43,18 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from atlas.engine import compute_indices, region_indices_query, variables_from_config
+from atlas.engine import compute_indices, drop_respecification, region_indices_query
 from atlas.pandas_reference import reference_exposure, reference_indices
+from atlas.risk_model import active_model
 from atlas.synth import EXPOSURE_MEASURE, VULNERABILITY_MEASURE, generate_level, synthetic_config
 
 CATEGORIES = 100
 MEASURES = 9
-STATISTICS = {"m": "score", "g": "ge_10", "h": "ge_50", "v": "vulnerable"}
-CHECKED = ["exposure_mean", "share_ge_50", "vulnerable_share", "entropy_norm", "hhi",
-           "hachman", "krugman", "collapse_risk"]
+STATISTICS = {"m": "score", "g": "ge_10", "h": "ge_50", "v": "vulnerable",
+              "s": "substitutable"}
+CHECKED = ["exposure_mean", "share_ge_50", "vulnerable_share", "substitutable_share",
+           "substitutable_excess", "entropy_norm", "group_entropy", "hhi", "hachman", "krugman",
+           "pillar_shock", "pillar_absorption", "collapse_risk"]
 
 
 def floor_query(measures: int, statistics: tuple[str, ...] = ("m",)) -> str:
@@ -97,9 +100,9 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
         # another specification (measure synth_m2 for exposure and vulnerability): the
         # stored per-measure sums make it a query over regions, not another pass
         started = time.perf_counter()
-        respecified = region_indices_query(
-            con, **variables_from_config(config, measure="synth_m2"))
+        respecified = region_indices_query(con, config, measure="synth_m2")
         rerank_s = time.perf_counter() - started
+        drop_respecification(con)
         assert len(respecified) == regions
 
         # what writing the two output tables into the database file costs on its own
@@ -113,15 +116,16 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
         if rows <= pandas_max_rows:
             employment = con.execute(
                 "SELECT region_id, category, employment, imputed FROM employment").df()
-            scores = con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable "
-                                 "FROM exposure_scores").df()
-            context = con.execute("SELECT region_id, unemployment_rate FROM regions").df()
+            scores = con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable, "
+                                 "substitutable FROM exposure_scores").df()
+            context = con.execute("SELECT region_id, indicator, value FROM region_context").df()
+            groups = con.execute("SELECT category, diversity_group FROM categories").df(
+                ).set_index("category")["diversity_group"]
             started = time.perf_counter()
-            exposure = reference_exposure(employment, scores)
-            reference = reference_indices(employment, scores, context,
-                                          config["risk"]["weights"], EXPOSURE_MEASURE,
-                                          VULNERABILITY_MEASURE,
-                                          exposure=exposure)
+            exposure = reference_exposure(employment, scores, groups)
+            reference = reference_indices(employment, scores, groups, context,
+                                          active_model(config), EXPOSURE_MEASURE,
+                                          VULNERABILITY_MEASURE, "synth", exposure=exposure)
             pandas_s = time.perf_counter() - started
             engine = con.execute("SELECT * FROM region_indices").df().set_index("region_id")
             for column in CHECKED:
@@ -129,7 +133,7 @@ def run_one(rows: int, pandas_max_rows: int, memory_limit: str, seed: int) -> di
                                            reference.loc[engine.index, column].to_numpy(),
                                            rtol=1e-9, atol=1e-9, err_msg=column)
             engine_exposure = con.execute("SELECT * FROM region_exposure").df().set_index(
-                ["region_id", "measure"])
+                ["region_id", "measure"])  # after the re-specification: the stored sums
             for column in exposure.columns:
                 np.testing.assert_allclose(
                     engine_exposure[column].to_numpy(),

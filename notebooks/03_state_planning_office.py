@@ -30,8 +30,8 @@ con = duckdb.connect(DB, read_only=True)
 # %%
 ranked = rank_regions(con, RankRequest(level="us_area", states=[STATE]))
 ranked[["selection_rank", "risk_rank", "name", "total_employment", "collapse_risk",
-        "vulnerable_share", "entropy_norm", "unemployment_rate", "flag_trap",
-        "flag_rust_belt"]]
+        "pillar_shock", "pillar_absorption", "employment_change", "flag_trap",
+        "flag_transition_target", "flag_rust_belt"]]
 
 # %%
 fund = rank_regions(con, RankRequest(level="us_area", states=[STATE], top=10,

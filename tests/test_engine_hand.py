@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -48,17 +49,105 @@ def test_diversity_of_region_two(rows):
     assert r2.krugman == pytest.approx(abs(0.1 - 0.35) + abs(0.1 - 0.25) + abs(0.8 - 0.4))
 
 
-def test_collapse_risk_by_hand(rows):
-    # Two regions: every percentile rank is 0 (lower) or 1 (higher).
-    # R1 has the higher vulnerable share (0.6 vs 0.1), higher concentration? entropy R1 =
-    # 0.6730/ln3 = 0.6126, R2 = 0.6390/ln3 = 0.5817 -> R2 more concentrated; unemployment
-    # R2 higher (6 vs 3); smallness equal (100 jobs each) -> both percentile 0.
+def test_substitutable_indicators_by_hand(rows):
+    # only A (score 0.8, automation 0.8) is substitutable; nation N: A 70 of 200 jobs
     r1, r2 = rows.loc["R1"], rows.loc["R2"]
-    assert r1.collapse_risk == pytest.approx(0.4 * 1 + 0.2 * 0 + 0.2 * 0 + 0.2 * 0)
-    assert r2.collapse_risk == pytest.approx(0.4 * 0 + 0.2 * 1 + 0.2 * 1 + 0.2 * 0)
+    assert (r1.substitutable_share, r2.substitutable_share) == pytest.approx((0.6, 0.1))
+    assert r1.substitutable_jobs == pytest.approx(60.0)
+    # excess by group: G1 (A, B) reference 70/200 = 0.35 substitutable; G2 (C) 0
+    assert r1.substitutable_excess == pytest.approx(0.6 - 0.35)
+    assert r2.substitutable_excess == pytest.approx(0.0)  # 0.1 < 0.35: no excess
+
+
+def test_group_entropy_by_hand(rows):
+    # groups G1 = A + B, G2 = C; two groups in the reference, so / ln 2
+    assert rows.loc["R1"].group_entropy == pytest.approx(0.0)  # all jobs in G1
+    expected = -(0.2 * math.log(0.2) + 0.8 * math.log(0.8)) / math.log(2)
+    assert rows.loc["R2"].group_entropy == pytest.approx(expected)
+    ref = {"G1": 120 / 200, "G2": 80 / 200}
+    assert rows.loc["R2"].group_hachman == pytest.approx(
+        1 / (0.2 ** 2 / ref["G1"] + 0.8 ** 2 / ref["G2"]))
+
+
+def test_trap_model_by_hand(rows):
+    """Two regions: every mid-rank percentile is 0.25 (lower) or 0.75 (higher).
+
+    R1 is riskier on substitutable share (0.6 > 0.1), excess (0.25 > 0), prior decline
+    (-10% < +5%) and lack of diversity (entropy 0 < 0.72); R2 on unemployment (8 > 4).
+    shock: R1 0.75, R2 0.25; absorption means R1 (0.75+0.25+0.75)/3, R2 (0.25+0.75+0.25)/3;
+    pillar scores are their percentiles, 0.75 and 0.25; risk = sqrt(S_shock S_absorption).
+    """
+    r1, r2 = rows.loc["R1"], rows.loc["R2"]
+    assert (r1.risk_p_substitutable_share, r2.risk_p_substitutable_share) == (0.75, 0.25)
+    assert (r1.risk_p_persistent_unemployment, r2.risk_p_persistent_unemployment) == (0.25, 0.75)
+    assert (r1.pillar_shock, r1.pillar_absorption) == pytest.approx((0.75, 0.75))
+    assert r1.collapse_risk == pytest.approx(math.sqrt(0.75 * 0.75))
+    assert r2.collapse_risk == pytest.approx(math.sqrt(0.25 * 0.25))
     assert (r1.risk_rank, r2.risk_rank) == (1, 2)
     assert r1.regions_in_level == 2
     assert not r1.flag_trap  # a level needs 10 regions for a top decile
+
+
+def test_pillars_combine_geometrically():
+    """R1 high shock, low absorption; R2 the reverse; R3 middling on both: the geometric
+    mean ranks the middling region first, where the arithmetic mean ties all three."""
+    context = {"R1": {"employment_change": 9.0, "unemployment_persistent": 1.0},
+               "R2": {"employment_change": -9.0, "unemployment_persistent": 9.0},
+               "X0": {"employment_change": 0.0, "unemployment_persistent": 5.0}}
+    con = tiny_database(extra_regions=1, context=context)
+    frame = con.execute("SELECT region_id, pillar_shock, pillar_absorption, collapse_risk "
+                        "FROM region_indices WHERE level = 'tiny' ORDER BY region_id").df()
+    frame = frame.set_index("region_id")
+    expected = np.sqrt(frame.pillar_shock * frame.pillar_absorption)
+    assert np.allclose(frame.collapse_risk, expected)
+
+
+def test_v1_model_is_reproduced_by_hand():
+    """v1: percent ranks of vulnerable share (R1 1, R2 0), 1 - entropy_norm (R2 1),
+    unemployment 2023 (R2 1) and smallness (a tie: 0), weights 0.4/0.2/0.2/0.2."""
+    con = tiny_database()
+    v1 = dict(con.execute("SELECT region_id, collapse_risk FROM risk_model_scores "
+                          "WHERE model = 'v1' AND level = 'tiny'").fetchall())
+    assert v1["R1"] == pytest.approx(0.4 * 1 + 0.2 * 0 + 0.2 * 0 + 0.2 * 0)
+    assert v1["R2"] == pytest.approx(0.4 * 0 + 0.2 * 1 + 0.2 * 1 + 0.2 * 0)
+
+
+def test_a_missing_component_renormalises_within_its_pillar():
+    context = {"R1": {"employment_change": -10.0}, "R2": dict(
+        employment_change=5.0, unemployment_persistent=8.0)}
+    con = tiny_database(context=context)
+    pillars = dict(con.execute("SELECT region_id, pillar_mean FROM region_pillars "
+                               "WHERE level = 'tiny' AND pillar = 'absorption'").fetchall())
+    # R1 lacks unemployment: (0.75 + 0.75) / 2; R2 has all three: (0.25 + 0.5 + 0.25) / 3
+    # (R2 is alone in the unemployment ranking: mid-rank 0.5)
+    assert pillars["R1"] == pytest.approx(0.75)
+    assert pillars["R2"] == pytest.approx((0.25 + 0.5 + 0.25) / 3)
+    missing = dict(con.execute("SELECT region_id, missing_components FROM region_risk "
+                               "WHERE level = 'tiny'").fetchall())
+    assert missing == {"R1": 1, "R2": 0}
+
+
+def test_a_region_without_a_pillar_gets_no_risk():
+    context = {"R1": {}, "R2": {"employment_change": 5.0, "unemployment_persistent": 8.0}}
+    # R1 still has lack_of_diversity (from its composition): weight 0 removes it
+    weights = tiny_config()
+    weights["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    con = tiny_database(context=context, config=weights)
+    risk = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "
+                            "WHERE level = 'tiny'").fetchall())
+    assert risk["R1"] is None and risk["R2"] is not None
+
+
+def test_sheltered_categories_are_never_substitutable():
+    config = tiny_config()
+    config["exposure"]["sheltered"] = {"t": ["A"]}
+    con = tiny_database(config=config)
+    shares = dict(con.execute("SELECT region_id, substitutable_share FROM region_indices "
+                              "WHERE level = 'tiny'").fetchall())
+    assert shares == pytest.approx({"R1": 0.0, "R2": 0.0})
+    # the jobs still count in the denominator: exposure is unchanged
+    assert con.execute("SELECT exposure_mean FROM region_indices WHERE region_id = 'R1' "
+                       "AND level = 'tiny'").fetchone()[0] == pytest.approx(0.6)
 
 
 def test_reference_level_is_neutral():
@@ -90,30 +179,38 @@ def test_a_composition_level_missing_from_levels_is_an_error():
         compute_indices(con, tiny_config())
 
 
-def test_missing_component_renormalises_weights():
-    con = tiny_database(unemployment=[None, 6.0])
-    risk = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "
-                            "WHERE level = 'tiny'").fetchall())
-    # R1 lacks unemployment: (0.4*1 + 0.2*0 + 0.2*0) / 0.8
-    assert risk["R1"] == pytest.approx(0.5)
-    # R2 is alone in the unemployment ranking (percentile 0): (0 + 0.2*1 + 0 + 0) / 1.0
-    assert risk["R2"] == pytest.approx(0.2)
-
-
-def test_trap_flag_top_decile_and_low_entropy():
+def test_trap_flag_matches_its_definition_recomputed_in_python():
+    """flag_trap = risk_rank <= ceil(0.1 N) and every pillar >= 0.5 (levels of 10+)."""
     con = tiny_database(extra_regions=10)
-    flags = con.execute("SELECT region_id, risk_rank, flag_trap, regions_in_level "
-                        "FROM region_indices WHERE level = 'tiny' ORDER BY risk_rank").df()
-    assert flags.regions_in_level.iloc[0] == 12
-    # top decile of 12 regions = ranks 1 and 2 (ceil(1.2)); flagged ones must be among them
-    assert set(flags.loc[flags.flag_trap, "risk_rank"]) <= {1, 2}
+    frame = con.execute("SELECT region_id, risk_rank, pillar_shock, pillar_absorption, "
+                        "flag_trap, regions_in_level FROM region_indices WHERE level = 'tiny'"
+                        ).df()
+    n = len(frame)
+    assert n == 12 and (frame.regions_in_level == 12).all()
+    expected = ((frame["risk_rank"] <= math.ceil(0.1 * n))
+                & (frame[["pillar_shock", "pillar_absorption"]].min(axis=1) >= 0.5))
+    assert expected.any()
+    assert frame["flag_trap"].tolist() == expected.tolist()
 
 
-def test_trap_flag_is_set_where_both_conditions_hold():
-    con = tiny_database(extra_regions=10)
-    flagged = con.execute("SELECT count(*) FROM region_indices WHERE level = 'tiny' AND flag_trap"
-                          ).fetchone()[0]
-    assert flagged >= 1
+def test_transition_target_and_rust_belt_by_hand():
+    """Rust belt needs industrial jobs >= 1.2 x the reference share and employment change
+    <= -5%: with the measure m as the industrial trait, R1 (share 0.6 vs the nation's 0.375)
+    lost 10% and qualifies."""
+    config = tiny_config()
+    config["flags"]["industrial_measure"] = "m"
+    con = tiny_database(extra_regions=10, config=config)
+    frame = con.execute("SELECT region_id, industrial_share, employment_change, risk_rank, "
+                        "regions_in_level, min_pillar, flag_rust_belt, flag_trap, "
+                        "flag_lower_tier, flag_transition_target FROM region_indices "
+                        "WHERE level = 'tiny'").df().set_index("region_id")
+    assert frame.loc["R1", "flag_rust_belt"]
+    reference = 0.375  # nation: (70*0.8 + 50*0.3 + 80*0.05) / 200
+    expected_rust = (frame.industrial_share >= 1.2 * reference) & (frame.employment_change <= -5)
+    assert frame.flag_rust_belt.tolist() == expected_rust.tolist()
+    near = (frame.risk_rank <= math.ceil(0.25 * 12)) & (frame.min_pillar >= 0.5)
+    expected = frame.flag_trap | (near & (frame.flag_rust_belt | frame.flag_lower_tier))
+    assert frame.flag_transition_target.tolist() == expected.tolist()
 
 
 def test_top_categories_by_exposed_jobs():
@@ -127,7 +224,7 @@ def test_top_categories_by_exposed_jobs():
 
 def test_a_measure_with_a_gap_uses_only_scored_jobs():
     """Measure m2 scores A and B but not C: coverage and means use the scored jobs only."""
-    from atlas.build import write_tables
+    from atlas.store import write_tables
 
     con = tiny_database()
     scores = con.execute("SELECT * FROM exposure_scores").df()
@@ -142,19 +239,3 @@ def test_a_measure_with_a_gap_uses_only_scored_jobs():
     full = con.execute("SELECT coverage FROM region_exposure WHERE level = 'tiny' "
                        "AND region_id = 'R2' AND measure = 'm'").fetchone()[0]
     assert full == pytest.approx(1.0)
-
-
-def test_trap_flag_matches_its_definition_recomputed_in_python():
-    """flag_trap = top decile of collapse_risk and entropy_norm percentile <= 1/3, where the
-    percentile is percent_rank over all regions of the level (ties share the lower rank)."""
-    con = tiny_database(extra_regions=10)
-    frame = con.execute("SELECT region_id, risk_rank, collapse_risk, entropy_norm, flag_trap, "
-                        "regions_in_level FROM region_indices WHERE level = 'tiny'").df()
-    n = len(frame)
-    entropy = frame["entropy_norm"].round(12)
-    entropy_pct = entropy.map(lambda x: (entropy < x).sum() / (n - 1))
-    assert entropy.duplicated().any()  # the fixture has ties: the rule for them is exercised
-    expected = (frame["collapse_risk"].notna() & (frame["risk_rank"] <= math.ceil(0.1 * n))
-                & (entropy_pct <= 1 / 3 + 1e-12))
-    assert expected.any()
-    assert frame["flag_trap"].tolist() == expected.tolist()

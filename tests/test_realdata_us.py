@@ -13,7 +13,10 @@ REQUIRED_COLUMNS = [
     "imputed_share", "exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
     "automation_mean", "vulnerable_share", "entropy_norm", "hhi", "effective_n", "hachman",
     "krugman", "unemployment_rate", "median_hh_income", "population", "collapse_risk",
-    "risk_rank", "flag_rust_belt", "flag_lower_tier", "flag_trap",
+    "risk_rank", "flag_rust_belt", "flag_lower_tier", "flag_trap", "flag_transition_target",
+    "flag_low_confidence", "pillar_shock", "pillar_absorption", "substitutable_share",
+    "substitutable_excess", "group_entropy", "employment_change", "unemployment_persistent",
+    "rank_p05", "rank_p95", "p_top_decile", "p_trap", "flag_robust_trap", "trap_zone",
 ]
 
 
@@ -110,17 +113,37 @@ def test_risk_is_a_unit_score_and_ranks_are_a_permutation(atlas_con):
 
 def test_flags_follow_their_definitions(atlas_con):
     frame = atlas_con.execute("SELECT * FROM region_indices WHERE level = 'us_area'").df()
-    national = atlas_con.execute("SELECT production_share FROM region_indices "
+    national = atlas_con.execute("SELECT industrial_share FROM region_indices "
                                  "WHERE level = 'us_nation'").fetchone()[0]
-    rust = frame.state.isin(["IL", "IN", "MI", "NY", "OH", "PA", "WI", "WV"]) & (
-        frame.production_share >= national)
+    assert national == pytest.approx(frame.reference_industrial_share.iloc[0])
+    rust = (frame.industrial_share >= 1.2 * national) & (frame.employment_change <= -5.0)
     assert (frame.flag_rust_belt == rust).all()
-    lower = (frame.kind == "nonmetro") | (frame.total_employment < 100_000)
+    income = atlas_con.execute("SELECT median_hh_income FROM regions "
+                               "WHERE level = 'us_nation'").fetchone()[0]
+    lower = ((frame.kind == "nonmetro") | (frame.total_employment < 100_000)) & (
+        frame.median_hh_income < 0.8 * income)
     assert (frame.flag_lower_tier == lower).all()
     traps = frame.loc[frame.flag_trap]
     assert len(traps) > 0
     assert traps.risk_rank.max() <= 53
-    assert (traps.entropy_norm <= frame.entropy_norm.quantile(1 / 3) + 1e-12).all()
+    assert (traps[["pillar_shock", "pillar_absorption"]].min(axis=1) >= 0.5).all()
+    assert frame.flag_trap.sum() <= frame.flag_transition_target.sum()
+
+
+def test_flags_single_places_out(atlas_con):
+    shares = atlas_con.execute("""SELECT avg(flag_lower_tier::INT), avg(flag_rust_belt::INT),
+        avg(flag_transition_target::INT) FROM region_indices WHERE level = 'us_area'""").fetchone()
+    assert all(0 < share < 0.35 for share in shares)  # a flag on most areas singles none out
+
+
+def test_laus_employment_change_reproduces_the_national_figure(atlas_con, data_dir):
+    laus = pd.read_csv(data_dir / "us" / "ers_laus_unemployment_medhhinc_2000_2023.csv",
+                       dtype={"FIPS_Code": str})
+    nation = laus.loc[laus.geo_level == "national"].iloc[0]
+    published = 100 * (nation.Employed_2023 / nation.Employed_2000 - 1)  # +17.3%
+    ours = atlas_con.execute("SELECT value FROM region_context WHERE level = 'us_nation' "
+                             "AND indicator = 'employment_change'").fetchone()[0]
+    assert ours == pytest.approx(published, abs=0.2)  # counties summed vs the national row
 
 
 def test_provenance_records_sha256_of_inputs(atlas_con):

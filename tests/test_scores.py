@@ -5,18 +5,33 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas.scores import derive, soc_hierarchy_map, weighted_percentile
+from atlas.scores import derive, soc_hierarchy_map, weighted_percentile, with_substitutable
 from atlas.sources.oews import compose_with_residuals
 
 
 def test_derive_is_weighted_mean_of_every_column():
     scores = pd.DataFrame({"measure": "m", "code": ["a", "b"], "score": [0.2, 0.8],
-                           "ge_10": [1.0, 1.0], "ge_50": [0.0, 1.0], "vulnerable": [0.0, 1.0]})
+                           "ge_10": [1.0, 1.0], "ge_50": [0.0, 1.0], "vulnerable": [0.0, 1.0],
+                           "substitutable": [1.0, 0.0]})
     mapping = pd.DataFrame({"from_code": ["a", "b"], "to_code": ["x", "x"], "weight": [3.0, 1.0]})
     out = derive(scores, mapping).iloc[0]
     assert out.score == pytest.approx((3 * 0.2 + 0.8) / 4)
     assert out.ge_50 == pytest.approx(0.25)
     assert out.vulnerable == pytest.approx(0.25)
+    assert out.substitutable == pytest.approx(0.75)
+    # a statistic the source lacks stays NULL instead of failing
+    assert pd.isna(derive(scores.drop(columns="substitutable"), mapping).iloc[0].substitutable)
+
+
+def test_substitutable_needs_exposure_and_automation():
+    scores = pd.DataFrame({"measure": ["beta"] * 3 + ["auto"] * 3,
+                           "code": ["clerk", "nurse", "coder"] * 2,
+                           "score": [0.8, 0.3, 0.9, 0.7, 0.6, 0.3],
+                           "ge_10": 1.0, "ge_50": [1.0, 0.0, 1.0, 1.0, 1.0, 0.0]})
+    out = with_substitutable(scores, "auto", 0.5, 0.5).set_index(["measure", "code"])
+    # clerk: exposed and automatable; nurse: not exposed; coder: exposed, augmented (0.3)
+    assert out.loc["beta", "substitutable"].tolist() == [1.0, 0.0, 0.0]
+    assert out.loc["auto", "substitutable"].tolist() == [1.0, 1.0, 0.0]
 
 
 def test_hierarchy_rule_members_siblings_and_exact():

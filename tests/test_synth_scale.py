@@ -10,6 +10,7 @@ import pytest
 from atlas.engine import compute_indices
 from atlas.errors import AtlasError
 from atlas.pandas_reference import reference_exposure, reference_indices
+from atlas.risk_model import active_model
 from atlas.synth import (
     EXPOSURE_MEASURE,
     VULNERABILITY_MEASURE,
@@ -19,8 +20,24 @@ from atlas.synth import (
 )
 
 COLUMNS = ["total_employment", "exposure_mean", "share_ge_10", "share_ge_50", "coverage",
-           "vulnerable_share", "entropy_norm", "hhi", "effective_n", "hachman", "krugman",
-           "collapse_risk"]
+           "vulnerable_share", "substitutable_share", "substitutable_excess", "entropy_norm",
+           "hhi", "effective_n", "hachman", "krugman", "group_entropy", "group_hachman",
+           "risk_p_substitutable_share", "risk_p_substitutable_specialisation",
+           "risk_p_prior_decline", "risk_p_persistent_unemployment", "risk_p_lack_of_diversity",
+           "pillar_shock", "pillar_absorption", "collapse_risk", "risk_rank"]
+
+
+def reference_for(con: duckdb.DuckDBPyConnection, config: dict) -> pd.DataFrame:
+    """The pandas reference of the synthetic level in ``con``."""
+    groups = con.execute("SELECT category, diversity_group FROM categories").df().set_index(
+        "category")["diversity_group"]
+    return reference_indices(
+        con.execute("SELECT region_id, category, employment, imputed FROM employment").df(),
+        con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable, substitutable "
+                    "FROM exposure_scores").df(),
+        groups,
+        con.execute("SELECT region_id, indicator, value FROM region_context").df(),
+        active_model(config), EXPOSURE_MEASURE, VULNERABILITY_MEASURE, "synth")
 
 
 def synthetic(regions: int, categories: int, seed: int) -> duckdb.DuckDBPyConnection:
@@ -57,12 +74,7 @@ def test_engine_agrees_with_pandas_reference():
     compute_indices(con, config)
     engine = con.execute("SELECT * FROM region_indices ORDER BY region_id").df().set_index(
         "region_id")
-    reference = reference_indices(
-        con.execute("SELECT region_id, category, employment, imputed FROM employment").df(),
-        con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable "
-                    "FROM exposure_scores").df(),
-        con.execute("SELECT region_id, unemployment_rate FROM regions").df(),
-        config["risk"]["weights"], EXPOSURE_MEASURE, VULNERABILITY_MEASURE)
+    reference = reference_for(con, config)
     assert len(engine) == len(reference) == 300
     for column in COLUMNS:
         np.testing.assert_allclose(engine[column].to_numpy(), reference.loc[engine.index, column]
@@ -75,15 +87,32 @@ def test_every_measure_agrees_with_pandas_reference():
     compute_indices(con, synthetic_config())
     engine = con.execute("SELECT * FROM region_exposure").df().set_index(
         ["region_id", "measure"]).sort_index()
+    groups = con.execute("SELECT category, diversity_group FROM categories").df().set_index(
+        "category")["diversity_group"]
     reference = reference_exposure(
         con.execute("SELECT region_id, category, employment, imputed FROM employment").df(),
-        con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable "
-                    "FROM exposure_scores").df()).sort_index()
+        con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable, substitutable "
+                    "FROM exposure_scores").df(), groups).sort_index()
     assert len(engine) == len(reference) == 200 * 9
     assert engine.index.equals(reference.index)
     for column in reference.columns:
         np.testing.assert_allclose(engine[column].to_numpy(), reference[column].to_numpy(),
                                    rtol=1e-9, atol=1e-9, err_msg=column)
+
+
+def test_pandas_reference_agrees_when_weights_and_aggregation_change():
+    """The reference reads the same parsed model: an arithmetic model with other weights."""
+    con = synthetic(150, 30, 6)
+    config = synthetic_config()
+    config["risk"]["models"]["trap"]["aggregation"] = "arithmetic"
+    config["risk"]["weights"] = {"prior_decline": 0.6, "substitutable_share": 0.1}
+    compute_indices(con, config)
+    engine = con.execute("SELECT * FROM region_indices ORDER BY region_id").df().set_index(
+        "region_id")
+    reference = reference_for(con, config)
+    for column in ("pillar_shock", "pillar_absorption", "collapse_risk", "risk_rank"):
+        np.testing.assert_allclose(engine[column].to_numpy(), reference.loc[engine.index, column]
+                                   .to_numpy(), rtol=1e-9, atol=1e-9, err_msg=column)
 
 
 def test_engine_spills_under_a_small_memory_limit(tmp_path):

@@ -9,47 +9,76 @@ from libpysal.weights import lat2W
 
 from atlas.clusters import local_clusters
 from atlas.config import load_config
+from atlas.risk_model import active_model
 from atlas.scenarios import project
-from atlas.uncertainty import dirichlet_weights, percent_rank, rank_specifications
+from atlas.uncertainty import (
+    component_scores,
+    level_inputs,
+    rank_order,
+    specification_risk,
+    specifications,
+    within_percentile,
+)
 from tests.tiny import tiny_database
 
 
-def test_percent_rank_matches_sql_semantics():
+def test_within_percentile_matches_sql_semantics():
     values = np.array([[3.0, 1.0, np.nan, 2.0, 2.0]])
-    assert np.allclose(percent_rank(values)[0], [1.0, 0.0, np.nan, 1 / 3, 1 / 3], equal_nan=True)
+    # mid-rank: (below + half the ties) / n over the 4 present values
+    assert np.allclose(within_percentile(values)[0], [3.5 / 4, 0.5 / 4, np.nan, 2 / 4, 2 / 4],
+                       equal_nan=True)
+    assert np.allclose(within_percentile(values, "percent_rank")[0],
+                       [1.0, 0.0, np.nan, 1 / 3, 1 / 3], equal_nan=True)
 
 
-def test_dirichlet_draws_are_seeded_and_centred():
-    default = load_config()["risk"]["weights"]
-    a = dirichlet_weights(default, 2000, 20.0, seed=1)
-    assert np.array_equal(a, dirichlet_weights(default, 2000, 20.0, seed=1))
-    assert a.shape == (2001, 4)
-    assert np.allclose(a.sum(axis=1), 1.0)
-    assert np.allclose(a[1:].mean(axis=0), [0.4, 0.2, 0.2, 0.2], atol=0.01)
+def test_specifications_are_seeded_and_structured():
+    config = load_config()
+    model = active_model(config)
+    components = model.components_for("us_area")
+    a = specifications(model, components, 3, config["uncertainty"])
+    b = specifications(model, components, 3, config["uncertainty"])
+    assert np.array_equal(a.weights, b.weights) and np.array_equal(a.measure, b.measure)
+    grid = 3 * len(config["uncertainty"]["aggregations"]) * (1 + len(components))
+    assert len(a.measure) == grid + config["uncertainty"]["draws"]
+    assert np.allclose(a.weights[0], [c.weight for c in components])  # spec 0 = the model
+    assert a.geometric[0] == (model.aggregation == "geometric") and a.measure[0] == 0
+    omitted = (a.weights[:grid] == 0).sum(axis=1)
+    assert sorted(set(omitted)) == [0, 1]  # leave-one-out rows drop exactly one component
+    draws = a.weights[grid:]
+    assert np.allclose(draws.mean(axis=0) / draws.mean(axis=0).sum(),
+                       a.weights[0] / a.weights[0].sum(), atol=0.02)
 
 
-def test_default_specification_reproduces_the_engine_ranking(atlas_con):
-    frame = atlas_con.execute("""
-        SELECT region_id, total_employment, risk_rank, risk_p_vulnerable, risk_p_concentration,
-               risk_p_unemployment, risk_p_smallness
-        FROM region_indices WHERE level = 'us_area' ORDER BY region_id""").df()
-    percentiles = frame[["risk_p_vulnerable", "risk_p_concentration", "risk_p_unemployment",
-                         "risk_p_smallness"]].to_numpy()[None, :, :]
-    ranks = rank_specifications(percentiles, np.array([[0.4, 0.2, 0.2, 0.2]]),
-                                frame.total_employment.to_numpy(), frame.region_id.to_numpy())
-    assert (ranks[0] == frame.risk_rank.to_numpy()).all()
+@pytest.mark.parametrize("level", ["us_area", "cn_city", "us_state"])
+def test_default_specification_reproduces_the_engine_ranking(atlas_con, level):
+    config = load_config()
+    model = active_model(config)
+    inputs = level_inputs(atlas_con, level, model, config["exposure"]["default_measure"])
+    measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m))
+    scores = np.stack([component_scores(inputs, m) for m in measures])
+    specs = specifications(model, inputs.components, len(measures), config["uncertainty"])
+    risk, _ = specification_risk(model, scores, specs, inputs.components)
+    ranks = rank_order(risk, inputs.size, inputs.region_ids)[0]
+    engine = atlas_con.execute("SELECT region_id, risk_rank, collapse_risk FROM region_indices "
+                               "WHERE level = ? ORDER BY region_id", [level]).df()
+    assert (ranks == engine.risk_rank.to_numpy()).all()
+    assert np.abs(risk[0] - engine.collapse_risk.to_numpy()).max() < 1e-12
 
 
 def test_rank_uncertainty_table(atlas_con):
     frame = atlas_con.execute("SELECT * FROM rank_uncertainty WHERE level = 'us_area'").df()
     assert len(frame) == 528
+    config = load_config()
+    components = len(active_model(config).components_for("us_area"))
     measures = atlas_con.execute("SELECT count(DISTINCT measure) FROM region_exposure r "
                                  "JOIN measures m USING (measure) WHERE m.scale = 'unit' "
-                                 "AND level = 'us_area'").fetchone()[0]
-    assert (frame.n_specs == measures * 1001).all()
+                                 "AND level = 'us_area' AND substitutable_share IS NOT NULL"
+                                 ).fetchone()[0]
+    grid = measures * len(config["uncertainty"]["aggregations"]) * (1 + components)
+    assert (frame.n_specs == grid + config["uncertainty"]["draws"]).all()
     assert (frame.rank_p05 <= frame.median_rank).all()
     assert (frame.median_rank <= frame.rank_p95).all()
-    assert frame.p_top_decile.between(0, 1).all()
+    assert frame.p_top_decile.between(0, 1).all() and (frame.p_trap <= frame.p_top_decile).all()
     robust = atlas_con.execute("SELECT count(*) FROM region_indices WHERE flag_robust_trap "
                                "AND NOT flag_trap AND level = 'us_area'").fetchone()[0]
     assert robust <= 5  # robust traps are (nearly always) traps under the defaults too
@@ -57,18 +86,31 @@ def test_rank_uncertainty_table(atlas_con):
     assert seed["uncertainty_seed"] == "20261127"
 
 
-BASE = pd.DataFrame({"level": ["x", "x"], "region_id": ["a", "b"],
-                     "tilted_exposed_jobs": [1000.0, 400.0], "labor_force": [20000.0, None]})
-CENTRAL = {"adoption": 0.35, "displacement": 0.35, "reabsorption": 0.5, "horizon_years": 10}
+BASE = pd.DataFrame({"level": ["x", "x", "x"], "region_id": ["a", "b", "c"],
+                     "tilted_exposed_jobs": [1000.0, 400.0, 1000.0],
+                     "labor_force": [20000.0, None, 20000.0], "absorption": [0.5, 0.2, 0.9]})
+CENTRAL = {"adoption": 0.35, "displacement": 0.35, "reabsorption_min": 0.35,
+           "reabsorption_max": 0.65, "horizon_years": 10}
 
 
 def test_scenario_by_hand():
-    row = project(BASE, "central", CENTRAL).iloc[0]
+    rows = project(BASE, "central", CENTRAL)
+    row = rows.iloc[0]
     assert row.displaced == pytest.approx(1000 * 0.35 * 0.35)
+    assert row.reabsorption == pytest.approx(0.65 - 0.3 * 0.5)  # the median place: 0.5
     assert row.net_loss == pytest.approx(1000 * 0.35 * 0.35 * 0.5)
     assert row.unemployment_rate_shock == pytest.approx(100 * 61.25 / 20000)
     assert row.net_loss_per_year == pytest.approx(6.125)
-    assert pd.isna(project(BASE, "central", CENTRAL).iloc[1].unemployment_rate_shock)
+    assert pd.isna(rows.iloc[1].unemployment_rate_shock)
+    # the same exposure with weaker absorption loses more
+    assert rows.iloc[2].reabsorption == pytest.approx(0.65 - 0.3 * 0.9)
+    assert rows.iloc[2].net_loss > row.net_loss
+
+
+def test_a_single_reabsorption_value_means_a_range_of_one():
+    single = {"adoption": 0.35, "displacement": 0.35, "reabsorption": 0.5, "horizon_years": 10}
+    rows = project(BASE, "s", single)
+    assert np.allclose(rows.reabsorption, 0.5)
 
 
 def test_zero_adoption_gives_zero_loss():
@@ -77,9 +119,12 @@ def test_zero_adoption_gives_zero_loss():
 
 
 @pytest.mark.parametrize("parameter, sign", [("adoption", 1), ("displacement", 1),
-                                             ("reabsorption", -1)])
+                                             ("reabsorption_max", -1)])
 def test_scenarios_are_monotone(parameter, sign):
-    losses = [project(BASE, "s", {**CENTRAL, parameter: value}).net_loss.sum()
+    losses = [project(BASE, "s", {**CENTRAL, parameter: value,
+                                  "reabsorption_min": min(value, 0.35)}).net_loss.sum()
+              if parameter == "reabsorption_max" else
+              project(BASE, "s", {**CENTRAL, parameter: value}).net_loss.sum()
               for value in np.linspace(0, 1, 11)]
     steps = np.diff(losses) * sign
     assert (steps >= 0).all() and steps.sum() > 0
@@ -87,13 +132,9 @@ def test_scenarios_are_monotone(parameter, sign):
 
 def test_scenario_base_by_hand_and_totals_add_up():
     con = tiny_database()
-    config = load_config()
-    config["exposure"]["default_measure"] = "m"
-    con.execute("SET VARIABLE exposure_measure = 'm'")
-    con.execute("SET VARIABLE automation_measure = 'm'")
     from atlas.sql import run_sql_file
 
-    run_sql_file(con, "scenario_base.sql")
+    run_sql_file(con, "scenario_base.sql", exposure_measure="m", automation_measure="m")
     base = dict(con.execute("SELECT region_id, tilted_exposed_jobs FROM scenario_base "
                             "WHERE level = 'tiny'").fetchall())
     # reference (nation N: A 70, B 50, C 80): a_mean = (70*.8 + 50*.3 + 80*.05) / 200 = 0.375
@@ -112,6 +153,19 @@ def test_real_scenarios_are_ordered(atlas_con):
     totals = dict(atlas_con.execute("""SELECT scenario, sum(net_loss) FROM scenario_results
         WHERE level = 'us_area' GROUP BY scenario""").fetchall())
     assert totals["slow"] < totals["central"] < totals["fast"]
+
+
+def test_net_loss_is_largest_where_exposure_meets_weak_absorption(atlas_con):
+    """Per exposed job, the net loss rises with the weak-absorption pillar."""
+    frame = atlas_con.execute("""
+        SELECT s.net_loss / nullif(s.displaced, 0) AS loss_per_displaced, i.pillar_absorption,
+            s.unemployment_rate_shock, i.pillar_shock
+        FROM scenario_results AS s JOIN region_indices AS i USING (level, region_id)
+        WHERE s.level = 'us_area' AND s.scenario = 'central'""").df().dropna()
+    assert frame.loss_per_displaced.corr(frame.pillar_absorption, method="spearman") > 0.99
+    top = frame.pillar_absorption > 0.5
+    assert frame.loc[top, "loss_per_displaced"].mean() > frame.loc[~top,
+                                                                  "loss_per_displaced"].mean()
 
 
 def test_planted_hot_spot_comes_out_high_high():

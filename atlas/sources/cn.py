@@ -29,8 +29,9 @@ import shapely
 from atlas.errors import InputError
 from atlas.geometry import polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
-from atlas.model import REGION_COLUMNS, LevelSet, conform_regions
+from atlas.model import REGION_COLUMNS, LevelSet, conform_regions, context_frame, indicator_frame
 from atlas.scores import SCORE_COLUMNS
+from atlas.sources.cn_context import INDICATORS, city_context, employment_series
 from atlas.staffing import category_scores, detailed_staffing
 
 LEVEL = "cn_city"
@@ -44,6 +45,8 @@ PERSONS_PER_10K = 10_000
 # Registered urban unemployment rates run from 0.3% to about 10% across cities; a rate above
 # this is taken as a unit error in the yearbook compilation and not used.
 IMPLAUSIBLE_REGISTERED_RATE = 20.0
+# Industrial sections (mining, manufacturing, utilities): the trait behind flag_rust_belt.
+INDUSTRIAL_SECTIONS = ("B", "C", "D")
 
 
 def read_concordance() -> pd.DataFrame:
@@ -142,7 +145,13 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
     detailed = occupation_scores.loc[~occupation_scores["category"].str.endswith("-0000")]
     source = detailed.rename(columns={"category": "code"})[["measure", "code", *SCORE_COLUMNS]]
     scores = section_scores(inputs, source).rename(columns={"code": "category"})
-    scores = scores.assign(taxonomy=TAXONOMY)
+    sections = concordance.loc[concordance["ccsy_column"] != "", "section"]
+    industrial = pd.DataFrame({
+        "measure": "industrial_jobs", "category": sections,
+        "score": sections.isin(INDUSTRIAL_SECTIONS).astype(float),
+        "ge_10": None, "ge_50": None, "vulnerable": None, "substitutable": None,
+        "rule": "gbt4754_sections_b_c_d"})
+    scores = pd.concat([scores, industrial], ignore_index=True).assign(taxonomy=TAXONOMY)
 
     national = employment.groupby("category")["employment"].sum()
     categories = pd.DataFrame({
@@ -152,6 +161,7 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
         "national_employment": concordance["section"].map(national),
         "median_wage": None,
         "low_wage": None,
+        "diversity_group": concordance["section"],
     })
     boundaries = gpd.read_file(inputs.raw_path("cn_boundaries"))
     geometry = pd.DataFrame({"level": LEVEL, "region_id": boundaries["adcode"],
@@ -160,6 +170,8 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
     provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
     outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
                              "geometry": shapely.to_wkb(provinces.geometry.values)})
+    yearbook = inputs.table("cn_employment")
+    context = city_context(yearbook, inputs.table("cn_panel"))
     return LevelSet(
         levels=pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY], "reference_level": [LEVEL],
                              "description": ["China's city-level units (prefecture-level cities "
@@ -169,7 +181,14 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
         employment=employment.assign(level=LEVEL, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]],
         categories=categories,
-        measures=pd.DataFrame(columns=["measure", "label", "scale", "description", "source"]),
+        measures=pd.DataFrame([{
+            "measure": "industrial_jobs", "label": "Industrial jobs: sections B-D (mining, "
+            "manufacturing, utilities)", "scale": "trait",
+            "description": "1 for GB/T 4754 sections B, C, D, used by flag_rust_belt",
+            "source": "GB/T 4754-2017"}]),
         exposure_scores=scores[["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]],
-        extra_tables={"region_geometry": pd.concat([geometry, outlines], ignore_index=True)},
+        extra_tables={"region_geometry": pd.concat([geometry, outlines], ignore_index=True),
+                      "region_series": employment_series(yearbook, LEVEL)},
+        context=context_frame(LEVEL, context),
+        indicators=indicator_frame(LEVEL, INDICATORS),
     )

@@ -61,7 +61,8 @@ def read_onet_scores(inputs: Inputs) -> pd.DataFrame:
 def read_soc_scores(inputs: Inputs) -> pd.DataFrame:
     """Scores per 6-digit SOC (mean over O*NET children) with 0/1 threshold columns."""
     onet = read_onet_scores(inputs)
-    onet = onet.assign(ge_10=float("nan"), ge_50=float("nan"), vulnerable=float("nan"))
+    onet = onet.assign(ge_10=float("nan"), ge_50=float("nan"), vulnerable=float("nan"),
+                       substitutable=float("nan"))
     rolled = derive(onet, onet_rollup_map(onet["code"]))
     return with_thresholds(rolled.drop(columns=["rule"]), unit_scale=True)
 

@@ -9,6 +9,7 @@
 --   coverage         = sum_S e_i / total_employment
 --   vulnerable_share = sum_V e_i * vulnerable_i / sum_V e_i (V: categories with a vulnerable
 --                      share: score >= 0.5 and a national median wage below the median)
+--   substitutable_share, substitutable_excess: as in region_base.sql, under each measure
 CREATE OR REPLACE VIEW region_exposure AS
 WITH long AS (
     SELECT
@@ -18,12 +19,47 @@ WITH long AS (
         s.e_ge_10[m.i] AS e_ge_10,
         s.e_ge_50[m.i] AS e_ge_50,
         s.total_employment - coalesce(s.unscored_vulnerable[m.i], 0) AS scored_vulnerable,
-        s.e_vulnerable[m.i] AS e_vulnerable
+        s.e_vulnerable[m.i] AS e_vulnerable,
+        s.total_employment - coalesce(s.unscored_substitutable[m.i], 0) AS scored_substitutable,
+        s.e_substitutable[m.i] AS e_substitutable
     FROM region_measure_sums AS s
     CROSS JOIN (
         SELECT unnest(measures) AS measure, generate_subscripts(measures, 1) AS i
         FROM measure_order
     ) AS m
+),
+measure_positions AS (
+    SELECT unnest(measures) AS measure, generate_subscripts(measures, 1) AS i
+    FROM measure_order
+),
+groups AS (
+    SELECT g.level, g.region_id, g.grp, m.measure, g.e_substitutable[m.i] AS e_sub
+    FROM region_group_sums AS g
+    CROSS JOIN measure_positions AS m
+    WHERE g.grp <> ''
+),
+reference_groups AS (
+    SELECT l.level, g.measure, g.grp, sum(g.e_sub) AS e_sub
+    FROM levels AS l
+    JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level, g.measure, g.grp
+),
+reference_totals AS (
+    SELECT l.level, sum(s.total_employment) AS employment
+    FROM levels AS l
+    JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level
+),
+excess AS (
+    SELECT g.level, g.region_id, g.measure,
+        sum(greatest(0, g.e_sub / s.total_employment
+                     - coalesce(r.e_sub / t.employment, 0))) AS substitutable_excess
+    FROM groups AS g
+    JOIN region_measure_sums AS s ON s.level = g.level AND s.region_id = g.region_id
+    LEFT JOIN reference_groups AS r
+        ON r.level = g.level AND r.measure = g.measure AND r.grp = g.grp
+    LEFT JOIN reference_totals AS t ON t.level = g.level
+    GROUP BY g.level, g.region_id, g.measure
 ),
 level_measures AS (
     SELECT DISTINCT l.level, s.measure, m.scale
@@ -41,9 +77,14 @@ SELECT
     CASE WHEN lm.scale = 'unit'
         THEN x.e_score / nullif(x.scored, 0) * x.total_employment END AS exposed_jobs,
     coalesce(x.scored, 0) / x.total_employment AS coverage,
-    x.e_vulnerable / nullif(x.scored_vulnerable, 0) AS vulnerable_share
+    x.e_vulnerable / nullif(x.scored_vulnerable, 0) AS vulnerable_share,
+    x.e_substitutable / nullif(x.scored_substitutable, 0) AS substitutable_share,
+    CASE WHEN x.e_substitutable IS NOT NULL THEN e.substitutable_excess END
+        AS substitutable_excess
 FROM long AS x
-JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure;
+JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure
+LEFT JOIN excess AS e ON e.level = x.level AND e.region_id = x.region_id
+    AND e.measure = x.measure;
 
 -- Region totals, kept for re-rankings.
 CREATE OR REPLACE VIEW region_totals AS

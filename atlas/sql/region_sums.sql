@@ -1,14 +1,18 @@
 -- Everything the per-level pass (region_sums_level.sql) needs, for all levels at once.
 -- Inputs: employment(level, region_id, category, employment, imputed), levels(level, taxonomy,
 --   reference_level), exposure_scores(taxonomy, measure, category, score, ge_10, ge_50,
---   vulnerable). Output: category_facts, measure_order, region_unscored and an empty
---   region_measure_sums that region_sums_level.sql fills, one level at a time.
+--   vulnerable, substitutable), categories(taxonomy, category, diversity_group),
+--   sheltered_categories(taxonomy, category). Output: category_facts, measure_order,
+--   region_unscored and the empty region_measure_sums and region_group_sums that
+--   region_sums_level.sql fills, one level at a time.
 --
--- category_facts has one row per (level, category): the reference share r_i and, per measure,
--- the score, the threshold shares and the vulnerable share
--- (pivoted wide: PIVOT names them <measure>_ + _score, i.e. <measure>__score, __ge10, __ge50),
--- so the pass joins one small table and
--- reads each composition row once whatever the number of measures.
+-- category_facts has one row per (level, category): the reference share r_i, the category's
+-- diversity group (SOC major group, GB/T section ...; '' = outside every group), whether it
+-- is sheltered (state-funded: never substitutable) and, per measure, the score, the
+-- threshold shares, the vulnerable and the substitutable share (pivoted wide: PIVOT names
+-- them <measure>_ + _score, i.e. <measure>__score, __ge10, __ge50, __vuln, __sub), so the
+-- pass joins one small table and reads each composition row once whatever the number of
+-- measures.
 
 -- Published jobs (not imputed, e_i > 0) per category of each level: the reference shares r_i,
 -- and the list of every category that occurs in a level, for the score gaps below.
@@ -22,11 +26,11 @@ GROUP BY level, category;
 
 CREATE OR REPLACE TEMP TABLE category_facts AS
 WITH wide AS (
-    PIVOT (SELECT taxonomy, category, measure, score, ge_10, ge_50, vulnerable
+    PIVOT (SELECT taxonomy, category, measure, score, ge_10, ge_50, vulnerable, substitutable
            FROM exposure_scores)
     ON measure
     USING first(score) AS _score, first(ge_10) AS _ge10, first(ge_50) AS _ge50,
-          first(vulnerable) AS _vuln
+          first(vulnerable) AS _vuln, first(substitutable) AS _sub
     GROUP BY taxonomy, category
 ),
 reference AS (
@@ -39,10 +43,15 @@ reference_shares AS (
     SELECT level, category, employment / sum(employment) OVER (PARTITION BY level) AS r
     FROM reference
 )
-SELECT l.level, w.category, rs.r, w.* EXCLUDE (taxonomy, category)
+SELECT l.level, w.category, rs.r,
+    coalesce(c.diversity_group, w.category) AS grp,
+    CASE WHEN h.category IS NULL THEN 1.0 ELSE 0.0 END AS unsheltered,
+    w.* EXCLUDE (taxonomy, category)
 FROM levels AS l
 JOIN wide AS w ON w.taxonomy = l.taxonomy
-LEFT JOIN reference_shares AS rs ON rs.level = l.level AND rs.category = w.category;
+LEFT JOIN reference_shares AS rs ON rs.level = l.level AND rs.category = w.category
+LEFT JOIN categories AS c ON c.taxonomy = l.taxonomy AND c.category = w.category
+LEFT JOIN sheltered_categories AS h ON h.taxonomy = l.taxonomy AND h.category = w.category;
 
 -- The measures in the order COLUMNS('__score$') expands them (the order of every list below).
 CREATE OR REPLACE TABLE measure_order AS
@@ -52,8 +61,9 @@ WHERE database_name = 'temp' AND table_name = 'category_facts'
   AND column_name LIKE '%\_\_score' ESCAPE '\';
 
 -- Score gaps: (level, category, measure, statistic) where a category that occurs in a level
--- has no score, or no vulnerable share, under a measure of the level's taxonomy (rare: no
--- score gaps in the data today; the ILO measures have no vulnerable share at all).
+-- has no score, no vulnerable or no substitutable share, under a measure of the level's
+-- taxonomy (rare: no score gaps in the data today; the ILO measures have no vulnerable
+-- share at all).
 CREATE OR REPLACE TEMP TABLE score_gaps AS
 WITH level_measures AS (
     SELECT DISTINCT l.level, l.taxonomy, s.measure
@@ -68,9 +78,10 @@ FROM level_categories AS c
 JOIN level_measures AS m ON m.level = c.level
 LEFT JOIN exposure_scores AS s
     ON s.taxonomy = m.taxonomy AND s.category = c.category AND s.measure = m.measure
-CROSS JOIN (VALUES ('score'), ('vulnerable')) AS t(statistic)
+CROSS JOIN (VALUES ('score'), ('vulnerable'), ('substitutable')) AS t(statistic)
 WHERE (statistic = 'score' AND s.score IS NULL)
-   OR (statistic = 'vulnerable' AND s.vulnerable IS NULL);
+   OR (statistic = 'vulnerable' AND s.vulnerable IS NULL)
+   OR (statistic = 'substitutable' AND s.substitutable IS NULL);
 
 -- Jobs in categories without a score (or without a vulnerable share), per region and measure,
 -- as lists in measure_order, for the regions that have any (a pass over only the rows whose
@@ -87,14 +98,18 @@ per_region AS (
         map_from_entries(list({'key': measure, 'value': employment})
             FILTER (WHERE statistic = 'score')) AS unscored,
         map_from_entries(list({'key': measure, 'value': employment})
-            FILTER (WHERE statistic = 'vulnerable')) AS unscored_vulnerable
+            FILTER (WHERE statistic = 'vulnerable')) AS unscored_vulnerable,
+        map_from_entries(list({'key': measure, 'value': employment})
+            FILTER (WHERE statistic = 'substitutable')) AS unscored_substitutable
     FROM per_measure
     GROUP BY level, region_id
 )
 SELECT r.level, r.region_id,
     list_transform(o.measures, lambda m: coalesce(r.unscored[m], 0)) AS unscored,
     list_transform(o.measures, lambda m: coalesce(r.unscored_vulnerable[m], 0))
-        AS unscored_vulnerable
+        AS unscored_vulnerable,
+    list_transform(o.measures, lambda m: coalesce(r.unscored_substitutable[m], 0))
+        AS unscored_substitutable
 FROM per_region AS r, measure_order AS o;
 
 -- The output table, filled by region_sums_level.sql (see there for the formulas).
@@ -115,5 +130,17 @@ CREATE OR REPLACE TABLE region_measure_sums (
     e_ge_10 DOUBLE[],
     e_ge_50 DOUBLE[],
     unscored_vulnerable DOUBLE[],
-    e_vulnerable DOUBLE[]
+    e_vulnerable DOUBLE[],
+    unscored_substitutable DOUBLE[],
+    e_substitutable DOUBLE[]
+);
+
+-- Per region and diversity group: jobs and, per measure, substitutable jobs (the fixed
+-- aggregation level of the size-neutral diversity and of the specialisation component).
+CREATE OR REPLACE TABLE region_group_sums (
+    level VARCHAR,
+    region_id VARCHAR,
+    grp VARCHAR,
+    employment DOUBLE,
+    e_substitutable DOUBLE[]
 );

@@ -4,8 +4,10 @@
 CREATE OR REPLACE VIEW v_us_areas_ranked AS
 SELECT
     risk_rank, region_id, name, states, kind, total_employment, collapse_risk,
-    vulnerable_share, entropy_norm, unemployment_rate, share_ge_50, exposure_mean,
-    exposed_jobs, median_hh_income, flag_trap, flag_rust_belt, flag_lower_tier
+    COLUMNS('^pillar_'), substitutable_share, substitutable_excess, employment_change,
+    unemployment_persistent, poverty_rate, group_entropy, share_ge_50, exposure_mean,
+    exposed_jobs, median_hh_income, rank_p05, rank_p95, flag_trap, flag_transition_target,
+    flag_rust_belt, flag_lower_tier, flag_low_confidence
 FROM region_indices
 WHERE level = 'us_area'
 ORDER BY risk_rank;
@@ -13,7 +15,7 @@ ORDER BY risk_rank;
 CREATE OR REPLACE VIEW v_state_summary AS
 WITH areas AS (
     SELECT state, name, risk_rank, total_employment, collapse_risk, exposure_mean,
-        flag_trap, flag_rust_belt, flag_lower_tier
+        flag_trap, flag_transition_target, flag_rust_belt, flag_lower_tier
     FROM region_indices
     WHERE level = 'us_area'
 )
@@ -24,6 +26,7 @@ SELECT
     sum(total_employment * exposure_mean) / sum(total_employment) AS mean_exposure,
     sum(total_employment * collapse_risk) / sum(total_employment) AS mean_collapse_risk,
     count(*) FILTER (WHERE flag_trap) AS trap_areas,
+    count(*) FILTER (WHERE flag_transition_target) AS transition_target_areas,
     count(*) FILTER (WHERE flag_rust_belt) AS rust_belt_areas,
     count(*) FILTER (WHERE flag_lower_tier) AS lower_tier_areas,
     arg_min(name, risk_rank) AS highest_risk_area

@@ -1,0 +1,148 @@
+"""The method in words, rendered from the configuration in use: one place for every text that
+states a weight, a threshold or a rule (maps, the index page, exports, ``COMMENT ON``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from atlas.risk_model import RiskModel, active_model
+
+
+def _share(weight: float, total: float) -> str:
+    return f"{weight / total:.2f}".rstrip("0").rstrip(".") if total else "0"
+
+
+def component_summary(model: RiskModel, level: str | None = None) -> list[str]:
+    """One line per pillar: its weight and its components with their weights in the pillar."""
+    lines = []
+    pillar_total = sum(p.weight for p in model.pillars)
+    for pillar in model.pillars:
+        members = [c for c in model.components if c.pillar == pillar.pillar
+                   and (level is None or c.applies_to(level))]
+        total = sum(c.weight for c in members)
+        parts = ", ".join(
+            f"{c.label} ({'higher' if c.direction == 'higher' else 'lower'} = riskier, "
+            f"{_share(c.weight, total)})" for c in members if c.weight > 0)
+        lines.append(f"{pillar.label} (weight {_share(pillar.weight, pillar_total)}): {parts}")
+    return lines
+
+
+def risk_formula(model: RiskModel) -> str:
+    """The aggregation in one sentence, with the pillar weights."""
+    total = sum(p.weight for p in model.pillars)
+    if len(model.pillars) == 1:
+        pillar = model.pillars[0]
+        return (f"collapse risk = the weighted mean of the component percentiles of "
+                f"'{pillar.label}' (0 = lowest risk in the level, 1 = highest)")
+    names = [f"S({p.label})" for p in model.pillars]
+    weights = [_share(p.weight, total) for p in model.pillars]
+    if model.aggregation == "geometric":
+        body = " x ".join(f"{n}^{w}" for n, w in zip(names, weights, strict=True))
+        how = ("a weighted geometric mean, so a region must score high on every pillar: "
+               "neither an exposed but resilient place nor a fragile place with little "
+               "exposure ranks high")
+    else:
+        body = " + ".join(f"{w} {n}" for n, w in zip(names, weights, strict=True))
+        how = "a weighted arithmetic mean"
+    scale = ("the within-level percentile of the weighted mean of its component percentiles"
+             if model.pillar_scale == "percentile" else
+             "the weighted mean of its component percentiles")
+    return f"collapse risk = {body} ({how}); S(pillar) = {scale}"
+
+
+def flag_texts(config: dict[str, Any]) -> dict[str, str]:
+    """What every flag means, with the thresholds in use."""
+    flags = config["flags"]
+    top = f"{flags['trap_top_share']:.0%}"
+    near = f"{flags['near_trap_top_share']:.0%}"
+    pillar = f"{flags['trap_min_pillar']:.2f}"
+    return {
+        "trap": (f"Trap: collapse risk in the top {top} of the level and every pillar at least "
+                 f"{pillar} (levels of {flags['min_regions']} or more regions)."),
+        "transition_target": (f"Transition target: a trap, or in the top {near} of collapse "
+                              f"risk with every pillar at least {pillar} and a rust-belt or "
+                              "lower-tier place."),
+        "rust_belt": (f"Rust belt: industrial jobs at least "
+                      f"{flags['rust_belt_min_industrial_ratio']:g} x the national share and "
+                      f"employment change at most {flags['rust_belt_max_employment_change']:g}%"
+                      " over the level's window (US 2000-2023, China 2010-2019)."),
+        "lower_tier": (f"Lower tier: US nonmetropolitan areas and metros under "
+                       f"{flags['us_lower_tier_max_jobs']:,.0f} jobs with a median household "
+                       f"income below {flags['us_lower_tier_max_income_ratio']:.0%} of the "
+                       "national one; Chinese cities of tiers 3-5; low and lower-middle "
+                       "income countries."),
+        "global_south": "Global South: World Bank low or lower-middle income (FY2025).",
+        "low_confidence": (f"Low confidence: more than "
+                           f"{flags['low_confidence_max_imputed_share']:.0%} of the jobs are "
+                           "imputed (suppressed cells), a component is missing, or the "
+                           "composition is modelled."),
+        "robust_trap": (f"Robust trap: a trap in at least "
+                        f"{config['uncertainty']['robust_share']:.0%} of the specifications "
+                        "(measures x aggregations x omitted components x weights)."),
+        "zone": "Trap zone: a contiguous cluster of high collapse risk (Local Moran's I, "
+                f"High-High at p < {config['trap_zones']['alpha']:g}).",
+    }
+
+
+def substitution_rule(config: dict[str, Any]) -> str:
+    """The substitutable-job rule in words."""
+    exposure = config["exposure"]
+    sheltered = "; ".join(f"{taxonomy}: {', '.join(codes)}"
+                          for taxonomy, codes in exposure["sheltered"].items())
+    threshold = f"{exposure['substitutable_exposure']:.0%}"
+    return (f"Substitutable jobs: occupations with at least {threshold}"
+            f" of their tasks exposed under {exposure['default_measure']} and an automation "
+            f"score of at least {exposure['substitutable_automation']:.2f} under "
+            f"{exposure['automation_measure']} (the model would do the task, not assist); "
+            f"state-funded categories are never substitutable ({sheltered}).")
+
+
+def scenario_text(config: dict[str, Any]) -> str:
+    """The scenario rule with every preset's numbers."""
+    presets = "; ".join(
+        f"{name}: adoption {s['adoption']:g}, displacement {s['displacement']:g}, "
+        f"reabsorption {s['reabsorption_min']:g}-{s['reabsorption_max']:g}"
+        for name, s in config["scenarios"].items())
+    return ("displaced = adoption x displacement x exposed jobs tilted to automation; "
+            "reabsorption falls from its maximum (strongest absorption) to its minimum "
+            "(weakest absorption pillar); net loss = displaced x (1 - reabsorption); "
+            f"unemployment shock = 100 x net loss / labour force. Presets: {presets}.")
+
+
+def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple[str, str]]:
+    """The method as ``(item, text)`` rows, for the export's method sheet and the maps."""
+    model = active_model(config)
+    rows = [("model", model.label), ("collapse risk", risk_formula(model))]
+    rows += [("pillar", line) for line in component_summary(model, level)]
+    rows += [("component score", "within-level mid-rank percentile of the indicator, "
+                                 "oriented so that higher = riskier: (regions below + half "
+                                 "the ties) / regions")]
+    rows += [("substitutable jobs", substitution_rule(config))]
+    rows += [(f"flag_{key}", text) for key, text in flag_texts(config).items()]
+    rows += [("scenarios", scenario_text(config)),
+             ("caveat", "Exposure is not displacement: the scores say which tasks generative "
+                        "AI could do or speed up, not which jobs will be lost; collapse risk "
+                        "ranks vulnerability, it is not a forecast.")]
+    return rows
+
+
+def column_texts(config: dict[str, Any]) -> dict[str, str]:
+    """Data-dictionary texts of the columns whose meaning depends on the configuration."""
+    model = active_model(config)
+    flags = flag_texts(config)
+    texts = {"collapse_risk": f"Collapse risk on (0, 1], model '{model.name}': "
+                              f"{risk_formula(model)}. "
+                              + " ".join(component_summary(model)),
+             "min_pillar": "The lowest pillar score of the region (the trap flag needs every "
+                           f"pillar >= {config['flags']['trap_min_pillar']:g}).",
+             "risk_model": "Name of the collapse-risk model in use (config risk.model)."}
+    for pillar in model.pillars:
+        texts[f"pillar_{pillar.pillar}"] = (f"Pillar score '{pillar.label}' on (0, 1): the "
+                                            "within-level percentile of the weighted mean of "
+                                            "its component percentiles.")
+    for component in model.components:
+        texts[f"risk_p_{component.component}"] = (
+            f"Component score of '{component.label}' ({component.indicator}, "
+            f"{component.direction} = riskier): within-level mid-rank percentile, 0..1.")
+    texts.update({f"flag_{key}": text for key, text in flags.items()})
+    return texts

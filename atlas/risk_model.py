@@ -1,0 +1,203 @@
+"""Collapse-risk models declared as data: pillars, components, weights, directions, transforms.
+
+A model (``[risk.models.<name>]`` in the configuration) has pillars (label, weight) and
+components (indicator, pillar, direction, transform, weight, levels). Every consumer reads the
+same parsed model: the SQL engine (as the ``risk_components`` table), the NumPy rank
+uncertainty, the pandas reference, the method texts of maps, exports and the dictionary.
+
+Formulas (per level, per model):
+
+- component score ``c_k = P(o_k)``: ``o_k`` is the indicator oriented so that higher is riskier
+  (``direction = "lower"`` negates it); ``P`` is the within-level mid-rank percentile
+  ``(count below + half the ties) / n`` (``transform = "percentile"``) or ``percent_rank``
+  ``(rank - 1) / (n - 1)`` (``transform = "percent_rank"``, the v1 convention);
+- pillar mean ``m_p = sum_k w_k c_k / sum_k w_k`` over the pillar's components the region has;
+- pillar score ``S_p = P(m_p)`` (``pillar_scale = "percentile"``) or ``m_p`` (``"mean"``);
+- collapse risk ``prod_p S_p^(w_p / W)`` (``aggregation = "geometric"``) or
+  ``sum_p w_p S_p / W`` (``"arithmetic"``), ``W = sum_p w_p``, over the level's pillars; a
+  region without a score for one of them gets none.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from atlas.errors import ConfigError
+
+DIRECTIONS = ("higher", "lower")
+TRANSFORMS = ("percentile", "percent_rank")
+AGGREGATIONS = ("geometric", "arithmetic")
+PILLAR_SCALES = ("percentile", "mean")
+COMPONENT_KEYS = {"component", "label", "pillar", "indicator", "direction", "transform",
+                  "weight", "levels", "except_levels"}
+
+
+@dataclass(frozen=True)
+class Component:
+    """One risk component: an indicator, oriented, transformed and weighted within a pillar."""
+
+    component: str
+    label: str
+    pillar: str
+    indicator: str
+    direction: str
+    transform: str
+    weight: float
+    levels: tuple[str, ...] = ()
+    except_levels: tuple[str, ...] = ()
+
+    def applies_to(self, level: str) -> bool:
+        """True if the component is part of the model at ``level``."""
+        return (not self.levels or level in self.levels) and level not in self.except_levels
+
+
+@dataclass(frozen=True)
+class Pillar:
+    """A pillar: its label and weight in the aggregation."""
+
+    pillar: str
+    label: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """A collapse-risk model (see the module docstring for the formulas)."""
+
+    name: str
+    label: str
+    aggregation: str
+    pillar_scale: str
+    pillars: tuple[Pillar, ...]
+    components: tuple[Component, ...] = field(default_factory=tuple)
+
+    def components_for(self, level: str) -> list[Component]:
+        """The components that apply at ``level``."""
+        return [c for c in self.components if c.applies_to(level)]
+
+    def component_rows(self, levels: list[str]) -> pd.DataFrame:
+        """One row per level and applicable component (the ``risk_components`` table)."""
+        rows = [{"model": self.name, "level": level, "component": c.component,
+                 "label": c.label, "pillar": c.pillar, "indicator": c.indicator,
+                 "direction": c.direction, "transform": c.transform, "weight": c.weight}
+                for level in levels for c in self.components_for(level)]
+        columns = ["model", "level", "component", "label", "pillar", "indicator",
+                   "direction", "transform", "weight"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def pillar_rows(self) -> pd.DataFrame:
+        """One row per pillar (the ``risk_pillars`` table)."""
+        return pd.DataFrame([{"model": self.name, "pillar": p.pillar, "label": p.label,
+                              "weight": p.weight, "aggregation": self.aggregation,
+                              "pillar_scale": self.pillar_scale} for p in self.pillars])
+
+    def with_weights(self, component_weights: dict[str, float] | None = None,
+                     pillar_weights: dict[str, float] | None = None) -> RiskModel:
+        """A copy with some component or pillar weights replaced."""
+        components = tuple(replace(c, weight=(component_weights or {}).get(c.component,
+                                                                            c.weight))
+                           for c in self.components)
+        pillars = tuple(replace(p, weight=(pillar_weights or {}).get(p.pillar, p.weight))
+                        for p in self.pillars)
+        return replace(self, components=components, pillars=pillars)
+
+
+def _weight(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+            value) or value < 0:
+        raise ConfigError(f"config key '{key}' must be a finite weight >= 0, got {value!r}")
+    return float(value)
+
+
+def _choice(value: Any, valid: tuple[str, ...], key: str) -> str:
+    if value not in valid:
+        raise ConfigError(f"config key '{key}': unknown value {value!r}; valid: {list(valid)}")
+    return value
+
+
+def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
+    """Parse and validate ``[risk.models.<name>]``; ConfigError names the bad key."""
+    where = f"risk.models.{name}"
+    for key in ("aggregation", "pillar_scale", "pillars", "components"):
+        if key not in table:
+            raise ConfigError(f"config key '{where}.{key}' is missing")
+    pillars = tuple(Pillar(pillar, str(spec.get("label", pillar)),
+                           _weight(spec.get("weight"), f"{where}.pillars.{pillar}.weight"))
+                    for pillar, spec in table["pillars"].items())
+    if not pillars or sum(p.weight for p in pillars) <= 0:
+        raise ConfigError(f"config key '{where}.pillars': the pillar weights must not all be "
+                          "zero")
+    components = []
+    for index, spec in enumerate(table["components"]):
+        key = f"{where}.components[{index}]"
+        unknown = set(spec) - COMPONENT_KEYS
+        if unknown:
+            raise ConfigError(f"config key '{key}.{sorted(unknown)[0]}' is unknown; valid "
+                              f"keys: {sorted(COMPONENT_KEYS)}")
+        for required in ("component", "pillar", "indicator"):
+            if not isinstance(spec.get(required), str) or not spec[required]:
+                raise ConfigError(f"config key '{key}.{required}' must be a name")
+        name_key = f"{where}.components.{spec['component']}"
+        if spec["pillar"] not in {p.pillar for p in pillars}:
+            raise ConfigError(f"config key '{name_key}.pillar': unknown pillar "
+                              f"'{spec['pillar']}'; pillars: {[p.pillar for p in pillars]}")
+        components.append(Component(
+            component=spec["component"], label=str(spec.get("label", spec["component"])),
+            pillar=spec["pillar"], indicator=spec["indicator"],
+            direction=_choice(spec.get("direction"), DIRECTIONS, f"{name_key}.direction"),
+            transform=_choice(spec.get("transform", "percentile"), TRANSFORMS,
+                              f"{name_key}.transform"),
+            weight=_weight(spec.get("weight"), f"{name_key}.weight"),
+            levels=tuple(spec.get("levels", ())),
+            except_levels=tuple(spec.get("except_levels", ()))))
+    for pillar in pillars:
+        members = [c for c in components if c.pillar == pillar.pillar]
+        if not members or sum(c.weight for c in members) <= 0:
+            raise ConfigError(f"config key '{where}.components': pillar '{pillar.pillar}' has "
+                              "no component with a positive weight")
+    return RiskModel(name=name, label=str(table.get("label", name)),
+                     aggregation=_choice(table["aggregation"], AGGREGATIONS,
+                                         f"{where}.aggregation"),
+                     pillar_scale=_choice(table["pillar_scale"], PILLAR_SCALES,
+                                          f"{where}.pillar_scale"),
+                     pillars=pillars, components=tuple(components))
+
+
+def risk_models(config: dict[str, Any]) -> dict[str, RiskModel]:
+    """Every declared model, the model in use with the ``[risk.weights]`` and
+    ``[risk.pillar_weights]`` overrides applied."""
+    models = {name: parse_model(name, table) for name, table in config["risk"]["models"].items()}
+    active = config["risk"]["model"]
+    overrides = config["risk"].get("weights", {})
+    pillar_overrides = config["risk"].get("pillar_weights", {})
+    if active in models and (overrides or pillar_overrides):
+        model = models[active]
+        known = {c.component for c in model.components}
+        for key, value in overrides.items():
+            if key not in known:
+                raise ConfigError(f"config key 'risk.weights.{key}': no component '{key}' in "
+                                  f"model '{active}'; components: {sorted(known)}")
+            _weight(value, f"risk.weights.{key}")
+        for key, value in pillar_overrides.items():
+            if key not in {p.pillar for p in model.pillars}:
+                raise ConfigError(f"config key 'risk.pillar_weights.{key}': no pillar '{key}' "
+                                  f"in model '{active}'")
+            _weight(value, f"risk.pillar_weights.{key}")
+        models[active] = model.with_weights(overrides, pillar_overrides)
+        parse_check = models[active]
+        if sum(p.weight for p in parse_check.pillars) <= 0:
+            raise ConfigError("config key 'risk.pillar_weights': the weights must not all be 0")
+        for pillar in parse_check.pillars:
+            if sum(c.weight for c in parse_check.components if c.pillar == pillar.pillar) <= 0:
+                raise ConfigError(f"config key 'risk.weights': pillar '{pillar.pillar}' has no "
+                                  "component with a positive weight")
+    return models
+
+
+def active_model(config: dict[str, Any]) -> RiskModel:
+    """The model in use (``risk.model``)."""
+    return risk_models(config)[config["risk"]["model"]]

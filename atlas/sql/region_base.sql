@@ -1,0 +1,117 @@
+-- region_base: one row per level x region with a composition: size, exposure, the
+-- substitutable (AI-shock) indicators, diversity, the v1 indicators. A temp table, so that
+-- re-specifications on a read-only atlas (atlas rank --measure) shadow the stored one.
+-- Variables: exposure_measure, vulnerability_measure (v1's vulnerable_share),
+--   industrial_measure (trait behind flag_rust_belt).
+-- Tables: region_measure_sums, region_group_sums, measure_order, measures, levels, regions.
+--
+-- With e_i the jobs in category i, E = sum e_i, S the categories scored under the measure:
+--   exposure_mean        = sum_S e_i score_i / sum_S e_i
+--   share_ge_10 / _50    = sum_S e_i [score_i >= 0.1 / 0.5] / sum_S e_i
+--   substitutable_share  = sum e_i sub_i / sum e_i over the categories with a substitutable
+--                          share (sub_i = 1 if score_i >= the substitutable exposure threshold
+--                          and automation_i >= its threshold; a job share for derived rows;
+--                          0 for sheltered, state-funded categories)
+--   substitutable_excess = sum_g max(0, X_g / E - X_g^ref / E^ref) over diversity groups g,
+--                          X_g = substitutable jobs in group g: the substitutable jobs a region
+--                          has beyond its reference (national) mix, group by group
+--   group_entropy        = -sum_g s_g ln s_g / ln G, s_g = E_g / sum_g E_g over the groups of
+--                          the full composition (imputed rows included), G = groups in the
+--                          reference: diversity at a fixed aggregation level, size-neutral
+--   group_hachman        = 1 / sum_g s_g^2 / r_g (r_g: the reference's group share)
+--   entropy_norm, hhi, effective_n, hachman, krugman: over the published detailed cells
+--                          (region_diversity, the v1 concentration)
+CREATE OR REPLACE TEMP TABLE region_base AS
+WITH positions AS (
+    SELECT
+        list_position(measures, getvariable('exposure_measure')) AS i_exposure,
+        list_position(measures, getvariable('vulnerability_measure')) AS i_vulnerability,
+        list_position(measures, 'eloundou_automation') AS i_automation,
+        list_position(measures, getvariable('industrial_measure')) AS i_industrial,
+        (SELECT scale = 'unit' FROM measures WHERE measure = getvariable('exposure_measure'))
+            AS unit_scale
+    FROM measure_order
+),
+picked AS (
+    SELECT s.level, s.region_id, s.total_employment, s.imputed_employment, unit_scale,
+        s.total_employment - coalesce(s.unscored[i_exposure], 0) AS scored,
+        s.e_score[i_exposure] AS e_score,
+        s.e_ge_10[i_exposure] AS e_ge_10,
+        s.e_ge_50[i_exposure] AS e_ge_50,
+        s.e_substitutable[i_exposure]
+            / nullif(s.total_employment - coalesce(s.unscored_substitutable[i_exposure], 0), 0)
+            AS substitutable_share,
+        s.e_score[i_automation]
+            / nullif(s.total_employment - coalesce(s.unscored[i_automation], 0), 0)
+            AS automation_mean,
+        s.e_score[i_industrial]
+            / nullif(s.total_employment - coalesce(s.unscored[i_industrial], 0), 0)
+            AS industrial_share,
+        s.e_vulnerable[i_vulnerability]
+            / nullif(s.total_employment - coalesce(s.unscored_vulnerable[i_vulnerability], 0), 0)
+            AS vulnerable_share
+    FROM region_measure_sums AS s, positions
+),
+groups AS (
+    SELECT g.level, g.region_id, g.grp, g.employment, g.e_substitutable[i_exposure] AS e_sub
+    FROM region_group_sums AS g, positions
+    WHERE g.grp <> ''
+),
+reference_groups AS (
+    SELECT l.level, g.grp, sum(g.employment) AS employment, sum(g.e_sub) AS e_sub
+    FROM levels AS l
+    JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level, g.grp
+),
+reference_totals AS (
+    SELECT l.level, sum(s.total_employment) AS employment
+    FROM levels AS l
+    JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level
+),
+reference_shares AS (
+    SELECT g.level, g.grp, g.employment / sum(g.employment) OVER (PARTITION BY g.level) AS r_g,
+        g.e_sub / t.employment AS x_g,
+        count(*) FILTER (WHERE g.employment > 0) OVER (PARTITION BY g.level) AS n_groups
+    FROM reference_groups AS g
+    JOIN reference_totals AS t ON t.level = g.level
+),
+group_totals AS (
+    SELECT level, region_id, sum(employment) AS grouped_employment
+    FROM groups
+    GROUP BY level, region_id
+),
+group_indices AS (
+    SELECT g.level, g.region_id,
+        sum(greatest(0, g.e_sub / p.total_employment - coalesce(r.x_g, 0)))
+            AS substitutable_excess,
+        CASE WHEN max(r.n_groups) > 1 THEN
+            -sum(CASE WHEN g.employment > 0 THEN g.employment / t.grouped_employment
+                 * ln(g.employment / t.grouped_employment) END) / ln(max(r.n_groups)) END
+            AS group_entropy,
+        1 / nullif(sum((g.employment / t.grouped_employment) ^ 2 / nullif(r.r_g, 0)), 0)
+            AS group_hachman
+    FROM groups AS g
+    JOIN picked AS p ON p.level = g.level AND p.region_id = g.region_id
+    JOIN group_totals AS t ON t.level = g.level AND t.region_id = g.region_id
+    LEFT JOIN reference_shares AS r ON r.level = g.level AND r.grp = g.grp
+    GROUP BY g.level, g.region_id
+)
+SELECT s.level, s.region_id, s.total_employment,
+    s.scored / s.total_employment AS coverage,
+    s.imputed_employment / s.total_employment AS imputed_share,
+    s.e_score / nullif(s.scored, 0) AS exposure_mean,
+    s.e_ge_10 / nullif(s.scored, 0) AS share_ge_10,
+    s.e_ge_50 / nullif(s.scored, 0) AS share_ge_50,
+    CASE WHEN s.unit_scale THEN s.e_score / nullif(s.scored, 0) * s.total_employment
+        END AS exposed_jobs,
+    s.substitutable_share,
+    s.substitutable_share * s.total_employment AS substitutable_jobs,
+    g.substitutable_excess,
+    s.automation_mean, s.industrial_share, s.vulnerable_share,
+    g.group_entropy, g.group_hachman,
+    d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
+    getvariable('exposure_measure') AS exposure_measure
+FROM picked AS s
+LEFT JOIN group_indices AS g ON g.level = s.level AND g.region_id = s.region_id
+LEFT JOIN region_diversity AS d ON d.level = s.level AND d.region_id = s.region_id;

@@ -1,0 +1,64 @@
+-- Flags of every region (temp table region_flags). Variables: min_regions, trap_top_share,
+-- trap_min_pillar, near_trap_top_share, rust_belt_min_industrial_ratio,
+-- rust_belt_max_employment_change, low_confidence_max_imputed_share.
+-- Tables: region_base, region_risk, regions, levels, region_context, rust_belt_states.
+--
+--   flag_trap              collapse risk in the top trap_top_share of the level
+--                          (risk_rank <= ceil(share x ranked regions)) and every pillar
+--                          >= trap_min_pillar; levels of min_regions or more ranked regions
+--   flag_rust_belt         industrial_share >= ratio x the reference level's share and
+--                          employment_change <= the threshold (percent over the window)
+--   flag_lower_tier        as the reader defines it (US rule, China tiers 3-5, LIC/LMC)
+--   flag_transition_target flag_trap, or a near-trap (top near_trap_top_share, every
+--                          pillar >= trap_min_pillar) that is rust-belt or lower-tier
+--   flag_low_confidence    imputed_share above the threshold, a missing model component,
+--                          or a modelled composition
+CREATE OR REPLACE TEMP TABLE region_flags AS
+WITH reference AS (
+    SELECT l.level,
+        sum(b.industrial_share * b.total_employment) / sum(b.total_employment)
+            AS reference_industrial_share
+    FROM levels AS l
+    JOIN region_base AS b ON b.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level
+),
+change AS (
+    SELECT level, region_id, value AS employment_change
+    FROM region_context
+    WHERE indicator = 'employment_change'
+),
+ranked AS (
+    SELECT b.level, b.region_id, b.industrial_share, b.imputed_share, k.collapse_risk,
+        k.min_pillar, k.missing_components,
+        k.regions_in_level >= getvariable('min_regions') AND k.collapse_risk IS NOT NULL
+            AND k.min_pillar >= getvariable('trap_min_pillar') AS eligible,
+        k.risk_rank <= ceil(getvariable('trap_top_share') * k.regions_in_level) AS top,
+        k.risk_rank <= ceil(getvariable('near_trap_top_share') * k.regions_in_level) AS near,
+        coalesce(b.industrial_share >= getvariable('rust_belt_min_industrial_ratio')
+                 * f.reference_industrial_share
+            AND c.employment_change <= getvariable('rust_belt_max_employment_change'),
+            false) AS rust_belt,
+        coalesce(r.lower_tier, false) AS lower_tier,
+        coalesce(r.global_south, false) AS global_south,
+        r.composition_source,
+        r.state IN (SELECT state_abbr FROM rust_belt_states) AS in_rust_belt_states,
+        f.reference_industrial_share
+    FROM region_base AS b
+    JOIN regions AS r ON r.level = b.level AND r.region_id = b.region_id
+    LEFT JOIN region_risk AS k ON k.level = b.level AND k.region_id = b.region_id
+    LEFT JOIN reference AS f ON f.level = b.level
+    LEFT JOIN change AS c ON c.level = b.level AND c.region_id = b.region_id
+)
+SELECT level, region_id,
+    coalesce(eligible AND top, false) AS flag_trap,
+    rust_belt AS flag_rust_belt,
+    lower_tier AS flag_lower_tier,
+    global_south AS flag_global_south,
+    coalesce(eligible AND (top OR (near AND (rust_belt OR lower_tier))), false)
+        AS flag_transition_target,
+    coalesce(imputed_share > getvariable('low_confidence_max_imputed_share'), false)
+        OR coalesce(missing_components > 0, true)
+        OR coalesce(composition_source = 'modelled', false) AS flag_low_confidence,
+    coalesce(in_rust_belt_states, false) AS in_rust_belt_states,
+    reference_industrial_share
+FROM ranked;
