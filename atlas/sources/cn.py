@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 
 from atlas.errors import InputError
-from atlas.geometry import polygonal
+from atlas.geodata import valid_polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import REGION_COLUMNS, LevelSet, conform_regions
 from atlas.scores import SCORE_COLUMNS
@@ -153,13 +152,14 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
         "median_wage": None,
         "low_wage": None,
     })
-    boundaries = gpd.read_file(inputs.raw_path("cn_boundaries"))
+    boundaries = inputs.geometry("cn_boundaries")
     geometry = pd.DataFrame({"level": LEVEL, "region_id": boundaries["adcode"],
-                             "geometry": shapely.to_wkb([polygonal(g) for g in
+                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
                                                          boundaries.geometry])})
     provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
     outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
-                             "geometry": shapely.to_wkb(provinces.geometry.values)})
+                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
+                                                          provinces.geometry])})
     return LevelSet(
         levels=pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY], "reference_level": [LEVEL],
                              "description": ["China's city-level units (prefecture-level cities "
