@@ -1,8 +1,10 @@
 """Build the atlas database from the real inputs, atomically.
 
-The database is written to a temporary file beside the target and renamed over it only when
-every step has succeeded, so a failed build leaves the previous ``atlas.duckdb`` intact and
-readers of the old file are never disturbed.
+Every input is validated first (``Inputs.check_all``), so bad input stops the build before
+anything is computed or written. The database is written to a temporary file beside the
+target and renamed over it only when every step has succeeded, so a failed build leaves the
+previous ``atlas.duckdb`` intact and readers of the old file are never disturbed. Temporaries
+that a killed build left in the output folders are removed by the next build.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from atlas.clusters import compute_trap_zones
 from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
-from atlas.files import atomic_write
+from atlas.files import atomic_write, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.scenarios import compute_scenarios
@@ -37,6 +39,8 @@ from atlas.store import write_tables
 from atlas.uncertainty import compute_rank_uncertainty
 
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
+# Folders of the output folder that atomic writes go to (the database, maps, exports).
+OUTPUT_SUBFOLDERS = ("maps", "exports")
 Step = Callable[[str], None]
 
 
@@ -153,8 +157,13 @@ def writable(folder: Path) -> bool:
     return os.access(folder, os.W_OK | os.X_OK)
 
 
-def prepare_output_folder(out: Path) -> Path:
+def prepare_output_folder(out: Path, started: float | None = None,
+                          step: Step | None = None) -> Path:
     """Create the output folder, or say in one line why it cannot be used.
+
+    With ``started`` (the ``time.time()`` at which the running build began), temporaries of
+    interrupted atomic writes older than that are removed from the folder and its ``maps``
+    and ``exports`` folders (see :func:`atlas.files.stale_temporaries`); ``step`` is told.
 
     Raises
     ------
@@ -169,6 +178,12 @@ def prepare_output_folder(out: Path) -> Path:
         raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from exc
     if not writable(out):
         raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")
+    if started is not None:
+        folders = [out] + [out / name for name in OUTPUT_SUBFOLDERS]
+        removed = remove_stale_temporaries(folders, started)
+        if removed and step is not None:
+            step(f"removed {len(removed)} temporary file(s) left by an interrupted build: "
+                 + ", ".join(str(path.relative_to(out)) for path in removed))
     return out
 
 
@@ -186,8 +201,12 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     config = config or load_config()
     step = step or (lambda message: None)
     started = time.perf_counter()
-    out = prepare_output_folder(Path(out_dir))
+    out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
     inputs = Inputs(data_dir)
+    step("checking every input against data/manifest.toml")
+    inputs.check_all()
+    for note in inputs.notes():
+        step(f"data-quality note: {note}")
     built: dict[str, Any] = {}
 
     def write(temp: Path) -> None:

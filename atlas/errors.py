@@ -10,21 +10,28 @@ class AtlasError(Exception):
 class InputError(AtlasError):
     """An input file is missing or does not have the expected shape.
 
-    The message always names the file and, where known, the column and the row.
+    The message is one line that always names the file and, where known, the row (a line of
+    a text file, a record of a binary one) or the feature (of a geometry file), the column,
+    the problem and what was expected::
+
+        cn/units.csv: row 12: column 'tier_rank': value 7.0 is out of range (expected ...)
     """
 
     def __init__(self, file: str, problem: str, *, column: str | None = None,
-                 row: int | None = None, expected: str | None = None) -> None:
-        self.file, self.column, self.row = file, column, row
+                 row: int | None = None, expected: str | None = None,
+                 feature: str | None = None) -> None:
+        self.file, self.column, self.row, self.feature = file, column, row, feature
         parts = [f"{file}:"]
         if row is not None:
             parts.append(f"row {row}:")
+        if feature is not None:
+            parts.append(f"feature {feature}:")
         if column is not None:
             parts.append(f"column '{column}':")
         parts.append(problem)
         if expected:
             parts.append(f"(expected {expected})")
-        super().__init__(" ".join(parts))
+        super().__init__(" ".join(" ".join(parts).split()))  # one line, whatever the reader said
 
 
 class ConfigError(AtlasError):

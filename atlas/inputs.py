@@ -1,25 +1,30 @@
 """Validated reading of the atlas inputs listed in ``data/manifest.toml``.
 
-Every reader goes through :class:`Inputs`, which checks that the file exists, that the
-columns the atlas relies on are present and of the expected kind, that key columns are
-unique, and records each file's sha256 for the ``provenance`` table.
+Every reader goes through :class:`Inputs`: :meth:`Inputs.table` for tables (CSV, TSV,
+Parquet, Excel) and :meth:`Inputs.geometry` for geometry (GeoJSON, TopoJSON). Each file is
+read once, checked against its manifest entry (:mod:`atlas.validation`,
+:mod:`atlas.geodata`) and hashed for the ``provenance`` table. :meth:`Inputs.check_all`
+validates every input before the build computes anything, so bad input fails fast and the
+previous atlas is never touched.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import tomllib
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from atlas.errors import ConfigError, InputError
+from atlas.manifest import MANIFEST_PATH, PROJECT_ROOT, InputSpec, load_manifest
+from atlas.validation import TEXT_SUFFIXES, check_encoding, validate_frame
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MANIFEST_PATH = PROJECT_ROOT / "data" / "manifest.toml"
+__all__ = ["DEFAULT_DATA_DIR", "MANIFEST_PATH", "PROJECT_ROOT", "InputSpec", "Inputs",
+           "load_manifest", "resolve_data_dir", "sha256_of", "validate_frame"]
+
 DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
 
@@ -44,94 +49,60 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class InputSpec:
-    """One manifest entry."""
-
-    key: str
-    path: str
-    vintage: str
-    licence: str
-    use: str = ""
-    columns: dict[str, str] = field(default_factory=dict)
-    unique_key: tuple[str, ...] = ()
-    sheet: str | None = None
-
-
-def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, InputSpec]:
-    """Read the manifest into ``{input key: InputSpec}``."""
-    with path.open("rb") as handle:
-        raw = tomllib.load(handle)["inputs"]
-    return {
-        key: InputSpec(
-            key=key,
-            path=entry["path"],
-            vintage=entry.get("vintage", ""),
-            licence=entry.get("licence", ""),
-            use=entry.get("use", ""),
-            columns=dict(entry.get("columns", {})),
-            unique_key=tuple(entry.get("key", ())),
-            sheet=entry.get("sheet"),
-        )
-        for key, entry in raw.items()
-    }
-
-
-def _data_row(index_position: int, suffix: str) -> int:
-    """Human row number: the line in a text file (header is line 1), else 1-based record."""
-    return index_position + 2 if suffix in {".csv", ".tsv"} else index_position + 1
-
-
-def validate_frame(frame: pd.DataFrame, spec: InputSpec, label: str) -> pd.DataFrame:
-    """Check columns, kinds and key uniqueness; return the frame with numeric columns cast.
+def parse_table(data: bytes, spec: InputSpec) -> pd.DataFrame:
+    """Parse a table's bytes as its suffix says, with declared text columns as strings.
 
     Raises
     ------
     InputError
-        naming the file, the column and the first offending row.
+        for undecodable text, an unsupported suffix or anything the parser rejects.
     """
-    suffix = Path(spec.path).suffix.lower()
-    missing = [column for column in spec.columns if column not in frame.columns]
-    if missing:
-        raise InputError(label, f"missing column(s) {missing}",
-                         expected=f"columns {list(spec.columns)}")
-    frame = frame.reset_index(drop=True)
-    for column, kind in spec.columns.items():
-        if kind == "str":
-            continue
-        raw = frame[column]
-        values = pd.to_numeric(raw, errors="coerce")
-        bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
-        if bad.any():
-            position = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(label, f"non-numeric value {raw.iloc[position]!r}", column=column,
-                             row=_data_row(position, suffix), expected="a number")
-        if kind == "count" and (values < 0).any():
-            position = int((values < 0).to_numpy().nonzero()[0][0])
-            raise InputError(label, f"negative value {values.iloc[position]!r}", column=column,
-                             row=_data_row(position, suffix), expected="a count >= 0")
-        frame[column] = values.astype("float64")
-    if spec.unique_key:
-        duplicated = frame.duplicated(list(spec.unique_key), keep="first")
-        if duplicated.any():
-            position = int(duplicated.to_numpy().nonzero()[0][0])
-            key_values = frame.loc[position, list(spec.unique_key)].tolist()
-            key = dict(zip(spec.unique_key, key_values, strict=True))
-            raise InputError(label, f"duplicate row for {key}",
-                             column=", ".join(spec.unique_key),
-                             row=_data_row(position, suffix), expected="one row per key")
+    text_columns = {c: str for c, kind in spec.columns.items() if kind == "str"}
+    suffix = spec.suffix
+    if suffix in TEXT_SUFFIXES:
+        check_encoding(data, spec.path, spec.encoding)
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(io.BytesIO(data))
+            for column in text_columns:
+                if column in frame.columns:
+                    frame[column] = frame[column].astype("string").astype(object)
+        elif suffix in TEXT_SUFFIXES:
+            frame = pd.read_csv(io.BytesIO(data), sep="\t" if suffix == ".tsv" else ",",
+                                dtype=text_columns, keep_default_na=True,
+                                encoding=spec.encoding)
+        elif suffix in {".xlsx", ".xls"}:
+            frame = pd.read_excel(io.BytesIO(data), sheet_name=spec.sheet or 0,
+                                  dtype=text_columns)
+        else:
+            raise InputError(spec.path, f"unsupported file type {suffix}",
+                             expected="csv, tsv, parquet or xlsx")
+    except InputError:
+        raise
+    except Exception as exc:  # the parser's own message says what is wrong
+        raise InputError(spec.path, f"could not be read: {exc}",
+                         expected=f"a readable {suffix} file") from exc
     return frame
 
 
 class Inputs:
-    """The atlas inputs under one data directory, read with validation and provenance."""
+    """The atlas inputs under one data directory, read with validation and provenance.
+
+    Attributes
+    ----------
+    repaired
+        ``{input key: feature ids}`` of geometries the reader repaired (manifest ``repair``),
+        for data-quality notes.
+    """
 
     def __init__(self, data_dir: str | Path | None = None,
                  manifest: dict[str, InputSpec] | None = None) -> None:
         self.data_dir = resolve_data_dir(data_dir)
         self.specs = manifest or load_manifest()
         self.provenance: dict[str, dict[str, object]] = {}
+        self.repaired: dict[str, list[str]] = {}
         self._tables: dict[str, pd.DataFrame] = {}
+        self._layers: dict[str, object] = {}
 
     def path(self, key: str) -> Path:
         """Absolute path of an input; raises ``InputError`` if the file is missing."""
@@ -142,12 +113,19 @@ class Inputs:
                              expected=f"the {spec.vintage or key} input (see SOURCES.md)")
         return path
 
-    def _record(self, key: str, path: Path, rows: int | None) -> None:
+    def _read(self, key: str) -> tuple[Path, bytes]:
+        path = self.path(key)
+        try:
+            return path, path.read_bytes()
+        except OSError as exc:
+            raise InputError(self.specs[key].path, f"cannot be read ({exc.strerror})") from exc
+
+    def _record(self, key: str, path: Path, data: bytes, rows: int | None) -> None:
         spec = self.specs[key]
         self.provenance[key] = {
             "file": spec.path,
-            "sha256": sha256_of(path),
-            "bytes": path.stat().st_size,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
             "rows": rows,
             "vintage": spec.vintage,
             "licence": spec.licence,
@@ -159,38 +137,71 @@ class Inputs:
 
         Each file is read, validated and hashed once per ``Inputs``; callers get a copy.
         """
+        spec = self.specs[key]
+        if spec.is_geometry:
+            raise ConfigError(f"{spec.path}: a geometry input; read it with Inputs.geometry")
         if key not in self._tables:
-            self._tables[key] = self._read_table(key)
+            path, data = self._read(key)
+            frame = validate_frame(parse_table(data, spec), spec, spec.path)
+            self._record(key, path, data, len(frame))
+            self._tables[key] = frame
         return self._tables[key].copy()
 
-    def _read_table(self, key: str) -> pd.DataFrame:
+    def geometry(self, key: str, layer: str | None = None):
+        """A geometry input as a GeoDataFrame: readable, complete, valid (see atlas.geodata).
+
+        ``layer`` defaults to the manifest's (and must agree with it). Invalid geometries
+        are an error unless the manifest sets ``repair``; the ids of repaired features are
+        in ``self.repaired[key]`` and in the frame's ``attrs["repaired"]``.
+        """
+        from atlas.geodata import read_geometry
+
         spec = self.specs[key]
-        path = self.path(key)
-        text_columns = {c: str for c, kind in spec.columns.items() if kind == "str"}
-        suffix = path.suffix.lower()
-        try:
-            if suffix == ".parquet":
-                frame = pd.read_parquet(path)
-            elif suffix in {".csv", ".tsv"}:
-                frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",",
-                                    dtype=text_columns, keep_default_na=True)
-            elif suffix in {".xlsx", ".xls"}:
-                frame = pd.read_excel(path, sheet_name=spec.sheet or 0, dtype=text_columns)
-            else:
-                raise InputError(spec.path, f"unsupported file type {suffix}")
-        except InputError:
-            raise
-        except Exception as exc:  # the reader's own message says what is wrong
-            raise InputError(spec.path, f"could not be read: {exc}") from exc
-        for column in text_columns:
-            if column in frame.columns and suffix == ".parquet":
-                frame[column] = frame[column].astype("string").astype(object)
-        frame = validate_frame(frame, spec, spec.path)
-        self._record(key, path, len(frame))
+        if not spec.is_geometry:
+            raise ConfigError(f"{spec.path}: not a geometry input; read it with Inputs.table")
+        if layer is not None and layer != spec.layer:
+            raise ConfigError(f"{spec.path}: layer {layer!r} is not the manifest's layer "
+                              f"{spec.layer!r} (add a manifest entry for it)")
+        if key not in self._layers:
+            path, data = self._read(key)
+            frame, repaired = read_geometry(path, data, spec, spec.path)
+            self._record(key, path, data, len(frame))
+            self.repaired[key] = repaired
+            self._layers[key] = frame
+        frame = self._layers[key].copy()
+        frame.attrs["repaired"] = list(self.repaired[key])
         return frame
 
     def raw_path(self, key: str) -> Path:
-        """Path of a non-tabular input (geometry), recorded in provenance."""
-        path = self.path(key)
-        self._record(key, path, None)
-        return path
+        """Path of an input, after validating it (a geometry input is read and checked)."""
+        if self.specs[key].is_geometry:
+            self.geometry(key)
+        else:
+            self.table(key)
+        return self.path(key)
+
+    def check_all(self) -> None:
+        """Read and validate every manifest input (cached for the readers); fails fast.
+
+        Raises
+        ------
+        InputError
+            for the first input that is missing or fails a check.
+        """
+        for key, spec in self.specs.items():
+            if spec.is_geometry:
+                self.geometry(key)
+            else:
+                self.table(key)
+
+    def notes(self) -> list[str]:
+        """Data-quality notes about the inputs read so far: repaired geometries."""
+        notes = []
+        for key, ids in self.repaired.items():
+            if ids:
+                spec = self.specs[key]
+                shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10
+                                               else "")
+                notes.append(f"{spec.path}: {len(ids)} invalid geometries repaired with "
+                             f"{spec.repair} ({spec.id_column or 'feature'} {shown})")
+        return notes

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 
 from atlas.errors import InputError
-from atlas.geometry import polygonal
+from atlas.geodata import valid_polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import REGION_COLUMNS, LevelSet, conform_regions, context_frame, indicator_frame
 from atlas.scores import SCORE_COLUMNS
@@ -163,13 +162,14 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
         "low_wage": None,
         "diversity_group": concordance["section"],
     })
-    boundaries = gpd.read_file(inputs.raw_path("cn_boundaries"))
+    boundaries = inputs.geometry("cn_boundaries")
     geometry = pd.DataFrame({"level": LEVEL, "region_id": boundaries["adcode"],
-                             "geometry": shapely.to_wkb([polygonal(g) for g in
+                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
                                                          boundaries.geometry])})
     provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
     outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
-                             "geometry": shapely.to_wkb(provinces.geometry.values)})
+                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
+                                                          provinces.geometry])})
     yearbook = inputs.table("cn_employment")
     context = city_context(yearbook, inputs.table("cn_panel"))
     return LevelSet(

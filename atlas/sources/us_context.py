@@ -38,8 +38,8 @@ def connecticut_interpolation(inputs: Inputs) -> pd.DataFrame:
     -------
     DataFrame ``legacy_fips, region_fips, share`` whose shares sum to 1 per legacy county.
     """
-    legacy = gpd.read_file(inputs.raw_path("counties_2017"), layer="counties")
-    current = gpd.read_file(inputs.raw_path("counties_2023"), layer="counties")
+    legacy = inputs.geometry("counties_2017", layer="counties")
+    current = inputs.geometry("counties_2023", layer="counties")
     legacy = legacy.loc[legacy["id"].str.startswith(CT_STATE_FIPS)].set_crs(
         4326, allow_override=True)
     current = current.loc[current["id"].str.startswith(CT_STATE_FIPS)].set_crs(

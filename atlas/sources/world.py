@@ -150,8 +150,8 @@ def country_shapes(inputs: Inputs) -> gpd.GeoDataFrame:
     ISO numeric code, whose raw rings can be split at the antimeridian (the GeoJSON's
     make_valid has already turned Russia's and Fiji's wrapping rings into bands).
     """
-    attributes = gpd.read_file(inputs.raw_path("world_countries"))
-    raw = gpd.read_file(inputs.raw_path("world_countries_topo"), layer="countries")
+    attributes = inputs.geometry("world_countries")
+    raw = inputs.geometry("world_countries_topo", layer="countries")
     raw_by_id = dict(zip(raw["id"].astype(str), raw.geometry, strict=True))
     shapes = []
     for _, row in attributes.iterrows():
