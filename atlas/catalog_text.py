@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from atlas.dictionary import REGION_INDEX_COLUMNS
+from atlas.sources.world_catalog import WORLD_TABLES
 
 LEVEL = "Geography level (us_area, us_state, us_nation, ...)."
 REGION = "Region code within the level (see regions.region_id)."
@@ -15,7 +16,14 @@ SHARE_NOTE = "0/1 for a scored occupation, an employment share once derived."
 
 EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank",
                         "gdp_per_capita", "income_group", "iso3", "data_quality")
-REGION_ONLY_COLUMNS = {"global_south": "Low or lower-middle income country (World Bank FY2025)."}
+REGION_ONLY_COLUMNS = {
+    "global_south": "Low or lower-middle income country (World Bank FY2025).",
+    "composition_source": "Where the composition comes from: ilostat (survey shares), modelled "
+                          "(compositional model, see composition_model_errors) or "
+                          "ilo_modelled_counts (country); NULL where there is none.",
+    "population_year": "Year of the population figure (country: latest annual value, never a "
+                       "projection year).",
+}
 
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "levels": ("Geography levels and the taxonomy of their compositions.", {
@@ -340,6 +348,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "mean_collapse_risk": "Mean collapse_risk of the members.",
         "members": "Member region names, '; '-separated.",
     }),
+    **WORLD_TABLES,
     "provenance": ("Every input file of this build.", {
         "file": "Path under the data directory.", "sha256": "sha256 of the file as read.",
         "bytes": "File size.", "rows": "Rows read (tables; NULL for geometry files).",

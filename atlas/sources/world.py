@@ -9,21 +9,19 @@
   unit group's score is the mean of its SOC codes' scores weighted by US employment x link
   weight. OEWS aggregate codes (31-1120 ...) link through the crosswalk codes of their broad
   group that OEWS does not publish.
-- Major group = the unweighted mean of its 4-digit unit groups (no employment by unit group
-  exists for most countries); the threshold shares become shares of unit groups.
-- Composition: ILOSTAT employment shares by major group (latest year >= 2015, shares only);
-  China from ILO modelled counts for 2023, whose combined groups 6+9 are split using the
-  agricultural employment share (group 6 = agriculture's share of all employment, capped at
-  6+9; group 9 the rest). Employment counts are estimated: population 2024 x employment rate
-  15+ x 0.74 (the world's share of people aged 15+), except China's modelled total; eight
-  small territories outside the ILO estimates take the median employment rate, and two with
-  no population (Curacao, Isle of Man) are not ranked (``data_quality`` says which).
-- Context: unemployment rate 15+ (ILO via Gapminder, latest year <= 2024), GDP per capita
-  (constant US$), World Bank income groups FY2025; ``flag_global_south`` = low or
-  lower-middle income.
+- Major group = the mean of its 4-digit unit groups weighted by an employment proxy, US
+  employment by unit group (OEWS May 2025 through the same SOC -> ISCO links), for every
+  measure through :func:`atlas.scores.derive`; the unweighted mean is kept for comparison
+  (``ilo_gradient_comparison``), and the weighting closer to the ILO's published
+  exposed-gradient shares is used.
+- Compositions (:mod:`atlas.sources.world_compose`): ILOSTAT shares, modelled shares
+  (:mod:`atlas.sources.world_model`) or China's ILO modelled counts.
+- Context (:mod:`atlas.sources.world_context`): honest vintages per country and the context
+  indicators of the absorption-capacity pillar; World Bank income groups FY2025;
+  ``flag_global_south`` = low or lower-middle income.
 - Geometry: Natural Earth 1:50m (de-facto boundaries, which differ from the PRC's claims used
-  on the China map). Every country and territory is a region; those without occupation data
-  are drawn as "no data".
+  on the China map). Every country and territory is a region; those without a composition
+  are drawn as "no data" and ``data_quality`` says why.
 """
 
 from __future__ import annotations
@@ -39,25 +37,33 @@ from atlas.geometry import split_antimeridian
 from atlas.inputs import Inputs
 from atlas.model import LevelSet, conform_regions
 from atlas.scores import SCORE_COLUMNS, derive, with_thresholds
+from atlas.sources.world_compose import (
+    ADULT_SHARE,
+    MAJOR_GROUPS,
+    Compositions,
+    Sizes,
+    china_composition,
+    compose,
+    employment_rows,
+    estimate_sizes,
+    gradient_comparison,
+)
+from atlas.sources.world_context import CountrySeries, country_context, read_series, vintage_table
+from atlas.sources.world_quality import (
+    composition_note,
+    read_caveats,
+    sizing_note,
+    task_content_flag,
+    unranked_note,
+    with_caveats,
+)
 
 LEVEL = "country"
 TAXONOMY = "isco08_major"
 UNIT_TAXONOMY = "isco08_unit"
-ADULT_SHARE = 0.74
-LATEST_YEAR = 2024
-MAJOR_GROUPS = {
-    "1": ("isco08_1_managers_pct", "Managers"),
-    "2": ("isco08_2_professionals_pct", "Professionals"),
-    "3": ("isco08_3_technicians_assoc_prof_pct", "Technicians and associate professionals"),
-    "4": ("isco08_4_clerical_pct", "Clerical support workers"),
-    "5": ("isco08_5_service_sales_pct", "Service and sales workers"),
-    "6": ("isco08_6_skilled_agri_forestry_fishery_pct",
-          "Skilled agricultural, forestry and fishery workers"),
-    "7": ("isco08_7_craft_trades_pct", "Craft and related trades workers"),
-    "8": ("isco08_8_plant_machine_operators_pct", "Plant and machine operators, and assemblers"),
-    "9": ("isco08_9_elementary_pct", "Elementary occupations"),
-}
 GLOBAL_SOUTH = {"LIC", "LMC"}
+__all__ = ["ADULT_SHARE", "MAJOR_GROUPS", "load_world", "soc_to_isco_links",
+           "unit_group_employment"]
 
 
 def soc_to_isco_links(inputs: Inputs, oews_codes: pd.Series) -> pd.DataFrame:
@@ -119,29 +125,6 @@ def isco_unit_scores(inputs: Inputs, occupation_scores: pd.DataFrame,
     return pd.concat([published, gradient, carried], ignore_index=True)
 
 
-def latest(frame: pd.DataFrame, value: str, max_year: int = LATEST_YEAR) -> pd.Series:
-    """Latest value per ISO3 (upper case) up to ``max_year``."""
-    rows = frame.loc[(frame["time"] <= max_year) & frame[value].notna()]
-    rows = rows.sort_values("time").groupby("geo").tail(1)
-    return pd.Series(rows[value].to_numpy(), index=rows["geo"].str.upper())
-
-
-def china_composition(inputs: Inputs) -> tuple[pd.Series, float]:
-    """China's employment by major group (persons) for 2023, with 6+9 split; and the total."""
-    frame = inputs.table("cn_occupations")
-    rows = frame.loc[(frame["year"] == 2023) & (frame["sex"] == "SEX_T")]
-    values = rows.set_index(rows["classif1"].str.replace("ocu_details_", ""))["emp_thousands"]
-    total = float(values["total"]) * 1000
-    sectors = inputs.table("world_sectors")
-    agri = sectors.loc[(sectors["iso3"] == "CHN") & (sectors["year"] == 2023),
-                       "agri_emp_pct"].iloc[0]
-    combined = float(values["96"]) * 1000
-    group6 = min(combined, agri / 100 * total)
-    counts = {g: float(values[g]) * 1000 for g in ("1", "2", "3", "4", "5", "7", "8")}
-    counts.update({"6": group6, "9": combined - group6})
-    return pd.Series(counts).sort_index(), total
-
-
 def country_shapes(inputs: Inputs) -> gpd.GeoDataFrame:
     """One (multi)polygon per country, ``region_id`` = ISO3 (or NE-<name> for the few
     Natural Earth units without one).
@@ -163,89 +146,84 @@ def country_shapes(inputs: Inputs) -> gpd.GeoDataFrame:
     return frame.dissolve(by="region_id", aggfunc="first").reset_index()
 
 
-def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFrame,
-               occupations: pd.DataFrame) -> LevelSet:
-    """The country level. ``occupation_scores``/``occupations``: the US SOC scores and facts."""
-    detailed = occupation_scores.loc[~occupation_scores["category"].str.endswith("-0000")]
-    units = isco_unit_scores(inputs, detailed, occupations)
-    to_major = pd.DataFrame({"from_code": units["code"].unique()})
-    to_major = to_major.assign(to_code=to_major["from_code"].str[0], weight=1.0,
-                               rule="isco_unit_group_mean")
-    majors = derive(units, to_major)
 
-    population = latest(inputs.table("gm_population"), "total_population_with_projections")
-    employment_rate = latest(inputs.table("gm_employment_rate"),
-                             "aged_15plus_employment_rate_percent")
-    unemployment = latest(inputs.table("gm_unemployment"), "aged_15plus_unemployment_rate_percent")
-    gdp = latest(inputs.table("gm_gdp"), "gdppercapita_us_inflation_adjusted")
-    income = inputs.table("wb_income").set_index("iso3")
 
-    shares = inputs.table("world_shares").set_index("iso3")
-    share_table = shares[[column for column, _ in MAJOR_GROUPS.values()]]
-    share_table.columns = list(MAJOR_GROUPS)
-    share_table = share_table.div(share_table.sum(axis=1), axis=0)
-    # Employment rate 15+: ILO modelled; small territories outside the ILO estimates get the
-    # median rate of the countries that have one (said in data_quality).
-    rate = employment_rate.reindex(share_table.index)
-    median_rate = float(employment_rate.median())
-    estimated = population.reindex(share_table.index) * rate.fillna(median_rate) / 100 \
-        * ADULT_SHARE
-    rows = []
-    for iso3, row in share_table.iterrows():
-        total = estimated.get(iso3)
-        if total is None or not np.isfinite(total):
-            continue
-        rows += [(iso3, group, share * total) for group, share in row.items() if share > 0]
-    china, china_total = china_composition(inputs)
-    rows += [("CHN", group, value) for group, value in china.items() if value > 0]
-    employment = pd.DataFrame(rows, columns=["region_id", "category", "employment"])
-    totals = employment.groupby("region_id")["employment"].sum()
+def unit_group_employment(inputs: Inputs, occupations: pd.DataFrame) -> pd.Series:
+    """US employment by ISCO-08 unit group: OEWS national employment of each SOC code spread
+    over its ISCO codes by the link weights (an employment proxy for the weighting)."""
+    detailed = occupations.loc[~occupations["category"].str.endswith("-0000")]
+    links = soc_to_isco_links(inputs, detailed["category"])
+    employment = detailed.set_index("category")["national_employment"].fillna(0.0)
+    jobs = links["link_weight"] * links["soc_code"].map(employment)
+    return jobs.groupby(links["isco_code"]).sum()
 
-    countries = country_shapes(inputs)
-    names = pd.concat([pd.Series(income["economy"]), countries.set_index("region_id")["name"]])
-    names = names[~names.index.duplicated()]
-    ids = pd.Index(names.index).union(pd.Index(totals.index))
-    quality = pd.Series("ILOSTAT major-group shares (latest year >= 2015); employment estimated "
-                        f"as population x employment rate 15+ x {ADULT_SHARE}", index=ids)
-    quality["CHN"] = ("ILO modelled counts 2023; groups 6 and 9 split by the agricultural "
-                      "employment share")
-    no_rate = share_table.index.difference(employment_rate.index)
-    quality[no_rate] = quality[no_rate] + (f"; no ILO employment rate: the median rate "
-                                           f"({median_rate:.1f}%) was used")
-    unsized = share_table.index.difference(totals.index)
-    quality[unsized] = "occupation shares but no population to size them: not ranked"
-    income_code = income["income_group_code"].reindex(ids)
-    regions = pd.DataFrame({
-        "level": LEVEL, "region_id": ids, "name": names.reindex(ids).fillna(pd.Series(
-            ids, index=ids)).to_numpy(),
-        "iso3": [i if not i.startswith("NE-") else None for i in ids],
-        "state": income["wb_region"].reindex(ids).to_numpy() if "wb_region" in income else None,
+
+def major_group_map(codes: pd.Series, weights: pd.Series | None) -> pd.DataFrame:
+    """Category map unit group -> major group (first digit): equal weights, or ``weights``
+    (unit groups without one are left out)."""
+    frame = pd.DataFrame({"from_code": pd.Series(codes).drop_duplicates().to_numpy()})
+    frame["to_code"] = frame["from_code"].str[0]
+    if weights is None:
+        return frame.assign(weight=1.0, rule="isco_unit_group_mean")
+    frame["weight"] = frame["from_code"].map(weights).fillna(0.0)
+    return frame.loc[frame["weight"] > 0].assign(rule="isco_unit_group_us_employment")
+
+
+def region_frame(ids: pd.Index, names: pd.Series, income: pd.DataFrame,
+                 series: CountrySeries) -> pd.DataFrame:
+    """Region rows with names, income groups and the latest context values."""
+    code = income["income_group_code"].reindex(ids)
+    return pd.DataFrame({
+        "level": LEVEL, "region_id": ids,
+        "name": names.reindex(ids).fillna(pd.Series(ids, index=ids)).to_numpy(),
+        "iso3": [None if i.startswith("NE-") else i for i in ids],
+        "state": income["wb_region"].reindex(ids).to_numpy(),
         "kind": "country",
-        "income_group": income_code.to_numpy(),
-        "lower_tier": income_code.isin(GLOBAL_SOUTH).to_numpy(),
-        "published_total": totals.reindex(ids).to_numpy(),
-        "unemployment_rate": unemployment.reindex(ids).to_numpy(),
-        "population": population.reindex(ids).to_numpy(),
-        "gdp_per_capita": gdp.reindex(ids).to_numpy(),
-        "data_quality": quality.where(pd.Series(ids.isin(share_table.index.union(
-            totals.index)), index=ids)).to_numpy(),
+        "income_group": code.to_numpy(),
+        "lower_tier": code.isin(GLOBAL_SOUTH).to_numpy(),
+        "global_south": code.isin(GLOBAL_SOUTH).to_numpy(),
+        "unemployment_rate": series.unemployment["value"].reindex(ids).to_numpy(),
+        "population": series.population["value"].reindex(ids).to_numpy(),
+        "population_year": series.population["year"].reindex(ids).to_numpy(dtype=float),
+        "gdp_per_capita": series.gdp["value"].reindex(ids).to_numpy(),
     })
-    regions["states"] = regions["state"]
-    regions["labor_force"] = regions["published_total"] / (1 - regions["unemployment_rate"] / 100)
-    regions.loc[regions["region_id"] == "CHN", "published_total"] = china_total
-    regions["global_south"] = regions["lower_tier"]
 
-    categories = pd.DataFrame({"taxonomy": TAXONOMY, "category": list(MAJOR_GROUPS),
-                               "title": [f"{g} {title}" for g, (_, title) in MAJOR_GROUPS.items()],
-                               "national_employment": employment.groupby("category")[
-                                   "employment"].sum().reindex(list(MAJOR_GROUPS)).to_numpy()})
-    ilo = inputs.table("ilo_2025")
-    unit_categories = pd.DataFrame({"taxonomy": UNIT_TAXONOMY, "category": ilo["isco08_4d"],
-                                    "title": ilo["title"]})
-    scores = pd.concat([majors.assign(taxonomy=TAXONOMY),
-                        units.assign(taxonomy=UNIT_TAXONOMY)], ignore_index=True)
-    scores = scores.rename(columns={"code": "category"})
-    measures = pd.DataFrame([
+
+def quality_notes(ids: pd.Index, compositions: Compositions, sizes: Sizes,
+                  series: CountrySeries, sized: pd.Index) -> pd.Series:
+    """``data_quality`` before caveats: composition source and sizing, or why unranked."""
+    notes = pd.Series(None, index=ids, dtype=object)
+    years = series.population["year"]
+    for iso3 in ids:
+        source = compositions.source.get(iso3)
+        if iso3 not in sized:
+            notes[iso3] = unranked_note(source is not None, iso3 in compositions.covariates.index)
+            continue
+        sizing = "" if source == "ilo_modelled_counts" else sizing_note(
+            years[iso3], sizes.rate_year.get(iso3) if pd.notna(sizes.rate_year.get(iso3))
+            else None, sizes.median_rate, ADULT_SHARE)
+        year = series.sectors["year"].get(iso3, series.gdp["year"].get(iso3))
+        notes[iso3] = composition_note(source, sizing, year,
+                                       compositions.model.variant.get(iso3))
+    return notes
+
+
+def sources_table(ids: pd.Index, compositions: Compositions, series: CountrySeries,
+                  caveats: pd.DataFrame, task_content: pd.Series) -> pd.DataFrame:
+    """``country_sources``: per country the composition source, model variant, the year of
+    every series used and the caveats that apply."""
+    table = vintage_table(series, ids)
+    table.insert(0, "level", LEVEL)
+    table.insert(2, "composition_source", compositions.source.reindex(ids).to_numpy())
+    table.insert(3, "model_variant", compositions.model.variant.reindex(ids).to_numpy())
+    table["survey_caveat_basis"] = caveats["basis"].reindex(ids).to_numpy()
+    table["task_content_caveat"] = task_content.reindex(ids).fillna(False).to_numpy(bool)
+    return table
+
+
+def measures_frame() -> pd.DataFrame:
+    """The ILO measures of the level."""
+    return pd.DataFrame([
         ("ilo_genai_2025", "ILO generative-AI exposure 2025", "unit",
          "mean task exposure score of the ISCO-08 unit group (0..1)",
          "Gmyrek et al. (2025), ILO Working Paper 140"),
@@ -255,16 +233,80 @@ def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.Dat
         ("ilo_exposed_gradient", "ILO exposed gradients", "trait",
          "1 for unit groups in the ILO's exposed gradients 1-4", "Gmyrek et al. (2025)"),
     ], columns=["measure", "label", "scale", "description", "source"])
+
+
+def category_frame(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame:
+    """Major groups (with summed employment) and the unit groups."""
+    majors = pd.DataFrame({"taxonomy": TAXONOMY, "category": list(MAJOR_GROUPS),
+                           "title": [f"{g} {title}" for g, (_, title) in MAJOR_GROUPS.items()],
+                           "national_employment": employment.groupby("category")[
+                               "employment"].sum().reindex(list(MAJOR_GROUPS)).to_numpy()})
+    ilo = inputs.table("ilo_2025")
+    units = pd.DataFrame({"taxonomy": UNIT_TAXONOMY, "category": ilo["isco08_4d"],
+                          "title": ilo["title"]})
+    return pd.concat([majors, units], ignore_index=True)
+
+
+def major_scores(units: pd.DataFrame, weights: pd.Series, employment: pd.DataFrame,
+                 income: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Major-group scores under the weighting closer to the ILO's published gradient shares,
+    and the comparison table."""
+    candidates = {"unit_mean": derive(units, major_group_map(units["code"], None)),
+                  "us_employment": derive(units, major_group_map(units["code"], weights))}
+    gradient = {name: frame.loc[frame["measure"] == "ilo_exposed_gradient"].set_index(
+        "code")["score"] for name, frame in candidates.items()}
+    table, kept = gradient_comparison(employment, gradient, income)
+    return candidates[kept], table
+
+
+def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFrame,
+               occupations: pd.DataFrame) -> LevelSet:
+    """The country level. ``occupation_scores``/``occupations``: the US SOC scores and facts."""
+    detailed = occupation_scores.loc[~occupation_scores["category"].str.endswith("-0000")]
+    units = isco_unit_scores(inputs, detailed, occupations)
+    series = read_series(inputs)
+    income = inputs.table("wb_income").set_index("iso3")
+    countries = country_shapes(inputs)
+    names = pd.concat([income["economy"], countries.set_index("region_id")["name"]])
+    names = names[~names.index.duplicated()]
+    compositions = compose(inputs, series, income["income_group_code"], names.index)
+    sizes = estimate_sizes(compositions.shares, series)
+    china, china_total = china_composition(inputs, series)
+    employment = employment_rows(compositions, sizes, china)
+    majors, gradient = major_scores(units, unit_group_employment(inputs, occupations),
+                                    employment, income["income_group_code"])
+    totals = employment.groupby("region_id")["employment"].sum()
+    ids = pd.Index(names.index).union(totals.index)
+    regions = region_frame(ids, names, income, series)
+    regions["published_total"] = totals.reindex(ids).to_numpy()
+    regions.loc[regions["region_id"] == "CHN", "published_total"] = china_total
+    regions["labor_force"] = regions["published_total"] / (1 - regions["unemployment_rate"] / 100)
+    regions["states"] = regions["state"]
+    regions["composition_source"] = compositions.source.reindex(ids).where(
+        ids.isin(totals.index)).to_numpy()
+    caveats = read_caveats()
+    task_content = task_content_flag(income["income_group_code"], totals.index)
+    notes = quality_notes(ids, compositions, sizes, series, totals.index)
+    regions["data_quality"] = with_caveats(notes, caveats, task_content).to_numpy()
+
+    scores = pd.concat([majors.assign(taxonomy=TAXONOMY), units.assign(taxonomy=UNIT_TAXONOMY)],
+                       ignore_index=True).rename(columns={"code": "category"})
     geometry = pd.DataFrame({"level": LEVEL, "region_id": countries["region_id"],
                              "geometry": shapely.to_wkb(countries.geometry.values)})
+    context, indicators = country_context(series, LEVEL, ids)
+    extra = {"region_geometry": geometry,
+             "composition_model_errors": compositions.model.errors.assign(level=LEVEL),
+             "ilo_gradient_comparison": gradient,
+             "country_sources": sources_table(ids, compositions, series, caveats,
+                                              task_content)}
     return LevelSet(
         levels=pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY], "reference_level": [LEVEL],
                              "description": ["Countries and territories (ISCO-08 major groups)"]}),
         regions=conform_regions(regions),
         employment=employment.assign(level=LEVEL, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]],
-        categories=pd.concat([categories, unit_categories], ignore_index=True),
-        measures=measures,
+        categories=category_frame(inputs, employment),
+        measures=measures_frame(),
         exposure_scores=scores[["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]],
-        extra_tables={"region_geometry": geometry},
+        extra_tables=extra, context=context, indicators=indicators,
     )
