@@ -59,7 +59,7 @@ def geography_for(level: str) -> Geography:
 def name_keys(name: str) -> set[str]:
     """Spelling-free keys of a name: casefolded, without punctuation or a Chinese suffix,
     plus the text inside and outside parentheses on its own."""
-    text = unicodedata.normalize("NFKC", str(name)).casefold().strip()
+    text = unicodedata.normalize("NFKC", str(name)).casefold().strip().replace("&", " and ")
     variants = {text, re.sub(r"\(.*?\)", "", text), *re.findall(r"\((.*?)\)", text)}
     keys = set()
     for variant in variants:

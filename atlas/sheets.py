@@ -48,9 +48,7 @@ def number_format(column: str, currency: str) -> str | None:
 def data_table(ranking: pd.DataFrame, level: str) -> pd.DataFrame:
     """``ranking`` without columns that are empty for all its regions or do not apply."""
     useless = not_applicable(level)
-    keep = [c for c in ranking.columns
-            if c not in useless and not ranking[c].isna().all()
-            and not (ranking[c].dtype == object and ranking[c].fillna("").eq("").all())]
+    keep = [c for c in ranking.columns if c not in useless and not _empty(ranking[c].tolist())]
     return ranking[keep]
 
 
@@ -73,10 +71,15 @@ def _interval(frame: pd.DataFrame) -> list[str]:
     return out
 
 
+def _empty(values: list) -> bool:
+    """True if some values exist and all of them are missing or "" (an empty selection keeps
+    its columns, so the headers still show)."""
+    return bool(values) and all(v is None or v == "" or (not isinstance(v, str) and pd.isna(v))
+                                for v in values)
+
+
 def _source(frame: pd.DataFrame, column: str) -> list | None:
-    if column not in frame.columns or frame[column].isna().all():
-        return None
-    return frame[column].tolist()
+    return frame[column].tolist() if column in frame.columns else None
 
 
 def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
@@ -89,7 +92,8 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     specs = [
         ("#", _source(ranking, "selection_rank"), RANK, None,
          column_meaning("selection_rank", level)),
-        (f"Rank of {regions} (90% interval)", _interval(ranking), None, None,
+        (f"Rank of {regions} (90% interval)" if regions else "Rank (90% interval)",
+         _interval(ranking), None, None,
          "Rank by collapse risk within the level (1 = highest), with the 5th-95th percentile "
          "of the rank over all specifications in brackets."),
         ("Name", ranking["name"].tolist(), None, f"Total: {len(ranking)} regions",
@@ -126,7 +130,7 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     ]
     columns = []
     for header, values, fmt, total, meaning in specs:
-        if values is None or all(v in ("", None) or pd.isna(v) for v in values):
+        if values is None or _empty(values):
             continue
         if total == "sum":
             total = sum(float(v) for v in values if pd.notna(v))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -25,7 +26,7 @@ def format_value(value: object, column: str = "", currency: str | None = None) -
         return str(value)
     if isinstance(value, float) and math.isnan(value):
         return MISSING
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+    if isinstance(value, np.integer | np.floating | np.bool_):
         value = value.item()
     if isinstance(value, int) and not isinstance(value, bool):
         text = str(value) if "year" in column else f"{value:,}"

@@ -173,3 +173,22 @@ def test_tiered_rule_on_real_regions(atlas_con, tmp_path):
     method = {row[0]: row[1] for row in book["method"].iter_rows(min_row=2, values_only=True)}
     assert "tiered" in method["allocation rule"]
     assert "is in tier 1 (Robust top decile)" in method["worked example"]
+
+
+def test_engine_columns_appear_when_present(atlas_con, tmp_path):
+    # the engine is adding pillar scores, p_trap and two flags; every optional summary column
+    # at once (pillars, p_trap, note, allocation) still stays under 20 columns
+    request = RankRequest(any_county_in=["OH"], budget=1_000_000, rule="tiered")
+    ranked = rank_regions(atlas_con, request)
+    ranked = ranked.assign(pillar_shock=0.25, pillar_absorption=0.75, p_trap=0.5,
+                           flag_low_confidence=[i == 0 for i in range(len(ranked))],
+                           flag_transition_target=False)
+    book = openpyxl.load_workbook(write_ranking(atlas_con, ranked, request, tmp_path / "e.xlsx"))
+    names = headers(book["summary"])
+    assert {"AI shock (pillar)", "Weak absorption (pillar)", "Trap share of specifications",
+            "Note", "Allocation (USD)"} <= set(names)
+    assert len(names) < 20
+    assert "low confidence" in column(book["summary"], "Flags")[0].value
+    meaning = {row[1]: row[2] for row in book["dictionary"].iter_rows(min_row=2, values_only=True)
+               if row[0] == "data"}
+    assert "absorb" in meaning["pillar_absorption"]
