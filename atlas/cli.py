@@ -14,12 +14,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from atlas.config import load_config
 from atlas.errors import AtlasError
+from atlas.options import check_positive
+from atlas.terminal import DEFAULT_MAX_WIDTH, print_frame
 
 console = Console(stderr=True)
 DEFAULT_DB = Path("out/atlas.duckdb")
@@ -87,34 +88,16 @@ def fail(exc: BaseException) -> None:
     raise typer.Exit(code=1)
 
 
-def print_frame(frame, title: str | None = None) -> None:
-    """Print a data frame as a rich table on stdout (wide enough to read in a pipe too)."""
-    table = Table(title=title, show_lines=False)
-    for column in frame.columns:
-        table.add_column(str(column), overflow="fold")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[_format(value) for value in row])
-    out = Console()
-    if not out.is_terminal:
-        out = Console(width=220)
-    out.print(table)
-
-
-def write_or_print(frame, output: Path | None, title: str | None = None) -> None:
-    """Write ``frame`` to ``output`` (.csv or .parquet) if given, else print it as a table."""
+def write_or_print(frame, output: Path | None, title: str | None = None, **printing) -> None:
+    """Write ``frame`` to ``output`` (.csv or .parquet) if given, else print it as a table
+    (``printing``: options of ``atlas.terminal.print_frame``)."""
     from atlas.export import write_frame
 
     if output is None:
-        print_frame(frame, title=title)
+        print_frame(frame, title=title, **printing)
         return
     write_frame(frame, output)
     console.print(f"wrote {len(frame)} rows to {output}")
-
-
-def _format(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return "" if value is None else str(value)
 
 
 @app.command()
@@ -160,57 +143,99 @@ def build(
 
 @app.command()
 def rank(
-    level: Annotated[str, typer.Option(help="Level: us_area, us_state, ...")] = "us_area",
+    level: Annotated[str, typer.Option(help="Level: us_area, us_state, cn_city, country, ...")
+                     ] = "us_area",
     flag: Annotated[list[str] | None, typer.Option(
         "--flag", help="Keep regions with this flag (trap, transition_target, rust_belt, "
                        "lower_tier, robust_trap, global_south, low_confidence). "
                        "Several --flag options mean ANY of them.")] = None,
     state: Annotated[list[str] | None, typer.Option(
-        "--state", "--province",
-        help="Keep regions in this state (US postal code, e.g. OH; a metro matches if any of "
-             "its counties is in it) or province (China: Chinese name or pinyin, e.g. 河北省 "
-             "or Hebei). Several mean ANY of them.")] = None,
+        "--state", "--province", "--region",
+        help="Keep regions whose principal state (US: postal code or name, e.g. OH), province "
+             "(China: Chinese name with or without 省/市/自治区, or pinyin, e.g. 河北 or hebei) "
+             "or World Bank region (countries) this is. Several mean ANY of them.")] = None,
+    any_county_in: Annotated[list[str] | None, typer.Option(
+        "--any-county-in", help="US levels: also keep regions with any member county in this "
+                                "state (a note names their principal state).")] = None,
     min_employment: Annotated[float | None, typer.Option(
         help="Keep regions with at least this many jobs.")] = None,
     measure: Annotated[str | None, typer.Option(
         help="Re-rank with this exposure measure (used for exposure and vulnerability).")] = None,
     top: Annotated[int | None, typer.Option(help="Keep the first N after sorting.")] = None,
-    budget: Annotated[int | None, typer.Option(
-        help="Split this amount (whole currency units) among the selected regions.")] = None,
+    budget: Annotated[str | None, typer.Option(
+        metavar="AMOUNT", help="Split this amount (whole currency units, e.g. 250000000 or "
+                               "2.5e8) among the selected regions.")] = None,
     rule: Annotated[str, typer.Option(
-        help="Allocation rule: exposed_jobs, risk_weighted (exposed jobs x collapse risk) "
-             "or equal.")] = "risk_weighted",
-    floor: Annotated[int, typer.Option(help="Minimum amount per region.")] = 0,
-    cap: Annotated[int | None, typer.Option(help="Maximum amount per region.")] = None,
+        help="Allocation rule: exposed_jobs, risk_weighted (exposed jobs x collapse risk), "
+             "equal, or tiered (by the tiers of the robust ranking).")] = "risk_weighted",
+    floor: Annotated[str | None, typer.Option(metavar="AMOUNT",
+                                              help="Minimum amount per region.")] = None,
+    cap: Annotated[str | None, typer.Option(metavar="AMOUNT",
+                                            help="Maximum amount per region.")] = None,
+    currency: Annotated[str, typer.Option(
+        help="ISO 4217 code that labels every amount (no conversion).")] = "USD",
+    tier_shares: Annotated[str | None, typer.Option(
+        help="--rule tiered: budget shares of tiers 1, 2, 3 (default 0.6,0.3,0.1), "
+             "renormalised over the tiers that have regions.")] = None,
+    within: Annotated[str | None, typer.Option(
+        help="--rule tiered: split within a tier by 'need' (exposed jobs, default) or "
+             "'equal'.")] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="csv, xlsx, parquet or geojson (default: from -o's suffix).")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write.")] = None,
+    bom: Annotated[bool, typer.Option(
+        help="CSV: UTF-8 with a byte-order mark, so Excel shows Chinese and accented names "
+             "(--no-bom for plain UTF-8).")] = True,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Rank regions by collapse risk, optionally split a transition fund, and export.
 
     Sorted by collapse_risk (highest first), ties by larger total_employment, then region_id.
     """
+    from atlas.allocation import DEFAULT_TIER_SHARES
     from atlas.export import write_ranking
+    from atlas.options import parse_amount, parse_tier_shares
     from atlas.ranking import RankRequest, open_atlas, rank_regions
 
-    request = RankRequest(level=level, flags=list(flag or []), states=list(state or []),
-                          min_employment=min_employment, measure=measure, top=top,
-                          budget=budget, rule=rule, floor=floor, cap=cap)
+    if rule != "tiered" and (tier_shares is not None or within is not None):
+        raise AtlasError("--tier-shares and --within apply only to --rule tiered")
+    request = RankRequest(
+        level=level, flags=list(flag or []), states=list(state or []),
+        any_county_in=list(any_county_in or []), min_employment=min_employment,
+        measure=measure, top=top, budget=parse_amount("--budget", budget), rule=rule,
+        floor=parse_amount("--floor", floor) or 0, cap=parse_amount("--cap", cap),
+        currency=currency, within=within or "need",
+        tier_shares=parse_tier_shares(tier_shares) if tier_shares else DEFAULT_TIER_SHARES)
     con = open_atlas(db)
     try:
         ranking = rank_regions(con, request)
+        report_notes(ranking)
         if output is not None:
-            path = write_ranking(con, ranking, request, output, fmt)
+            path = write_ranking(con, ranking, request, output, fmt, bom=bom)
             console.print(f"wrote {len(ranking)} regions to {path}")
             return
     finally:
         con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
-               "collapse_risk", "pillar_shock", "pillar_absorption", "flag_trap",
-               "flag_transition_target"] + (["allocation"] if budget is not None else [])
+               "collapse_risk", "pillar_shock", "pillar_absorption", "risk_tier", "flag_trap",
+               "flag_transition_target"]
     columns = [c for c in columns if c in ranking]
-    print_frame(ranking[columns], title=f"{level}: {len(ranking)} regions")
+    columns += [c for c in ("note", "allocation", "allocation_bound") if c in ranking]
+    print_frame(ranking[columns], title=f"{level}: {len(ranking)} regions",
+                currency_columns={"allocation": request.currency})
+
+
+def report_notes(ranking) -> None:
+    """Say on stderr which selected regions lie outside their requested principal state."""
+    if "note" not in ranking:
+        return
+    noted = ranking.loc[ranking["note"] != ""]
+    if len(noted):
+        names = "; ".join(f"{n} ({note})" for n, note in zip(noted["name"], noted["note"],
+                                                             strict=True))
+        console.print(f"note: {len(noted)} selected regions have their principal state "
+                      f"outside the requested ones (see the note column): {names}",
+                      markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -226,6 +251,7 @@ def scenario(
     """AI-adoption scenario: displaced workers, net job loss and unemployment shock by region."""
     from atlas.ranking import open_atlas
 
+    check_positive("--top", top)
     con = open_atlas(db)
     try:
         names = [r[0] for r in con.execute(
@@ -262,6 +288,9 @@ def synth(
     """Write a synthetic level (regions x categories composition rows) into its own database."""
     from atlas.synth import write_synthetic_database
 
+    check_positive("--regions", regions)
+    check_positive("--categories", categories, minimum=2)
+    check_positive("--measures", measures, minimum=2)
     path = write_synthetic_database(db, regions, categories, seed, measures, indices)
     console.print(f"wrote {regions * categories:,} composition rows (level synth) to {path}"
                   + ("" if indices else " without indices"))
@@ -272,12 +301,20 @@ def sql(
     query: Annotated[str, typer.Argument(help="One SELECT statement.")],
     output: Annotated[Path | None, typer.Option(
         "-o", "--output", help="Write the result to a .csv or .parquet file.")] = None,
+    max_width: Annotated[int, typer.Option(
+        help="Longest cell shown, in characters; longer text ends in '…'.")
+                         ] = DEFAULT_MAX_WIDTH,
+    vertical: Annotated[bool, typer.Option(
+        "--vertical", help="One block of 'column | value' lines per row (the default when "
+                           "the table is wider than the terminal).")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Run one read-only SELECT against the atlas; writes are refused."""
     from atlas.sql_console import run_query
 
-    write_or_print(run_query(db, query), output)
+    check_positive("--max-width", max_width, minimum=2)
+    write_or_print(run_query(db, query), output, max_width=max_width,
+                   vertical=True if vertical else None)
 
 
 @app.command()

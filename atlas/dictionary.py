@@ -117,3 +117,119 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "allocation_need": "Need the allocation rule used: exposed_jobs, exposed_jobs x "
                        "collapse_risk, or 1 (equal).",
 }
+
+# Columns the collapse-risk engine is adding; the database's own column comment (or an entry
+# in REGION_INDEX_COLUMNS) takes precedence once it exists.
+ENGINE_COLUMNS: dict[str, str] = {
+    "pillar_shock": "Pillar score 0..1: the AI shock to the jobs the region depends on.",
+    "pillar_absorption": "Pillar score 0..1: weak capacity to absorb displaced workers.",
+    "substitutable_share": "Employment share in work generative AI could substitute for.",
+    "p_trap": "Share of specifications in which the region is a trap.",
+    "flag_transition_target": "Region the model marks as a transition-fund target.",
+    "flag_low_confidence": "The region's result rests on weak or incomplete data.",
+}
+
+# Columns that exist only in exports.
+EXPORT_COLUMNS: dict[str, str] = {
+    "risk_tier": "Tier of the robust ranking: 'Robust top decile' if the whole 90% rank "
+                 "interval (rank_p95) lies within the level's top decile, 'Reaches top "
+                 "decile' if the interval reaches it (rank_p05), else 'Other'.",
+    "note": "Why the region is in the selection although its principal state was not "
+            "requested (--any-county-in).",
+    "allocation_bound": "'floor' or 'cap' when that bound set the region's amount, else empty.",
+    "currency": "ISO 4217 code of the amounts (a label: nothing is converted).",
+}
+
+
+def _composition(unit: str, source: str) -> dict[str, str]:
+    """Diversity texts for a level whose composition is over ``unit`` (not occupations)."""
+    return {
+        "entropy_norm": f"Shannon entropy of the employment shares over {unit}, divided by "
+                        f"ln N (N = {unit} with jobs in the level); 0 = one, 1 = even.",
+        "hhi": f"Herfindahl-Hirschman index: sum s_i^2 over the shares of {unit}.",
+        "effective_n": f"1 / hhi: number of equally sized {unit} with the same concentration.",
+        "hachman": "Hachman index 1 / sum s_i * LQ_i against the level's overall mix "
+                   "(1 = that mix).",
+        "krugman": "Krugman dissimilarity sum |s_i - s_ref_i| against the level's overall mix "
+                   "(0 = that mix, max 2).",
+        "imputed_share": "0: no suppressed cells are imputed at this level.",
+        "exposure_mean": f"Employment-weighted mean exposure over {unit}; {source}.",
+        "vulnerable_share": f"Employment share in vulnerable work (score >= 0.5 and a US "
+                            f"national median wage below the all-occupation median), "
+                            f"{source}.",
+        "production_share": f"Employment share in production occupations (SOC 51), {source}.",
+        "automation_mean": f"Employment-weighted mean of eloundou_automation, {source}.",
+    }
+
+
+LEVEL_COLUMNS: dict[str, dict[str, str]] = {
+    "cn_city": {
+        **_composition("the 19 GB/T 4754-2017 sectors",
+                       "each sector scored with the US occupational mix of that sector (OEWS "
+                       "May 2025 staffing patterns; a proxy)"),
+        "level": "Geography level: cn_city (China's prefecture-level city units).",
+        "region_id": "Administrative division code of the city (6-digit adcode).",
+        "name": "City name in Chinese and pinyin, e.g. 石家庄市 Shijiazhuang.",
+        "state": "Province in pinyin, e.g. Hebei.",
+        "states": "Province in pinyin (a city lies in one province).",
+        "kind": "prefecture (地级市) or municipality (直辖市).",
+        "total_employment": "Jobs: year-end employment in urban units (城镇单位就业人员), China "
+                            "City Statistical Yearbook 2019; urban private and individual "
+                            "workers and rural employment are not included.",
+        "unemployment_rate": "Registered urban unemployment rate, percent, 2019: registered "
+                             "urban unemployed / (registered unemployed + urban-unit employment "
+                             "+ urban private and individual workers), City Statistical "
+                             "Yearbook. Understates unemployment (only people with local "
+                             "urban registration who sign on); not comparable with BLS LAUS or "
+                             "ILO rates. Rates above 20% are taken as unit errors and left out.",
+        "labor_force": "Registered urban unemployed + urban-unit employment + urban private "
+                       "and individual workers, 2019, persons.",
+        "population": "Year-end population 2019, persons (CSMAR city panel, research use).",
+        "gdp_per_capita": "GDP per capita 2019, CNY (CSMAR city panel).",
+    },
+    "country": {
+        **_composition("the nine ISCO-08 major groups",
+                       "each major group the mean of its unit groups' scores (ILO measures "
+                       "directly; US measures through the BLS SOC-ISCO-08 crosswalks)"),
+        "level": "Geography level: country (countries and territories).",
+        "region_id": "ISO 3166-1 alpha-3 code (NE-... for a territory without one).",
+        "name": "Country or territory name (World Bank, else Natural Earth).",
+        "state": "World Bank region, e.g. South Asia.",
+        "states": "World Bank region.",
+        "kind": "country.",
+        "total_employment": "Jobs, estimated: ILOSTAT employment shares by ISCO-08 major group "
+                            "(latest year >= 2015) x estimated employment (population 2024 x "
+                            "ILO employment rate 15+ x 0.74); China: ILO modelled counts 2023.",
+        "unemployment_rate": "Unemployment rate, percent of the labour force aged 15+ (ILO "
+                             "modelled estimates via Gapminder, latest year <= 2024).",
+        "labor_force": "Estimated labour force: total_employment / (1 - unemployment_rate / "
+                       "100).",
+        "population": "Population 2024 (Gapminder, with projections).",
+        "gdp_per_capita": "GDP per capita, constant US$ (World Bank via Gapminder).",
+    },
+}
+
+# Flags that cannot be true at a level: exported as empty, like a column with no data.
+NOT_APPLICABLE: dict[str, set[str]] = {
+    "cn_city": {"flag_rust_belt", "flag_global_south"},
+    "country": {"flag_rust_belt"},
+}
+US_NOT_APPLICABLE = {"flag_global_south"}
+
+
+def not_applicable(level: str) -> set[str]:
+    """Columns that carry no information at ``level`` (US levels: flag_global_south)."""
+    return NOT_APPLICABLE.get(level, US_NOT_APPLICABLE if level.startswith("us_") else set())
+
+
+def column_meaning(column: str, level: str, comments: dict[str, str] | None = None) -> str:
+    """What ``column`` means at ``level``.
+
+    Looks up the level's own text, then the general text, then the database's column comment
+    (``comments``), then the export-only and engine texts; "" if none.
+    """
+    for texts in (LEVEL_COLUMNS.get(level, {}), REGION_INDEX_COLUMNS, comments or {},
+                  EXPORT_COLUMNS, ENGINE_COLUMNS):
+        if texts.get(column):
+            return texts[column]
+    return ""

@@ -14,84 +14,42 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.errors import ConfigError
 from atlas.files import atomic_write
-from atlas.method_text import method_lines
+from atlas.geography import option_for
+from atlas.method import method_sheet
 from atlas.ranking import RankRequest, open_atlas, rank_regions
-from atlas.store import stored_config
+from atlas.safecells import csv_safe
+from atlas.sheets import (
+    column_comments,
+    data_table,
+    dictionary_sheet,
+    frame_sheet,
+    provenance_frame,
+    summary_sheet,
+)
+from atlas.workbook import Sheet, write_workbook
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson")
-LEVEL_NOTES = {
-    "cn_city": ("Proxy assumption: China has no city data by occupation, so each GB/T 4754-2017 "
-                "sector's exposure is the employment-weighted exposure of the occupations that "
-                "sector employs in the US (OEWS May 2025 national staffing patterns): it "
-                "assumes the US occupational mix within each sector. Unemployment is the "
-                "registered urban unemployment rate, which understates unemployment."),
-    "country": ("Occupation shares by ISCO-08 major group (ILOSTAT, latest year >= 2015); "
-                "employment sizes are estimated (population x employment rate 15+ x 0.74); "
-                "US-based measures are carried to ISCO through the BLS SOC-ISCO crosswalks."),
-    "us_area": ("OEWS suppressed cells are imputed with national major-group means "
-                "(imputed_share); Connecticut's unemployment is interpolated from its old "
-                "counties by land area."),
-}
+CSV_ENCODING = "utf-8-sig"  # with a BOM, Excel opens Chinese and accented names correctly
 
 
-def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None) -> Path:
-    """Write a table as CSV or Parquet (``fmt``, default from the suffix), atomically."""
+def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
+                bom: bool = True) -> Path:
+    """Write a table as CSV or Parquet (``fmt``, default from the suffix), atomically.
+
+    CSV is written for spreadsheets: UTF-8 with a byte-order mark (``bom=False``: without),
+    and text that a spreadsheet would run as a formula starts with a single quote
+    (``atlas.safecells``). Parquet is written as is.
+    """
     suffix = f".{fmt}" if fmt else Path(path).suffix.lower()
     if suffix == ".csv":
-        return atomic_write(path, lambda p: frame.to_csv(p, index=False))
+        safe = csv_safe(frame)
+        encoding = CSV_ENCODING if bom else "utf-8"
+        return atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding=encoding))
     if suffix == ".parquet":
         return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     raise ConfigError(f"the output file must end in .csv or .parquet, got '{Path(path).name}'")
-
-
-def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
-                 request: RankRequest) -> pd.DataFrame:
-    """The method in words (rendered from the build's configuration), the filters and the
-    allocation rule."""
-    config = stored_config(con)
-    measure = request.measure or config["exposure"]["default_measure"]
-    rows = [
-        ("level", request.level),
-        ("filters", f"flags any of {request.flags or 'none'}; states any of "
-                    f"{request.states or 'all'}; min employment {request.min_employment}; "
-                    f"top {request.top or 'all'}"),
-        ("sort order", "collapse_risk descending, then total_employment descending, then "
-                       "region_id ascending (= risk_rank order)"),
-        ("exposure measure", str(measure)),
-        *method_lines(config, request.level),
-    ]
-    if request.budget is not None:
-        rows += [
-            ("budget", f"{request.budget:,}"),
-            ("allocation rule", f"{request.rule}: amount_i = clamp(t * need_i, floor, cap) with t "
-                                "such that the amounts sum to the budget; need = exposed_jobs "
-                                "(exposed_jobs), exposed_jobs x collapse_risk (risk_weighted) or "
-                                "1 (equal); whole units by largest remainder"),
-            ("floor / cap per region", f"{request.floor:,} / "
-                                       f"{'none' if request.cap is None else f'{request.cap:,}'}"),
-        ]
-    if request.level in LEVEL_NOTES:
-        rows.append(("level notes", LEVEL_NOTES[request.level]))
-    return pd.DataFrame(rows, columns=["item", "value"])
-
-
-def provenance_sheet(con: duckdb.DuckDBPyConnection, command: str) -> pd.DataFrame:
-    """Input files with sha256, plus atlas version, build time and the exact command."""
-    files = con.execute(
-        "SELECT file, sha256, bytes, rows, vintage, licence FROM provenance ORDER BY file").df()
-    info = con.execute("SELECT key, value FROM build_info WHERE key <> 'config'").df()
-    info = pd.concat([info, pd.DataFrame({"key": ["export_command"], "value": [command]})])
-    info = info.rename(columns={"key": "file", "value": "vintage"})
-    return pd.concat([files, info], ignore_index=True)
-
-
-def dictionary_sheet(columns: list[str]) -> pd.DataFrame:
-    """One row per exported column with its meaning."""
-    return pd.DataFrame({"column": columns,
-                         "meaning": [REGION_INDEX_COLUMNS.get(c, "") for c in columns]})
 
 
 def _geojson_frame(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame) -> gpd.GeoDataFrame:
@@ -106,7 +64,8 @@ def command_for(request: RankRequest, fmt: str, path: Path) -> str:
     """The ``atlas rank`` command line that reproduces this export."""
     words = ["atlas", "rank", "--level", request.level]
     words += [w for flag in request.flags for w in ("--flag", flag)]
-    words += [w for state in request.states for w in ("--state", state)]
+    words += [w for state in request.states for w in (option_for(request.level), state)]
+    words += [w for state in request.any_county_in for w in ("--any-county-in", state)]
     optional = {"--min-employment": request.min_employment, "--measure": request.measure,
                 "--top": request.top, "--budget": request.budget}
     words += [w for name, value in optional.items() if value is not None
@@ -114,37 +73,43 @@ def command_for(request: RankRequest, fmt: str, path: Path) -> str:
     if request.budget is not None:
         words += ["--rule", request.rule, "--floor", str(request.floor)]
         words += ["--cap", str(request.cap)] if request.cap is not None else []
+        words += ["--currency", request.currency]
+        if request.rule == "tiered":
+            words += ["--tier-shares", ",".join(f"{s:g}" for s in request.tier_shares),
+                      "--within", request.within]
     words += ["--format", fmt, "-o", str(path)]
     return " ".join(shlex.quote(word) for word in words)
 
 
+def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
+                    request: RankRequest, command: str) -> list[Sheet]:
+    """The sheets of an XLSX export: summary, data, method, dictionary, provenance."""
+    summary = summary_sheet(ranking, request)
+    data = data_table(ranking, request.level)
+    return [summary, frame_sheet("data", data, request.currency),
+            method_sheet(con, ranking, request),
+            dictionary_sheet(summary, data, request.level, column_comments(con)),
+            frame_sheet("provenance", provenance_frame(con, command), wrap=True)]
+
+
 def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
-                  path: Path, fmt: str | None = None, command: str | None = None) -> Path:
-    """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix)."""
+                  path: Path, fmt: str | None = None, command: str | None = None,
+                  bom: bool = True) -> Path:
+    """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix).
+
+    ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel).
+    """
     fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format '{fmt}'; valid formats: {list(FORMATS)}")
     command = command or command_for(request, fmt, path)
     if fmt in {"csv", "parquet"}:
-        return write_frame(ranking, Path(path), fmt)
+        return write_frame(ranking, Path(path), fmt, bom=bom)
     if fmt == "geojson":
         frame = _geojson_frame(con, ranking)
         return atomic_write(path, lambda p: p.write_text(frame.to_json(drop_id=True),
                                                          encoding="utf-8"))
-    sheets = {
-        "ranking": ranking,
-        "method": method_sheet(con, ranking, request),
-        "dictionary": dictionary_sheet(list(ranking.columns)),
-        "provenance": provenance_sheet(con, command),
-    }
-
-    def write_xlsx(temp: Path) -> None:
-        with pd.ExcelWriter(temp, engine="openpyxl") as writer:
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-                writer.sheets[name].freeze_panes = "A2"
-
-    return atomic_write(path, write_xlsx)
+    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command))
 
 
 def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:

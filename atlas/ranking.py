@@ -1,15 +1,34 @@
-"""Ranked region lists for fund allocators: filters, optional re-ranking, allocation."""
+"""Ranked region lists for fund allocators: filters, optional re-ranking, tiers, allocation."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from atlas.allocation import allocate, need_for_rule
+from atlas import geography
+from atlas.allocation import (
+    DEFAULT_TIER_SHARES,
+    RULES,
+    WITHIN,
+    Allocation,
+    allocate_detailed,
+    allocate_tiered,
+    need_for_rule,
+)
 from atlas.engine import region_indices_query
 from atlas.errors import ConfigError
+from atlas.options import (
+    check_amount,
+    check_currency,
+    check_nonnegative,
+    check_positive,
+    parse_tier_shares,
+)
 from atlas.store import (
     open_atlas,  # noqa: F401  (re-exported for callers)
     stored_config,
@@ -17,20 +36,22 @@ from atlas.store import (
 
 FLAGS = ("trap", "transition_target", "rust_belt", "lower_tier", "robust_trap",
          "global_south", "low_confidence")
+TIER_LABELS = {1: "Robust top decile", 2: "Reaches top decile", 3: "Other"}
 
 
 @dataclass
 class RankRequest:
     """What to select and how to split a budget.
 
-    Several ``flags`` mean "any of"; several ``states`` mean "any of" (a region matches a
-    state if any of its member counties lies in it; Chinese provinces match by Chinese name or
-    pinyin).
+    Several ``flags`` mean "any of". ``states`` are principal geographies (US state, Chinese
+    province in Chinese or pinyin, World Bank region); ``any_county_in`` keeps US regions with
+    any member county in one of these states. Both together mean "any of".
     """
 
     level: str = "us_area"
     flags: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
+    any_county_in: list[str] = field(default_factory=list)
     min_employment: float | None = None
     measure: str | None = None
     top: int | None = None
@@ -38,6 +59,52 @@ class RankRequest:
     rule: str = "risk_weighted"
     floor: int = 0
     cap: int | None = None
+    currency: str = "USD"
+    tier_shares: tuple[float, ...] = DEFAULT_TIER_SHARES
+    within: str = "need"
+
+
+def validate_request(request: RankRequest) -> None:
+    """Check every option of ``request``; normalises the currency code and the tier shares.
+
+    Raises
+    ------
+    ConfigError
+        naming the option (``--top``, ``--budget``, ...) that is out of range.
+    """
+    check_positive("--top", request.top)
+    check_nonnegative("--min-employment", request.min_employment)
+    request.budget = check_amount("--budget", request.budget)
+    request.floor = check_amount("--floor", request.floor or 0)
+    request.cap = check_amount("--cap", request.cap)
+    request.currency = check_currency(request.currency)
+    request.tier_shares = parse_tier_shares(request.tier_shares, len(TIER_LABELS))
+    if request.rule not in RULES:
+        raise ConfigError(f"unknown --rule '{request.rule}'; valid rules: {list(RULES)}")
+    if request.within not in WITHIN:
+        raise ConfigError(f"unknown --within '{request.within}'; valid values: {list(WITHIN)}")
+    if request.budget is None and (request.floor or request.cap is not None):
+        raise ConfigError("--floor and --cap need --budget (the amount to split)")
+
+
+def top_decile_cut(regions: int, config: dict[str, Any]) -> int:
+    """Worst rank still in the level's top share, as the engine computes it for flag_trap."""
+    return math.ceil(config["flags"]["trap_top_share"] * regions)
+
+
+def risk_tiers(frame: pd.DataFrame, config: dict[str, Any]) -> np.ndarray:
+    """Tier of every region from its 90% rank interval (1, 2 or 3; see ``TIER_LABELS``).
+
+    1: the whole interval (``rank_p95``) lies within the level's top decile; 2: the interval
+    reaches it (``rank_p05``); 3: the rest. A region without an interval is placed by its
+    point rank.
+    """
+    cut = np.array([top_decile_cut(int(n), config) if pd.notna(n) else 0
+                    for n in frame["regions_in_level"]])
+    point = frame["risk_rank"].astype(float)
+    best = frame.get("rank_p05", point).astype(float).fillna(point)
+    worst = frame.get("rank_p95", point).astype(float).fillna(point)
+    return np.where(worst <= cut, 1, np.where(best <= cut, 2, 3))
 
 
 def _check_choice(kind: str, value: str, valid: list[str]) -> None:
@@ -45,44 +112,66 @@ def _check_choice(kind: str, value: str, valid: list[str]) -> None:
         raise ConfigError(f"unknown {kind} '{value}'; valid values: {valid}")
 
 
+def _indices(con: duckdb.DuckDBPyConnection, measure: str | None,
+             config: dict[str, Any]) -> pd.DataFrame:
+    """region_indices, recomputed under ``measure`` when one is given."""
+    if measure is None:
+        return con.execute("SELECT * FROM region_indices").df()
+    # the engine's risk steps again, in temp tables that shadow the stored ones; the
+    # uncertainty (over every measure) and the trap zones stay those of the build
+    return region_indices_query(con, config, measure)
+
+
+def allocation_for(frame: pd.DataFrame, request: RankRequest) -> Allocation:
+    """The allocation of ``request.budget`` over the regions of ``frame`` (in its order)."""
+    need = frame["allocation_need"].to_numpy(dtype=float)
+    if request.rule == "tiered":
+        tiers = [next(n for n, label in TIER_LABELS.items() if label == tier)
+                 for tier in frame["risk_tier"]]
+        return allocate_tiered(need, tiers, request.budget, request.floor, request.cap,
+                               request.tier_shares, request.within)
+    return allocate_detailed(need, request.budget, request.floor, request.cap)
+
+
 def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.DataFrame:
     """Regions of one level matching the filters, sorted by collapse risk (highest first).
 
     Sorting is by collapse_risk descending, then total_employment descending, then
     region_id: the order of ``risk_rank``. With ``measure`` set, exposure, vulnerability,
-    collapse risk and ranks are recomputed under that measure first.
+    collapse risk and ranks are recomputed under that measure first. Adds ``selection_rank``,
+    ``risk_tier`` (see ``risk_tiers``), ``note`` (with ``any_county_in``) and, with a budget,
+    ``allocation_need``, ``allocation``, ``allocation_bound`` and ``currency``.
     """
+    validate_request(request)
     levels = [row[0] for row in con.execute(
         "SELECT DISTINCT level FROM region_indices ORDER BY level").fetchall()]
     _check_choice("level", request.level, levels)
     for flag in request.flags:
         _check_choice("flag", flag, list(FLAGS))
-    if request.measure is not None:
-        # the engine's risk steps again, in temp tables that shadow the stored ones; the
-        # uncertainty (over every measure) and the trap zones stay those of the build
-        indices = region_indices_query(con, stored_config(con), request.measure)
-    else:
-        indices = con.execute("SELECT * FROM region_indices").df()
+    config = stored_config(con)
+    indices = _indices(con, request.measure, config)
+    states = indices.loc[indices["level"] == "us_state", ["state", "name"]].dropna()
     frame = indices.loc[indices["level"] == request.level].copy()
-    member_states = frame["states"].fillna("").str.split("-") + frame["province"].map(
-        lambda p: [p] if isinstance(p, str) else [])
-    valid_states = sorted({s for states in member_states for s in states if s})
-    for state in request.states:
-        _check_choice(f"state for level {request.level}", state, valid_states)
-    keep = pd.Series(True, index=frame.index)
+    keep, note = geography.select(frame, request.level, request.states, request.any_county_in,
+                                  aliases=dict(zip(states["state"], states["name"], strict=True)))
     if request.flags:
-        keep &= frame[[f"flag_{flag}" for flag in request.flags]].any(axis=1)
-    if request.states:
-        keep &= member_states.apply(lambda states: bool(set(states) & set(request.states)))
+        keep &= frame[[f"flag_{flag}" for flag in request.flags]].fillna(False).any(axis=1)
     if request.min_employment is not None:
         keep &= frame["total_employment"] >= request.min_employment
+    if request.any_county_in:
+        frame["note"] = note
     frame = frame.loc[keep].sort_values(["collapse_risk", "total_employment", "region_id"],
                                         ascending=[False, False, True], na_position="last")
     if request.top is not None:
         frame = frame.head(request.top)
     frame.insert(0, "selection_rank", range(1, len(frame) + 1))
+    frame["risk_tier"] = [TIER_LABELS[t] for t in risk_tiers(frame, config)]
     if request.budget is not None:
-        need = need_for_rule(request.rule, frame["exposed_jobs"], frame["collapse_risk"])
-        frame["allocation_need"] = need
-        frame["allocation"] = allocate(need, request.budget, request.floor, request.cap)
+        equal = request.rule == "tiered" and request.within == "equal"
+        frame["allocation_need"] = need_for_rule("equal" if equal else request.rule,
+                                                 frame["exposed_jobs"], frame["collapse_risk"])
+        allocation = allocation_for(frame, request)
+        frame["allocation"] = allocation.amounts
+        frame["allocation_bound"] = allocation.bound
+        frame["currency"] = request.currency
     return frame.reset_index(drop=True)

@@ -16,7 +16,8 @@ from atlas.ranking import RankRequest, rank_regions
 
 
 def test_filters_match_a_direct_query(atlas_con):
-    request = RankRequest(flags=["trap", "rust_belt"], states=["OH", "PA"], min_employment=20000)
+    request = RankRequest(flags=["trap", "rust_belt"], any_county_in=["OH", "PA"],
+                          min_employment=20000)
     ranked = rank_regions(atlas_con, request)
     expected = atlas_con.execute("""
         SELECT region_id FROM region_indices
@@ -27,6 +28,26 @@ def test_filters_match_a_direct_query(atlas_con):
         ORDER BY risk_rank""").fetchall()
     assert ranked.region_id.tolist() == [row[0] for row in expected]
     assert len(ranked) > 0
+
+
+def test_state_means_the_principal_state(atlas_con):
+    ranked = rank_regions(atlas_con, RankRequest(states=["oh"]))
+    expected = atlas_con.execute("SELECT region_id FROM region_indices WHERE level = 'us_area' "
+                                 "AND state = 'OH' ORDER BY risk_rank").fetchall()
+    assert ranked.region_id.tolist() == [row[0] for row in expected]
+    assert "Huntington-Ashland, WV-KY-OH" not in set(ranked.name)
+    by_name = rank_regions(atlas_con, RankRequest(states=["Ohio"]))
+    assert by_name.region_id.tolist() == ranked.region_id.tolist()
+    assert "note" not in ranked.columns
+
+
+def test_any_county_in_notes_regions_of_another_principal_state(atlas_con):
+    ranked = rank_regions(atlas_con, RankRequest(any_county_in=["OH"]))
+    noted = ranked.loc[ranked.note != ""]
+    assert set(noted.state) == {"WV"}
+    assert "Huntington-Ashland, WV-KY-OH" in set(noted.name)
+    assert noted.note.str.contains("principal state WV").all()
+    assert (ranked.loc[ranked.state == "OH", "note"] == "").all()
 
 
 def test_top_and_order(atlas_con):
@@ -68,8 +89,9 @@ def test_formats(atlas_con, tmp_path):
     ranked = rank_regions(atlas_con, request)
     xlsx = write_ranking(atlas_con, ranked, request, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(xlsx, read_only=True)
-    assert book.sheetnames == ["ranking", "method", "dictionary", "provenance"]
-    assert book["ranking"].max_row == 31
+    assert book.sheetnames == ["summary", "data", "method", "dictionary", "provenance"]
+    assert book["data"].max_row == 31
+    assert book["summary"].max_row == 32  # header, 30 regions, totals
     parquet = write_ranking(atlas_con, ranked, request, tmp_path / "r.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(parquet), ranked)
     geojson = write_ranking(atlas_con, ranked, request, tmp_path / "r.geojson")
@@ -80,6 +102,9 @@ def test_formats(atlas_con, tmp_path):
                for f in document["features"])
     csv = write_ranking(atlas_con, ranked, request, tmp_path / "r.csv")
     assert len(pd.read_csv(csv)) == 30
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads it as UTF-8
+    plain = write_ranking(atlas_con, ranked, request, tmp_path / "plain.csv", bom=False)
+    assert plain.read_bytes().startswith(b"selection_rank")
 
 
 def test_failed_write_leaves_no_file(atlas_con, tmp_path):
@@ -98,8 +123,9 @@ def test_cli_rank_writes_the_issue_example(built_atlas, tmp_path):
         "250000000", "--rule", "risk_weighted", "--floor", "1000000", "--cap", "20000000",
         "--format", "xlsx", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    frame = pd.read_excel(out, sheet_name="ranking")
+    frame = pd.read_excel(out, sheet_name="data")
     assert frame.allocation.sum() == 250_000_000
+    assert (frame.state == "OH").all()
     provenance = pd.read_excel(out, sheet_name="provenance")
     assert provenance.vintage.astype(str).str.contains("--budget").any()
 
