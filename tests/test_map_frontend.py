@@ -345,3 +345,42 @@ def test_save_as_png(session, tmp_path):
     assert (width, height) == (2 * W, 2 * (H + 40))
     assert len(data) > 20_000  # the drawn polygons, not an empty canvas
     assert region_point(page, "r00")  # the page is still alive
+
+
+# ---------------------------------------------------------------- today's real maps
+@pytest.mark.realdata
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("filename, level", [("us_areas.html", "us_area"),
+                                             ("cn_cities.html", "cn_city"),
+                                             ("world.html", "country")])
+def test_real_map_offline(session, real_maps, atlas_con, filename, level):
+    path = real_maps / filename
+    assert path.stat().st_size <= 6 * 1024 * 1024
+    page = session(path.as_uri())
+    with_geometry = atlas_con.execute(
+        "SELECT count(*) FROM region_geometry WHERE level = ?", [level]).fetchone()[0]
+    assert page.locator("path.atlas-region").count() == with_geometry
+    if level != "country":
+        assert page.locator("path.atlas-outline").count() > 20  # state, province outlines
+    assert page.locator("path.atlas-flag-trap").count() > 0
+    assert page.locator(".atlas-label:not([hidden])").count() >= 3
+
+    def fills():
+        return page.eval_on_selector_all(
+            "path.atlas-region", "paths => paths.map(p => p.getAttribute('fill'))")
+    before = fills()
+    page.locator(".atlas-layers input").nth(1).check()
+    assert sum(a != b for a, b in zip(before, fills(), strict=True)) > 50
+    top = atlas_con.execute("SELECT region_id, name FROM region_indices WHERE level = ? "
+                            "AND risk_rank = 1", [level]).fetchone()
+    assert top[1] in open_profile(page, top[0])
+    assert inside(page.locator("#atlas-profile").bounding_box(), W, H)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / filename.replace(".html", ".png")))
+    phone = session(path.as_uri(), phone=True)
+    assert phone.locator("path.atlas-region").count() == with_geometry
+    phone.locator("#atlas-q").fill(top[1][:6].lower())
+    phone.locator(f"#atlas-suggest li[data-id='{top[0]}']").tap()
+    phone.wait_for_selector("#atlas-profile:not([hidden])")
+    phone.screenshot(path=str(SHOTS / filename.replace(".html", "_phone.png")))

@@ -103,7 +103,7 @@ const about = h("details", { class: "atlas-about" }, h("summary", {}, T.about),
   h("h2", {}, T.howto_title), h("p", {}, T.howto),
   T.method_url ? h("p", {}, h("a", { href: T.method_url }, T.method_label)) : null,
   T.exports_url ? h("p", {}, h("a", { href: T.exports_url }, T.exports_label)) : null);
-side.append(tools, layerList, overlayList, legendBox, about);
+side.append(tools, layerList, legendBox, overlayList, about);
 
 function legendRows(layer) {
   const counts = layer.colors.map(() => 0);
