@@ -1,24 +1,21 @@
-"""Choropleth HTML maps for regional planners, rendered with folium from the atlas database.
+"""Choropleth HTML maps for regional planners, rendered from the atlas database.
 
 Each map stores its geometry once; the base layers (collapse risk, exposure, ...) are class
 colourings of the same polygons, switched in the browser, and the flag overlays are outlines
-drawn from the same geometry. Region names are untrusted text: the data are embedded as
-JSON with ``<``, ``>`` and ``&`` escaped, and the page builds every label with HTML escaping.
+drawn from the same geometry. ``atlas.map_page`` renders the self-contained page (Leaflet
+inlined) from the data; region names are untrusted text and only ever reach it as text.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import branca
 import duckdb
-import folium
 import mapclassify
 import numpy as np
 import pandas as pd
@@ -27,14 +24,13 @@ from shapely import affinity
 
 from atlas.catalog import table_exists
 from atlas.files import atomic_write
+from atlas.map_adapter import to_contract
+from atlas.map_page import render_page, safe_json  # noqa: F401  (safe_json: public API)
 from atlas.method_text import method_lines, risk_formula
 from atlas.ranking import open_atlas
 from atlas.risk_model import active_model
 from atlas.store import stored_config
 
-TEMPLATES = Path(__file__).with_name("templates")
-LEAFLET_JS = ("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
-LEAFLET_CSS = ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css")
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd-5
 NO_DATA = "#bdbdbd"
 
@@ -253,12 +249,20 @@ LABEL_FORMATS: dict[str, Callable[[float], str]] = {
     "rate": lambda v: f"{v:.1f}%",
     "int": lambda v: f"{v:,.0f}",
     "num": lambda v: f"{v:.3f}",
+    "pp": lambda v: f"{v:.2f}",
+    "pctile": lambda v: f"{100 * v:.0f}%",
 }
 
 
 def classify(values: pd.Series, scheme: str, k: int = 5,
              fmt: str = "num") -> tuple[list[int | None], list[str]]:
-    """Class index per value (None where missing) and the legend labels, via mapclassify."""
+    """Class index per value (None where missing) and the legend labels, via mapclassify.
+
+    Ties never produce two classes with the same label: repeated bin edges and empty classes
+    are dropped, equal values share a class, and neighbouring classes whose labels read the
+    same once formatted are merged. A label runs from the class's smallest value to its upper
+    bin edge; a class whose range shows as one number is labelled with that number.
+    """
     present = values.dropna().astype(float)
     if present.nunique() < 2:
         return [0 if pd.notna(v) else None for v in values], ["all regions"]
@@ -268,12 +272,24 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
         values_array = present.to_numpy()
         classifier = (mapclassify.FisherJenks(values_array, k=k) if scheme == "Fisher-Jenks"
                       else mapclassify.Quantiles(values_array, k=k))
-    bins = classifier.bins
-    lower = [present.min(), *bins[:-1]]
-    show = LABEL_FORMATS[fmt]
-    labels = [f"{show(lo)} - {show(hi)}" for lo, hi in zip(lower, bins, strict=True)]
+    bins = np.unique(classifier.bins)
     index = pd.Series(np.searchsorted(bins, present.to_numpy(), side="left"), index=present.index)
-    return [int(index[i]) if i in index.index else None for i in values.index], labels
+    used = sorted(set(index))  # a bin no value falls in (ties) is no class
+    bins = bins[used]
+    index = index.map({old: new for new, old in enumerate(used)})
+    lower = present.groupby(index).min().to_numpy()  # the smallest value of each class
+    show = LABEL_FORMATS[fmt]
+    labels: list[str] = []
+    merged = []  # class of each bin after merging labels that read the same
+    for lo, hi in zip(lower, bins, strict=True):
+        label = show(hi) if show(lo) == show(hi) else f"{show(lo)} - {show(hi)}"
+        if labels and (label == labels[-1] or show(hi) == labels[-1].split(" - ")[-1]):
+            first = labels[-1].split(" - ")[0]
+            labels[-1] = show(hi) if first == show(hi) else f"{first} - {show(hi)}"
+        else:
+            labels.append(label)
+        merged.append(len(labels) - 1)
+    return [merged[int(index[i])] if i in index.index else None for i in values.index], labels
 
 
 def geometry_frame(con: duckdb.DuckDBPyConnection, level: str, spec: MapSpec) -> dict[str, Any]:
@@ -406,50 +422,9 @@ def _bounds(geo: dict[str, Any]) -> list[list[float]] | None:
     return [[miny, minx], [maxy, maxx]]
 
 
-def safe_json(data: Any) -> str:
-    """JSON that cannot close a <script> element or open HTML."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-class AtlasLayer(folium.MacroElement):
-    """Injects the atlas data and the layer script after the folium map is created."""
-
-    _template = branca.element.Template("""
-        {% macro script(this, kwargs) %}
-        {{ this.script }}
-        {% endmacro %}
-    """)
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        super().__init__()
-        self._name = "AtlasLayer"
-        self.data = data
-        self.script = ""
-
-    def render(self, **kwargs: Any) -> None:
-        code = (TEMPLATES / "atlas_map.js").read_text(encoding="utf-8")
-        self.script = code.replace("MAP_VARIABLE", self._parent.get_name()).replace(
-            "ATLAS_DATA", safe_json(self.data))
-        super().render(**kwargs)
-
-
-def render_map(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> str:
-    """The complete HTML document of one level's map."""
-    data = map_data(con, spec)
-    figure = branca.element.Figure(title=html.escape(spec.title))
-    atlas_map = folium.Map(tiles=None, zoom_snap=0.25, prefer_canvas=False, control_scale=True)
-    atlas_map.default_js = [LEAFLET_JS]
-    atlas_map.default_css = [LEAFLET_CSS]
-    figure.add_child(atlas_map)
-    css = (TEMPLATES / "atlas_map.css").read_text(encoding="utf-8")
-    figure.header.add_child(branca.element.Element(f"<style>{css}</style>"))
-    figure.header.add_child(branca.element.Element(
-        '<meta name="description" content="' + html.escape(spec.vintages) + '">'))
-    atlas_map.add_child(AtlasLayer(data))
-    atlas_map.get_root().html.add_child(branca.element.Element(
-        "<noscript>This map needs JavaScript.</noscript>"))
-    return figure.render()
+def render_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, *, cdn: bool = False) -> str:
+    """The complete, self-contained HTML document of one level's map."""
+    return render_page(to_contract(con, spec, map_data(con, spec)), cdn=cdn)
 
 
 def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path) -> Path:
@@ -484,8 +459,9 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec]) -> str:
             "<title>Unemployment-trap risk atlas</title><style>body{font:14px/1.4 sans-serif;"
             "margin:2em;max-width:1100px}table{border-collapse:collapse}td,th{padding:2px 8px;"
             "border-bottom:1px solid #ddd;text-align:left}</style></head><body>"
-            "<h1>Unemployment-trap risk atlas</h1><p>Maps open in any browser (they load "
-            "Leaflet from a CDN). Method: " + html.escape(method) + "</p>"
+            "<h1>Unemployment-trap risk atlas</h1><p>Maps open in any browser, offline (each "
+            "file holds everything it needs).</p><p id='method'>Method: "
+            + html.escape(method) + "</p>"
             + "".join(sections) + "</body></html>")
 
 

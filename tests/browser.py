@@ -1,8 +1,9 @@
-"""Headless Chromium for the map tests, with every CDN request served from local npm files.
+"""Headless Chromium for the map tests, with every network request refused and recorded.
 
-There is no internet here: the URLs the maps load from a CDN are routed to the copies that
-``.ci/run`` installs with npm under ``.ci/node_modules``. Any other request is refused and
-recorded, so a test can fail on it.
+The maps are self-contained: Leaflet, the data and the code are inside the HTML file. Any
+request other than the page itself (``file://``) or an inline ``data:`` URI is aborted and
+appended to ``refused``; page errors, console errors and Content-Security-Policy violations
+are appended to ``errors``, so a test can fail on either.
 """
 
 from __future__ import annotations
@@ -11,62 +12,109 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-NODE_MODULES = Path(__file__).resolve().parent.parent / ".ci" / "node_modules"
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
-CDN_PREFIX = "https://cdn.jsdelivr.net/npm/"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def local_file(url: str) -> Path | None:
-    """The npm copy of a jsdelivr URL: ``.../npm/leaflet@1.9.3/dist/x`` -> node_modules."""
-    if not url.startswith(CDN_PREFIX):
-        return None
-    package_and_path = url[len(CDN_PREFIX):]
-    name_version, _, rest = package_and_path.partition("/")
-    if name_version.startswith("@"):  # scoped package
-        scope_rest, _, rest = rest.partition("/")
-        name_version = f"{name_version}/{scope_rest}"
-    name = name_version.rsplit("@", 1)[0]
-    path = NODE_MODULES / name / rest
-    return path if path.is_file() else None
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+VIOLATIONS = """document.addEventListener("securitypolicyviolation", (e) => console.error(
+    "CSP violation: " + e.violatedDirective + " " + e.blockedURI));"""
 
 
 def browser_available() -> bool:
-    return Path(CHROMIUM).is_file() and (NODE_MODULES / "leaflet" / "dist" / "leaflet.js").is_file()
+    """Whether headless Chromium and Playwright's Python package are installed."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return Path(CHROMIUM).is_file()
+
+
+def block_requests(page, refused: list[str]) -> None:
+    """Abort every request of ``page`` except ``file://`` and ``data:``; record the others."""
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    page.route("**/*", route)
 
 
 @contextmanager
-def map_page(url: str, width: int = 1400, height: int = 900):
-    """Yield ``(page, refused, errors)`` for a map opened in headless Chromium."""
+def chromium():
+    """Yield a launched headless Chromium (closed afterwards)."""
     from playwright.sync_api import sync_playwright
-
-    refused: list[str] = []
-    errors: list[str] = []
-
-    def route(route):
-        request_url = route.request.url
-        if request_url.startswith(("file://", "data:")):
-            route.continue_()
-            return
-        path = local_file(request_url)
-        if path is None:
-            refused.append(request_url)
-            route.abort()
-            return
-        content_type = "text/css" if path.suffix == ".css" else (
-            "image/png" if path.suffix == ".png" else "application/javascript")
-        route.fulfill(path=str(path), content_type=content_type)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.route("**/*", route)
-            page.goto(url)
-            page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
-            yield page, refused, errors
+            yield browser
         finally:
             browser.close()
+
+
+def open_map(browser, url: str, refused: list[str], errors: list[str], *,
+             phone: bool = False, width: int = 1400, height: int = 900):
+    """Open a map in a new context of ``browser``; returns the page once the map is ready."""
+    options = PHONE if phone else {"viewport": {"width": width, "height": height}}
+    context = browser.new_context(**options, accept_downloads=True)
+    page = context.new_page()
+    page.add_init_script(VIOLATIONS)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
+    block_requests(page, refused)
+    page.goto(url)
+    page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
+    return page
+
+
+@contextmanager
+def map_page(url: str, width: int = 1400, height: int = 900, phone: bool = False):
+    """Yield ``(page, refused, errors)`` for a map opened in headless Chromium."""
+    refused: list[str] = []
+    errors: list[str] = []
+    with chromium() as browser:
+        page = open_map(browser, url, refused, errors, phone=phone, width=width, height=height)
+        yield page, refused, errors
+
+
+def region_point(page, region_id: str) -> tuple[float, float]:
+    """Window coordinates of a region's label point (its centroid), where the region is on top
+    (the map is centred on it first when a panel covers it or it is out of view)."""
+    return tuple(page.evaluate("""(id) => {
+        const m = window.atlasMap, r = m.data.regions[id];
+        const ll = r && r.centroid ? L.latLng(r.centroid) : m.byId[id].getBounds().getCenter();
+        const at = () => { const p = m.map.latLngToContainerPoint(ll);
+                           const e = document.elementFromPoint(p.x, p.y);
+                           return [p, e && e.getAttribute("data-id") === id]; };
+        let [p, ok] = at();
+        if (!ok) { m.map.setView(ll, m.map.getZoom(), {animate: false}); [p, ok] = at(); }
+        return [p.x, p.y]; }""", region_id))
+
+
+def hover(page, region_id: str) -> str:
+    """Move the mouse onto a region; returns the tooltip's text."""
+    x, y = region_point(page, region_id)
+    page.mouse.move(x, y)
+    page.wait_for_selector("#atlas-tooltip:not([hidden])")
+    return page.locator("#atlas-tooltip").inner_text()
+
+
+def open_profile(page, region_id: str) -> str:
+    """Click a region; returns the profile's text."""
+    x, y = region_point(page, region_id)
+    page.mouse.click(x, y)
+    page.wait_for_function("(id) => window.atlasMap.state.selected === id", arg=region_id)
+    page.wait_for_selector("#atlas-profile:not([hidden])")
+    return page.locator("#atlas-profile").inner_text()
+
+
+def inside(box: dict, width: int, height: int) -> bool:
+    """Whether a bounding box lies entirely inside a ``width`` x ``height`` window."""
+    return (box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width + 0.5
+            and box["y"] + box["height"] <= height + 0.5)

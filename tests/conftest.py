@@ -42,3 +42,14 @@ def atlas_con(built_atlas: Path):
     con = duckdb.connect(str(built_atlas), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def real_maps(built_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real maps (``us_areas.html``, ``cn_cities.html``, ``world.html``, ``index.html``)
+    written once from the session's atlas; returns their folder."""
+    from atlas.maps import write_maps
+
+    out = tmp_path_factory.mktemp("maps")
+    write_maps(built_atlas, out)
+    return out

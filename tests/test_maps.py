@@ -13,22 +13,20 @@ import pytest
 import shapely
 
 from atlas.build import write_tables
-from atlas.maps import MAP_SPECS, MapSpec, classify, safe_json, write_level_map, write_maps
-from tests.browser import browser_available, map_page
+from atlas.maps import MAP_SPECS, MapSpec, classify, safe_json, write_level_map
+from tests.browser import browser_available, hover, map_page, open_profile
 from tests.tiny import tiny_database
 
 XSS_NAME = '<img src=x onerror="window.__xss=1">'
 # In CI the browser must be there (.ci/run installs it): the tests run and fail without it.
 needs_browser = pytest.mark.skipif(
     not browser_available() and not os.environ.get("CI"),
-    reason="needs /usr/bin/chromium and .ci/node_modules (run .ci/run once)")
+    reason="needs /usr/bin/chromium and playwright")
 
 
 @pytest.fixture(scope="module")
-def us_maps(built_atlas: Path, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("maps")
-    write_maps(built_atlas, out)
-    return out
+def us_maps(real_maps: Path) -> Path:
+    return real_maps
 
 
 def test_classify_quantiles_and_missing():
@@ -36,6 +34,16 @@ def test_classify_quantiles_and_missing():
                              fmt="pct")
     assert index == [0, 1, None, 2, 3, 4]
     assert labels[0] == "100.0% - 180.0%"
+
+
+def test_classify_ties_give_unique_classes():
+    index, labels = classify(pd.Series([0.0] * 10 + [1.0] * 10 + [2.0]), "Quantiles", fmt="num")
+    assert labels == ["0.000", "1.000", "2.000"]
+    assert index == [0] * 10 + [1] * 10 + [2]
+    tiny = pd.Series([0.00001 * i for i in range(20)])  # all read "0.0%" once formatted
+    assert classify(tiny, "Quantiles", fmt="pct") == ([0] * 20, ["0.0%"])
+    index, labels = classify(pd.Series([0.0] * 30 + [0.01, 0.02, 0.05]), "Quantiles", fmt="pct")
+    assert len(set(labels)) == len(labels) and index[:30] == [0] * 30
 
 
 def test_safe_json_cannot_close_the_script():
@@ -75,78 +83,41 @@ def test_xss_name_renders_as_text(tmp_path):
     path = tiny_map(tmp_path)
     with map_page(path.as_uri()) as (page, refused, errors):
         assert page.locator("path.atlas-region").count() == 2
-        page.evaluate("() => window.atlasMap.byId['R1'].openTooltip()")
-        page.wait_for_timeout(300)
-        assert XSS_NAME in page.locator(".atlas-tooltip").inner_text()
-        page.fill(".atlas-search", XSS_NAME)
-        page.wait_for_timeout(200)
+        assert XSS_NAME in hover(page, "R1")
+        assert XSS_NAME in open_profile(page, "R1")
+        page.fill("#atlas-q", "<img")
+        assert XSS_NAME in page.locator("#atlas-suggest").inner_text()
         assert page.evaluate("() => window.__xss") is None
-        assert page.locator(".atlas-tooltip img").count() == 0
+        assert page.evaluate("document.querySelectorAll('img').length") == 0
         assert refused == [] and errors == []
 
 
-@pytest.mark.parametrize("filename, level", [("us_areas.html", "us_area"),
-                                             ("cn_cities.html", "cn_city"),
-                                             ("world.html", "country")])
 @needs_browser
-def test_map_in_a_browser(us_maps, atlas_con, filename, level):
-    with map_page((us_maps / filename).as_uri()) as (page, refused, errors):
-        with_geometry = atlas_con.execute(
-            "SELECT count(*) FROM region_geometry WHERE level = ?", [level]).fetchone()[0]
-        assert page.locator("path.atlas-region").count() == with_geometry
-        assert page.locator(".atlas-legend").count() == 1
-        if level != "country":
-            assert page.locator("path.atlas-outline").count() > 20  # state, province outlines
-        assert page.locator("path.atlas-flag-trap").count() > 0
-
-        def fills():
-            return page.eval_on_selector_all(
-                "path.atlas-region", "paths => paths.map(p => p.getAttribute('fill'))")
-        before = fills()
-        page.locator(".atlas-switcher input[value='1']").check()
-        page.wait_for_timeout(200)
-        after = fills()
-        assert sum(a != b for a, b in zip(before, after, strict=True)) > 50
-        page.screenshot(path=str(us_maps / filename.replace(".html", ".png")))
-        assert refused == [], f"unrouted requests: {refused}"
-        assert errors == [], f"JavaScript errors: {errors}"
-
-
-def hover(page, region_id: str) -> str:
-    """Move the mouse onto a region and return its tooltip text."""
-    x, y = page.evaluate("""(id) => {
-        const layer = window.atlasMap.byId[id];
-        const p = window.atlasMap.map.latLngToContainerPoint(layer.getBounds().getCenter());
-        return [p.x, p.y]; }""", region_id)
-    page.mouse.move(x, y)
-    page.wait_for_selector(".atlas-tooltip")
-    page.wait_for_timeout(300)  # the previous tooltip fades out
-    return page.locator(".atlas-tooltip").last.inner_text()
-
-
-@needs_browser
-def test_hovering_detroit_shows_name_rank_and_interval(us_maps, atlas_con):
+def test_profile_of_detroit_shows_name_rank_and_interval(us_maps, atlas_con):
     rank, low, high = atlas_con.execute(
         "SELECT risk_rank, rank_p05, rank_p95 FROM region_indices "
         "WHERE level = 'us_area' AND region_id = '19820'").fetchone()
     with map_page((us_maps / "us_areas.html").as_uri()) as (page, refused, errors):
         tip = hover(page, "19820")
-        assert "Detroit-Warren-Dearborn, MI" in tip
-        assert re.search(rf"Rank {rank} of 528 \(90% interval {int(low)}-{int(high)}\)", tip)
-        assert "Occupations with the most exposed jobs" in tip
+        assert "Detroit-Warren-Dearborn, MI" in tip and f"rank {rank} of 528" in tip
+        text = open_profile(page, "19820")
+        assert re.search(rf"Ranks {rank}(st|nd|rd|th) of 528 US areas", text)
+        assert re.search(rf"between {int(low)}(st|nd|rd|th) and {int(high)}(st|nd|rd|th)",
+                         text)
+        assert "Occupations with the most exposed jobs" in text
+        assert "higher than" in text and "of US areas" in text
         assert refused == [] and errors == []
 
 
 @needs_browser
-def test_chinese_tooltip_is_bilingual(us_maps):
+def test_chinese_profile_is_bilingual(us_maps):
     with map_page((us_maps / "cn_cities.html").as_uri()) as (page, refused, errors):
-        tip = hover(page, "150600")
-        assert "鄂尔多斯" in tip and "Ordos" in tip
-        assert "排名 Rank" in tip and "采矿业 Mining" in tip
-        page.mouse.move(5, 5)
-        page.evaluate("() => window.atlasMap.byId['653100'].openTooltip()")  # Kashgar: no data
-        page.wait_for_timeout(300)
-        nodata = page.locator(".atlas-tooltip").last.inner_text()
+        text = open_profile(page, "150600")
+        assert "鄂尔多斯" in text and "Ordos" in text
+        assert "排名" in text and "Ranks" in text and "采矿业 Mining" in text
+        page.locator("#atlas-q").fill("ordos")
+        assert page.locator("#atlas-suggest li").first.get_attribute("data-id") == "150600"
+        nodata = open_profile(page, "653100")  # Kashgar: no data
         assert "喀什" in nodata and "无数据 No data" in nodata
         assert refused == [] and errors == []
 

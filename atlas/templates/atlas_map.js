@@ -1,151 +1,259 @@
-// Interactive layer of an atlas map. DATA is injected by atlas/maps.py:
-// {geo, outlines, regions: {id: {n, s, rank, risk, p: [...], v: {...}, c: {...}, f: [...], top}},
-//  layers: [{key, label, colors, labels, scheme, fmt}], flags: [{key, label, color, dash}],
-//  text: {...}, nodata}
-(function (map, DATA) {
-  "use strict";
-  const T = DATA.text;
-  const esc = (v) => String(v === null || v === undefined ? "" : v).replace(
-    /[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  const pct = (v, d = 1) => (v === null || v === undefined ? T.na : (100 * v).toFixed(d) + "%");
-  const num = (v, d = 3) => (v === null || v === undefined ? T.na : Number(v).toFixed(d));
-  const int = (v) => (v === null || v === undefined ? T.na : Math.round(v).toLocaleString("en-US"));
-  const formats = { pct: pct, num: num, int: int, rate: (v) => (v === null || v === undefined ? T.na : Number(v).toFixed(1) + "%") };
-  let current = DATA.layers[0];
-  const byId = {};
+// atlas_map.js: the map, its layers and panels, the URL hash, print and PNG export.
+const state = { layer: LAYERS[0], on: new Set(FLAGS.filter((f) => f.on).map((f) => f.key)), selected: null, ready: false };
+const hoverable = window.matchMedia("(hover: hover)").matches;
 
-  function fill(id) {
-    const region = DATA.regions[id];
-    const cls = region ? region.c[current.key] : null;
-    return cls === null || cls === undefined ? DATA.nodata : current.colors[cls];
-  }
-  function style(feature) {
-    const missing = fill(feature.id) === DATA.nodata;
-    return { className: "atlas-region", fillColor: fill(feature.id), fillOpacity: missing ? 0.55 : 0.88,
-             color: "#4d4d4d", weight: 0.5, dashArray: missing ? "2 2" : null };
-  }
-  function tooltip(id) {
-    const r = DATA.regions[id];
-    if (!r) return "<b>" + esc(id) + "</b><br>" + esc(T.nodata);
-    if (r.nodata) return "<div class='atlas-tip'><div class='atlas-tip-name'>" + esc(r.n) + "</div>" +
-      (r.s ? "<div class='atlas-tip-sub'>" + esc(r.s) + "</div>" : "") + "<div>" + esc(T.nodata) + "</div></div>";
-    const rows = DATA.layers.map((layer) =>
-      "<tr><td>" + esc(layer.label) + "</td><td class='v'>" + esc(formats[layer.fmt](r.v[layer.key])) + "</td></tr>").join("");
-    const parts = T.components.map((label, i) => esc(label) + " " + esc(num(r.p[i], 2))).join(" &middot; ");
-    const top = (r.top || []).map((o) => "<tr><td>" + esc(o[0]) + "</td><td class='v'>" + esc(int(o[1])) +
-      "</td><td class='v'>" + esc(num(o[2], 2)) + "</td></tr>").join("");
-    const flags = (r.f || []).map((k) => esc((DATA.flags.find((f) => f.key === k) || { label: k }).label)).join(", ");
-    return "<div class='atlas-tip'><div class='atlas-tip-name'>" + esc(r.n) + "</div>" +
-      (r.s ? "<div class='atlas-tip-sub'>" + esc(r.s) + "</div>" : "") +
-      "<div class='atlas-tip-rank'>" + esc(T.rank) + " " + esc(r.rank) + " " + esc(T.of) + " " + esc(DATA.count) +
-      (r.rank_ci ? " (" + esc(r.rank_ci) + ")" : "") + " &middot; " + esc(T.risk) + " " + esc(num(r.risk, 3)) + "</div>" +
-      "<div class='atlas-tip-parts'>" + esc(T.components_title) + ": " + parts + "</div>" +
-      "<table>" + rows + "<tr><td>" + esc(T.employment) + "</td><td class='v'>" + esc(int(r.emp)) + "</td></tr></table>" +
-      (top ? "<div class='atlas-tip-top'>" + esc(T.top_title) + "</div><table class='atlas-top'><tr><th>" + esc(T.top_columns[0]) +
-        "</th><th>" + esc(T.top_columns[1]) + "</th><th>" + esc(T.top_columns[2]) + "</th></tr>" + top + "</table>" : "") +
-      (flags ? "<div class='atlas-tip-flags'>" + esc(T.flags) + ": " + flags + "</div>" : "") +
-      (r.z ? "<div class='atlas-tip-flags'>" + esc(T.zone) + ": " + esc(r.z) + "</div>" : "") + "</div>";
-  }
+const map = L.map("atlas-map", { zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 120, zoomControl: false,
+                                 minZoom: 1, maxZoom: 12, worldCopyJump: false });
+L.control.zoom({ position: "bottomright", zoomInTitle: "+", zoomOutTitle: "\u2212" }).addTo(map);
+map.attributionControl.setPrefix(false);
+if (DATA.bounds) map.fitBounds(DATA.bounds, { animate: false }); else map.setView([20, 0], 2);
+if (T.attribution) map.attributionControl.addAttribution(T.attribution);
+["atlas-regions", "atlas-outlines", "atlas-flags", "atlas-sel"].forEach((name, i) => {
+  map.createPane(name).style.zIndex = String(400 + 10 * i);
+});
+map.getPane("atlas-outlines").style.pointerEvents = "none";
+map.getPane("atlas-flags").style.pointerEvents = "none";
+map.getPane("atlas-sel").style.pointerEvents = "none";
 
-  const regions = L.geoJSON(DATA.geo, {
-    style: style,
-    onEachFeature: (feature, layer) => {
-      byId[feature.id] = layer;
-      layer.bindTooltip(() => tooltip(feature.id), { sticky: true, className: "atlas-tooltip", direction: "auto", opacity: 0.97 });
-      layer.on("mouseover", () => layer.setStyle({ weight: 2, color: "#000" }));
-      layer.on("mouseout", () => regions.resetStyle(layer));
-    },
-  }).addTo(map);
-
-  if (DATA.outlines) {
-    L.geoJSON(DATA.outlines, { interactive: false,
-      style: { className: "atlas-outline", fill: false, color: "#1a1a1a", weight: 1.1 } }).addTo(map);
-  }
-  const overlays = {};
-  DATA.flags.forEach((flag) => {
-    const layer = L.geoJSON(DATA.geo, {
-      interactive: false,
-      filter: (f) => DATA.regions[f.id] && (DATA.regions[f.id].f || []).includes(flag.key),
-      style: { className: "atlas-flag atlas-flag-" + flag.key, fill: false, color: flag.color,
-               weight: flag.weight || 2.4, dashArray: flag.dash || null },
+// ---- Regions, coloured by the current layer; regions without a value are hatched. ----
+function classOf(id, layer) {
+  const r = REGIONS[id];
+  const cls = r && !r.nodata ? (r.c || {})[layer.key] : null;
+  return isNum(cls) && cls >= 0 && cls < layer.colors.length ? cls : null;
+}
+function regionStyle(feature) {
+  const cls = classOf(feature.id, state.layer);
+  return { className: "atlas-region", fillColor: cls === null ? "url(#atlas-hatch)" : state.layer.colors[cls],
+           fillOpacity: cls === null ? 1 : 0.9, color: "#555", weight: 0.5, opacity: 0.9 };
+}
+const byId = {}, centroids = {};
+const regionsLayer = L.geoJSON(DATA.geo, {
+  pane: "atlas-regions", style: regionStyle,
+  onEachFeature: (feature, layer) => {
+    const id = feature.id;
+    byId[id] = layer;
+    const r = REGIONS[id];
+    centroids[id] = r && Array.isArray(r.centroid) ? L.latLng(r.centroid[0], r.centroid[1]) : null;
+    layer.on("mouseover mousemove", (e) => {
+      if (!hoverable) return;
+      layer.setStyle({ weight: 2, color: "#000" });
+      showTooltip(id, e.originalEvent.clientX, e.originalEvent.clientY, state.layer);
     });
-    if (flag.on) layer.addTo(map);
-    overlays["<span class='atlas-swatch' style='border-color:" + esc(flag.color) + "'></span>" + esc(flag.label)] = layer;
+    layer.on("mouseout", () => { regionsLayer.resetStyle(layer); hideTooltip(); });
+    layer.on("click", () => { hideTooltip(); selectRegion(id); });
+  },
+}).addTo(map);
+Object.keys(byId).forEach((id) => {
+  if (!centroids[id]) centroids[id] = byId[id].getBounds().getCenter();
+  byId[id].getElement().setAttribute("data-id", id);
+});
+(function hatch() {
+  const svg = map.getPane("atlas-regions").querySelector("svg");
+  const pattern = s("pattern", { id: "atlas-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse",
+                                 patternTransform: "rotate(45)" },
+    s("rect", { width: 6, height: 6, fill: DATA.nodata }), s("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#8a8a8a", "stroke-width": 1.5 }));
+  if (svg) svg.prepend(s("defs", {}, pattern));
+})();
+if (DATA.outlines) {
+  L.geoJSON(DATA.outlines, { pane: "atlas-outlines", interactive: false,
+    style: { className: "atlas-outline", fill: false, color: "#1a1a1a", weight: 1.1 } }).addTo(map);
+}
+const flagLayers = {};
+FLAGS.forEach((flag) => {
+  flagLayers[flag.key] = L.geoJSON(DATA.geo, { pane: "atlas-flags", interactive: false,
+    filter: (f) => REGIONS[f.id] && (REGIONS[f.id].f || []).includes(flag.key),
+    style: { className: "atlas-flag atlas-flag-" + flag.key, fill: false, color: flag.color, weight: 2.4,
+             dashArray: flag.dash || null } });
+});
+let selLayer = null;
+
+// ---- Panels: header (title, search, menu button), side panel (tools, layers, outlines,
+// legend, about), profile; on a phone the side panel is a menu, the profile a bottom sheet. ----
+const side = h("div", { class: "atlas-panel atlas-side", id: "atlas-side" });
+const menuBtn = h("button", { type: "button", class: "atlas-btn atlas-menu-btn", "aria-expanded": "false",
+  "aria-controls": "atlas-side", "aria-label": T.menu, onclick: () => toggleMenu() }, "\u2630");
+const header = h("header", { class: "atlas-panel atlas-header" }, h("h1", { class: "atlas-title" }, T.title),
+  h("div", { class: "atlas-search-row" }, searchBox((id) => selectRegion(id, { zoom: true, focus: true })), menuBtn));
+const left = h("div", { class: "atlas-left" }, header, profile);
+const legendBox = h("section", { class: "atlas-legend", "aria-label": T.legend });
+const miniLegend = h("button", { type: "button", class: "atlas-mini-legend", "aria-label": T.menu, onclick: () => toggleMenu(true) });
+const toast = h("div", { class: "atlas-toast", role: "status", "aria-live": "polite" });
+document.body.append(left, side, miniLegend, toast);
+L.DomEvent.disableScrollPropagation(side);
+L.DomEvent.disableScrollPropagation(left);
+
+function toggleMenu(open) {
+  const on = open === undefined ? !document.body.classList.contains("atlas-menu-open") : open;
+  document.body.classList.toggle("atlas-menu-open", on);
+  menuBtn.setAttribute("aria-expanded", on ? "true" : "false");
+  layoutPhone();
+}
+
+const tools = h("div", { class: "atlas-tools" },
+  button(T.copy_link, "atlas-copy", copyLink), button(T.print, "atlas-print", () => window.print()),
+  button(T.save_png, "atlas-png", savePng));
+const layerList = h("fieldset", { class: "atlas-layers" }, h("legend", {}, T.layers), LAYERS.map((layer) =>
+  h("label", { class: "atlas-choice", title: layer.what || "" },
+    h("input", { type: "radio", name: "atlas-layer", value: layer.key, onchange: () => setLayer(layer.key) }), layer.label)));
+const overlayList = FLAGS.length ? h("fieldset", { class: "atlas-overlays" }, h("legend", {}, T.overlays), FLAGS.map((flag) =>
+  h("label", { class: "atlas-choice" }, h("input", { type: "checkbox", value: flag.key,
+    onchange: (e) => setOverlay(flag.key, e.target.checked) }), swatch(flag),
+    h("span", {}, flag.label, flag.what ? h("span", { class: "atlas-what" }, flag.what) : null)))) : null;
+const about = h("details", { class: "atlas-about" }, h("summary", {}, T.about),
+  h("h2", {}, T.howto_title), h("p", {}, T.howto),
+  T.method_url ? h("p", {}, h("a", { href: T.method_url }, T.method_label)) : null,
+  T.exports_url ? h("p", {}, h("a", { href: T.exports_url }, T.exports_label)) : null);
+side.append(tools, layerList, legendBox, overlayList, about);
+
+function legendRows(layer) {
+  const counts = layer.colors.map(() => 0);
+  let missing = 0;
+  Object.keys(byId).forEach((id) => { const c = classOf(id, layer); if (c === null) missing += 1; else counts[c] += 1; });
+  const rows = [];
+  layer.colors.forEach((color, i) => {
+    if (!counts[i]) return;  // an empty class (ties) is not shown
+    const same = rows.find((row) => row.label === layer.labels[i]);
+    if (same) { same.colors.push(color); same.n += counts[i]; } else rows.push({ label: layer.labels[i], colors: [color], n: counts[i] });
   });
+  return { rows: rows, missing: missing };
+}
 
-  // Layer switcher (one base layer visible at a time) and flag overlays.
-  const switcher = L.control({ position: "topright" });
-  switcher.onAdd = function () {
-    const div = L.DomUtil.create("div", "atlas-panel atlas-switcher");
-    div.innerHTML = "<div class='atlas-panel-title'>" + esc(T.layers) + "</div>" + DATA.layers.map((layer, i) =>
-      "<label><input type='radio' name='atlas-layer' value='" + i + "'" + (i === 0 ? " checked" : "") + "> " +
-      esc(layer.label) + "</label>").join("");
-    L.DomEvent.disableClickPropagation(div);
-    div.addEventListener("change", (event) => {
-      current = DATA.layers[Number(event.target.value)];
-      regions.setStyle(style);
-      renderLegend();
-    });
-    return div;
-  };
-  switcher.addTo(map);
-  L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
-
-  // Legend.
-  const legend = L.control({ position: "bottomright" });
-  let legendDiv = null;
-  function renderLegend() {
-    legendDiv.innerHTML = "<div class='atlas-panel-title'>" + esc(current.label) + "</div>" +
-      "<div class='atlas-legend-scheme'>" + esc(current.scheme) + "</div>" +
-      current.colors.map((color, i) => "<div><span class='atlas-box' style='background:" + esc(color) + "'></span>" +
-        esc(current.labels[i]) + "</div>").join("") +
-      "<div><span class='atlas-box atlas-nodata' style='background:" + esc(DATA.nodata) + "'></span>" + esc(T.nodata) + "</div>" +
-      (current.note ? "<div class='atlas-legend-note'>" + esc(current.note) + "</div>" : "");
+function bivariateLegend(layer) {
+  const cell = 24, x0 = 70, y0 = 8, parts = [];
+  for (let y = 0; y < 3; y++) {
+    for (let x = 0; x < 3; x++) {
+      parts.push(s("rect", { x: x0 + x * cell, y: y0 + (2 - y) * cell, width: cell, height: cell, fill: layer.colors[3 * y + x] }));
+    }
+    parts.push(s("text", { x: x0 - 4, y: y0 + (2 - y) * cell + 16, "text-anchor": "end", class: "atlas-chart-words" }, layer.y_classes[y]));
   }
-  legend.onAdd = function () {
-    legendDiv = L.DomUtil.create("div", "atlas-panel atlas-legend");
-    renderLegend();
-    return legendDiv;
-  };
-  legend.addTo(map);
+  layer.x_classes.forEach((label, x) => parts.push(s("text", { x: x0 + x * cell + cell / 2, y: y0 + 3 * cell + 12,
+    "text-anchor": "middle", class: "atlas-chart-words" }, label)));
+  parts.push(s("text", { x: x0 + 1.5 * cell, y: y0 + 3 * cell + 26, "text-anchor": "middle", class: "atlas-chart-label" }, layer.x_label + " \u2192"));
+  return [s("svg", { class: "atlas-bivariate", width: 270, height: y0 + 3 * cell + 32, role: "img",
+                     "aria-label": layer.x_label + " / " + layer.y_label }, parts),
+          h("div", { class: "atlas-biv-y" }, "\u2191 " + layer.y_label)];
+}
 
-  // Title, how to read, and search.
-  const info = L.control({ position: "topleft" });
-  info.onAdd = function () {
-    const div = L.DomUtil.create("div", "atlas-panel atlas-info");
-    const title = L.DomUtil.create("div", "atlas-title", div);
-    title.textContent = T.title;
-    const details = L.DomUtil.create("details", "atlas-howto", div);
-    const summary = L.DomUtil.create("summary", "", details);
-    summary.textContent = T.howto_title;
-    const body = L.DomUtil.create("p", "", details);
-    body.textContent = T.howto;
-    const label = L.DomUtil.create("label", "atlas-search-label", div);
-    label.textContent = T.search;
-    const input = L.DomUtil.create("input", "atlas-search", div);
-    input.setAttribute("list", "atlas-names");
-    input.setAttribute("placeholder", T.search_placeholder);
-    const list = L.DomUtil.create("datalist", "", div);
-    list.id = "atlas-names";
-    const nameToId = {};
-    Object.keys(DATA.regions).filter((id) => !DATA.regions[id].nodata).sort((a, b) => DATA.regions[a].n.localeCompare(DATA.regions[b].n)).forEach((id) => {
-      const option = document.createElement("option");
-      option.value = DATA.regions[id].n;
-      nameToId[DATA.regions[id].n] = id;
-      list.appendChild(option);
-    });
-    input.addEventListener("change", () => {
-      const layer = byId[nameToId[input.value]];
-      if (layer) { map.fitBounds(layer.getBounds(), { maxZoom: 8 }); layer.openTooltip(layer.getBounds().getCenter()); }
-    });
-    L.DomEvent.disableClickPropagation(div);
-    return div;
-  };
-  info.addTo(map);
-  if (DATA.bounds) {
-    const wide = map.getSize().x > 900;  // keep the right-hand panels off the map when there is room
-    map.fitBounds(DATA.bounds, { animate: false, paddingTopLeft: [10, 10],
-                                 paddingBottomRight: [wide ? 360 : 10, 10] });
+function renderLegend() {
+  const layer = state.layer, info = legendRows(layer);
+  const body = [h("h2", {}, layer.label), layer.what ? h("p", { class: "atlas-what" }, layer.what) : null,
+    layer.fmt === "pp" || /\(pp\)/.test(layer.label) ? h("p", { class: "atlas-note" }, T.pp_long) : null];
+  if (isBivariate(layer)) body.push(...bivariateLegend(layer));
+  else body.push(h("ul", { class: "atlas-classes" }, info.rows.map((row) => h("li", {},
+    row.colors.map((c) => { const box = h("span", { class: "atlas-box" }); box.style.background = c; return box; }),
+    h("span", { class: "atlas-class-label" }, row.label), h("span", { class: "atlas-count" }, tpl(T.legend_count, { n: row.n }))))));
+  if (info.missing) body.push(h("div", { class: "atlas-nodata-row" }, h("span", { class: "atlas-box atlas-hatch" }),
+    h("span", { class: "atlas-class-label" }, T.nodata), h("span", { class: "atlas-count" }, tpl(T.legend_count, { n: info.missing }))));
+  body.push(layer.scheme ? h("p", { class: "atlas-note" }, layer.scheme) : null, layer.note ? h("p", { class: "atlas-note" }, layer.note) : null);
+  legendBox.replaceChildren(...body.filter(Boolean));
+  const mini = (isBivariate(layer) ? layer.colors.filter((c, i) => [0, 4, 8].includes(i)) : layer.colors).map((c) => {
+    const box = h("span", { class: "atlas-box" }); box.style.background = c; return box; });
+  miniLegend.replaceChildren(h("span", { class: "atlas-mini-label" }, layer.label), h("span", { class: "atlas-mini-ramp" }, mini));
+}
+
+// ---- State changes. ----
+function setLayer(key) {
+  const layer = layerByKey(key) || LAYERS[0];
+  state.layer = layer;
+  layerList.querySelectorAll("input").forEach((input) => { input.checked = input.value === layer.key; });
+  regionsLayer.setStyle(regionStyle);
+  renderLegend();
+  if (state.selected) renderProfile(state.selected, layer);
+  writeHash();
+}
+function setOverlay(key, on) {
+  if (!flagLayers[key]) return;
+  if (on) { state.on.add(key); flagLayers[key].addTo(map); } else { state.on.delete(key); flagLayers[key].remove(); }
+  if (overlayList) overlayList.querySelectorAll("input").forEach((input) => { input.checked = state.on.has(input.value); });
+  writeHash();
+}
+function selectRegion(id, opts) {
+  const o = opts || {};
+  if (selLayer) { selLayer.remove(); selLayer = null; }
+  state.selected = id && REGIONS[id] ? id : null;
+  if (state.selected && byId[id]) {
+    const feature = byId[id].feature;
+    selLayer = L.layerGroup([
+      L.geoJSON(feature, { pane: "atlas-sel", interactive: false, style: { className: "atlas-sel-halo", fill: false, color: "#fff", weight: 6 } }),
+      L.geoJSON(feature, { pane: "atlas-sel", interactive: false, style: { className: "atlas-selected", fill: false, color: "#000", weight: 2.5 } }),
+    ]).addTo(map);
+    if (o.zoom) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
   }
-  window.atlasMap = { map: map, regions: regions, byId: byId, data: DATA };
-})(MAP_VARIABLE, ATLAS_DATA);
+  if (isPhone() && state.selected) toggleMenu(false);
+  renderProfile(state.selected, state.layer);
+  layoutPhone();
+  if (state.selected && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
+  else if (state.selected && byId[id] && state.ready) keepVisible(byId[id].getBounds().getCenter());
+  if (state.selected && o.focus) document.getElementById("atlas-profile-title").focus({ preventScroll: true });
+  writeHash();
+}
+// Pan the map so that a point hidden under the profile comes out beside it.
+function keepVisible(latlng) {
+  const p = map.latLngToContainerPoint(latlng), size = map.getSize();
+  if (profile.hidden) return;
+  const box = profile.getBoundingClientRect();
+  if (isPhone()) {
+    if (p.y > box.top - 20) map.panBy([0, p.y - (box.top - 20) / 2], { animate: false });
+  } else if (p.x < box.right + 20 && p.y > box.top && box.right + 60 < size.x) {
+    map.panBy([p.x - (box.right + Math.min(120, (size.x - box.right) / 2)), 0], { animate: false });
+  }
+}
+function fitOptions(maxZoom) {
+  const phone = isPhone(), head = header.offsetHeight;
+  const sheet = phone && !profile.hidden ? profile.offsetHeight : 0;
+  return { animate: false, maxZoom: maxZoom, paddingTopLeft: phone ? [10, head + 10] : [profile.hidden ? 20 : 400, 20],
+           paddingBottomRight: phone ? [10, Math.max(sheet, 56) + 10] : [side.offsetWidth + 30, 20] };
+}
+// On a phone the zoom buttons move up above the bottom sheet; the menu stops above them.
+function layoutPhone() {
+  const corner = map.getContainer().querySelector(".leaflet-bottom.leaflet-right");
+  const sheet = isPhone() && !profile.hidden && !document.body.classList.contains("atlas-menu-open") ? profile.offsetHeight : 0;
+  corner.style.bottom = sheet ? sheet + "px" : "";
+  document.documentElement.style.setProperty("--head-h", header.offsetHeight + "px");
+}
+
+// ---- The URL hash: #layer=..&on=..&sel=..&view=lat,lon,zoom ----
+function writeHash() {
+  if (!state.ready || state.screenView) return;
+  const p = new URLSearchParams(), c = map.getCenter();
+  p.set("layer", state.layer.key);
+  p.set("on", [...state.on].join(","));
+  if (state.selected) p.set("sel", state.selected);
+  p.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom());
+  history.replaceState(null, "", "#" + p.toString());
+}
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  const view = (p.get("view") || "").split(",").map(Number);
+  return { layer: p.get("layer"), on: p.has("on") ? p.get("on").split(",").filter(Boolean) : null,
+           sel: p.get("sel"), view: view.length === 3 && view.every(isFinite) ? view : null };
+}
+function applyHash() {
+  const want = readHash();
+  state.ready = false;
+  setLayer(want.layer || LAYERS[0].key);
+  FLAGS.forEach((f) => setOverlay(f.key, want.on ? want.on.includes(f.key) : !!f.on));
+  if (want.view) map.setView([want.view[0], want.view[1]], want.view[2], { animate: false });
+  else if (DATA.bounds) map.fitBounds(DATA.bounds, fitOptions(18));
+  selectRegion(want.sel && REGIONS[want.sel] ? want.sel : null);
+  state.ready = true;
+  writeHash();
+}
+
+async function copyLink() {
+  writeHash();
+  try {
+    await navigator.clipboard.writeText(location.href);
+    notify(T.copied);
+  } catch (err) {
+    const field = h("input", { class: "atlas-link-field", readonly: true, value: location.href, "aria-label": T.copy_manual });
+    toast.replaceChildren(h("span", {}, T.copy_manual), field);
+    toast.classList.add("atlas-show");
+    field.select();
+  }
+}
+function notify(message) {
+  toast.replaceChildren(message);
+  toast.classList.add("atlas-show");
+  setTimeout(() => toast.classList.remove("atlas-show"), 2500);
+}
