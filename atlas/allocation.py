@@ -85,25 +85,29 @@ def _solve(need: np.ndarray, budget: int, lower: np.ndarray, upper: np.ndarray,
              for f, lo, u in zip(free, lower, upper, strict=True)]
     with np.errstate(over="ignore"):  # a need too small to scale: t is infinite
         t = float(high / scale)
-    return _largest_remainder(exact, budget, lower, upper), t, bound
+    # a region without need never rises above its floor, not even when rounding hands out
+    # the last units in bulk
+    ceiling = np.where(values > 0, upper, lower)
+    return _largest_remainder(exact, budget, lower, ceiling, values), t, bound
 
 
 def _largest_remainder(exact: np.ndarray, budget: int, lower: np.ndarray,
-                       upper: np.ndarray) -> list[int]:
+                       upper: np.ndarray, need: np.ndarray) -> list[int]:
     """Round down, then hand out the missing units by largest remainder within the bounds.
 
     Normally fewer units are missing than there are regions, and each region gets at most one.
     A larger gap arises only when some needs are too small for any finite ``t`` to lift them
     to their cap (the limit t -> infinity fills every cap); it is then closed in bulk, filling
-    regions to their cap in the same order.
+    regions to their cap in the order of their need (the largest first), as that limit would.
     """
     whole = np.clip(np.floor(exact + 1e-9), lower, upper).astype(np.int64)
     remainder = exact - whole
     missing = int(budget - whole.sum())
-    order = np.argsort(-remainder, kind="stable")
     while missing != 0:
         step = 1 if missing > 0 else -1
         bulk = abs(missing) > len(whole)
+        order = (np.lexsort((-remainder, -need)) if bulk
+                 else np.argsort(-remainder, kind="stable"))
         moved = False
         for index in (order if step > 0 else order[::-1]):
             if missing == 0:

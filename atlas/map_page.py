@@ -63,8 +63,12 @@ import base64
 import hashlib
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
+
+import folium
+from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.leaflet_assets import leaflet_assets
 
@@ -182,7 +186,7 @@ def _hash(code: str) -> str:
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def _template(name: str) -> str:
+def _read_template(name: str) -> str:
     # newlines as the HTML parser sees them, so the Content-Security-Policy hashes match
     text = (TEMPLATES / name).read_text(encoding="utf-8")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -190,12 +194,36 @@ def _template(name: str) -> str:
 
 def atlas_script() -> str:
     """The atlas JavaScript: the template files concatenated in one strict-mode function."""
-    parts = [_template(name) for name in SCRIPTS]
+    parts = [_read_template(name) for name in SCRIPTS]
     return "(function () {\n\"use strict\";\n" + "\n".join(parts) + "\n})();\n"
 
 
+class AtlasScript(MacroElement):
+    """The atlas JavaScript, after folium's map is created (it drives that map)."""
+
+    _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self._name = "AtlasScript"
+        self.code = code
+
+    def render(self, **kwargs: Any) -> None:
+        self.code = self.code.replace("ATLAS_LEAFLET_MAP", self._parent.get_name())
+        super().render(**kwargs)
+
+
+def _policy(document: str, origin: str = "") -> str:
+    """A Content-Security-Policy allowing exactly the document's inline scripts and styles."""
+    scripts = [_hash(code) for code in re.findall(r"<script>(.*?)</script>", document, re.S)]
+    styles = [_hash(code) for code in re.findall(r"<style>(.*?)</style>", document, re.S)]
+    return (f"default-src 'none'; script-src {origin} {' '.join(scripts)}; "
+            f"style-src {origin} {' '.join(styles)}; img-src data:; base-uri 'none'; "
+            "form-action 'none'")
+
+
 def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) -> str:
-    """Render DATA as one self-contained HTML document.
+    """Render DATA as one self-contained HTML document: a folium map with Leaflet inlined.
 
     Parameters
     ----------
@@ -209,7 +237,8 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
     Returns
     -------
     str
-        The HTML document.
+        The HTML document, with a Content-Security-Policy that allows its own inline code
+        only (so opening it makes no request).
 
     Raises
     ------
@@ -220,32 +249,32 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         raise ValueError("map DATA does not follow the contract: " + "; ".join(problems[:8]))
     leaflet = leaflet_assets()
     text = {**DEFAULT_TEXT, **data.get("text", {})}
-    payload = safe_json({**data, "text": text})
-    code = atlas_script()
-    css = _template("atlas_map.css")
     lang = (data.get("languages") or ["en"])[0]
-    if cdn:
-        head = (f'<link rel="stylesheet" href="{leaflet.cdn_css}" integrity='
-                f'"{leaflet.integrity_css}" crossorigin="anonymous">'
-                f'<script src="{leaflet.cdn_js}" integrity="{leaflet.integrity_js}" '
-                'crossorigin="anonymous"></script>')
-        origin = "https://cdn.jsdelivr.net"
-        scripts, styles = f"{origin} {_hash(code)}", f"{origin} {_hash(css)}"
-    else:
-        head = f"<style>{leaflet.css}</style><script>{leaflet.js}</script>"
-        scripts = f"{_hash(leaflet.js)} {_hash(code)}"
-        styles = f"{_hash(leaflet.css)} {_hash(css)}"
-    policy = (f"default-src 'none'; script-src {scripts}; style-src {styles}; "
-              "img-src data:; base-uri 'none'; form-action 'none'")
     title = html.escape(str(text["title"]))
-    return (
-        f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    atlas_map = folium.Map(tiles=None, zoom_snap=0.25, zoom_delta=0.5,
+                           wheel_px_per_zoom_level=120, zoom_control=False, min_zoom=1,
+                           max_zoom=12, world_copy_jump=False, control_scale=False)
+    atlas_map.default_js, atlas_map.default_css = [], []
+    atlas_map._name, atlas_map._id = "atlas", "map"  # the div and its map: #atlas_map
+    figure = Figure(title=title)
+    figure.add_child(atlas_map)
+    if cdn:
+        assets = (f'<link rel="stylesheet" href="{leaflet.cdn_css}" integrity='
+                  f'"{leaflet.integrity_css}" crossorigin="anonymous">'
+                  f'<script src="{leaflet.cdn_js}" integrity="{leaflet.integrity_js}" '
+                  'crossorigin="anonymous"></script>')
+    else:
+        assets = f"<style>{leaflet.css}</style><script>{leaflet.js}</script>"
+    figure.header.add_child(Element(
         f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
-        f"<title>{title}</title>{head}<style>{css}</style></head>\n"
-        f'<body><div id="atlas-map" class="atlas-map" role="application" '
-        f'aria-label="{title}"></div>'
-        "<noscript>This map needs JavaScript.</noscript>\n"
-        f'<script id="atlas-data" type="application/json">{payload}</script>\n'
-        f"<script>{code}</script></body></html>\n")
+        f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
+    figure.html.add_child(Element(
+        f'<script id="atlas-data" type="application/json">'
+        f'{safe_json({**data, "text": text})}</script>'
+        "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
+    atlas_map.add_child(AtlasScript(atlas_script()))
+    document = figure.render().replace("\r\n", "\n")
+    policy = _policy(document, "https://cdn.jsdelivr.net" if cdn else "")
+    document = document.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
+    return document.replace(
+        "<head>", f'<head><meta http-equiv="Content-Security-Policy" content="{policy}">', 1)

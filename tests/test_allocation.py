@@ -167,3 +167,21 @@ def test_tiered_properties(regions, budget, floor_fraction, cap_factor, shares, 
         for tier in present:
             got = sum(a for a, t in zip(amounts, tiers, strict=True) if t == tier)
             assert abs(got - budget * shares[tier - 1] / total) <= 1 + budget * 1e-12
+
+
+@pytest.mark.parametrize("need, budget, floor, cap", [
+    # needs too small for any finite multiplier: the bulk rounding once gave a zero need the
+    # cap, and a 1e-310 need more than a 1e-300 one (found by a property search)
+    ([2888721.0, 7201803.8, 1e-05, 0.0, 5e-324, 1e-300, 9999999.0, 1e-310] * 4, 10**10,
+     214165282, 286181614),
+    ([9999999.0, 4805983.9, 5e-324, 1e-310, 1e-310, 1e-300, 862887.3, 4197095.6, 1e-310,
+      5e-324], 4505597841, 237304761, 757564613),
+])
+def test_tiny_needs_keep_the_need_order(need, budget, floor, cap):
+    amounts = allocate(need, budget, floor, cap)
+    assert sum(amounts) == budget
+    pairs = sorted(zip(need, amounts, strict=True))
+    for (n1, a1), (n2, a2) in zip(pairs, pairs[1:], strict=False):
+        if n2 > n1:
+            assert a2 >= a1 - 1
+    assert all(a == floor for n, a in zip(need, amounts, strict=True) if n == 0)

@@ -251,7 +251,7 @@ def test_phone_layout_keeps_the_map_and_big_targets(session):
     share_js = f"""() => {{ let hit = 0, n = 0;
         for (let x = 2; x < {w}; x += 8) for (let y = 2; y < {h}; y += 8) {{ n += 1;
           const e = document.elementFromPoint(x, y);
-          if (e && document.getElementById("atlas-map").contains(e)
+          if (e && document.getElementById("atlas_map").contains(e)
               && !e.closest(".leaflet-control")) hit += 1; }}
         return hit / n; }}"""
     targets_js = """() => [...document.querySelectorAll(
@@ -320,12 +320,12 @@ def test_print_shows_map_title_legend_and_profile_only(session):
     open_profile(page, "r00")
     page.emulate_media(media="print")
     page.wait_for_timeout(200)
-    for selector in (".atlas-title", ".atlas-legend", "#atlas-profile", "#atlas-map"):
+    for selector in (".atlas-title", ".atlas-legend", "#atlas-profile", "#atlas_map"):
         assert page.locator(selector).is_visible(), selector
     for selector in ("#atlas-q", ".atlas-layers", ".atlas-overlays", ".atlas-tools",
                      ".leaflet-control-zoom"):
         assert page.locator(selector).is_hidden(), selector
-    assert page.locator("#atlas-map").bounding_box()["height"] > 300
+    assert page.locator("#atlas_map").bounding_box()["height"] > 300
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "fixture_print.png"), full_page=True)
 

@@ -2,8 +2,10 @@
 const state = { layer: LAYERS[0], on: new Set(FLAGS.filter((f) => f.on).map((f) => f.key)), selected: null, ready: false };
 const hoverable = window.matchMedia("(hover: hover)").matches;
 
-const map = L.map("atlas-map", { zoomSnap: 0.25, zoomDelta: 0.5, wheelPxPerZoomLevel: 120, zoomControl: false,
-                                 minZoom: 1, maxZoom: 12, worldCopyJump: false });
+const map = ATLAS_LEAFLET_MAP;  // created by folium (atlas/map_page.py sets its options)
+map.getContainer().classList.add("atlas-map");
+map.getContainer().setAttribute("role", "application");
+map.getContainer().setAttribute("aria-label", T.title);
 L.control.zoom({ position: "bottomright", zoomInTitle: "+", zoomOutTitle: "\u2212" }).addTo(map);
 map.attributionControl.setPrefix(false);
 if (DATA.bounds) map.fitBounds(DATA.bounds, { animate: false }); else map.setView([20, 0], 2);
