@@ -145,7 +145,6 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
     regions = int(ranking["regions_in_level"].max()) if len(ranking) else 0
     cut = top_decile_cut(regions, config)
     measure = ranking["exposure_measure"].iloc[0] if len(ranking) else request.measure
-    vulnerability = ranking["vulnerability_measure"].iloc[0] if len(ranking) else None
     rows = [
         ("what this is", f"Regions of level {level} ({described.get(level, level)}) selected by "
                          "the filters below, highest collapse risk first."),
@@ -153,12 +152,13 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ("sort order", "collapse_risk descending, then total_employment descending, then "
                        "region_id ascending (= risk_rank order)"),
         ("risk tiers", f"From the robust ranking: the 90% interval of a region's rank (5th-95th "
-                       f"percentile over all specifications of measures and weights). "
+                       "percentile over all specifications of measures, aggregations, omitted "
+                       f"components and weights). "
                        f"{TIER_LABELS[1]}: the whole interval lies within the level's top "
                        f"decile (ranks 1-{cut} of {regions}); {TIER_LABELS[2]}: the interval "
                        f"reaches it (best rank <= {cut}); {TIER_LABELS[3]}: the rest."),
         ("exposure measure", str(measure)),
-        ("vulnerability measure", str(vulnerability)),
+        ("automation measure", str(config["exposure"]["automation_measure"])),
         *model_method(con, level),
     ]
     if request.budget is not None and len(ranking):

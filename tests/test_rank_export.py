@@ -117,11 +117,9 @@ def test_failed_write_leaves_no_file(atlas_con, tmp_path):
 
 def test_cli_rank_writes_the_issue_example(built_atlas, tmp_path):
     out = tmp_path / "ohio_trap.xlsx"
-    result = CliRunner().invoke(app, [
-        "rank", "--db", str(built_atlas), "--level", "us_area", "--flag", "trap", "--flag",
-        "rust_belt", "--state", "OH", "--min-employment", "20000", "--top", "50", "--budget",
-        "250000000", "--rule", "risk_weighted", "--floor", "1000000", "--cap", "20000000",
-        "--format", "xlsx", "-o", str(out)])
+    from tests.test_workbook import README_EXAMPLE
+
+    result = CliRunner().invoke(app, [*README_EXAMPLE, "--db", str(built_atlas), "-o", str(out)])
     assert result.exit_code == 0, result.output
     frame = pd.read_excel(out, sheet_name="data")
     assert frame.allocation.sum() == 250_000_000

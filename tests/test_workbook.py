@@ -14,10 +14,18 @@ from atlas.cli import app
 from atlas.export import write_ranking
 from atlas.ranking import RankRequest, rank_regions
 
-README_EXAMPLE = ["rank", "--level", "us_area", "--flag", "trap", "--flag", "rust_belt",
-                  "--state", "OH", "--min-employment", "20000", "--top", "50", "--budget",
-                  "250000000", "--rule", "risk_weighted", "--floor", "1000000", "--cap",
-                  "20000000", "--format", "xlsx"]
+README_EXAMPLE = ["rank", "--level", "us_area", "--flag", "transition_target", "--flag",
+                  "rust_belt", "--state", "OH", "--min-employment", "20000", "--top", "50",
+                  "--budget", "250000000", "--rule", "risk_weighted", "--floor", "1000000",
+                  "--cap", "40000000", "--format", "xlsx"]
+
+
+def test_the_readme_shows_this_example():
+    from atlas.inputs_table import README
+
+    command = " ".join(["atlas", *README_EXAMPLE, "-o", "ohio_trap.xlsx"])
+    text = " ".join(README.read_text(encoding="utf-8").replace("\\\n", " ").split())
+    assert command in text
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +159,9 @@ def test_chinese_names_survive_csv(atlas_con, tmp_path):
     ranked = rank_regions(atlas_con, request)
     raw = write_ranking(atlas_con, ranked, request, tmp_path / "cn.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert "衡水市" in raw.decode("utf-8-sig")
+    text = raw.decode("utf-8-sig")
+    assert len(ranked) == 3 and all(name in text for name in ranked["name_zh"])
+    assert all(province == "河北省" for province in ranked["province"])
 
 
 def test_tiered_rule_on_real_regions(atlas_con, tmp_path):

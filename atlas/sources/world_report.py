@@ -93,9 +93,9 @@ def vintages(con: duckdb.DuckDBPyConnection) -> str:
     for column in ("population_year", "employment_rate_year", "sector_year",
                    "unemployment_year", "gdp_year"):
         years = con.execute(f"""
-            SELECT {column} AS year, count(*) AS n FROM country_sources s
+            SELECT s.{column} AS year, count(*) AS n FROM country_sources s
             JOIN region_indices i USING (level, region_id)
-            WHERE {column} IS NOT NULL GROUP BY 1 ORDER BY 1 DESC""").df()
+            WHERE s.{column} IS NOT NULL GROUP BY 1 ORDER BY 1 DESC""").df()
         missing = con.execute(f"""
             SELECT count(*) FROM country_sources s JOIN region_indices i USING (level, region_id)
             WHERE {column} IS NULL""").fetchone()[0]
