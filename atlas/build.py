@@ -31,10 +31,8 @@ from atlas.errors import AtlasError, ConfigError
 from atlas.files import atomic_write, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
+from atlas.registry import read_all
 from atlas.scenarios import compute_scenarios
-from atlas.sources.cn import load_cn
-from atlas.sources.us import load_us
-from atlas.sources.world import load_world
 from atlas.store import write_tables
 from atlas.uncertainty import compute_rank_uncertainty
 
@@ -64,12 +62,14 @@ def git_commit() -> str:
         return "unknown"
 
 
-def level_tables(level_sets: list[LevelSet]) -> dict[str, pd.DataFrame]:
-    """Concatenate the model tables of every source family."""
-    names = ("levels", "regions", "employment", "categories", "measures", "exposure_scores")
+def level_tables(level_sets: list[LevelSet], shared: dict[str, pd.DataFrame]
+                 ) -> dict[str, pd.DataFrame]:
+    """The model tables: every level set's frames concatenated, and the registry's shared
+    tables (levels, measures, exposure_scores, unmatched_codes)."""
+    names = ("regions", "employment", "categories")
     tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
               for name in names}
-    tables["measures"] = tables["measures"].drop_duplicates("measure")
+    tables.update(shared)
     tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
     tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
                                              ignore_index=True)
@@ -110,21 +110,12 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
 def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
                    step: Step) -> tuple[pd.DataFrame, dict[str, int]]:
     """Read every input, write the complete database at ``path``; returns its summary."""
-    step("reading US inputs (OEWS, LAUS, Census, exposure scores)")
-    us = load_us(inputs, config)
-    step("reading China inputs (City Statistical Yearbook, boundaries, tiers)")
-    traits = set(us.measures.loc[us.measures["scale"] == "trait", "measure"])
-    occupation_scores = us.exposure_scores.loc[
-        (us.exposure_scores["taxonomy"] == "soc2018")
-        & ~us.exposure_scores["measure"].isin(traits)]  # traits are taxonomy-specific
-    occupations = us.categories.loc[us.categories["national_employment"].notna()]
-    china = load_cn(inputs, config, occupation_scores)
-    step("reading world inputs (ILO exposure, ILOSTAT shares, World Bank, Gapminder)")
-    level_sets = [us, china, load_world(inputs, config, occupation_scores, occupations)]
+    step("reading the declared levels and measures (atlas/levels.toml, atlas/measures.toml)")
+    level_sets, shared = read_all(inputs, config)
     con = duckdb.connect(str(path))
     try:
         step("writing the model tables")
-        tables = level_tables(level_sets)
+        tables = level_tables(level_sets, shared)
         tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
         check_unique_scores(tables["exposure_scores"])
         write_tables(con, tables)

@@ -106,6 +106,9 @@ def validate_config(config: dict[str, Any]) -> None:
     number(settings["concentration"], "uncertainty.concentration", positive=True)
     number(settings["seed"], "uncertainty.seed", integer=True, low=0)
     number(settings["robust_share"], "uncertainty.robust_share", low=0, high=1)
+    if settings["periods"] not in ("default", "all"):
+        raise ConfigError("config key 'uncertainty.periods' must be 'default' or 'all', got "
+                          f"{settings['periods']!r}")
     for aggregation in settings["aggregations"]:
         if aggregation not in ("geometric", "arithmetic"):
             raise ConfigError("config key 'uncertainty.aggregations': unknown aggregation "

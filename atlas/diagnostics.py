@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.risk_model import active_model, risk_models
-from atlas.store import register_table
+from atlas.store import analysed_levels, register_table
 
 
 def correlation_ratio(y: np.ndarray, x: np.ndarray, bins: int = 10) -> float:
@@ -125,7 +125,10 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
         "SELECT level, region_id, component, score FROM risk_model_components "
         "WHERE model <> ?", [model.name]).df()
     rows, moves = [], []
+    analysed = set(analysed_levels(con, config["uncertainty"]["periods"]))
     for level, group in indices.groupby("level"):
+        if level not in analysed:
+            continue
         if group["collapse_risk"].notna().sum() < 3:
             continue
         level_compared = compared.loc[compared["level"] == level]

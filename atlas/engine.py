@@ -26,7 +26,7 @@ import pandas as pd
 
 from atlas.errors import AtlasError, ConfigError
 from atlas.risk_model import risk_models
-from atlas.sql import run_sql_file
+from atlas.sql import run_sql_file, sql_text
 from atlas.store import persist, register_table, table_exists
 
 RISK_TABLES = ("region_base", "region_components", "region_pillars", "region_risk",
@@ -216,6 +216,15 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     column per measure."""
     run_sql_file(con, "region_indices.sql")
     run_sql_file(con, "views.sql")
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
+    if {"geography", "period"} <= columns:
+        for (geography,) in con.execute(
+                "SELECT geography FROM levels GROUP BY geography "
+                "HAVING count(DISTINCT period) > 1 ORDER BY 1").fetchall():
+            if not geography.isidentifier():
+                raise AtlasError(f"table levels: geography {geography!r} is not a name")
+            con.execute(sql_text("trend_view.sql").replace("{geography}", geography))
     measures = [row[0] for row in con.execute(
         "SELECT measure FROM measures WHERE scale <> 'trait' ORDER BY measure").fetchall()]
     listed = ", ".join("'" + m.replace("'", "''") + "'" for m in measures)

@@ -113,12 +113,14 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
 
 
 def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:
-    """Top ``top`` regions by collapse risk of every level, as CSV and XLSX."""
+    """Top ``top`` regions by collapse risk of every level (its default period), as CSV and
+    XLSX."""
     con = open_atlas(database)
     written = []
     try:
         levels = [row[0] for row in con.execute(
-            "SELECT level FROM region_indices GROUP BY level HAVING count(*) > 1 ORDER BY level"
+            "SELECT i.level FROM region_indices AS i JOIN levels AS l USING (level) "
+            "WHERE l.is_default GROUP BY i.level HAVING count(*) > 1 ORDER BY i.level"
         ).fetchall()]
         for level in levels:
             request = RankRequest(level=level, top=top)

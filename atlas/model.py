@@ -61,32 +61,25 @@ def indicator_frame(level: str, rows: list[tuple[str, str, str, str, str, str]])
 
 @dataclass
 class LevelSet:
-    """Levels of one source family: regions, compositions and category scores.
+    """The frames a level reader returns for the levels (and periods) it serves; the
+    registry adds the ``levels``, ``measures`` and ``exposure_scores`` tables.
 
     Attributes
     ----------
-    levels
-        ``level, taxonomy, reference_level, description``.
     regions
         one row per region with ``REGION_COLUMNS`` (context may be NULL).
     employment
         ``level, region_id, category, employment, imputed``.
     categories
-        ``taxonomy, category, title, national_employment, median_wage, low_wage``.
-    measures
-        ``measure, label, scale ('unit' | 'z' | 'trait'), description, source``.
-    exposure_scores
-        ``taxonomy, measure, category, score, ge_10, ge_50, vulnerable, rule``.
+        ``taxonomy, category, title, national_employment, median_wage, low_wage,
+        diversity_group``.
     context, indicators
         context indicators (``CONTEXT_COLUMNS``) and their metadata (``INDICATOR_COLUMNS``).
     """
 
-    levels: pd.DataFrame
     regions: pd.DataFrame
     employment: pd.DataFrame
     categories: pd.DataFrame
-    measures: pd.DataFrame
-    exposure_scores: pd.DataFrame
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     context: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=list(CONTEXT_COLUMNS)))

@@ -36,14 +36,17 @@ def with_thresholds(scores: pd.DataFrame, unit_scale: bool) -> pd.DataFrame:
 
 
 def with_substitutable(scores: pd.DataFrame, automation_measure: str,
-                       exposure_threshold: float, automation_threshold: float) -> pd.DataFrame:
-    """Set ``substitutable`` for every unit-scale measure's occupations.
+                       exposure_threshold: float, automation_threshold: float,
+                       usage: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Set ``substitutable`` for every unit-scale and usage measure's occupations.
 
-    An occupation's jobs are substitutable under measure m when generative AI is exposed to
-    most of its tasks and would do them rather than assist: ``score_m >= exposure_threshold``
-    and the automation score ``>= automation_threshold``. 0/1 per occupation; derived
-    categories get the share of their jobs that is substitutable (through ``derive``).
-    Measures without threshold shares (z-scores, traits) keep NULL.
+    An occupation's jobs are substitutable under a unit measure m when generative AI is
+    exposed to most of its tasks and would do them rather than assist: ``score_m >=
+    exposure_threshold`` and the automation score ``>= automation_threshold`` (0/1 per
+    occupation). Under a usage measure (``usage``: observed applicability, no task-share
+    threshold fits it) it is the observed share itself in automation-prone occupations:
+    ``score_m x [automation >= automation_threshold]``. Derived categories get the share of
+    their jobs that is substitutable (through ``derive``). z-scores and traits keep NULL.
 
     Parameters
     ----------
@@ -57,6 +60,9 @@ def with_substitutable(scores: pd.DataFrame, automation_measure: str,
     automatable = scores["code"].map(automation) >= automation_threshold
     scores["substitutable"] = np.where(thresholded, (exposed & automatable).astype(float),
                                        np.nan)
+    observed = scores["measure"].isin(usage)
+    scores.loc[observed, "substitutable"] = (scores.loc[observed, "score"]
+                                             * automatable[observed].astype(float))
     return scores
 
 

@@ -64,6 +64,16 @@ def stored_config(con: duckdb.DuckDBPyConnection) -> dict:
     return config
 
 
+def analysed_levels(con: duckdb.DuckDBPyConnection, periods: str = "default") -> list[str]:
+    """Levels with indices to analyse: every level, or (``periods="default"``) only each
+    geography's default period (databases without periods: every level)."""
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
+    where = "WHERE is_default" if periods == "default" and "is_default" in columns else ""
+    return [row[0] for row in con.execute(
+        f"SELECT level FROM levels {where} ORDER BY level").fetchall()]
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """True if a table or view of that name exists (in the file or as a temp object)."""
     return bool(con.execute(

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.risk_model import Component, RiskModel, active_model
-from atlas.store import register_table
+from atlas.store import analysed_levels, register_table
 
 MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
                       "vulnerable_share", "substitutable_share", "substitutable_excess")
@@ -239,8 +239,8 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
     model = active_model(config)
     settings = config["uncertainty"]
-    levels = [row[0] for row in con.execute(
-        "SELECT DISTINCT level FROM region_base ORDER BY level").fetchall()]
+    present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
+    levels = [level for level in analysed_levels(con, settings["periods"]) if level in present]
     frames = []
     for level in levels:
         inputs = level_inputs(con, level, model, config["exposure"]["default_measure"])

@@ -20,8 +20,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import shapely
 
@@ -29,9 +27,7 @@ from atlas.errors import InputError
 from atlas.geodata import valid_polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import REGION_COLUMNS, LevelSet, conform_regions, context_frame, indicator_frame
-from atlas.scores import SCORE_COLUMNS
-from atlas.sources.cn_context import INDICATORS, city_context, employment_series
-from atlas.staffing import category_scores, detailed_staffing
+from atlas.sources.cn_context import city_context, employment_series, indicators
 
 LEVEL = "cn_city"
 TAXONOMY = "gbt4754_section"
@@ -61,19 +57,11 @@ def section_industries(concordance: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["industry_code", "category"])
 
 
-def section_scores(inputs: Inputs, occupation_scores: pd.DataFrame) -> pd.DataFrame:
-    """Every occupational measure carried to the GB/T sections through the staffing matrix."""
-    staffing = detailed_staffing(inputs.table("oews_industry_occ"))
-    scores = category_scores(occupation_scores, staffing, section_industries(read_concordance()))
-    return scores
-
-
-def city_composition(inputs: Inputs, concordance: pd.DataFrame) -> tuple[pd.DataFrame,
-                                                                          pd.DataFrame]:
-    """Employment rows (``region_id, category, employment``) and per-city facts for 2019."""
-    frame = inputs.table("cn_employment")
-    frame = frame.loc[(frame["year"] == YEAR) & frame["adcode_cnmaps"].notna()
-                      & (frame["n_sectors_reported"] > 0)].copy()
+def city_composition(yearbook: pd.DataFrame, concordance: pd.DataFrame, year: int
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Employment rows (``region_id, category, employment``) and per-city facts of a year."""
+    frame = yearbook.loc[(yearbook["year"] == year) & yearbook["adcode_cnmaps"].notna()
+                         & (yearbook["n_sectors_reported"] > 0)].copy()
     sections = concordance.loc[concordance["ccsy_column"] != ""]
     long = frame.melt(id_vars=["adcode_cnmaps"], value_vars=list(sections["ccsy_column"]),
                       var_name="column", value_name="sector_10k").dropna(subset=["sector_10k"])
@@ -96,7 +84,7 @@ def city_composition(inputs: Inputs, concordance: pd.DataFrame) -> tuple[pd.Data
     labour = unemployed + frame["emp_units_total_10k"] * PERSONS_PER_10K + frame[
         "urban_private_individual_workers_persons"]
     rate = 100 * unemployed / labour
-    implausible = rate > IMPLAUSIBLE_REGISTERED_RATE
+    implausible = rate > IMPLAUSIBLE_REGISTERED_RATE  # the same screen as registered_rate
     quality[implausible] = quality + "; registered unemployment rate " + rate.round(1).astype(
         str) + "% implausible (likely a unit error): not used"
     facts = pd.DataFrame({
@@ -109,16 +97,13 @@ def city_composition(inputs: Inputs, concordance: pd.DataFrame) -> tuple[pd.Data
     return employment, facts
 
 
-def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFrame) -> LevelSet:
-    """The cn_city level. ``occupation_scores``: the SOC scores of the US level set."""
-    concordance = read_concordance()
-    employment, facts = city_composition(inputs, concordance)
-    units = inputs.table("cn_units")
-    panel = inputs.table("cn_panel")
-    panel = panel.loc[(panel["year"] == YEAR) & panel["adcode_cnmaps"].notna()].drop_duplicates(
+def city_regions(units: pd.DataFrame, panel: pd.DataFrame, facts: pd.DataFrame, level: str,
+                 year: int) -> pd.DataFrame:
+    """Every city-level unit as a region of ``level``, with the facts of ``year``."""
+    panel = panel.loc[(panel["year"] == year) & panel["adcode_cnmaps"].notna()].drop_duplicates(
         "adcode_cnmaps").set_index("adcode_cnmaps")
     regions = pd.DataFrame({
-        "level": LEVEL,
+        "level": level,
         "region_id": units["adcode"],
         "name": units["name_zh"] + " " + units["name_pinyin"],
         "name_zh": units["name_zh"],
@@ -134,25 +119,48 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
         "population": units["adcode"].map(panel["pop_total_yearend_10k"]) * PERSONS_PER_10K,
         "gdp_per_capita": units["adcode"].map(panel["gdp_per_capita_cny"]),
     })
-    regions = regions.merge(facts, on="region_id", how="left")
-    unknown = set(employment["region_id"]) - set(regions["region_id"])
-    if unknown:  # yearbook cities must exist among the units; never drop one silently
-        raise InputError(inputs.specs["cn_employment"].path,
-                         f"cities {sorted(unknown)} are not in cn_prefecture_units.csv",
-                         column="adcode_cnmaps")
+    return regions.merge(facts, on="region_id", how="left")
 
-    detailed = occupation_scores.loc[~occupation_scores["category"].str.endswith("-0000")]
-    source = detailed.rename(columns={"category": "code"})[["measure", "code", *SCORE_COLUMNS]]
-    scores = section_scores(inputs, source).rename(columns={"code": "category"})
-    sections = concordance.loc[concordance["ccsy_column"] != "", "section"]
-    industrial = pd.DataFrame({
-        "measure": "industrial_jobs", "category": sections,
-        "score": sections.isin(INDUSTRIAL_SECTIONS).astype(float),
-        "ge_10": None, "ge_50": None, "vulnerable": None, "substitutable": None,
-        "rule": "gbt4754_sections_b_c_d"})
-    scores = pd.concat([scores, industrial], ignore_index=True).assign(taxonomy=TAXONOMY)
 
-    national = employment.groupby("category")["employment"].sum()
+def city_geometry(inputs: Inputs, level: str) -> pd.DataFrame:
+    """City polygons of ``level`` and the provinces dissolved from them (``cn_province``)."""
+    boundaries = inputs.geometry("cn_boundaries")
+    geometry = pd.DataFrame({"level": level, "region_id": boundaries["adcode"],
+                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
+                                                         boundaries.geometry])})
+    provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
+    outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
+                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
+                                                          provinces.geometry])})
+    return pd.concat([geometry, outlines], ignore_index=True)
+
+
+def read(context, instances: list) -> LevelSet:
+    """The level reader of cn_city, once per yearbook year (period); the default period gets
+    the geometry and the yearly series."""
+    inputs = context.inputs
+    concordance = read_concordance()
+    units, panel = inputs.table("cn_units"), inputs.table("cn_panel")
+    yearbook = inputs.table("cn_employment")
+    frames: dict[str, list[pd.DataFrame]] = {"regions": [], "employment": [], "context": [],
+                                             "indicators": []}
+    default = None
+    for decl, period in instances:
+        level, year = decl.level_id(period), period or YEAR
+        default = level if level == decl.id else default
+        employment, facts = city_composition(yearbook, concordance, year)
+        regions = city_regions(units, panel, facts, level, year)
+        unknown = set(employment["region_id"]) - set(regions["region_id"])
+        if unknown:  # yearbook cities must exist among the units; never drop one silently
+            raise InputError(inputs.specs["cn_employment"].path,
+                             f"cities {sorted(unknown)} are not in cn_prefecture_units.csv",
+                             column="adcode_cnmaps")
+        frames["regions"].append(conform_regions(regions)[list(REGION_COLUMNS)])
+        frames["employment"].append(employment.assign(level=level, imputed=False)[
+            ["level", "region_id", "category", "employment", "imputed"]])
+        frames["context"].append(context_frame(level, city_context(yearbook, panel, year)))
+        frames["indicators"].append(indicator_frame(level, indicators(year)))
+    national = frames["employment"][-1].groupby("category")["employment"].sum()
     categories = pd.DataFrame({
         "taxonomy": TAXONOMY,
         "category": concordance["section"],
@@ -162,33 +170,13 @@ def load_cn(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFr
         "low_wage": None,
         "diversity_group": concordance["section"],
     })
-    boundaries = inputs.geometry("cn_boundaries")
-    geometry = pd.DataFrame({"level": LEVEL, "region_id": boundaries["adcode"],
-                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
-                                                         boundaries.geometry])})
-    provinces = boundaries.dissolve(by="province_adcode")[["geometry"]].reset_index()
-    outlines = pd.DataFrame({"level": "cn_province", "region_id": provinces["province_adcode"],
-                             "geometry": shapely.to_wkb([valid_polygonal(g) for g in
-                                                          provinces.geometry])})
-    yearbook = inputs.table("cn_employment")
-    context = city_context(yearbook, inputs.table("cn_panel"))
+    extra = {"region_series": employment_series(yearbook, default or LEVEL),
+             "region_geometry": city_geometry(inputs, default or LEVEL)}
     return LevelSet(
-        levels=pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY], "reference_level": [LEVEL],
-                             "description": ["China's city-level units (prefecture-level cities "
-                                             "with sector data from the City Statistical "
-                                             "Yearbook 2019)"]}),
-        regions=conform_regions(regions)[list(REGION_COLUMNS)],
-        employment=employment.assign(level=LEVEL, imputed=False)[
-            ["level", "region_id", "category", "employment", "imputed"]],
+        regions=pd.concat(frames["regions"], ignore_index=True),
+        employment=pd.concat(frames["employment"], ignore_index=True),
         categories=categories,
-        measures=pd.DataFrame([{
-            "measure": "industrial_jobs", "label": "Industrial jobs: sections B-D (mining, "
-            "manufacturing, utilities)", "scale": "trait",
-            "description": "1 for GB/T 4754 sections B, C, D, used by flag_rust_belt",
-            "source": "GB/T 4754-2017"}]),
-        exposure_scores=scores[["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]],
-        extra_tables={"region_geometry": pd.concat([geometry, outlines], ignore_index=True),
-                      "region_series": employment_series(yearbook, LEVEL)},
-        context=context_frame(LEVEL, context),
-        indicators=indicator_frame(LEVEL, INDICATORS),
+        extra_tables=extra,
+        context=pd.concat(frames["context"], ignore_index=True),
+        indicators=pd.concat(frames["indicators"], ignore_index=True),
     )

@@ -1,22 +1,25 @@
 """Context indicators of China's cities for the absorption pillar, from the yearbook panel
 (China City Statistical Yearbook via the 19-sector file) and the CSMAR city panel.
 
-- ``employment_change``: percent change of year-end urban-unit employment 2010 -> 2019.
-- ``population_change``: percent change of year-end registered population 2010 -> 2019 (CSMAR).
-- ``unemployment_persistent``: mean registered urban unemployment rate 2010-2019 (at least 5
-  years), each year's rate = registered unemployed / (registered unemployed + urban-unit
+Every indicator is computed for a period (a yearbook year) over the window of the nine years
+before it (``window``: 2010-2019 for 2019; from 2000 for the early years):
+
+- ``employment_change``: percent change of year-end urban-unit employment over the window.
+- ``population_change``: percent change of year-end registered population (CSMAR).
+- ``unemployment_persistent``: mean registered urban unemployment rate over the window (at
+  least 5 years), each year's rate = registered unemployed / (registered unemployed + urban-unit
   employment + urban private and individual workers); rates above 20% are unit errors and
   left out. Registered unemployment covers only people with a local urban hukou who register,
   so it understates unemployment: it ranks cities within China only.
-- ``gdp_per_capita``: GDP per head, CNY, 2019 (CSMAR).
+- ``gdp_per_capita``: GDP per head, CNY, of the year (CSMAR).
 - ``private_individual_share``: urban private and individual workers (城镇私营和个体从业人员)
-  / (those + urban-unit employment), 2019: the informal/individual share. Context, not a risk
+  / (those + urban-unit employment): the informal/individual share. Context, not a risk
   component: it does not separate informal from entrepreneurial work (it is uncorrelated with
   GDP per head across cities).
 - ``secondary_share_change``: change of the secondary-industry share of urban-unit employment
-  2010 -> 2019, percentage points (deindustrialisation when negative).
+  over the window, percentage points (deindustrialisation when negative).
 - ``state_funded_share``: share of urban-unit jobs in sections P, Q and S (education, health,
-  public administration), 2019.
+  public administration).
 """
 
 from __future__ import annotations
@@ -25,37 +28,47 @@ import numpy as np
 import pandas as pd
 
 PERSONS_PER_10K = 10_000
-FIRST, LAST = 2010, 2019
+WINDOW = 9  # years before the period: 2010-2019 for 2019
+FIRST_YEAR = 2000  # the yearbook file starts here
 IMPLAUSIBLE_REGISTERED_RATE = 20.0
 STATE_FUNDED_COLUMNS = ("emp_education_10k", "emp_health_social_security_welfare_10k",
                         "emp_public_admin_social_org_10k")
 
-INDICATORS = [
-    ("employment_change", "Urban-unit employment change 2010-2019", "percent",
-     "100 * (urban-unit employment 2019 / 2010 - 1)", "China City Statistical Yearbook",
-     "2010-2019"),
-    ("population_change", "Population change 2010-2019", "percent",
-     "100 * (year-end population 2019 / 2010 - 1)", "CSMAR (NBS yearbook figures)",
-     "2010-2019"),
-    ("unemployment_persistent", "Mean registered unemployment rate 2010-2019", "percent",
-     "mean over 2010-2019 of registered unemployed / (registered unemployed + urban-unit "
-     "employment + urban private and individual workers); rates > 20% left out; registered "
-     "unemployment understates unemployment", "China City Statistical Yearbook", "2010-2019"),
-    ("unemployment_rate", "Registered unemployment rate 2019", "percent",
-     "registered unemployed / (registered unemployed + urban-unit employment + urban private "
-     "and individual workers)", "China City Statistical Yearbook", "2019"),
-    ("gdp_per_capita", "GDP per head", "CNY", "GDP / year-end population",
-     "CSMAR (NBS yearbook figures)", "2019"),
-    ("private_individual_share", "Urban private and individual workers", "share",
-     "private and individual workers / (those + urban-unit employment)",
-     "China City Statistical Yearbook", "2019"),
-    ("secondary_share_change", "Change of the secondary-industry share 2010-2019",
-     "percentage points", "secondary share of urban-unit employment 2019 - 2010",
-     "China City Statistical Yearbook", "2010-2019"),
-    ("state_funded_share", "State-funded jobs (sections P, Q, S)", "share",
-     "(education + health and social work + public administration) / urban-unit employment",
-     "China City Statistical Yearbook", "2019"),
-]
+def window(year: int) -> tuple[int, int]:
+    """The years of the change indicators of a period: ``year - 9 .. year`` (from 2000)."""
+    return max(FIRST_YEAR, year - WINDOW), year
+
+
+def indicators(year: int) -> list[tuple[str, str, str, str, str, str]]:
+    """Metadata of the indicators of ``year`` (``atlas.model.indicator_frame`` rows)."""
+    first, last = window(year)
+    span = f"{first}-{last}"
+    return [
+        ("employment_change", f"Urban-unit employment change {span}", "percent",
+         f"100 * (urban-unit employment {last} / {first} - 1)",
+         "China City Statistical Yearbook", span),
+        ("population_change", f"Population change {span}", "percent",
+         f"100 * (year-end population {last} / {first} - 1)", "CSMAR (NBS yearbook figures)",
+         span),
+        ("unemployment_persistent", f"Mean registered unemployment rate {span}", "percent",
+         f"mean over {span} of registered unemployed / (registered unemployed + urban-unit "
+         "employment + urban private and individual workers); rates > 20% left out; registered "
+         "unemployment understates unemployment", "China City Statistical Yearbook", span),
+        ("unemployment_rate", f"Registered unemployment rate {last}", "percent",
+         "registered unemployed / (registered unemployed + urban-unit employment + urban "
+         "private and individual workers)", "China City Statistical Yearbook", str(last)),
+        ("gdp_per_capita", "GDP per head", "CNY", "GDP / year-end population",
+         "CSMAR (NBS yearbook figures)", str(last)),
+        ("private_individual_share", "Urban private and individual workers", "share",
+         "private and individual workers / (those + urban-unit employment)",
+         "China City Statistical Yearbook", str(last)),
+        ("secondary_share_change", f"Change of the secondary-industry share {span}",
+         "percentage points", f"secondary share of urban-unit employment {last} - {first}",
+         "China City Statistical Yearbook", span),
+        ("state_funded_share", "State-funded jobs (sections P, Q, S)", "share",
+         "(education + health and social work + public administration) / urban-unit "
+         "employment", "China City Statistical Yearbook", str(last)),
+    ]
 
 
 def registered_rate(frame: pd.DataFrame) -> pd.Series:
@@ -72,20 +85,22 @@ def _by_city(frame: pd.DataFrame, year: int, column: str) -> pd.Series:
     return rows.set_index("adcode_cnmaps")[column]
 
 
-def _change(frame: pd.DataFrame, column: str) -> pd.Series:
-    first, last = _by_city(frame, FIRST, column), _by_city(frame, LAST, column)
-    return 100 * (last / first.where(first > 0).reindex(last.index) - 1)
+def _change(frame: pd.DataFrame, column: str, first: int, last: int) -> pd.Series:
+    start, end = _by_city(frame, first, column), _by_city(frame, last, column)
+    return 100 * (end / start.where(start > 0).reindex(end.index) - 1)
 
 
-def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame) -> dict[str, pd.Series]:
-    """Every indicator of ``INDICATORS``, a series by city adcode."""
+def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int) -> dict[str, pd.Series]:
+    """Every indicator of ``indicators(year)``, a series by city adcode."""
+    first, last_year = window(year)
     yearbook = yearbook.loc[yearbook["adcode_cnmaps"].notna()]
     panel = panel.loc[panel["adcode_cnmaps"].notna()]
     rates = yearbook.assign(rate=registered_rate(yearbook))
-    window = rates.loc[rates["year"].between(FIRST, LAST)]
-    counts = window.groupby("adcode_cnmaps")["rate"].count()
-    persistent = window.groupby("adcode_cnmaps")["rate"].mean().where(counts >= 5)
-    last = yearbook.loc[yearbook["year"] == LAST].drop_duplicates("adcode_cnmaps").set_index(
+    span = rates.loc[rates["year"].between(first, last_year)]
+    counts = span.groupby("adcode_cnmaps")["rate"].count()
+    persistent = span.groupby("adcode_cnmaps")["rate"].mean().where(
+        counts >= min(5, last_year - first + 1))
+    last = yearbook.loc[yearbook["year"] == last_year].drop_duplicates("adcode_cnmaps").set_index(
         "adcode_cnmaps")
     units = last["emp_units_total_10k"] * PERSONS_PER_10K
     private = last["urban_private_individual_workers_persons"]
@@ -94,14 +109,14 @@ def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame) -> dict[str, pd.Se
     secondary = yearbook.assign(share=100 * yearbook["emp_secondary_10k"] / yearbook[
         "emp_units_total_10k"].where(yearbook["emp_units_total_10k"] > 0))
     return {
-        "employment_change": _change(yearbook, "emp_units_total_10k"),
-        "population_change": _change(panel, "pop_total_yearend_10k"),
+        "employment_change": _change(yearbook, "emp_units_total_10k", first, last_year),
+        "population_change": _change(panel, "pop_total_yearend_10k", first, last_year),
         "unemployment_persistent": persistent,
         "unemployment_rate": registered_rate(last),
-        "gdp_per_capita": _by_city(panel, LAST, "gdp_per_capita_cny"),
+        "gdp_per_capita": _by_city(panel, last_year, "gdp_per_capita_cny"),
         "private_individual_share": private / (private + units).where(private + units > 0),
-        "secondary_share_change": _by_city(secondary, LAST, "share")
-        - _by_city(secondary, FIRST, "share"),
+        "secondary_share_change": _by_city(secondary, last_year, "share")
+        - _by_city(secondary, first, "share"),
         "state_funded_share": state.where(np.isfinite(state)),
     }
 

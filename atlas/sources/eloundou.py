@@ -1,9 +1,10 @@
 """Eloundou, Manning, Mishkin and Rock (2024), "GPTs are GPTs", Science 384.
 
-Seven measures per 6-digit SOC code, each the mean over the O*NET-SOC occupations that
-roll up to it: GPT-4-rated and human-rated alpha/beta/gamma (share of an occupation's tasks
-exposed; beta = E1 + 0.5 E2) and ``eloundou_automation``, the mean task ``automation``
-(0 = none .. 1 = fully automatable) from the task-level labels.
+Seven measures per O*NET-SOC occupation (declared in ``atlas/measures.toml``): GPT-4-rated
+and human-rated alpha/beta/gamma (share of an occupation's tasks exposed; beta = E1 + 0.5
+E2) and ``eloundou_automation``, the mean task ``automation`` (0 = none .. 1 = fully
+automatable) from the task-level labels. The registry rolls them up to 6-digit SOC (the mean
+over the O*NET children) and carries them on.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import pandas as pd
 
 from atlas.inputs import Inputs
-from atlas.scores import derive, onet_rollup_map, with_thresholds
 
 CODE = "O*NET-SOC Code"
 RATING_COLUMNS = {
@@ -22,26 +22,6 @@ RATING_COLUMNS = {
     "eloundou_human_beta": "human_rating_beta",
     "eloundou_human_gamma": "human_rating_gamma",
 }
-DESCRIPTIONS = {
-    "alpha": "share of tasks with direct exposure (E1)",
-    "beta": "share of tasks exposed, E1 + 0.5 * E2 (E2: exposed with complementary software)",
-    "gamma": "share of tasks exposed, E1 + E2",
-}
-
-
-def measures() -> pd.DataFrame:
-    """Metadata rows for the measures this reader provides."""
-    rows = []
-    for measure in RATING_COLUMNS:
-        rater, variant = measure.split("_")[1:]
-        who = "GPT-4" if rater == "gpt4" else "human annotators"
-        rows.append((measure, f"Eloundou et al. {variant} ({who})", "unit",
-                     f"{DESCRIPTIONS[variant]}, rated by {who}"))
-    rows.append(("eloundou_automation", "Eloundou et al. automation", "unit",
-                 "mean task automation label T0..T4 mapped to 0..1 (GPT-4 rater)"))
-    frame = pd.DataFrame(rows, columns=["measure", "label", "scale", "description"])
-    frame["source"] = "Eloundou, Manning, Mishkin, Rock (2024) Science 384; O*NET-SOC 2019"
-    return frame
 
 
 def read_onet_scores(inputs: Inputs) -> pd.DataFrame:
@@ -58,13 +38,10 @@ def read_onet_scores(inputs: Inputs) -> pd.DataFrame:
     return both.rename(columns={CODE: "code"}).dropna(subset=["score"])
 
 
-def read_soc_scores(inputs: Inputs) -> pd.DataFrame:
-    """Scores per 6-digit SOC (mean over O*NET children) with 0/1 threshold columns."""
-    onet = read_onet_scores(inputs)
-    onet = onet.assign(ge_10=float("nan"), ge_50=float("nan"), vulnerable=float("nan"),
-                       substitutable=float("nan"))
-    rolled = derive(onet, onet_rollup_map(onet["code"]))
-    return with_thresholds(rolled.drop(columns=["rule"]), unit_scale=True)
+def read(context, decls, taxonomy: str) -> pd.DataFrame:
+    """The measure reader: ``measure, code, score`` per O*NET-SOC occupation (the
+    registry rolls them up to SOC and carries them on)."""
+    return read_onet_scores(context.inputs)
 
 
 def headline_shares(inputs: Inputs, measure_column: str = "human_rating_beta") -> dict[str, float]:

@@ -8,23 +8,12 @@ from __future__ import annotations
 import pandas as pd
 
 from atlas.inputs import Inputs
-from atlas.scores import derive, with_thresholds
 
 MEASURES = {
     "felten_aioe": ("felten_aioe", "AIOE", "Felten, Raj, Seamans (2021) AIOE"),
     "felten_lm_aioe": ("felten_lm_aioe", "Language Modeling AIOE",
                        "Felten, Raj, Seamans (2023) language-modelling AIOE"),
 }
-
-
-def measures() -> pd.DataFrame:
-    """Metadata rows: the published z-scores and their percentile versions."""
-    rows = []
-    for measure, (_, _, label) in MEASURES.items():
-        rows.append((measure, label, "z", "published z-score across occupations", label))
-        rows.append((f"{measure}_pct", f"{label}, percentile", "unit",
-                     "national-employment-weighted percentile of the z-score on [0, 1]", label))
-    return pd.DataFrame(rows, columns=["measure", "label", "scale", "description", "source"])
 
 
 def soc2010_to_2018_map(inputs: Inputs) -> pd.DataFrame:
@@ -38,13 +27,12 @@ def soc2010_to_2018_map(inputs: Inputs) -> pd.DataFrame:
     }).drop_duplicates(["from_code", "to_code"])
 
 
-def read_soc_scores(inputs: Inputs) -> pd.DataFrame:
-    """z-scores per 6-digit SOC 2018 for ``felten_aioe`` and ``felten_lm_aioe``."""
+def read(context, decls, taxonomy: str) -> pd.DataFrame:
+    """The measure reader: the published z-scores ``measure, code, score`` per SOC 2010
+    code (the registry carries them to SOC 2018 and derives their percentiles)."""
     frames = []
     for measure, (key, column, _) in MEASURES.items():
-        table = inputs.table(key)
+        table = context.inputs.table(key)
         frames.append(pd.DataFrame({"measure": measure, "code": table["SOC Code"].str.strip(),
                                     "score": table[column]}))
-    scores = with_thresholds(pd.concat(frames, ignore_index=True), unit_scale=False)
-    derived = derive(scores, soc2010_to_2018_map(inputs))
-    return derived.drop(columns=["rule"])
+    return pd.concat(frames, ignore_index=True)

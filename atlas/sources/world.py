@@ -26,17 +26,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from atlas.geometry import split_antimeridian
 from atlas.inputs import Inputs
 from atlas.model import LevelSet, conform_regions
-from atlas.scores import SCORE_COLUMNS, derive, with_thresholds
+from atlas.scores import derive
 from atlas.sources.world_compose import (
     ADULT_SHARE,
     MAJOR_GROUPS,
@@ -62,7 +59,7 @@ LEVEL = "country"
 TAXONOMY = "isco08_major"
 UNIT_TAXONOMY = "isco08_unit"
 GLOBAL_SOUTH = {"LIC", "LMC"}
-__all__ = ["ADULT_SHARE", "MAJOR_GROUPS", "load_world", "soc_to_isco_links",
+__all__ = ["ADULT_SHARE", "MAJOR_GROUPS", "read", "soc_to_isco_links",
            "unit_group_employment"]
 
 
@@ -98,31 +95,6 @@ def soc_to_isco_links(inputs: Inputs, oews_codes: pd.Series) -> pd.DataFrame:
     # renormalise codes whose SOC 2010 codes lack an ISCO link, so each sums to 1
     links["link_weight"] /= links.groupby("soc_code")["link_weight"].transform("sum")
     return links
-
-
-def isco_unit_scores(inputs: Inputs, occupation_scores: pd.DataFrame,
-                     occupations: pd.DataFrame) -> pd.DataFrame:
-    """Scores per ISCO-08 unit group: ILO measures as published, US measures carried over."""
-    ilo = inputs.table("ilo_2025")
-    published = pd.concat([
-        pd.DataFrame({"measure": "ilo_genai_2025", "code": ilo["isco08_4d"],
-                      "score": ilo["mean_score_2025"]}),
-        pd.DataFrame({"measure": "ilo_genai_2023", "code": ilo["isco08_4d"],
-                      "score": ilo["mean_score_2023"]}),
-    ]).dropna(subset=["score"])
-    published = with_thresholds(published, unit_scale=True).assign(rule="published")
-    gradient = pd.DataFrame({
-        "measure": "ilo_exposed_gradient", "code": ilo["isco08_4d"],
-        "score": ilo["potential25"].str.startswith("Exposed: Gradient").astype(float),
-        "ge_10": np.nan, "ge_50": np.nan, "vulnerable": np.nan, "rule": "published"})
-    links = soc_to_isco_links(inputs, occupations["category"])
-    employment = occupations.set_index("category")["national_employment"].fillna(0.0)
-    mapping = pd.DataFrame({"from_code": links["soc_code"], "to_code": links["isco_code"],
-                            "weight": links["link_weight"] * links["soc_code"].map(employment),
-                            "rule": "soc_isco_crosswalk"})
-    source = occupation_scores.rename(columns={"category": "code"})
-    carried = derive(source[["measure", "code", *SCORE_COLUMNS]], mapping)
-    return pd.concat([published, gradient, carried], ignore_index=True)
 
 
 def country_shapes(inputs: Inputs) -> gpd.GeoDataFrame:
@@ -221,20 +193,6 @@ def sources_table(ids: pd.Index, compositions: Compositions, series: CountrySeri
     return table
 
 
-def measures_frame() -> pd.DataFrame:
-    """The ILO measures of the level."""
-    return pd.DataFrame([
-        ("ilo_genai_2025", "ILO generative-AI exposure 2025", "unit",
-         "mean task exposure score of the ISCO-08 unit group (0..1)",
-         "Gmyrek et al. (2025), ILO Working Paper 140"),
-        ("ilo_genai_2023", "ILO generative-AI exposure 2023", "unit",
-         "mean task exposure score of the ISCO-08 unit group (0..1)",
-         "Gmyrek, Berg, Bescond (2023), ILO Working Paper 96"),
-        ("ilo_exposed_gradient", "ILO exposed gradients", "trait",
-         "1 for unit groups in the ILO's exposed gradients 1-4", "Gmyrek et al. (2025)"),
-    ], columns=["measure", "label", "scale", "description", "source"])
-
-
 def category_frame(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame:
     """Major groups (with summed employment) and the unit groups."""
     majors = pd.DataFrame({"taxonomy": TAXONOMY, "category": list(MAJOR_GROUPS),
@@ -247,23 +205,25 @@ def category_frame(inputs: Inputs, employment: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([majors, units], ignore_index=True)
 
 
-def major_scores(units: pd.DataFrame, weights: pd.Series, employment: pd.DataFrame,
-                 income: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Major-group scores under the weighting closer to the ILO's published gradient shares,
-    and the comparison table."""
-    candidates = {"unit_mean": derive(units, major_group_map(units["code"], None)),
-                  "us_employment": derive(units, major_group_map(units["code"], weights))}
-    gradient = {name: frame.loc[frame["measure"] == "ilo_exposed_gradient"].set_index(
-        "code")["score"] for name, frame in candidates.items()}
-    table, kept = gradient_comparison(employment, gradient, income)
-    return candidates[kept], table
+def gradient_weightings(inputs: Inputs, occupations: pd.DataFrame, employment: pd.DataFrame,
+                        income: pd.Series) -> pd.DataFrame:
+    """``ilo_gradient_comparison``: the exposed-gradient share of jobs with major groups as the
+    unweighted mean of their unit groups and weighted by US employment by unit group, against
+    the ILO's published shares (the registry carries every measure with the weighted one)."""
+    ilo = inputs.table("ilo_2025")
+    units = pd.DataFrame({"measure": "ilo_exposed_gradient", "code": ilo["isco08_4d"],
+                          "score": ilo["potential25"].str.startswith(
+                              "Exposed: Gradient").astype(float)})
+    weights = unit_group_employment(inputs, occupations)
+    gradient = {name: derive(units, major_group_map(units["code"], w)).set_index("code")["score"]
+                for name, w in (("unit_mean", None), ("us_employment", weights))}
+    table, _ = gradient_comparison(employment, gradient, income)
+    return table
 
 
-def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.DataFrame,
-               occupations: pd.DataFrame) -> LevelSet:
-    """The country level. ``occupation_scores``/``occupations``: the US SOC scores and facts."""
-    detailed = occupation_scores.loc[~occupation_scores["category"].str.endswith("-0000")]
-    units = isco_unit_scores(inputs, detailed, occupations)
+def read(context, instances: list) -> LevelSet:
+    """The level reader of the countries (the measures reach ISCO through the registry)."""
+    inputs = context.inputs
     series = read_series(inputs)
     income = inputs.table("wb_income").set_index("iso3")
     countries = country_shapes(inputs)
@@ -273,8 +233,8 @@ def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.Dat
     sizes = estimate_sizes(compositions.shares, series)
     china, china_total = china_composition(inputs, series)
     employment = employment_rows(compositions, sizes, china)
-    majors, gradient = major_scores(units, unit_group_employment(inputs, occupations),
-                                    employment, income["income_group_code"])
+    gradient = gradient_weightings(inputs, context.occupations, employment,
+                                   income["income_group_code"])
     totals = employment.groupby("region_id")["employment"].sum()
     ids = pd.Index(names.index).union(totals.index)
     regions = region_frame(ids, names, income, series)
@@ -289,8 +249,6 @@ def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.Dat
     notes = quality_notes(ids, compositions, sizes, series, totals.index)
     regions["data_quality"] = with_caveats(notes, caveats, task_content).to_numpy()
 
-    scores = pd.concat([majors.assign(taxonomy=TAXONOMY), units.assign(taxonomy=UNIT_TAXONOMY)],
-                       ignore_index=True).rename(columns={"code": "category"})
     geometry = pd.DataFrame({"level": LEVEL, "region_id": countries["region_id"],
                              "geometry": shapely.to_wkb(countries.geometry.values)})
     context, indicators = country_context(series, LEVEL, ids)
@@ -300,13 +258,9 @@ def load_world(inputs: Inputs, config: dict[str, Any], occupation_scores: pd.Dat
              "country_sources": sources_table(ids, compositions, series, caveats,
                                               task_content)}
     return LevelSet(
-        levels=pd.DataFrame({"level": [LEVEL], "taxonomy": [TAXONOMY], "reference_level": [LEVEL],
-                             "description": ["Countries and territories (ISCO-08 major groups)"]}),
         regions=conform_regions(regions),
         employment=employment.assign(level=LEVEL, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]],
         categories=category_frame(inputs, employment),
-        measures=measures_frame(),
-        exposure_scores=scores[["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]],
         extra_tables=extra, context=context, indicators=indicators,
     )
