@@ -97,7 +97,7 @@ def native_scores(context: ReadContext) -> dict[str, pd.DataFrame]:
             raise ConfigError(f"reader {reader} returned measures {sorted(unexpected)} it is not "
                               f"declared for, or not {sorted(missing)}")
         frame = frame.dropna(subset=["score"]).reindex(columns=SCORE_FRAME)
-        out[taxonomy].append(frame.assign(rule=frame["rule"].fillna("published")))
+        out[taxonomy].append(frame.assign(rule=frame["rule"].astype(object).fillna("published")))
     return {taxonomy: pd.concat(frames, ignore_index=True) for taxonomy, frames in out.items()}
 
 
