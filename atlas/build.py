@@ -73,6 +73,8 @@ def level_tables(level_sets: list[LevelSet], shared: dict[str, pd.DataFrame]
     tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
     tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
                                              ignore_index=True)
+    tables["region_attributes"] = pd.concat([s.attributes for s in level_sets],
+                                            ignore_index=True)
     extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
     for name in sorted(extra_names):
         tables[name] = pd.concat([s.extra_tables[name] for s in level_sets

@@ -33,20 +33,29 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                            "and krugman (us_nation for the US levels).",
         "description": "What the regions of the level are.",
     }),
-    "regions": ("One row per region: names and context, before any index is computed.", {
+    "regions": ("One row per region: the columns every level has, before any index is "
+                "computed (level-specific facts: region_attributes; context: region_context).", {
         "level": LEVEL, "region_id": REGION,
-        "name": REGION_INDEX_COLUMNS["name"], "state": REGION_INDEX_COLUMNS["state"],
-        "states": REGION_INDEX_COLUMNS["states"], "kind": REGION_INDEX_COLUMNS["kind"],
-        "published_total": "Published total employment (OEWS 00-0000), jobs.",
+        "name": REGION_INDEX_COLUMNS["name"],
+        "parent": REGION_INDEX_COLUMNS["parent"], "parents": REGION_INDEX_COLUMNS["parents"],
+        "kind": REGION_INDEX_COLUMNS["kind"],
+        "published_total": "Published total employment of the composition's source, jobs.",
         "unemployment_rate": REGION_INDEX_COLUMNS["unemployment_rate"],
         "labor_force": REGION_INDEX_COLUMNS["labor_force"],
         "population": REGION_INDEX_COLUMNS["population"],
-        "median_hh_income": REGION_INDEX_COLUMNS["median_hh_income"],
-        "poverty_rate": REGION_INDEX_COLUMNS["poverty_rate"],
         "lower_tier": REGION_INDEX_COLUMNS["flag_lower_tier"],
-        **{c: REGION_INDEX_COLUMNS[c] for c in EXTRA_REGION_COLUMNS},
+        "data_quality": REGION_INDEX_COLUMNS["data_quality"],
         **REGION_ONLY_COLUMNS,
     }),
+    "region_attributes": ("The level-specific facts of the regions, long: names in other "
+                          "scripts, provinces and tiers (China), ISO codes, income groups and "
+                          "composition sources (countries), FIPS codes (US).", {
+        "level": LEVEL, "region_id": REGION, "attribute": "Attribute name.",
+        "value": "Its value, as text.",
+    }),
+    "region_attributes_wide": ("The attributes as columns, one row per region (NULL where a "
+                               "level has no such attribute).", {
+        "level": LEVEL, "region_id": REGION}),
     "us_region_details": ("US regions: OEWS area codes and county membership.", {
         "level": LEVEL, "region_id": REGION,
         "area_code": "BLS OEWS 7-digit area code (oe.area).",

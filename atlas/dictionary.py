@@ -10,7 +10,11 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "region_id": "Region code: OEWS area code (5-digit CBSA for metros, 7-digit for nonmetro "
                  "areas), 2-digit state FIPS, or US.",
     "name": "Region name as published by BLS OEWS May 2025.",
-    "state": "Principal state (postal abbreviation) of the region.",
+    "parent": "The unit the region belongs to: the principal state's postal code (US), the "
+              "province in pinyin (China), the World Bank region (countries).",
+    "parents": "Every such unit: the states with member counties, joined by '-' (US).",
+    "state": "Same as parent (kept for readers of earlier releases).",
+    "state_fips": "Principal state FIPS code (US).",
     "states": "All states with member counties, joined by '-'.",
     "kind": "msa, nonmetro, state or national.",
     "total_employment": "Jobs, OEWS May 2025 published total (wage and salary jobs; "

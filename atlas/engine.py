@@ -165,9 +165,28 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> N
     create_views(con)
 
 
+def wide_table(con: duckdb.DuckDBPyConnection, name: str, source: str, key: str,
+               names: list[str]) -> None:
+    """``name``: one column per ``key`` value in ``names`` from the long table ``source``
+    (``level, region_id, <key>, value``), one row per region."""
+    listed = ", ".join("'" + n.replace("'", "''") + "'" for n in names)
+    con.execute(f"""
+        CREATE OR REPLACE TABLE {name} AS
+        SELECT * FROM (PIVOT (SELECT level, region_id, {key}, value FROM {source}
+                              WHERE {key} IN ({listed}))
+                       ON {key} IN ({listed}) USING first(value)
+                       GROUP BY level, region_id)""" if names else f"""
+        CREATE OR REPLACE TABLE {name} AS
+        SELECT level, region_id FROM {source} WHERE false""")
+
+
 def ensure_context(con: duckdb.DuckDBPyConnection) -> None:
-    """``region_context`` / ``context_indicators`` exist (empty for levels without context),
-    and ``region_context_wide`` holds the context indicators that are not region columns."""
+    """``region_context`` / ``context_indicators`` / ``region_attributes`` exist (empty for
+    levels without them), and ``region_context_wide`` / ``region_attributes_wide`` hold the
+    indicators and attributes that are not region columns, a column each."""
+    if not table_exists(con, "region_attributes"):
+        con.execute("CREATE TABLE region_attributes (level VARCHAR, region_id VARCHAR, "
+                    "attribute VARCHAR, value VARCHAR)")
     if not table_exists(con, "region_context"):
         con.execute("CREATE TABLE region_context (level VARCHAR, region_id VARCHAR, "
                     "indicator VARCHAR, value DOUBLE)")
@@ -177,18 +196,15 @@ def ensure_context(con: duckdb.DuckDBPyConnection) -> None:
                     "vintage VARCHAR)")
     region_columns = {row[0] for row in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'regions'").fetchall()}
-    names = [row[0] for row in con.execute(
+    taken = region_columns | set(REGION_BASE_INDICATORS) | {"state", "states"}
+    indicators = [row[0] for row in con.execute(
         "SELECT DISTINCT indicator FROM region_context ORDER BY 1").fetchall()
-        if row[0] not in region_columns and row[0] not in REGION_BASE_INDICATORS]
-    listed = ", ".join("'" + name.replace("'", "''") + "'" for name in names) or "''"
-    con.execute(f"""
-        CREATE OR REPLACE TABLE region_context_wide AS
-        SELECT * FROM (PIVOT (SELECT level, region_id, indicator, value FROM region_context
-                              WHERE indicator IN ({listed}))
-                       ON indicator IN ({listed}) USING first(value)
-                       GROUP BY level, region_id)""" if names else """
-        CREATE OR REPLACE TABLE region_context_wide AS
-        SELECT level, region_id FROM region_context WHERE false""")
+        if row[0] not in taken]
+    wide_table(con, "region_context_wide", "region_context", "indicator", indicators)
+    attributes = [row[0] for row in con.execute(
+        "SELECT DISTINCT attribute FROM region_attributes ORDER BY 1").fetchall()
+        if row[0] not in taken | set(indicators)]
+    wide_table(con, "region_attributes_wide", "region_attributes", "attribute", attributes)
 
 
 def region_indices_query(con: duckdb.DuckDBPyConnection, config: dict[str, Any],

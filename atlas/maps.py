@@ -295,7 +295,7 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
 def geometry_frame(con: duckdb.DuckDBPyConnection, level: str, spec: MapSpec) -> dict[str, Any]:
     """GeoJSON FeatureCollection (id = region_id) of a level, simplified for display."""
     rows = con.execute("""
-        SELECT g.region_id, g.geometry, r.state
+        SELECT g.region_id, g.geometry, r.parent AS state
         FROM region_geometry AS g
         LEFT JOIN regions AS r ON r.level = g.level AND r.region_id = g.region_id
         WHERE g.level = ? ORDER BY g.region_id""", [level]).fetchall()

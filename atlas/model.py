@@ -7,32 +7,49 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-# Region columns every level provides (NULL where a level has no such fact), with their kind.
+# Region columns every level has (NULL where a level has no such fact), with their kind.
+# `parent` is the unit a region belongs to (US: the principal state's postal code; China: the
+# province in pinyin; countries: the World Bank region), `parents` every such unit.
 REGION_COLUMN_KINDS = {
-    "level": "str", "region_id": "str", "name": "str", "state": "str", "states": "str",
+    "level": "str", "region_id": "str", "name": "str", "parent": "str", "parents": "str",
     "kind": "str", "published_total": "num", "unemployment_rate": "num", "labor_force": "num",
-    "population": "num", "median_hh_income": "num", "poverty_rate": "num", "lower_tier": "bool",
-    "name_zh": "str", "name_pinyin": "str", "province": "str", "tier": "str", "tier_zh": "str",
-    "tier_rank": "num", "gdp_per_capita": "num", "income_group": "str", "iso3": "str",
-    "data_quality": "str", "global_south": "bool", "composition_source": "str",
-    "population_year": "num",
+    "population": "num", "lower_tier": "bool", "global_south": "bool", "data_quality": "str",
 }
 REGION_COLUMNS = tuple(REGION_COLUMN_KINDS)
+# What readers call `state` / `states` is the parent of a region.
+PARENT_ALIASES = {"state": "parent", "states": "parents"}
+ATTRIBUTE_COLUMNS = ("level", "region_id", "attribute", "value")
 
 
 def conform_regions(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the region columns a level lacks (typed NULLs) and put them in the shared order."""
-    frame = frame.copy()
+    """The generic region columns (typed, NULL where a level lacks one) in the shared order;
+    a reader's other columns are its level's attributes (``region_attributes``)."""
+    frame = frame.rename(columns={k: v for k, v in PARENT_ALIASES.items()
+                                  if k in frame and v not in frame})
+    out = pd.DataFrame(index=frame.index)
     for column, kind in REGION_COLUMN_KINDS.items():
-        if column not in frame:
-            frame[column] = None
+        values = frame[column] if column in frame else pd.Series(None, index=frame.index)
         if kind == "num":
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+            out[column] = pd.to_numeric(values, errors="coerce").astype("float64")
         elif kind == "bool":
-            frame[column] = frame[column].fillna(False).astype(bool)
+            out[column] = values.fillna(False).astype(bool)
         else:  # a string dtype, so that an all-NULL column is still VARCHAR in DuckDB
-            frame[column] = frame[column].astype("string")
-    return frame
+            out[column] = values.astype("string")
+    return out
+
+
+def region_attributes(frame: pd.DataFrame, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The level-specific facts of a reader's region frame, long: every column that is not a
+    generic region column (``level, region_id, attribute, value``; values as text)."""
+    frame = frame.rename(columns={k: v for k, v in PARENT_ALIASES.items()
+                                  if k in frame and v not in frame})
+    names = [c for c in frame.columns if c not in REGION_COLUMN_KINDS and c not in exclude]
+    if not names:
+        return pd.DataFrame(columns=list(ATTRIBUTE_COLUMNS))
+    long = frame.melt(id_vars=["level", "region_id"], value_vars=names, var_name="attribute",
+                      value_name="value").dropna(subset=["value"])
+    values = long["value"].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    return long.assign(value=values)[list(ATTRIBUTE_COLUMNS)].reset_index(drop=True)
 
 
 # Context indicators a reader provides besides the composition, long: one row per region and
@@ -67,7 +84,8 @@ class LevelSet:
     Attributes
     ----------
     regions
-        one row per region with ``REGION_COLUMNS`` (context may be NULL).
+        one row per region with ``REGION_COLUMNS`` (context may be NULL); ``attributes``
+        holds the level-specific facts (names in other scripts, tiers, ISO codes ...).
     employment
         ``level, region_id, category, employment, imputed``.
     categories
@@ -83,6 +101,8 @@ class LevelSet:
     extra_tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     context: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=list(CONTEXT_COLUMNS)))
+    attributes: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=list(ATTRIBUTE_COLUMNS)))
     indicators: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=list(INDICATOR_COLUMNS)))
 

@@ -93,11 +93,10 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
     con.execute(f"""
         CREATE OR REPLACE TABLE regions AS
         SELECT '{LEVEL}' AS level, 'r' || r AS region_id, 'Region ' || r AS name,
-            'S' || (r % 50) AS state, 'S' || (r % 50) AS states, 'synthetic' AS kind,
+            'S' || (r % 50) AS parent, 'S' || (r % 50) AS parents, 'synthetic' AS kind,
             NULL::DOUBLE AS published_total,
             round(2 + 8 * {_uniform("'unemp'", s, "r")}, 2) AS unemployment_rate,
             NULL::DOUBLE AS labor_force, NULL::DOUBLE AS population,
-            NULL::DOUBLE AS median_hh_income, NULL::DOUBLE AS poverty_rate,
             false AS lower_tier
         FROM range({regions}) AS t(r)""")
     conform_regions_table(con)

@@ -26,7 +26,14 @@ import shapely
 from atlas.errors import InputError
 from atlas.geodata import valid_polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
-from atlas.model import REGION_COLUMNS, LevelSet, conform_regions, context_frame, indicator_frame
+from atlas.model import (
+    REGION_COLUMNS,
+    LevelSet,
+    conform_regions,
+    context_frame,
+    indicator_frame,
+    region_attributes,
+)
 from atlas.sources.cn_context import city_context, employment_series, indicators
 
 LEVEL = "cn_city"
@@ -40,8 +47,8 @@ PERSONS_PER_10K = 10_000
 # Registered urban unemployment rates run from 0.3% to about 10% across cities; a rate above
 # this is taken as a unit error in the yearbook compilation and not used.
 IMPLAUSIBLE_REGISTERED_RATE = 20.0
-# Industrial sections (mining, manufacturing, utilities): the trait behind flag_rust_belt.
-INDUSTRIAL_SECTIONS = ("B", "C", "D")
+# The level's own facts (region_attributes): names, province, tier.
+ATTRIBUTES = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank")
 
 
 def read_concordance() -> pd.DataFrame:
@@ -143,7 +150,7 @@ def read(context, instances: list) -> LevelSet:
     units, panel = inputs.table("cn_units"), inputs.table("cn_panel")
     yearbook = inputs.table("cn_employment")
     frames: dict[str, list[pd.DataFrame]] = {"regions": [], "employment": [], "context": [],
-                                             "indicators": []}
+                                             "indicators": [], "attributes": []}
     default = None
     for decl, period in instances:
         level, year = decl.level_id(period), period or YEAR
@@ -156,6 +163,8 @@ def read(context, instances: list) -> LevelSet:
                              f"cities {sorted(unknown)} are not in cn_prefecture_units.csv",
                              column="adcode_cnmaps")
         frames["regions"].append(conform_regions(regions)[list(REGION_COLUMNS)])
+        frames["attributes"].append(region_attributes(regions[["level", "region_id",
+                                                               *ATTRIBUTES]]))
         frames["employment"].append(employment.assign(level=level, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]])
         frames["context"].append(context_frame(level, city_context(yearbook, panel, year)))
@@ -179,4 +188,5 @@ def read(context, instances: list) -> LevelSet:
         extra_tables=extra,
         context=pd.concat(frames["context"], ignore_index=True),
         indicators=pd.concat(frames["indicators"], ignore_index=True),
+        attributes=pd.concat(frames["attributes"], ignore_index=True),
     )

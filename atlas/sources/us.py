@@ -11,7 +11,14 @@ from typing import Any
 import pandas as pd
 
 from atlas.geometry import us_region_geometry
-from atlas.model import REGION_COLUMNS, LevelSet, conform_regions, context_frame, indicator_frame
+from atlas.model import (
+    REGION_COLUMNS,
+    LevelSet,
+    conform_regions,
+    context_frame,
+    indicator_frame,
+    region_attributes,
+)
 from atlas.sources.oews import UNALLOCATED, read_oews
 from atlas.sources.us_context import us_region_context
 
@@ -79,6 +86,8 @@ def read(context, instances: list) -> LevelSet:
     return LevelSet(
         regions=conform_regions(regions.loc[regions["level"].isin(levels)])[
             list(REGION_COLUMNS)],
+        attributes=region_attributes(regions.loc[regions["level"].isin(levels),
+                                                 ["level", "region_id", "state_fips"]]),
         employment=oews.employment.loc[oews.employment["level"].isin(levels)],
         categories=categories_frame(oews.occupations),
         extra_tables={"region_geometry": us_region_geometry(inputs, oews.regions),

@@ -32,7 +32,7 @@ import shapely
 
 from atlas.geometry import split_antimeridian
 from atlas.inputs import Inputs
-from atlas.model import LevelSet, conform_regions
+from atlas.model import LevelSet, conform_regions, region_attributes
 from atlas.scores import derive
 from atlas.sources.world_compose import (
     ADULT_SHARE,
@@ -259,6 +259,8 @@ def read(context, instances: list) -> LevelSet:
                                               task_content)}
     return LevelSet(
         regions=conform_regions(regions),
+        attributes=region_attributes(regions[["level", "region_id", "iso3", "income_group",
+                                              "composition_source", "population_year"]]),
         employment=employment.assign(level=LEVEL, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]],
         categories=category_frame(inputs, employment),

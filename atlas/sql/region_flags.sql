@@ -1,7 +1,8 @@
 -- Flags of every region (temp table region_flags). Variables: min_regions, trap_top_share,
 -- trap_min_pillar, near_trap_top_share, rust_belt_min_industrial_ratio,
 -- rust_belt_max_employment_change, low_confidence_max_imputed_share.
--- Tables: region_base, region_risk, regions, levels, region_context, rust_belt_states.
+-- Tables: region_base, region_risk, regions, region_attributes (composition_source), levels,
+--   region_context, rust_belt_states.
 --
 --   flag_trap              collapse risk in the top trap_top_share of the level
 --                          (risk_rank <= ceil(share x ranked regions)) and every pillar
@@ -40,11 +41,13 @@ ranked AS (
             false) AS rust_belt,
         coalesce(r.lower_tier, false) AS lower_tier,
         coalesce(r.global_south, false) AS global_south,
-        r.composition_source,
-        r.state IN (SELECT state_abbr FROM rust_belt_states) AS in_rust_belt_states,
+        m.value AS composition_source,
+        r.parent IN (SELECT state_abbr FROM rust_belt_states) AS in_rust_belt_states,
         f.reference_industrial_share
     FROM region_base AS b
     JOIN regions AS r ON r.level = b.level AND r.region_id = b.region_id
+    LEFT JOIN region_attributes AS m ON m.level = b.level AND m.region_id = b.region_id
+        AND m.attribute = 'composition_source'
     LEFT JOIN region_risk AS k ON k.level = b.level AND k.region_id = b.region_id
     LEFT JOIN reference AS f ON f.level = b.level
     LEFT JOIN change AS c ON c.level = b.level AND c.region_id = b.region_id

@@ -1,11 +1,13 @@
 -- region_indices: one row per level x region with a composition, every index in one place.
 -- A view over the engine's tables (region_base, region_risk, region_pillar_wide,
 -- region_component_wide, region_flags), the rank uncertainty (rank_uncertainty), the trap
--- zones (region_lisa), the regions' names and context (regions, region_context_wide).
+-- zones (region_lisa), the regions' names and context (regions, region_context_wide) and the
+-- level-specific facts (region_attributes_wide). `state` / `states` repeat `parent` /
+-- `parents` for readers of earlier releases.
 -- Temp tables of the same names (a re-specification) take their place for that connection.
 CREATE OR REPLACE VIEW region_indices AS
 SELECT
-    b.level, b.region_id, r.name, r.state, r.states, r.kind,
+    b.level, b.region_id, r.name, r.parent, r.parents, r.kind,
     b.total_employment,
     k.collapse_risk, k.risk_rank, k.regions_in_level, k.risk_model,
     p.* EXCLUDE (level, region_id),
@@ -17,11 +19,12 @@ SELECT
     z.trap_zone,
     b.* EXCLUDE (level, region_id, total_employment),
     c.* EXCLUDE (level, region_id),
-    r.unemployment_rate, r.median_hh_income, r.population, r.labor_force, r.poverty_rate,
+    r.unemployment_rate, r.population, r.labor_force,
     x.* EXCLUDE (level, region_id),
     f.in_rust_belt_states, f.reference_industrial_share,
-    r.name_zh, r.name_pinyin, r.province, r.tier, r.tier_zh, r.tier_rank, r.gdp_per_capita,
-    r.income_group, r.iso3, r.composition_source, r.population_year, r.data_quality
+    a.* EXCLUDE (level, region_id),
+    r.data_quality,
+    r.parent AS state, r.parents AS states
 FROM region_base AS b
 JOIN regions AS r ON r.level = b.level AND r.region_id = b.region_id
 LEFT JOIN region_risk AS k ON k.level = b.level AND k.region_id = b.region_id
@@ -30,4 +33,5 @@ LEFT JOIN region_component_wide AS c ON c.level = b.level AND c.region_id = b.re
 LEFT JOIN region_flags AS f ON f.level = b.level AND f.region_id = b.region_id
 LEFT JOIN rank_uncertainty AS u ON u.level = b.level AND u.region_id = b.region_id
 LEFT JOIN region_lisa AS z ON z.level = b.level AND z.region_id = b.region_id
-LEFT JOIN region_context_wide AS x ON x.level = b.level AND x.region_id = b.region_id;
+LEFT JOIN region_context_wide AS x ON x.level = b.level AND x.region_id = b.region_id
+LEFT JOIN region_attributes_wide AS a ON a.level = b.level AND a.region_id = b.region_id;
