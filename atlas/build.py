@@ -205,7 +205,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     def write(temp: Path) -> None:
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
-            temp, inputs, config, json.dumps(config, sort_keys=True), step)
+            temp, inputs, config, json.dumps(config), step)
 
     target = atomic_write(out / "atlas.duckdb", write)
     return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

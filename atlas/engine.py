@@ -231,7 +231,8 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """``region_indices`` and the researchers' views; ``v_measure_comparison`` gets one
     column per measure."""
     run_sql_file(con, "region_indices.sql")
-    run_sql_file(con, "views.sql")
+    if con.execute("SELECT count(*) FROM levels WHERE level = 'us_area'").fetchone()[0]:
+        run_sql_file(con, "views_us.sql")
     columns = {row[0] for row in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
     if {"geography", "period"} <= columns:

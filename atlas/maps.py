@@ -382,7 +382,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec) -> dict[str, Any]:
             "top": top_by_region.get(region_id, []),
         }
     for region_id, name, sub in con.execute("""
-            SELECT region_id, name, coalesce(province, states, state) FROM regions
+            SELECT region_id, name, coalesce(province, parents, parent) FROM v_regions
             WHERE level = ? AND region_id NOT IN (
                 SELECT region_id FROM region_indices WHERE level = ?)""",
                                             [spec.level, spec.level]).fetchall():

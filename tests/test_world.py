@@ -54,7 +54,7 @@ def test_shares_sum_to_one_per_country(atlas_con):
     sums = atlas_con.execute("""
         SELECT e.region_id, any_value(r.composition_source) AS source,
                sum(e.employment) / any_value(r.published_total) AS ratio
-        FROM employment e JOIN regions r USING (level, region_id)
+        FROM employment e JOIN v_regions r USING (level, region_id)
         WHERE e.level = 'country' AND e.region_id <> 'CHN' GROUP BY e.region_id""").df()
     assert (sums.source == "modelled").sum() >= 50
     assert (sums.ratio - 1).abs().max() < 1e-9
@@ -63,7 +63,7 @@ def test_shares_sum_to_one_per_country(atlas_con):
 def test_the_named_economies_are_modelled_and_ranked(atlas_con):
     rows = atlas_con.execute(f"""
         SELECT r.region_id, r.composition_source, r.data_quality, i.risk_rank
-        FROM regions r LEFT JOIN region_indices i USING (level, region_id)
+        FROM v_regions r LEFT JOIN region_indices i USING (level, region_id)
         WHERE r.level = 'country' AND r.region_id IN {MODELLED}""").df()
     assert len(rows) == len(MODELLED)
     assert (rows.composition_source == "modelled").all()
@@ -75,7 +75,7 @@ def test_coverage_reaches_every_large_economy(atlas_con):
     composed = atlas_con.execute("SELECT count(*) FROM region_indices "
                                  "WHERE level = 'country'").fetchone()[0]
     large_missing = atlas_con.execute("""
-        SELECT r.region_id FROM regions r LEFT JOIN region_indices i USING (level, region_id)
+        SELECT r.region_id FROM v_regions r LEFT JOIN region_indices i USING (level, region_id)
         WHERE r.level = 'country' AND r.population > 1e6 AND i.region_id IS NULL""").fetchall()
     print(f"{composed} countries ranked; > 1M people without one: {large_missing}")
     assert composed >= 190
@@ -98,8 +98,9 @@ def test_population_is_never_a_projection_year(atlas_con, data_dir):
                               "total_population_with_projections")
     end = annual_run_end(series)
     assert end == 2013 and {2050, 2100} <= set(series.year)
-    years = atlas_con.execute("SELECT population_year FROM regions WHERE level = 'country' "
-                              "AND population IS NOT NULL").df().population_year
+    years = atlas_con.execute("SELECT population_year::INTEGER AS population_year FROM "
+                              "v_regions WHERE level = 'country' AND population IS NOT NULL"
+                              ).df().population_year
     assert years.max() == end and years.notna().all()
     quality = atlas_con.execute("SELECT data_quality FROM regions WHERE region_id = 'IND' "
                                 "AND level = 'country'").fetchone()[0]
@@ -176,7 +177,7 @@ def test_a_country_by_hand(atlas_con, data_dir):
 def test_china_is_in_with_modelled_counts(atlas_con):
     total, quality, source = atlas_con.execute(
         "SELECT i.total_employment, r.data_quality, r.composition_source FROM region_indices i "
-        "JOIN regions r USING (level, region_id) WHERE level = 'country' AND region_id = 'CHN'"
+        "JOIN v_regions r USING (level, region_id) WHERE level = 'country' AND region_id = 'CHN'"
     ).fetchone()
     assert total == pytest.approx(744_649_326, rel=1e-6)
     assert "split" in quality and source == "ilo_modelled_counts"
@@ -200,7 +201,7 @@ def test_countries_without_data_say_why(atlas_con):
 def test_survey_and_task_content_caveats_are_shown(atlas_con):
     frame = atlas_con.execute("""SELECT r.region_id, r.income_group, r.data_quality,
             s.survey_caveat_basis, s.task_content_caveat
-        FROM regions r JOIN country_sources s USING (level, region_id)
+        FROM v_regions r JOIN country_sources s USING (level, region_id)
         WHERE r.level = 'country'""").df().set_index("region_id")
     assert "urban-only survey" in frame.loc["ARG", "data_quality"]
     assert frame.loc["ARG", "survey_caveat_basis"] == "survey_documentation"

@@ -111,7 +111,7 @@ def task_content(con: duckdb.DuckDBPyConnection) -> str:
                100 * g.exposure_mean AS "Eloundou GPT-4 beta %",
                100 * i.exposure_mean AS "ILO 2025 %",
                100 * x.exposure_mean AS "ILO gradients %"
-        FROM regions r
+        FROM v_regions r
         JOIN country_sources s ON s.level = r.level AND s.region_id = r.region_id
         JOIN region_exposure g ON g.level = r.level AND g.region_id = r.region_id
              AND g.measure = 'eloundou_gpt4_beta'

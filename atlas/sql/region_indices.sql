@@ -35,3 +35,11 @@ LEFT JOIN rank_uncertainty AS u ON u.level = b.level AND u.region_id = b.region_
 LEFT JOIN region_lisa AS z ON z.level = b.level AND z.region_id = b.region_id
 LEFT JOIN region_context_wide AS x ON x.level = b.level AND x.region_id = b.region_id
 LEFT JOIN region_attributes_wide AS a ON a.level = b.level AND a.region_id = b.region_id;
+
+-- v_regions: every region (with or without indices), its generic columns, attributes and
+-- context side by side.
+CREATE OR REPLACE VIEW v_regions AS
+SELECT r.*, a.* EXCLUDE (level, region_id), x.* EXCLUDE (level, region_id)
+FROM regions AS r
+LEFT JOIN region_attributes_wide AS a ON a.level = r.level AND a.region_id = r.region_id
+LEFT JOIN region_context_wide AS x ON x.level = r.level AND x.region_id = r.region_id;

@@ -1,5 +1,4 @@
--- Views for the common questions. v_measure_comparison is created separately (its columns are
--- the measures present in the database); see atlas/catalog.py for every column's meaning.
+-- Views for the US levels (created when the atlas has the level us_area).
 
 CREATE OR REPLACE VIEW v_us_areas_ranked AS
 SELECT
