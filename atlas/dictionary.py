@@ -5,23 +5,29 @@ Used for the ``dictionary`` sheet of exports and for ``COMMENT ON COLUMN`` in th
 
 from __future__ import annotations
 
+from atlas.dictionary_levels import level_columns
+
 REGION_INDEX_COLUMNS: dict[str, str] = {
-    "level": "Geography level: us_area (OEWS MSA or nonmetro area), us_state, us_nation.",
-    "region_id": "Region code: OEWS area code (5-digit CBSA for metros, 7-digit for nonmetro "
-                 "areas), 2-digit state FIPS, or US.",
-    "name": "Region name as published by BLS OEWS May 2025.",
+    "level": ("Geography level (table levels): us_area, us_state, us_nation, cn_city (with its "
+              "earlier periods cn_city@YYYY), country."),
+    "region_id": ("Region code within the level: OEWS area code or state FIPS (US), 6-digit adcode"
+                  " (China), ISO 3166-1 alpha-3 (countries)."),
+    "name": ("Region name: as published by BLS OEWS (US), in Chinese and pinyin (China), World "
+             "Bank or Natural Earth (countries)."),
     "parent": "The unit the region belongs to: the principal state's postal code (US), the "
               "province in pinyin (China), the World Bank region (countries).",
     "parents": "Every such unit: the states with member counties, joined by '-' (US).",
     "state": "Same as parent (kept for readers of earlier releases).",
     "state_fips": "Principal state FIPS code (US).",
     "states": "All states with member counties, joined by '-'.",
-    "kind": "msa, nonmetro, state or national.",
-    "total_employment": "Jobs, OEWS May 2025 published total (wage and salary jobs; "
-                        "self-employed excluded).",
+    "kind": ("Kind of region: msa, nonmetro, state, national (US); prefecture, municipality "
+             "(China); country."),
+    "total_employment": ("Jobs in the region's composition: the OEWS May 2025 published total (US;"
+                         " wage and salary jobs), year-end urban-unit employment of the yearbook "
+                         "year (China), ILOSTAT shares x estimated employment (countries)."),
     "coverage": "Share of total_employment with a score under the exposure measure.",
-    "imputed_share": "Share of employment in imputed residual rows (suppressed OEWS cells), "
-                     "scored with national major-group means.",
+    "imputed_share": ("Share of employment in imputed residual rows (suppressed OEWS cells, US), "
+                      "scored with national major-group means; 0 elsewhere."),
     "exposure_mean": "Employment-weighted mean exposure score of the exposure measure: "
                      "sum e_i*score_i / sum e_i (0..1: share of tasks exposed).",
     "share_ge_10": "Employment share in occupations with score >= 0.1 (>= 10% of tasks exposed).",
@@ -32,20 +38,23 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
                         "eloundou_automation >= 0.5 AND a national median annual wage below the "
                         "all-occupation median ($50,980; hourly-only occupations: hourly "
                         "median x 2080).",
-    "entropy_norm": "Shannon entropy of the occupational shares over published detailed "
-                    "occupations, divided by ln N (N = occupations in the national composition); "
-                    "0 = one occupation, 1 = perfectly even.",
-    "hhi": "Herfindahl-Hirschman index: sum s_i^2 over occupational shares.",
-    "effective_n": "1 / hhi: number of equally sized occupations with the same concentration.",
+    "entropy_norm": ("v1's diversity: Shannon entropy of the shares over the published detailed "
+                     "categories, divided by ln N (N = categories of the national composition); 0 "
+                     "= one category, 1 = perfectly even."),
+    "hhi": ("Herfindahl-Hirschman index: sum s_i^2 over the category shares."),
+    "effective_n": ("1 / hhi: number of equally sized categories with the same concentration."),
     "hachman": "Hachman index 1 / sum s_i * LQ_i, LQ_i = s_i / s_nat_i (1 = national mix).",
     "krugman": "Krugman dissimilarity sum |s_i - s_nat_i| (0 = national mix, max 2).",
-    "unemployment_rate": "Unemployment rate, percent, 2023 annual average (BLS LAUS via USDA "
-                         "ERS): sum unemployed / sum labour force over member counties.",
-    "median_hh_income": "Median household income 2023, US$ (Census SAIPE), population-weighted "
-                        "mean of county medians. Not available for Puerto Rico.",
-    "population": "Population, 2020 Census (sum of member counties).",
-    "labor_force": "Civilian labour force, 2023 annual average (LAUS).",
-    "poverty_rate": "People in poverty, percent, 2023 (SAIPE).",
+    "unemployment_rate": ("Unemployment rate, percent: BLS LAUS 2023 (US), registered urban "
+                          "unemployment of the yearbook year (China; understates unemployment), "
+                          "ILO modelled rate 15+ (countries)."),
+    "median_hh_income": ("Median household income 2023, US$ (Census SAIPE), population-weighted "
+                         "mean of county medians (US areas and states; not Puerto Rico)."),
+    "population": ("Population: Census 2020 (US), year-end population of the year (China, CSMAR), "
+                   "Gapminder (countries)."),
+    "labor_force": ("Labour force: LAUS 2023 (US), registered unemployed + urban-unit and "
+                    "private/individual workers (China), estimated (countries)."),
+    "poverty_rate": ("People in poverty, percent, 2023 (SAIPE; US)."),
     "collapse_risk": ("Collapse risk on (0, 1] (formula and weights: 'collapse risk' in the "
                       "method, rendered from the configuration in use)."),
     "risk_rank": "Rank by collapse_risk within the level, 1 = highest risk; ties broken by larger "
@@ -71,17 +80,18 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
               "pillar above the minimum).",
     "n_specs": "Number of specifications of the rank uncertainty.",
     "employment_change": "Employment change over the level's window, percent (US: LAUS "
-                         "2000-2023; China: urban-unit employment 2010-2019; countries: "
-                         "employment-to-population ratio change, points).",
-    "flag_rust_belt": ("Rust belt: industrial jobs above the national share and prior "
-                       "employment decline (thresholds: the method)."),
-    "flag_lower_tier": ("Lower tier: US small and poor areas, Chinese cities of tiers 3-5, "
-                        "low and lower-middle income countries (rules: the method)."),
+                         "2000-2023; China: urban-unit employment over the nine years to the "
+                         "yearbook year, 2010-2019 for cn_city; countries: "
+                         "employment-to-population ratio change 2013-2023, points).",
+    "flag_rust_belt": ("Rust belt: industrial jobs above the national share and prior employment "
+                       "decline (thresholds: the method)."),
+    "flag_lower_tier": ("Lower tier: US small and poor areas, Chinese cities of tiers 3-5, low and"
+                        " lower-middle income countries (rules: the method)."),
     "flag_global_south": "Country in the World Bank's low or lower-middle income groups "
                          "(FY2025).",
     "global_south": "Low or lower-middle income country (World Bank FY2025).",
-    "flag_trap": ("Trap: top share of collapse risk with every pillar high "
-                  "(thresholds: the method)."),
+    "flag_trap": ("Trap: top share of collapse risk with every pillar high (thresholds: the "
+                  "method)."),
     "exposure_measure": "Measure behind exposure_mean, share_ge_10/50, exposed_jobs and the "
                         "substitutable indicators.",
     "median_rank": "Median rank over all specifications of the rank uncertainty.",
@@ -110,8 +120,8 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "tier": "City tier (yicai 2025 list): 1, new-1, 2, 3, 4, 5 (cn_city).",
     "tier_zh": "City tier in Chinese, e.g. 三线城市 (cn_city).",
     "tier_rank": "Tier as a number: 1 = tier 1 ... 6 = tier 5 (cn_city).",
-    "gdp_per_capita": "GDP per capita: CNY 2019 (cn_city, CSMAR) or constant US$ (country, "
-                      "World Bank via Gapminder).",
+    "gdp_per_capita": "GDP per capita: CNY of the yearbook year (China, CSMAR) or "
+                      "constant US$ (country, World Bank via Gapminder).",
     "income_group": "World Bank income group FY2025: LIC, LMC, UMC, HIC (country).",
     "iso3": "ISO 3166-1 alpha-3 code (country).",
     "data_quality": "Notes on the composition: missing sectors, sectors not summing to the "
@@ -145,77 +155,9 @@ EXPORT_COLUMNS: dict[str, str] = {
 }
 
 
-def _composition(unit: str, source: str) -> dict[str, str]:
-    """Diversity texts for a level whose composition is over ``unit`` (not occupations)."""
-    return {
-        "entropy_norm": f"Shannon entropy of the employment shares over {unit}, divided by "
-                        f"ln N (N = {unit} with jobs in the level); 0 = one, 1 = even.",
-        "hhi": f"Herfindahl-Hirschman index: sum s_i^2 over the shares of {unit}.",
-        "effective_n": f"1 / hhi: number of equally sized {unit} with the same concentration.",
-        "hachman": "Hachman index 1 / sum s_i * LQ_i against the level's overall mix "
-                   "(1 = that mix).",
-        "krugman": "Krugman dissimilarity sum |s_i - s_ref_i| against the level's overall mix "
-                   "(0 = that mix, max 2).",
-        "imputed_share": "0: no suppressed cells are imputed at this level.",
-        "exposure_mean": f"Employment-weighted mean exposure over {unit}; {source}.",
-        "vulnerable_share": f"Employment share in vulnerable work (score >= 0.5 and a US "
-                            f"national median wage below the all-occupation median), "
-                            f"{source}.",
-        "production_share": f"Employment share in production occupations (SOC 51), {source}.",
-        "automation_mean": f"Employment-weighted mean of eloundou_automation, {source}.",
-    }
-
-
-LEVEL_COLUMNS: dict[str, dict[str, str]] = {
-    "cn_city": {
-        **_composition("the 19 GB/T 4754-2017 sectors",
-                       "each sector scored with the US occupational mix of that sector (OEWS "
-                       "May 2025 staffing patterns; a proxy)"),
-        "level": "Geography level: cn_city (China's prefecture-level city units).",
-        "region_id": "Administrative division code of the city (6-digit adcode).",
-        "name": "City name in Chinese and pinyin, e.g. 石家庄市 Shijiazhuang.",
-        "state": "Province in pinyin, e.g. Hebei.",
-        "states": "Province in pinyin (a city lies in one province).",
-        "kind": "prefecture (地级市) or municipality (直辖市).",
-        "total_employment": "Jobs: year-end employment in urban units (城镇单位就业人员), China "
-                            "City Statistical Yearbook 2019; urban private and individual "
-                            "workers and rural employment are not included.",
-        "unemployment_rate": "Registered urban unemployment rate, percent, 2019: registered "
-                             "urban unemployed / (registered unemployed + urban-unit employment "
-                             "+ urban private and individual workers), City Statistical "
-                             "Yearbook. Understates unemployment (only people with local "
-                             "urban registration who sign on); not comparable with BLS LAUS or "
-                             "ILO rates. Rates above 20% are taken as unit errors and left out.",
-        "labor_force": "Registered urban unemployed + urban-unit employment + urban private "
-                       "and individual workers, 2019, persons.",
-        "population": "Year-end population 2019, persons (CSMAR city panel, research use).",
-        "gdp_per_capita": "GDP per capita 2019, CNY (CSMAR city panel).",
-    },
-    "country": {
-        **_composition("the nine ISCO-08 major groups",
-                       "each major group the mean of its unit groups' scores (ILO measures "
-                       "directly; US measures through the BLS SOC-ISCO-08 crosswalks)"),
-        "level": "Geography level: country (countries and territories).",
-        "region_id": "ISO 3166-1 alpha-3 code (NE-... for a territory without one).",
-        "name": "Country or territory name (World Bank, else Natural Earth).",
-        "state": "World Bank region, e.g. South Asia.",
-        "states": "World Bank region.",
-        "kind": "country.",
-        "total_employment": "Jobs, estimated: ILOSTAT employment shares by ISCO-08 major group "
-                            "(latest year >= 2015) x estimated employment (population 2024 x "
-                            "ILO employment rate 15+ x 0.74); China: ILO modelled counts 2023.",
-        "unemployment_rate": "Unemployment rate, percent of the labour force aged 15+ (ILO "
-                             "modelled estimates via Gapminder, latest year <= 2024).",
-        "labor_force": "Estimated labour force: total_employment / (1 - unemployment_rate / "
-                       "100).",
-        "population": "Population 2024 (Gapminder, with projections).",
-        "gdp_per_capita": "GDP per capita, constant US$ (World Bank via Gapminder).",
-    },
-}
-
 # Flags that cannot be true at a level: exported as empty, like a column with no data.
 NOT_APPLICABLE: dict[str, set[str]] = {
-    "cn_city": {"flag_rust_belt", "flag_global_south"},
+    "cn_city": {"flag_global_south"},
     "country": {"flag_rust_belt"},
 }
 US_NOT_APPLICABLE = {"flag_global_south"}
@@ -223,7 +165,9 @@ US_NOT_APPLICABLE = {"flag_global_south"}
 
 def not_applicable(level: str) -> set[str]:
     """Columns that carry no information at ``level`` (US levels: flag_global_south)."""
-    return NOT_APPLICABLE.get(level, US_NOT_APPLICABLE if level.startswith("us_") else set())
+    geography = level.partition("@")[0]
+    return NOT_APPLICABLE.get(geography, US_NOT_APPLICABLE if geography.startswith("us_")
+                              else set())
 
 
 def column_meaning(column: str, level: str, comments: dict[str, str] | None = None) -> str:
@@ -232,7 +176,7 @@ def column_meaning(column: str, level: str, comments: dict[str, str] | None = No
     Looks up the level's own text, then the general text, then the database's column comment
     (``comments``), then the export-only and engine texts; "" if none.
     """
-    for texts in (LEVEL_COLUMNS.get(level, {}), REGION_INDEX_COLUMNS, comments or {},
+    for texts in (level_columns(level), REGION_INDEX_COLUMNS, comments or {},
                   EXPORT_COLUMNS, ENGINE_COLUMNS):
         if texts.get(column):
             return texts[column]

@@ -68,6 +68,7 @@ def write_model_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
     levels = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
     models = risk_models(config)
     wanted = [config["risk"]["model"], *config["risk"]["compare"]]
+    check_component_levels({name: models[name] for name in wanted}, levels)
     register_table(con, "risk_components", pd.concat(
         [models[name].component_rows(levels) for name in wanted], ignore_index=True))
     register_table(con, "risk_pillars", pd.concat(
@@ -77,6 +78,23 @@ def write_model_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
     register_table(con, "sheltered_categories",
                    pd.DataFrame(sheltered, columns=["taxonomy", "category"], dtype=object))
     check_indicators(con)
+
+
+def check_component_levels(models: dict[str, Any], levels: list[str]) -> None:
+    """Every level a component is limited to (or excluded from) is a level of the database
+    or a declared level or geography (``levels.toml``)."""
+    from atlas import declarations
+
+    known = set(levels) | {level.partition("@")[0] for level in levels}
+    known |= {name for decl in declarations.levels() for name in (decl.id, decl.geography)}
+    for name, model in models.items():
+        for component in model.components:
+            for key in ("levels", "except_levels"):
+                unknown = sorted(set(getattr(component, key)) - known)
+                if unknown:
+                    raise ConfigError(
+                        f"config key 'risk.models.{name}.components.{component.component}."
+                        f"{key}': unknown level '{unknown[0]}'; valid: {sorted(known)}")
 
 
 def check_indicators(con: duckdb.DuckDBPyConnection) -> None:

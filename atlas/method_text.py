@@ -5,24 +5,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from atlas.risk_model import RiskModel, active_model
+from atlas.risk_model import Component, RiskModel, active_model
 
 
 def _share(weight: float, total: float) -> str:
     return f"{weight / total:.2f}".rstrip("0").rstrip(".") if total else "0"
 
 
+def _where(component: Component) -> str:
+    if component.levels:
+        return f"; {', '.join(component.levels)} only"
+    if component.except_levels:
+        return f"; not {', '.join(component.except_levels)}"
+    return ""
+
+
 def component_summary(model: RiskModel, level: str | None = None) -> list[str]:
-    """One line per pillar: its weight and its components with their weights in the pillar."""
+    """One line per pillar: its weight and its components with their weights. For one level
+    the weights are its shares within the pillar; for all levels (``level=None``) they are the
+    configured weights with the levels a component is limited to, since each level
+    renormalises over the components it uses."""
     lines = []
     pillar_total = sum(p.weight for p in model.pillars)
     for pillar in model.pillars:
         members = [c for c in model.components if c.pillar == pillar.pillar
                    and (level is None or c.applies_to(level))]
         total = sum(c.weight for c in members)
-        parts = ", ".join(
-            f"{c.label} ({'higher' if c.direction == 'higher' else 'lower'} = riskier, "
-            f"{_share(c.weight, total)})" for c in members if c.weight > 0)
+        direction = {"higher": "higher = riskier", "lower": "lower = riskier"}
+        if level is None:
+            parts = ", ".join(f"{c.label} ({direction[c.direction]}, weight {c.weight:g}"
+                              f"{_where(c)})" for c in members if c.weight > 0)
+            parts += " (weights renormalised over the components a level uses)"
+        else:
+            parts = ", ".join(f"{c.label} ({direction[c.direction]}, "
+                              f"{_share(c.weight, total)})" for c in members if c.weight > 0)
         lines.append(f"{pillar.label} (weight {_share(pillar.weight, pillar_total)}): {parts}")
     return lines
 
@@ -132,7 +148,7 @@ def column_texts(config: dict[str, Any]) -> dict[str, str]:
     flags = flag_texts(config)
     texts = {"collapse_risk": f"Collapse risk on (0, 1], model '{model.name}': "
                               f"{risk_formula(model)}. "
-                              + " ".join(component_summary(model)),
+                              + ". ".join(component_summary(model)) + ".",
              "min_pillar": "The lowest pillar score of the region (the trap flag needs every "
                            f"pillar >= {config['flags']['trap_min_pillar']:g}).",
              "risk_model": "Name of the collapse-risk model in use (config risk.model)."}

@@ -32,7 +32,7 @@ def conform_regions(frame: pd.DataFrame) -> pd.DataFrame:
         if kind == "num":
             out[column] = pd.to_numeric(values, errors="coerce").astype("float64")
         elif kind == "bool":
-            out[column] = values.fillna(False).astype(bool)
+            out[column] = values.astype("object").where(values.notna(), False).astype(bool)
         else:  # a string dtype, so that an all-NULL column is still VARCHAR in DuckDB
             out[column] = values.astype("string")
     return out

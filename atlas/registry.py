@@ -68,7 +68,9 @@ def level_rows(decls: tuple[LevelDecl, ...]) -> pd.DataFrame:
                          "reference_level": reference, "description": decl.description,
                          "geography": decl.geography, "period": period,
                          "is_default": period is None or period == decl.default_period})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    frame["period"] = frame["period"].astype("Int32")
+    return frame
 
 
 def read_levels(context: ReadContext) -> list[LevelSet]:

@@ -51,8 +51,12 @@ class Component:
     except_levels: tuple[str, ...] = ()
 
     def applies_to(self, level: str) -> bool:
-        """True if the component is part of the model at ``level``."""
-        return (not self.levels or level in self.levels) and level not in self.except_levels
+        """True if the component is part of the model at ``level``; ``levels`` and
+        ``except_levels`` name levels or geographies, so ``cn_city`` covers every period
+        (``cn_city@2010``)."""
+        names = {level, level.partition("@")[0]}
+        return ((not self.levels or bool(names & set(self.levels)))
+                and not names & set(self.except_levels))
 
 
 @dataclass(frozen=True)

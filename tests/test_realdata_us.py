@@ -118,7 +118,7 @@ def test_flags_follow_their_definitions(atlas_con):
     assert national == pytest.approx(frame.reference_industrial_share.iloc[0])
     rust = (frame.industrial_share >= 1.2 * national) & (frame.employment_change <= -5.0)
     assert (frame.flag_rust_belt == rust).all()
-    income = atlas_con.execute("SELECT median_hh_income FROM regions "
+    income = atlas_con.execute("SELECT median_hh_income FROM region_indices "
                                "WHERE level = 'us_nation'").fetchone()[0]
     lower = ((frame.kind == "nonmetro") | (frame.total_employment < 100_000)) & (
         frame.median_hh_income < 0.8 * income)

@@ -98,7 +98,7 @@ def vintages(con: duckdb.DuckDBPyConnection) -> str:
             WHERE s.{column} IS NOT NULL GROUP BY 1 ORDER BY 1 DESC""").df()
         missing = con.execute(f"""
             SELECT count(*) FROM country_sources s JOIN region_indices i USING (level, region_id)
-            WHERE {column} IS NULL""").fetchone()[0]
+            WHERE s.{column} IS NULL""").fetchone()[0]
         spread = ", ".join(f"{int(y)}: {n}" for y, n in years.itertuples(index=False))
         rows.append((column.removesuffix("_year"), spread, missing))
     return markdown(pd.DataFrame(rows, columns=["series", "year: ranked countries", "none"]))
