@@ -253,7 +253,9 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "f": true_flags[region_id], "pillars": profiles.pillars_of(region_id),
             "top": profiles.top.get(region_id, []), "trend": profiles.trend_of(region_id),
             "scenario": profiles.scenarios.get(region_id),
-            "missing": profiles.missing(region_id, row), "centroid": points.get(region_id),
+            "missing": profiles.missing(region_id, row) + (
+                [] if region_id in points else [words.say("missing_shape", {})]),
+            "centroid": points.get(region_id),
             "z": zones.get(row.get("trap_zone")) if pd.notna(row.get("trap_zone")) else None}
     others = con.execute("SELECT * FROM regions WHERE level = ?", [spec.level]).df()
     for row in others.loc[~others["region_id"].isin(regions)].to_dict("records"):

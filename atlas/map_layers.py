@@ -267,7 +267,8 @@ def _bivariate(out: MapLayers, decl: LayerDecl, source: LayerSource, words: Word
     out.layers.append({
         "key": decl.key, "kind": "bivariate", "label": fill(decl.label_for(level), {}),
         "fmt": "num", "colors": list(decl.colors), "labels": [], "what": what,
-        "note": " ".join(t for t in (terciles, note) if t), "scheme": "3 x 3 classes",
+        "note": " ".join(t for t in (words.say("bivariate_counts", {}), terciles, note) if t),
+        "scheme": "3 x 3 classes",
         "x_label": x_name, "y_label": y_name, "x_classes": class_words,
         "y_classes": class_words, "x_fmt": decl.x_fmt, "y_fmt": decl.y_fmt})
     out.values[decl.key] = {rid: [a, b] if pd.notna(a) or pd.notna(b) else None

@@ -173,7 +173,12 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
     values = {**counts, "model": model.label}
     method = [text for item, text in method_lines(config, spec.level)
               if not item.startswith("flag_")]
-    return {**words.text(), "title": spec.title, "subtitle": fill(spec.subtitle, values),
+    measure = config["exposure"]["default_measure"]
+    if table_exists(con, "measures"):
+        found = con.execute("SELECT label FROM measures WHERE measure = ?", [measure]).fetchone()
+        measure = found[0] if found else measure
+    return {**words.text(), "top_note": words.say("top_note", {"measure": measure}),
+            "title": spec.title, "subtitle": fill(spec.subtitle, values),
             "howto": fill(spec.howto, values), "method": method,
             "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
             "exports_url": "index.html#exports"}

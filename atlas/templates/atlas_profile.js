@@ -136,7 +136,8 @@ function profileContent(id, layer) {
     body.push(section(T.top_title, h("table", { class: "atlas-top" },
       h("thead", {}, h("tr", {}, T.top_columns.map((c, i) => h("th", { class: i ? "v" : "" }, c)))),
       h("tbody", {}, r.top.map((o) => h("tr", {}, h("td", {}, o[0]), h("td", { class: "v" }, int(o[1])),
-        h("td", { class: "v" }, isNum(o[2]) ? (100 * o[2]).toFixed(0) + "%" : T.na)))))));
+        h("td", { class: "v" }, isNum(o[2]) ? (100 * o[2]).toFixed(0) + "%" : T.na))))),
+      T.top_note ? h("p", { class: "atlas-note" }, T.top_note) : null));
   }
   if (r.trend) {
     const chart = sparkline(r.trend);
