@@ -257,11 +257,12 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
                 [] if region_id in points else [words.say("missing_shape", {})]),
             "centroid": points.get(region_id),
             "z": zones.get(row.get("trap_zone")) if pd.notna(row.get("trap_zone")) else None}
+    no_data = words.text().get("nodata_reason")
     others = con.execute("SELECT * FROM regions WHERE level = ?", [spec.level]).df()
     for row in others.loc[~others["region_id"].isin(regions)].to_dict("records"):
         regions[row["region_id"]] = {
             "n": row["name"], "alt": _alt(pd.Series(row), spec), "nodata": True, "v": {}, "c": {},
-            "s": fill_parts(spec.region_subtitle, row, spec.words),
+            "reason": no_data, "s": fill_parts(spec.region_subtitle, row, spec.words),
             "centroid": points.get(row["region_id"])}
     for feature in geometry["geo"]["features"]:  # a shape with no region row is still named
         regions.setdefault(feature["id"], {"n": str(feature["id"]), "nodata": True, "v": {},

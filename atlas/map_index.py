@@ -141,8 +141,7 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
     config = stored_config(con)
     model = active_model(config)
     by_level = {spec.level: spec for spec in specs}
-    labels = {p.pillar: p.label for p in model.pillars}
-    labels.update({c.component: c.label for c in model.components})
+    pillar_labels = {p.pillar: p.label for p in model.pillars}
     pillars = [(p.pillar, f"{p.label} (percentile)") for p in ordered_pillars(model, config)]
     maps = "".join(f"<li><a href='{escape(spec.file)}'>{escape(spec.title)}</a></li>"
                    for spec in specs)
@@ -154,6 +153,7 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
         title = escape(spec.title) if spec else escape(description)
         link = f" <a href='{escape(spec.file)}'>open the map</a>" if spec else ""
         weights = "".join(f"<li>{escape(line)}</li>" for line in component_summary(model, level))
+        labels = {**pillar_labels, **{c.component: c.label for c in model.components_for(level)}}
         sections.append(
             f"<section id='top-{escape(level)}'><h2>{title}</h2><p>Top {TOP} by collapse risk "
             f"({escape(description)}).{link} Rank 1 = highest risk; the 90% interval is the "

@@ -87,6 +87,30 @@ def test_declarations_load_in_order():
     assert set(load_map_specs()) == {"us_area", "cn_city", "country"}
 
 
+def test_typed_sentences_state_no_configured_number():
+    """A weight or threshold in a typed "what" would go stale when the config changes: such
+    texts must be method texts (what_text / note_text), rendered from the config."""
+    from atlas.config import load_config
+
+    def leaves(value):
+        if isinstance(value, dict):
+            return [x for v in value.values() for x in leaves(v)]
+        if isinstance(value, list):
+            return [x for v in value for x in leaves(v)]
+        return [float(value)] if isinstance(value, int | float) and not isinstance(
+            value, bool) else []
+
+    configured = {v for v in leaves(load_config()) if v not in (0.0, 1.0) and v < 1900}
+    configured |= {100 * v for v in configured if v < 1}  # 0.1 is also "10%"
+    decls = load_declarations()
+    typed = [d.what for d in decls.layers if d.what] + [
+        w for d in decls.layers for w in d.whats.values()] + [decls.measure_layers["what"]]
+    for text in typed:
+        # numbers, but not age brackets ("15+")
+        numbers = {float(n) for n in re.findall(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.+])", text)}
+        assert not numbers & configured, (text, numbers & configured)
+
+
 @pytest.mark.parametrize("path, old, new", [
     (LAYERS_PATH, 'key = "share_ge_50"\nfmt', 'key = "share_ge_50"\nfrmat = "pct"\nfmt'),
     (LAYERS_PATH, 'key = "trap"\nlabel', 'key = "trap"\nshown = true\nlabel'),
@@ -234,7 +258,8 @@ def test_profiles_carry_pillars_trend_scenarios_and_reasons(real_data, atlas_con
     ordos = real_data["cn_city"]["regions"]["150600"]
     assert ordos["trend"]["label"].startswith("城镇单位就业 Urban-unit employment")
     assert ordos["pillars"][0]["label"] == "AI冲击 AI shock to the pillar jobs"
-    assert real_data["cn_city"]["regions"]["653100"]["nodata"] is True
+    kashgar = real_data["cn_city"]["regions"]["653100"]
+    assert kashgar["nodata"] is True and "城市统计年鉴" in kashgar["reason"]
     zoned = [r["z"] for r in real_data["cn_city"]["regions"].values() if r.get("z")]
     assert zoned and all(z.count("Shenyang") <= 1 for z in zoned)
 
@@ -256,6 +281,11 @@ def test_index_links_maps_method_top20_and_diagnostics(real_maps, atlas_con):
                                 "diagnostic = 'spearman' AND other = 'ln_total_employment'",
                                 [level]).fetchone()[0]
         assert f"log of jobs is {rho:+.2f}" in section, level
+        diagnostics = section.split("Diagnostics")[1]
+        for component in active_model(config).components:
+            assert (escape(component.label) in diagnostics) == component.applies_to(level) or \
+                component.label in [c.label for c in active_model(config).components_for(
+                    level)], (level, component.label)
         for line in component_summary(active_model(config), level):
             assert escape(line) in section
     top = atlas_con.execute("SELECT name, flag_trap FROM region_indices WHERE level = "
