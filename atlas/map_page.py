@@ -27,7 +27,9 @@ the layer's ``colors``.
         c         {layer_key: class | null}   (a bivariate layer: 3*y_class + x_class)
         f?        [keys of the flags that are true for the region]
         pillars?  [{key, label, score (percentile 0..1 | null),
-                    components: [{key, label, value (raw), fmt, percentile (0..1 | null)}]}]
+                    components: [{key, label, value (raw), fmt, percentile (0..1 | null),
+                                  unit?, detail?}]}]   (unit: after the value, "CNY";
+                  detail: what the value measures, "Employment change 2000-2023")
         top?      [[title, jobs, score 0..1], ...]   most exposed occupations / sectors
         trend?    {label, years: [...], values: [...], fmt?} | null     (a sparkline)
         scenario? {label, displaced, net_loss, shock_pp} | [such dicts] | null
@@ -50,7 +52,10 @@ the layer's ``colors``.
 ``text``
     UI strings (bilingual for China); ``DEFAULT_TEXT`` lists every key with its English
     default, placeholders in braces. Required: ``title``; strongly advised: ``howto``,
-    ``level_plural`` ("US areas"), ``level_singular``.
+    ``level_plural`` ("US areas"), ``level_singular``. Optional: ``subtitle`` (under the
+    title), ``method`` and ``sources`` (lists of sentences shown in "About this map":
+    the method with its weights, the data vintages), ``top_note`` (under the most exposed
+    occupations).
 ``nodata``
     colour of regions without data (drawn hatched);  ``bounds?``  [[south, west], [north, east]]
 ``count``
@@ -104,7 +109,8 @@ DEFAULT_TEXT: dict[str, Any] = {
                          "unemployment rate up {shock}.",
     "missing_title": "Missing or estimated data", "flags_title": "Flags", "zone": "Trap zone",
     "legend_count": "{n}", "nodata_reason": "No indices for this region.",
-    "selected": "Selected",
+    "selected": "Selected", "subtitle": "", "method": [], "sources": [],
+    "method_title": "Method", "sources_title": "Data", "top_note": "",
 }
 
 

@@ -162,3 +162,69 @@ def column_texts(config: dict[str, Any]) -> dict[str, str]:
             f"{component.direction} = riskier): within-level mid-rank percentile, 0..1.")
     texts.update({f"flag_{key}": text for key, text in flags.items()})
     return texts
+
+
+def _lower_first(label: str) -> str:
+    """``Weak absorption`` -> ``weak absorption``; ``AI shock`` stays as it is."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+def risk_sentence(model: RiskModel) -> str:
+    """Collapse risk in one plain sentence, with the pillar weights (a map's legend)."""
+    total = sum(p.weight for p in model.pillars)
+    parts = [f"{_lower_first(p.label)} (weight {_share(p.weight, total)})"
+             for p in model.pillars]
+    if len(parts) == 1:
+        return (f"How high the place ranks on {parts[0]}: a weighted mean of its component "
+                "percentiles.")
+    joined = ", ".join(parts[:-1]) + " and " + parts[-1]
+    if model.aggregation == "geometric":
+        return (f"How likely the local economy is to fall into an unemployment trap: {joined}, "
+                "combined so that only a place high on every pillar ranks high.")
+    return f"How likely the local economy is to fall into an unemployment trap: {joined}, averaged."
+
+
+def pillar_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
+    """One pillar's score in words: what it averages, with the weights in use."""
+    lines = dict(zip([p.pillar for p in model.pillars], component_summary(model, level),
+                     strict=True))
+    if pillar not in lines:
+        return ""
+    scale = ("within-level percentile (0 = lowest, 1 = highest) of the weighted mean of"
+             if model.pillar_scale == "percentile" else "weighted mean of the percentiles of")
+    return f"{lines[pillar].split(':', 1)[0]}: the {scale} {lines[pillar].split(': ', 1)[1]}."
+
+
+def scenario_preset_text(config: dict[str, Any], name: str) -> str:
+    """One adoption scenario's numbers in words."""
+    preset = config["scenarios"][name]
+    return (f"Scenario {name}: adoption {preset['adoption']:g} x displacement "
+            f"{preset['displacement']:g} of the exposed task time (tilted to automation), "
+            f"re-employment {preset['reabsorption_min']:g}-{preset['reabsorption_max']:g} "
+            f"(lower where absorption is weak), over {preset['horizon_years']:g} years; the "
+            "shock is the net job loss over the labour force, in percentage points.")
+
+
+def named_text(config: dict[str, Any], name: str, level: str | None = None) -> str:
+    """A method text by name, for declarations that must not type a weight or threshold
+    (``atlas/layers.toml``): ``risk`` (the plain sentence), ``risk_formula``,
+    ``pillar:<pillar>``, ``substitution``, ``scenario:<name>``, ``scenarios``,
+    ``flag:<key>``.
+
+    Raises
+    ------
+    KeyError
+        for an unknown name (the declaration is wrong).
+    """
+    model = active_model(config)
+    kind, _, arg = name.partition(":")
+    if kind == "pillar":
+        return pillar_text(model, arg, level)
+    if kind == "flag":
+        return flag_texts(config)[arg]
+    if kind == "scenario":
+        return scenario_preset_text(config, arg) if arg in config["scenarios"] else ""
+    texts = {"risk": lambda: risk_sentence(model), "risk_formula": lambda: risk_formula(model),
+             "substitution": lambda: substitution_rule(config),
+             "scenarios": lambda: scenario_text(config)}
+    return texts[name]()

@@ -53,3 +53,23 @@ def real_maps(built_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     out = tmp_path_factory.mktemp("maps")
     write_maps(built_atlas, out)
     return out
+
+
+# One build with a changed weight, for the tests that check the texts follow the config.
+REWEIGHTED = "[risk.weights]\nprior_decline = 0.4\n"
+
+
+@pytest.fixture(scope="session")
+def reweighted_maps(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The maps of an atlas built with ``[risk.weights] prior_decline = 0.4`` (as
+    ``atlas build --config`` would read it); returns the maps folder (the database is
+    ``../atlas.duckdb``)."""
+    from atlas.build import build
+    from atlas.config import load_config
+    from atlas.maps import write_maps
+
+    out = tmp_path_factory.mktemp("reweighted")
+    (out / "weights.toml").write_text(REWEIGHTED, encoding="utf-8")
+    database = build(out, data_dir, load_config(out / "weights.toml")).database
+    write_maps(database, out / "maps")
+    return out / "maps"

@@ -347,7 +347,15 @@ def test_save_as_png(session, tmp_path):
     assert region_point(page, "r00")  # the page is still alive
 
 
-# ---------------------------------------------------------------- today's real maps
+# ---------------------------------------------------------------- the real maps
+PHONE_MAP_SHARE = """() => { let hit = 0, n = 0;
+    for (let x = 2; x < innerWidth; x += 8) for (let y = 2; y < innerHeight; y += 8) { n += 1;
+      const e = document.elementFromPoint(x, y);
+      if (e && document.getElementById("atlas_map").contains(e)
+          && !e.closest(".leaflet-control")) hit += 1; }
+    return hit / n; }"""
+
+
 @pytest.mark.realdata
 @pytest.mark.browser
 @needs_browser
@@ -363,24 +371,33 @@ def test_real_map_offline(session, real_maps, atlas_con, filename, level):
     assert page.locator("path.atlas-region").count() == with_geometry
     if level != "country":
         assert page.locator("path.atlas-outline").count() > 20  # state, province outlines
-    assert page.locator("path.atlas-flag-trap").count() > 0
+    targets = atlas_con.execute("SELECT count(*) FROM region_indices WHERE level = ? AND "
+                                "flag_transition_target AND region_id IN (SELECT region_id FROM "
+                                "region_geometry WHERE level = ?)", [level, level]).fetchone()[0]
+    assert page.locator("path.atlas-flag-transition_target").count() == targets > 0
     assert page.locator(".atlas-label:not([hidden])").count() >= 3
 
     def fills():
         return page.eval_on_selector_all(
             "path.atlas-region", "paths => paths.map(p => p.getAttribute('fill'))")
     before = fills()
-    page.locator(".atlas-layers input").nth(1).check()
-    assert sum(a != b for a, b in zip(before, fills(), strict=True)) > 50
+    for key in [item["key"] for item in page.evaluate("window.atlasMap.data.layers")][1:]:
+        page.evaluate("(k) => window.atlasMap.setLayer(k)", key)
+        assert sum(a != b for a, b in zip(before, fills(), strict=True)) > 50, key
+    page.locator(".atlas-layers input").nth(0).check()
     top = atlas_con.execute("SELECT region_id, name FROM region_indices WHERE level = ? "
                             "AND risk_rank = 1", [level]).fetchone()
     assert top[1] in open_profile(page, top[0])
     assert inside(page.locator("#atlas-profile").bounding_box(), W, H)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / filename.replace(".html", ".png")))
+    page.screenshot(path=str(SHOTS / filename.replace(".html", "_desktop.png")))
     phone = session(path.as_uri(), phone=True)
     assert phone.locator("path.atlas-region").count() == with_geometry
+    assert phone.evaluate(PHONE_MAP_SHARE) >= 0.7
     phone.locator("#atlas-q").fill(top[1][:6].lower())
     phone.locator(f"#atlas-suggest li[data-id='{top[0]}']").tap()
     phone.wait_for_selector("#atlas-profile:not([hidden])")
+    box = phone.locator("#atlas-profile").bounding_box()
+    assert inside(box, PHONE["viewport"]["width"], PHONE["viewport"]["height"])
+    assert box["height"] <= 0.55 * PHONE["viewport"]["height"]
     phone.screenshot(path=str(SHOTS / filename.replace(".html", "_phone.png")))

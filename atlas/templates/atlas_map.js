@@ -75,6 +75,7 @@ const side = h("div", { class: "atlas-panel atlas-side", id: "atlas-side" });
 const menuBtn = h("button", { type: "button", class: "atlas-btn atlas-menu-btn", "aria-expanded": "false",
   "aria-controls": "atlas-side", "aria-label": T.menu, onclick: () => toggleMenu() }, "\u2630");
 const header = h("header", { class: "atlas-panel atlas-header" }, h("h1", { class: "atlas-title" }, T.title),
+  T.subtitle ? h("p", { class: "atlas-subtitle" }, T.subtitle) : null,
   h("div", { class: "atlas-search-row" }, searchBox((id) => selectRegion(id, { zoom: true, focus: true })), menuBtn));
 const left = h("div", { class: "atlas-left" }, header, profile);
 const legendBox = h("section", { class: "atlas-legend", "aria-label": T.legend });
@@ -101,8 +102,12 @@ const overlayList = FLAGS.length ? h("fieldset", { class: "atlas-overlays" }, h(
   h("label", { class: "atlas-choice" }, h("input", { type: "checkbox", value: flag.key,
     onchange: (e) => setOverlay(flag.key, e.target.checked) }), swatch(flag),
     h("span", {}, flag.label, flag.what ? h("span", { class: "atlas-what" }, flag.what) : null)))) : null;
+function textList(title, items) {
+  return (items || []).length ? [h("h3", {}, title), h("ul", { class: "atlas-about-list" }, items.map((t) => h("li", {}, t)))] : null;
+}
 const about = h("details", { class: "atlas-about" }, h("summary", {}, T.about),
-  h("h2", {}, T.howto_title), h("p", {}, T.howto),
+  h("h2", {}, T.howto_title), T.subtitle ? h("p", {}, T.subtitle) : null, h("p", {}, T.howto),
+  textList(T.method_title, T.method), textList(T.sources_title, T.sources),
   T.method_url ? h("p", {}, h("a", { href: T.method_url }, T.method_label)) : null,
   T.exports_url ? h("p", {}, h("a", { href: T.exports_url }, T.exports_label)) : null);
 side.append(tools, layerList, legendBox, overlayList, about);
@@ -121,19 +126,25 @@ function legendRows(layer) {
 }
 
 function bivariateLegend(layer) {
-  const cell = 24, x0 = 70, y0 = 8, parts = [];
+  const cell = 44, x0 = 62, y0 = 4, parts = [], counts = layer.colors.map(() => 0);
+  Object.keys(byId).forEach((id) => { const c = classOf(id, layer); if (c !== null) counts[c] += 1; });
   for (let y = 0; y < 3; y++) {
     for (let x = 0; x < 3; x++) {
-      parts.push(s("rect", { x: x0 + x * cell, y: y0 + (2 - y) * cell, width: cell, height: cell, fill: layer.colors[3 * y + x] }));
+      const i = 3 * y + x, dark = x + y >= 3;
+      parts.push(s("rect", { x: x0 + x * cell, y: y0 + (2 - y) * cell, width: cell, height: cell, fill: layer.colors[i],
+                             class: "atlas-biv-cell", "data-class": i }, s("title", {}, layer.x_label + ": " + layer.x_classes[x] + "; " +
+                             layer.y_label + ": " + layer.y_classes[y] + " (" + counts[i] + ")")));
+      parts.push(s("text", { x: x0 + x * cell + cell / 2, y: y0 + (2 - y) * cell + cell / 2 + 4, "text-anchor": "middle",
+                             class: "atlas-biv-count" + (dark ? " atlas-biv-dark" : "") }, String(counts[i])));
     }
-    parts.push(s("text", { x: x0 - 4, y: y0 + (2 - y) * cell + 16, "text-anchor": "end", class: "atlas-chart-words" }, layer.y_classes[y]));
+    parts.push(s("text", { x: x0 - 4, y: y0 + (2 - y) * cell + cell / 2 + 4, "text-anchor": "end", class: "atlas-chart-words" }, layer.y_classes[y]));
   }
-  layer.x_classes.forEach((label, x) => parts.push(s("text", { x: x0 + x * cell + cell / 2, y: y0 + 3 * cell + 12,
+  layer.x_classes.forEach((label, x) => parts.push(s("text", { x: x0 + x * cell + cell / 2, y: y0 + 3 * cell + 13,
     "text-anchor": "middle", class: "atlas-chart-words" }, label)));
-  parts.push(s("text", { x: x0 + 1.5 * cell, y: y0 + 3 * cell + 26, "text-anchor": "middle", class: "atlas-chart-label" }, layer.x_label + " \u2192"));
-  return [s("svg", { class: "atlas-bivariate", width: 270, height: y0 + 3 * cell + 32, role: "img",
+  return [h("div", { class: "atlas-biv-y" }, "\u2191 " + layer.y_label),
+          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + 18, role: "img",
                      "aria-label": layer.x_label + " / " + layer.y_label }, parts),
-          h("div", { class: "atlas-biv-y" }, "\u2191 " + layer.y_label)];
+          h("div", { class: "atlas-biv-x" }, layer.x_label + " \u2192")];
 }
 
 function renderLegend() {

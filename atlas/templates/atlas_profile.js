@@ -45,31 +45,28 @@ function text(x, y, content, cls) {
   return s("text", { x: x, y: y, class: cls || "" }, s("title", {}, content), content);
 }
 
-// The pillars and their components: one bar per pillar (its percentile), one line per component.
+// One percentile bar (an inline SVG, so it prints and exports as drawn).
+function barSvg(p, height) {
+  return s("svg", { class: "atlas-chart", width: CHART_W, height: height + 2, viewBox: "0 0 " + CHART_W + " " + (height + 2),
+                    "aria-hidden": "true", preserveAspectRatio: "none" }, bar(1, CHART_W, p, height));
+}
+
+// The pillars and their components: the pillar's percentile as a bar, then each component's
+// raw value (with its unit and what it measures) and percentile. Text is HTML, so it wraps.
 function pillarChart(pillars) {
-  const parts = [];
-  let y = 0;
-  pillars.forEach((p) => {
+  return h("div", { class: "atlas-pillars", role: "list", "aria-label": T.pillars_title }, pillars.map((p) => {
     const comps = p.components || [];
-    parts.push(text(0, y + 12, p.label, "atlas-chart-label"));
-    parts.push(...bar(y + 17, CHART_W, p.score, 10));
-    parts.push(text(0, y + 41, pctileWords(p.score), "atlas-chart-words"));
-    y += 46;
     const pp = ppFormatter();
-    comps.forEach((c) => {
-      const showBar = comps.length > 1 && isNum(c.percentile);
-      parts.push(text(12, y + 11, c.label + ": " + format(c.fmt, c.value, pp), "atlas-chart-comp"));
-      y += 15;
-      if (showBar) {
-        parts.push(...bar(y + 1, CHART_W - 12, c.percentile, 5).map((e) => { if (e) e.setAttribute("transform", "translate(12,0)"); return e; }));
-        parts.push(text(12, y + 19, pctileWords(c.percentile), "atlas-chart-words"));
-        y += 24;
-      }
-    });
-    y += 6;
-  });
-  return s("svg", { class: "atlas-chart", width: CHART_W, height: y, viewBox: "0 0 " + CHART_W + " " + y,
-                    role: "img", "aria-label": T.pillars_title }, parts);
+    return h("div", { class: "atlas-pillar", role: "listitem" },
+      h("div", { class: "atlas-pillar-label" }, p.label),
+      barSvg(p.score, 10),
+      h("div", { class: "atlas-chart-words" }, pctileWords(p.score)),
+      comps.length ? h("ul", { class: "atlas-comps" }, comps.map((c) => h("li", {},
+        h("span", { class: "atlas-comp-label" }, c.label + ": "),
+        h("b", {}, format(c.fmt, c.value, pp) + (c.unit && isNum(c.value) ? " " + c.unit : "")),
+        c.detail ? h("span", { class: "atlas-comp-detail" }, " (" + c.detail + ")") : null,
+        isNum(c.percentile) ? [barSvg(c.percentile, 5), h("div", { class: "atlas-chart-words" }, pctileWords(c.percentile))] : null))) : null);
+  }));
 }
 
 function sparkline(trend) {
@@ -139,7 +136,8 @@ function profileContent(id, layer) {
     body.push(section(T.top_title, h("table", { class: "atlas-top" },
       h("thead", {}, h("tr", {}, T.top_columns.map((c, i) => h("th", { class: i ? "v" : "" }, c)))),
       h("tbody", {}, r.top.map((o) => h("tr", {}, h("td", {}, o[0]), h("td", { class: "v" }, int(o[1])),
-        h("td", { class: "v" }, isNum(o[2]) ? (100 * o[2]).toFixed(0) + "%" : T.na)))))));
+        h("td", { class: "v" }, isNum(o[2]) ? (100 * o[2]).toFixed(0) + "%" : T.na))))),
+      T.top_note ? h("p", { class: "atlas-note" }, T.top_note) : null));
   }
   if (r.trend) {
     const chart = sparkline(r.trend);
