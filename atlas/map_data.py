@@ -102,6 +102,8 @@ class Profiles:
         if indicator in self.context:
             row = self.context[indicator]
             fmt = self.decls.units.get(str(row["unit"]), "num")
+            if indicator.endswith("_change") and fmt in ("rate", "pp", "pct"):
+                fmt = f"signed_{fmt}"  # a change reads with its sign
             label = str(row["label"])
             vintage = str(row.get("vintage") or "")
             return {"fmt": fmt, "scale": 1, "unit": row["unit"] if fmt == "int" else None,
@@ -170,7 +172,7 @@ class Profiles:
 def _overlays(spec: MapSpec, decls: Declarations, indices: pd.DataFrame, config: dict[str, Any]
               ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """DATA's ``flags`` (overlays with at least one region) and each region's true flags."""
-    texts = flag_texts(config)
+    texts = flag_texts(config, spec.level)
     flags, true = [], {rid: [] for rid in indices.index}
     for decl in decls.overlays:
         column = decl.flag_column

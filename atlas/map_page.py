@@ -43,7 +43,8 @@ the layer's ``colors``.
     ``[{key, label, fmt, colors, labels, scheme?, note?, what}]``: one legend label per colour,
     ``fmt`` one of ``pct`` (0..1 shown as %), ``rate`` (already in %), ``num``, ``int``,
     ``pctile`` (0..1 percentile, shown as "higher than 73% of US areas") and ``pp``
-    (percentage points). The first layer is shown by default. A bivariate layer adds
+    (percentage points); ``signed_<fmt>`` shows a change with its sign. The first layer is
+    shown by default. A bivariate layer adds
     ``"kind": "bivariate"``, 9 ``colors`` (index ``3*y + x``, x and y classes low..high),
     ``x_label``, ``y_label``, ``x_classes``, ``y_classes`` (3 labels each) and optionally
     ``x_fmt``, ``y_fmt`` for the two values in ``v``.

@@ -66,12 +66,37 @@ def risk_formula(model: RiskModel) -> str:
     return f"collapse risk = {body} ({how}); S(pillar) = {scale}"
 
 
-def flag_texts(config: dict[str, Any]) -> dict[str, str]:
-    """What every flag means, with the thresholds in use."""
+def _family(level: str | None) -> str | None:
+    """``us``, ``cn_city`` or ``country`` for a level (periods included); None for all."""
+    if level is None:
+        return None
+    geography = level.partition("@")[0]
+    return "us" if geography.startswith("us_") else geography
+
+
+def _for_level(level: str | None, parts: dict[str, str], separator: str = "; ") -> str:
+    """The part of a rule that applies at ``level``, or every part (``level=None``)."""
+    family = _family(level)
+    if family in parts:
+        return parts[family]
+    return separator.join(parts.values())
+
+
+def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, str]:
+    """What every flag means, with the thresholds in use; for one level (a map, an export)
+    only the rule that applies there."""
     flags = config["flags"]
     top = f"{flags['trap_top_share']:.0%}"
     near = f"{flags['near_trap_top_share']:.0%}"
     pillar = f"{flags['trap_min_pillar']:.2f}"
+    window = _for_level(level, {"us": "2000-2023 (LAUS)",
+                                "cn_city": "the nine years to the yearbook year"}, " or ")
+    lower = _for_level(level, {
+        "us": (f"US nonmetropolitan areas and metros under "
+               f"{flags['us_lower_tier_max_jobs']:,.0f} jobs with a median household income "
+               f"below {flags['us_lower_tier_max_income_ratio']:.0%} of the national one"),
+        "cn_city": "Chinese cities of tiers 3-5 (三线/四线/五线城市, yicai 2025)",
+        "country": "low and lower-middle income countries (World Bank FY2025)"})
     return {
         "trap": (f"Trap: collapse risk in the top {top} of the level and every pillar at least "
                  f"{pillar} (levels of {flags['min_regions']} or more regions)."),
@@ -81,12 +106,8 @@ def flag_texts(config: dict[str, Any]) -> dict[str, str]:
         "rust_belt": (f"Rust belt: industrial jobs at least "
                       f"{flags['rust_belt_min_industrial_ratio']:g} x the national share and "
                       f"employment change at most {flags['rust_belt_max_employment_change']:g}%"
-                      " over the level's window (US 2000-2023, China 2010-2019)."),
-        "lower_tier": (f"Lower tier: US nonmetropolitan areas and metros under "
-                       f"{flags['us_lower_tier_max_jobs']:,.0f} jobs with a median household "
-                       f"income below {flags['us_lower_tier_max_income_ratio']:.0%} of the "
-                       "national one; Chinese cities of tiers 3-5; low and lower-middle "
-                       "income countries."),
+                      f" over {window}."),
+        "lower_tier": f"Lower tier: {lower}.",
         "global_south": "Global South: World Bank low or lower-middle income (FY2025).",
         "low_confidence": (f"Low confidence: more than "
                            f"{flags['low_confidence_max_imputed_share']:.0%} of the jobs are "
@@ -134,7 +155,7 @@ def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple
                                  "oriented so that higher = riskier: (regions below + half "
                                  "the ties) / regions")]
     rows += [("substitutable jobs", substitution_rule(config))]
-    rows += [(f"flag_{key}", text) for key, text in flag_texts(config).items()]
+    rows += [(f"flag_{key}", text) for key, text in flag_texts(config, level).items()]
     rows += [("scenarios", scenario_text(config)),
              ("caveat", "Exposure is not displacement: the scores say which tasks generative "
                         "AI could do or speed up, not which jobs will be lost; collapse risk "
@@ -221,7 +242,7 @@ def named_text(config: dict[str, Any], name: str, level: str | None = None) -> s
     if kind == "pillar":
         return pillar_text(model, arg, level)
     if kind == "flag":
-        return flag_texts(config)[arg]
+        return flag_texts(config, level)[arg]
     if kind == "scenario":
         return scenario_preset_text(config, arg) if arg in config["scenarios"] else ""
     texts = {"risk": lambda: risk_sentence(model), "risk_formula": lambda: risk_formula(model),

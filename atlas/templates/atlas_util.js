@@ -51,6 +51,10 @@ function ppFormatter() {
 // format(fmt, value, pp?): a value in words; pp is a view's ppFormatter.
 function format(fmt, v, pp) {
   if (!isNum(v)) return T.na;
+  if (fmt.startsWith("signed_")) {  // a change: "+3.1%", "\u22123.1%"
+    const text = format(fmt.slice(7), Math.abs(v), pp);
+    return (v > 0 ? "+" : v < 0 ? "\u2212" : "") + text;
+  }
   switch (fmt) {
     case "pct": return (100 * v).toFixed(1) + "%";
     case "rate": return v.toFixed(1) + "%";
