@@ -206,8 +206,8 @@ def test_bivariate_classes_are_tercile_pairs(real_data, atlas_con):
 
 def test_texts_with_weights_come_from_the_stored_config(real_data, atlas_con):
     config = stored_config(atlas_con)
-    flags = flag_texts(config)
     for level, data in real_data.items():
+        flags = flag_texts(config, level)
         assert layer(data, "collapse_risk")["what"] == named_text(config, "risk", level)
         assert layer(data, "collapse_risk")["note"] == named_text(config, "risk_formula")
         for pillar in ("shock", "absorption"):
