@@ -12,21 +12,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+from atlas.cli_common import DEFAULT_DB, DbOption, console
+from atlas.cli_docs import dictionary, inputs, report
 from atlas.config import load_config
 from atlas.errors import AtlasError
 from atlas.options import check_positive
 from atlas.terminal import DEFAULT_MAX_WIDTH, print_frame
 
-console = Console(stderr=True)
-DEFAULT_DB = Path("out/atlas.duckdb")
 INSTALL_HINT = 'install the atlas with: pip install -e ".[dev,spatial]"'
-
-DbOption = Annotated[Path, typer.Option("--db", help="The atlas database to read.")]
 
 
 SETTINGS = {"debug": False}
@@ -329,78 +326,8 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     print_frame(list_tables(db))
 
 
-@app.command()
-def dictionary(
-    output: Annotated[Path, typer.Option("-o", "--output", help="Markdown file to write.")] = Path(
-        "docs/data_dictionary.md"),
-    db: DbOption = DEFAULT_DB,
-) -> None:
-    """Write the data dictionary (Markdown) from the database's own comments."""
-    from atlas.catalog import data_dictionary_markdown
-    from atlas.files import atomic_write
-    from atlas.ranking import open_atlas
-
-    con = open_atlas(db)
-    try:
-        text = data_dictionary_markdown(con)
-    finally:
-        con.close()
-    atomic_write(output, lambda p: p.write_text(text + "\n", encoding="utf-8"))
-    console.print(f"wrote {output}")
-
-
-@app.command()
-def inputs(
-    data_dir: Annotated[Path | None, typer.Option(
-        "--data-dir", envvar="ATLAS_DATA_DIR",
-        help="Folder with the real inputs; default ../shared/data.")] = None,
-    markdown: Annotated[bool, typer.Option(
-        "--markdown", help="Print the README's data table instead.")] = False,
-    update_readme: Annotated[bool, typer.Option(
-        "--update-readme", help="Rewrite the README's data table from the manifest.")] = False,
-) -> None:
-    """List the input files the build reads, and check them against SOURCES.md."""
-    from atlas.inputs import load_manifest, resolve_data_dir
-    from atlas.inputs_table import input_status, inputs_markdown
-    from atlas.inputs_table import update_readme as rewrite_readme
-
-    specs = load_manifest()
-    if markdown:
-        typer.echo(inputs_markdown(specs))
-        return
-    if update_readme:
-        changed = rewrite_readme(specs)
-        console.print("README data table " + ("updated" if changed else "already up to date"))
-        return
-    status = input_status(specs, resolve_data_dir(data_dir))
-    print_frame(status, title=f"{len(status)} input files")
-    if (status["status"] == "MISSING").any():
-        raise typer.Exit(code=1)
-
-
-@app.command()
-def report(
-    update_docs: Annotated[bool, typer.Option(
-        "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md "
-                              "and docs/risk_diagnostics.md from the atlas.")] = False,
-    db: DbOption = DEFAULT_DB,
-) -> None:
-    """The diagnostics of the composite and the top regions of every level, as Markdown."""
-    from atlas.files import atomic_write
-    from atlas.report import diagnostics_document, generated_documents
-    from atlas.store import open_atlas
-
-    con = open_atlas(db)
-    try:
-        if not update_docs:
-            typer.echo(diagnostics_document(con))
-            return
-        documents = generated_documents(con)
-    finally:
-        con.close()
-    for path, text in documents.items():
-        atomic_write(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
-        console.print(f"wrote {path}")
+for command in (dictionary, inputs, report):
+    app.command()(command)
 
 
 def main(argv: list[str] | None = None, prog_name: str = "atlas") -> None:
