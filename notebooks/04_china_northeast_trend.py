@@ -23,6 +23,8 @@ import duckdb
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from atlas.store import stored_config
+
 DB = os.environ.get("ATLAS_DB", "../out/atlas.duckdb")
 NORTHEAST = ("黑龙江省", "吉林省", "辽宁省")
 con = duckdb.connect(DB, read_only=True)
@@ -31,38 +33,55 @@ con = duckdb.connect(DB, read_only=True)
 trend = con.execute("""
     SELECT t.region_id, a.name_pinyin, a.province, t.year, t.collapse_risk, t.risk_rank,
         t.regions_in_level, t.pillar_shock, t.pillar_absorption, t.group_entropy,
-        t.substitutable_share, t.employment_change
+        t.exposure_mean, t.substitutable_share, t.employment_change
     FROM v_cn_city_trend AS t
     JOIN region_attributes_wide AS a ON a.level = 'cn_city' AND a.region_id = t.region_id
     WHERE t.collapse_risk IS NOT NULL
     ORDER BY t.region_id, t.year""").df()
-trend["group"] = trend["province"].isin(NORTHEAST).map({True: "Northeast",
-                                                        False: "other cities"})
-trend.groupby(["year", "group"]).size().unstack()
+trend["northeast"] = trend["province"].isin(NORTHEAST)
+trend.groupby(["year", "northeast"]).size().unstack()
 
 # %% [markdown]
-# Median of every indicator per year. The absorption pillar combines prior decline,
-# persistent registered unemployment, low GDP per head, lack of diversity and population
-# decline over the nine years to each year; the shock pillar the substitutable share and its
-# excess over the national mix.
+# The Northeast's resource and old-industry cities, from the data: Northeast cities whose
+# industrial share (sections B-D: mining, manufacturing, utilities) in the first year was at
+# least the rust-belt ratio of the configuration times the share over all cities.
 
 # %%
-columns = ["pillar_shock", "pillar_absorption", "group_entropy", "substitutable_share",
-           "collapse_risk"]
-medians = trend.groupby(["group", "year"])[columns].median()
-medians.unstack("group").round(3).tail(6)
+ratio = stored_config(con)["flags"]["rust_belt_min_industrial_ratio"]
+first_level = f"cn_city@{trend['year'].min()}"
+industry = con.execute("""
+    SELECT region_id, industrial_share, reference_industrial_share FROM region_indices
+    WHERE level = ?""", [first_level]).df().set_index("region_id")
+industrial = industry.index[industry["industrial_share"]
+                            >= ratio * industry["reference_industrial_share"]]
+trend["resource"] = trend["northeast"] & trend["region_id"].isin(industrial)
+resource = sorted(trend.loc[trend["resource"], "name_pinyin"].unique())
+print(f"{len(resource)} Northeast industrial cities:", ", ".join(resource))
+
+# %% [markdown]
+# Their diversity (entropy over the 19 sections, size-neutral) and exposure paths against
+# the national median (all ranked cities of the year), with the two pillars and collapse risk.
 
 # %%
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.4), sharex=True)
-for axis, column in zip(axes, ["pillar_absorption", "pillar_shock", "group_entropy",
-                               "collapse_risk"], strict=True):
-    for group, frame in medians[column].groupby(level="group"):
-        axis.plot(frame.index.get_level_values("year"), frame.to_numpy(), marker="o",
-                  markersize=3, label=group)
+columns = ["group_entropy", "exposure_mean", "substitutable_share", "pillar_shock",
+           "pillar_absorption", "collapse_risk"]
+national = trend.groupby("year")[columns].median()
+cities = trend.loc[trend["resource"]].groupby("year")[columns].median()
+national.add_suffix(" (all)").join(cities.add_suffix(" (NE industrial)")).round(3).iloc[::4]
+
+# %%
+fig, axes = plt.subplots(2, 3, figsize=(13, 6.4), sharex=True)
+for axis, column in zip(axes.flat, columns, strict=True):
+    axis.plot(national.index, national[column], color="grey", label="national median")
+    axis.plot(cities.index, cities[column], marker="o", markersize=3,
+              label="Northeast industrial cities (median)")
     axis.set_title(column.replace("_", " "))
-axes[0].legend()
-fig.suptitle("Median per year: Northeast China's cities against the other cities")
+axes[0, 0].legend(fontsize=8)
+fig.suptitle("Northeast China's industrial cities against the national median, 2003-2019")
 fig.tight_layout()
+
+# %%
+trend["group"] = trend["northeast"].map({True: "Northeast", False: "other cities"})
 
 # %% [markdown]
 # Each year's traps are its top 10%. How many of them are Northeast cities, against the
