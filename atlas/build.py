@@ -29,6 +29,7 @@ from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
 from atlas.files import atomic_write, remove_stale_temporaries
+from atlas.geometry import geometry_cache
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.scenarios import compute_scenarios
@@ -41,6 +42,7 @@ from atlas.uncertainty import compute_rank_uncertainty
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
+CACHE_FOLDER = ".cache"  # results that depend only on the inputs (safe to delete)
 Step = Callable[[str], None]
 
 
@@ -179,7 +181,7 @@ def prepare_output_folder(out: Path, started: float | None = None,
     if not writable(out):
         raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")
     if started is not None:
-        folders = [out] + [out / name for name in OUTPUT_SUBFOLDERS]
+        folders = [out] + [out / name for name in (*OUTPUT_SUBFOLDERS, CACHE_FOLDER)]
         removed = remove_stale_temporaries(folders, started)
         if removed and step is not None:
             step(f"removed {len(removed)} temporary file(s) left by an interrupted build: "
@@ -214,5 +216,6 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         built["summary"], built["counts"] = build_database(
             temp, inputs, config, json.dumps(config, sort_keys=True), step)
 
-    target = atomic_write(out / "atlas.duckdb", write)
+    with geometry_cache(out / CACHE_FOLDER):  # dissolved regions, keyed by input sha256
+        target = atomic_write(out / "atlas.duckdb", write)
     return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])
