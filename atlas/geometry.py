@@ -34,6 +34,7 @@ __all__ = ["WORLD", "cached_frame", "geometry_cache", "polygonal", "split_antime
 CACHE_VERSION = 1  # raise when the dissolving code changes what it returns
 _CACHE: dict[str, Path | None] = {"dir": None}
 KEY_FIELD = b"atlas_cache_key"
+KEEP = 8  # cache entries kept per name
 
 
 @contextlib.contextmanager
@@ -58,7 +59,8 @@ def cached_frame(name: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd
 
     The frame is stored as ``<cache>/<name>-<key>.parquet`` with the key in the file's
     metadata; a file whose stored key differs (or that cannot be read) is ignored and
-    replaced. Without a cache folder (:func:`geometry_cache`) this is ``compute()``.
+    replaced. Of each name the ``KEEP`` most recently used keys are kept (a build uses one
+    per level). Without a cache folder (:func:`geometry_cache`) this is ``compute()``.
     """
     folder = _CACHE["dir"]
     if folder is None:
@@ -68,6 +70,7 @@ def cached_frame(name: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd
         try:
             table = pq.read_table(path)
             if (table.schema.metadata or {}).get(KEY_FIELD) == key.encode():
+                path.touch()  # recently used: kept by the pruning below
                 return table.to_pandas()
         except (OSError, pa.ArrowException):
             pass  # a damaged cache file: recompute and replace it
@@ -75,11 +78,13 @@ def cached_frame(name: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd
     from atlas.files import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob(f"{name}-*.parquet"):  # older keys are never read again
-        stale.unlink(missing_ok=True)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key})
     atomic_write(path, lambda temp: pq.write_table(table, temp))
+    entries = sorted(folder.glob(f"{name}-*.parquet"), key=lambda p: p.stat().st_mtime,
+                     reverse=True)
+    for stale in entries[KEEP:]:
+        stale.unlink(missing_ok=True)
     return frame
 
 

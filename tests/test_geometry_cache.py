@@ -43,7 +43,17 @@ def test_a_different_hash_is_never_read(tmp_path):
         assert cached_frame("test", new, lambda: frame(3))["geometry"][0] == b"\x03"
         (tmp_path / f"test-{new}.parquet").write_bytes(b"not parquet")  # damaged
         assert cached_frame("test", new, lambda: frame(4))["geometry"][0] == b"\x04"
-    assert [p.name for p in tmp_path.iterdir()] == [f"test-{new}.parquet"]  # old key gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"test-{old}.parquet", f"test-{new}.parquet"])
+
+
+def test_only_the_most_recent_keys_are_kept(tmp_path, monkeypatch):
+    monkeypatch.setattr("atlas.geometry.KEEP", 2)
+    with geometry_cache(tmp_path):
+        for index in range(4):
+            cached_frame("test", cache_key(index), lambda i=index: frame(i))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"test-{cache_key(i)}.parquet" for i in (2, 3))
 
 
 @pytest.mark.realdata
