@@ -23,13 +23,13 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
+from atlas.cache import geometry_cache
 from atlas.catalog import apply_comments
 from atlas.clusters import compute_trap_zones
 from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
 from atlas.files import atomic_write, remove_stale_temporaries
-from atlas.geometry import geometry_cache
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.scenarios import compute_scenarios
@@ -205,10 +205,6 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     started = time.perf_counter()
     out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
     inputs = Inputs(data_dir)
-    step("checking every input against data/manifest.toml")
-    inputs.check_all()
-    for note in inputs.notes():
-        step(f"data-quality note: {note}")
     built: dict[str, Any] = {}
 
     def write(temp: Path) -> None:
@@ -216,6 +212,11 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         built["summary"], built["counts"] = build_database(
             temp, inputs, config, json.dumps(config, sort_keys=True), step)
 
-    with geometry_cache(out / CACHE_FOLDER):  # dissolved regions, keyed by input sha256
+    # validated geometry, dissolved regions, contiguity: cached by the sha256 of their inputs
+    with geometry_cache(out / CACHE_FOLDER):
+        step("checking every input against data/manifest.toml")
+        inputs.check_all()
+        for note in inputs.notes():
+            step(f"data-quality note: {note}")
         target = atomic_write(out / "atlas.duckdb", write)
     return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

@@ -27,7 +27,7 @@ from esda.moran import Moran_Local
 from libpysal.weights import KNN, Queen, W, attach_islands
 from scipy.sparse.csgraph import connected_components
 
-from atlas.geometry import cache_key, cached_frame
+from atlas.cache import cache_key, cached_frame
 from atlas.store import register_table
 
 HIGH_HIGH = 1

@@ -6,87 +6,21 @@ EPSG:4326, readable by ``geopandas.GeoSeries.from_wkb``; every stored geometry i
 already checked and repaired them (``data/manifest.toml``).
 
 Dissolving is the slow part, and its result only depends on the inputs, so it is cached
-(:func:`geometry_cache`): a build keeps the dissolved regions in ``<out>/.cache/`` under a
-key that is the sha256 of everything they depend on (the inputs' sha256, the area to region
-mapping, ``CACHE_VERSION``). A cache file is read only when its name and the key stored
-inside it both match; anything else is recomputed. The folder is safe to delete.
+(:mod:`atlas.cache`): a build keeps the dissolved regions in ``<out>/.cache/`` under a key
+that is the sha256 of the counties, the crosswalk and the area to region mapping.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
-
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import shapely
 
+from atlas.cache import KEY_FIELD, cache_key, cached_frame, geometry_cache
 from atlas.geodata import WORLD, polygonal, split_antimeridian, valid_polygonal
 from atlas.inputs import Inputs
 
-__all__ = ["WORLD", "cached_frame", "geometry_cache", "polygonal", "split_antimeridian",
-           "us_region_geometry", "valid_polygonal"]
-
-CACHE_VERSION = 1  # raise when the dissolving code changes what it returns
-_CACHE: dict[str, Path | None] = {"dir": None}
-KEY_FIELD = b"atlas_cache_key"
-KEEP = 8  # cache entries kept per name
-
-
-@contextlib.contextmanager
-def geometry_cache(folder: str | Path | None) -> Iterator[None]:
-    """Cache dissolved geometry in ``folder`` (``None``: no cache) while the block runs."""
-    previous = _CACHE["dir"]
-    _CACHE["dir"] = Path(folder) if folder is not None else None
-    try:
-        yield
-    finally:
-        _CACHE["dir"] = previous
-
-
-def cache_key(*parts: object) -> str:
-    """sha256 of the JSON of ``parts`` (and ``CACHE_VERSION``)."""
-    text = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def cached_frame(name: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """``compute()``, or its cached result for exactly this ``key``.
-
-    The frame is stored as ``<cache>/<name>-<key>.parquet`` with the key in the file's
-    metadata; a file whose stored key differs (or that cannot be read) is ignored and
-    replaced. Of each name the ``KEEP`` most recently used keys are kept (a build uses one
-    per level). Without a cache folder (:func:`geometry_cache`) this is ``compute()``.
-    """
-    folder = _CACHE["dir"]
-    if folder is None:
-        return compute()
-    path = folder / f"{name}-{key}.parquet"
-    if path.is_file():
-        try:
-            table = pq.read_table(path)
-            if (table.schema.metadata or {}).get(KEY_FIELD) == key.encode():
-                path.touch()  # recently used: kept by the pruning below
-                return table.to_pandas()
-        except (OSError, pa.ArrowException):
-            pass  # a damaged cache file: recompute and replace it
-    frame = compute()
-    from atlas.files import atomic_write
-
-    folder.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key})
-    atomic_write(path, lambda temp: pq.write_table(table, temp))
-    entries = sorted(folder.glob(f"{name}-*.parquet"), key=lambda p: p.stat().st_mtime,
-                     reverse=True)
-    for stale in entries[KEEP:]:
-        stale.unlink(missing_ok=True)
-    return frame
-
+__all__ = ["KEY_FIELD", "WORLD", "cache_key", "cached_frame", "geometry_cache", "polygonal",
+           "split_antimeridian", "us_region_geometry", "valid_polygonal"]
 
 def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
     """Dissolve 2023 counties into every US region (cached, see :func:`geometry_cache`).

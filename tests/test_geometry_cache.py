@@ -74,3 +74,29 @@ def test_cached_us_geometry_equals_the_dissolve(built_atlas, data_dir, tmp_path)
     with geometry_cache(tmp_path):
         other = us_region_geometry(inputs, changed)
     assert other.loc[other["level"] == "us_area", "region_id"].str.endswith("x").all()
+
+
+@pytest.mark.realdata
+def test_validated_layers_come_back_the_same_and_a_changed_file_is_read_again(data_dir,
+                                                                             tmp_path):
+    import numpy as np
+    import shapely
+
+    from atlas.geodata import read_geometry
+    from atlas.inputs import Inputs
+
+    inputs = Inputs(data_dir)
+    spec = inputs.specs["counties_2023"]
+    path, data = inputs._read("counties_2023")
+    with geometry_cache(tmp_path):
+        cold, cold_repaired = read_geometry(path, data, spec, spec.path)
+        warm, warm_repaired = read_geometry(path, data, spec, spec.path)
+        assert len(list(tmp_path.glob("layer_counties_2023-*.parquet"))) == 1
+        assert warm_repaired == cold_repaired and warm.crs == cold.crs
+        pd.testing.assert_frame_equal(pd.DataFrame(warm.drop(columns="geometry")),
+                                      pd.DataFrame(cold.drop(columns="geometry")))
+        assert np.array_equal(shapely.to_wkb(warm.geometry.array),
+                              shapely.to_wkb(cold.geometry.array))
+        changed = data.replace(b'"type"', b'"type" ', 1)  # one more byte, same content
+        read_geometry(path, changed, spec, spec.path)
+        assert len(list(tmp_path.glob("layer_counties_2023-*.parquet"))) == 2  # a new key
