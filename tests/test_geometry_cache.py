@@ -36,19 +36,31 @@ def test_a_different_hash_is_never_read(tmp_path):
     assert old != new
     with geometry_cache(tmp_path):
         cached_frame("test", old, lambda: frame(1))
+    with geometry_cache(tmp_path):
         assert cached_frame("test", new, lambda: frame(2))["geometry"][0] == b"\x02"
-        # a file under the new name whose stored key differs (planted or stale) is ignored
-        planted = pa.Table.from_pandas(frame(9)).replace_schema_metadata({KEY_FIELD: old})
-        pq.write_table(planted, tmp_path / f"test-{new}.parquet")
+    # a file under the new name whose stored key differs (planted or stale) is ignored
+    planted = pa.Table.from_pandas(frame(9)).replace_schema_metadata({KEY_FIELD: old})
+    pq.write_table(planted, tmp_path / f"test-{new}.parquet")
+    with geometry_cache(tmp_path):
         assert cached_frame("test", new, lambda: frame(3))["geometry"][0] == b"\x03"
-        (tmp_path / f"test-{new}.parquet").write_bytes(b"not parquet")  # damaged
+    (tmp_path / f"test-{new}.parquet").write_bytes(b"not parquet")  # damaged
+    with geometry_cache(tmp_path):
         assert cached_frame("test", new, lambda: frame(4))["geometry"][0] == b"\x04"
+    with geometry_cache(tmp_path):  # the replacement is read back
+        assert cached_frame("test", new, lambda: frame(5))["geometry"][0] == b"\x04"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"test-{old}.parquet", f"test-{new}.parquet"])
 
 
+def test_a_block_that_fails_writes_nothing(tmp_path):
+    with pytest.raises(RuntimeError), geometry_cache(tmp_path / "cache"):
+        cached_frame("test", cache_key(1), lambda: frame(1))
+        raise RuntimeError("the build failed after computing")
+    assert not (tmp_path / "cache").exists()
+
+
 def test_only_the_most_recent_keys_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr("atlas.geometry.KEEP", 2)
+    monkeypatch.setattr("atlas.cache.KEEP", 2)
     with geometry_cache(tmp_path):
         for index in range(4):
             cached_frame("test", cache_key(index), lambda i=index: frame(i))
@@ -90,8 +102,9 @@ def test_validated_layers_come_back_the_same_and_a_changed_file_is_read_again(da
     path, data = inputs._read("counties_2023")
     with geometry_cache(tmp_path):
         cold, cold_repaired = read_geometry(path, data, spec, spec.path)
+    assert len(list(tmp_path.glob("layer_counties_2023-*.parquet"))) == 1
+    with geometry_cache(tmp_path):
         warm, warm_repaired = read_geometry(path, data, spec, spec.path)
-        assert len(list(tmp_path.glob("layer_counties_2023-*.parquet"))) == 1
         assert warm_repaired == cold_repaired and warm.crs == cold.crs
         pd.testing.assert_frame_equal(pd.DataFrame(warm.drop(columns="geometry")),
                                       pd.DataFrame(cold.drop(columns="geometry")))
@@ -99,4 +112,4 @@ def test_validated_layers_come_back_the_same_and_a_changed_file_is_read_again(da
                               shapely.to_wkb(cold.geometry.array))
         changed = data.replace(b'"type"', b'"type" ', 1)  # one more byte, same content
         read_geometry(path, changed, spec, spec.path)
-        assert len(list(tmp_path.glob("layer_counties_2023-*.parquet"))) == 2  # a new key
+    assert len(list(tmp_path.glob("layer_counties_2023-*.parquet"))) == 2  # a new key
