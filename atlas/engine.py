@@ -159,18 +159,18 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     run_sql_file(con, "region_base.sql", **variables)
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
-    scores, components = [], []
+    # every model's scores and components, collected in DuckDB (no round trip through pandas)
+    con.execute("CREATE OR REPLACE TEMP TABLE risk_model_scores (model VARCHAR, level VARCHAR, "
+                "region_id VARCHAR, collapse_risk DOUBLE, risk_rank BIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
+                "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
+                "score DOUBLE)")
     for model in [*config["risk"]["compare"], config["risk"]["model"]]:  # the model in use last
         run_sql_file(con, "risk_scores.sql", risk_model=model)
-        scores.append(con.execute(
-            "SELECT risk_model AS model, level, region_id, collapse_risk, risk_rank "
-            "FROM region_risk").df())
-        components.append(con.execute(
-            "SELECT ? AS model, level, region_id, component, value, score "
-            "FROM region_components", [model]).df())
-    register_table(con, "risk_model_scores", pd.concat(scores, ignore_index=True), temp=True)
-    register_table(con, "risk_model_components", pd.concat(components, ignore_index=True),
-                   temp=True)
+        con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "
+                    "collapse_risk, risk_rank FROM region_risk")
+        con.execute("INSERT INTO risk_model_components SELECT ?, level, region_id, component, "
+                    "value, score FROM region_components", [model])
     run_sql_file(con, "risk_wide.sql")
     run_sql_file(con, "region_flags.sql", **variables)
 

@@ -96,7 +96,7 @@ def composition(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pa.Array, n
     if jobs.null_count or imputed.null_count:
         raise ValueError("NULL employment or imputed flag")  # the SQL pass handles these
     return (table.column("region_id").combine_chunks(), offsets,
-            codes.to_numpy().astype(np.int64), jobs.to_numpy(),
+            codes.to_numpy(), jobs.to_numpy(),
             imputed.to_numpy(zero_copy_only=False))
 
 

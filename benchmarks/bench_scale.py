@@ -20,7 +20,8 @@ into a DuckDB file (not timed), then times, each ``--repeat`` times in the same 
 6. ``floor``: the BLAS floor, the dense product ``X @ S`` from arrays already in memory.
 
 Prints one line per size with the minimum of each (``name=min+spread``, spread = max - min
-over the repeats), the ratios of the minimums (``engine/floor``, ``sums/floor``,
+over the repeats; ``--json`` keeps every run), the ratios of the minimums
+(``engine/floor``, ``sums/floor``,
 ``polars/engine``, ``polars/sums``, ``pandas/engine``), the peak RSS when the engine has
 run (before the peers load their frames) and at the end, and the load average before and
 after (the machine may be shared). Each size runs in its own process.
@@ -142,12 +143,12 @@ def line(result: dict) -> str:
         values = result.get(name)
         if not values:
             return f"{name}=NA"
-        return f"{name}={min(values):.2f}+{max(values) - min(values):.2f}"
+        return f"{name}={min(values):.3g}+{max(values) - min(values):.2g}"
 
     def ratio(top: str, bottom: str) -> str:
         if not result.get(top) or not result.get(bottom):
             return f"{top}/{bottom}=NA"
-        return f"{top}/{bottom}={min(result[top]) / min(result[bottom]):.2f}"
+        return f"{top}/{bottom}={min(result[top]) / min(result[bottom]):.3g}"
 
     names = ("engine", "sums_matrix", "sums_sql", "polars", "pandas", "floor")
     ratios = (("engine", "floor"), ("sums_matrix", "floor"), ("sums_sql", "sums_matrix"),
@@ -171,6 +172,7 @@ def main() -> None:
     parser.add_argument("--memory-limit", default="10GB")
     parser.add_argument("--work", default=None, help="folder for the temporary databases")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", default=None, help="also append every run's times here")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.rows or [1_000_000, 10_000_000, 100_000_000]
@@ -195,6 +197,9 @@ def main() -> None:
         result = json.loads(done.stdout.strip().splitlines()[-1])
         results.append(result)
         print(line(result), flush=True)
+        if args.json:
+            with open(args.json, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps(result) + "\n")
     if len(results) > 1:
         per_row = [min(r["engine"]) / r["rows"] * 1e9 for r in results]
         slope = np.polyfit(np.log10([r["rows"] for r in results]),
