@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from atlas.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_sums
 
-BLOCK_CELLS = 1 << 22  # dense cells per block of regions (32 MB per dense matrix)
+BLOCK_CELLS = 1 << 20  # dense cells per block of regions (8 MB per dense matrix: in cache)
 LIST_COLUMNS = ("unscored", "e_score", "e_ge_10", "e_ge_50", "unscored_vulnerable",
                 "e_vulnerable", "unscored_substitutable", "e_substitutable")
 
