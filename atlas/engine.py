@@ -3,8 +3,9 @@
 Reads the generic tables ``levels, regions, employment, categories, measures,
 exposure_scores, region_context, rust_belt_states`` and the configuration, and writes
 
-- ``region_measure_sums`` / ``region_group_sums``: one grouped pass per level, every sum the
-  indices need, per region and per diversity group (``region_sums*.sql``);
+- ``region_measure_sums`` / ``region_group_sums``: every sum the indices need, per region and
+  per diversity group, level by level: as matrix products (``atlas.matrix_engine``, the
+  default) or the SQL reference pass (``region_sums*.sql``);
 - ``region_base``: exposure, substitutable share and excess, diversity (``region_base.sql``);
 - ``region_components``, ``region_pillars``, ``region_risk``: the collapse-risk model in use
   (``risk_scores.sql``), and ``risk_model_scores`` for the comparison models;
