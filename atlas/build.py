@@ -23,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
+from atlas.cache import geometry_cache
 from atlas.catalog import apply_comments
 from atlas.clusters import compute_trap_zones
 from atlas.diagnostics import compute_diagnostics
@@ -39,6 +40,7 @@ from atlas.uncertainty import compute_rank_uncertainty
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
+CACHE_FOLDER = ".cache"  # results that depend only on the inputs (safe to delete)
 Step = Callable[[str], None]
 
 
@@ -177,7 +179,7 @@ def prepare_output_folder(out: Path, started: float | None = None,
     if not writable(out):
         raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")
     if started is not None:
-        folders = [out] + [out / name for name in OUTPUT_SUBFOLDERS]
+        folders = [out] + [out / name for name in (*OUTPUT_SUBFOLDERS, CACHE_FOLDER)]
         removed = remove_stale_temporaries(folders, started)
         if removed and step is not None:
             step(f"removed {len(removed)} temporary file(s) left by an interrupted build: "
@@ -201,10 +203,6 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     started = time.perf_counter()
     out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
     inputs = Inputs(data_dir)
-    step("checking every input against data/manifest.toml")
-    inputs.check_all()
-    for note in inputs.notes():
-        step(f"data-quality note: {note}")
     built: dict[str, Any] = {}
 
     def write(temp: Path) -> None:
@@ -212,5 +210,11 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         built["summary"], built["counts"] = build_database(
             temp, inputs, config, json.dumps(config), step)
 
-    target = atomic_write(out / "atlas.duckdb", write)
+    # validated geometry, dissolved regions, contiguity: cached by the sha256 of their inputs
+    with geometry_cache(out / CACHE_FOLDER):
+        step("checking every input against data/manifest.toml")
+        inputs.check_all()
+        for note in inputs.notes():
+            step(f"data-quality note: {note}")
+        target = atomic_write(out / "atlas.duckdb", write)
     return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

@@ -14,6 +14,7 @@ A geographic unemployment trap is a cluster, not a dot. For each level with geom
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from typing import Any
 
@@ -26,13 +27,36 @@ from esda.moran import Moran_Local
 from libpysal.weights import KNN, Queen, W, attach_islands
 from scipy.sparse.csgraph import connected_components
 
+from atlas.cache import cache_key, cached_frame
 from atlas.store import register_table
 
 HIGH_HIGH = 1
 
 
 def contiguity(frame: gpd.GeoDataFrame) -> W:
-    """Queen contiguity with islands attached to their nearest neighbour; row-standardised."""
+    """Queen contiguity with islands attached to their nearest neighbour; row-standardised.
+
+    The neighbour lists depend only on the polygons, so they are cached like dissolved
+    geometry (:func:`atlas.geometry.cached_frame`), keyed by the sha256 of the polygons'
+    WKB in order.
+    """
+    digest = hashlib.sha256(str(frame.crs).encode())
+    for wkb in shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object)):
+        digest.update(len(wkb).to_bytes(8, "little") + wkb)
+    pairs = cached_frame("contiguity", cache_key("contiguity", digest.hexdigest()),
+                         lambda: _neighbour_pairs(frame))
+    neighbours: dict[int, list[int]] = {i: [] for i in range(len(frame))}
+    for focal, neighbour in zip(pairs["focal"].to_numpy(), pairs["neighbour"].to_numpy(),
+                                strict=True):
+        neighbours[int(focal)].append(int(neighbour))
+    weights = W(neighbours, silence_warnings=True)
+    weights.transform = "r"
+    return weights
+
+
+def _neighbour_pairs(frame: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The binary neighbour lists of :func:`contiguity` as ``focal, neighbour`` rows (in
+    list order)."""
     with warnings.catch_warnings():  # disconnected components are expected (islands, AK)
         warnings.simplefilter("ignore", UserWarning)
         weights = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
@@ -41,8 +65,9 @@ def contiguity(frame: gpd.GeoDataFrame) -> W:
             points = np.column_stack([centroids.x, centroids.y])
             nearest = KNN.from_array(points, k=1, silence_warnings=True)
             weights = attach_islands(weights, nearest)
-    weights.transform = "r"
-    return weights
+    rows = [(focal, neighbour) for focal in range(len(frame))
+            for neighbour in weights.neighbors.get(focal, [])]
+    return pd.DataFrame(rows, columns=["focal", "neighbour"], dtype=np.int64)
 
 
 def local_clusters(values: np.ndarray, weights: W, seed: int, permutations: int = 999,

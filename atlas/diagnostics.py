@@ -108,7 +108,8 @@ def v1_moves(indices: pd.DataFrame, compared: pd.DataFrame, components: pd.DataF
     picked = pd.concat([frame.nlargest(top, "change"), frame.nsmallest(top, "change")])
 
     def strongest(table: pd.DataFrame, region: str) -> str:
-        rows = table.loc[table["region_id"] == region].nlargest(2, "score")
+        rows = table.loc[table["region_id"] == region].sort_values("component").nlargest(
+            2, "score")  # ties: by component name, whatever order the rows came in
         return ", ".join(f"{labels.get(r.component, r.component)} {r.score:.0%}"
                          for r in rows.itertuples())
 

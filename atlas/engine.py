@@ -3,8 +3,9 @@
 Reads the generic tables ``levels, regions, employment, categories, measures,
 exposure_scores, region_context, rust_belt_states`` and the configuration, and writes
 
-- ``region_measure_sums`` / ``region_group_sums``: one grouped pass per level, every sum the
-  indices need, per region and per diversity group (``region_sums*.sql``);
+- ``region_measure_sums`` / ``region_group_sums``: every sum the indices need, per region and
+  per diversity group, level by level: as matrix products (``atlas.matrix_engine``, the
+  default) or the SQL reference pass (``region_sums*.sql``);
 - ``region_base``: exposure, substitutable share and excess, diversity (``region_base.sql``);
 - ``region_components``, ``region_pillars``, ``region_risk``: the collapse-risk model in use
   (``risk_scores.sql``), and ``risk_model_scores`` for the comparison models;
@@ -25,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import AtlasError, ConfigError
+from atlas.matrix_engine import matrix_level
 from atlas.risk_model import risk_models
 from atlas.sql import run_sql_file, sql_text
 from atlas.store import persist, register_table, table_exists
@@ -117,9 +119,19 @@ REGION_BASE_INDICATORS = (
     "group_entropy", "group_hachman", "entropy_norm", "hhi", "effective_n", "hachman", "krugman")
 
 
-def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
-    """``region_measure_sums`` and ``region_group_sums``: ``region_sums.sql`` once, then its
-    pass level by level.
+SUMS_METHODS = ("matrix", "sql")
+
+
+def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix") -> None:
+    """``region_measure_sums`` and ``region_group_sums``: ``region_sums.sql`` once, then
+    every level's sums.
+
+    Parameters
+    ----------
+    method
+        ``matrix`` (default, faster): the sums as matrix products (``atlas.matrix_engine``);
+        ``sql``: the readable reference, ``region_unscored.sql`` and the grouped pass
+        ``region_sums_level.sql`` level by level. Both give the same tables (to 1e-9, tested).
 
     Raises
     ------
@@ -127,6 +139,8 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
         if the composition has a level that the ``levels`` table does not list (its regions
         would otherwise be left out without a word).
     """
+    if method not in SUMS_METHODS:
+        raise ValueError(f"method must be one of {SUMS_METHODS}, not {method!r}")
     con.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS diversity_group VARCHAR")
     if not table_exists(con, "sheltered_categories"):  # written by write_model_tables
         con.execute("CREATE TABLE sheltered_categories (taxonomy VARCHAR, category VARCHAR)")
@@ -138,7 +152,18 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection) -> None:
     if unlisted:
         raise AtlasError(f"table employment: column 'level': {unlisted} not in table levels "
                          f"(expected one of {listed})")
+    measures = con.execute("SELECT measures FROM measure_order").fetchone()[0] or []
+    unscored_done = False
     for level in listed:
+        if method == "matrix" and level in occurring:
+            try:
+                matrix_level(con, level, measures)
+                continue
+            except ValueError:  # NULL jobs: the SQL pass has the NULL semantics
+                pass
+        if not unscored_done:
+            run_sql_file(con, "region_unscored.sql")
+            unscored_done = True
         run_sql_file(con, "region_sums_level.sql", level=level)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
@@ -153,28 +178,30 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     run_sql_file(con, "region_base.sql", **variables)
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
-    scores, components = [], []
+    # every model's scores and components, collected in DuckDB (no round trip through pandas)
+    con.execute("CREATE OR REPLACE TEMP TABLE risk_model_scores (model VARCHAR, level VARCHAR, "
+                "region_id VARCHAR, collapse_risk DOUBLE, risk_rank BIGINT)")
+    con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
+                "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
+                "score DOUBLE)")
     for model in [*config["risk"]["compare"], config["risk"]["model"]]:  # the model in use last
         run_sql_file(con, "risk_scores.sql", risk_model=model)
-        scores.append(con.execute(
-            "SELECT risk_model AS model, level, region_id, collapse_risk, risk_rank "
-            "FROM region_risk").df())
-        components.append(con.execute(
-            "SELECT ? AS model, level, region_id, component, value, score "
-            "FROM region_components", [model]).df())
-    register_table(con, "risk_model_scores", pd.concat(scores, ignore_index=True), temp=True)
-    register_table(con, "risk_model_components", pd.concat(components, ignore_index=True),
-                   temp=True)
+        con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "
+                    "collapse_risk, risk_rank FROM region_risk")
+        con.execute("INSERT INTO risk_model_components SELECT ?, level, region_id, component, "
+                    "value, score FROM region_components", [model])
     run_sql_file(con, "risk_wide.sql")
     run_sql_file(con, "region_flags.sql", **variables)
 
 
-def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
-    """Compute and store the engine's tables and views (see the module docstring)."""
+def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+                    sums_method: str = "matrix") -> None:
+    """Compute and store the engine's tables and views (see the module docstring);
+    ``sums_method``: see :func:`compute_measure_sums`."""
     con.execute("SET preserve_insertion_order = false")  # row order of outputs is not a contract
     ensure_context(con)
     write_model_tables(con, config)
-    compute_measure_sums(con)
+    compute_measure_sums(con, sums_method)
     compute_risk(con, config)
     persist(con, [*RISK_TABLES, "risk_model_scores", "risk_model_components"])
     for name, columns in PLACEHOLDERS.items():

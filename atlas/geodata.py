@@ -12,6 +12,7 @@ that the reader can say so in a data-quality note.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +23,7 @@ import pandas as pd
 import shapely
 import shapely.affinity
 
+from atlas.cache import cache_key, cached_geoframe
 from atlas.errors import InputError
 from atlas.manifest import InputSpec
 from atlas.validation import check_encoding, validate_frame, where
@@ -215,5 +217,15 @@ def validate_geometry(frame: gpd.GeoDataFrame, spec: InputSpec,
 
 def read_geometry(path: Path, data: bytes, spec: InputSpec,
                   label: str) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Read and validate one geometry input; returns the layer and the repaired feature ids."""
-    return validate_geometry(read_layer(path, data, spec, label), spec, label)
+    """Read and validate one geometry input; returns the layer and the repaired feature ids.
+
+    The validated layer depends only on the file's bytes, its manifest entry and the
+    geometry libraries, so within :func:`atlas.cache.geometry_cache` it is cached under the
+    sha256 of those (a file that changed by one byte is read and validated again).
+    """
+    from importlib.metadata import version
+
+    key = cache_key("read_geometry", hashlib.sha256(data).hexdigest(), repr(spec),
+                    gpd.__version__, shapely.__version__, version("pyogrio"))  # GDAL inside
+    return cached_geoframe(f"layer_{spec.key}", key, lambda: validate_geometry(
+        read_layer(path, data, spec, label), spec, label))

@@ -4,6 +4,10 @@ Stored in the database as ``region_geometry(level, region_id, geometry)`` with W
 EPSG:4326, readable by ``geopandas.GeoSeries.from_wkb``; every stored geometry is a valid
 (multi)polygon. The counties come through :meth:`atlas.inputs.Inputs.geometry`, which has
 already checked and repaired them (``data/manifest.toml``).
+
+Dissolving is the slow part, and its result only depends on the inputs, so it is cached
+(:mod:`atlas.cache`): a build keeps the dissolved regions in ``<out>/.cache/`` under a key
+that is the sha256 of the counties, the crosswalk and the area to region mapping.
 """
 
 from __future__ import annotations
@@ -11,25 +15,36 @@ from __future__ import annotations
 import pandas as pd
 import shapely
 
+from atlas.cache import KEY_FIELD, cache_key, cached_frame, geometry_cache
 from atlas.geodata import WORLD, polygonal, split_antimeridian, valid_polygonal
 from atlas.inputs import Inputs
 
-__all__ = ["WORLD", "polygonal", "split_antimeridian", "us_region_geometry", "valid_polygonal"]
-
+__all__ = ["KEY_FIELD", "WORLD", "cache_key", "cached_frame", "geometry_cache", "polygonal",
+           "split_antimeridian", "us_region_geometry", "valid_polygonal"]
 
 def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
-    """Dissolve 2023 counties into every US region.
+    """Dissolve 2023 counties into every US region (cached, see :func:`geometry_cache`).
 
     Returns
     -------
     DataFrame ``level, region_id, geometry`` (WKB bytes of valid polygons); regions without
     counties (Guam, the Virgin Islands) have no row.
     """
-    counties = inputs.geometry("counties_2023")
+    counties = inputs.geometry("counties_2023")  # read and validated once per Inputs
     crosswalk = inputs.table("county_crosswalk")
+    areas = regions.loc[regions["level"] == "us_area"].set_index("area_code")["region_id"]
+    key = cache_key("us_region_geometry",
+                    inputs.provenance["counties_2023"]["sha256"],
+                    inputs.provenance["county_crosswalk"]["sha256"],
+                    sorted(zip(areas.index.astype(str), areas.astype(str), strict=True)))
+    return cached_frame("us_region_geometry", key,
+                        lambda: _dissolve_us(counties, crosswalk, areas))
+
+
+def _dissolve_us(counties, crosswalk: pd.DataFrame, areas: pd.Series) -> pd.DataFrame:
+    """The dissolves behind :func:`us_region_geometry`."""
     counties = counties.merge(crosswalk[["county_fips", "oews_area_code", "state_fips"]],
                               left_on="id", right_on="county_fips", how="inner")
-    areas = regions.loc[regions["level"] == "us_area"].set_index("area_code")["region_id"]
     counties["area_id"] = counties["oews_area_code"].map(areas)
     pieces = []
     for level, column in (("us_area", "area_id"), ("us_state", "state_fips")):

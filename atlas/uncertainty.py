@@ -29,34 +29,49 @@ MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jo
                       "vulnerable_share", "substitutable_share", "substitutable_excess")
 
 
+BLOCK_ROWS = 256  # rows ranked at a time: argsort and its temporaries stay in cache
+
+
 def within_percentile(values: np.ndarray, transform: str = "percentile") -> np.ndarray:
     """Percentiles along the last axis, NaN kept, ties shared.
 
     ``percentile``: ``(count below + half the ties) / n``; ``percent_rank``:
-    ``count below / (n - 1)`` (0 for a single value). ``n`` counts the non-missing values.
+    ``count below / (n - 1)`` (0 for a single value). ``n`` counts the non-missing values;
+    values are compared at 12 decimals. Ranked ``BLOCK_ROWS`` rows at a time into one
+    output array (a stable argsort per contiguous block), so that the temporaries stay
+    small whatever the number of specifications.
     """
-    values = np.round(np.asarray(values, dtype=float), 12)
+    values = np.asarray(values, dtype=float)
     flat = values.reshape(-1, values.shape[-1])
-    order = np.argsort(flat, axis=1, kind="stable")
-    ordered = np.take_along_axis(flat, order, axis=1)
-    width = flat.shape[1]
-    index = np.broadcast_to(np.arange(width), flat.shape)
-    starts = np.ones(flat.shape, dtype=bool)
-    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    out = np.empty(flat.shape)
+    for start in range(0, flat.shape[0], BLOCK_ROWS):
+        stop = min(flat.shape[0], start + BLOCK_ROWS)
+        _percentile_block(flat[start:stop], out[start:stop], transform)
+    return out.reshape(values.shape)
+
+
+def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> None:
+    """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``."""
+    block = np.round(block, 12)
+    rows, width = block.shape
+    order = np.argsort(block, axis=1, kind="stable")
+    ordered = np.take_along_axis(block, order, axis=1)
+    index = np.broadcast_to(np.arange(width), block.shape)
+    starts = np.ones(block.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
     first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
-    ends = np.ones(flat.shape, dtype=bool)
+    ends = np.ones(block.shape, dtype=bool)
     ends[:, :-1] = starts[:, 1:]
     last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1], axis=1)[:, ::-1]
-    count = (~np.isnan(flat)).sum(axis=1, keepdims=True).astype(float)
+    missing = np.isnan(block)
+    count = (width - missing.sum(axis=1, keepdims=True)).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         if transform == "percent_rank":
             ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
         else:
             ranked = (first + 0.5 * (last - first + 1)) / count
-    out = np.empty(flat.shape)
     np.put_along_axis(out, order, ranked, axis=1)
-    out[np.isnan(flat)] = np.nan
-    return out.reshape(values.shape)
+    out[missing] = np.nan
 
 
 def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
@@ -75,13 +90,19 @@ def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
 
 def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray) -> np.ndarray:
     """Ranks (1 = highest risk) per specification: risk descending (missing last), then
-    larger size, then region_id, as ``risk_rank``."""
+    larger size, then region_id, as ``risk_rank``.
+
+    The regions are put in tie-break order (larger size, then region_id) once; a stable
+    argsort of the risk key per specification then breaks ties in that order (the same
+    ranks as a lexsort over the three keys, with one key to sort).
+    """
     id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
-    key = np.where(np.isnan(risk), np.inf, -risk)
-    order = np.lexsort((np.broadcast_to(id_order, risk.shape),
-                        np.broadcast_to(-size, risk.shape), key), axis=-1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(1, risk.shape[1] + 1)[None, :], axis=-1)
+    tiebreak = np.lexsort((id_order, -size))
+    key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
+    order = np.argsort(key, axis=-1, kind="stable")
+    ranks = np.empty(order.shape, dtype=np.int64)
+    np.put_along_axis(ranks, tiebreak[order], np.arange(1, risk.shape[-1] + 1)[None, :],
+                      axis=-1)
     return ranks
 
 
@@ -154,32 +175,45 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
                        components: list[Component]) -> tuple[np.ndarray, np.ndarray]:
     """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
 
-    ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores.
+    ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
+    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; the specs
+    of one measure share that measure's (small) filled scores and availability, so no
+    ``(specs, regions, K)`` array is ever made.
     """
-    chosen = scores[specs.measure]  # (S, R, K)
-    available = ~np.isnan(chosen)
-    filled = np.nan_to_num(chosen)
+    available = (~np.isnan(scores)).astype(float)  # (M, R, K)
+    filled = np.where(available > 0, scores, 0.0)
+    by_measure = [np.flatnonzero(specs.measure == m) for m in range(scores.shape[0])]
+    shape = (len(specs.measure), scores.shape[1])
     pillar_scores, present = [], []
-    observed = ~np.isnan(scores).all(axis=(0, 1))  # components with data at this level
+    observed = available.any(axis=(0, 1))  # components with data at this level
     for index, pillar in enumerate(model.pillars):
         member = np.array([c.pillar == pillar.pillar for c in components], dtype=bool)
         if not (member & observed).any():  # a pillar without data is left out, as in SQL
             continue
         present.append(index)
         w = specs.weights * member[None, :]
-        numerator = np.einsum("srk,sk->sr", filled, w)
-        denominator = np.einsum("srk,sk->sr", available.astype(float), w)
+        numerator, denominator = np.empty(shape), np.empty(shape)
+        for measure, rows in enumerate(by_measure):
+            if len(rows):
+                numerator[rows] = np.einsum("rk,sk->sr", filled[measure], w[rows])
+                denominator[rows] = np.einsum("rk,sk->sr", available[measure], w[rows])
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.round(np.where(denominator > 0, numerator / denominator, np.nan), 12)
+            np.divide(numerator, denominator, out=numerator)
+        numerator[~(denominator > 0)] = np.nan
+        mean = np.round(numerator, 12, out=numerator)
         pillar_scores.append(within_percentile(mean) if model.pillar_scale == "percentile"
                              else mean)
     stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
     pillar_weights = specs.pillar_weights[:, present]
     used = pillar_weights > 0
     lowest = np.where(used[:, None, :], stacked, np.inf).min(axis=2)
-    geometric = aggregate(stacked, pillar_weights, "geometric")
-    arithmetic = aggregate(stacked, pillar_weights, "arithmetic")
-    return np.where(specs.geometric[:, None], geometric, arithmetic), lowest
+    risk = np.empty(shape)
+    for geometric in (True, False):  # each spec aggregated only its own way
+        rows = np.flatnonzero(specs.geometric == geometric)
+        if len(rows):
+            risk[rows] = aggregate(stacked[rows], pillar_weights[rows],
+                                   "geometric" if geometric else "arithmetic")
+    return risk, lowest
 
 
 def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str, Any],
@@ -207,9 +241,20 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
     })
 
 
+def unit_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
+    """The measure-dependent indicators of ``region_exposure`` under every unit-scale
+    measure, of one level or (``None``) of all levels in one query."""
+    where = "AND x.level = ?" if level is not None else ""
+    return con.execute(f"""
+        SELECT x.level, x.region_id, x.measure, {", ".join(f"x.{n}" for n in MEASURE_INDICATORS)}
+        FROM region_exposure AS x JOIN measures AS m USING (measure)
+        WHERE m.scale = 'unit' {where}""", [level] if level is not None else []).df()
+
+
 def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
-                 default_measure: str) -> LevelInputs:
-    """Read one level's indicators (static and per measure) from the engine's tables."""
+                 default_measure: str, exposure: pd.DataFrame | None = None) -> LevelInputs:
+    """Read one level's indicators (static and per measure) from the engine's tables
+    (``exposure``: :func:`unit_exposure` of all levels, read once by the caller)."""
     base = con.execute("SELECT region_id, total_employment FROM region_base WHERE level = ? "
                        "ORDER BY region_id", [level]).df()
     ids = base["region_id"].to_numpy()
@@ -223,10 +268,8 @@ def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
     dependent = [name for name in wanted if name in MEASURE_INDICATORS]
     by_measure: dict[str, dict[str, np.ndarray]] = {}
     if dependent:
-        exposure = con.execute(f"""
-            SELECT x.region_id, x.measure, {", ".join(f"x.{n}" for n in dependent)}
-            FROM region_exposure AS x JOIN measures AS m USING (measure)
-            WHERE x.level = ? AND m.scale = 'unit'""", [level]).df()
+        exposure = unit_exposure(con, level) if exposure is None else \
+            exposure.loc[exposure["level"] == level]
         for measure, group in exposure.groupby("measure"):
             frame = group.set_index("region_id").reindex(ids)
             if frame[dependent].notna().any().all():
@@ -242,8 +285,10 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
     levels = [level for level in analysed_levels(con, settings["periods"]) if level in present]
     frames = []
+    exposure = unit_exposure(con)
     for level in levels:
-        inputs = level_inputs(con, level, model, config["exposure"]["default_measure"])
+        inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
+                              exposure)
         if not inputs.components:
             continue
         frame = level_uncertainty(inputs, model, settings, config["flags"])

@@ -1,15 +1,18 @@
-"""Time the rank-uncertainty step (every measure x 1,001 weight vectors) on the built atlas.
+"""Time the rank-uncertainty step (every specification of every level) on the built atlas.
 
-    python benchmarks/bench_uncertainty.py --db out/atlas.duckdb
+    python benchmarks/bench_uncertainty.py --db out/atlas.duckdb [--repeat 5]
 
-Prints ``specs=.. regions=.. uncertainty_s=.. ranking_s=.. ranking_share=..``: the whole step
-(SQL for per-measure vulnerable shares + NumPy ranking of all specifications) and the NumPy
-ranking alone, measured in one run on a copy of the database.
+Prints per run ``specs=.. regions=.. uncertainty_s=.. ranking_s=.. ranking_share=..``: the
+whole step (reading the indicators, then the NumPy ranking of all specifications) and the
+NumPy part alone (``level_uncertainty``: component scores, pillar means, aggregation, ranks
+and their distribution), measured in one run on a copy of the database; then a last line
+with the minimum and the spread (max - min) over the runs, and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -22,35 +25,53 @@ from atlas import uncertainty
 from atlas.config import load_config
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--db", default="out/atlas.duckdb")
-    args = parser.parse_args()
-    config = load_config()
+def run_once(db: Path, config: dict) -> dict[str, float]:
     timings = {"ranking": 0.0, "specs": 0}
-    original = uncertainty.rank_specifications
+    original = uncertainty.level_uncertainty
 
     def timed(*a, **k):
         started = time.perf_counter()
-        ranks = original(*a, **k)
+        frame = original(*a, **k)
         timings["ranking"] += time.perf_counter() - started
-        timings["specs"] = max(timings["specs"], ranks.shape[0])
-        return ranks
+        timings["specs"] = max(timings["specs"], int(frame["n_specs"].max()))
+        return frame
 
-    uncertainty.rank_specifications = timed
-    with tempfile.TemporaryDirectory() as work:
-        copy = Path(work) / "atlas.duckdb"
-        shutil.copy(args.db, copy)
-        con = duckdb.connect(str(copy))
-        started = time.perf_counter()
-        uncertainty.compute_rank_uncertainty(con, config)
-        total = time.perf_counter() - started
-        regions = con.execute("SELECT count(*) FROM region_indices WHERE level = 'us_area'"
-                              ).fetchone()[0]
-        con.close()
-    print(f"specs={timings['specs']} regions={regions} uncertainty_s={total:.2f} "
-          f"ranking_s={timings['ranking']:.2f} ranking_share={timings['ranking'] / total:.2f} "
-          f"numpy={np.__version__}")
+    uncertainty.level_uncertainty = timed
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            copy = Path(work) / "atlas.duckdb"
+            shutil.copy(db, copy)
+            con = duckdb.connect(str(copy))
+            started = time.perf_counter()
+            uncertainty.compute_rank_uncertainty(con, config)
+            total = time.perf_counter() - started
+            regions = con.execute("SELECT count(*) FROM rank_uncertainty").fetchone()[0]
+            con.close()
+    finally:
+        uncertainty.level_uncertainty = original
+    return {"total": total, "ranking": timings["ranking"], "specs": timings["specs"],
+            "regions": regions}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="out/atlas.duckdb")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    config = load_config()
+    runs = []
+    for _ in range(args.repeat):
+        result = run_once(Path(args.db), config)
+        runs.append(result)
+        print(f"specs={result['specs']} regions={result['regions']} "
+              f"uncertainty_s={result['total']:.2f} ranking_s={result['ranking']:.2f} "
+              f"ranking_share={result['ranking'] / result['total']:.2f}", flush=True)
+    totals = [r["total"] for r in runs]
+    ranking = [r["ranking"] for r in runs]
+    print(f"min uncertainty_s={min(totals):.2f} spread={max(totals) - min(totals):.2f} "
+          f"min ranking_s={min(ranking):.2f} spread={max(ranking) - min(ranking):.2f} "
+          f"load={os.getloadavg()[0]:.2f} numpy={np.__version__}")
 
 
 if __name__ == "__main__":

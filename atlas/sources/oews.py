@@ -102,19 +102,31 @@ def compose_with_residuals(frame: pd.DataFrame, label: str) -> pd.DataFrame:
 
 
 def _trim_rounding_excess(composition: pd.DataFrame, excess: pd.Series) -> pd.DataFrame:
-    """Remove a (rounding-sized) excess over the published total from imputed rows first."""
-    composition = composition.copy()
-    for area_code, amount in (-excess).items():
-        rows = composition.index[composition["area_code"] == area_code]
-        order = composition.loc[rows].sort_values(["imputed", "employment"],
-                                                  ascending=[False, False]).index
-        remaining = amount
-        for row in order:
-            take = min(composition.at[row, "employment"], remaining)
-            composition.at[row, "employment"] -= take
-            remaining -= take
-            if remaining <= 0:
-                break
+    """Remove a (rounding-sized) excess over the published total from imputed rows first.
+
+    Per area with an excess x (``-excess``, jobs), its rows in the order imputed first, then
+    larger employment first (ties: row order), each give up
+    ``take_i = min(e_i, max(0, x - sum_(j < i) e_j))``, which is what taking greedily row
+    by row until x is used up gives; done for all areas at once (one sort and a cumulative
+    sum). Rows left without jobs are dropped.
+    """
+    amount = -excess
+    employment = composition["employment"].to_numpy(dtype=float, copy=True)
+    area_codes = composition["area_code"].to_numpy()
+    selected = np.flatnonzero(pd.Index(amount.index).get_indexer(area_codes) >= 0)
+    if len(selected):
+        area, _ = pd.factorize(area_codes[selected])
+        imputed = composition["imputed"].to_numpy(dtype=bool)[selected]
+        order = np.lexsort((selected, -employment[selected], ~imputed, area))
+        rows, area = selected[order], area[order]
+        jobs = employment[rows]
+        cumulative = np.cumsum(jobs)
+        starts = np.flatnonzero(np.r_[True, area[1:] != area[:-1]])
+        before = cumulative - jobs - np.repeat(cumulative[starts] - jobs[starts],
+                                               np.diff(np.r_[starts, len(rows)]))
+        wanted = amount.reindex(area_codes[rows]).to_numpy(dtype=float)
+        employment[rows] = jobs - np.clip(wanted - before, 0.0, jobs)
+    composition = composition.assign(employment=employment)
     return composition.loc[composition["employment"] > 0]
 
 

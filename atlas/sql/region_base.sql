@@ -21,6 +21,8 @@
 --   group_hachman        = 1 / sum_g s_g^2 / r_g (r_g: the reference's group share)
 --   entropy_norm, hhi, effective_n, hachman, krugman: over the published detailed cells
 --                          (region_diversity, the v1 concentration)
+-- Float sums over regions or groups are ordered aggregates (sum(x ORDER BY key)): the same
+-- order in every build, whatever the threads, so two builds give identical bits.
 CREATE OR REPLACE TEMP TABLE region_base AS
 WITH positions AS (
     SELECT
@@ -58,38 +60,43 @@ groups AS (
     WHERE g.grp <> ''
 ),
 reference_groups AS (
-    SELECT l.level, g.grp, sum(g.employment) AS employment, sum(g.e_sub) AS e_sub
+    SELECT l.level, g.grp, sum(g.employment ORDER BY g.region_id) AS employment,
+        sum(g.e_sub ORDER BY g.region_id) AS e_sub
     FROM levels AS l
     JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level, g.grp
 ),
 reference_totals AS (
-    SELECT l.level, sum(s.total_employment) AS employment
+    SELECT l.level, sum(s.total_employment ORDER BY s.region_id) AS employment
     FROM levels AS l
     JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level
 ),
 reference_shares AS (
-    SELECT g.level, g.grp, g.employment / sum(g.employment) OVER (PARTITION BY g.level) AS r_g,
+    SELECT g.level, g.grp, g.employment / sum(g.employment) OVER (
+        PARTITION BY g.level ORDER BY g.grp
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS r_g,
         g.e_sub / t.employment AS x_g,
         count(*) FILTER (WHERE g.employment > 0) OVER (PARTITION BY g.level) AS n_groups
     FROM reference_groups AS g
     JOIN reference_totals AS t ON t.level = g.level
 ),
 group_totals AS (
-    SELECT level, region_id, sum(employment) AS grouped_employment
+    SELECT level, region_id, sum(employment ORDER BY grp) AS grouped_employment
     FROM groups
     GROUP BY level, region_id
 ),
 group_indices AS (
     SELECT g.level, g.region_id,
-        sum(greatest(0, g.e_sub / p.total_employment - coalesce(r.x_g, 0)))
+        sum(greatest(0, g.e_sub / p.total_employment - coalesce(r.x_g, 0)) ORDER BY g.grp)
             AS substitutable_excess,
         CASE WHEN max(r.n_groups) > 1 THEN
             -sum(CASE WHEN g.employment > 0 THEN g.employment / t.grouped_employment
-                 * ln(g.employment / t.grouped_employment) END) / ln(max(r.n_groups)) END
+                 * ln(g.employment / t.grouped_employment) END ORDER BY g.grp)
+                 / ln(max(r.n_groups)) END
             AS group_entropy,
-        1 / nullif(sum((g.employment / t.grouped_employment) ^ 2 / nullif(r.r_g, 0)), 0)
+        1 / nullif(sum((g.employment / t.grouped_employment) ^ 2 / nullif(r.r_g, 0)
+                       ORDER BY g.grp), 0)
             AS group_hachman
     FROM groups AS g
     JOIN picked AS p ON p.level = g.level AND p.region_id = g.region_id

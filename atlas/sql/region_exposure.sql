@@ -10,6 +10,8 @@
 --   vulnerable_share = sum_V e_i * vulnerable_i / sum_V e_i (V: categories with a vulnerable
 --                      share: score >= 0.5 and a national median wage below the median)
 --   substitutable_share, substitutable_excess: as in region_base.sql, under each measure
+-- Float sums over regions or groups are ordered (sum(x ORDER BY key)), so every query and
+-- every build give the same bits.
 CREATE OR REPLACE VIEW region_exposure AS
 WITH long AS (
     SELECT
@@ -39,13 +41,13 @@ groups AS (
     WHERE g.grp <> ''
 ),
 reference_groups AS (
-    SELECT l.level, g.measure, g.grp, sum(g.e_sub) AS e_sub
+    SELECT l.level, g.measure, g.grp, sum(g.e_sub ORDER BY g.region_id) AS e_sub
     FROM levels AS l
     JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level, g.measure, g.grp
 ),
 reference_totals AS (
-    SELECT l.level, sum(s.total_employment) AS employment
+    SELECT l.level, sum(s.total_employment ORDER BY s.region_id) AS employment
     FROM levels AS l
     JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level
@@ -53,7 +55,8 @@ reference_totals AS (
 excess AS (
     SELECT g.level, g.region_id, g.measure,
         sum(greatest(0, g.e_sub / s.total_employment
-                     - coalesce(r.e_sub / t.employment, 0))) AS substitutable_excess
+                     - coalesce(r.e_sub / t.employment, 0)) ORDER BY g.grp)
+            AS substitutable_excess
     FROM groups AS g
     JOIN region_measure_sums AS s ON s.level = g.level AND s.region_id = g.region_id
     LEFT JOIN reference_groups AS r

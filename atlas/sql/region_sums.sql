@@ -2,8 +2,8 @@
 -- Inputs: employment(level, region_id, category, employment, imputed), levels(level, taxonomy,
 --   reference_level), exposure_scores(taxonomy, measure, category, score, ge_10, ge_50,
 --   vulnerable, substitutable), categories(taxonomy, category, diversity_group),
---   sheltered_categories(taxonomy, category). Output: category_facts, measure_order,
---   region_unscored and the empty region_measure_sums and region_group_sums that
+--   sheltered_categories(taxonomy, category). Output: category_margins, category_facts,
+--   measure_order, score_gaps and the empty region_measure_sums and region_group_sums that
 --   region_sums_level.sql fills, one level at a time.
 --
 -- category_facts has one row per (level, category): the reference share r_i, the category's
@@ -82,35 +82,6 @@ CROSS JOIN (VALUES ('score'), ('vulnerable'), ('substitutable')) AS t(statistic)
 WHERE (statistic = 'score' AND s.score IS NULL)
    OR (statistic = 'vulnerable' AND s.vulnerable IS NULL)
    OR (statistic = 'substitutable' AND s.substitutable IS NULL);
-
--- Jobs in categories without a score (or without a vulnerable share), per region and measure,
--- as lists in measure_order, for the regions that have any (a pass over only the rows whose
--- category has a gap). The sums below use scored(m) = total_employment - unscored[m].
-CREATE OR REPLACE TEMP TABLE region_unscored AS
-WITH per_measure AS (
-    SELECT e.level, e.region_id, g.measure, g.statistic, sum(e.employment) AS employment
-    FROM employment AS e
-    JOIN score_gaps AS g ON g.level = e.level AND g.category = e.category
-    GROUP BY e.level, e.region_id, g.measure, g.statistic
-),
-per_region AS (
-    SELECT level, region_id,
-        map_from_entries(list({'key': measure, 'value': employment})
-            FILTER (WHERE statistic = 'score')) AS unscored,
-        map_from_entries(list({'key': measure, 'value': employment})
-            FILTER (WHERE statistic = 'vulnerable')) AS unscored_vulnerable,
-        map_from_entries(list({'key': measure, 'value': employment})
-            FILTER (WHERE statistic = 'substitutable')) AS unscored_substitutable
-    FROM per_measure
-    GROUP BY level, region_id
-)
-SELECT r.level, r.region_id,
-    list_transform(o.measures, lambda m: coalesce(r.unscored[m], 0)) AS unscored,
-    list_transform(o.measures, lambda m: coalesce(r.unscored_vulnerable[m], 0))
-        AS unscored_vulnerable,
-    list_transform(o.measures, lambda m: coalesce(r.unscored_substitutable[m], 0))
-        AS unscored_substitutable
-FROM per_region AS r, measure_order AS o;
 
 -- The output table, filled by region_sums_level.sql (see there for the formulas).
 CREATE OR REPLACE TABLE region_measure_sums (

@@ -2,6 +2,7 @@
 --   tilted_exposed_jobs = sum_i e_i * score_i * min(1, a_i / a_mean)
 -- score_i: the exposure measure; a_i: the automation measure; a_mean: the employment-weighted
 -- mean of a_i over the level's reference level. Variables: exposure_measure, automation_measure.
+-- The sums are ordered aggregates, so that two builds give identical bits.
 CREATE OR REPLACE TABLE scenario_base AS
 WITH automation AS (
     SELECT taxonomy, category, score AS automation
@@ -14,7 +15,10 @@ exposure AS (
     WHERE measure = getvariable('exposure_measure')
 ),
 reference_mean AS (
-    SELECT l.level, sum(e.employment * a.automation) / sum(e.employment) AS automation_mean
+    SELECT l.level,
+        sum(e.employment * a.automation ORDER BY e.region_id, e.category, e.employment)
+            / sum(e.employment ORDER BY e.region_id, e.category, e.employment)
+            AS automation_mean
     FROM levels AS l
     JOIN employment AS e ON e.level = coalesce(l.reference_level, l.level)
     JOIN automation AS a ON a.taxonomy = l.taxonomy AND a.category = e.category
@@ -22,7 +26,8 @@ reference_mean AS (
 )
 SELECT
     e.level, e.region_id,
-    sum(e.employment * x.score * least(1, coalesce(a.automation / nullif(m.automation_mean, 0), 1)))
+    sum(e.employment * x.score * least(1, coalesce(a.automation / nullif(m.automation_mean, 0), 1))
+        ORDER BY e.category, e.employment)
         AS tilted_exposed_jobs
 FROM employment AS e
 JOIN levels AS l ON l.level = e.level

@@ -13,7 +13,7 @@ ORDER BY risk_rank;
 
 CREATE OR REPLACE VIEW v_state_summary AS
 WITH areas AS (
-    SELECT state, name, risk_rank, total_employment, collapse_risk, exposure_mean,
+    SELECT state, region_id, name, risk_rank, total_employment, collapse_risk, exposure_mean,
         flag_trap, flag_transition_target, flag_rust_belt, flag_lower_tier
     FROM region_indices
     WHERE level = 'us_area'
@@ -21,9 +21,11 @@ WITH areas AS (
 SELECT
     state,
     count(*) AS areas,
-    sum(total_employment) AS jobs,
-    sum(total_employment * exposure_mean) / sum(total_employment) AS mean_exposure,
-    sum(total_employment * collapse_risk) / sum(total_employment) AS mean_collapse_risk,
+    sum(total_employment ORDER BY region_id) AS jobs,  -- ordered: the same bits every time
+    sum(total_employment * exposure_mean ORDER BY region_id)
+        / sum(total_employment ORDER BY region_id) AS mean_exposure,
+    sum(total_employment * collapse_risk ORDER BY region_id)
+        / sum(total_employment ORDER BY region_id) AS mean_collapse_risk,
     count(*) FILTER (WHERE flag_trap) AS trap_areas,
     count(*) FILTER (WHERE flag_transition_target) AS transition_target_areas,
     count(*) FILTER (WHERE flag_rust_belt) AS rust_belt_areas,

@@ -1,0 +1,52 @@
+"""Content fingerprints of the atlas's tables, to check that two builds are identical.
+
+A table's fingerprint is its row count and, per column, the sum of DuckDB's 64-bit
+``hash`` of every value (as HUGEINT, so it cannot overflow): independent of row order, but
+any change of a value, down to the last bit of a float, changes it. Build timestamps are
+left out (``build_info.created_at``, ``provenance.loaded_at``), and so is ``git_commit``
+and ``data_dir`` of ``build_info`` (they name where the build ran, not what it computed).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+# (table, column) pairs and build_info keys that record when or where a build ran
+EXCLUDED_COLUMNS = {("provenance", "loaded_at")}
+EXCLUDED_BUILD_INFO = ("created_at",)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """``(rows, (column, hash sum), ...)`` of one table or view."""
+    columns = [row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = "
+        "current_database() ORDER BY column_index", [table]).fetchall()]
+    columns = [c for c in columns if (table, c) not in EXCLUDED_COLUMNS]
+    where = ""
+    if table == "build_info":
+        listed = ", ".join(f"'{key}'" for key in EXCLUDED_BUILD_INFO)
+        where = f" WHERE key NOT IN ({listed})"
+    sums = ", ".join(f"sum(hash({_quote(c)})::HUGEINT)" for c in columns) or "0"
+    row = con.execute(f"SELECT count(*), {sums} FROM {_quote(table)}{where}").fetchone()
+    return (row[0], *zip(columns, row[1:], strict=True))
+
+
+def fingerprints(con: duckdb.DuckDBPyConnection, views: bool = True) -> dict[str, tuple]:
+    """Fingerprints of every table (and view, with ``views``) of the main database."""
+    names = [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND NOT temporary ORDER BY 1").fetchall()]
+    if views:
+        names += [row[0] for row in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+            "AND NOT internal AND NOT temporary ORDER BY 1").fetchall()]
+    return {name: table_fingerprint(con, name) for name in names}
+
+
+def differing(a: dict[str, tuple], b: dict[str, tuple]) -> list[str]:
+    """Names of the tables whose fingerprints differ (or that only one side has)."""
+    return sorted(name for name in set(a) | set(b) if a.get(name) != b.get(name))
