@@ -105,11 +105,13 @@ def v1_moves(indices: pd.DataFrame, compared: pd.DataFrame, components: pd.DataF
         on="region_id")
     frame = frame.dropna(subset=["risk_rank", "compared_rank"])
     frame["change"] = frame["compared_rank"] - frame["risk_rank"]  # > 0: higher risk now
-    picked = pd.concat([frame.nlargest(top, "change"), frame.nsmallest(top, "change")])
+    by_change = frame.sort_values(["change", "name"], ascending=[False, True])
+    picked = pd.concat([by_change.head(top), by_change.tail(top)])  # ties: by name
 
     def strongest(table: pd.DataFrame, region: str) -> str:
-        rows = table.loc[table["region_id"] == region].sort_values("component").nlargest(
-            2, "score")  # ties: by component name, whatever order the rows came in
+        rows = table.loc[table["region_id"] == region].assign(
+            shown=lambda t: t["score"].round(2))  # ties as printed: by component name
+        rows = rows.sort_values(["shown", "component"], ascending=[False, True]).head(2)
         return ", ".join(f"{labels.get(r.component, r.component)} {r.score:.0%}"
                          for r in rows.itertuples())
 

@@ -42,9 +42,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import peers  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from atlas.engine import compute_indices, compute_measure_sums  # noqa: E402
 from atlas.pandas_reference import reference_exposure, reference_indices  # noqa: E402
@@ -56,6 +54,7 @@ from atlas.synth import (  # noqa: E402
     generate_level,
     synthetic_config,
 )
+from benchmarks import peers  # noqa: E402
 
 CATEGORIES = 100
 MEASURES = 9

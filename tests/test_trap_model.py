@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.stats import spearmanr
-from tiny import tiny_config, tiny_database
 from typer.testing import CliRunner
 
 from atlas.catalog import apply_comments
@@ -22,6 +21,7 @@ from atlas.method import model_method
 from atlas.method_text import column_texts
 from atlas.report import model_table
 from atlas.risk_model import active_model
+from tests.tiny import tiny_config, tiny_database
 
 TECH_HUBS = ("San Jose-", "San Francisco-", "Seattle-", "Boston-", "Austin-",
              "Washington-Arlington", "Denver-")
