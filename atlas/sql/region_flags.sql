@@ -17,8 +17,8 @@
 CREATE OR REPLACE TEMP TABLE region_flags AS
 WITH reference AS (
     SELECT l.level,
-        sum(b.industrial_share * b.total_employment) / sum(b.total_employment)
-            AS reference_industrial_share
+        sum(b.industrial_share * b.total_employment ORDER BY b.region_id)
+            / sum(b.total_employment ORDER BY b.region_id) AS reference_industrial_share
     FROM levels AS l
     JOIN region_base AS b ON b.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level

@@ -16,10 +16,13 @@
 
 -- Published jobs (not imputed, e_i > 0) per category of each level: the reference shares r_i,
 -- and the list of every category that occurs in a level, for the score gaps below.
--- (CASE, not FILTER: DuckDB's FILTER clause costs more per row.)
+-- (CASE, not FILTER: DuckDB's FILTER clause costs more per row.) The sum runs over every
+-- region, in whatever order DuckDB's threads deliver the rows, so it adds exact decimals
+-- (jobs to 1e-6) and gives the same bits in every build.
 CREATE OR REPLACE TEMP TABLE category_margins AS
 SELECT level, category,
-    coalesce(sum(CASE WHEN NOT imputed AND employment > 0 THEN employment END), 0)
+    coalesce(sum(CASE WHEN NOT imputed AND employment > 0
+                      THEN employment::DECIMAL(38, 6) END), 0)::DOUBLE
         AS published_employment
 FROM employment
 GROUP BY level, category;
@@ -40,7 +43,9 @@ reference AS (
     WHERE m.published_employment > 0
 ),
 reference_shares AS (
-    SELECT level, category, employment / sum(employment) OVER (PARTITION BY level) AS r
+    SELECT level, category, employment / sum(employment) OVER (
+        PARTITION BY level ORDER BY category
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS r
     FROM reference
 )
 SELECT l.level, w.category, rs.r,
