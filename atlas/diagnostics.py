@@ -127,14 +127,15 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
     models = risk_models(config)
     labels = {c.component: c.label for m in models.values() for c in m.components}
     pillars = [p.pillar for p in model.pillars]
-    indices = con.execute("SELECT * FROM region_indices").df()
-    components = con.execute("SELECT level, region_id, component, score "
-                             "FROM region_components").df()
-    compared = con.execute("SELECT * FROM risk_model_scores WHERE model <> ?",
-                           [model.name]).df()
+    # every read in a fixed order: correlations add in row order, so the same bits each build
+    indices = con.execute("SELECT * FROM region_indices ORDER BY level, region_id").df()
+    components = con.execute("SELECT level, region_id, component, score FROM region_components "
+                             "ORDER BY level, region_id, component").df()
+    compared = con.execute("SELECT * FROM risk_model_scores WHERE model <> ? "
+                           "ORDER BY model, level, region_id", [model.name]).df()
     compared_components = con.execute(
         "SELECT level, region_id, component, score FROM risk_model_components "
-        "WHERE model <> ?", [model.name]).df()
+        "WHERE model <> ? ORDER BY model, level, region_id, component", [model.name]).df()
     rows, moves = [], []
     analysed = set(analysed_levels(con, config["uncertainty"]["periods"]))
     for level, group in indices.groupby("level"):

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import AtlasError, ConfigError
-from atlas.matrix_engine import matrix_level
+from atlas.matrix_engine import matrix_level, write_tables
 from atlas.risk_model import risk_models
 from atlas.sql import run_sql_file, sql_text
 from atlas.store import persist, register_table, table_exists
@@ -154,17 +154,21 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
                          f"(expected one of {listed})")
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0] or []
     unscored_done = False
+    pending: list = []  # the matrix engine's rows, written together (same row order)
     for level in listed:
         if method == "matrix" and level in occurring:
             try:
-                matrix_level(con, level, measures)
+                tables = matrix_level(con, level, measures)
+                pending += [tables] if tables else []
                 continue
             except ValueError:  # NULL jobs: the SQL pass has the NULL semantics
                 pass
+        write_tables(con, pending)
         if not unscored_done:
             run_sql_file(con, "region_unscored.sql")
             unscored_done = True
         run_sql_file(con, "region_sums_level.sql", level=level)
+    write_tables(con, pending)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 

@@ -61,10 +61,11 @@ class Profiles:
         self.spec, self.decls, self.words, self.config = spec, decls, words, config
         self.components = model.components_for(level)
         self.pillars = ordered_pillars(model, config)
-        self.values = _frame(con, "region_components", "SELECT region_id, component, value, "
-                             "score FROM region_components WHERE level = ?", level)
-        self.values = {rid: g.set_index("component") for rid, g in self.values.groupby(
-            "region_id")} if len(self.values) else {}
+        values = _frame(con, "region_components", "SELECT region_id, component, value, "
+                        "score FROM region_components WHERE level = ?", level)
+        self.values: dict[str, dict[str, tuple[Any, Any]]] = {}  # region -> component -> (v, s)
+        for rid, component, value, score in values.itertuples(index=False):
+            self.values.setdefault(rid, {})[component] = (value, score)
         scores = _frame(con, "region_pillars", "SELECT region_id, pillar, pillar_score FROM "
                         "region_pillars WHERE level = ?", level)
         self.scores = {(r, p): s for r, p, s in scores.itertuples(index=False)} \
@@ -78,13 +79,16 @@ class Profiles:
         self.top = {rid: [[t, clean(e), clean(s)] for t, e, s in
                           zip(g.title, g.employment, g.score, strict=True)][:spec.top_n]
                     for rid, g in top.groupby("region_id")} if len(top) else {}
-        self.trend = {}
+        self.trend: dict[str, tuple[list[int], list[Any]]] = {}  # region -> (years, values)
         if spec.trend:
             series = con.execute("SELECT region_id, year, value FROM region_series WHERE level = ?"
                                  " AND series = ? ORDER BY region_id, year",
                                  [level, spec.trend["series"]]).df() \
                 if table_exists(con, "region_series") else pd.DataFrame()
-            self.trend = {rid: g for rid, g in series.groupby("region_id")} if len(series) else {}
+            for rid, year, value in series.itertuples(index=False):
+                years, values = self.trend.setdefault(rid, ([], []))
+                years.append(int(year))
+                values.append(value)
         shocks = _frame(con, "scenario_results", "SELECT region_id, scenario, displaced, "
                         "net_loss, unemployment_rate_shock FROM scenario_results WHERE level = ?",
                         level)
@@ -115,19 +119,19 @@ class Profiles:
 
     def pillars_of(self, region_id: str) -> list[dict[str, Any]]:
         """The region's pillars with their components (raw value, format, percentile)."""
-        values = self.values.get(region_id)
+        values = self.values.get(region_id, {})
         out = []
         for pillar in self.pillars:
             parts = []
             for c in (c for c in self.components if c.pillar == pillar.pillar):
                 info = self._indicator(c.indicator)
-                found = values is not None and c.component in values.index
-                value = values.loc[c.component, "value"] if found else None
+                found = c.component in values
+                value, score = values[c.component] if found else (None, None)
                 value = clean(value * info["scale"]) if value is not None and pd.notna(value) \
                     else None
                 part = {"key": c.component, "label": self.words.term(c.component, c.label),
                         "fmt": info["fmt"], "value": value,
-                        "percentile": clean(values.loc[c.component, "score"]) if found else None}
+                        "percentile": clean(score) if found else None}
                 part.update({k: info[k] for k in ("unit", "detail") if info[k]})
                 parts.append(part)
             out.append({"key": pillar.pillar, "label": self.words.term(pillar.pillar, pillar.label),
@@ -135,16 +139,15 @@ class Profiles:
                         "components": parts})
         return out
 
-    def missing(self, region_id: str, row: pd.Series) -> list[str]:
+    def missing(self, region_id: str, row: dict[str, Any]) -> list[str]:
         """Plain-words reasons a value is missing or estimated."""
         reasons = []
         imputed = row.get("imputed_share")
         if pd.notna(imputed) and imputed >= SHOWN_IMPUTED_SHARE:
             reasons.append(self.words.say("missing_imputed", {"share": f"{imputed:.0%}"}))
-        values = self.values.get(region_id)
+        values = self.values.get(region_id, {})
         for c in self.components:
-            if values is not None and c.component in values.index and pd.notna(
-                    values.loc[c.component, "value"]):
+            if c.component in values and pd.notna(values[c.component][0]):
                 continue
             info = self._indicator(c.indicator)
             reasons.append(self.words.say("missing_component", {
@@ -160,12 +163,11 @@ class Profiles:
 
     def trend_of(self, region_id: str) -> dict[str, Any] | None:
         """The region's sparkline (years and values) or None."""
-        rows = self.trend.get(region_id)
-        if rows is None or rows["value"].notna().sum() < 2:
+        years, values = self.trend.get(region_id, ([], []))
+        if sum(pd.notna(v) for v in values) < 2:
             return None
-        years = [int(y) for y in rows["year"]]
         label = fill(self.spec.trend.get("label", ""), {"first": years[0], "last": years[-1]})
-        return {"label": label, "years": years, "values": [clean(v) for v in rows["value"]],
+        return {"label": label, "years": years, "values": [clean(v) for v in values],
                 "fmt": self.spec.trend.get("fmt", "num")}
 
 
@@ -243,10 +245,10 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     geometry = map_geometry(con, spec, set(indices.index))
     points = geometry["centroids"]
     regions: dict[str, dict[str, Any]] = {}
-    for region_id, row in indices.iterrows():
+    for region_id, row in zip(indices.index, indices.to_dict("records"), strict=True):
         regions[region_id] = {
             "n": row["name"], "alt": _alt(row, spec), "s": fill_parts(
-                spec.region_subtitle, row.to_dict(), spec.words),
+                spec.region_subtitle, row, spec.words),
             "rank": clean(row.get("risk_rank")), "rank_lo": clean(row.get("rank_p05")),
             "rank_hi": clean(row.get("rank_p95")), "risk": clean(row.get("collapse_risk")),
             "emp": clean(row.get("total_employment")),
@@ -263,7 +265,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     others = con.execute("SELECT * FROM v_regions WHERE level = ?", [spec.level]).df()
     for row in others.loc[~others["region_id"].isin(regions)].to_dict("records"):
         regions[row["region_id"]] = {
-            "n": row["name"], "alt": _alt(pd.Series(row), spec), "nodata": True, "v": {}, "c": {},
+            "n": row["name"], "alt": _alt(row, spec), "nodata": True, "v": {}, "c": {},
             "reason": no_data, "s": fill_parts(spec.region_subtitle, row, spec.words),
             "centroid": points.get(row["region_id"])}
     for feature in geometry["geo"]["features"]:  # a shape with no region row is still named
@@ -280,7 +282,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "bounds": geometry["bounds"], "languages": list(spec.languages)}
 
 
-def _alt(row: pd.Series, spec: MapSpec) -> list[str]:
+def _alt(row: dict[str, Any], spec: MapSpec) -> list[str]:
     names = [row.get(column) for column in spec.search_columns]
     return [str(n) for n in names if isinstance(n, str) and n and n != row.get("name")]
 

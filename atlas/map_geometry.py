@@ -125,7 +125,7 @@ def bounds(shapes: list[shapely.Geometry]) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` of the shapes (None when there are none)."""
     if not shapes:
         return None
-    minx, miny, maxx, maxy = shapely.union_all(shapes).bounds
+    minx, miny, maxx, maxy = shapely.total_bounds(shapes)
     return [[round(miny, 3), round(minx, 3)], [round(maxy, 3), round(maxx, 3)]]
 
 

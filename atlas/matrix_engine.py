@@ -138,9 +138,9 @@ def _repeated(codes: np.ndarray, names: pa.Array | np.ndarray) -> pa.DictionaryA
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), names)
 
 
-def write_level(con: duckdb.DuckDBPyConnection, level: str, region_ids: pa.Array,
-                sums: dict[str, np.ndarray], facts: CategoryFacts, n_reference: int) -> None:
-    """Append the level's rows to ``region_measure_sums`` and ``region_group_sums``."""
+def level_tables(level: str, region_ids: pa.Array, sums: dict[str, np.ndarray],
+                 facts: CategoryFacts, n_reference: int) -> dict[str, pa.Table]:
+    """The level's rows of ``region_measure_sums`` and ``region_group_sums``."""
     regions = len(region_ids)
     columns: dict[str, pa.Array] = {
         "level": _repeated(np.zeros(regions), np.array([level])), "region_id": region_ids}
@@ -152,29 +152,36 @@ def write_level(con: duckdb.DuckDBPyConnection, level: str, region_ids: pa.Array
     for name in LIST_COLUMNS:
         null_rows = np.isnan(sums[name]).all(axis=1) if name.startswith("unscored") else None
         columns[name] = _lists(sums[name], null_rows)
-    _insert(con, "region_measure_sums", pa.table(columns))
     region, group = np.nonzero(sums["group_present"])
-    _insert(con, "region_group_sums", pa.table({
+    return {"region_measure_sums": pa.table(columns), "region_group_sums": pa.table({
         "level": _repeated(np.zeros(len(region)), np.array([level])),
         "region_id": _repeated(region, region_ids),
         "grp": _repeated(group, facts.groups),
         "employment": _doubles(sums["group_employment"][region, group]),
         "e_substitutable": _lists(sums["group_substitutable"][region, group]),
-    }))
+    })}
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pa.Table) -> None:
-    con.register("_matrix_rows", frame)
-    try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _matrix_rows")
-    finally:
-        con.unregister("_matrix_rows")
+def write_tables(con: duckdb.DuckDBPyConnection, pending: list[dict[str, pa.Table]]) -> None:
+    """Append the pending levels' rows, one insert per table (an insert into the database
+    file costs about 50 ms whatever its size), and empty ``pending``."""
+    for table in ("region_measure_sums", "region_group_sums"):
+        frames = [tables[table] for tables in pending]
+        if not frames:
+            continue
+        con.register("_matrix_rows", pa.concat_tables(frames))
+        try:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _matrix_rows")
+        finally:
+            con.unregister("_matrix_rows")
+    pending.clear()
 
 
-def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]) -> None:
-    """The matrix engine for one level (after ``region_sums.sql``)."""
+def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]
+                 ) -> dict[str, pa.Table] | None:
+    """The matrix engine for one level (after ``region_sums.sql``): its rows of the two sums
+    tables (None when the level has no rows), for :func:`write_tables`."""
     facts, n_reference = level_facts(con, level, measures)
     region_ids, offsets, codes, jobs, imputed = composition(con, level)
     sums = level_sums(facts, offsets, codes, jobs, imputed)
-    if sums:
-        write_level(con, level, region_ids, sums, facts, n_reference)
+    return level_tables(level, region_ids, sums, facts, n_reference) if sums else None

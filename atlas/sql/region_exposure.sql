@@ -1,4 +1,5 @@
--- Exposure of every region under every measure of its level's taxonomy: a view over the
+-- Exposure of every region under every measure of its level's taxonomy: a table (computed
+-- once: its ordered sums make it too slow to be a view every reader recomputes) from the
 -- per-measure sums of region_sums.sql (region_measure_sums, measure_order). With e_i the
 -- employment of category i and S the scored categories (scored = total - unscored):
 --   exposure_mean    = sum_S e_i * score_i / sum_S e_i
@@ -10,9 +11,9 @@
 --   vulnerable_share = sum_V e_i * vulnerable_i / sum_V e_i (V: categories with a vulnerable
 --                      share: score >= 0.5 and a national median wage below the median)
 --   substitutable_share, substitutable_excess: as in region_base.sql, under each measure
--- Float sums over regions or groups are ordered (sum(x ORDER BY key)), so every query and
--- every build give the same bits.
-CREATE OR REPLACE VIEW region_exposure AS
+-- Float sums over regions or groups are ordered (sum(x ORDER BY key)) or exact decimal sums,
+-- so every build gives the same bits.
+CREATE OR REPLACE TABLE region_exposure AS
 WITH long AS (
     SELECT
         s.level, s.region_id, s.total_employment, m.measure,
@@ -54,8 +55,10 @@ reference_totals AS (
 ),
 excess AS (
     SELECT g.level, g.region_id, g.measure,
+        -- exact decimal addition (to 1e-18): the same bits in any order, 2.4x faster here
+        -- than an ordered sum over 1.7M rows
         sum(greatest(0, g.e_sub / s.total_employment
-                     - coalesce(r.e_sub / t.employment, 0)) ORDER BY g.grp)
+                        - coalesce(r.e_sub / t.employment, 0))::DECIMAL(38, 18))::DOUBLE
             AS substitutable_excess
     FROM groups AS g
     JOIN region_measure_sums AS s ON s.level = g.level AND s.region_id = g.region_id
