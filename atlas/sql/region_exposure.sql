@@ -42,7 +42,7 @@ groups AS (
     WHERE g.grp <> ''
 ),
 reference_groups AS (
-    SELECT l.level, g.measure, g.grp, sum(g.e_sub ORDER BY g.region_id) AS e_sub
+    SELECT l.level, g.measure, g.grp, sum(g.e_sub::DECIMAL(38, 6))::DOUBLE AS e_sub  -- exact
     FROM levels AS l
     JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level, g.measure, g.grp
