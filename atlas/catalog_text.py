@@ -145,8 +145,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "region_measure_sums": ("Per region, the sums every index needs (one grouped pass over each "
                             "level's composition); per-measure sums are lists in the order of "
-                            "measure_order. region_exposure is computed from it and "
-                            "region_diversity is a view over it.", {
+                            "measure_order. region_exposure and region_diversity are views over "
+                            "it.", {
         "level": LEVEL, "region_id": REGION,
         "total_employment": REGION_INDEX_COLUMNS["total_employment"],
         "imputed_employment": "Jobs in imputed residual rows.",
