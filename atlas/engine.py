@@ -154,21 +154,19 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
                          f"(expected one of {listed})")
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0] or []
     unscored_done = False
-    pending: list = []  # the matrix engine's rows, written together (same row order)
+    computed = []  # the matrix engine's rows of every level, written together at the end
     for level in listed:
         if method == "matrix" and level in occurring:
             try:
-                tables = matrix_level(con, level, measures)
-                pending += [tables] if tables else []
+                computed.append(matrix_level(con, level, measures))
                 continue
             except ValueError:  # NULL jobs: the SQL pass has the NULL semantics
                 pass
-        write_tables(con, pending)
         if not unscored_done:
             run_sql_file(con, "region_unscored.sql")
             unscored_done = True
         run_sql_file(con, "region_sums_level.sql", level=level)
-    write_tables(con, pending)
+    write_tables(con, [tables for tables in computed if tables])
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 

@@ -162,11 +162,11 @@ def level_tables(level: str, region_ids: pa.Array, sums: dict[str, np.ndarray],
     })}
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, pending: list[dict[str, pa.Table]]) -> None:
-    """Append the pending levels' rows, one insert per table (an insert into the database
-    file costs about 50 ms whatever its size), and empty ``pending``."""
+def write_tables(con: duckdb.DuckDBPyConnection, levels: list[dict[str, pa.Table]]) -> None:
+    """Append the levels' rows, one insert per table (an insert into the database file costs
+    about 50 ms whatever its size; row order is not a contract)."""
     for table in ("region_measure_sums", "region_group_sums"):
-        frames = [tables[table] for tables in pending]
+        frames = [tables[table] for tables in levels]
         if not frames:
             continue
         con.register("_matrix_rows", pa.concat_tables(frames))
@@ -174,7 +174,6 @@ def write_tables(con: duckdb.DuckDBPyConnection, pending: list[dict[str, pa.Tabl
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _matrix_rows")
         finally:
             con.unregister("_matrix_rows")
-    pending.clear()
 
 
 def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]

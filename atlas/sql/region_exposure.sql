@@ -55,8 +55,7 @@ reference_totals AS (
 excess AS (
     SELECT g.level, g.region_id, g.measure,
         -- exact decimal addition (to 1e-18): the same bits in any order, 2.4x faster here
-        -- than an ordered sum over 1.7M rows (a view: a table would cost every build the
-        -- 9M x groups rows at 100M-row scale, 50 s and 4 GB more)
+        -- than an ordered sum (why this stays a view: docs/performance.md)
         sum(greatest(0, g.e_sub / s.total_employment
                         - coalesce(r.e_sub / t.employment, 0))::DECIMAL(38, 18))::DOUBLE
             AS substitutable_excess
