@@ -144,6 +144,12 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
     con.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS diversity_group VARCHAR")
     if not table_exists(con, "sheltered_categories"):  # written by write_model_tables
         con.execute("CREATE TABLE sheltered_categories (taxonomy VARCHAR, category VARCHAR)")
+    bad = con.execute("SELECT level, region_id, category, employment FROM employment "
+                      "WHERE NOT isfinite(employment) ORDER BY level, region_id, category "
+                      "LIMIT 1").fetchone()
+    if bad:
+        raise AtlasError(f"table employment: level {bad[0]!r}, region {bad[1]!r}, category "
+                         f"{bad[2]!r}: employment is {bad[3]} (expected a finite number of jobs)")
     run_sql_file(con, "region_sums.sql")
     listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
     occurring = {row[0] for row in con.execute(

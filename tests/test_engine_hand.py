@@ -179,6 +179,15 @@ def test_a_composition_level_missing_from_levels_is_an_error():
         compute_indices(con, tiny_config())
 
 
+@pytest.mark.parametrize("jobs", ["nan", "inf"])
+def test_jobs_that_are_not_a_finite_number_are_an_error_naming_the_cell(jobs):
+    con = tiny_database()
+    con.execute(f"INSERT INTO employment VALUES ('tiny', 'R1', 'Z', '{jobs}'::DOUBLE, false)")
+    with pytest.raises(AtlasError, match=r"employment: level 'tiny', region 'R1', category 'Z': "
+                                         r"employment is (nan|inf) \(expected a finite"):
+        compute_indices(con, tiny_config())
+
+
 def test_trap_flag_matches_its_definition_recomputed_in_python():
     """flag_trap = risk_rank <= ceil(0.1 N) and every pillar >= 0.5 (levels of 10+)."""
     con = tiny_database(extra_regions=10)
