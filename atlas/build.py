@@ -32,6 +32,7 @@ from atlas.errors import AtlasError, ConfigError
 from atlas.files import atomic_write, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
+from atlas.model_cache import Entry, find_entry, keep, model_key, restore
 from atlas.registry import read_all
 from atlas.scenarios import compute_scenarios
 from atlas.store import write_tables
@@ -116,18 +117,34 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
     return summary, counts
 
 
-def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
-                   step: Step) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Read every input, write the complete database at ``path``; returns its summary."""
+def write_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
+                       step: Step) -> list[str]:
+    """Run the declared readers and write the model tables; returns their names."""
     step("reading the declared levels and measures (atlas/levels.toml, atlas/measures.toml)")
     level_sets, shared = read_all(inputs, config)
+    step("writing the model tables")
+    tables = level_tables(level_sets, shared)
+    tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
+    check_unique_scores(tables["exposure_scores"])
+    write_tables(con, tables)
+    return list(tables)
+
+
+def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
+                   step: Step, key: str, cached: Entry | None
+                   ) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Write the complete database at ``path``; returns its summary.
+
+    The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
+    reader settings: :mod:`atlas.model_cache`) or from reading the inputs, and are then kept
+    under ``key``."""
     con = duckdb.connect(str(path))
     try:
-        step("writing the model tables")
-        tables = level_tables(level_sets, shared)
-        tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
-        check_unique_scores(tables["exposure_scores"])
-        write_tables(con, tables)
+        if cached is not None:
+            step(f"copying the model tables from {CACHE_FOLDER}/{cached.path.name}")
+            restore(con, cached)
+        else:
+            keep(con, key, write_model_tables(con, inputs, config, step), inputs)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
         compute_top_categories(con, config["exposure"]["default_measure"])
@@ -208,12 +225,20 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     def write(temp: Path) -> None:
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
-            temp, inputs, config, json.dumps(config), step)
+            temp, inputs, config, json.dumps(config), step, key, cached)
 
-    # validated geometry, dissolved regions, contiguity: cached by the sha256 of their inputs
+    # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
+    # of what they depend on (atlas.cache, atlas.model_cache)
     with geometry_cache(out / CACHE_FOLDER):
-        step("checking every input against data/manifest.toml")
-        inputs.check_all()
+        key = model_key(inputs, config)
+        cached = find_entry(key)
+        if cached is None:
+            step("checking every input against data/manifest.toml")
+            inputs.check_all()
+        else:
+            step("every input, the code and the reader settings are those of an earlier "
+                 "build: its checked model tables are reused")
+            inputs.restore(cached.provenance, cached.repaired)
         for note in inputs.notes():
             step(f"data-quality note: {note}")
         target = atomic_write(out / "atlas.duckdb", write)

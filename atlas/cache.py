@@ -1,5 +1,6 @@
 """A cache for results that depend only on the inputs (dissolved geometry, validated
-geometry layers, contiguity), in a folder beside the outputs (``<out>/.cache/``).
+geometry layers, contiguity, the model tables of :mod:`atlas.model_cache`), in a folder
+beside the outputs (``<out>/.cache/``).
 
 An entry is keyed by the sha256 of everything it depends on (:func:`cache_key`: the inputs'
 sha256, the parameters, ``CACHE_VERSION``). A cache file is read only when its name and
@@ -13,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -24,6 +27,7 @@ import pyarrow.parquet as pq
 CACHE_VERSION = 1  # raise when the cached code changes what it returns
 KEY_FIELD = b"atlas_cache_key"
 KEEP = 8  # cache entries kept per name
+KEEP_FILES = 2  # file entries (a whole database of model tables) kept per name
 
 
 class _Session:
@@ -34,6 +38,7 @@ class _Session:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.pending: dict[tuple[str, str], pa.Table] = {}
+        self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
         self.used: dict[str, list[str]] = {}
 
     def use(self, name: str, key: str) -> None:
@@ -47,19 +52,33 @@ class _Session:
         (this block's, then the other files by modification time)."""
         from atlas.files import atomic_write
 
-        if not self.pending:
+        if not self.pending and not self.pending_files:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         for (name, key), table in self.pending.items():
             atomic_write(self.folder / f"{name}-{key}.parquet",
                          lambda temp, table=table: pq.write_table(table, temp))
+        suffixes = {name: ".parquet" for name in self.used}
+        for (name, key, suffix), temp in self.pending_files.items():
+            temp.replace(self.folder / f"{name}-{key}{suffix}")
+            suffixes[name] = suffix
+        self.pending_files.clear()
         for name, keys in self.used.items():
-            recent = [self.folder / f"{name}-{key}.parquet" for key in reversed(keys)]
-            others = sorted((p for p in self.folder.glob(f"{name}-*.parquet")
+            suffix = suffixes.get(name, ".parquet")
+            keep = KEEP if suffix == ".parquet" else KEEP_FILES
+            recent = [self.folder / f"{name}-{key}{suffix}" for key in reversed(keys)]
+            others = sorted((p for p in self.folder.glob(f"{name}-*{suffix}")
                              if p not in recent), key=lambda p: p.stat().st_mtime,
                             reverse=True)
-            for stale in [*recent, *others][KEEP:]:
+            for stale in [*recent, *others][keep:]:
                 stale.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove the temporaries of file entries a failed block computed."""
+        for temp in self.pending_files.values():
+            for leftover in (temp, temp.with_name(temp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        self.pending_files.clear()
 
 
 _CACHE: dict[str, _Session | None] = {"session": None}
@@ -77,6 +96,8 @@ def geometry_cache(folder: str | Path | None) -> Iterator[None]:
         if session is not None:
             session.flush()
     finally:
+        if session is not None:
+            session.discard()
         _CACHE["session"] = previous
 
 
@@ -162,3 +183,34 @@ def cached_geoframe(name: str, key: str, compute: Callable[[], tuple]) -> tuple:
         b"atlas_crs": frame.crs.to_wkt().encode() if frame.crs else b"",
         b"atlas_extra": json.dumps(list(extra)).encode()})
     return frame, extra
+
+
+def cache_file(name: str, key: str, suffix: str) -> Path | None:
+    """The cached file of ``name`` for ``key`` (``<cache>/<name>-<key><suffix>``) if it
+    exists, else None (also outside :func:`geometry_cache`). The caller checks the key
+    stored inside it."""
+    session = _CACHE["session"]
+    if session is None:
+        return None
+    session.use(name, key)
+    path = session.folder / f"{name}-{key}{suffix}"
+    return path if path.is_file() else None
+
+
+def new_cache_file(name: str, key: str, suffix: str) -> Path | None:
+    """A temporary path to write the file entry of ``name`` for ``key`` to; it becomes
+    ``<cache>/<name>-<key><suffix>`` when the :func:`geometry_cache` block ends without an
+    error and is removed otherwise. None outside such a block (nothing is cached)."""
+    session = _CACHE["session"]
+    if session is None:
+        return None
+    session.folder.mkdir(parents=True, exist_ok=True)
+    # named like atomic_write's temporaries, so that a killed build's is removed by the next
+    handle, temp_name = tempfile.mkstemp(prefix=f".{name}-{os.getpid()}-", suffix=suffix,
+                                         dir=session.folder)
+    os.close(handle)
+    temp = Path(temp_name)
+    temp.unlink()  # the writer creates it (DuckDB will not open an empty file)
+    session.use(name, key)
+    session.pending_files[name, key, suffix] = temp
+    return temp

@@ -103,6 +103,7 @@ class Inputs:
         self.repaired: dict[str, list[str]] = {}
         self._tables: dict[str, pd.DataFrame] = {}
         self._layers: dict[str, object] = {}
+        self._digests: dict[str, str] = {}
 
     def path(self, key: str) -> Path:
         """Absolute path of an input; raises ``InputError`` if the file is missing."""
@@ -120,11 +121,19 @@ class Inputs:
         except OSError as exc:
             raise InputError(self.specs[key].path, f"cannot be read ({exc.strerror})") from exc
 
+    def digest(self, key: str) -> str:
+        """The sha256 of an input's bytes (read once per ``Inputs``); ``InputError`` if the
+        file is missing or unreadable."""
+        if key not in self._digests:
+            self._digests[key] = hashlib.sha256(self._read(key)[1]).hexdigest()
+        return self._digests[key]
+
     def _record(self, key: str, path: Path, data: bytes, rows: int | None) -> None:
         spec = self.specs[key]
+        digest = self._digests.setdefault(key, hashlib.sha256(data).hexdigest())
         self.provenance[key] = {
             "file": spec.path,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": digest,
             "bytes": len(data),
             "rows": rows,
             "vintage": spec.vintage,
@@ -193,6 +202,15 @@ class Inputs:
                 self.geometry(key)
             else:
                 self.table(key)
+
+    def restore(self, provenance: dict[str, dict[str, object]],
+                repaired: dict[str, list[str]]) -> None:
+        """Take the provenance and repairs a previous build recorded for these very bytes
+        (``atlas.model_cache``); ``loaded_at`` becomes now, when the files were hashed."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.provenance = {key: {**record, "loaded_at": now}
+                           for key, record in provenance.items()}
+        self.repaired = {key: list(ids) for key, ids in repaired.items()}
 
     def notes(self) -> list[str]:
         """Data-quality notes about the inputs read so far: repaired geometries."""

@@ -23,6 +23,7 @@ from atlas.declarations import LevelDecl, MeasureDecl, resolve
 from atlas.errors import ConfigError
 from atlas.inputs import Inputs
 from atlas.model import LevelSet
+from atlas.model_cache import reader_config
 from atlas.scores import SCORE_COLUMNS, derive
 
 SCORE_FRAME = ["measure", "code", *SCORE_COLUMNS, "rule"]
@@ -183,7 +184,7 @@ def read_all(inputs: Inputs, config: dict[str, Any]) -> tuple[list[LevelSet], di
                                                                                  pd.DataFrame]]:
     """Every declared level set and the shared tables (levels, measures, exposure_scores,
     unmatched_codes)."""
-    context = ReadContext(inputs, config)
+    context = ReadContext(inputs, reader_config(config))
     level_sets = read_levels(context)
     by_taxonomy = carry_scores(context, native_scores(context))
     categories = pd.concat([s.categories for s in level_sets], ignore_index=True)

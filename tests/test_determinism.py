@@ -16,6 +16,7 @@ import pytest
 from atlas.build import build
 from atlas.engine import compute_indices
 from atlas.fingerprint import differing, fingerprints, table_fingerprint
+from atlas.inputs import load_manifest
 from atlas.scenarios import compute_scenarios
 from atlas.synth import generate_level, synthetic_config
 from atlas.uncertainty import compute_rank_uncertainty
@@ -56,17 +57,39 @@ def test_fingerprint_sees_the_last_bit_and_ignores_timestamps():
 
 @pytest.mark.realdata
 def test_two_real_builds_give_identical_tables(built_atlas, data_dir, tmp_path):
-    """The second build starts with the first one's cache (validated layers, dissolved
-    geometry, contiguity), so this also checks that a warm cache gives the tables a cold
-    one gives."""
+    """The second build starts with the first one's geometry cache (validated layers,
+    dissolved geometry, contiguity) but not its model tables, so the readers run again:
+    this also checks that a warm geometry cache gives the tables a cold one gives."""
     cache = built_atlas.parent / ".cache"
     names = sorted(p.name.split("-")[0] for p in cache.iterdir())
     assert names.count("contiguity") == 4 and "us_region_geometry" in names
-    assert {"layer_counties_2023", "layer_cn_boundaries"} <= set(names)
-    shutil.copytree(cache, tmp_path / "again" / ".cache")
-    again = build(tmp_path / "again", data_dir).database
+    assert {"layer_counties_2023", "layer_cn_boundaries", "model_tables"} <= set(names)
+    shutil.copytree(cache, tmp_path / "again" / ".cache",
+                    ignore=shutil.ignore_patterns("model_tables-*"))
+    steps: list[str] = []
+    again = build(tmp_path / "again", data_dir, step=steps.append).database
+    assert any(step.startswith("checking every input") for step in steps)
     with duckdb.connect(str(built_atlas), read_only=True) as one, \
             duckdb.connect(str(again), read_only=True) as other:
         first, second = fingerprints(one), fingerprints(other)
     assert len(first) > 40
     assert differing(first, second) == []
+
+
+@pytest.mark.realdata
+def test_a_build_from_cached_model_tables_equals_a_cold_one(built_atlas, data_dir, tmp_path):
+    """With the whole cache (the model tables too) nothing is read or validated again, and
+    every table, its column types and the provenance are those of the cold build."""
+    shutil.copytree(built_atlas.parent / ".cache", tmp_path / "warm" / ".cache")
+    steps: list[str] = []
+    warm = build(tmp_path / "warm", data_dir, step=steps.append).database
+    assert not any(step.startswith(("checking every input", "reading")) for step in steps)
+    assert any(step.startswith("copying the model tables") for step in steps)
+    types = ("SELECT table_name, column_name, data_type FROM information_schema.columns "
+             "ORDER BY ALL")
+    with duckdb.connect(str(built_atlas), read_only=True) as one, \
+            duckdb.connect(str(warm), read_only=True) as other:
+        assert differing(fingerprints(one), fingerprints(other)) == []
+        assert one.execute(types).fetchall() == other.execute(types).fetchall()
+        assert other.execute("SELECT count(*) FROM provenance").fetchone()[0] == len(
+            load_manifest())

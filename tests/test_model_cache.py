@@ -1,0 +1,131 @@
+"""The model-table cache: keyed by every input's bytes, the reader settings and the code;
+reused only for exactly that key, and never left behind by a failed build."""
+
+from __future__ import annotations
+
+import copy
+
+import duckdb
+import pytest
+
+from atlas.cache import geometry_cache
+from atlas.config import load_config
+from atlas.errors import ConfigError, InputError
+from atlas.fingerprint import fingerprints
+from atlas.inputs import Inputs, load_manifest
+from atlas.model_cache import ENTRY_TABLE, find_entry, keep, model_key, reader_config, restore
+
+
+@pytest.fixture()
+def fake_data(tmp_path):
+    """A data directory with a small file at every manifest path (the key only hashes)."""
+    root = tmp_path / "data"
+    for spec in load_manifest().values():
+        path = root / spec.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f"contents of {spec.key}\n".encode())
+    return root
+
+
+def test_the_key_follows_the_input_bytes_and_the_reader_settings(fake_data):
+    config = load_config()
+    key = model_key(Inputs(fake_data), config)
+    assert model_key(Inputs(fake_data), config) == key
+    weights = copy.deepcopy(config)
+    weights["risk"]["pillar_weights"] = {"changed": 1.0}  # not a reader setting
+    assert model_key(Inputs(fake_data), weights) == key
+    exposure = copy.deepcopy(config)
+    exposure["exposure"]["default_measure"] = "another"
+    assert model_key(Inputs(fake_data), exposure) != key
+    flags = copy.deepcopy(config)
+    flags["flags"]["changed"] = 1
+    assert model_key(Inputs(fake_data), flags) != key
+    spec = next(iter(load_manifest().values()))
+    (fake_data / spec.path).write_bytes(b"contents of another vintage\n")
+    assert model_key(Inputs(fake_data), config) != key
+
+
+def test_a_missing_input_is_named_before_any_cache_is_read(fake_data):
+    spec = next(iter(load_manifest().values()))
+    (fake_data / spec.path).unlink()
+    with pytest.raises(InputError, match=spec.path.replace(".", r"\.")):
+        model_key(Inputs(fake_data), load_config())
+
+
+def test_readers_see_only_their_sections():
+    seen = reader_config(load_config())
+    assert set(seen) == {"exposure", "flags"}
+    with pytest.raises(ConfigError, match=r"\[risk\] is not visible to readers"):
+        seen["risk"]
+
+
+def model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    con.execute("CREATE TABLE regions AS SELECT 'a''b' AS region_id, 0.1 + 0.2 AS share, "
+                "[1, 2] AS ids, 7::HUGEINT AS big, NULL::VARCHAR AS empty")
+    con.execute("CREATE TABLE employment AS SELECT range AS i, range / 3 AS x FROM range(5)")
+    return ["regions", "employment"]
+
+
+def test_an_entry_gives_back_its_tables_exactly(tmp_path, fake_data):
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+    inputs.provenance = {"k": {"file": "f.csv", "sha256": "s", "loaded_at": "then"}}
+    inputs.repaired = {"k": ["1"]}
+    source = duckdb.connect()
+    with geometry_cache(tmp_path / "cache"):
+        keep(source, key, model_tables(source), inputs)
+    entry = find_entry_in(tmp_path / "cache", key)
+    assert entry.tables == ["regions", "employment"]
+    assert entry.provenance == {"k": {"file": "f.csv", "sha256": "s"}}  # no timestamp
+    assert entry.repaired == {"k": ["1"]}
+    target = duckdb.connect()
+    restore(target, entry)
+    assert fingerprints(target) == fingerprints(source)
+    types = "SELECT table_name, column_name, data_type FROM information_schema.columns " \
+            "ORDER BY ALL"
+    assert target.execute(types).fetchall() == source.execute(types).fetchall()
+
+
+def find_entry_in(folder, key):
+    with geometry_cache(folder):
+        return find_entry(key)
+
+
+def test_another_key_or_a_damaged_file_is_a_miss(tmp_path, fake_data):
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+    source, cache = duckdb.connect(), tmp_path / "cache"
+    with geometry_cache(cache):
+        keep(source, key, model_tables(source), inputs)
+    assert find_entry_in(cache, key) is not None
+    stored = cache / f"model_tables-{key}.duckdb"
+    planted = cache / f"model_tables-{'0' * 64}.duckdb"
+    stored.rename(planted)  # a file whose name says one key and whose contents another
+    assert find_entry_in(cache, "0" * 64) is None
+    planted.write_bytes(b"not a database")
+    assert find_entry_in(cache, "0" * 64) is None
+    assert find_entry_in(cache, key) is None  # gone
+    assert find_entry(key) is None  # no cache block: nothing is read
+
+
+def test_a_failed_build_leaves_no_entry_and_no_temporary(tmp_path, fake_data):
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+    source = duckdb.connect()
+    with pytest.raises(RuntimeError), geometry_cache(tmp_path / "cache"):
+        keep(source, key, model_tables(source), inputs)
+        raise RuntimeError("a later step of the build failed")
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_only_the_two_most_recent_entries_are_kept(tmp_path, fake_data):
+    inputs, cache = Inputs(fake_data), tmp_path / "cache"
+    for index in range(3):
+        source = duckdb.connect()
+        with geometry_cache(cache):
+            keep(source, f"{index:064d}", model_tables(source), inputs)
+    assert sorted(p.name for p in cache.iterdir()) == [
+        f"model_tables-{index:064d}.duckdb" for index in (1, 2)]
+    with duckdb.connect(str(cache / f"model_tables-{2:064d}.duckdb")) as con:
+        assert con.execute(f"SELECT value FROM {ENTRY_TABLE} WHERE name = 'key'"
+                           ).fetchone()[0] == f"{2:064d}"
