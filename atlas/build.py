@@ -25,7 +25,7 @@ import pandas as pd
 from atlas import __version__
 from atlas.cache import geometry_cache
 from atlas.catalog import apply_comments
-from atlas.clusters import compute_trap_zones
+from atlas.clusters import HEAVY_IMPORTS, compute_trap_zones
 from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
@@ -33,6 +33,7 @@ from atlas.files import atomic_write, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.model import LevelSet
 from atlas.model_cache import Entry, find_entry, keep, model_key, restore
+from atlas.prefetch import prefetch
 from atlas.registry import read_all
 from atlas.scenarios import compute_scenarios
 from atlas.store import write_tables
@@ -218,6 +219,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     config = config or load_config()
     step = step or (lambda message: None)
     started = time.perf_counter()
+    prefetch(HEAVY_IMPORTS)  # the trap zones' libraries, imported while the build reads
     out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
     inputs = Inputs(data_dir)
     built: dict[str, Any] = {}

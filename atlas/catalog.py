@@ -42,7 +42,7 @@ def known_texts(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> dict[
 
 def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
     """``COMMENT ON`` every documented table and view and each of their columns (a column's
-    own text, else the text of its name)."""
+    own text, else the text of its name), in one transaction."""
     known = known_texts(con, config)
     configured = column_texts(config)
     objects = {**{name: comment for name, (comment, _) in TABLES.items()}, **VIEWS}
@@ -50,21 +50,33 @@ def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> No
                                            "WHERE NOT internal").fetchall()}
     objects.update({view: TREND_VIEW.format(geography=view[2:-6]) for view in views
                     if view.startswith("v_") and view.endswith("_trend")})
+    columns: dict[str, list[str]] = {}
+    for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                     "WHERE schema_name = 'main' "
+                                     "ORDER BY table_name, column_index").fetchall():
+        columns.setdefault(table, []).append(column)
+    statements = []
     for name, comment in objects.items():
-        if not _exists(con, name):
+        if name not in columns:
             continue
         kind = "VIEW" if name in views else "TABLE"
-        con.execute(f"COMMENT ON {kind} {name} IS {_quote(comment)}")
+        statements.append(f"COMMENT ON {kind} {name} IS {_quote(comment)}")
         own = TABLES.get(name, ("", {}))[1]
-        for (column,) in con.execute("SELECT column_name FROM duckdb_columns() "
-                                     "WHERE table_name = ? AND schema_name = 'main'",
-                                     [name]).fetchall():
+        for column in columns[name]:
             text = own.get(column)
             if text is None or text == REGION_INDEX_COLUMNS.get(column):
                 # the configured text (weights, thresholds) wins over the generic one
                 text = configured.get(column) or text or known.get(column)
             if text:
-                con.execute(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')
+                statements.append(f'COMMENT ON COLUMN {name}."{column}" IS {_quote(text)}')
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -112,9 +112,12 @@ def build(
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from atlas.build import build as run_build
-    from atlas.outputs import write_outputs
+    from atlas.outputs import MAP_IMPORTS, write_outputs
+    from atlas.prefetch import prefetch
 
     settings = load_config(config)
+    if maps:
+        prefetch(MAP_IMPORTS)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         task = progress.add_task("starting", total=None)

@@ -16,19 +16,23 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from esda.moran import Moran_Local
-from libpysal.weights import KNN, Queen, W, attach_islands
 from scipy.sparse.csgraph import connected_components
 
 from atlas.cache import cache_key, cached_frame
 from atlas.store import register_table
+
+if TYPE_CHECKING:  # esda and libpysal take 1.7 s to import: loaded where they are used
+    from libpysal.weights import W
+
+# what atlas.prefetch may import in the background while the build reads and computes
+HEAVY_IMPORTS = ("esda.moran", "libpysal.weights")
 
 HIGH_HIGH = 1
 
@@ -40,6 +44,8 @@ def contiguity(frame: gpd.GeoDataFrame) -> W:
     geometry (:func:`atlas.geometry.cached_frame`), keyed by the sha256 of the polygons'
     WKB in order.
     """
+    from libpysal.weights import W
+
     digest = hashlib.sha256(str(frame.crs).encode())
     for wkb in shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object)):
         digest.update(len(wkb).to_bytes(8, "little") + wkb)
@@ -57,6 +63,8 @@ def contiguity(frame: gpd.GeoDataFrame) -> W:
 def _neighbour_pairs(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     """The binary neighbour lists of :func:`contiguity` as ``focal, neighbour`` rows (in
     list order)."""
+    from libpysal.weights import KNN, Queen, attach_islands
+
     with warnings.catch_warnings():  # disconnected components are expected (islands, AK)
         warnings.simplefilter("ignore", UserWarning)
         weights = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
@@ -79,6 +87,8 @@ def local_clusters(values: np.ndarray, weights: W, seed: int, permutations: int 
     DataFrame with ``quadrant`` (1 HH, 2 LH, 3 LL, 4 HL), ``p_value``, ``high_high`` (bool)
     and ``cluster`` (0.. for High-High cells, -1 otherwise), in the order of ``values``.
     """
+    from esda.moran import Moran_Local
+
     with warnings.catch_warnings():  # esda announces a future change of its default test
         warnings.simplefilter("ignore", DeprecationWarning)
         lisa = Moran_Local(np.asarray(values, dtype=float), weights, permutations=permutations,

@@ -16,6 +16,7 @@ Region names are untrusted text: they reach a page only as JSON data shown throu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -55,7 +56,8 @@ def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path
 
 
 def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
-               decls: Declarations | None = None) -> list[Path]:
+               decls: Declarations | None = None,
+               before_index: Callable[[], object] | None = None) -> list[Path]:
     """Write one map per declared level present in the database, and ``index.html``.
 
     Parameters
@@ -66,6 +68,9 @@ def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | Non
         The maps folder (``out/maps``); the index links the exports of ``out_dir/../exports``.
     specs, decls : optional
         The map and layer declarations (default: ``atlas/levels.toml``, ``atlas/layers.toml``).
+    before_index : callable, optional
+        Called after the level maps and before the index is written (the exports written
+        meanwhile by another process are awaited there, so that the index lists them).
 
     Returns
     -------
@@ -78,6 +83,8 @@ def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | Non
     try:
         chosen = drawn_specs(con, specs)
         written = [write_level_map(con, spec, out_dir, decls) for spec in chosen]
+        if before_index is not None:
+            before_index()
         document = index_page(con, chosen, decls, exports=out_dir.parent / "exports")
         written.append(_write(out_dir / "index.html", document))
     finally:

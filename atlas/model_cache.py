@@ -6,8 +6,8 @@ and what it produces, the *model tables* (``regions``, ``employment``, ``categor
 hashes:
 
 - the sha256 of every input listed in ``data/manifest.toml``;
-- the configuration sections readers see (:data:`READER_SECTIONS`; a reader that asks for
-  another section stops with a ConfigError, so the key cannot miss a setting it uses);
+- the configuration settings readers see (:data:`READER_SETTINGS`; a reader that asks for
+  another one stops with a ConfigError, so the key cannot miss a setting it uses);
 - the code: every file of the ``atlas`` package and of the project's ``data/`` folder
   (manifest, reference tables), the declarations as loaded, and the source file of every
   declared reader, crosswalk builder and hook (which may live outside the package);
@@ -37,7 +37,11 @@ from atlas.cache import cache_file, cache_key, new_cache_file
 from atlas.errors import ConfigError
 from atlas.inputs import PROJECT_ROOT, Inputs
 
-READER_SECTIONS = ("exposure", "flags")  # the configuration sections readers may use
+# The settings readers may use: per config section, the keys they read (None: all of them).
+READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
+    "exposure": ("automation_measure", "substitutable_exposure", "substitutable_automation"),
+    "flags": ("us_lower_tier_max_jobs", "us_lower_tier_max_income_ratio"),
+}
 NAME, SUFFIX = "model_tables", ".duckdb"
 ENTRY_TABLE = "atlas_cache_entry"
 LIBRARIES = ("duckdb", "numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyogrio",
@@ -45,19 +49,29 @@ LIBRARIES = ("duckdb", "numpy", "pandas", "pyarrow", "geopandas", "shapely", "py
 SOURCE_SUFFIXES = {".py", ".toml", ".sql", ".csv", ".tsv", ".json"}
 
 
-class ReaderConfig(dict):
-    """The configuration sections readers may use; asking for another one is an error."""
+class ReaderSettings(dict):
+    """The configuration readers see (:data:`READER_SETTINGS`); asking for anything else is
+    an error, so that the cache key holds every setting a reader uses."""
 
-    def __missing__(self, section: str) -> Any:
-        raise ConfigError(f"config section [{section}] is not visible to readers: add it to "
-                          "atlas.model_cache.READER_SECTIONS so that cached model tables "
-                          "are rebuilt when it changes")
+    def __init__(self, values: dict[str, Any], where: str = "") -> None:
+        super().__init__(values)
+        self.where = where
+
+    def __missing__(self, key: str) -> Any:
+        name = f"{self.where}.{key}" if self.where else f"[{key}]"
+        raise ConfigError(f"config setting {name} is not visible to readers: add it to "
+                          "atlas.model_cache.READER_SETTINGS so that cached model tables are "
+                          "rebuilt when it changes")
 
 
-def reader_config(config: dict[str, Any]) -> ReaderConfig:
-    """The part of ``config`` readers see (:data:`READER_SECTIONS`)."""
-    return ReaderConfig({section: config[section] for section in READER_SECTIONS
-                         if section in config})
+def reader_config(config: dict[str, Any]) -> ReaderSettings:
+    """The part of ``config`` readers see (:data:`READER_SETTINGS`)."""
+    sections = {}
+    for section, keys in READER_SETTINGS.items():
+        values = config.get(section, {})
+        chosen = values if keys is None else {k: values[k] for k in keys if k in values}
+        sections[section] = ReaderSettings(chosen, section)
+    return ReaderSettings(sections)
 
 
 def _files_digest(files: list[Path]) -> str:

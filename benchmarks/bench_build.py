@@ -14,9 +14,12 @@ interpreter and the imports), ``peak_rss_mb`` its high-water mark.
 With ``--baseline REV`` the revision is checked out into a temporary git worktree (removed
 at the end) and run with this virtual environment (``PYTHONPATH`` = the worktree), and the
 two trees are built alternately, ``--repeat`` times each, each into its own output folder
-(kept across its repeats, so the current tree's later runs read its geometry cache). It
-prints a line per run, then per phase the minimum of each tree and the ratio baseline /
-current, and the load average (the machine may be shared). A phase that failed (an
+(kept across its repeats). The current tree's first run starts with an empty cache folder
+(``current_cold``); its later runs find that run's cache (``current_warm``: the model tables,
+validated layers, dissolved geometry and contiguity of ``atlas.model_cache`` and
+``atlas.cache``), as a rebuild after a change of weights or thresholds does. It prints a line
+per run, then per phase the minimum of each group and the ratios baseline / cold and
+baseline / warm, and the load average (the machine may be shared). A phase that failed (an
 exception in the maps, say) is reported as failed with its message.
 """
 
@@ -32,11 +35,13 @@ import tempfile
 import time
 from pathlib import Path
 
-PHASES = (("checking", "validate"), ("reading", "read"), ("writing the model", "write_tables"),
+PHASES = (("checking", "validate"), ("every input", "validate"), ("reading", "read"),
+          ("writing the model", "write_tables"), ("copying the model", "restore"),
           ("computing", "engine"), ("rank uncertainty", "after"),
+          ("writing exports and drawing maps", "outputs"),
           ("writing default exports", "exports"), ("drawing", "maps"))
-ORDER = ["validate", "read", "write_tables", "engine", "after", "exports", "maps",
-         "total", "process"]
+ORDER = ["validate", "read", "write_tables", "restore", "engine", "after", "exports", "maps",
+         "outputs", "total", "process"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +50,12 @@ def run_one(data_dir: str | None, out: str) -> dict:
     from atlas.build import build
     from atlas.outputs import write_outputs
 
+    try:  # as `atlas build` does (a baseline revision may predate it)
+        from atlas.outputs import MAP_IMPORTS
+        from atlas.prefetch import prefetch
+        prefetch(MAP_IMPORTS)
+    except ImportError:
+        pass
     marks: list[tuple[float, str]] = []
 
     def step(message: str) -> None:
@@ -56,7 +67,7 @@ def run_one(data_dir: str | None, out: str) -> dict:
     result: dict = {"errors": {}}
     started = time.perf_counter()
     built = build(out, data_dir, step=step)
-    marks.append((time.perf_counter(), "outputs"))
+    marks.append((time.perf_counter(), "closing"))
     try:
         write_outputs(built.database, Path(out), maps=True, exports=True, step=step)
     except Exception as exc:  # report a failed phase instead of losing the run
@@ -64,7 +75,7 @@ def run_one(data_dir: str | None, out: str) -> dict:
     finished = time.perf_counter()
     phases: dict[str, float] = {}
     for (at, phase), (until, _) in zip(marks, [*marks[1:], (finished, "")], strict=True):
-        name = "after" if phase == "outputs" else phase  # rename and close: part of after
+        name = "after" if phase == "closing" else phase  # rename and close: part of after
         phases[name] = phases.get(name, 0.0) + until - at
     if marks:
         phases["validate"] = phases.get("validate", 0.0) + marks[0][0] - started
@@ -101,9 +112,9 @@ def describe(label: str, result: dict) -> str:
 
 
 def summary(runs: dict[str, list[dict]]) -> list[str]:
-    """Per phase: each tree's minimum over its runs, and baseline / current."""
+    """Per phase: each group's minimum over its runs, and the first group / each other."""
     lines = []
-    labels = list(runs)
+    labels = [label for label in runs if runs[label]]
     for name in ORDER:
         values = {label: [r["phases"][name] for r in runs[label] if name in r["phases"]]
                   for label in labels}
@@ -114,10 +125,17 @@ def summary(runs: dict[str, list[dict]]) -> list[str]:
             continue
         text = " ".join(f"{label}={min(v):.2f}(+{max(v) - min(v):.2f})"
                         for label, v in values.items())
-        if len(labels) == 2:
-            text += f" ratio={min(values[labels[0]]) / min(values[labels[1]]):.2f}"
+        for other in labels[1:] if len(labels) > 1 else []:
+            text += (f" {labels[0]}/{other}="
+                     f"{min(values[labels[0]]) / min(values[other]):.2f}")
         lines.append(f"{name}: {text}")
     return lines
+
+
+def groups(label: str) -> list[str]:
+    """The groups a tree's runs fall in: the current tree's first run starts with an empty
+    cache folder (cold), its later ones find the first one's cache (warm)."""
+    return ["current_cold", "current_warm"] if label == "current" else [label]
 
 
 def main() -> None:
@@ -143,13 +161,15 @@ def main() -> None:
                             args.baseline], check=True, capture_output=True)
             trees[f"baseline_{args.baseline}"] = tree
         trees["current"] = ROOT
-        runs: dict[str, list[dict]] = {label: [] for label in trees}
+        runs: dict[str, list[dict]] = {group: [] for label in trees
+                                       for group in groups(label)}
         try:
             for index in range(args.repeat):
                 for label, tree in trees.items():  # alternately, same conditions
                     result = run_tree(tree, args.data_dir, Path(work) / f"out_{label}")
-                    runs[label].append(result)
-                    print(describe(f"{label} run {index + 1}", result), flush=True)
+                    group = groups(label)[min(index, len(groups(label)) - 1)]
+                    runs[group].append(result)
+                    print(describe(f"{group} run {index + 1}", result), flush=True)
         finally:
             if args.baseline:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",

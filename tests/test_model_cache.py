@@ -34,11 +34,14 @@ def test_the_key_follows_the_input_bytes_and_the_reader_settings(fake_data):
     weights = copy.deepcopy(config)
     weights["risk"]["pillar_weights"] = {"changed": 1.0}  # not a reader setting
     assert model_key(Inputs(fake_data), weights) == key
+    weights["flags"]["trap_top_share"] = 0.2  # nor is a flag threshold the engine applies
+    weights["exposure"]["default_measure"] = "another"
+    assert model_key(Inputs(fake_data), weights) == key
     exposure = copy.deepcopy(config)
-    exposure["exposure"]["default_measure"] = "another"
+    exposure["exposure"]["substitutable_exposure"] = 0.6  # a score readers derive
     assert model_key(Inputs(fake_data), exposure) != key
     flags = copy.deepcopy(config)
-    flags["flags"]["changed"] = 1
+    flags["flags"]["us_lower_tier_max_jobs"] = 1  # the lower tier is a reader's column
     assert model_key(Inputs(fake_data), flags) != key
     spec = next(iter(load_manifest().values()))
     (fake_data / spec.path).write_bytes(b"contents of another vintage\n")
@@ -52,11 +55,14 @@ def test_a_missing_input_is_named_before_any_cache_is_read(fake_data):
         model_key(Inputs(fake_data), load_config())
 
 
-def test_readers_see_only_their_sections():
+def test_readers_see_only_their_settings():
     seen = reader_config(load_config())
     assert set(seen) == {"exposure", "flags"}
+    assert seen["flags"]["us_lower_tier_max_income_ratio"] == 0.8
     with pytest.raises(ConfigError, match=r"\[risk\] is not visible to readers"):
         seen["risk"]
+    with pytest.raises(ConfigError, match=r"flags\.trap_top_share is not visible"):
+        seen["flags"]["trap_top_share"]
 
 
 def model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
