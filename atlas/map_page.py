@@ -205,6 +205,20 @@ def atlas_script() -> str:
     return "(function () {\n\"use strict\";\n" + "\n".join(parts) + "\n})();\n"
 
 
+class RawHTML(Element):
+    """HTML inserted as it is. ``branca.element.Element(text)`` would compile ``text`` as a
+    Jinja template, so that a region name such as ``{{ 7 * 7 }}`` in the DATA would be
+    evaluated at build time (and ``{%`` would stop the build); this element never parses it.
+    """
+
+    _template = Template("{{ this.raw }}")  # branca's Template does not autoescape
+
+    def __init__(self, raw: str) -> None:
+        super().__init__()
+        self._name = "RawHTML"
+        self.raw = raw
+
+
 class AtlasScript(MacroElement):
     """The atlas JavaScript, after folium's map is created (it drives that map)."""
 
@@ -272,10 +286,10 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
                   'crossorigin="anonymous"></script>')
     else:
         assets = f"<style>{leaflet.css}</style><script>{leaflet.js}</script>"
-    figure.header.add_child(Element(
+    figure.header.add_child(RawHTML(
         f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
-    figure.html.add_child(Element(
+    figure.html.add_child(RawHTML(
         f'<script id="atlas-data" type="application/json">'
         f'{safe_json({**data, "text": text})}</script>'
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")

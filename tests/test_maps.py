@@ -146,6 +146,21 @@ def test_region_names_are_escaped_in_the_html(tmp_path):
     assert page_data(tmp_path / "tiny.html")["regions"]["R1"]["n"] == XSS_NAME
 
 
+def test_template_syntax_in_names_and_titles_stays_text(tmp_path):
+    """Region names reach the page inside folium's templates: text that looks like Jinja is
+    neither evaluated nor able to stop the build."""
+    names = ["{{ 7 * 7 }} Town", "{% if true %}Bad{% endif %} City"]
+    con = tiny_database(names=names)
+    write_tables(con, {"region_geometry": pd.DataFrame({
+        "level": ["tiny", "tiny"], "region_id": ["R1", "R2"],
+        "geometry": [shapely.to_wkb(shapely.box(i, 0, i + 1, 1)) for i in range(2)]})})
+    spec = map_spec("tiny", {"file": "tiny.html", "title": "{{ 6 * 7 }} map"}, [])
+    path = write_level_map(con, spec, tmp_path)
+    regions = page_data(path)["regions"]
+    assert [regions["R1"]["n"], regions["R2"]["n"]] == names
+    assert "{{ 6 * 7 }} map" in path.read_text(encoding="utf-8")
+
+
 @pytest.mark.browser
 @needs_browser
 def test_xss_name_renders_as_text(tmp_path):
