@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
-from atlas.cache import geometry_cache
+from atlas.cache import CACHE_FOLDER, geometry_cache
 from atlas.catalog import apply_comments
 from atlas.clusters import HEAVY_IMPORTS, compute_trap_zones
 from atlas.diagnostics import compute_diagnostics
@@ -42,7 +42,6 @@ from atlas.uncertainty import compute_rank_uncertainty
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
-CACHE_FOLDER = ".cache"  # results that depend only on the inputs (safe to delete)
 Step = Callable[[str], None]
 
 

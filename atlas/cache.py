@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+CACHE_FOLDER = ".cache"  # the cache's folder inside an output folder (safe to delete)
 CACHE_VERSION = 1  # raise when the cached code changes what it returns
 KEY_FIELD = b"atlas_cache_key"
 KEEP = 8  # cache entries kept per name

@@ -111,13 +111,9 @@ def build(
     """Build out/atlas.duckdb (and maps and exports) from the real inputs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from atlas.build import build as run_build
-    from atlas.outputs import MAP_IMPORTS, write_outputs
-    from atlas.prefetch import prefetch
+    from atlas.pipeline import build_all
 
     settings = load_config(config)
-    if maps:
-        prefetch(MAP_IMPORTS)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
         task = progress.add_task("starting", total=None)
@@ -126,8 +122,8 @@ def build(
             progress.update(task, description=message)
             progress.console.print(f"  - {message}")
 
-        result = run_build(out, data_dir, settings, step=step)
-        written = write_outputs(result.database, out, maps=maps, exports=exports, step=step)
+        result, written = build_all(out, data_dir, settings, maps=maps, exports=exports,
+                                    step=step)
         progress.update(task, description="done")
     counts = dict(result.counts)
     jobs = counts.pop("employment_us_area", 0)

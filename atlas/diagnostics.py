@@ -115,9 +115,11 @@ def v1_moves(indices: pd.DataFrame, compared: pd.DataFrame, components: pd.DataF
         return ", ".join(f"{labels.get(r.component, r.component)} {r.score:.0%}"
                          for r in rows.itertuples())
 
-    picked["why"] = [
-        f"now: {strongest(components, r)}; before (v1): {strongest(compared_components, r)}"
-        for r in picked["region_id"]]
+    regions = set(picked["region_id"])
+    now = components.loc[components["region_id"].isin(regions)]
+    before = compared_components.loc[compared_components["region_id"].isin(regions)]
+    picked["why"] = [f"now: {strongest(now, r)}; before (v1): {strongest(before, r)}"
+                     for r in picked["region_id"]]
     return picked
 
 

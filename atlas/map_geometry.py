@@ -8,13 +8,16 @@ map stays a few megabytes.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import duckdb
 import numpy as np
+import pandas as pd
 import shapely
 from shapely import affinity
 
+from atlas.cache import cache_key, cached_frame
 from atlas.map_specs import Inset, MapSpec
 
 PRECISION = 0.001  # degrees: coordinates are rounded to this grid after simplification
@@ -53,9 +56,13 @@ def inset_for(spec: MapSpec, row: dict[str, Any]) -> Inset | None:
     return None
 
 
-def display_shapes(con: duckdb.DuckDBPyConnection, level: str,
-                   spec: MapSpec) -> tuple[dict[str, shapely.Geometry], dict[str, list]]:
+def display_shapes(con: duckdb.DuckDBPyConnection, level: str, spec: MapSpec
+                   ) -> tuple[dict[str, shapely.Geometry], dict[int, list], dict[str, list]]:
     """The level's shapes as drawn: moved into insets, simplified, rounded.
+
+    The result depends only on the level's geometry, the regions' inset columns and the
+    spec's insets and tolerance, so within :func:`atlas.cache.geometry_cache` it is cached
+    under the sha256 of those (simplifying takes most of a map's drawing time).
 
     Returns
     -------
@@ -63,6 +70,9 @@ def display_shapes(con: duckdb.DuckDBPyConnection, level: str,
         ``{region_id: geometry}``, empty geometries left out.
     moved : dict
         ``{inset index: [geometry, ...]}``: what each inset holds (for its frame).
+    points : dict
+        ``{region_id: [lat, lon]}``: :func:`label_points` of the drawn shapes (computed
+        before they are cached: GEOS snaps a point on a reduced-precision shape to its grid).
     """
     columns = sorted({inset.column for inset in spec.insets})
     select = "".join(f", r.{c}" for c in columns)
@@ -71,8 +81,26 @@ def display_shapes(con: duckdb.DuckDBPyConnection, level: str,
         FROM region_geometry AS g
         LEFT JOIN regions AS r ON r.level = g.level AND r.region_id = g.region_id
         WHERE g.level = ? ORDER BY g.region_id""", [level]).fetchall()
-    shapes: dict[str, shapely.Geometry] = {}
+    digest = hashlib.sha256(repr((spec.insets, spec.simplify, PRECISION)).encode())
+    for region_id, wkb, *values in rows:
+        digest.update(repr((region_id, values, len(wkb))).encode() + bytes(wkb))
+    drawn = cached_frame("display_shapes", cache_key("display_shapes", digest.hexdigest()),
+                         lambda: _drawn(rows, columns, spec))
+    geometries = shapely.from_wkb(drawn["geometry"].to_numpy())
+    shapes = dict(zip(drawn["region_id"], geometries, strict=True))
     moved: dict[int, list] = {}
+    for inset, geometry in zip(drawn["inset"], geometries, strict=True):
+        if inset >= 0:
+            moved.setdefault(int(inset), []).append(geometry)
+    points = {region_id: [float(lat), float(lon)] for region_id, lat, lon
+              in zip(drawn["region_id"], drawn["lat"], drawn["lon"], strict=True)}
+    return shapes, moved, points
+
+
+def _drawn(rows: list[tuple], columns: list[str], spec: MapSpec) -> pd.DataFrame:
+    """``region_id, inset`` (-1: none), the drawn ``geometry`` (WKB) and its label point
+    ``lat, lon`` of each region whose drawn shape is not empty, in the order of ``rows``."""
+    out = []
     for region_id, wkb, *values in rows:
         geometry = shapely.from_wkb(bytes(wkb))
         inset = inset_for(spec, dict(zip(columns, values, strict=True)))
@@ -80,12 +108,12 @@ def display_shapes(con: duckdb.DuckDBPyConnection, level: str,
             geometry = apply_inset(inset, geometry)
         geometry = shapely.set_precision(
             geometry.simplify(spec.simplify, preserve_topology=True), PRECISION)
-        if geometry.is_empty:
-            continue
-        shapes[region_id] = geometry
-        if inset is not None:
-            moved.setdefault(spec.insets.index(inset), []).append(geometry)
-    return shapes, moved
+        if not geometry.is_empty:
+            lat, lon = label_points({region_id: geometry})[region_id]
+            out.append((region_id, -1 if inset is None else spec.insets.index(inset),
+                        shapely.to_wkb(geometry), lat, lon))
+    return pd.DataFrame(out, columns=["region_id", "inset", "geometry", "lat", "lon"]).astype(
+        {"inset": "int64", "lat": "float64", "lon": "float64"})
 
 
 def feature_collection(shapes: dict[str, shapely.Geometry]) -> dict[str, Any]:
@@ -148,14 +176,14 @@ def map_geometry(con: duckdb.DuckDBPyConnection, spec: MapSpec,
         ``geo``, ``outlines`` (the outline level and the inset frames, or None),
         ``centroids`` (label points) and ``bounds``.
     """
-    shapes, moved = display_shapes(con, spec.level, spec)
+    shapes, moved, points = display_shapes(con, spec.level, spec)
     outlines = []
     if spec.outline_level:
-        outline_shapes, _ = display_shapes(con, spec.outline_level, spec)
+        outline_shapes, _, _ = display_shapes(con, spec.outline_level, spec)
         outlines = feature_collection(outline_shapes)["features"]
     outlines += inset_frames(moved)
     shown = [shape for region_id, shape in shapes.items() if region_id in with_data]
     return {"geo": feature_collection(shapes),
             "outlines": {"type": "FeatureCollection", "features": outlines} if outlines else None,
-            "centroids": label_points(shapes),
+            "centroids": points,
             "bounds": bounds(shown) or bounds(list(shapes.values()))}

@@ -3,11 +3,14 @@
     python benchmarks/bench_build.py --data-dir ../shared/data
     python benchmarks/bench_build.py --data-dir ../shared/data --baseline 2a41eb8 --repeat 3
 
-Each build runs in its own process (``--one``): ``atlas.build.build`` and then
-``atlas.outputs.write_outputs`` (maps and exports), with the build's progress messages
-timed into phases: validate (checking every input), read (the readers), write_tables,
+Each build runs in its own process (``--one``): ``atlas.pipeline.build_all``, what
+``atlas build`` runs (for a revision from before it, ``atlas.build.build`` and then
+``atlas.outputs.write_outputs``), with the build's progress messages timed into phases:
+validate (checking every input, or hashing them when an earlier build's model tables are
+reused), read (the readers), write_tables, restore (the reused model tables copied in),
 engine (exposure, diversity, collapse risk), after (rank uncertainty, scenarios, trap zones,
-diagnostics, comments, the database written and renamed), exports, maps. ``total_s`` is
+diagnostics, comments, the database written and renamed), and exports and maps (one
+``outputs`` phase where they run at once). ``total_s`` is
 the build and its outputs in the process, ``process_s`` the process's wall clock (with the
 interpreter and the imports), ``peak_rss_mb`` its high-water mark.
 
@@ -47,15 +50,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_one(data_dir: str | None, out: str) -> dict:
     """Build into ``out`` in this process; returns the phase times."""
-    from atlas.build import build
-    from atlas.outputs import write_outputs
-
-    try:  # as `atlas build` does (a baseline revision may predate it)
-        from atlas.outputs import MAP_IMPORTS
-        from atlas.prefetch import prefetch
-        prefetch(MAP_IMPORTS)
-    except ImportError:
-        pass
     marks: list[tuple[float, str]] = []
 
     def step(message: str) -> None:
@@ -66,12 +60,26 @@ def run_one(data_dir: str | None, out: str) -> dict:
 
     result: dict = {"errors": {}}
     started = time.perf_counter()
-    built = build(out, data_dir, step=step)
-    marks.append((time.perf_counter(), "closing"))
     try:
-        write_outputs(built.database, Path(out), maps=True, exports=True, step=step)
-    except Exception as exc:  # report a failed phase instead of losing the run
-        result["errors"][marks[-1][1]] = f"{type(exc).__name__}: {exc}"
+        from atlas.pipeline import build_all  # what `atlas build` runs
+    except ImportError:  # a baseline revision from before it: the same steps one by one
+        build_all = None
+    if build_all is not None:
+        try:
+            build_all(out, data_dir, None, step=step)
+        except Exception as exc:  # report a failed phase instead of losing the run
+            result["errors"][marks[-1][1] if marks else "validate"] = \
+                f"{type(exc).__name__}: {exc}"
+    else:
+        from atlas.build import build
+        from atlas.outputs import write_outputs
+
+        built = build(out, data_dir, step=step)
+        marks.append((time.perf_counter(), "closing"))
+        try:
+            write_outputs(built.database, Path(out), maps=True, exports=True, step=step)
+        except Exception as exc:  # report a failed phase instead of losing the run
+            result["errors"][marks[-1][1]] = f"{type(exc).__name__}: {exc}"
     finished = time.perf_counter()
     phases: dict[str, float] = {}
     for (at, phase), (until, _) in zip(marks, [*marks[1:], (finished, "")], strict=True):

@@ -1,0 +1,38 @@
+"""The whole atlas in one call, as ``atlas build`` makes it: the database, then the maps and
+the default exports.
+
+Work that does not depend on the database starts at once: the map modules are imported in
+the background (:mod:`atlas.prefetch`) and the exports' second process is started
+(:func:`atlas.outputs.export_worker`), so that both overlap the database build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from atlas.outputs import MAP_IMPORTS, export_worker, write_outputs
+from atlas.prefetch import prefetch
+
+
+def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, Any] | None,
+              *, maps: bool = True, exports: bool = True,
+              step: Callable[[str], None] | None = None) -> tuple[Any, list[Path]]:
+    """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it.
+
+    Returns
+    -------
+    (atlas.build.BuildResult, list of Path)
+        The build's result and the output files written.
+    """
+    from atlas.build import build
+
+    step = step or (lambda message: None)
+    if maps:
+        prefetch(MAP_IMPORTS)
+    with export_worker(maps and exports) as worker:
+        result = build(out, data_dir, config, step=step)
+        written = write_outputs(result.database, Path(out), maps=maps, exports=exports,
+                                step=step, worker=worker)
+    return result, written
