@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import geopandas as gpd
 import pandas as pd
-import shapely
 
 from atlas.errors import ConfigError
 from atlas.files import atomic_write
@@ -29,6 +28,9 @@ from atlas.sheets import (
     summary_sheet,
 )
 from atlas.workbook import Sheet, write_workbook
+
+if TYPE_CHECKING:  # geopandas takes 0.5 s to import: loaded for GeoJSON exports only
+    import geopandas as gpd
 
 FORMATS = ("csv", "xlsx", "parquet", "geojson")
 CSV_ENCODING = "utf-8-sig"  # with a BOM, Excel opens Chinese and accented names correctly
@@ -53,6 +55,9 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
 
 
 def _geojson_frame(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
     geometry = con.execute("SELECT level, region_id, geometry FROM region_geometry").df()
     merged = ranking.merge(geometry, on=["level", "region_id"], how="left")
     shapes = [shapely.from_wkb(bytes(g)) if g is not None and not pd.isna(g) else None
