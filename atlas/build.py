@@ -117,8 +117,8 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
     return summary, counts
 
 
-def write_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
-                       step: Step) -> list[str]:
+def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
+                      step: Step) -> list[str]:
     """Run the declared readers and write the model tables; returns their names."""
     step("reading the declared levels and measures (atlas/levels.toml, atlas/measures.toml)")
     level_sets, shared = read_all(inputs, config)
@@ -144,7 +144,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
             step(f"copying the model tables from {CACHE_FOLDER}/{cached.path.name}")
             restore(con, cached)
         else:
-            keep(con, key, write_model_tables(con, inputs, config, step), inputs)
+            keep(con, key, read_model_tables(con, inputs, config, step), inputs)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
         compute_top_categories(con, config["exposure"]["default_measure"])

@@ -41,12 +41,14 @@ class _Session:
         self.pending: dict[tuple[str, str], pa.Table] = {}
         self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
         self.used: dict[str, list[str]] = {}
+        self.suffixes: dict[str, str] = {}  # per name: ".parquet", or a file entry's suffix
 
-    def use(self, name: str, key: str) -> None:
+    def use(self, name: str, key: str, suffix: str = ".parquet") -> None:
         keys = self.used.setdefault(name, [])
         if key in keys:
             keys.remove(key)
         keys.append(key)
+        self.suffixes[name] = suffix
 
     def flush(self) -> None:
         """Write the pending entries; keep per name the ``KEEP`` most recently used keys
@@ -59,13 +61,11 @@ class _Session:
         for (name, key), table in self.pending.items():
             atomic_write(self.folder / f"{name}-{key}.parquet",
                          lambda temp, table=table: pq.write_table(table, temp))
-        suffixes = {name: ".parquet" for name in self.used}
         for (name, key, suffix), temp in self.pending_files.items():
             temp.replace(self.folder / f"{name}-{key}{suffix}")
-            suffixes[name] = suffix
         self.pending_files.clear()
         for name, keys in self.used.items():
-            suffix = suffixes.get(name, ".parquet")
+            suffix = self.suffixes[name]
             keep = KEEP if suffix == ".parquet" else KEEP_FILES
             recent = [self.folder / f"{name}-{key}{suffix}" for key in reversed(keys)]
             others = sorted((p for p in self.folder.glob(f"{name}-*{suffix}")
@@ -193,7 +193,7 @@ def cache_file(name: str, key: str, suffix: str) -> Path | None:
     session = _CACHE["session"]
     if session is None:
         return None
-    session.use(name, key)
+    session.use(name, key, suffix)
     path = session.folder / f"{name}-{key}{suffix}"
     return path if path.is_file() else None
 
@@ -212,6 +212,6 @@ def new_cache_file(name: str, key: str, suffix: str) -> Path | None:
     os.close(handle)
     temp = Path(temp_name)
     temp.unlink()  # the writer creates it (DuckDB will not open an empty file)
-    session.use(name, key)
+    session.use(name, key, suffix)
     session.pending_files[name, key, suffix] = temp
     return temp

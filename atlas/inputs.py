@@ -121,19 +121,19 @@ class Inputs:
         except OSError as exc:
             raise InputError(self.specs[key].path, f"cannot be read ({exc.strerror})") from exc
 
-    def digest(self, key: str) -> str:
-        """The sha256 of an input's bytes (read once per ``Inputs``); ``InputError`` if the
-        file is missing or unreadable."""
+    def digest(self, key: str, data: bytes | None = None) -> str:
+        """The sha256 of an input's bytes (``data`` if given), computed once per ``Inputs``;
+        ``InputError`` if the file is missing or unreadable."""
         if key not in self._digests:
-            self._digests[key] = hashlib.sha256(self._read(key)[1]).hexdigest()
+            data = self._read(key)[1] if data is None else data
+            self._digests[key] = hashlib.sha256(data).hexdigest()
         return self._digests[key]
 
     def _record(self, key: str, path: Path, data: bytes, rows: int | None) -> None:
         spec = self.specs[key]
-        digest = self._digests.setdefault(key, hashlib.sha256(data).hexdigest())
         self.provenance[key] = {
             "file": spec.path,
-            "sha256": digest,
+            "sha256": self.digest(key, data),
             "bytes": len(data),
             "rows": rows,
             "vintage": spec.vintage,
