@@ -14,6 +14,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,12 +26,13 @@ import pandas as pd
 from atlas import __version__
 from atlas.cache import CACHE_FOLDER, geometry_cache
 from atlas.catalog import apply_comments
-from atlas.clusters import HEAVY_IMPORTS, compute_trap_zones
+from atlas.clusters import start_trap_zones
 from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
 from atlas.files import atomic_write, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
+from atlas.local_moran import HEAVY_IMPORTS
 from atlas.model import LevelSet
 from atlas.model_cache import Entry, find_entry, keep, model_key, restore
 from atlas.prefetch import prefetch
@@ -131,13 +133,14 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: di
 
 
 def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
-                   step: Step, key: str, cached: Entry | None
+                   step: Step, key: str, cached: Entry | None, executor: Executor | None = None
                    ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Write the complete database at ``path``; returns its summary.
 
     The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
     reader settings: :mod:`atlas.model_cache`) or from reading the inputs, and are then kept
-    under ``key``."""
+    under ``key``. The trap zones' Local Moran runs in ``executor`` (the second process of
+    :func:`atlas.outputs.second_process`) while this one computes the rank uncertainty."""
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
@@ -149,9 +152,10 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         compute_indices(con, config)
         compute_top_categories(con, config["exposure"]["default_measure"])
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
+        write_trap_zones = start_trap_zones(con, config, executor)
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
-        compute_trap_zones(con, config)
+        write_trap_zones(con)
         compute_diagnostics(con, config)
         provenance = pd.DataFrame(list(inputs.provenance.values()))
         build_info = pd.DataFrame({
@@ -205,8 +209,13 @@ def prepare_output_folder(out: Path, started: float | None = None,
 
 
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
-          config: dict[str, Any] | None = None, step: Step | None = None) -> BuildResult:
+          config: dict[str, Any] | None = None, step: Step | None = None,
+          executor: Executor | None = None) -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
+
+    ``executor`` (a second process that imported :data:`atlas.local_moran.HEAVY_IMPORTS`)
+    computes the trap zones' Local Moran; without one they are computed here, their libraries
+    imported in the background meanwhile.
 
     Raises
     ------
@@ -218,7 +227,8 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     config = config or load_config()
     step = step or (lambda message: None)
     started = time.perf_counter()
-    prefetch(HEAVY_IMPORTS)  # the trap zones' libraries, imported while the build reads
+    if executor is None:
+        prefetch(HEAVY_IMPORTS)  # the trap zones' libraries, imported while the build reads
     out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
     inputs = Inputs(data_dir)
     built: dict[str, Any] = {}
@@ -226,7 +236,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     def write(temp: Path) -> None:
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
-            temp, inputs, config, json.dumps(config), step, key, cached)
+            temp, inputs, config, json.dumps(config), step, key, cached, executor)
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.cache, atlas.model_cache)

@@ -95,6 +95,21 @@ def level_diagnostics(level: str, indices: pd.DataFrame, components: pd.DataFram
     return rows
 
 
+def strongest_components(components: pd.DataFrame, regions: pd.Index,
+                         labels: dict[str, str]) -> pd.Series:
+    """The two highest-scoring components of each of ``regions`` in words
+    (``"Label 45%, Label 30%"``; ties as printed, by component name; ``""`` for a region
+    without components)."""
+    rows = components.loc[components["region_id"].isin(regions)]
+    rows = rows.assign(shown=rows["score"].round(2)).sort_values(
+        ["region_id", "shown", "component"], ascending=[True, False, True])
+    top = rows.groupby("region_id", sort=False).head(2)
+    words = [f"{labels.get(component, component)} {score:.0%}"
+             for component, score in zip(top["component"], top["score"], strict=True)]
+    joined = pd.Series(words, index=top["region_id"].to_numpy(), dtype=object)
+    return joined.groupby(level=0, sort=False).agg(", ".join).reindex(regions, fill_value="")
+
+
 def v1_moves(indices: pd.DataFrame, compared: pd.DataFrame, components: pd.DataFrame,
              compared_components: pd.DataFrame, labels: dict[str, str], top: int = 10
              ) -> pd.DataFrame:
@@ -108,18 +123,10 @@ def v1_moves(indices: pd.DataFrame, compared: pd.DataFrame, components: pd.DataF
     by_change = frame.sort_values(["change", "name"], ascending=[False, True])
     picked = pd.concat([by_change.head(top), by_change.tail(top)])  # ties: by name
 
-    def strongest(table: pd.DataFrame, region: str) -> str:
-        rows = table.loc[table["region_id"] == region].assign(
-            shown=lambda t: t["score"].round(2))  # ties as printed: by component name
-        rows = rows.sort_values(["shown", "component"], ascending=[False, True]).head(2)
-        return ", ".join(f"{labels.get(r.component, r.component)} {r.score:.0%}"
-                         for r in rows.itertuples())
-
-    regions = set(picked["region_id"])
-    now = components.loc[components["region_id"].isin(regions)]
-    before = compared_components.loc[compared_components["region_id"].isin(regions)]
-    picked["why"] = [f"now: {strongest(now, r)}; before (v1): {strongest(before, r)}"
-                     for r in picked["region_id"]]
+    regions = pd.Index(picked["region_id"].unique())
+    now = strongest_components(components, regions, labels)
+    before = strongest_components(compared_components, regions, labels)
+    picked["why"] = [f"now: {now[r]}; before (v1): {before[r]}" for r in picked["region_id"]]
     return picked
 
 
@@ -136,7 +143,7 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
     compared = con.execute("SELECT * FROM risk_model_scores WHERE model <> ? "
                            "ORDER BY model, level, region_id", [model.name]).df()
     compared_components = con.execute(
-        "SELECT level, region_id, component, score FROM risk_model_components "
+        "SELECT model, level, region_id, component, score FROM risk_model_components "
         "WHERE model <> ? ORDER BY model, level, region_id, component", [model.name]).df()
     rows, moves = [], []
     analysed = set(analysed_levels(con, config["uncertainty"]["periods"]))
@@ -150,7 +157,9 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
                                   pillars, level_compared)
         for _, other in level_compared.groupby("model"):
             moves.append(v1_moves(group, other, components.loc[components["level"] == level],
-                                  compared_components.loc[compared_components["level"] == level],
+                                  compared_components.loc[
+                                      (compared_components["level"] == level)
+                                      & (compared_components["model"] == other["model"].iloc[0])],
                                   labels).assign(compared_model=other["model"].iloc[0]))
     register_table(con, "risk_diagnostics", pd.DataFrame(
         rows, columns=["level", "diagnostic", "item", "other", "value"]))

@@ -3,8 +3,9 @@
 With two or more cores the exports are written by a second process while this one draws the
 maps (both only read the database); the index page, which lists the exports, is written
 last. An error in either is raised here, the exports' with its own message. The second
-process can be started before the database is built (:func:`export_worker`), so that its
-imports overlap the build. The maps' drawn shapes are cached in the output folder's
+process can be started before the database is built (:func:`second_process`), so that its
+imports overlap the build, which hands it the trap zones' Local Moran meanwhile
+(:mod:`atlas.local_moran`). The maps' drawn shapes are cached in the output folder's
 ``.cache`` (:func:`atlas.map_geometry.display_shapes`).
 """
 
@@ -24,8 +25,13 @@ from atlas.errors import AtlasError
 MAP_IMPORTS = ("atlas.maps",)
 
 
-def _warm_up() -> None:
-    import atlas.export  # noqa: F401  (imported once, before the exports are asked for)
+def _warm_up(exports: bool) -> None:
+    """Import what the second process will be asked to run, before it is asked."""
+    from atlas.local_moran import warm_up
+
+    warm_up()
+    if exports:
+        import atlas.export  # noqa: F401
 
 
 def _exports(database: Path, folder: Path) -> tuple[list[Path], str | None]:
@@ -47,14 +53,14 @@ def _result(future: Future) -> list[Path]:
 
 
 @contextlib.contextmanager
-def export_worker(wanted: bool = True) -> Iterator[ProcessPoolExecutor | None]:
-    """A second process for the exports, started now and importing what it needs (None with
-    one core or when not ``wanted``); it ends with the block."""
-    if not wanted or (os.cpu_count() or 1) < 2:
+def second_process(exports: bool = True) -> Iterator[ProcessPoolExecutor | None]:
+    """A second process for the trap zones' Local Moran and (with ``exports``) the exports,
+    started now and importing what it needs; None with one core. It ends with the block."""
+    if (os.cpu_count() or 1) < 2:
         yield None
         return
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        pool.submit(_warm_up)
+        pool.submit(_warm_up, exports)
         yield pool
 
 
@@ -68,7 +74,7 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
     out_dir = Path(out_dir)
     with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
         if maps and exports and worker is None:
-            worker = stack.enter_context(export_worker())
+            worker = stack.enter_context(second_process())
         if maps and exports and worker is not None:
             from atlas.maps import write_maps
 

@@ -2,8 +2,9 @@
 the default exports.
 
 Work that does not depend on the database starts at once: the map modules are imported in
-the background (:mod:`atlas.prefetch`) and the exports' second process is started
-(:func:`atlas.outputs.export_worker`), so that both overlap the database build.
+the background (:mod:`atlas.prefetch`) and the second process is started
+(:func:`atlas.outputs.second_process`), so that both overlap the database build; the build
+hands that process the trap zones' Local Moran, and then the exports are written there.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from atlas.outputs import MAP_IMPORTS, export_worker, write_outputs
+from atlas.outputs import MAP_IMPORTS, second_process, write_outputs
 from atlas.prefetch import prefetch
 
 
@@ -31,8 +32,8 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, An
     step = step or (lambda message: None)
     if maps:
         prefetch(MAP_IMPORTS)
-    with export_worker(maps and exports) as worker:
-        result = build(out, data_dir, config, step=step)
+    with second_process(maps and exports) as worker:
+        result = build(out, data_dir, config, step=step, executor=worker)
         written = write_outputs(result.database, Path(out), maps=maps, exports=exports,
                                 step=step, worker=worker)
     return result, written

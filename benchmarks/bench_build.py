@@ -12,7 +12,9 @@ engine (exposure, diversity, collapse risk), after (rank uncertainty, scenarios,
 diagnostics, comments, the database written and renamed), and exports and maps (one
 ``outputs`` phase where they run at once). ``total_s`` is
 the build and its outputs in the process, ``process_s`` the process's wall clock (with the
-interpreter and the imports), ``peak_rss_mb`` its high-water mark.
+interpreter and the imports), ``cpu_s`` the CPU time (user and system) of the process and of
+its second process (steadier than wall clock on a shared machine, where other work and the
+hypervisor take turns on the cores), ``peak_rss_mb`` the process's high-water mark.
 
 With ``--baseline REV`` the revision is checked out into a temporary git worktree (removed
 at the end) and run with this virtual environment (``PYTHONPATH`` = the worktree), and the
@@ -44,7 +46,7 @@ PHASES = (("checking", "validate"), ("every input", "validate"), ("reading", "re
           ("writing exports and drawing maps", "outputs"),
           ("writing default exports", "exports"), ("drawing", "maps"))
 ORDER = ["validate", "read", "write_tables", "restore", "engine", "after", "exports", "maps",
-         "outputs", "total", "process"]
+         "outputs", "total", "process", "cpu"]
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -88,6 +90,8 @@ def run_one(data_dir: str | None, out: str) -> dict:
     if marks:
         phases["validate"] = phases.get("validate", 0.0) + marks[0][0] - started
     phases["total"] = finished - started
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    phases["cpu"] = sum(u.ru_utime + u.ru_stime for u in used)  # with the ended second process
     result["phases"] = phases
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from atlas.errors import AtlasError
-from atlas.outputs import _exports, _result, export_worker, write_outputs
+from atlas.outputs import _exports, _result, second_process, write_outputs
 
 needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
                                      reason="the second process runs with two cores only")
@@ -16,16 +16,40 @@ needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
 
 @needs_two_cores
 def test_an_error_in_the_exports_process_comes_back_as_one_line(tmp_path):
-    with export_worker() as worker:
+    with second_process() as worker:
         assert worker is not None
         future = worker.submit(_exports, tmp_path / "missing.duckdb", tmp_path / "exports")
         with pytest.raises(AtlasError, match=r"missing\.duckdb not found"):
             _result(future)
 
 
-def test_no_second_process_when_not_wanted():
-    with export_worker(False) as worker:
-        assert worker is None
+@needs_two_cores
+@pytest.mark.realdata
+def test_trap_zones_from_the_second_process_equal_those_computed_here(built_atlas, tmp_path):
+    """The build hands the Local Moran of every level to the second process: its zones and
+    labels are those computed in this process, to the bit."""
+    import shutil
+
+    import duckdb
+
+    from atlas.clusters import compute_trap_zones, start_trap_zones
+    from atlas.config import load_config
+
+    config = load_config()
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(built_atlas, copy)
+    query = {"region_lisa": "SELECT * FROM region_lisa ORDER BY level, region_id",
+             "trap_zones": "SELECT * FROM trap_zones ORDER BY level, zone_id"}
+    with duckdb.connect(str(copy)) as con:
+        compute_trap_zones(con, config)
+        here = {name: con.execute(sql).df() for name, sql in query.items()}
+        with second_process(exports=False) as worker:
+            assert worker is not None
+            start_trap_zones(con, config, worker)(con)
+        there = {name: con.execute(sql).df() for name, sql in query.items()}
+    assert len(here["region_lisa"]) > 1000 and len(here["trap_zones"]) >= 4
+    for name, frame in here.items():
+        assert frame.equals(there[name]), name
 
 
 @needs_two_cores

@@ -231,3 +231,20 @@ def test_the_generated_documents_are_up_to_date(atlas_con):
     for path, text in generated_documents(atlas_con).items():
         assert path.read_text(encoding="utf-8") == text, (
             f"{path.name} is out of date: run `atlas report --update-docs`")
+
+
+def test_each_comparison_model_is_explained_by_its_own_components():
+    """The v1-move words name the two strongest components (ties by name, as printed), and
+    a second comparison model's components never leak into another model's explanation."""
+    from atlas.diagnostics import strongest_components
+
+    components = pd.DataFrame({
+        "model": ["v1", "v1", "v1", "v0", "v0", "v1"],
+        "region_id": ["a", "a", "a", "a", "a", "b"],
+        "component": ["size", "rate", "loss", "other", "more", "size"],
+        "score": [0.304, 0.30, 0.9, 0.99, 0.98, 0.5]})
+    labels = {"size": "Small size", "rate": "Unemployment rate"}
+    regions = pd.Index(["a", "b", "c"])
+    words = strongest_components(components.loc[components["model"] == "v1"], regions, labels)
+    assert words.to_dict() == {"a": "loss 90%, Unemployment rate 30%", "b": "Small size 50%",
+                               "c": ""}

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from libpysal.weights import lat2W
 
-from atlas.clusters import local_clusters
 from atlas.config import load_config
+from atlas.local_moran import local_clusters
 from atlas.risk_model import active_model
 from atlas.scenarios import project
 from atlas.uncertainty import (
@@ -201,3 +201,72 @@ def test_real_trap_zones(atlas_con):
     puerto_rico = atlas_con.execute("""SELECT count(*) FROM region_indices
         WHERE level = 'us_area' AND state = 'PR' AND trap_zone IS NOT NULL""").fetchone()[0]
     assert puerto_rico >= 4  # Puerto Rico's high-risk areas form a contiguous zone
+
+
+def _queen_reference(geometries) -> set[tuple[int, int]]:
+    """libpysal's Queen neighbours (shared vertices) as ordered pairs."""
+    import warnings
+
+    import geopandas as gpd
+    from libpysal.weights import Queen
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weights = Queen.from_dataframe(gpd.GeoDataFrame(geometry=list(geometries)),
+                                       use_index=False, silence_warnings=True)
+    return {(i, j) for i, neighbours in weights.neighbors.items() for j in neighbours}
+
+
+def test_shared_vertex_pairs_are_libpysal_queen_neighbours():
+    """Squares of a lattice (corner contact counts), a polygon with a hole holding another,
+    a multipolygon touching by one part, and a square touching only along an edge whose
+    vertices differ (not a queen neighbour under libpysal's vertex rule)."""
+    import shapely
+    from shapely.geometry import MultiPolygon, Polygon, box
+
+    from atlas.clusters import shared_vertex_pairs
+
+    squares = [box(x, y, x + 1, y + 1) for x in range(4) for y in range(3)]
+    ring = Polygon([(10, 0), (14, 0), (14, 4), (10, 4)], [[(11, 1), (13, 1), (13, 3), (11, 3)]])
+    inner = box(11, 1, 13, 3)
+    parts = MultiPolygon([box(20, 0, 21, 1), box(14, 4, 15, 5)])  # touches ``ring`` at a corner
+    offset = Polygon([(4, 0.5), (5, 0.5), (5, 1.5), (4, 1.5)])  # edge contact, no shared vertex
+    geometries = np.array([*squares, ring, inner, parts, offset], dtype=object)
+    pairs = shared_vertex_pairs(geometries)
+    got = set(zip(pairs["focal"].tolist(), pairs["neighbour"].tolist(), strict=True))
+    assert got == _queen_reference(geometries)
+    assert (12, 13) in got and (12, 14) in got and not any(15 in pair for pair in got)
+    assert pairs.equals(pairs.sort_values(["focal", "neighbour"]).reset_index(drop=True))
+    assert len(shared_vertex_pairs(np.array([shapely.box(0, 0, 1, 1)], dtype=object))) == 0
+
+
+@pytest.mark.parametrize("level", ["us_area", "cn_city", "country"])
+def test_real_contiguity_is_libpysal_queen_with_islands_attached(atlas_con, level):
+    """The contiguity the trap zones use is libpysal's: Queen neighbours, then
+    ``attach_islands`` with a ``KNN`` of k = 1 on the centroids (EPSG:5070)."""
+    import warnings
+
+    import geopandas as gpd
+    import shapely
+    from libpysal.weights import KNN, Queen, attach_islands
+
+    from atlas.clusters import contiguity_pairs
+
+    rows = atlas_con.execute("""
+        SELECT g.geometry FROM region_indices AS r JOIN region_geometry AS g
+        USING (level, region_id) WHERE r.level = ? AND r.collapse_risk IS NOT NULL
+        ORDER BY r.region_id""", [level]).df()
+    frame = gpd.GeoDataFrame(geometry=shapely.from_wkb(rows["geometry"].map(bytes)),
+                             crs="EPSG:4326")
+    pairs = contiguity_pairs(frame)
+    got = set(zip(pairs["focal"].tolist(), pairs["neighbour"].tolist(), strict=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        weights = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
+        assert weights.islands  # Hawaii, Alaska, island nations and provinces
+        centroids = frame.to_crs("EPSG:5070").centroid
+        nearest = KNN.from_array(np.column_stack([centroids.x, centroids.y]), k=1,
+                                 silence_warnings=True)
+        weights = attach_islands(weights, nearest)
+    assert got == {(i, j) for i, neighbours in weights.neighbors.items() for j in neighbours}
+    assert len(pairs) == sum(weights.cardinalities.values())
