@@ -262,7 +262,8 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "centroid": points.get(region_id),
             "z": zones.get(row.get("trap_zone")) if pd.notna(row.get("trap_zone")) else None}
     no_data = words.text().get("nodata_reason")
-    others = con.execute("SELECT * FROM v_regions WHERE level = ?", [spec.level]).df()
+    others = con.execute("SELECT * FROM v_regions WHERE level = ? ORDER BY region_id",
+                         [spec.level]).df()  # ordered: the same page from every build
     for row in others.loc[~others["region_id"].isin(regions)].to_dict("records"):
         regions[row["region_id"]] = {
             "n": row["name"], "alt": _alt(row, spec), "nodata": True, "v": {}, "c": {},

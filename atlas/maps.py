@@ -16,7 +16,6 @@ Region names are untrusted text: they reach a page only as JSON data shown throu
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -55,9 +54,36 @@ def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path
     return _write(Path(out_dir) / spec.file, render_map(con, spec, decls))
 
 
+def write_level_maps(database: Path, out_dir: Path, *,
+                     specs: dict[str, MapSpec] | None = None,
+                     decls: Declarations | None = None) -> list[Path]:
+    """Write one map per declared level present in the database; returns the files."""
+    decls = decls or load_declarations()
+    con = open_atlas(database)
+    try:
+        return [write_level_map(con, spec, Path(out_dir), decls)
+                for spec in drawn_specs(con, specs)]
+    finally:
+        con.close()
+
+
+def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
+                decls: Declarations | None = None) -> Path:
+    """Write ``index.html``: the drawn maps, and the exports found in ``out_dir/../exports``
+    (so it is written after them)."""
+    out_dir = Path(out_dir)
+    decls = decls or load_declarations()
+    con = open_atlas(database)
+    try:
+        document = index_page(con, drawn_specs(con, specs), decls,
+                              exports=out_dir.parent / "exports")
+        return _write(out_dir / "index.html", document)
+    finally:
+        con.close()
+
+
 def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
-               decls: Declarations | None = None,
-               before_index: Callable[[], object] | None = None) -> list[Path]:
+               decls: Declarations | None = None) -> list[Path]:
     """Write one map per declared level present in the database, and ``index.html``.
 
     Parameters
@@ -68,25 +94,12 @@ def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | Non
         The maps folder (``out/maps``); the index links the exports of ``out_dir/../exports``.
     specs, decls : optional
         The map and layer declarations (default: ``atlas/levels.toml``, ``atlas/layers.toml``).
-    before_index : callable, optional
-        Called after the level maps and before the index is written (the exports written
-        meanwhile by another process are awaited there, so that the index lists them).
 
     Returns
     -------
     list of Path
         The files written.
     """
-    out_dir = Path(out_dir)
     decls = decls or load_declarations()
-    con = open_atlas(database)
-    try:
-        chosen = drawn_specs(con, specs)
-        written = [write_level_map(con, spec, out_dir, decls) for spec in chosen]
-        if before_index is not None:
-            before_index()
-        document = index_page(con, chosen, decls, exports=out_dir.parent / "exports")
-        written.append(_write(out_dir / "index.html", document))
-    finally:
-        con.close()
-    return written
+    written = write_level_maps(database, out_dir, specs=specs, decls=decls)
+    return [*written, write_index(database, out_dir, specs=specs, decls=decls)]

@@ -1,12 +1,13 @@
 """Everything derived from a built database: maps and default exports.
 
-With two or more cores the exports are written by a second process while this one draws the
-maps (both only read the database); the index page, which lists the exports, is written
-last. An error in either is raised here, the exports' with its own message. The second
-process can be started before the database is built (:func:`second_process`), so that its
-imports overlap the build, which hands it the trap zones' Local Moran meanwhile
-(:mod:`atlas.local_moran`). The maps' drawn shapes are cached in the output folder's
-``.cache`` (:func:`atlas.map_geometry.display_shapes`).
+With two or more cores the maps are drawn by a second process while this one writes the
+exports (both only read the database); the index page, which lists the exports, is written
+last. An error in either is raised here in one line. The second process is started before
+the database is built (:func:`second_process`), so that its imports (esda, libpysal, the map
+modules with mapclassify and folium: about 3 s) overlap the build, which hands it the trap
+zones' Local Moran meanwhile (:mod:`atlas.local_moran`); this process never imports them.
+The maps' drawn shapes are cached in the output folder's ``.cache``
+(:func:`atlas.map_geometry.display_shapes`).
 """
 
 from __future__ import annotations
@@ -21,22 +22,43 @@ from pathlib import Path
 from atlas.cache import CACHE_FOLDER, geometry_cache
 from atlas.errors import AtlasError
 
-# what atlas.prefetch may import while the database is built, when maps will be drawn
-MAP_IMPORTS = ("atlas.maps",)
+# what atlas.prefetch may import while the database is built, when this process writes exports
+EXPORT_IMPORTS = ("atlas.export",)
 
 
-def _warm_up(exports: bool) -> None:
+def _warm_up(maps: bool) -> None:
     """Import what the second process will be asked to run, before it is asked."""
     from atlas.local_moran import warm_up
 
     warm_up()
-    if exports:
-        import atlas.export  # noqa: F401
+    if maps:
+        import atlas.maps  # noqa: F401
+
+
+def _maps(database: Path, folder: Path) -> tuple[list[Path], str | None]:
+    """The level maps (run in the second process, with the output folder's cache); an
+    AtlasError comes back as its message, since its arguments need not pickle."""
+    from atlas.maps import write_level_maps
+
+    try:
+        with geometry_cache(folder.parent / CACHE_FOLDER):
+            return write_level_maps(database, folder), None
+    except AtlasError as exc:
+        return [], str(exc)
+
+
+def _index(database: Path, folder: Path) -> tuple[list[Path], str | None]:
+    """The index page (run in the second process, after the exports were written)."""
+    from atlas.maps import write_index
+
+    try:
+        return [write_index(database, folder)], None
+    except AtlasError as exc:
+        return [], str(exc)
 
 
 def _exports(database: Path, folder: Path) -> tuple[list[Path], str | None]:
-    """The default exports (run in the second process); an AtlasError comes back as its
-    message, since its arguments need not pickle."""
+    """The default exports; an AtlasError comes back as its message."""
     from atlas.export import write_default_exports
 
     try:
@@ -53,14 +75,14 @@ def _result(future: Future) -> list[Path]:
 
 
 @contextlib.contextmanager
-def second_process(exports: bool = True) -> Iterator[ProcessPoolExecutor | None]:
-    """A second process for the trap zones' Local Moran and (with ``exports``) the exports,
+def second_process(maps: bool = True) -> Iterator[ProcessPoolExecutor | None]:
+    """A second process for the trap zones' Local Moran and (with ``maps``) the maps,
     started now and importing what it needs; None with one core. It ends with the block."""
     if (os.cpu_count() or 1) < 2:
         yield None
         return
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        pool.submit(_warm_up, exports)
+        pool.submit(_warm_up, maps)
         yield pool
 
 
@@ -69,22 +91,21 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
                   worker: ProcessPoolExecutor | None = None) -> list[Path]:
     """Write the maps and default exports that read ``database``; returns the files written.
 
-    With both, the exports are written by ``worker`` (or a second process started here, with
-    two or more cores) while the maps are drawn."""
+    With both, the maps are drawn by ``worker`` (or a second process started here, with two
+    or more cores) while the exports are written here."""
     out_dir = Path(out_dir)
     with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
         if maps and exports and worker is None:
             worker = stack.enter_context(second_process())
         if maps and exports and worker is not None:
-            from atlas.maps import write_maps
+            from atlas.export import write_default_exports
 
-            step("writing exports and drawing maps at once: the default exports (top 100 "
-                 "per level, CSV and XLSX) in a second process, the HTML maps in this one")
-            future = worker.submit(_exports, database, out_dir / "exports")
-            ready: list[Path] = []
-            maps_written = write_maps(database, out_dir / "maps",
-                                      before_index=lambda: ready.extend(_result(future)))
-            return ready + maps_written
+            step("writing exports and drawing maps at once: the HTML maps in a second "
+                 "process, the default exports (top 100 per level, CSV and XLSX) in this one")
+            drawn = worker.submit(_maps, database, out_dir / "maps")
+            written = write_default_exports(database, out_dir / "exports")
+            written += _result(drawn)
+            return written + _result(worker.submit(_index, database, out_dir / "maps"))
         written: list[Path] = []
         if exports:
             from atlas.export import write_default_exports

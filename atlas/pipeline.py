@@ -1,10 +1,11 @@
 """The whole atlas in one call, as ``atlas build`` makes it: the database, then the maps and
 the default exports.
 
-Work that does not depend on the database starts at once: the map modules are imported in
-the background (:mod:`atlas.prefetch`) and the second process is started
-(:func:`atlas.outputs.second_process`), so that both overlap the database build; the build
-hands that process the trap zones' Local Moran, and then the exports are written there.
+Work that does not depend on the database starts at once: the second process is started
+(:func:`atlas.outputs.second_process`) and imports the trap zones' and the maps' libraries
+while the database is built; the build hands it the trap zones' Local Moran, and then it
+draws the maps while this process writes the exports (imported in the background meanwhile:
+:mod:`atlas.prefetch`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from atlas.outputs import MAP_IMPORTS, second_process, write_outputs
+from atlas.outputs import EXPORT_IMPORTS, second_process, write_outputs
 from atlas.prefetch import prefetch
 
 
@@ -30,8 +31,8 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, An
     from atlas.build import build
 
     step = step or (lambda message: None)
-    if maps:
-        prefetch(MAP_IMPORTS)
+    if exports:
+        prefetch(EXPORT_IMPORTS)
     with second_process(maps and exports) as worker:
         result = build(out, data_dir, config, step=step, executor=worker)
         written = write_outputs(result.database, Path(out), maps=maps, exports=exports,

@@ -275,6 +275,9 @@ def test_profiles_carry_pillars_trend_scenarios_and_reasons(real_data, atlas_con
     assert ordos["pillars"][0]["label"] == "AI冲击 AI shock to the pillar jobs"
     kashgar = real_data["cn_city"]["regions"]["653100"]
     assert kashgar["nodata"] is True and "城市统计年鉴" in kashgar["reason"]
+    for level in ("cn_city", "country"):  # in a fixed order, so every build writes one page
+        unranked = [rid for rid, r in real_data[level]["regions"].items() if "reason" in r]
+        assert len(unranked) >= 5 and unranked == sorted(unranked)
     zoned = [r["z"] for r in real_data["cn_city"]["regions"].values() if r.get("z")]
     assert zoned and all(z.count("Shenyang") <= 1 for z in zoned)
 

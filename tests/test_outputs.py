@@ -43,7 +43,7 @@ def test_trap_zones_from_the_second_process_equal_those_computed_here(built_atla
     with duckdb.connect(str(copy)) as con:
         compute_trap_zones(con, config)
         here = {name: con.execute(sql).df() for name, sql in query.items()}
-        with second_process(exports=False) as worker:
+        with second_process(maps=False) as worker:
             assert worker is not None
             start_trap_zones(con, config, worker)(con)
         there = {name: con.execute(sql).df() for name, sql in query.items()}
