@@ -63,7 +63,8 @@ def test_two_real_builds_give_identical_tables(built_atlas, data_dir, tmp_path):
     cache = built_atlas.parent / ".cache"
     names = sorted(p.name.split("-")[0] for p in cache.iterdir())
     assert names.count("contiguity") == 4 and "us_region_geometry" in names
-    assert {"layer_counties_2023", "layer_cn_boundaries", "model_tables"} <= set(names)
+    assert {"layer_counties_2023", "layer_cn_boundaries", "model_tables", "cn_city_geometry",
+            "world_country_shapes"} <= set(names)
     shutil.copytree(cache, tmp_path / "again" / ".cache",
                     ignore=shutil.ignore_patterns("model_tables-*"))
     steps: list[str] = []

@@ -23,6 +23,7 @@ from __future__ import annotations
 import pandas as pd
 import shapely
 
+from atlas.cache import cache_key, cached_frame
 from atlas.errors import InputError
 from atlas.geodata import valid_polygonal
 from atlas.inputs import PROJECT_ROOT, Inputs
@@ -130,8 +131,15 @@ def city_regions(units: pd.DataFrame, panel: pd.DataFrame, facts: pd.DataFrame, 
 
 
 def city_geometry(inputs: Inputs, level: str) -> pd.DataFrame:
-    """City polygons of ``level`` and the provinces dissolved from them (``cn_province``)."""
+    """City polygons of ``level`` and the provinces dissolved from them (``cn_province``);
+    cached by the boundaries' sha256 (:mod:`atlas.cache`)."""
     boundaries = inputs.geometry("cn_boundaries")
+    key = cache_key("cn_city_geometry", level, inputs.provenance["cn_boundaries"]["sha256"])
+    return cached_frame("cn_city_geometry", key, lambda: _city_shapes(boundaries, level))
+
+
+def _city_shapes(boundaries, level: str) -> pd.DataFrame:
+    """The WKB rows of :func:`city_geometry`."""
     geometry = pd.DataFrame({"level": level, "region_id": boundaries["adcode"],
                              "geometry": shapely.to_wkb([valid_polygonal(g) for g in
                                                          boundaries.geometry])})

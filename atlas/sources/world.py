@@ -30,6 +30,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from atlas.cache import cache_key, cached_geoframe
 from atlas.geometry import split_antimeridian
 from atlas.inputs import Inputs
 from atlas.model import LevelSet, conform_regions, region_attributes
@@ -103,10 +104,20 @@ def country_shapes(inputs: Inputs) -> gpd.GeoDataFrame:
 
     The GeoJSON supplies the ISO3 codes; the geometry comes from the world-atlas TopoJSON by
     ISO numeric code, whose raw rings can be split at the antimeridian (the GeoJSON's
-    make_valid has already turned Russia's and Fiji's wrapping rings into bands).
+    make_valid has already turned Russia's and Fiji's wrapping rings into bands). Cached by
+    the two files' sha256 (:mod:`atlas.cache`).
     """
     attributes = inputs.geometry("world_countries")
     raw = inputs.geometry("world_countries_topo", layer="countries")
+    key = cache_key("world_country_shapes", *(inputs.provenance[name]["sha256"] for name in
+                                              ("world_countries", "world_countries_topo")))
+    return cached_geoframe("world_country_shapes", key,
+                           lambda: (_dissolve_countries(attributes, raw), []))[0]
+
+
+def _dissolve_countries(attributes: gpd.GeoDataFrame, raw: gpd.GeoDataFrame
+                        ) -> gpd.GeoDataFrame:
+    """The shapes of :func:`country_shapes`."""
     raw_by_id = dict(zip(raw["id"].astype(str), raw.geometry, strict=True))
     shapes = []
     for _, row in attributes.iterrows():
@@ -116,8 +127,6 @@ def country_shapes(inputs: Inputs) -> gpd.GeoDataFrame:
     frame["region_id"] = frame["iso_a3"].fillna("NE-" + frame["name"].str.replace(
         r"\W+", "", regex=True))
     return frame.dissolve(by="region_id", aggfunc="first").reset_index()
-
-
 
 
 def unit_group_employment(inputs: Inputs, occupations: pd.DataFrame) -> pd.Series:
