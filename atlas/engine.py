@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import AtlasError, ConfigError
-from atlas.matrix_engine import matrix_level, write_tables
+from atlas.matrix_engine import finish_levels, matrix_level, write_tables
 from atlas.risk_model import risk_models
 from atlas.sql import run_sql_file, sql_text
 from atlas.store import persist, register_table, table_exists
@@ -160,7 +160,8 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
                          f"(expected one of {listed})")
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0] or []
     unscored_done = False
-    computed = []  # the matrix engine's rows of every level, written together at the end
+    computed = []  # the matrix engine's sums of every level, written together at the end
+    summed_in_sql = []
     for level in listed:
         if method == "matrix" and level in occurring:
             try:
@@ -172,7 +173,13 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
             run_sql_file(con, "region_unscored.sql")
             unscored_done = True
         run_sql_file(con, "region_sums_level.sql", level=level)
-    write_tables(con, [tables for tables in computed if tables])
+        summed_in_sql.append(level)
+    references = dict(con.execute(
+        "SELECT level, coalesce(reference_level, level) FROM levels").fetchall())
+    tables, left = finish_levels([sums for sums in computed if sums is not None], references)
+    write_tables(con, tables)
+    if summed_in_sql or left:  # the excess of levels summed in SQL, or of their references
+        run_sql_file(con, "region_excess.sql", excess_levels=summed_in_sql + left)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 

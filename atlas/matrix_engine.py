@@ -12,13 +12,17 @@ The same tables as the SQL reference pass (``region_sums_level.sql``), computed 
 3. blocks of regions become dense matrices (at most ``BLOCK_CELLS`` cells, so memory stays
    bounded at any size) and :func:`atlas.matrix_sums.block_sums` multiplies them with S
    (BLAS) and with the group indicator;
-4. the sums go back into DuckDB through Arrow, lists in ``measure_order``.
+4. the substitutable excess of every region and measure (:func:`substitutable_excess`) comes
+   from the group sums and the reference level's, once every level is summed;
+5. the sums go back into DuckDB through Arrow, lists in ``measure_order``.
 
 NULLs follow the SQL exactly: a sum over only NULL terms is NULL (unscored categories), the
 unscored lists are NULL for regions without a row in a category with a score gap.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -27,6 +31,7 @@ import pyarrow as pa
 from atlas.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_sums
 
 BLOCK_CELLS = 1 << 20  # dense cells per block of regions (8 MB per dense matrix: in cache)
+EXCESS_ROWS = 1 << 16  # regions per step of the excess (a regions x groups x measures temporary)
 LIST_COLUMNS = ("unscored", "e_score", "e_ge_10", "e_ge_50", "unscored_vulnerable",
                 "e_vulnerable", "unscored_substitutable", "e_substitutable")
 
@@ -138,28 +143,98 @@ def _repeated(codes: np.ndarray, names: pa.Array | np.ndarray) -> pa.DictionaryA
     return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), names)
 
 
-def level_tables(level: str, region_ids: pa.Array, sums: dict[str, np.ndarray],
-                 facts: CategoryFacts, n_reference: int) -> dict[str, pa.Table]:
-    """The level's rows of ``region_measure_sums`` and ``region_group_sums``."""
+@dataclass
+class LevelSums:
+    """One level's sums (:func:`level_sums`), before they are written."""
+
+    level: str
+    region_ids: pa.Array
+    sums: dict[str, np.ndarray]
+    facts: CategoryFacts
+    n_reference: int
+
+
+def reference_shares(reference: LevelSums) -> dict[str, np.ndarray]:
+    """``X_g^ref / E^ref`` per diversity group of the reference level: its substitutable jobs
+    per measure (NULLs left out) over all its jobs."""
+    sums = reference.sums
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.nansum(sums["group_substitutable"], axis=0) / sums["total_employment"].sum()
+    return {str(group): shares[g] for g, group in enumerate(reference.facts.groups)
+            if group != ""}
+
+
+def substitutable_excess(level: LevelSums, reference: dict[str, np.ndarray]) -> np.ndarray:
+    """``(regions, M)``: ``sum_g max(0, X_g / E - X_g^ref / E^ref)`` over the groups a region
+    has rows in, as ``region_excess.sql`` defines it (a NULL ``X_g`` counts 0, a group the
+    reference lacks has ``X^ref = 0``); NaN (NULL) without any group or where
+    ``e_substitutable`` is NULL."""
+    sums, groups = level.sums, level.facts.groups
+    grouped = np.array([group != "" for group in groups], dtype=bool)
+    m_count = level.facts.measures
+    ref = np.stack([reference.get(str(group), np.zeros(m_count)) for group in groups]) \
+        if len(groups) else np.zeros((0, m_count))
+    substitutable, present = sums["group_substitutable"], sums["group_present"] & grouped
+    total = sums["total_employment"]
+    excess = np.empty((len(total), m_count))
+    for start in range(0, len(total), EXCESS_ROWS):
+        rows = slice(start, start + EXCESS_ROWS)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            term = substitutable[rows] / total[rows, None, None] - ref[None]
+        np.maximum(term, 0.0, out=term)
+        term[np.isnan(substitutable[rows]) | ~present[rows][:, :, None]] = 0.0
+        excess[rows] = term.sum(axis=1)
+    excess[~present.any(axis=1)] = np.nan
+    excess[np.isnan(sums["e_substitutable"])] = np.nan
+    return excess
+
+
+def level_tables(level: LevelSums, excess: np.ndarray | None) -> dict[str, pa.Table]:
+    """The level's rows of ``region_measure_sums`` and ``region_group_sums`` (``excess``
+    None: NULL lists, filled by ``region_excess.sql``)."""
+    sums, facts, region_ids = level.sums, level.facts, level.region_ids
     regions = len(region_ids)
+    name_of_level = np.array([level.level])
     columns: dict[str, pa.Array] = {
-        "level": _repeated(np.zeros(regions), np.array([level])), "region_id": region_ids}
+        "level": _repeated(np.zeros(regions), name_of_level), "region_id": region_ids}
     for name in ("total_employment", "imputed_employment", "published_employment", "e_ln_e",
                  "e_sq", "e_sq_over_r", "krugman"):
         columns[name] = _doubles(sums[name])
     columns["n_categories"] = pa.array(sums["n_categories"], type=pa.int64())
-    columns["n_reference"] = pa.array(np.full(regions, n_reference, dtype=np.int64))
+    columns["n_reference"] = pa.array(np.full(regions, level.n_reference, dtype=np.int64))
     for name in LIST_COLUMNS:
         null_rows = np.isnan(sums[name]).all(axis=1) if name.startswith("unscored") else None
         columns[name] = _lists(sums[name], null_rows)
+    columns["substitutable_excess"] = (
+        _lists(excess, np.isnan(excess).all(axis=1)) if excess is not None
+        else pa.nulls(regions, pa.list_(pa.float64())))
     region, group = np.nonzero(sums["group_present"])
     return {"region_measure_sums": pa.table(columns), "region_group_sums": pa.table({
-        "level": _repeated(np.zeros(len(region)), np.array([level])),
+        "level": _repeated(np.zeros(len(region)), name_of_level),
         "region_id": _repeated(region, region_ids),
         "grp": _repeated(group, facts.groups),
         "employment": _doubles(sums["group_employment"][region, group]),
         "e_substitutable": _lists(sums["group_substitutable"][region, group]),
     })}
+
+
+def finish_levels(levels: list[LevelSums], references: dict[str, str]
+                  ) -> tuple[list[dict[str, pa.Table]], list[str]]:
+    """Every summed level's tables with its substitutable excess (``references``: level ->
+    reference level), and the levels whose reference was not summed here (their excess is
+    left to ``region_excess.sql``)."""
+    by_level = {level.level: level for level in levels}
+    shares = {name: reference_shares(by_level[name]) for name in set(references.values())
+              if name in by_level}
+    tables, left = [], []
+    for level in levels:
+        reference = references.get(level.level, level.level)
+        if reference in shares:
+            tables.append(level_tables(level, substitutable_excess(level, shares[reference])))
+        else:
+            tables.append(level_tables(level, None))
+            left.append(level.level)
+    return tables, left
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, levels: list[dict[str, pa.Table]]) -> None:
@@ -177,10 +252,10 @@ def write_tables(con: duckdb.DuckDBPyConnection, levels: list[dict[str, pa.Table
 
 
 def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]
-                 ) -> dict[str, pa.Table] | None:
-    """The matrix engine for one level (after ``region_sums.sql``): its rows of the two sums
-    tables (None when the level has no rows), for :func:`write_tables`."""
+                 ) -> LevelSums | None:
+    """The matrix engine's sums of one level (after ``region_sums.sql``; None when the level
+    has no rows), for :func:`finish_levels`."""
     facts, n_reference = level_facts(con, level, measures)
     region_ids, offsets, codes, jobs, imputed = composition(con, level)
     sums = level_sums(facts, offsets, codes, jobs, imputed)
-    return level_tables(level, region_ids, sums, facts, n_reference) if sums else None
+    return LevelSums(level, region_ids, sums, facts, n_reference) if sums else None

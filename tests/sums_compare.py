@@ -8,7 +8,7 @@ import numpy as np
 SCALARS = ["total_employment", "imputed_employment", "published_employment", "n_categories",
            "n_reference", "e_ln_e", "e_sq", "e_sq_over_r", "krugman"]
 LISTS = ["unscored", "e_score", "e_ge_10", "e_ge_50", "unscored_vulnerable", "e_vulnerable",
-         "unscored_substitutable", "e_substitutable"]
+         "unscored_substitutable", "e_substitutable", "substitutable_excess"]
 
 
 def _close(a, b, label: str, rtol: float) -> None:

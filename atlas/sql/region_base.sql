@@ -14,7 +14,8 @@
 --                          0 for sheltered, state-funded categories)
 --   substitutable_excess = sum_g max(0, X_g / E - X_g^ref / E^ref) over diversity groups g,
 --                          X_g = substitutable jobs in group g: the substitutable jobs a region
---                          has beyond its reference (national) mix, group by group
+--                          has beyond its reference (national) mix, group by group (from
+--                          region_measure_sums, see region_excess.sql)
 --   group_entropy        = -sum_g s_g ln s_g / ln G, s_g = E_g / sum_g E_g over the groups of
 --                          the full composition (imputed rows included), G = groups in the
 --                          reference: diversity at a fixed aggregation level, size-neutral
@@ -51,35 +52,27 @@ picked AS (
             AS industrial_share,
         s.e_vulnerable[i_vulnerability]
             / nullif(s.total_employment - coalesce(s.unscored_vulnerable[i_vulnerability], 0), 0)
-            AS vulnerable_share
+            AS vulnerable_share,
+        s.substitutable_excess[i_exposure] AS substitutable_excess
     FROM region_measure_sums AS s, positions
 ),
 groups AS (
-    SELECT g.level, g.region_id, g.grp, g.employment, g.e_substitutable[i_exposure] AS e_sub
-    FROM region_group_sums AS g, positions
+    SELECT g.level, g.region_id, g.grp, g.employment
+    FROM region_group_sums AS g
     WHERE g.grp <> ''
 ),
 reference_groups AS (
-    SELECT l.level, g.grp, sum(g.employment ORDER BY g.region_id) AS employment,
-        sum(g.e_sub ORDER BY g.region_id) AS e_sub
+    SELECT l.level, g.grp, sum(g.employment ORDER BY g.region_id) AS employment
     FROM levels AS l
     JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level, g.grp
-),
-reference_totals AS (
-    SELECT l.level, sum(s.total_employment ORDER BY s.region_id) AS employment
-    FROM levels AS l
-    JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
-    GROUP BY l.level
 ),
 reference_shares AS (
     SELECT g.level, g.grp, g.employment / sum(g.employment) OVER (
         PARTITION BY g.level ORDER BY g.grp
         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS r_g,
-        g.e_sub / t.employment AS x_g,
         count(*) FILTER (WHERE g.employment > 0) OVER (PARTITION BY g.level) AS n_groups
     FROM reference_groups AS g
-    JOIN reference_totals AS t ON t.level = g.level
 ),
 group_totals AS (
     SELECT level, region_id, sum(employment ORDER BY grp) AS grouped_employment
@@ -88,8 +81,6 @@ group_totals AS (
 ),
 group_indices AS (
     SELECT g.level, g.region_id,
-        sum(greatest(0, g.e_sub / p.total_employment - coalesce(r.x_g, 0)) ORDER BY g.grp)
-            AS substitutable_excess,
         CASE WHEN max(r.n_groups) > 1 THEN
             -sum(CASE WHEN g.employment > 0 THEN g.employment / t.grouped_employment
                  * ln(g.employment / t.grouped_employment) END ORDER BY g.grp)
@@ -99,7 +90,6 @@ group_indices AS (
                        ORDER BY g.grp), 0)
             AS group_hachman
     FROM groups AS g
-    JOIN picked AS p ON p.level = g.level AND p.region_id = g.region_id
     JOIN group_totals AS t ON t.level = g.level AND t.region_id = g.region_id
     LEFT JOIN reference_shares AS r ON r.level = g.level AND r.grp = g.grp
     GROUP BY g.level, g.region_id
@@ -114,7 +104,7 @@ SELECT s.level, s.region_id, s.total_employment,
         END AS exposed_jobs,
     s.substitutable_share,
     s.substitutable_share * s.total_employment AS substitutable_jobs,
-    g.substitutable_excess,
+    s.substitutable_excess,
     s.automation_mean, s.industrial_share, s.vulnerable_share,
     g.group_entropy, g.group_hachman,
     d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,

@@ -9,9 +9,10 @@
 --   coverage         = sum_S e_i / total_employment
 --   vulnerable_share = sum_V e_i * vulnerable_i / sum_V e_i (V: categories with a vulnerable
 --                      share: score >= 0.5 and a national median wage below the median)
---   substitutable_share, substitutable_excess: as in region_base.sql, under each measure
--- Float sums over regions or groups are ordered (sum(x ORDER BY key)) or exact decimal sums,
--- so every build gives the same bits.
+--   substitutable_share: as in region_base.sql, under each measure
+--   substitutable_excess: region_measure_sums.substitutable_excess (region_excess.sql: the
+--                      substitutable jobs beyond the reference mix, group by group)
+-- No sum over regions or groups is left here: the view costs a scan of the sums.
 CREATE OR REPLACE VIEW region_exposure AS
 WITH long AS (
     SELECT
@@ -23,48 +24,13 @@ WITH long AS (
         s.total_employment - coalesce(s.unscored_vulnerable[m.i], 0) AS scored_vulnerable,
         s.e_vulnerable[m.i] AS e_vulnerable,
         s.total_employment - coalesce(s.unscored_substitutable[m.i], 0) AS scored_substitutable,
-        s.e_substitutable[m.i] AS e_substitutable
+        s.e_substitutable[m.i] AS e_substitutable,
+        s.substitutable_excess[m.i] AS substitutable_excess
     FROM region_measure_sums AS s
     CROSS JOIN (
         SELECT unnest(measures) AS measure, generate_subscripts(measures, 1) AS i
         FROM measure_order
     ) AS m
-),
-measure_positions AS (
-    SELECT unnest(measures) AS measure, generate_subscripts(measures, 1) AS i
-    FROM measure_order
-),
-groups AS (
-    SELECT g.level, g.region_id, g.grp, m.measure, g.e_substitutable[m.i] AS e_sub
-    FROM region_group_sums AS g
-    CROSS JOIN measure_positions AS m
-    WHERE g.grp <> ''
-),
-reference_groups AS (
-    SELECT l.level, g.measure, g.grp, sum(g.e_sub::DECIMAL(38, 6))::DOUBLE AS e_sub  -- exact
-    FROM levels AS l
-    JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
-    GROUP BY l.level, g.measure, g.grp
-),
-reference_totals AS (
-    SELECT l.level, sum(s.total_employment ORDER BY s.region_id) AS employment
-    FROM levels AS l
-    JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
-    GROUP BY l.level
-),
-excess AS (
-    SELECT g.level, g.region_id, g.measure,
-        -- exact decimal addition (to 1e-18): the same bits in any order, 2.4x faster here
-        -- than an ordered sum (why this stays a view: docs/performance.md)
-        sum(greatest(0, g.e_sub / s.total_employment
-                        - coalesce(r.e_sub / t.employment, 0))::DECIMAL(38, 18))::DOUBLE
-            AS substitutable_excess
-    FROM groups AS g
-    JOIN region_measure_sums AS s ON s.level = g.level AND s.region_id = g.region_id
-    LEFT JOIN reference_groups AS r
-        ON r.level = g.level AND r.measure = g.measure AND r.grp = g.grp
-    LEFT JOIN reference_totals AS t ON t.level = g.level
-    GROUP BY g.level, g.region_id, g.measure
 ),
 level_measures AS (
     SELECT DISTINCT l.level, s.measure, m.scale
@@ -84,12 +50,9 @@ SELECT
     coalesce(x.scored, 0) / x.total_employment AS coverage,
     x.e_vulnerable / nullif(x.scored_vulnerable, 0) AS vulnerable_share,
     x.e_substitutable / nullif(x.scored_substitutable, 0) AS substitutable_share,
-    CASE WHEN x.e_substitutable IS NOT NULL THEN e.substitutable_excess END
-        AS substitutable_excess
+    x.substitutable_excess
 FROM long AS x
-JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure
-LEFT JOIN excess AS e ON e.level = x.level AND e.region_id = x.region_id
-    AND e.measure = x.measure;
+JOIN level_measures AS lm ON lm.level = x.level AND lm.measure = x.measure;
 
 -- Region totals, kept for re-rankings.
 CREATE OR REPLACE VIEW region_totals AS

@@ -108,7 +108,8 @@ CREATE OR REPLACE TABLE region_measure_sums (
     unscored_vulnerable DOUBLE[],
     e_vulnerable DOUBLE[],
     unscored_substitutable DOUBLE[],
-    e_substitutable DOUBLE[]
+    e_substitutable DOUBLE[],
+    substitutable_excess DOUBLE[]  -- region_excess.sql (the matrix engine: NumPy)
 );
 
 -- Per region and diversity group: jobs and, per measure, substitutable jobs (the fixed
