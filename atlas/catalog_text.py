@@ -169,6 +169,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                                   "share (NULL: none).",
         "e_substitutable": "Per measure: sum e_i * substitutable_i (sheltered categories "
                            "count 0).",
+        "substitutable_excess": "Per measure: sum_g max(0, X_g / E - X_g^ref / E^ref) over the "
+                                "region's diversity groups (X_g: substitutable jobs of group "
+                                "g, ^ref: the reference level); NULL where e_substitutable "
+                                "is NULL.",
     }),
     "region_group_sums": ("Per region and diversity group: jobs and substitutable jobs per "
                           "measure (lists in measure_order), the fixed aggregation level of "
