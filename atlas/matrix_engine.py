@@ -31,7 +31,7 @@ import pyarrow as pa
 from atlas.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_sums
 
 BLOCK_CELLS = 1 << 20  # dense cells per block of regions (8 MB per dense matrix: in cache)
-EXCESS_ROWS = 1 << 16  # regions per step of the excess (a regions x groups x measures temporary)
+EXCESS_ROWS = 256  # regions per step of the excess (its regions x groups x measures temporary)
 LIST_COLUMNS = ("unscored", "e_score", "e_ge_10", "e_ge_50", "unscored_vulnerable",
                 "e_vulnerable", "unscored_substitutable", "e_substitutable")
 
@@ -167,24 +167,29 @@ def reference_shares(reference: LevelSums) -> dict[str, np.ndarray]:
 def substitutable_excess(level: LevelSums, reference: dict[str, np.ndarray]) -> np.ndarray:
     """``(regions, M)``: ``sum_g max(0, X_g / E - X_g^ref / E^ref)`` over the groups a region
     has rows in, as ``region_excess.sql`` defines it (a NULL ``X_g`` counts 0, a group the
-    reference lacks has ``X^ref = 0``); NaN (NULL) without any group or where
-    ``e_substitutable`` is NULL."""
+    reference lacks has ``X^ref = 0``, the group ``''`` none); NaN (NULL) without any group or
+    where ``e_substitutable`` is NULL.
+
+    ``X_g`` is NaN wherever it is NULL or the region has no row in the group, and ``fmax``
+    turns NaN into 0; the group ``''`` gets ``X^ref = inf``, so it adds 0 too. Blocks of
+    ``EXCESS_ROWS`` regions keep the temporary small.
+    """
     sums, groups = level.sums, level.facts.groups
     grouped = np.array([group != "" for group in groups], dtype=bool)
     m_count = level.facts.measures
-    ref = np.stack([reference.get(str(group), np.zeros(m_count)) for group in groups]) \
-        if len(groups) else np.zeros((0, m_count))
-    substitutable, present = sums["group_substitutable"], sums["group_present"] & grouped
-    total = sums["total_employment"]
+    shifted = np.full((len(groups), m_count), np.inf)
+    for g in np.flatnonzero(grouped):
+        shifted[g] = reference.get(str(groups[g]), np.zeros(m_count))
+    substitutable, total = sums["group_substitutable"], sums["total_employment"]
     excess = np.empty((len(total), m_count))
     for start in range(0, len(total), EXCESS_ROWS):
         rows = slice(start, start + EXCESS_ROWS)
         with np.errstate(invalid="ignore", divide="ignore"):
-            term = substitutable[rows] / total[rows, None, None] - ref[None]
-        np.maximum(term, 0.0, out=term)
-        term[np.isnan(substitutable[rows]) | ~present[rows][:, :, None]] = 0.0
+            term = np.divide(substitutable[rows], total[rows, None, None])
+        term -= shifted
+        np.fmax(term, 0.0, out=term)
         excess[rows] = term.sum(axis=1)
-    excess[~present.any(axis=1)] = np.nan
+    excess[~(sums["group_present"] & grouped).any(axis=1)] = np.nan
     excess[np.isnan(sums["e_substitutable"])] = np.nan
     return excess
 
