@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import AtlasError, ConfigError
-from atlas.matrix_engine import finish_levels, matrix_level, write_tables
+from atlas.matrix_engine import finish_level, matrix_level, reference_first, write_tables
 from atlas.risk_model import risk_models
 from atlas.sql import run_sql_file, sql_text
 from atlas.store import persist, register_table, table_exists
@@ -160,26 +160,31 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
                          f"(expected one of {listed})")
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0] or []
     unscored_done = False
-    computed = []  # the matrix engine's sums of every level, written together at the end
-    summed_in_sql = []
-    for level in listed:
+    references = dict(con.execute(
+        "SELECT level, coalesce(reference_level, level) FROM levels").fetchall())
+    tables = []  # the matrix engine's rows of every level, written together at the end
+    shares: dict[str, dict] = {}  # reference shares of the levels summed here
+    excess_in_sql = []  # levels summed in SQL, or whose reference was
+    for level in reference_first(listed, references):
         if method == "matrix" and level in occurring:
             try:
-                computed.append(matrix_level(con, level, measures))
-                continue
+                summed = matrix_level(con, level, measures)
             except ValueError:  # NULL jobs: the SQL pass has the NULL semantics
                 pass
+            else:
+                if summed is not None:
+                    rows, with_excess = finish_level(summed, references, shares)
+                    tables.append(rows)
+                    excess_in_sql += [] if with_excess else [level]
+                continue
         if not unscored_done:
             run_sql_file(con, "region_unscored.sql")
             unscored_done = True
         run_sql_file(con, "region_sums_level.sql", level=level)
-        summed_in_sql.append(level)
-    references = dict(con.execute(
-        "SELECT level, coalesce(reference_level, level) FROM levels").fetchall())
-    tables, left = finish_levels([sums for sums in computed if sums is not None], references)
+        excess_in_sql += [level] if level in occurring else []
     write_tables(con, tables)
-    if summed_in_sql or left:  # the excess of levels summed in SQL, or of their references
-        run_sql_file(con, "region_excess.sql", excess_levels=summed_in_sql + left)
+    if excess_in_sql:
+        run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 

@@ -32,6 +32,7 @@ from atlas.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_s
 
 BLOCK_CELLS = 1 << 20  # dense cells per block of regions (8 MB per dense matrix: in cache)
 EXCESS_ROWS = 256  # regions per step of the excess (its regions x groups x measures temporary)
+SHARE_ROWS = 4096  # regions per step of the reference shares
 LIST_COLUMNS = ("unscored", "e_score", "e_ge_10", "e_ge_50", "unscored_vulnerable",
                 "e_vulnerable", "unscored_substitutable", "e_substitutable")
 
@@ -156,10 +157,15 @@ class LevelSums:
 
 def reference_shares(reference: LevelSums) -> dict[str, np.ndarray]:
     """``X_g^ref / E^ref`` per diversity group of the reference level: its substitutable jobs
-    per measure (NULLs left out) over all its jobs."""
+    per measure (NULLs left out) over all its jobs (0 when it has none); added in blocks, so
+    no copy of the group sums is made."""
     sums = reference.sums
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.nansum(sums["group_substitutable"], axis=0) / sums["total_employment"].sum()
+    substitutable = sums["group_substitutable"]
+    jobs = np.zeros(substitutable.shape[1:])
+    for start in range(0, len(substitutable), SHARE_ROWS):
+        jobs += np.nansum(substitutable[start:start + SHARE_ROWS], axis=0)
+    total = sums["total_employment"].sum()
+    shares = jobs / total if total != 0 else np.zeros_like(jobs)
     return {str(group): shares[g] for g, group in enumerate(reference.facts.groups)
             if group != ""}
 
@@ -168,7 +174,7 @@ def substitutable_excess(level: LevelSums, reference: dict[str, np.ndarray]) -> 
     """``(regions, M)``: ``sum_g max(0, X_g / E - X_g^ref / E^ref)`` over the groups a region
     has rows in, as ``region_excess.sql`` defines it (a NULL ``X_g`` counts 0, a group the
     reference lacks has ``X^ref = 0``, the group ``''`` none); NaN (NULL) without any group or
-    where ``e_substitutable`` is NULL.
+    where ``e_substitutable`` is NULL, and for a region without jobs.
 
     ``X_g`` is NaN wherever it is NULL or the region has no row in the group, and ``fmax``
     turns NaN into 0; the group ``''`` gets ``X^ref = inf``, so it adds 0 too. Blocks of
@@ -189,7 +195,7 @@ def substitutable_excess(level: LevelSums, reference: dict[str, np.ndarray]) -> 
         term -= shifted
         np.fmax(term, 0.0, out=term)
         excess[rows] = term.sum(axis=1)
-    excess[~(sums["group_present"] & grouped).any(axis=1)] = np.nan
+    excess[~(sums["group_present"] & grouped).any(axis=1) | (total == 0)] = np.nan
     excess[np.isnan(sums["e_substitutable"])] = np.nan
     return excess
 
@@ -210,8 +216,10 @@ def level_tables(level: LevelSums, excess: np.ndarray | None) -> dict[str, pa.Ta
     for name in LIST_COLUMNS:
         null_rows = np.isnan(sums[name]).all(axis=1) if name.startswith("unscored") else None
         columns[name] = _lists(sums[name], null_rows)
+    grouped = np.array([group != "" for group in facts.groups], dtype=bool)
+    without_group = ~(sums["group_present"] & grouped).any(axis=1)  # a NULL list, as in SQL
     columns["substitutable_excess"] = (
-        _lists(excess, np.isnan(excess).all(axis=1)) if excess is not None
+        _lists(excess, without_group) if excess is not None
         else pa.nulls(regions, pa.list_(pa.float64())))
     region, group = np.nonzero(sums["group_present"])
     return {"region_measure_sums": pa.table(columns), "region_group_sums": pa.table({
@@ -223,23 +231,24 @@ def level_tables(level: LevelSums, excess: np.ndarray | None) -> dict[str, pa.Ta
     })}
 
 
-def finish_levels(levels: list[LevelSums], references: dict[str, str]
-                  ) -> tuple[list[dict[str, pa.Table]], list[str]]:
-    """Every summed level's tables with its substitutable excess (``references``: level ->
-    reference level), and the levels whose reference was not summed here (their excess is
-    left to ``region_excess.sql``)."""
-    by_level = {level.level: level for level in levels}
-    shares = {name: reference_shares(by_level[name]) for name in set(references.values())
-              if name in by_level}
-    tables, left = [], []
-    for level in levels:
-        reference = references.get(level.level, level.level)
-        if reference in shares:
-            tables.append(level_tables(level, substitutable_excess(level, shares[reference])))
-        else:
-            tables.append(level_tables(level, None))
-            left.append(level.level)
-    return tables, left
+def reference_first(levels: list[str], references: dict[str, str]) -> list[str]:
+    """``levels`` with every level that is some level's reference first (in their order), so
+    that each level's reference shares are known when the level is summed."""
+    referenced = set(references.values())
+    return sorted(levels, key=lambda level: level not in referenced)
+
+
+def finish_level(level: LevelSums, references: dict[str, str],
+                 shares: dict[str, dict[str, np.ndarray]]) -> tuple[dict[str, pa.Table], bool]:
+    """The level's tables with its substitutable excess, and whether the excess is in them:
+    not when its reference was not summed here (``region_excess.sql`` fills it). Records the
+    level's own reference shares in ``shares`` if some level refers to it."""
+    if level.level in set(references.values()):
+        shares[level.level] = reference_shares(level)
+    reference = references.get(level.level, level.level)
+    if reference not in shares:
+        return level_tables(level, None), False
+    return level_tables(level, substitutable_excess(level, shares[reference])), True
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, levels: list[dict[str, pa.Table]]) -> None:
@@ -259,7 +268,7 @@ def write_tables(con: duckdb.DuckDBPyConnection, levels: list[dict[str, pa.Table
 def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]
                  ) -> LevelSums | None:
     """The matrix engine's sums of one level (after ``region_sums.sql``; None when the level
-    has no rows), for :func:`finish_levels`."""
+    has no rows), for :func:`finish_level`."""
     facts, n_reference = level_facts(con, level, measures)
     region_ids, offsets, codes, jobs, imputed = composition(con, level)
     sums = level_sums(facts, offsets, codes, jobs, imputed)

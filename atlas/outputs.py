@@ -91,22 +91,25 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
                   worker: ProcessPoolExecutor | None = None) -> list[Path]:
     """Write the maps and default exports that read ``database``; returns the files written.
 
-    With both, the maps are drawn by ``worker`` (or a second process started here, with two
-    or more cores) while the exports are written here."""
+    The maps are drawn by ``worker`` (or, with both maps and exports, a second process
+    started here, with two or more cores) while the exports are written here."""
     out_dir = Path(out_dir)
     with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
         if maps and exports and worker is None:
             worker = stack.enter_context(second_process())
-        if maps and exports and worker is not None:
-            from atlas.export import write_default_exports
-
+        if maps and worker is not None:
             step("writing exports and drawing maps at once: the HTML maps in a second "
-                 "process, the default exports (top 100 per level, CSV and XLSX) in this one")
+                 "process, the default exports (top 100 per level, CSV and XLSX) in this one"
+                 if exports else "drawing the HTML maps in a second process")
             drawn = worker.submit(_maps, database, out_dir / "maps")
-            written = write_default_exports(database, out_dir / "exports")
+            written: list[Path] = []
+            if exports:
+                from atlas.export import write_default_exports
+
+                written += write_default_exports(database, out_dir / "exports")
             written += _result(drawn)
             return written + _result(worker.submit(_index, database, out_dir / "maps"))
-        written: list[Path] = []
+        written = []
         if exports:
             from atlas.export import write_default_exports
 

@@ -33,7 +33,7 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, An
     step = step or (lambda message: None)
     if exports:
         prefetch(EXPORT_IMPORTS)
-    with second_process(maps and exports) as worker:
+    with second_process(maps) as worker:
         result = build(out, data_dir, config, step=step, executor=worker)
         written = write_outputs(result.database, Path(out), maps=maps, exports=exports,
                                 step=step, worker=worker)

@@ -248,3 +248,21 @@ def test_a_measure_with_a_gap_uses_only_scored_jobs():
     full = con.execute("SELECT coverage FROM region_exposure WHERE level = 'tiny' "
                        "AND region_id = 'R2' AND measure = 'm'").fetchone()[0]
     assert full == pytest.approx(1.0)
+
+
+def test_a_region_without_substitutable_shares_has_no_excess(monkeypatch):
+    """A region whose categories have no substitutable share still has an excess of 0 in
+    region_base (nothing beyond the reference mix), so it keeps its collapse risk; the
+    per-measure list of region_measure_sums says NULL (unknown) for it."""
+    import tests.tiny as tiny
+
+    scores = tiny.SCORES.copy()
+    scores.loc[scores["category"] == "A", "substitutable"] = None
+    monkeypatch.setattr(tiny, "SCORES", scores)
+    con = tiny.tiny_database(extra_regions=1)  # X0: jobs in category A only
+    excess, risk = con.execute("SELECT substitutable_excess, collapse_risk FROM region_indices "
+                               "WHERE level = 'tiny' AND region_id = 'X0'").fetchone()
+    assert excess == 0.0 and risk is not None
+    listed = con.execute("SELECT substitutable_excess FROM region_measure_sums "
+                         "WHERE level = 'tiny' AND region_id = 'X0'").fetchone()[0]
+    assert listed == [None]

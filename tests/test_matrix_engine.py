@@ -98,3 +98,40 @@ def test_real_levels_agree(built_atlas, tmp_path):
     areas = cons["matrix"].execute("SELECT count(*), sum(total_employment) FROM "
                                    "region_measure_sums WHERE level = 'us_area'").fetchone()
     assert areas[0] == 528 and np.isclose(areas[1], 150_764_350)
+
+
+def test_a_region_without_jobs_agrees_and_has_no_excess():
+    """Zero jobs: the SQL pass divides nothing by zero (the excess is NULL, as the shares
+    are), and the matrix engine says the same."""
+    def make():
+        con = synthetic(False)()
+        con.execute("INSERT INTO employment VALUES ('synth', 'rzero', 'c1', 0, false), "
+                    "('synth', 'rzero', 'c2', 0, false)")
+        return con
+
+    cons = both(make)
+    assert assert_same_sums(cons["sql"], cons["matrix"]) > 8000
+    for con in cons.values():
+        listed = con.execute("SELECT substitutable_excess FROM region_measure_sums "
+                             "WHERE region_id = 'rzero'").fetchone()[0]
+        assert listed is None or all(value is None for value in listed)
+
+
+def test_excess_by_hand():
+    """Two regions in two groups, one measure: X / E beyond the reference's X^ref / E^ref,
+    group by group, and the NULL rules (no group, no jobs, a NULL e_substitutable)."""
+    facts = matrix_engine.CategoryFacts(
+        np.array(["a", "b"]), np.array(["g1", ""]), np.array([0, 1]), np.array([0.5, 0.5]),
+        np.zeros((2, 5)), np.zeros((2, 3), dtype=bool), 1)
+    sums = {"group_substitutable": np.array([[[30.0], [50.0]], [[np.nan], [5.0]],
+                                             [[0.0], [0.0]]]),
+            "group_present": np.array([[True, True], [False, True], [True, False]]),
+            "total_employment": np.array([100.0, 10.0, 0.0]),
+            "e_substitutable": np.array([[80.0], [5.0], [0.0]])}
+    level = matrix_engine.LevelSums("x", None, sums, facts, 2)
+    excess = matrix_engine.substitutable_excess(level, {"g1": np.array([0.1])})
+    assert excess[0, 0] == pytest.approx(0.3 - 0.1)  # the group '' adds nothing
+    assert np.isnan(excess[1, 0])  # only the group '': no group to compare
+    assert np.isnan(excess[2, 0])  # no jobs
+    shares = matrix_engine.reference_shares(level)
+    assert shares == {"g1": pytest.approx(np.array([30.0 / 110.0]))}

@@ -64,3 +64,15 @@ def test_the_index_lists_the_exports_written_beside_the_maps(built_atlas, tmp_pa
     assert all(f"href='../exports/{name}'" in index for name in exports)
     assert written[-1].name == "index.html"
     assert list((tmp_path / ".cache").glob("display_shapes-*.parquet"))  # drawn shapes kept
+
+
+@needs_two_cores
+@pytest.mark.realdata
+def test_maps_without_exports_are_drawn_in_the_second_process(built_atlas, tmp_path):
+    steps: list[str] = []
+    with second_process() as worker:
+        written = write_outputs(built_atlas, tmp_path, maps=True, exports=False,
+                                step=steps.append, worker=worker)
+    assert steps == ["drawing the HTML maps in a second process"]
+    assert {p.name for p in written} == {p.name for p in (tmp_path / "maps").iterdir()}
+    assert "index.html" in {p.name for p in written} and not (tmp_path / "exports").exists()

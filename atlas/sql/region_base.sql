@@ -104,7 +104,9 @@ SELECT s.level, s.region_id, s.total_employment,
         END AS exposed_jobs,
     s.substitutable_share,
     s.substitutable_share * s.total_employment AS substitutable_jobs,
-    s.substitutable_excess,
+    -- a region with groups but no substitutable share under the measure has no excess (0)
+    CASE WHEN g.region_id IS NOT NULL AND s.total_employment > 0
+        THEN coalesce(s.substitutable_excess, 0) END AS substitutable_excess,
     s.automation_mean, s.industrial_share, s.vulnerable_share,
     g.group_entropy, g.group_hachman,
     d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,

@@ -4,8 +4,8 @@
 -- region's jobs and ^ref the same over every region of the level's reference level:
 --   substitutable_excess[m] = sum_g max(0, X_g^m / E - X_g^m,ref / E^ref)
 -- over the groups the region has rows in (grp <> ''; a group the reference lacks counts
--- X^ref = 0, a NULL X_g^m counts 0). NULL where e_substitutable[m] is NULL, and for a region
--- without any group. The readable reference of atlas.matrix_engine.substitutable_excess,
+-- X^ref = 0, a NULL X_g^m counts 0). NULL where e_substitutable[m] is NULL, for a region
+-- without any group and for a region without jobs (E = 0; E^ref = 0 counts X^ref = 0). The readable reference of atlas.matrix_engine.substitutable_excess,
 -- which computes the same in NumPy (tested to 1e-9). Fills the levels in the variable
 -- `excess_levels` (the levels the SQL pass summed). Exact decimal sums (the same bits in any
 -- order).
@@ -32,8 +32,8 @@ reference_totals AS (
 ),
 excess AS (
     SELECT g.level, g.region_id, g.i,
-        sum(greatest(0, g.e_sub / s.total_employment
-                        - coalesce(r.e_sub / t.employment, 0))::DECIMAL(38, 18))::DOUBLE
+        sum(greatest(0, g.e_sub / nullif(s.total_employment, 0)
+                        - coalesce(r.e_sub / nullif(t.employment, 0), 0))::DECIMAL(38, 18))::DOUBLE
             AS excess
     FROM groups AS g
     JOIN region_measure_sums AS s ON s.level = g.level AND s.region_id = g.region_id
@@ -44,7 +44,8 @@ excess AS (
 ),
 lists AS (
     SELECT e.level, e.region_id,
-        list(CASE WHEN s.e_substitutable[e.i] IS NOT NULL THEN e.excess END ORDER BY e.i)
+        list(CASE WHEN s.e_substitutable[e.i] IS NOT NULL AND s.total_employment <> 0
+                  THEN e.excess END ORDER BY e.i)
             AS substitutable_excess
     FROM excess AS e
     JOIN region_measure_sums AS s ON s.level = e.level AND s.region_id = e.region_id
