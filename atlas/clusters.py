@@ -34,7 +34,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from atlas.cache import cache_key, cached_frame
-from atlas.local_moran import level_clusters
+from atlas.local_moran import level_clusters, neighbour_lists
 from atlas.store import register_table
 
 KNN_LEAF_SIZE = 10  # libpysal's KDTree default: the same tree, so the same nearest neighbour
@@ -101,10 +101,7 @@ def attach_islands(lists: dict[int, list[int]], nearest: np.ndarray) -> None:
 def _neighbour_pairs(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     """The pairs of :func:`contiguity_pairs`: shared vertices, then islands attached."""
     pairs = shared_vertex_pairs(np.asarray(frame.geometry.array, dtype=object))
-    lists: dict[int, list[int]] = {i: [] for i in range(len(frame))}
-    for focal, neighbour in zip(pairs["focal"].tolist(), pairs["neighbour"].tolist(),
-                                strict=True):
-        lists[focal].append(neighbour)
+    lists = neighbour_lists(len(frame), pairs["focal"], pairs["neighbour"])
     if len(frame) < 2 or all(lists.values()):
         return pairs
     centroids = frame.to_crs("EPSG:5070").centroid if frame.crs else frame.centroid

@@ -20,15 +20,23 @@ HEAVY_IMPORTS = ("esda.moran", "libpysal.weights")
 HIGH_HIGH = 1
 
 
+def neighbour_lists(regions: int, focal: np.ndarray, neighbour: np.ndarray
+                    ) -> dict[int, list[int]]:
+    """``{region: [neighbours]}`` of ``regions`` observations from binary neighbour pairs
+    (``focal[i]`` has ``neighbour[i]``), in pair order; a region without pairs has ``[]``."""
+    lists: dict[int, list[int]] = {i: [] for i in range(regions)}
+    for one, other in zip(np.asarray(focal).tolist(), np.asarray(neighbour).tolist(),
+                          strict=True):
+        lists[one].append(other)
+    return lists
+
+
 def weights_from_pairs(regions: int, focal: np.ndarray, neighbour: np.ndarray):
     """Row-standardised libpysal weights of ``regions`` observations from their binary
     neighbour pairs (``focal[i]`` has ``neighbour[i]``)."""
     from libpysal.weights import W
 
-    neighbours: dict[int, list[int]] = {i: [] for i in range(regions)}
-    for one, other in zip(focal.tolist(), neighbour.tolist(), strict=True):
-        neighbours[one].append(other)
-    weights = W(neighbours, silence_warnings=True)
+    weights = W(neighbour_lists(regions, focal, neighbour), silence_warnings=True)
     weights.transform = "r"
     return weights
 

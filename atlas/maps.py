@@ -16,6 +16,7 @@ Region names are untrusted text: they reach a page only as JSON data shown throu
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
@@ -59,12 +60,9 @@ def write_level_maps(database: Path, out_dir: Path, *,
                      decls: Declarations | None = None) -> list[Path]:
     """Write one map per declared level present in the database; returns the files."""
     decls = decls or load_declarations()
-    con = open_atlas(database)
-    try:
+    with closing(open_atlas(database)) as con:
         return [write_level_map(con, spec, Path(out_dir), decls)
                 for spec in drawn_specs(con, specs)]
-    finally:
-        con.close()
 
 
 def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
@@ -73,13 +71,10 @@ def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | No
     (so it is written after them)."""
     out_dir = Path(out_dir)
     decls = decls or load_declarations()
-    con = open_atlas(database)
-    try:
+    with closing(open_atlas(database)) as con:
         document = index_page(con, drawn_specs(con, specs), decls,
                               exports=out_dir.parent / "exports")
-        return _write(out_dir / "index.html", document)
-    finally:
-        con.close()
+    return _write(out_dir / "index.html", document)
 
 
 def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,

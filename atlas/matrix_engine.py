@@ -154,6 +154,12 @@ class LevelSums:
     facts: CategoryFacts
     n_reference: int
 
+    def with_group(self) -> np.ndarray:
+        """``(regions,)``: the regions with a row in some diversity group other than ``''``
+        (the others have no substitutable excess: a NULL list, as in ``region_excess.sql``)."""
+        grouped = np.array([group != "" for group in self.facts.groups], dtype=bool)
+        return (self.sums["group_present"] & grouped).any(axis=1)
+
 
 def reference_shares(reference: LevelSums) -> dict[str, np.ndarray]:
     """``X_g^ref / E^ref`` per diversity group of the reference level: its substitutable jobs
@@ -195,7 +201,7 @@ def substitutable_excess(level: LevelSums, reference: dict[str, np.ndarray]) -> 
         term -= shifted
         np.fmax(term, 0.0, out=term)
         excess[rows] = term.sum(axis=1)
-    excess[~(sums["group_present"] & grouped).any(axis=1) | (total == 0)] = np.nan
+    excess[~level.with_group() | (total == 0)] = np.nan
     excess[np.isnan(sums["e_substitutable"])] = np.nan
     return excess
 
@@ -216,10 +222,8 @@ def level_tables(level: LevelSums, excess: np.ndarray | None) -> dict[str, pa.Ta
     for name in LIST_COLUMNS:
         null_rows = np.isnan(sums[name]).all(axis=1) if name.startswith("unscored") else None
         columns[name] = _lists(sums[name], null_rows)
-    grouped = np.array([group != "" for group in facts.groups], dtype=bool)
-    without_group = ~(sums["group_present"] & grouped).any(axis=1)  # a NULL list, as in SQL
     columns["substitutable_excess"] = (
-        _lists(excess, without_group) if excess is not None
+        _lists(excess, ~level.with_group()) if excess is not None
         else pa.nulls(regions, pa.list_(pa.float64())))
     region, group = np.nonzero(sums["group_present"])
     return {"region_measure_sums": pa.table(columns), "region_group_sums": pa.table({

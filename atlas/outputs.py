@@ -18,8 +18,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from atlas.cache import CACHE_FOLDER, geometry_cache
+from atlas.declarations import resolve
 from atlas.errors import AtlasError
 
 # what atlas.prefetch may import while the database is built, when this process writes exports
@@ -35,43 +37,22 @@ def _warm_up(maps: bool) -> None:
         import atlas.maps  # noqa: F401
 
 
-def _maps(database: Path, folder: Path) -> tuple[list[Path], str | None]:
-    """The level maps (run in the second process, with the output folder's cache); an
-    AtlasError comes back as its message, since its arguments need not pickle."""
-    from atlas.maps import write_level_maps
-
+def _call(target: str, *args: Any, cache: Path | None = None) -> tuple[Any, str | None]:
+    """``module:function(*args)`` as the second process runs it: imported there, inside the
+    output folder's ``cache`` (if given); an AtlasError comes back as its message, since its
+    arguments need not pickle."""
     try:
-        with geometry_cache(folder.parent / CACHE_FOLDER):
-            return write_level_maps(database, folder), None
+        with geometry_cache(cache):
+            return resolve(target)(*args), None
     except AtlasError as exc:
-        return [], str(exc)
+        return None, str(exc)
 
 
-def _index(database: Path, folder: Path) -> tuple[list[Path], str | None]:
-    """The index page (run in the second process, after the exports were written)."""
-    from atlas.maps import write_index
-
-    try:
-        return [write_index(database, folder)], None
-    except AtlasError as exc:
-        return [], str(exc)
-
-
-def _exports(database: Path, folder: Path) -> tuple[list[Path], str | None]:
-    """The default exports; an AtlasError comes back as its message."""
-    from atlas.export import write_default_exports
-
-    try:
-        return write_default_exports(database, folder), None
-    except AtlasError as exc:
-        return [], str(exc)
-
-
-def _result(future: Future) -> list[Path]:
-    written, error = future.result()
+def _result(future: Future) -> Any:
+    result, error = future.result()
     if error is not None:
         raise AtlasError(error)
-    return written
+    return result
 
 
 @contextlib.contextmanager
@@ -101,14 +82,16 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
             step("writing exports and drawing maps at once: the HTML maps in a second "
                  "process, the default exports (top 100 per level, CSV and XLSX) in this one"
                  if exports else "drawing the HTML maps in a second process")
-            drawn = worker.submit(_maps, database, out_dir / "maps")
+            drawn = worker.submit(_call, "atlas.maps:write_level_maps", database,
+                                  out_dir / "maps", cache=out_dir / CACHE_FOLDER)
             written: list[Path] = []
             if exports:
                 from atlas.export import write_default_exports
 
                 written += write_default_exports(database, out_dir / "exports")
             written += _result(drawn)
-            return written + _result(worker.submit(_index, database, out_dir / "maps"))
+            index = worker.submit(_call, "atlas.maps:write_index", database, out_dir / "maps")
+            return [*written, _result(index)]
         written = []
         if exports:
             from atlas.export import write_default_exports

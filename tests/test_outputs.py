@@ -8,7 +8,7 @@ import os
 import pytest
 
 from atlas.errors import AtlasError
-from atlas.outputs import _exports, _result, second_process, write_outputs
+from atlas.outputs import _call, _result, second_process, write_outputs
 
 needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
                                      reason="the second process runs with two cores only")
@@ -18,7 +18,8 @@ needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
 def test_an_error_in_the_exports_process_comes_back_as_one_line(tmp_path):
     with second_process() as worker:
         assert worker is not None
-        future = worker.submit(_exports, tmp_path / "missing.duckdb", tmp_path / "exports")
+        future = worker.submit(_call, "atlas.export:write_default_exports",
+                               tmp_path / "missing.duckdb", tmp_path / "exports")
         with pytest.raises(AtlasError, match=r"missing\.duckdb not found"):
             _result(future)
 
