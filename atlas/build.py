@@ -17,6 +17,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,13 @@ from atlas.files import atomic_write, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.local_moran import HEAVY_IMPORTS
 from atlas.model import LevelSet
-from atlas.model_cache import Entry, find_entry, keep, model_key, restore
+from atlas.model_cache import Entry, find_entry, keep, model_key, reader_config, restore
 from atlas.prefetch import prefetch
-from atlas.registry import read_all
+from atlas.registry import Arriving, read_all, reader_groups
 from atlas.scenarios import compute_scenarios
 from atlas.store import write_tables
 from atlas.uncertainty import compute_rank_uncertainty
+from atlas.worker import call, result
 
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
@@ -119,11 +121,27 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
     return summary, counts
 
 
+def start_independent_readers(inputs: Inputs, config: dict[str, Any],
+                              executor: Executor | None, cache: Path) -> Arriving:
+    """Start the readers of the levels declared ``independent`` in ``executor`` (the second
+    process), each with inputs of its own, so that they read while this process checks the
+    inputs and reads the other levels; what :func:`atlas.registry.read_levels` collects.
+    The cache entries they compute come back with them, written only if this build succeeds."""
+    if executor is None:
+        return {}
+    settings = reader_config(config)
+    return {reader: partial(result, executor.submit(
+                call, "atlas.registry:read_group", inputs.data_dir, settings, reader,
+                instances, cache=cache, hand_back=True))
+            for reader, instances in reader_groups(independent=True).items()}
+
+
 def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
-                      step: Step) -> list[str]:
-    """Run the declared readers and write the model tables; returns their names."""
+                      step: Step, arriving: Arriving | None = None) -> list[str]:
+    """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
+    tables; returns their names."""
     step("reading the declared levels and measures (atlas/levels.toml, atlas/measures.toml)")
-    level_sets, shared = read_all(inputs, config)
+    level_sets, shared = read_all(inputs, config, arriving)
     step("writing the model tables")
     tables = level_tables(level_sets, shared)
     tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
@@ -133,21 +151,22 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: di
 
 
 def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
-                   step: Step, key: str, cached: Entry | None, executor: Executor | None = None
-                   ) -> tuple[pd.DataFrame, dict[str, int]]:
+                   step: Step, key: str, cached: Entry | None, executor: Executor | None = None,
+                   arriving: Arriving | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """Write the complete database at ``path``; returns its summary.
 
     The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
-    reader settings: :mod:`atlas.model_cache`) or from reading the inputs, and are then kept
-    under ``key``. The trap zones' Local Moran runs in ``executor`` (the second process of
-    :func:`atlas.outputs.second_process`) while this one computes the rank uncertainty."""
+    reader settings: :mod:`atlas.model_cache`) or from reading the inputs (the readers in
+    ``arriving`` run elsewhere), and are then kept under ``key``. The trap zones' Local
+    Moran runs in ``executor`` (the second process of :func:`atlas.worker.second_process`)
+    while this one computes the rank uncertainty."""
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
             step(f"copying the model tables from {CACHE_FOLDER}/{cached.path.name}")
             restore(con, cached)
         else:
-            keep(con, key, read_model_tables(con, inputs, config, step), inputs)
+            keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
         compute_top_categories(con, config["exposure"]["default_measure"])
@@ -236,14 +255,16 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     def write(temp: Path) -> None:
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
-            temp, inputs, config, json.dumps(config), step, key, cached, executor)
+            temp, inputs, config, json.dumps(config), step, key, cached, executor, arriving)
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.cache, atlas.model_cache)
     with geometry_cache(out / CACHE_FOLDER):
         key = model_key(inputs, config)
         cached = find_entry(key)
+        arriving: Arriving = {}
         if cached is None:
+            arriving = start_independent_readers(inputs, config, executor, out / CACHE_FOLDER)
             step("checking every input against data/manifest.toml")
             inputs.check_all()
         else:

@@ -86,20 +86,38 @@ _CACHE: dict[str, _Session | None] = {"session": None}
 
 
 @contextlib.contextmanager
-def geometry_cache(folder: str | Path | None) -> Iterator[None]:
+def geometry_cache(folder: str | Path | None, *, write: bool = True) -> Iterator[None]:
     """Cache results in ``folder`` (``None``: no cache) while the block runs; what the block
-    computed is written when it ends without an error."""
+    computed is written when it ends without an error (``write=False``: not written, but
+    left to :func:`computed_entries`, for a process whose caller decides)."""
     previous = _CACHE["session"]
     session = _Session(Path(folder)) if folder is not None else None
     _CACHE["session"] = session
     try:
         yield
-        if session is not None:
+        if session is not None and write:
             session.flush()
     finally:
         if session is not None:
             session.discard()
         _CACHE["session"] = previous
+
+
+def computed_entries() -> dict[tuple[str, str], pa.Table]:
+    """The table entries the running :func:`geometry_cache` block computed (not yet written)."""
+    session = _CACHE["session"]
+    return dict(session.pending) if session is not None else {}
+
+
+def adopt(entries: dict[tuple[str, str], pa.Table]) -> None:
+    """Take entries another process computed (:func:`computed_entries`) into the running
+    block, written when it ends without an error; nothing outside a block."""
+    session = _CACHE["session"]
+    if session is None:
+        return
+    for (name, key), table in entries.items():
+        session.use(name, key)
+        session.pending[name, key] = table
 
 
 def cache_key(*parts: object) -> str:

@@ -38,6 +38,7 @@ class LevelDecl:
     periods: tuple[int, ...] = ()
     default_period: int | None = None
     map: dict[str, Any] = field(default_factory=dict)
+    independent: bool = False
 
     def level_id(self, period: int | None) -> str:
         """``cn_city`` for the default period (or no period), ``cn_city@2010`` otherwise."""
@@ -109,15 +110,24 @@ def levels(path: Path = LEVELS_PATH) -> tuple[LevelDecl, ...]:
         default = entry.get("default_period", max(periods) if periods else None)
         if periods and default not in periods:
             raise ConfigError(f"{where}: default_period {default} is not among its periods")
+        independent = entry.get("independent", False)
+        if not isinstance(independent, bool):
+            raise ConfigError(f"{where}: independent = {independent!r} (expected true or false)")
         out.append(LevelDecl(
             id=entry["id"], geography=entry.get("geography", entry["id"]),
             description=entry.get("description", ""), reader=entry["reader"],
             taxonomy=entry["taxonomy"], reference_level=entry["reference_level"],
             inputs=tuple(entry.get("inputs", ())), periods=periods, default_period=default,
-            map=dict(entry.get("map", {}))))
+            map=dict(entry.get("map", {})), independent=independent))
     ids = [level.id for level in out]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{path.name}: level ids repeat: {ids}")
+    for reader in {level.reader for level in out}:
+        flags = {level.id: level.independent for level in out if level.reader == reader}
+        if len(set(flags.values())) > 1:
+            raise ConfigError(f"{path.name}: the levels of reader {reader} differ in "
+                              f"'independent' ({flags}); a reader runs once for all its levels, "
+                              "so declare it on all of them or on none")
     return tuple(out)
 
 

@@ -2,7 +2,7 @@
 behind the trap zones (:mod:`atlas.clusters`).
 
 The functions take and return plain arrays, so that the build can run them in its second
-process (:func:`atlas.outputs.second_process`), which imports esda and libpysal (1.7 s) while
+process (:func:`atlas.worker.second_process`), which imports esda and libpysal (1.7 s) while
 the build reads and computes; the build's own process then never imports them.
 """
 

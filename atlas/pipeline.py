@@ -2,7 +2,7 @@
 the default exports.
 
 Work that does not depend on the database starts at once: the second process is started
-(:func:`atlas.outputs.second_process`) and imports the trap zones' and the maps' libraries
+(:func:`atlas.worker.second_process`) and imports the trap zones' and the maps' libraries
 while the database is built; the build hands it the trap zones' Local Moran, and then it
 draws the maps while this process writes the exports (imported in the background meanwhile:
 :mod:`atlas.prefetch`).
@@ -14,8 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from atlas.outputs import EXPORT_IMPORTS, second_process, write_outputs
+from atlas.outputs import EXPORT_IMPORTS, write_outputs
 from atlas.prefetch import prefetch
+from atlas.worker import second_process
 
 
 def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, Any] | None,

@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -32,16 +34,23 @@ SCORE_FRAME = ["measure", "code", *SCORE_COLUMNS, "rule"]
 @dataclass
 class ReadContext:
     """What readers, crosswalk builders and hooks may use: the inputs, the configuration and
-    the level sets read so far (the US occupations weight several crosswalks)."""
+    the level sets read so far (the US occupations weight several crosswalks). The reader of
+    levels declared ``independent`` gets a context of its own (``alone``: its name), with no
+    level sets, and its level set joins the others' when all are read."""
 
     inputs: Inputs
     config: dict[str, Any]
     level_sets: list[LevelSet] = field(default_factory=list)
+    alone: str | None = None
 
     @property
     def occupations(self) -> pd.DataFrame:
         """OEWS detailed occupations: ``category, title, national_employment, median_wage,
         low_wage`` (categories of taxonomy soc2018 with a national employment)."""
+        if self.alone:
+            raise ConfigError(f"levels.toml: the levels of reader {self.alone} are declared "
+                              "independent, but it uses the US occupations of the levels read "
+                              "before it: remove 'independent = true' from them")
         frames = [s.categories for s in self.level_sets if "taxonomy" in s.categories]
         categories = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if categories.empty:
@@ -74,14 +83,42 @@ def level_rows(decls: tuple[LevelDecl, ...]) -> pd.DataFrame:
     return frame
 
 
-def read_levels(context: ReadContext) -> list[LevelSet]:
-    """Run every level reader once per reader with the (level, period) instances it serves."""
-    groups: dict[str, list[tuple[LevelDecl, int | None]]] = defaultdict(list)
+Instances = list[tuple[LevelDecl, int | None]]
+Arriving = dict[str, Callable[[], LevelSet]]
+
+
+def reader_groups(independent: bool | None = None) -> dict[str, Instances]:
+    """Every level reader with the (level, period) instances it serves, in declaration order;
+    ``independent``: only the readers whose levels are (True) or are not (False) declared
+    independent."""
+    groups: dict[str, Instances] = defaultdict(list)
     for decl in declarations.levels():
-        groups[decl.reader] += [(decl, period) for period in decl.instances()]
+        if independent is None or decl.independent == independent:
+            groups[decl.reader] += [(decl, period) for period in decl.instances()]
+    return dict(groups)
+
+
+def read_group(data_dir: Path, settings: dict[str, Any], reader: str,
+               instances: Instances) -> LevelSet:
+    """The level set of one independent reader, read with inputs of its own (the build runs
+    this in its second process while it reads the other levels)."""
+    return resolve(reader)(ReadContext(Inputs(data_dir), settings, alone=reader), instances)
+
+
+def read_levels(context: ReadContext, arriving: Arriving | None = None) -> list[LevelSet]:
+    """Run every level reader once with the (level, period) instances it serves, in
+    declaration order; a reader in ``arriving`` (started elsewhere: its level set when
+    called) is collected after the others have run."""
+    arriving = arriving or {}
+    groups = reader_groups()
+    read = {}
     for reader, instances in groups.items():
-        level_set = resolve(reader)(context, instances)
-        context.level_sets.append(level_set)
+        if reader not in arriving:
+            read[reader] = resolve(reader)(context, instances)
+            context.level_sets.append(read[reader])
+    for reader in arriving:
+        read[reader] = arriving[reader]()
+    context.level_sets[:] = [read[reader] for reader in groups]
     return context.level_sets
 
 
@@ -180,12 +217,12 @@ def unmatched_codes(categories: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFr
     return merged.loc[merged["found"].isna()].drop(columns="found").reset_index(drop=True)
 
 
-def read_all(inputs: Inputs, config: dict[str, Any]) -> tuple[list[LevelSet], dict[str,
-                                                                                 pd.DataFrame]]:
+def read_all(inputs: Inputs, config: dict[str, Any], arriving: Arriving | None = None
+             ) -> tuple[list[LevelSet], dict[str, pd.DataFrame]]:
     """Every declared level set and the shared tables (levels, measures, exposure_scores,
-    unmatched_codes)."""
+    unmatched_codes); ``arriving``: see :func:`read_levels`."""
     context = ReadContext(inputs, reader_config(config))
-    level_sets = read_levels(context)
+    level_sets = read_levels(context, arriving)
     by_taxonomy = carry_scores(context, native_scores(context))
     categories = pd.concat([s.categories for s in level_sets], ignore_index=True)
     kept = {d.taxonomy for d in declarations.levels()} | set(categories["taxonomy"])

@@ -8,7 +8,8 @@ import os
 import pytest
 
 from atlas.errors import AtlasError
-from atlas.outputs import _call, _result, second_process, write_outputs
+from atlas.outputs import write_outputs
+from atlas.worker import call, result, second_process
 
 needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
                                      reason="the second process runs with two cores only")
@@ -18,10 +19,10 @@ needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
 def test_an_error_in_the_exports_process_comes_back_as_one_line(tmp_path):
     with second_process() as worker:
         assert worker is not None
-        future = worker.submit(_call, "atlas.export:write_default_exports",
+        future = worker.submit(call, "atlas.export:write_default_exports",
                                tmp_path / "missing.duckdb", tmp_path / "exports")
         with pytest.raises(AtlasError, match=r"missing\.duckdb not found"):
-            _result(future)
+            result(future)
 
 
 @needs_two_cores
