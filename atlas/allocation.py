@@ -79,16 +79,17 @@ def _solve(need: np.ndarray, budget: int, lower: np.ndarray, upper: np.ndarray,
         else:
             high = middle
     exact = _amounts(high, values, lower, upper)
-    with np.errstate(over="ignore", invalid="ignore"):
-        free = high * values
-    bound = ["cap" if f >= u else "floor" if f <= lo and lo > 0 else ""
-             for f, lo, u in zip(free, lower, upper, strict=True)]
     with np.errstate(over="ignore"):  # a need too small to scale: t is infinite
         t = float(high / scale)
     # a region without need never rises above its floor, not even when rounding hands out
     # the last units in bulk
     ceiling = np.where(values > 0, upper, lower)
-    return _largest_remainder(exact, budget, lower, ceiling, values), t, bound
+    amounts = _largest_remainder(exact, budget, lower, ceiling, values)
+    # what set each amount, read from the whole amounts (the bisection's t * need may fall a
+    # rounding error short of a cap that the amount reaches)
+    bound = ["cap" if a >= u else "floor" if a <= lo and lo > 0 else ""
+             for a, lo, u in zip(amounts, lower, upper, strict=True)]
+    return amounts, t, bound
 
 
 def _largest_remainder(exact: np.ndarray, budget: int, lower: np.ndarray,

@@ -48,7 +48,10 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
     if suffix == ".csv":
         safe = csv_safe(frame)
         encoding = CSV_ENCODING if bom else "utf-8"
-        return atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding=encoding))
+        # CRLF (RFC 4180): a field holding a CR or LF is then quoted, so a line break inside
+        # a name cannot start a new row (whose first cell could run as a formula)
+        return atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding=encoding,
+                                                        lineterminator="\r\n"))
     if suffix == ".parquet":
         return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     raise ConfigError(f"the output file must end in .csv or .parquet, got '{Path(path).name}'")
@@ -65,16 +68,18 @@ def _geojson_frame(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame) -> gpd
     return gpd.GeoDataFrame(merged, geometry=shapes, crs="EPSG:4326")
 
 
-def command_for(request: RankRequest, fmt: str, path: Path) -> str:
-    """The ``atlas rank`` command line that reproduces this export."""
-    words = ["atlas", "rank", "--level", request.level]
+def command_for(request: RankRequest, fmt: str, path: Path,
+                database: str | None = None) -> str:
+    """The ``atlas rank`` command line that reproduces this export (from ``database``)."""
+    words = ["atlas", "rank", *(["--db", database] if database else []),
+             "--level", request.level]
     words += [w for flag in request.flags for w in ("--flag", flag)]
     words += [w for state in request.states for w in (option_for(request.level), state)]
     words += [w for state in request.any_county_in for w in ("--any-county-in", state)]
     optional = {"--min-employment": request.min_employment, "--measure": request.measure,
                 "--top": request.top, "--budget": request.budget}
     words += [w for name, value in optional.items() if value is not None
-              for w in (name, f"{value:g}" if isinstance(value, float) else str(value))]
+              for w in (name, repr(value) if isinstance(value, float) else str(value))]
     if request.budget is not None:
         words += ["--rule", request.rule, "--floor", str(request.floor)]
         words += ["--cap", str(request.cap)] if request.cap is not None else []
@@ -104,10 +109,16 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
 
     ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel).
     """
-    fmt = (fmt or Path(path).suffix.lstrip(".")).lower()
+    named = Path(path).suffix.lstrip(".").lower()
+    fmt = (fmt or named).lower()
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format '{fmt}'; valid formats: {list(FORMATS)}")
-    command = command or command_for(request, fmt, path)
+    if named in FORMATS and named != fmt:
+        raise ConfigError(f"-o {Path(path).name}: the name says {named}, the format is {fmt} "
+                          f"(name the file .{fmt}, or leave out --format)")
+    database = con.execute("SELECT path FROM duckdb_databases() "
+                           "WHERE database_name = current_database()").fetchone()[0]
+    command = command or command_for(request, fmt, path, database)
     if fmt in {"csv", "parquet"}:
         return write_frame(ranking, Path(path), fmt, bom=bom)
     if fmt == "geojson":

@@ -10,7 +10,13 @@ import pandas as pd
 from atlas.dictionary import not_applicable
 from atlas.geography import geography_for
 from atlas.method_text import method_lines
-from atlas.ranking import TIER_LABELS, RankRequest, allocation_for, top_decile_cut
+from atlas.ranking import (
+    TIER_LABELS,
+    RankRequest,
+    allocation_for,
+    re_ranked,
+    top_decile_cut,
+)
 from atlas.sheets import frame_sheet
 from atlas.store import stored_config
 from atlas.workbook import Sheet
@@ -136,6 +142,24 @@ def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
     return "; ".join(steps) + "."
 
 
+def tiers_text(request: RankRequest, config: dict, cut: int, regions: int) -> str:
+    """How the risk tiers were set: from the build's rank intervals, or (re-ranked under
+    another measure, whose ranks those intervals do not describe) from the point rank."""
+    if re_ranked(request, config):
+        return (f"From the point rank under {request.measure}: the build's 90% rank intervals, "
+                "robust-trap shares and trap zones describe the ranking under its own measure "
+                f"({config['exposure']['default_measure']}) and are left out. "
+                f"{TIER_LABELS[2]}: ranks 1-{cut} of {regions} (the level's top decile); "
+                f"{TIER_LABELS[3]}: the rest; no region is '{TIER_LABELS[1]}' (nothing here "
+                "shows its rank is robust).")
+    return (f"From the robust ranking: the 90% interval of a region's rank (5th-95th "
+            "percentile over all specifications of measures, aggregations, omitted "
+            f"components and weights). "
+            f"{TIER_LABELS[1]}: the whole interval lies within the level's top "
+            f"decile (ranks 1-{cut} of {regions}); {TIER_LABELS[2]}: the interval "
+            f"reaches it (best rank <= {cut}); {TIER_LABELS[3]}: the rest.")
+
+
 def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                 request: RankRequest) -> list[tuple[str, str]]:
     """Every row of the method sheet as (item, text)."""
@@ -151,12 +175,7 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ("filters", filters_text(request, len(ranking))),
         ("sort order", "collapse_risk descending, then total_employment descending, then "
                        "region_id ascending (= risk_rank order)"),
-        ("risk tiers", f"From the robust ranking: the 90% interval of a region's rank (5th-95th "
-                       "percentile over all specifications of measures, aggregations, omitted "
-                       f"components and weights). "
-                       f"{TIER_LABELS[1]}: the whole interval lies within the level's top "
-                       f"decile (ranks 1-{cut} of {regions}); {TIER_LABELS[2]}: the interval "
-                       f"reaches it (best rank <= {cut}); {TIER_LABELS[3]}: the rest."),
+        ("risk tiers", tiers_text(request, config, cut, regions)),
         ("exposure measure", str(measure)),
         ("automation measure", str(config["exposure"]["automation_measure"])),
         *model_method(con, level),

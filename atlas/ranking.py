@@ -29,10 +29,12 @@ from atlas.options import (
     check_positive,
     parse_tier_shares,
 )
+from atlas.risk_model import active_model
 from atlas.store import (
     open_atlas,  # noqa: F401  (re-exported for callers)
     stored_config,
 )
+from atlas.uncertainty import MEASURE_INDICATORS
 
 FLAGS = ("trap", "transition_target", "rust_belt", "lower_tier", "robust_trap",
          "global_south", "low_confidence")
@@ -96,14 +98,16 @@ def risk_tiers(frame: pd.DataFrame, config: dict[str, Any]) -> np.ndarray:
     """Tier of every region from its 90% rank interval (1, 2 or 3; see ``TIER_LABELS``).
 
     1: the whole interval (``rank_p95``) lies within the level's top decile; 2: the interval
-    reaches it (``rank_p05``); 3: the rest. A region without an interval is placed by its
-    point rank.
+    reaches it (``rank_p05``); 3: the rest. A region without an interval (a period left out
+    of the uncertainty analysis, a ranking under another measure) is placed by its point
+    rank, and at best in tier 2: nothing shows that its rank is robust.
     """
     cut = np.array([top_decile_cut(int(n), config) if pd.notna(n) else 0
                     for n in frame["regions_in_level"]])
     point = frame["risk_rank"].astype(float)
-    best = frame.get("rank_p05", point).astype(float).fillna(point)
-    worst = frame.get("rank_p95", point).astype(float).fillna(point)
+    nothing = pd.Series(np.nan, index=frame.index)
+    best = frame.get("rank_p05", nothing).astype(float).fillna(point)
+    worst = frame.get("rank_p95", nothing).astype(float)  # NaN <= cut is False: not tier 1
     return np.where(worst <= cut, 1, np.where(best <= cut, 2, 3))
 
 
@@ -112,14 +116,86 @@ def _check_choice(kind: str, value: str, valid: list[str]) -> None:
         raise ConfigError(f"unknown {kind} '{value}'; valid values: {valid}")
 
 
+# tables of the build's ranking under its own measure, whose columns region_indices shows
+BUILD_RANKING_TABLES = ("rank_uncertainty", "region_lisa")
+
+
+def re_ranked(request: RankRequest, config: dict[str, Any]) -> bool:
+    """True if ``request`` ranks under another measure than the build's."""
+    return request.measure not in (None, config["exposure"]["default_measure"])
+
+
 def _indices(con: duckdb.DuckDBPyConnection, measure: str | None,
              config: dict[str, Any]) -> pd.DataFrame:
-    """region_indices, recomputed under ``measure`` when one is given."""
+    """region_indices, recomputed under ``measure`` when one is given.
+
+    Under another measure than the build's, the columns that describe the build's ranking
+    (its rank intervals and robust-trap shares, its trap zones) are emptied: they would
+    contradict the new ranks. Risk tiers then follow the point rank."""
     if measure is None:
         return con.execute("SELECT * FROM region_indices").df()
-    # the engine's risk steps again, in temp tables that shadow the stored ones; the
-    # uncertainty (over every measure) and the trap zones stay those of the build
-    return region_indices_query(con, config, measure)
+    # the engine's risk steps again, in temp tables that shadow the stored ones
+    frame = region_indices_query(con, config, measure)
+    if measure != config["exposure"]["default_measure"]:
+        listed = ", ".join(f"'{name}'" for name in BUILD_RANKING_TABLES)
+        columns = {row[0] for row in con.execute(
+            f"SELECT column_name FROM duckdb_columns() WHERE table_name IN ({listed}) "
+            "AND column_name NOT IN ('level', 'region_id')").fetchall()}
+        for column in sorted(columns & set(frame.columns)):
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype=object) \
+                if frame[column].dtype == object else np.nan
+    return frame
+
+
+def check_measure_ranks(frame: pd.DataFrame, request: RankRequest, config: dict[str, Any],
+                        con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a ``--measure`` that leaves a pillar of the model without information at the
+    level: none of its components has two different scores (all missing, or all tied, as the
+    excess over the reference is when the measure has no substitutable share). Its ranking
+    would silently rest on the other pillars alone."""
+    model = active_model(config)
+    for pillar in model.pillars:
+        names = [c.component for c in model.components_for(request.level)
+                 if c.pillar == pillar.pillar]
+        columns = [f"risk_p_{name}" for name in names if f"risk_p_{name}" in frame.columns]
+        if names and not any(frame[column].nunique(dropna=True) > 1 for column in columns):
+            scale = con.execute("SELECT scale FROM measures WHERE measure = ?",
+                                [request.measure]).fetchone()
+            usable = measures_informing(con, request.level, [
+                c.indicator for c in model.components_for(request.level)
+                if c.pillar == pillar.pillar])
+            raise ConfigError(
+                f"--measure {request.measure}: none of the {pillar.label!r} components "
+                f"({', '.join(names)}) tells {request.level}'s regions apart under it "
+                f"(scale {scale[0] if scale else '?'!r}: missing or tied for all), so the "
+                f"ranking would ignore that pillar; measures under which they do: {usable}")
+
+
+def measures_informing(con: duckdb.DuckDBPyConnection, level: str,
+                       indicators: list[str]) -> list[str]:
+    """The exposure measures under which one of ``indicators`` (measure-dependent columns of
+    ``region_exposure``) takes two different values at ``level``."""
+    dependent = [name for name in indicators if name in MEASURE_INDICATORS]
+    if not dependent:
+        return []
+    varies = " OR ".join(f"count(DISTINCT x.{name}) > 1" for name in dependent)
+    return [row[0] for row in con.execute(f"""
+        SELECT x.measure FROM region_exposure AS x JOIN measures AS m USING (measure)
+        WHERE x.level = ? AND m.role = 'exposure'
+        GROUP BY x.measure HAVING {varies} ORDER BY x.measure""", [level]).fetchall()]
+
+
+def check_need(frame: pd.DataFrame, request: RankRequest) -> None:
+    """Refuse a budget rule whose need (exposed jobs) is missing for every selected region:
+    it would silently become an equal split."""
+    uses_jobs = request.rule in {"exposed_jobs", "risk_weighted"} or (
+        request.rule == "tiered" and request.within == "need")
+    if uses_jobs and len(frame) and frame["exposed_jobs"].isna().all():
+        measure = frame["exposure_measure"].iloc[0] if "exposure_measure" in frame else None
+        raise ConfigError(f"--rule {request.rule} needs exposed jobs, which the measure "
+                          f"{measure} does not give (exposed jobs need a 0..1 task share); "
+                          "use --rule equal, or --within equal with --rule tiered, or "
+                          "another --measure")
 
 
 def allocation_for(frame: pd.DataFrame, request: RankRequest) -> Allocation:
@@ -150,6 +226,9 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
         _check_choice("flag", flag, list(FLAGS))
     config = stored_config(con)
     indices = _indices(con, request.measure, config)
+    if request.measure is not None:
+        check_measure_ranks(indices.loc[indices["level"] == request.level], request, config,
+                            con)
     states = indices.loc[indices["level"] == "us_state", ["state", "name"]].dropna()
     frame = indices.loc[indices["level"] == request.level].copy()
     keep, note = geography.select(frame, request.level, request.states, request.any_county_in,
@@ -167,6 +246,7 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     frame.insert(0, "selection_rank", range(1, len(frame) + 1))
     frame["risk_tier"] = [TIER_LABELS[t] for t in risk_tiers(frame, config)]
     if request.budget is not None:
+        check_need(frame, request)
         equal = request.rule == "tiered" and request.within == "equal"
         frame["allocation_need"] = need_for_rule("equal" if equal else request.rule,
                                                  frame["exposed_jobs"], frame["collapse_risk"])

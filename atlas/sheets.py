@@ -32,6 +32,9 @@ NUMBER_FORMATS = {
     **dict.fromkeys(("selection_rank", "risk_rank", "rank_p05", "rank_p95",
                      "regions_in_level", "risk_components", "tier_rank"), RANK),
 }
+# columns not listed above, by how their names end: shares 0..1, changes of a share in
+# percentage points, job counts
+SUFFIX_FORMATS = (("_share_change", "0.00"), ("_share", SHARE), ("_jobs", COUNT))
 AMOUNT_COLUMNS = ("allocation",)
 NEED_UNITS = {"exposed_jobs": "exposed jobs", "risk_weighted": "exposed jobs x risk",
               "equal": "1 per region", "tiered": "exposed jobs"}
@@ -48,7 +51,12 @@ def number_format(column: str, currency: str) -> str | None:
         return currency_format(currency)
     if column.startswith(("risk_p_", "pillar_")):  # the model's component and pillar scores
         return SCORE
-    return NUMBER_FORMATS.get(column)
+    if column in NUMBER_FORMATS:
+        return NUMBER_FORMATS[column]
+    for suffix, fmt in SUFFIX_FORMATS:  # context indicators named by the house convention
+        if column.endswith(suffix):
+            return fmt
+    return None
 
 
 def data_table(ranking: pd.DataFrame, level: str) -> pd.DataFrame:
@@ -80,7 +88,7 @@ def _interval(frame: pd.DataFrame) -> list[str]:
 def _empty(values: list) -> bool:
     """True if some values exist and all of them are missing or "" (an empty selection keeps
     its columns, so the headers still show)."""
-    return bool(values) and all(v is None or v == "" or (not isinstance(v, str) and pd.isna(v))
+    return bool(values) and all(v == "" if isinstance(v, str) else v is None or pd.isna(v)
                                 for v in values)
 
 
