@@ -99,7 +99,8 @@ class Profiles:
                 shocks.itertuples(index=False), key=lambda r: (r[0], order.get(r[1], 99))):
             self.scenarios.setdefault(rid, []).append({
                 "label": words.say("scenario_label", {"name": name}),
-                "displaced": clean(displaced), "net_loss": clean(net), "shock_pp": clean(shock)})
+                "displaced": clean(displaced), "net_loss": clean(net), "shock_pp": clean(shock),
+                "years": presets.get(name, {}).get("horizon_years")})
 
     def _indicator(self, indicator: str) -> dict[str, Any]:
         """fmt, scale, unit and label of a component's indicator."""

@@ -33,7 +33,7 @@ STYLE = ("body{font:14px/1.45 'Noto Sans','Noto Sans CJK SC',Arial,sans-serif;ma
          "margin-top:.4em}dd{margin:0 0 0 1.2em}.note{color:#555;font-size:12.5px}"
          "nav a{margin-right:1em}h2{margin-top:1.6em;border-bottom:2px solid #333}"
          "th{vertical-align:bottom}th.p{max-width:9em;white-space:normal}td.f{min-width:16em}"
-         "td.r{min-width:11em}")
+         "td.r{min-width:11em}.wide{overflow-x:auto;max-width:100%}")
 EXPORT_KINDS = {".csv": "CSV, opens in Excel", ".xlsx": "Excel workbook"}
 
 
@@ -113,9 +113,11 @@ def _top(con: duckdb.DuckDBPyConnection, level: str, spec: MapSpec | None,
             f"<td class='n'>{row['total_employment']:,.0f}</td>"
             f"<td class='n'>{row['collapse_risk']:.3f}</td>{cells}"
             f"<td class='f'>{escape('; '.join(said))}</td></tr>")
-    return ("<table><tr><th class='n'>Rank</th><th class='n'>90% interval</th><th>Region</th>"
+    # a wide table scrolls inside its box on a phone, so the page itself never scrolls sideways
+    return ("<div class='wide'><table><tr><th class='n'>Rank</th>"
+            "<th class='n'>90% interval</th><th>Region</th>"
             f"<th>Where</th><th class='n'>Jobs</th><th class='n'>Collapse risk</th>{head}"
-            f"<th>Flags</th></tr>{''.join(body)}</table>")
+            f"<th>Flags</th></tr>{''.join(body)}</table></div>")
 
 
 def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Declarations,

@@ -32,7 +32,7 @@ the layer's ``colors``.
                   detail: what the value measures, "Employment change 2000-2023")
         top?      [[title, jobs, score 0..1], ...]   most exposed occupations / sectors
         trend?    {label, years: [...], values: [...], fmt?} | null     (a sparkline)
-        scenario? {label, displaced, net_loss, shock_pp} | [such dicts] | null
+        scenario? {label, displaced, net_loss, shock_pp, years} | [such dicts] | null
         missing?  [plain-words reasons a value is missing or estimated]
         nodata?   true when the region has no indices;  reason?  why, in plain words
         centroid? [lat, lon] of its label (default: the centre of its bounds)
@@ -101,13 +101,14 @@ DEFAULT_TEXT: dict[str, Any] = {
     "layers": "Map layer", "overlays": "Outlines", "legend": "Legend",
     "about": "About this map", "copy_link": "Copy link", "copied": "Link copied",
     "copy_manual": "Copy this link:", "print": "Print", "save_png": "Save as PNG",
-    "risk": "Collapse risk", "employment": "Jobs", "pillars_title": "What drives the risk",
+    "risk": "Collapse risk", "employment": "Jobs", "employment_source": "",
+    "pillars_title": "What drives the risk",
     "pillars_note": "Bars: percentile within the level (longer = more risk).",
     "top_title": "Most exposed occupations",
     "top_columns": ["Occupation", "Jobs", "Exposure"], "trend_title": "Trend",
-    "scenario_title": "AI-adoption scenario",
-    "scenario_sentence": "{displaced} jobs displaced, {net_loss} not re-employed: "
-                         "unemployment rate up {shock}.",
+    "scenario_title": "AI-adoption scenarios (what-ifs, not forecasts)",
+    "scenario_sentence": "over {years} years, {displaced} jobs displaced and {net_loss} not "
+                         "re-employed locally: unemployment rate up {shock} percentage points.",
     "missing_title": "Missing or estimated data", "flags_title": "Flags", "zone": "Trap zone",
     "legend_count": "{n}", "nodata_reason": "No indices for this region.",
     "selected": "Selected", "subtitle": "", "method": [], "sources": [],

@@ -110,7 +110,8 @@ class Words:
         return " ".join([*extra, label])
 
 
-def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...]) -> list[str]:
+def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...],
+             licences: bool = True) -> list[str]:
     """The vintage and licence of each input, from the build's ``provenance`` table.
 
     Parameters
@@ -120,11 +121,14 @@ def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...]) -> list[str]
     keys : tuple of str
         Keys of ``data/manifest.toml`` (the level's inputs); a key's file is matched to its
         provenance row (the row with the manifest's vintage when a file serves two keys).
+    licences : bool
+        Add each input's licence in brackets.
 
     Returns
     -------
     list of str
-        ``"<vintage> (<licence>)"`` per input, in order, without repeats.
+        ``"<vintage> (<licence>)"`` (or ``"<vintage>"``) per input, in order, without
+        repeats.
     """
     if not table_exists(con, "provenance"):
         return []
@@ -140,7 +144,7 @@ def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...]) -> list[str]
         if not found:
             continue
         vintage, licence = next((r for r in found if r[0] == spec.vintage), found[0])
-        line = f"{vintage} ({licence})" if licence else str(vintage)
+        line = f"{vintage} ({licence})" if licence and licences else str(vintage)
         if line not in out:
             out.append(line)
     return out
@@ -181,4 +185,6 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
             "title": spec.title, "subtitle": fill(spec.subtitle, values),
             "howto": fill(spec.howto, values), "method": method,
             "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
+            # where the profile's jobs figure comes from: the level's first input
+            "employment_source": next(iter(vintages(con, spec.inputs[:1], licences=False)), ""),
             "exports_url": "index.html#exports"}

@@ -84,7 +84,7 @@ def _region(i: int, rid: str, n: int) -> dict[str, Any]:
                    "values": [5.1, 4.8, 4.5, 4.1, 3.9, 8.0, 5.9, 4.2, 4.0], "fmt": "rate"}
                   if i % 3 == 0 else None),
         "scenario": {"label": "Central scenario", "displaced": 4_200 - 10 * i,
-                     "net_loss": 1_260 - 3 * i, "shock_pp": 0.42},
+                     "net_loss": 1_260 - 3 * i, "shock_pp": 0.42, "years": 10},
         "missing": ["OEWS suppressed 3 occupations: their jobs are estimated"] if i == 1 else [],
         "centroid": [25 + SIZE * (i // COLS) + SIZE / 2, -100 + SIZE * (i % COLS) + SIZE / 2],
         "label_rank": i + 1,

@@ -25,7 +25,16 @@ from atlas.maps import classify, drawn_specs, safe_json, write_level_map, write_
 from atlas.method_text import component_summary, flag_texts, method_lines, named_text
 from atlas.risk_model import active_model
 from atlas.store import stored_config, write_tables
-from tests.browser import browser_available, hover, inside, map_page, open_profile
+from tests.browser import (
+    PHONE,
+    block_requests,
+    browser_available,
+    chromium,
+    hover,
+    inside,
+    map_page,
+    open_profile,
+)
 from tests.tiny import tiny_database
 
 XSS_NAME = '<img src=x onerror="window.__xss=1">'
@@ -407,7 +416,8 @@ def test_detroit_profile_in_words(real_maps, atlas_con):
             assert f"higher than {whole}% of US areas" in text or whole in (0, 100), label
         assert "Rust belt" in text and "industrial jobs at least" in text
         assert "Occupations with the most exposed jobs" in text
-        assert "Slow adoption" in text and "percentage points (pp)" in text
+        assert "Slow adoption" in text and "percentage points" in text
+        assert "over 10 years" in text and "(BLS OEWS May 2025" in text  # jobs: their source
         assert page.locator("#atlas-profile svg.atlas-spark polyline").count() == 1
         assert refused == [] and errors == []
 
@@ -473,3 +483,39 @@ def test_real_profile_stays_inside_the_window_near_every_edge(real_maps):
             page.keyboard.press("Escape")
             assert page.locator("#atlas-profile").is_hidden()
         assert refused == [] and errors == []
+
+
+@pytest.mark.browser
+@needs_browser
+def test_what_a_planner_s_review_found_stays_fixed(real_maps, atlas_con):
+    """Search reads punctuation and "saint" loosely; a place without an outline opens on a
+    phone; labels keep what tells two places apart; the saved PNG does not shift the map;
+    the index page does not scroll sideways on a phone."""
+    st_louis = atlas_con.execute("SELECT region_id FROM regions WHERE level = 'us_area' "
+                                 "AND name LIKE 'St. Louis, %'").fetchone()[0]
+    with map_page((real_maps / "us_areas.html").as_uri()) as (page, refused, errors):
+        for query in ("st louis", "saint louis", "St. Louis"):
+            page.locator("#atlas-q").fill(query)
+            assert page.locator("#atlas-suggest li").first.get_attribute("data-id") == st_louis
+        shifted = page.evaluate("""() => [...window.atlasMap.viewSvg().querySelectorAll("svg")]
+            .filter((svg) => svg.style.transform).length""")
+        assert shifted == 0
+        assert refused == [] and errors == []
+    with map_page((real_maps / "world.html").as_uri(), 390, 844, phone=True) as (
+            page, refused, errors):
+        page.locator("#atlas-q").fill("tuvalu")
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => window.atlasMap.state.selected === 'TUV'")
+        assert "Tuvalu" in page.locator("#atlas-profile").inner_text()
+        page.evaluate("window.atlasMap.map.setView([38, 127.5], 5, {animate: false})")
+        labels = page.evaluate("""() => [...document.querySelectorAll(
+            ".atlas-label:not([hidden])")].map((e) => e.textContent)""")
+        assert "Korea" not in labels and "Korea, Rep." in labels
+        assert refused == [] and errors == []
+    with chromium() as browser:
+        page = browser.new_page(**PHONE)
+        refused = []
+        block_requests(page, refused)
+        page.goto((real_maps / "index.html").as_uri())
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert refused == []

@@ -139,10 +139,16 @@ function bivariateLegend(layer) {
     }
     parts.push(s("text", { x: x0 - 4, y: y0 + (2 - y) * cell + cell / 2 + 4, "text-anchor": "end", class: "atlas-chart-words" }, layer.y_classes[y]));
   }
-  layer.x_classes.forEach((label, x) => parts.push(s("text", { x: x0 + x * cell + cell / 2, y: y0 + 3 * cell + 13,
-    "text-anchor": "middle", class: "atlas-chart-words" }, label)));
+  // labels too wide for their cells ("中 medium") go on two lines, split at their first space
+  const split = layer.x_classes.some((label) => label.length > 6);
+  const lines = layer.x_classes.map((label) => (split && label.includes(" ")
+    ? [label.slice(0, label.indexOf(" ")), label.slice(label.indexOf(" ") + 1)] : [label]));
+  lines.forEach((words, x) => parts.push(s("text", { x: x0 + x * cell + cell / 2, y: y0 + 3 * cell + 13,
+    "text-anchor": "middle", class: "atlas-chart-words" }, ...words.map((word, j) => s("tspan", {
+      x: x0 + x * cell + cell / 2, dy: j ? 13 : 0 }, word)))));
+  const below = 18 + 13 * (Math.max(...lines.map((words) => words.length)) - 1);
   return [h("div", { class: "atlas-biv-y" }, "\u2191 " + layer.y_label),
-          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + 18, role: "img",
+          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + below, role: "img",
                      "aria-label": layer.x_label + " / " + layer.y_label }, parts),
           h("div", { class: "atlas-biv-x" }, layer.x_label + " \u2192")];
 }
@@ -195,7 +201,7 @@ function selectRegion(id, opts) {
   if (isPhone() && state.selected) toggleMenu(false);
   renderProfile(state.selected, state.layer);
   layoutPhone();
-  if (state.selected && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
+  if (state.selected && byId[id] && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
   else if (state.selected && byId[id] && state.ready) keepVisible(byId[id].getBounds().getCenter());
   if (state.selected && o.focus) document.getElementById("atlas-profile-title").focus({ preventScroll: true });
   writeHash();

@@ -120,7 +120,8 @@ function profileContent(id, layer) {
     body.push(...rankWords(r));
     body.push(h("dl", { class: "atlas-facts" },
       isNum(r.risk) ? [h("dt", {}, T.risk), h("dd", {}, r.risk.toFixed(3))] : null,
-      isNum(r.emp) ? [h("dt", {}, T.employment), h("dd", {}, int(r.emp))] : null,
+      isNum(r.emp) ? [h("dt", {}, T.employment), h("dd", {}, int(r.emp), T.employment_source
+        ? h("span", { class: "atlas-dd-src" }, " (" + T.employment_source + ")") : null)] : null,
       (r.v || {})[layer.key] !== r.risk ? [h("dt", {}, layer.label), h("dd", {}, layerValueWords(layer, r, pp))] : null,
       r.z ? [h("dt", {}, T.zone), h("dd", {}, r.z)] : null));
   }
@@ -147,7 +148,8 @@ function profileContent(id, layer) {
   if (scenarios.length) {
     body.push(section(T.scenario_title, scenarios.map((sc) => h("p", { class: "atlas-scenario" },
       h("b", {}, sc.label + ": "), tpl(T.scenario_sentence, {
-        displaced: int(sc.displaced), net_loss: int(sc.net_loss), shock: format("pp", sc.shock_pp, pp) })))));
+        displaced: int(sc.displaced), net_loss: int(sc.net_loss), years: isNum(sc.years) ? sc.years : T.na,
+        shock: isNum(sc.shock_pp) ? sc.shock_pp.toFixed(2) : T.na })))));  // each language's unit is in its sentence
   }
   if ((r.missing || []).length) {
     body.push(section(T.missing_title, h("ul", { class: "atlas-missing" }, r.missing.map((m) => h("li", {}, m)))));

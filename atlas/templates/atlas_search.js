@@ -14,19 +14,20 @@ LABEL_ORDER.forEach((id, i) => { LABEL_RANK[id] = i + 1; });
 const SEARCH_INDEX = Object.keys(REGIONS).map((id) => {
   const r = REGIONS[id];
   const names = [r.n, r.ln].concat(r.alt || []).filter((n) => n !== null && n !== undefined && n !== "");
-  return { id: id, folded: names.map(fold), compacted: names.map(compact) };
+  return { id: id, loosened: names.map(loose), compacted: names.map(compact) };
 });
 
-// Lower score = better: 0 name starts with the query, 1 a word does, 2 it is inside a name,
-// 3 it is inside a name once spaces and punctuation are dropped.
+// Lower score = better, punctuation read as spaces ("st louis" is "St. Louis"): 0 a name
+// starts with the query, 1 a word does, 2 it is inside a name, 3 it is inside a name once
+// spaces are dropped too.
 function searchRegions(query) {
-  const q = fold(query).trim(), qc = compact(query);
+  const q = loose(query), qc = compact(query);
   if (!q) return [];
-  const word = new RegExp("[\\s\\-(/,·]" + q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const word = new RegExp("\\s" + q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const hits = [];
   SEARCH_INDEX.forEach((entry) => {
     let best = 9;
-    entry.folded.forEach((name, i) => {
+    entry.loosened.forEach((name, i) => {
       let score = 9;
       if (name.startsWith(q)) score = 0;
       else if (word.test(name)) score = 1;

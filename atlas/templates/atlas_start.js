@@ -11,6 +11,7 @@ function viewSvg() {
     const svg = map.getPane(name).querySelector("svg");
     if (!svg) return;
     const r = svg.getBoundingClientRect(), copy = svg.cloneNode(true);
+    copy.style.transform = "";  // Leaflet's offset is in r already: keep it once
     copy.setAttribute("x", r.left - box.left);
     copy.setAttribute("y", r.top - box.top);
     body.append(copy);

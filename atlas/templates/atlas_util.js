@@ -97,6 +97,11 @@ function fold(text) {
   return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 }
 function compact(text) { return fold(text).replace(/[\s\-'’.,()·/]+/g, ""); }
+// Folded, with punctuation as spaces and "saint" as "st": "St. Louis" and "saint louis"
+// both read "st louis", "Winston-Salem" reads "winston salem".
+function loose(text) {
+  return fold(text).replace(/[\s\-'’.,()·/]+/g, " ").replace(/\bsaint\b/g, "st").trim();
+}
 
 function layerByKey(key) { return LAYERS.find((l) => l.key === key); }
 function flagByKey(key) { return FLAGS.find((f) => f.key === key); }
@@ -121,10 +126,19 @@ function rankShort(region) {
   return isNum(region.rank) ? tpl(T.rank_short, { rank: ordinal(region.rank), rank_n: int(region.rank) }) : T.unranked;
 }
 
+// A map label: the label name, else the name up to its first comma ("Saginaw, MI" ->
+// "Saginaw"), unless the part after the comma tells two places apart ("Korea, Rep.").
+let sharedStems = null;  // name parts before a comma that two or more regions share
 function shortName(region) {
   if (region.ln) return region.ln;
-  const cut = String(region.n).indexOf(",");
-  return cut > 0 ? String(region.n).slice(0, cut) : String(region.n);
+  const stem = (n) => { const cut = String(n).indexOf(","); return cut > 0 ? String(n).slice(0, cut) : null; };
+  if (!sharedStems) {
+    const count = {};
+    Object.values(REGIONS).forEach((r) => { const k = stem(r.n); if (k) count[k] = (count[k] || 0) + 1; });
+    sharedStems = new Set(Object.keys(count).filter((k) => count[k] > 1));
+  }
+  const own = stem(region.n);
+  return own && !sharedStems.has(own) ? own : String(region.n);
 }
 
 function isPhone() { return window.matchMedia("(max-width: 700px)").matches; }
