@@ -134,7 +134,6 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
     """Write ``risk_diagnostics`` and ``risk_v1_moves``."""
     model = active_model(config)
     models = risk_models(config)
-    labels = {c.component: c.label for m in models.values() for c in m.components}
     pillars = [p.pillar for p in model.pillars]
     # every read in a fixed order: correlations add in row order, so the same bits each build
     indices = con.execute("SELECT * FROM region_indices ORDER BY level, region_id").df()
@@ -155,6 +154,8 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
         level_compared = compared.loc[compared["level"] == level]
         rows += level_diagnostics(level, group, components.loc[components["level"] == level],
                                   pillars, level_compared)
+        # a component's words at this level (one name may have a variant per group of levels)
+        labels = {c.component: c.label for m in models.values() for c in m.components_for(level)}
         for _, other in level_compared.groupby("model"):
             moves.append(v1_moves(group, other, components.loc[components["level"] == level],
                                   compared_components.loc[

@@ -177,10 +177,15 @@ def column_texts(config: dict[str, Any]) -> dict[str, str]:
         texts[f"pillar_{pillar.pillar}"] = (f"Pillar score '{pillar.label}' on (0, 1): the "
                                             "within-level percentile of the weighted mean of "
                                             "its component percentiles.")
-    for component in model.components:
-        texts[f"risk_p_{component.component}"] = (
-            f"Component score of '{component.label}' ({component.indicator}, "
-            f"{component.direction} = riskier): within-level mid-rank percentile, 0..1.")
+    variants: dict[str, list] = {}
+    for component in model.components:  # one name may have a variant per group of levels
+        variants.setdefault(component.component, []).append(component)
+    for name, parts in variants.items():
+        described = [f"'{c.label}' ({c.indicator}, {c.direction} = riskier"
+                     + (f"; {', '.join(c.levels)}" if len(parts) > 1 and c.levels else "") + ")"
+                     for c in parts]
+        texts[f"risk_p_{name}"] = (f"Component score of {' or '.join(described)}: "
+                                   "within-level mid-rank percentile, 0..1.")
     texts.update({f"flag_{key}": text for key, text in flags.items()})
     return texts
 

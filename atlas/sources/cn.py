@@ -14,6 +14,9 @@
   migrants are not covered); it ranks cities but is not comparable with LAUS rates. Rates
   above 20% are taken as unit errors (one city, Haidong, 41%) and left out (``data_quality``).
 - Population and GDP per capita: CSMAR city panel, 2019 (research-use data).
+- The context indicators read the employment and population series after the screens of
+  :mod:`atlas.sources.cn_screen` (years off by 3x or more left out, changes across a break
+  not computed), which ``data_quality`` records.
 - Every one of the 370 city-level units of the boundary file is a region (on the map, "no
   data" where the yearbook has no sectors); tiers are yicai's 2025 list.
 """
@@ -35,7 +38,8 @@ from atlas.model import (
     indicator_frame,
     region_attributes,
 )
-from atlas.sources.cn_context import city_context, employment_series, indicators
+from atlas.sources.cn_context import city_context, employment_series, indicators, window
+from atlas.sources.cn_screen import joined, outlier_notes, screen_panels
 
 LEVEL = "cn_city"
 TAXONOMY = "gbt4754_section"
@@ -150,6 +154,13 @@ def _city_shapes(boundaries, level: str) -> pd.DataFrame:
     return pd.concat([geometry, outlines], ignore_index=True)
 
 
+def _with_notes(quality: pd.Series, notes: pd.Series) -> pd.Series:
+    """``data_quality`` with the screens' notes added ("ok" gives way to them)."""
+    added = quality.where(quality != "ok", "").str.cat(notes.fillna(""), sep="; ")
+    added = added.str.strip("; ")
+    return added.where(added != "", quality)
+
+
 def read(context, instances: list) -> LevelSet:
     """The level reader of cn_city, once per yearbook year (period); the default period gets
     the geometry and the yearly series."""
@@ -157,6 +168,8 @@ def read(context, instances: list) -> LevelSet:
     concordance = read_concordance()
     units, panel = inputs.table("cn_units"), inputs.table("cn_panel")
     yearbook = inputs.table("cn_employment")
+    # the context indicators read the series without their implausible jumps
+    screened_yearbook, screened_panel, found_breaks, outliers = screen_panels(yearbook, panel)
     frames: dict[str, list[pd.DataFrame]] = {"regions": [], "employment": [], "context": [],
                                              "indicators": [], "attributes": []}
     default = None
@@ -164,6 +177,10 @@ def read(context, instances: list) -> LevelSet:
         level, year = decl.level_id(period), period or YEAR
         default = level if level == decl.id else default
         employment, facts = city_composition(yearbook, concordance, year)
+        indicator_values, break_notes = city_context(screened_yearbook, screened_panel, year,
+                                                     found_breaks)
+        notes = joined(outlier_notes(outliers, *window(year)), break_notes)
+        facts["data_quality"] = _with_notes(facts["data_quality"], facts["region_id"].map(notes))
         regions = city_regions(units, panel, facts, level, year)
         unknown = set(employment["region_id"]) - set(regions["region_id"])
         if unknown:  # yearbook cities must exist among the units; never drop one silently
@@ -175,7 +192,7 @@ def read(context, instances: list) -> LevelSet:
                                                                *ATTRIBUTES]]))
         frames["employment"].append(employment.assign(level=level, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]])
-        frames["context"].append(context_frame(level, city_context(yearbook, panel, year)))
+        frames["context"].append(context_frame(level, indicator_values))
         frames["indicators"].append(indicator_frame(level, indicators(year)))
     national = frames["employment"][-1].groupby("category")["employment"].sum()
     categories = pd.DataFrame({

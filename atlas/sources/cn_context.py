@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from atlas.sources.cn_screen import WHAT, joined, unreverted
+
 PERSONS_PER_10K = 10_000
 WINDOW = 9  # years before the period: 2010-2019 for 2019
 FIRST_YEAR = 2000  # the yearbook file starts here
@@ -90,8 +92,13 @@ def _change(frame: pd.DataFrame, column: str, first: int, last: int) -> pd.Serie
     return 100 * (end / start.where(start > 0).reindex(end.index) - 1)
 
 
-def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int) -> dict[str, pd.Series]:
-    """Every indicator of ``indicators(year)``, a series by city adcode."""
+def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int,
+                 found_breaks: dict[str, pd.DataFrame] | None = None
+                 ) -> tuple[dict[str, pd.Series], pd.Series]:
+    """Every indicator of ``indicators(year)``, a series by city adcode, from the screened
+    yearbook and panel (:mod:`atlas.sources.cn_screen`), and notes per city: a change over a
+    window that spans a break of its series (``found_breaks``: per indicator) that the
+    window's ends do not undo is not computed."""
     first, last_year = window(year)
     yearbook = yearbook.loc[yearbook["adcode_cnmaps"].notna()]
     panel = panel.loc[panel["adcode_cnmaps"].notna()]
@@ -108,9 +115,15 @@ def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int) -> dict
         "sum19_10k"].where(last["sum19_10k"] > 0)
     secondary = yearbook.assign(share=100 * yearbook["emp_secondary_10k"] / yearbook[
         "emp_units_total_10k"].where(yearbook["emp_units_total_10k"] > 0))
+    changes = {"employment_change": _change(yearbook, "emp_units_total_10k", first, last_year),
+               "population_change": _change(panel, "pop_total_yearend_10k", first, last_year)}
+    notes = []
+    for indicator, table in (found_breaks or {}).items():
+        notes.append(unreverted(table, changes[indicator], first, last_year, WHAT[indicator]))
+        changes[indicator] = changes[indicator].mask(
+            changes[indicator].index.isin(notes[-1].index))
     return {
-        "employment_change": _change(yearbook, "emp_units_total_10k", first, last_year),
-        "population_change": _change(panel, "pop_total_yearend_10k", first, last_year),
+        **changes,
         "unemployment_persistent": persistent,
         "unemployment_rate": registered_rate(last),
         "gdp_per_capita": _by_city(panel, last_year, "gdp_per_capita_cny"),
@@ -118,7 +131,7 @@ def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int) -> dict
         "secondary_share_change": _by_city(secondary, last_year, "share")
         - _by_city(secondary, first, "share"),
         "state_funded_share": state.where(np.isfinite(state)),
-    }
+    }, joined(*notes)
 
 
 def employment_series(yearbook: pd.DataFrame, level: str) -> pd.DataFrame:
