@@ -248,3 +248,20 @@ def test_each_comparison_model_is_explained_by_its_own_components():
     words = strongest_components(components.loc[components["model"] == "v1"], regions, labels)
     assert words.to_dict() == {"a": "loss 90%, Unemployment rate 30%", "b": "Small size 50%",
                                "c": ""}
+
+
+def test_component_words_are_those_of_the_region_s_level(atlas_con):
+    """low_income is Poverty in the US and Low GDP per head elsewhere: each level's v1 moves
+    use its own words, and the column comment names both variants."""
+    words = dict(atlas_con.execute("""
+        SELECT level, string_agg(why, ' ') FROM risk_v1_moves
+        WHERE level IN ('us_area', 'us_state', 'cn_city', 'country') GROUP BY level""").fetchall())
+    assert words and not any("Low GDP per head" in words.get(level, "")
+                             for level in ("us_area", "us_state"))
+    assert not any("Poverty" in words.get(level, "") for level in ("cn_city", "country"))
+    assert "Poverty" in words.get("us_area", "") + words.get("us_state", "")
+    comment = atlas_con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = "
+                                "'region_indices' AND column_name = 'risk_p_low_income'"
+                                ).fetchone()[0]
+    assert "'Poverty' (poverty_rate, higher = riskier; us_area, us_state)" in comment
+    assert "'Low GDP per head' (gdp_per_capita, lower = riskier; cn_city, country)" in comment
