@@ -29,10 +29,18 @@ def checked_statement(query: str) -> str:
                           "Split the query, or use duckdb directly for scripts.")
     statement = statements[0]
     if statement.type not in ALLOWED:
-        kind = statement.type.name
+        kind = (statement.query.split() or [statement.type.name])[0].upper()
         raise ConfigError(f"atlas sql is read-only: {kind} statements are refused (only SELECT, "
                           "DESCRIBE, SHOW, SUMMARIZE and EXPLAIN run)")
     return statement.query
+
+
+def one_line(exc: duckdb.Error) -> str:
+    """DuckDB's message in one line: its first line and, for an unknown column, the
+    candidates it suggests (the query echo and the caret are left out)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    kept = [lines[0]] + [line for line in lines[1:] if line.startswith("Candidate")]
+    return "; ".join(kept)
 
 
 def run_query(db: str | Path, query: str) -> pd.DataFrame:
@@ -46,7 +54,7 @@ def run_query(db: str | Path, query: str) -> pd.DataFrame:
     try:
         return con.execute(statement).df()
     except duckdb.Error as exc:
-        raise ConfigError(str(exc)) from exc
+        raise ConfigError(one_line(exc)) from exc
     finally:
         con.close()
 

@@ -14,6 +14,9 @@ from atlas.errors import ConfigError
 def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyConnection:
     """Open the atlas read-only, with a clear error when it does not exist."""
     path = Path(db)
+    if path.is_dir():
+        raise ConfigError(f"--db {path} is a folder, not an atlas database (the build writes "
+                          f"{path / 'atlas.duckdb'})")
     if not path.is_file():
         raise ConfigError(f"atlas database {path} not found: run `python build_atlas.py` first "
                           "or pass --db")

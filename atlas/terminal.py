@@ -15,6 +15,7 @@ from rich.table import Table
 MISSING = "n/a"
 DEFAULT_MAX_WIDTH = 40
 PIPE_WIDTH = 220  # width when stdout is not a terminal (pipes, files, tests)
+CALENDAR_WORDS = ("year", "period", "vintage")  # integers in such columns are years: no commas
 
 
 def format_value(value: object, column: str = "", currency: str | None = None) -> str:
@@ -29,7 +30,8 @@ def format_value(value: object, column: str = "", currency: str | None = None) -
     if isinstance(value, np.integer | np.floating | np.bool_):
         value = value.item()
     if isinstance(value, int) and not isinstance(value, bool):
-        text = str(value) if "year" in column else f"{value:,}"
+        text = str(value) if any(word in column.lower() for word in CALENDAR_WORDS) \
+            else f"{value:,}"
     elif isinstance(value, float):
         text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
     else:

@@ -163,3 +163,28 @@ def test_sql_narrow_result_is_a_table_with_truncated_cells(built_atlas):
     assert result.exit_code == 0, result.output
     assert "Afghanistan" in result.stdout and "…" in result.stdout
     assert len(result.stdout.splitlines()) == 6
+
+
+@pytest.mark.parametrize("query, words", [
+    ("SELECT nme FROM regions", ['Referenced column "nme" not found',
+                                 'Candidate bindings: "name"']),
+    ("INSTALL httpfs", ["INSTALL statements are refused"]),
+])
+def test_sql_errors_are_one_line(built_atlas, query, words):
+    result = run("sql", "--db", str(built_atlas), query)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "LINE 1" not in lines[0], result.output
+    assert all(word in " ".join(lines[0].split()) for word in words), lines[0]
+
+
+def test_a_folder_given_as_db_is_named(built_atlas):
+    result = run("sql", "--db", str(built_atlas.parent), "SELECT 1")
+    assert result.exit_code == 1
+    assert "is a folder, not an atlas database" in " ".join(result.output.split())
+
+
+def test_years_and_periods_have_no_thousands_separator():
+    assert format_value(2019, "period") == "2019"
+    assert format_value(2019, "population_year") == "2019"
+    assert format_value(2019, "total_employment") == "2,019"
