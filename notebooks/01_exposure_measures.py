@@ -36,7 +36,7 @@ occupations = con.execute("""
         SELECT s.category, c.title, c.national_employment, s.measure, s.score
         FROM exposure_scores s
         JOIN categories c USING (taxonomy, category)
-        WHERE c.national_employment IS NOT NULL
+        WHERE c.national_employment IS NOT NULL AND s.taxonomy = 'soc2018'
     ) ON measure USING first(score)
 """).df()
 occupations[MEASURES].corr(method="spearman").round(2)

@@ -23,6 +23,7 @@ import duckdb
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from atlas.ranking import top_decile_cut
 from atlas.store import stored_config
 
 DB = os.environ.get("ATLAS_DB", "../out/atlas.duckdb")
@@ -47,7 +48,8 @@ trend.groupby(["year", "northeast"]).size().unstack()
 # least the rust-belt ratio of the configuration times the share over all cities.
 
 # %%
-ratio = stored_config(con)["flags"]["rust_belt_min_industrial_ratio"]
+config = stored_config(con)
+ratio = config["flags"]["rust_belt_min_industrial_ratio"]
 first_level = f"cn_city@{trend['year'].min()}"
 industry = con.execute("""
     SELECT region_id, industrial_share, reference_industrial_share FROM region_indices
@@ -88,8 +90,9 @@ trend["group"] = trend["northeast"].map({True: "Northeast", False: "other cities
 # Northeast's share of all ranked cities?
 
 # %%
-trend["top_decile"] = trend["risk_rank"] <= (trend["regions_in_level"] * 0.1).apply(
-    lambda n: -(-n // 1))
+# the engine's cut: ceil(trap_top_share x ranked regions), as flag_trap uses it
+trend["top_decile"] = trend["risk_rank"] <= trend["regions_in_level"].apply(
+    lambda n: top_decile_cut(int(n), config))
 shares = trend.groupby("year").apply(
     lambda y: {"northeast_in_top_decile": y.loc[y.top_decile, "group"].eq("Northeast").mean(),
                "northeast_of_all": y["group"].eq("Northeast").mean()},
@@ -118,6 +121,6 @@ table = wide[[("risk_rank", first), ("risk_rank", last), ("pillar_absorption", f
               ("pillar_absorption", last)]]
 table.columns = [f"rank {first}", f"rank {last}", f"absorption {first}",
                  f"absorption {last}"]
-cut = trend.loc[trend.year == last, "regions_in_level"].iloc[0] * 0.1
+cut = top_decile_cut(int(trend.loc[trend.year == last, "regions_in_level"].iloc[0]), config)
 northeast = table.xs("Northeast", level="group")
 northeast.loc[northeast[f"rank {last}"] <= cut].sort_values(f"rank {last}").round(2)
