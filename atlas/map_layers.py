@@ -18,6 +18,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
+from atlas.errors import ConfigError
 from atlas.map_specs import Declarations, LayerDecl
 from atlas.map_text import Words, fill
 from atlas.method_text import named_text
@@ -42,8 +43,25 @@ def show(fmt: str, value: float) -> str:
     return text.replace("-", MINUS) if text.startswith("-") else text
 
 
+def user_bins(bins: tuple[float | str, ...], config: dict[str, Any]) -> list[float]:
+    """A layer's declared bins as numbers: a text names a config setting ("section.key"), so
+    that a class edge such as the robust-trap share follows the configuration."""
+    out = []
+    for edge in bins:
+        if isinstance(edge, str):
+            section, _, key = edge.partition(".")
+            try:
+                edge = config[section][key]
+            except KeyError:
+                raise ConfigError(f"layers.toml: bin {edge!r} is not a config setting "
+                                  "(expected section.key)") from None
+        out.append(float(edge))
+    return sorted(out)
+
+
 def classify(values: pd.Series, scheme: str, k: int = 5,
-             fmt: str = "num") -> tuple[list[int | None], list[str]]:
+             fmt: str = "num", bins: list[float] | None = None
+             ) -> tuple[list[int | None], list[str]]:
     """Class index per value (None where missing) and the legend labels, via mapclassify.
 
     Ties never produce two classes with the same label: repeated bin edges and empty classes
@@ -56,7 +74,8 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
     values : pandas.Series
         One value per region (NaN: no value).
     scheme : str
-        ``"Quantiles"`` or ``"Fisher-Jenks"``.
+        ``"Quantiles"``, ``"Fisher-Jenks"`` or ``"UserDefined"`` (with ``bins``: the upper
+        edges of the classes; values above the last one join the last class).
     k : int, default 5
         Classes wanted (fewer when the values have fewer distinct values).
     fmt : str, default "num"
@@ -76,8 +95,12 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
     with warnings.catch_warnings():  # mapclassify lowers k itself when values repeat
         warnings.simplefilter("ignore", UserWarning)
         values_array = present.to_numpy()
-        classifier = (mapclassify.FisherJenks(values_array, k=k) if scheme == "Fisher-Jenks"
-                      else mapclassify.Quantiles(values_array, k=k))
+        if scheme == "UserDefined":
+            classifier = mapclassify.UserDefined(values_array, bins)
+        elif scheme == "Fisher-Jenks":
+            classifier = mapclassify.FisherJenks(values_array, k=k)
+        else:
+            classifier = mapclassify.Quantiles(values_array, k=k)
     bins = np.unique(classifier.bins)
     index = pd.Series(np.searchsorted(bins, present.to_numpy(), side="left"), index=present.index)
     used = sorted(set(index))  # a bin no value falls in (ties) is no class
@@ -240,7 +263,8 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
         if values is None:
             continue
         fmt = source.fmt(decl.value_column, decl)
-        classes, labels = classify(values, decl.scheme, fmt=fmt)
+        classes, labels = classify(values, decl.scheme, fmt=fmt,
+                                   bins=user_bins(decl.bins, config) if decl.bins else None)
         colors = PALETTE if len(labels) == len(PALETTE) else PALETTE[-len(labels):]
         out.layers.append({
             "key": decl.key, "label": fill(decl.label_for(level),

@@ -20,10 +20,10 @@ LEVELS_PATH = HERE / "levels.toml"
 LAYERS_PATH = HERE / "layers.toml"
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 SOURCES = {"indices", "scenario", "exposure"}
-SCHEMES = {"Quantiles", "Fisher-Jenks"}
+SCHEMES = {"Quantiles", "Fisher-Jenks", "UserDefined"}
 LAYER_KEYS = {"key", "source", "kind", "column", "scenario", "measure", "fmt", "label", "labels",
               "what", "whats", "what_text", "note_text", "levels", "scheme", "x", "y", "x_fmt",
-              "y_fmt", "x_label", "y_label", "x_labels", "y_labels", "colors"}
+              "y_fmt", "x_label", "y_label", "x_labels", "y_labels", "colors", "bins"}
 OVERLAY_KEYS = {"key", "column", "label", "labels", "color", "dash", "on", "what_text",
                 "levels"}
 MAP_KEYS = {"file", "title", "subtitle", "howto", "languages", "outline_level", "insets",
@@ -55,6 +55,7 @@ class LayerDecl:
     note_text: str | None = None
     levels: tuple[str, ...] = ()
     scheme: str = "Quantiles"
+    bins: tuple[float | str, ...] = ()  # UserDefined: upper edges, numbers or config keys
     x: str | None = None
     y: str | None = None
     x_fmt: str = "num"
@@ -188,6 +189,8 @@ def _layer(entry: dict[str, Any], where: str) -> LayerDecl:
         raise ConfigError(f"{where}: a scenario layer needs 'scenario'")
     if entry.get("source") == "exposure" and not entry.get("measure"):
         raise ConfigError(f"{where}: an exposure layer needs 'measure'")
+    if (entry.get("scheme") == "UserDefined") != bool(entry.get("bins")):
+        raise ConfigError(f"{where}: bins go with scheme = \"UserDefined\" (and it needs them)")
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()}
     return LayerDecl(**values)
 

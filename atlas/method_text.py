@@ -121,17 +121,37 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
     }
 
 
-def substitution_rule(config: dict[str, Any]) -> str:
-    """The substitutable-job rule in words."""
+# how the taxonomies' categories are named in sentences
+TAXONOMY_WORDS = {"gbt4754_section": "China's GB/T 4754 sections", "soc2018": "SOC occupations",
+                  "isco08_major": "ISCO-08 major groups"}
+
+
+def _measure_label(name: str) -> str:
+    """A measure's label from ``measures.toml`` (its name if it has none)."""
+    from atlas import declarations
+
+    return next((m.label for m in declarations.measures() if m.name == name), name)
+
+
+def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
+    """The substitutable-job rule in words, with the measures' labels; the sheltered
+    categories of ``level``'s taxonomy (all of them without a level)."""
+    from atlas import declarations
+
     exposure = config["exposure"]
-    sheltered = "; ".join(f"{taxonomy}: {', '.join(codes)}"
-                          for taxonomy, codes in exposure["sheltered"].items())
+    taxonomy = next((d.taxonomy for d in declarations.levels()
+                     if level is not None and d.id == level.partition("@")[0]), None)
+    sheltered = "; ".join(f"{TAXONOMY_WORDS.get(name, name)} {', '.join(codes)}"
+                          for name, codes in exposure["sheltered"].items()
+                          if level is None or name == taxonomy)
     threshold = f"{exposure['substitutable_exposure']:.0%}"
-    return (f"Substitutable jobs: occupations with at least {threshold}"
-            f" of their tasks exposed under {exposure['default_measure']} and an automation "
-            f"score of at least {exposure['substitutable_automation']:.2f} under "
-            f"{exposure['automation_measure']} (the model would do the task, not assist); "
-            f"state-funded categories are never substitutable ({sheltered}).")
+    text = (f"Substitutable jobs: occupations with at least {threshold}"
+            f" of their tasks exposed under {_measure_label(exposure['default_measure'])} and "
+            f"an automation score of at least {exposure['substitutable_automation']:.2f} under "
+            f"{_measure_label(exposure['automation_measure'])} (the model would do the task, "
+            "not assist)")
+    return text + (f"; state-funded categories are never substitutable ({sheltered})."
+                   if sheltered else ".")
 
 
 def scenario_text(config: dict[str, Any]) -> str:
@@ -154,7 +174,7 @@ def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple
     rows += [("component score", "within-level mid-rank percentile of the indicator, "
                                  "oriented so that higher = riskier: (regions below + half "
                                  "the ties) / regions")]
-    rows += [("substitutable jobs", substitution_rule(config))]
+    rows += [("substitutable jobs", substitution_rule(config, level))]
     rows += [(f"flag_{key}", text) for key, text in flag_texts(config, level).items()]
     rows += [("scenarios", scenario_text(config)),
              ("caveat", "Exposure is not displacement: the scores say which tasks generative "
@@ -251,6 +271,6 @@ def named_text(config: dict[str, Any], name: str, level: str | None = None) -> s
     if kind == "scenario":
         return scenario_preset_text(config, arg) if arg in config["scenarios"] else ""
     texts = {"risk": lambda: risk_sentence(model), "risk_formula": lambda: risk_formula(model),
-             "substitution": lambda: substitution_rule(config),
+             "substitution": lambda: substitution_rule(config, level),
              "scenarios": lambda: scenario_text(config)}
     return texts[name]()

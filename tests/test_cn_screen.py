@@ -18,8 +18,8 @@ def test_a_year_far_off_its_agreeing_neighbours_is_an_outlier():
     frame = _series({"a": [100, 102, 10, 101, 99], "first": [900, 90, 92, 91, 93],
                      "smooth": [100, 130, 170, 220, 290]})
     flagged = frame.loc[point_outliers(frame, "emp")]
-    assert sorted(zip(flagged["adcode_cnmaps"], flagged["year"])) == [("a", 2002),
-                                                                      ("first", 2000)]
+    found = sorted(zip(flagged["adcode_cnmaps"], flagged["year"], strict=True))
+    assert found == [("a", 2002), ("first", 2000)]
 
 
 def test_neighbours_that_disagree_describe_no_level():

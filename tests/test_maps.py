@@ -66,6 +66,26 @@ def test_classify_quantiles_and_missing():
     assert labels[0] == "100.0% - 180.0%"
 
 
+def test_user_defined_bins_follow_the_configuration(real_data, atlas_con):
+    """The robustness layer's classes are fixed, one edge at the configured robust-trap share,
+    so its top class holds exactly the robust traps."""
+    from atlas.map_layers import user_bins
+    from atlas.store import stored_config
+
+    config = stored_config(atlas_con)
+    edges = user_bins((0.0, 0.2, 0.5, "uncertainty.robust_share", 1.0), config)
+    assert edges[3] == config["uncertainty"]["robust_share"]
+    with pytest.raises(ConfigError, match="bin 'uncertainty.nowhere' is not a config setting"):
+        user_bins(("uncertainty.nowhere",), config)
+    data = real_data["us_area"]
+    top = len(layer(data, "p_trap")["labels"]) - 1
+    robust = {rid for rid, r in data["regions"].items() if (r.get("c") or {}).get("p_trap") == top}
+    flagged = {row[0] for row in atlas_con.execute(
+        "SELECT region_id FROM region_indices WHERE level = 'us_area' AND p_trap > ?",
+        [config["uncertainty"]["robust_share"]]).fetchall()}
+    assert robust == flagged and flagged
+
+
 def test_classify_ties_give_unique_classes():
     index, labels = classify(pd.Series([0.0] * 10 + [1.0] * 10 + [2.0]), "Quantiles", fmt="num")
     assert labels == ["0.000", "1.000", "2.000"]

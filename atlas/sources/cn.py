@@ -87,9 +87,9 @@ def city_composition(yearbook: pd.DataFrame, concordance: pd.DataFrame, year: in
     employment = employment.rename(columns={"adcode_cnmaps": "region_id"})
     ratio = frame["sum19_ratio_to_total"]
     quality = pd.Series("ok", index=frame.index)
-    quality[frame["n_sectors_reported"] < len(sections)] = (
-        "missing " + (len(sections) - frame["n_sectors_reported"]).astype(int).astype(str)
-        + " sectors")
+    missing = (len(sections) - frame["n_sectors_reported"]).astype(int)
+    quality[missing > 0] = ("missing " + missing.astype(str) + " sector"
+                            + missing.gt(1).map({True: "s", False: ""}))
     quality[(ratio < 0.98) | (ratio > 1.02)] = quality + "; sectors sum to " + ratio.round(
         2).astype(str) + " x total"
     unemployed = frame["registered_unemployed_persons"]

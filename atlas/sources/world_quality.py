@@ -85,7 +85,8 @@ def composition_note(source: str, sizing: str, covariate_year: float | None,
         year = f", {int(covariate_year)}" if covariate_year is not None and pd.notna(
             covariate_year) else ""
         return (f"MODELLED composition (compositional ridge model on "
-                f"{MODEL_COVARIATES[str(variant)]}{year}; errors in composition_model_errors); "
+                f"{MODEL_COVARIATES[str(variant)]}{year}; its cross-validated errors are in "
+                "the atlas database, table composition_model_errors); "
                 f"{sizing}")
     return ("ILO modelled counts 2023 (not a survey); groups 6 and 9 split by the "
             "agricultural employment share")
