@@ -81,7 +81,8 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "n_specs": "Number of specifications of the rank uncertainty.",
     "employment_change": "Employment change over the level's window, percent (US: LAUS "
                          "2000-2023; China: urban-unit employment over the nine years to the "
-                         "yearbook year, 2010-2019 for cn_city; countries: "
+                         "yearbook year (from 2000 before 2009), 2010-2019 for cn_city; "
+                         "countries: "
                          "employment-to-population ratio change 2013-2023, points).",
     "flag_rust_belt": ("Rust belt: industrial jobs above the national share and prior employment "
                        "decline (thresholds: the method)."),
@@ -157,8 +158,8 @@ EXPORT_COLUMNS: dict[str, str] = {
 
 # Flags that cannot be true at a level: exported as empty, like a column with no data.
 NOT_APPLICABLE: dict[str, set[str]] = {
-    "cn_city": {"flag_global_south"},
-    "country": {"flag_rust_belt"},
+    "cn_city": {"flag_global_south", "in_rust_belt_states"},
+    "country": {"flag_rust_belt", "in_rust_belt_states"},
 }
 US_NOT_APPLICABLE = {"flag_global_south"}
 

@@ -110,6 +110,8 @@ DEFAULT_TEXT: dict[str, Any] = {
     "scenario_sentence": "over {years} years, {displaced} jobs displaced and {net_loss} not "
                          "re-employed locally: unemployment rate up {shock} percentage points.",
     "missing_title": "Missing or estimated data", "flags_title": "Flags", "zone": "Trap zone",
+    "caveat_short": "Exposure means AI could do or speed up tasks, not that jobs will be lost: "
+                    "collapse risk ranks vulnerability, it is not a forecast.",
     "legend_count": "{n}", "nodata_reason": "No indices for this region.",
     "selected": "Selected", "subtitle": "", "method": [], "sources": [],
     "method_title": "Method", "sources_title": "Data", "top_note": "",

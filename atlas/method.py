@@ -95,7 +95,10 @@ def rule_text(request: RankRequest) -> str:
             f"tier whose regions' caps cannot take its share passes the rest to the other tiers "
             f"in proportion to their shares, and every tier gets at least its regions' floors. "
             f"Within a tier the money is split {within}: every region receives t x need with "
-            f"the tier's own t. {bounds}")
+            f"the tier's own t. {bounds} The shares are per tier, not per region: each "
+            "region of a small tier can receive more than each region of a large one, even a "
+            "riskier one (compare the tiers' sums and counts in the summary sheet; "
+            "--tier-shares sets the shares).")
 
 
 def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
@@ -166,9 +169,12 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
     level = request.level
     config = stored_config(con)
     described = dict(con.execute("SELECT level, description FROM levels").fetchall())
-    regions = int(ranking["regions_in_level"].max()) if len(ranking) else 0
+    regions = int(ranking["regions_in_level"].max()) if len(ranking) else int(con.execute(
+        "SELECT count(collapse_risk) FROM region_indices WHERE level = ?",
+        [level]).fetchone()[0])  # an empty selection still describes its level
     cut = top_decile_cut(regions, config)
-    measure = ranking["exposure_measure"].iloc[0] if len(ranking) else request.measure
+    measure = ranking["exposure_measure"].iloc[0] if len(ranking) else (
+        request.measure or config["exposure"]["default_measure"])
     rows = [
         ("what this is", f"Regions of level {level} ({described.get(level, level)}) selected by "
                          "the filters below, highest collapse risk first."),
@@ -192,9 +198,7 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ]
     if level in LEVEL_NOTES:
         rows.append(("level notes", LEVEL_NOTES[level]))
-    rows.append(("caveat", "Exposure is not displacement: scores measure the share of tasks "
-                           "that generative AI could speed up, not jobs that will be lost."))
-    return rows
+    return rows  # the model's method ends with the caveat (atlas.method_text.method_lines)
 
 
 def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,

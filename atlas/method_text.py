@@ -90,7 +90,8 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
     near = f"{flags['near_trap_top_share']:.0%}"
     pillar = f"{flags['trap_min_pillar']:.2f}"
     window = _for_level(level, {"us": "2000-2023 (LAUS)",
-                                "cn_city": "the nine years to the yearbook year"}, " or ")
+                                "cn_city": "the nine years to the yearbook year (from 2000 "
+                                           "for the yearbook years before 2009)"}, " or ")
     lower = _for_level(level, {
         "us": (f"US nonmetropolitan areas and metros under "
                f"{flags['us_lower_tier_max_jobs']:,.0f} jobs with a median household income "

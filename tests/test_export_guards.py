@@ -125,3 +125,17 @@ def test_under_another_measure_the_build_s_intervals_are_left_out(atlas_con, tmp
     assert method["risk tiers"].startswith("From the point rank under eloundou_gpt4_alpha")
     default = rank_regions(atlas_con, RankRequest(top=5))
     assert default["rank_p05"].notna().all()
+
+
+def test_an_empty_selection_still_describes_its_level(atlas_con, tmp_path):
+    request = RankRequest(level="cn_city", min_employment=1e12)
+    ranked = rank_regions(atlas_con, request)
+    book = openpyxl.load_workbook(write_ranking(atlas_con, ranked, request, tmp_path / "e.xlsx"))
+    rows = [row for row in book["method"].iter_rows(min_row=2, values_only=True)]
+    method = dict(rows)
+    regions = atlas_con.execute("SELECT count(collapse_risk) FROM region_indices "
+                                "WHERE level = 'cn_city'").fetchone()[0]
+    assert f"of {regions})" in method["risk tiers"] and "1-0 of 0" not in method["risk tiers"]
+    assert method["exposure measure"] == "eloundou_gpt4_beta"
+    assert [item for item, _ in rows].count("caveat") == 1
+    assert "in_rust_belt_states" not in [c.value for c in book["data"][1]]

@@ -194,6 +194,7 @@ def test_profile_speaks_plain_words(session):
     assert f"higher than 73% of {LEVEL_PLURAL}" in text
     assert f"higher than 81% of {LEVEL_PLURAL}" in text  # a component's percentile
     assert text.count("percentage points (pp)") <= 1  # spelled out once at most
+    assert "not that jobs will be lost" in text  # exposure is not displacement, in the profile
     # a scenario says over how long and in its own language's unit
     assert ("over 10 years, 4,200 jobs displaced and 1,260 not re-employed locally: "
             "unemployment rate up 0.42 percentage points.") in text

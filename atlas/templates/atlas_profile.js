@@ -154,6 +154,7 @@ function profileContent(id, layer) {
   if ((r.missing || []).length) {
     body.push(section(T.missing_title, h("ul", { class: "atlas-missing" }, r.missing.map((m) => h("li", {}, m)))));
   }
+  if (!r.nodata && T.caveat_short) body.push(h("p", { class: "atlas-note atlas-caveat" }, T.caveat_short));
   return body;
 }
 
