@@ -9,8 +9,9 @@ from atlas.catalog_words import CATEGORY, LEVEL, MEASURE, REGION, SHARE_NOTE, TA
 from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.sources.world_catalog import WORLD_TABLES
 
-EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank",
-                        "gdp_per_capita", "income_group", "iso3", "data_quality")
+EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "name_en", "name_common", "province", "tier",
+                        "tier_zh", "tier_rank", "gdp_per_capita", "income_group", "iso3",
+                        "data_quality")
 REGION_ONLY_COLUMNS = {
     "global_south": "Low or lower-middle income country (World Bank FY2025).",
     "composition_source": "Where the composition comes from: ilostat (survey shares), modelled "

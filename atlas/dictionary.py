@@ -117,6 +117,10 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
     "name_zh": "Name in Chinese (cn_city).",
     "name_pinyin": "Name in pinyin (cn_city; generated with pypinyin plus conventional "
                    "romanisations, not an official list).",
+    "name_en": "English name from the CSMAR panel, e.g. Harbin for Haerbin (cn_city; a search "
+               "name of the map).",
+    "name_common": "Everyday English name from Gapminder, e.g. Turkey, South Korea (country; a "
+                   "search name of the map).",
     "province": "Province, in Chinese (cn_city).",
     "tier": "City tier (yicai 2025 list): 1, new-1, 2, 3, 4, 5 (cn_city).",
     "tier_zh": "City tier in Chinese, e.g. 三线城市 (cn_city).",

@@ -531,6 +531,16 @@ def test_what_a_planner_s_review_found_stays_fixed(real_maps, atlas_con):
         labels = page.evaluate("""() => [...document.querySelectorAll(
             ".atlas-label:not([hidden])")].map((e) => e.textContent)""")
         assert "Korea" not in labels and "Korea, Rep." in labels
+        for query, country in (("turkey", "TUR"), ("south korea", "KOR"), ("russia", "RUS")):
+            page.locator("#atlas-q").fill(query)
+            assert page.locator("#atlas-suggest li").first.get_attribute("data-id") == country
+        assert refused == [] and errors == []
+    with map_page((real_maps / "cn_cities.html").as_uri()) as (page, refused, errors):
+        page.locator("#atlas-q").fill("harbin")  # CSMAR's English name (the pinyin: Haerbin)
+        assert page.locator("#atlas-suggest li").first.get_attribute("data-id") == "230100"
+        page.locator("#atlas-q").fill("liaoning")  # a province lists its cities
+        ids = page.locator("#atlas-suggest li").evaluate_all("els => els.map(e => e.dataset.id)")
+        assert ids and all(region.startswith("21") for region in ids)
         assert refused == [] and errors == []
     with chromium() as browser:
         page = browser.new_page(**PHONE)

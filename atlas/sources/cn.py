@@ -53,7 +53,7 @@ PERSONS_PER_10K = 10_000
 # this is taken as a unit error in the yearbook compilation and not used.
 IMPLAUSIBLE_REGISTERED_RATE = 20.0
 # The level's own facts (region_attributes): names, province, tier.
-ATTRIBUTES = ("name_zh", "name_pinyin", "province", "tier", "tier_zh", "tier_rank")
+ATTRIBUTES = ("name_zh", "name_pinyin", "name_en", "province", "tier", "tier_zh", "tier_rank")
 
 
 def read_concordance() -> pd.DataFrame:
@@ -120,6 +120,9 @@ def city_regions(units: pd.DataFrame, panel: pd.DataFrame, facts: pd.DataFrame, 
         "name": units["name_zh"] + " " + units["name_pinyin"],
         "name_zh": units["name_zh"],
         "name_pinyin": units["name_pinyin"],
+        # CSMAR's English name ("Harbin(city)" -> "Harbin"), where it differs from the pinyin
+        "name_en": units["adcode"].map(panel["city_name_en"].str.replace(r"\s*\(.*\)$", "",
+                                                                        regex=True)),
         "province": units["province_zh"],
         "state": units["province_pinyin"],
         "states": units["province_pinyin"],

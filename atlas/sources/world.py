@@ -46,7 +46,13 @@ from atlas.sources.world_compose import (
     estimate_sizes,
     gradient_comparison,
 )
-from atlas.sources.world_context import CountrySeries, country_context, read_series, vintage_table
+from atlas.sources.world_context import (
+    CountrySeries,
+    common_names,
+    country_context,
+    read_series,
+    vintage_table,
+)
 from atlas.sources.world_quality import (
     composition_note,
     read_caveats,
@@ -251,6 +257,7 @@ def read(context, instances: list) -> LevelSet:
     regions.loc[regions["region_id"] == "CHN", "published_total"] = china_total
     regions["labor_force"] = regions["published_total"] / (1 - regions["unemployment_rate"] / 100)
     regions["states"] = regions["state"]
+    regions["name_common"] = regions["region_id"].map(common_names(inputs))
     regions["composition_source"] = compositions.source.reindex(ids).where(
         ids.isin(totals.index)).to_numpy()
     caveats = read_caveats()
@@ -269,7 +276,8 @@ def read(context, instances: list) -> LevelSet:
     return LevelSet(
         regions=conform_regions(regions),
         attributes=region_attributes(regions[["level", "region_id", "iso3", "income_group",
-                                              "composition_source", "population_year"]]),
+                                              "composition_source", "population_year",
+                                              "name_common"]]),
         employment=employment.assign(level=LEVEL, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]],
         categories=category_frame(inputs, employment),

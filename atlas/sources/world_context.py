@@ -49,6 +49,14 @@ def geo_to_iso3(inputs: Inputs) -> pd.Series:
     return pd.Series(codes.to_numpy(), index=entities["country"].to_numpy())
 
 
+def common_names(inputs: Inputs) -> pd.Series:
+    """Gapminder's everyday English name of each country by ISO3 ("Turkey", "South Korea",
+    "Russia"): another name to find it by."""
+    entities = inputs.table("gm_entities")
+    names = pd.Series(entities["name"].to_numpy(), index=geo_to_iso3(inputs).to_numpy())
+    return names[~names.index.duplicated()].dropna()
+
+
 def gapminder_series(inputs: Inputs, key: str, value: str) -> pd.DataFrame:
     """A Gapminder DDF file as ``iso3, year, value`` (rows without a value dropped)."""
     frame = inputs.table(key)
