@@ -155,6 +155,10 @@ def test_search_is_forgiving_and_says_no_match(session):
     second = page.locator("#atlas-suggest li").nth(1).get_attribute("data-id")
     box.press("Enter")
     assert page.evaluate("window.atlasMap.state.selected") == second
+    # the profile's title has the focus; the next Tab reaches its Close button
+    assert page.evaluate("document.activeElement.id") == "atlas-profile-title"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.classList.contains('atlas-close')")
 
 
 @pytest.mark.browser

@@ -164,7 +164,7 @@ const profileClose = button("\u00d7", "atlas-close", () => selectRegion(null));
 profileClose.setAttribute("aria-label", T.close);
 profileClose.title = T.close;
 const profileBody = h("div", { class: "atlas-prof-body" });
-profile.append(profileClose, profileBody);
+profile.append(profileBody, profileClose);  // after the body: Tab from the title reaches Close
 
 function renderProfile(id, layer) {
   if (!id || !REGIONS[id]) { profile.hidden = true; return; }
