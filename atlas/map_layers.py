@@ -142,6 +142,8 @@ def measure_layers(con: duckdb.DuckDBPyConnection, decls: Declarations) -> list[
     return [LayerDecl(key=f"m:{measure}", source="exposure", measure=measure,
                       fmt=template.get("fmt", {}).get(scale, "num"),
                       label=fill(template.get("label", "{label}"), {"label": label}),
+                      labels={level: fill(text, {"label": label})
+                              for level, text in template.get("labels", {}).items()},
                       what=fill(template.get("what", ""), {"label": label,
                                                            "description": description}))
             for measure, label, scale, description in rows]
