@@ -85,7 +85,7 @@ def command_for(request: RankRequest, fmt: str, path: Path,
         words += ["--cap", str(request.cap)] if request.cap is not None else []
         words += ["--currency", request.currency]
         if request.rule == "tiered":
-            words += ["--tier-shares", ",".join(f"{s:g}" for s in request.tier_shares),
+            words += ["--tier-shares", ",".join(repr(float(s)) for s in request.tier_shares),
                       "--within", request.within]
     words += ["--format", fmt, "-o", str(path)]
     return " ".join(shlex.quote(word) for word in words)

@@ -43,20 +43,36 @@ def show(fmt: str, value: float) -> str:
     return text.replace("-", MINUS) if text.startswith("-") else text
 
 
+THRESHOLD_HAIR = 1e-9  # a config threshold starts the class above it, as the flags' >= rules
+
+
 def user_bins(bins: tuple[float | str, ...], config: dict[str, Any]) -> list[float]:
-    """A layer's declared bins as numbers: a text names a config setting ("section.key"), so
-    that a class edge such as the robust-trap share follows the configuration."""
+    """A layer's declared bins (upper class edges, inclusive) as numbers: a text names a
+    config threshold ("section.key", such as the robust-trap share), whose value starts the
+    class above it, as the flags' ``>=`` rules do."""
     out = []
     for edge in bins:
         if isinstance(edge, str):
             section, _, key = edge.partition(".")
             try:
-                edge = config[section][key]
+                edge = float(config[section][key]) - THRESHOLD_HAIR
             except KeyError:
                 raise ConfigError(f"layers.toml: bin {edge!r} is not a config setting "
                                   "(expected section.key)") from None
         out.append(float(edge))
     return sorted(out)
+
+
+def fixed_classes(values: pd.Series, bins: list[float], fmt: str
+                  ) -> tuple[list[int | None], list[str]]:
+    """Classes of declared upper edges, every one kept (empty or not), so that a class has
+    the same colour and meaning in every build; values above the last edge join it."""
+    present = values.dropna().astype(float)
+    index = np.minimum(np.searchsorted(bins, present.to_numpy(), side="left"), len(bins) - 1)
+    by_region = dict(zip(present.index, index.tolist(), strict=True))
+    labels = [show(fmt, bins[0])] + [f"{show(fmt, lo)} - {show(fmt, hi)}"
+                                     for lo, hi in zip(bins, bins[1:], strict=False)]
+    return [by_region.get(i) for i in values.index], labels
 
 
 def classify(values: pd.Series, scheme: str, k: int = 5,
@@ -88,6 +104,8 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
     labels : list of str
         One per class, low to high.
     """
+    if scheme == "UserDefined":
+        return fixed_classes(values, bins, fmt)
     present = values.dropna().astype(float)
     if present.nunique() < 2:
         return [0 if pd.notna(v) else None for v in values], ["all regions"]
@@ -95,9 +113,7 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
     with warnings.catch_warnings():  # mapclassify lowers k itself when values repeat
         warnings.simplefilter("ignore", UserWarning)
         values_array = present.to_numpy()
-        if scheme == "UserDefined":
-            classifier = mapclassify.UserDefined(values_array, bins)
-        elif scheme == "Fisher-Jenks":
+        if scheme == "Fisher-Jenks":
             classifier = mapclassify.FisherJenks(values_array, k=k)
         else:
             classifier = mapclassify.Quantiles(values_array, k=k)

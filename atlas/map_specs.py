@@ -28,7 +28,7 @@ OVERLAY_KEYS = {"key", "column", "label", "labels", "color", "dash", "on", "what
                 "levels"}
 MAP_KEYS = {"file", "title", "subtitle", "howto", "languages", "outline_level", "insets",
             "simplify", "top_n", "also_inputs", "region_subtitle", "words", "search_columns",
-            "trend", "notes", "ui"}
+            "trend", "notes", "ui", "jobs_inputs"}
 INSET_KEYS = {"column", "values", "unwrap", "scale", "origin", "to"}
 
 
@@ -139,6 +139,7 @@ class MapSpec:
     simplify: float = 0.01
     top_n: int = 5
     inputs: tuple[str, ...] = ()
+    jobs_inputs: tuple[str, ...] = ()  # where the profile's jobs figure comes from
     region_subtitle: tuple[str, ...] = ()
     words: dict[str, dict[str, str]] = field(default_factory=dict)
     search_columns: tuple[str, ...] = ()
@@ -269,6 +270,7 @@ def map_spec(level: str, block: dict[str, Any], inputs: list[str]) -> MapSpec:
                      for i, e in enumerate(block.get("insets", []))),
         simplify=float(block.get("simplify", 0.01)), top_n=int(block.get("top_n", 5)),
         inputs=tuple(inputs) + tuple(block.get("also_inputs", [])),
+        jobs_inputs=tuple(block.get("jobs_inputs", list(inputs)[:1])),
         region_subtitle=tuple(block.get("region_subtitle", [])),
         words=dict(block.get("words", {})), search_columns=tuple(block.get("search_columns", [])),
         trend=block.get("trend"), notes=tuple(block.get("notes", [])),

@@ -185,6 +185,6 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
             "title": spec.title, "subtitle": fill(spec.subtitle, values),
             "howto": fill(spec.howto, values), "method": method,
             "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
-            # where the profile's jobs figure comes from: the level's first input
-            "employment_source": next(iter(vintages(con, spec.inputs[:1], licences=False)), ""),
+            # where the profile's jobs figure comes from ([level.map] jobs_inputs)
+            "employment_source": "; ".join(vintages(con, spec.jobs_inputs, licences=False)),
             "exports_url": "index.html#exports"}

@@ -145,16 +145,23 @@ def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
     return "; ".join(steps) + "."
 
 
-def tiers_text(request: RankRequest, config: dict, cut: int, regions: int) -> str:
-    """How the risk tiers were set: from the build's rank intervals, or (re-ranked under
-    another measure, whose ranks those intervals do not describe) from the point rank."""
-    if re_ranked(request, config):
-        return (f"From the point rank under {request.measure}: the build's 90% rank intervals, "
-                "robust-trap shares and trap zones describe the ranking under its own measure "
-                f"({config['exposure']['default_measure']}) and are left out. "
-                f"{TIER_LABELS[2]}: ranks 1-{cut} of {regions} (the level's top decile); "
+def tiers_text(request: RankRequest, config: dict, cut: int, regions: int,
+               has_intervals: bool) -> str:
+    """How the risk tiers were set: from the build's rank intervals, or from the point rank
+    where there are none (re-ranked under another measure, whose ranks those intervals do
+    not describe; a period left out of the uncertainty analysis)."""
+    if re_ranked(request, config) or not has_intervals:
+        why = (f"the build's 90% rank intervals, robust-trap shares and trap zones describe the "
+               f"ranking under its own measure ({config['exposure']['default_measure']}) and "
+               "are left out" if re_ranked(request, config) else
+               "the uncertainty analysis did not rank this level (config uncertainty.periods)")
+        tier1 = (" (under the tiered rule its share goes to the tiers that have regions)"
+                 if request.rule == "tiered" and request.budget is not None else "")
+        measure = request.measure or config["exposure"]["default_measure"]
+        return (f"From the point rank under {measure}: {why}. {TIER_LABELS[2]}: ranks "
+                f"1-{cut} of {regions} (the level's top decile); "
                 f"{TIER_LABELS[3]}: the rest; no region is '{TIER_LABELS[1]}' (nothing here "
-                "shows its rank is robust).")
+                f"shows its rank is robust){tier1}.")
     return (f"From the robust ranking: the 90% interval of a region's rank (5th-95th "
             "percentile over all specifications of measures, aggregations, omitted "
             f"components and weights). "
@@ -173,6 +180,9 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         "SELECT count(collapse_risk) FROM region_indices WHERE level = ?",
         [level]).fetchone()[0])  # an empty selection still describes its level
     cut = top_decile_cut(regions, config)
+    has_intervals = bool(ranking["rank_p95"].notna().any()) if len(ranking) and \
+        "rank_p95" in ranking else bool(con.execute(
+            "SELECT count(rank_p95) FROM region_indices WHERE level = ?", [level]).fetchone()[0])
     measure = ranking["exposure_measure"].iloc[0] if len(ranking) else (
         request.measure or config["exposure"]["default_measure"])
     rows = [
@@ -181,7 +191,7 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ("filters", filters_text(request, len(ranking))),
         ("sort order", "collapse_risk descending, then total_employment descending, then "
                        "region_id ascending (= risk_rank order)"),
-        ("risk tiers", tiers_text(request, config, cut, regions)),
+        ("risk tiers", tiers_text(request, config, cut, regions, has_intervals)),
         ("exposure measure", str(measure)),
         ("automation measure", str(config["exposure"]["automation_measure"])),
         *model_method(con, level),

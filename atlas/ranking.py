@@ -226,9 +226,9 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
         _check_choice("flag", flag, list(FLAGS))
     config = stored_config(con)
     indices = _indices(con, request.measure, config)
-    if request.measure is not None:
-        check_measure_ranks(indices.loc[indices["level"] == request.level], request, config,
-                            con)
+    level_rows = indices.loc[indices["level"] == request.level]
+    if re_ranked(request, config) and level_rows["collapse_risk"].notna().sum() > 1:
+        check_measure_ranks(level_rows, request, config, con)
     states = indices.loc[indices["level"] == "us_state", ["state", "name"]].dropna()
     frame = indices.loc[indices["level"] == request.level].copy()
     keep, note = geography.select(frame, request.level, request.states, request.any_county_in,

@@ -31,6 +31,20 @@ from atlas.scores import SCORE_COLUMNS, derive
 SCORE_FRAME = ["measure", "code", *SCORE_COLUMNS, "rule"]
 
 
+class NoLevelSets(list):
+    """The level sets an independent reader sees: none; reaching for them is an error, in the
+    build's process as in its second one."""
+
+    def __init__(self, reader: str) -> None:
+        super().__init__()
+        self.reader = reader
+
+    def __iter__(self):
+        raise ConfigError(f"levels.toml: the levels of reader {self.reader} are declared "
+                          "independent, but it uses the level sets read before it (the US "
+                          "occupations, say): remove 'independent = true' from them")
+
+
 @dataclass
 class ReadContext:
     """What readers, crosswalk builders and hooks may use: the inputs, the configuration and
@@ -43,14 +57,14 @@ class ReadContext:
     level_sets: list[LevelSet] = field(default_factory=list)
     alone: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.alone:
+            self.level_sets = NoLevelSets(self.alone)
+
     @property
     def occupations(self) -> pd.DataFrame:
         """OEWS detailed occupations: ``category, title, national_employment, median_wage,
         low_wage`` (categories of taxonomy soc2018 with a national employment)."""
-        if self.alone:
-            raise ConfigError(f"levels.toml: the levels of reader {self.alone} are declared "
-                              "independent, but it uses the US occupations of the levels read "
-                              "before it: remove 'independent = true' from them")
         frames = [s.categories for s in self.level_sets if "taxonomy" in s.categories]
         categories = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if categories.empty:
@@ -111,11 +125,16 @@ def read_levels(context: ReadContext, arriving: Arriving | None = None) -> list[
     called) is collected after the others have run."""
     arriving = arriving or {}
     groups = reader_groups()
+    alone = reader_groups(independent=True)
     read = {}
     for reader, instances in groups.items():
-        if reader not in arriving:
-            read[reader] = resolve(reader)(context, instances)
-            context.level_sets.append(read[reader])
+        if reader in arriving:
+            continue
+        # an independent reader sees no other level, wherever it runs
+        own = ReadContext(context.inputs, context.config, alone=reader) if reader in alone \
+            else context
+        read[reader] = resolve(reader)(own, instances)
+        context.level_sets.append(read[reader])
     for reader in arriving:
         read[reader] = arriving[reader]()
     context.level_sets[:] = [read[reader] for reader in groups]

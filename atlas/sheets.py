@@ -103,13 +103,15 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     geography = geography_for(level)
     need_unit = "1 per region" if request.rule == "tiered" and request.within == "equal" else \
         NEED_UNITS.get(request.rule, "need")
+    intervals = "rank_p05" in ranking and bool(ranking["rank_p05"].notna().any())
     specs = [
         ("#", _source(ranking, "selection_rank"), RANK, None,
          column_meaning("selection_rank", level)),
-        (f"Rank of {regions} (90% interval)" if regions else "Rank (90% interval)",
+        ((f"Rank of {regions}" if regions else "Rank") + (" (90% interval)" if intervals else ""),
          _interval(ranking), None, None,
-         "Rank by collapse risk within the level (1 = highest), with the 5th-95th percentile "
-         "of the rank over all specifications in brackets."),
+         "Rank by collapse risk within the level (1 = highest)"
+         + (", with the 5th-95th percentile of the rank over all specifications in brackets."
+            if intervals else " (no rank intervals here: see the method sheet's risk tiers).")),
         ("Name", ranking["name"].tolist(), None, f"Total: {len(ranking)} regions",
          column_meaning("name", level)),
         (geography.header, geography_label(ranking, level).tolist(), None, None,

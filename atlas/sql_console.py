@@ -7,6 +7,7 @@ refused before anything executes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -29,7 +30,10 @@ def checked_statement(query: str) -> str:
                           "Split the query, or use duckdb directly for scripts.")
     statement = statements[0]
     if statement.type not in ALLOWED:
-        kind = (statement.query.split() or [statement.type.name])[0].upper()
+        kind = statement.type.name  # DuckDB types INSTALL as LOAD: name it as written
+        words = re.sub(r"--[^\n]*|/\*.*?\*/", " ", statement.query, flags=re.S).split()
+        if kind == "LOAD" and words and words[0].upper() in {"INSTALL", "FORCE"}:
+            kind = "INSTALL"
         raise ConfigError(f"atlas sql is read-only: {kind} statements are refused (only SELECT, "
                           "DESCRIBE, SHOW, SUMMARIZE and EXPLAIN run)")
     return statement.query

@@ -188,3 +188,14 @@ def test_years_and_periods_have_no_thousands_separator():
     assert format_value(2019, "period") == "2019"
     assert format_value(2019, "population_year") == "2019"
     assert format_value(2019, "total_employment") == "2,019"
+
+
+@pytest.mark.parametrize("query, kind", [("-- a comment\nDELETE FROM regions", "DELETE"),
+                                          ("WITH a AS (SELECT 1) INSERT INTO regions "
+                                           "SELECT * FROM regions", "INSERT"),
+                                          ("/* x */ INSTALL httpfs", "INSTALL")])
+def test_a_refused_statement_is_named_by_its_kind(query, kind):
+    from atlas.sql_console import checked_statement
+
+    with pytest.raises(ConfigError, match=f"{kind} statements are refused"):
+        checked_statement(query)

@@ -46,7 +46,8 @@ def test_the_outlier_is_left_out_and_noted_in_persons():
     clean, _, notes = screened(_series({"a": [100, 102, 10, 101, 99]}), "emp", "population")
     assert clean["emp"].isna().tolist() == [False, False, True, False, False]
     assert notes["note"].tolist() == ["population 2002 (100,000) is at least 3x off its "
-                                      "neighbouring years: left out"]
+                                      "neighbouring years: left out of the changes and means "
+                                      "over the years"]
 
 
 @pytest.mark.realdata
@@ -70,3 +71,11 @@ def test_the_real_breaks_are_screened(atlas_con):
     extreme = atlas_con.execute("""SELECT max(abs(value)) FROM region_context
         WHERE level LIKE 'cn_city%' AND indicator = 'population_change'""").fetchone()[0]
     assert extreme < 300
+
+
+def test_the_largest_break_names_the_problem():
+    """A dip that reverts and a later shift that stays: the note names the shift."""
+    frame = _series({"both": [100, 25, 100, 100, 1000, 1000]})
+    _, found, _ = screened(frame, "emp", "employment")
+    note = unreverted(found, pd.Series({"both": 900.0}), 2000, 2005, "employment")
+    assert "from 2003 to 2004" in note["both"]

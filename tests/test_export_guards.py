@@ -139,3 +139,27 @@ def test_an_empty_selection_still_describes_its_level(atlas_con, tmp_path):
     assert method["exposure measure"] == "eloundou_gpt4_beta"
     assert [item for item, _ in rows].count("caveat") == 1
     assert "in_rust_belt_states" not in [c.value for c in book["data"][1]]
+
+
+def test_a_period_without_intervals_says_its_tiers_follow_the_point_rank(atlas_con, tmp_path):
+    request = RankRequest(level="cn_city@2010", budget=10**6, rule="tiered")
+    ranked = rank_regions(atlas_con, request)
+    assert ranked["rank_p95"].isna().all() and "Robust top decile" not in set(ranked.risk_tier)
+    book = openpyxl.load_workbook(write_ranking(atlas_con, ranked, request, tmp_path / "h.xlsx"))
+    method = {row[0]: row[1] for row in book["method"].iter_rows(min_row=2, values_only=True)}
+    assert method["risk tiers"].startswith("From the point rank")
+    assert "uncertainty.periods" in method["risk tiers"]
+    assert "(90% interval)" not in [c.value for c in book["summary"][1]][1]
+
+
+def test_the_build_s_measure_and_single_region_levels_pass_the_measure_check(atlas_con):
+    assert len(rank_regions(atlas_con, RankRequest(level="us_nation",
+                                                   measure="felten_aioe_pct"))) == 1
+    default = rank_regions(atlas_con, RankRequest(measure="eloundou_gpt4_beta", top=3))
+    assert default["rank_p05"].notna().all()  # the build's own measure keeps its intervals
+
+
+def test_tier_shares_keep_every_digit_in_the_command(tmp_path):
+    request = RankRequest(budget=10**9, rule="tiered", tier_shares=(0.1234567, 0.5, 0.3765433))
+    words = shlex.split(command_for(request, "csv", tmp_path / "x.csv"))
+    assert words[words.index("--tier-shares") + 1] == "0.1234567,0.5,0.3765433"

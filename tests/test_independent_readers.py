@@ -152,3 +152,21 @@ def test_a_build_with_china_read_elsewhere_equals_one_read_here(built_atlas, dat
             duckdb.connect(str(built.database), read_only=True) as other:
         assert differing(fingerprints(one), fingerprints(other)) == []
     assert list((tmp_path / ".cache").glob("cn_city_geometry-*.parquet"))
+
+
+def test_an_independent_reader_sees_no_other_level_in_this_process_too(monkeypatch):
+    """With one core (no second process) the declaration means the same: a reader declared
+    independent that reaches for the level sets stops the build."""
+    decls = (LevelDecl("first", "first", "", "fake:first", "t", "first"),
+             LevelDecl("second", "second", "", "fake:second", "t", "second", independent=True))
+
+    def reader(name: str):
+        def read(context: ReadContext, instances: list) -> LevelSet:
+            _ = [s.regions for s in context.level_sets]
+            return _level_set(name)
+        return read
+
+    monkeypatch.setattr(declarations, "levels", lambda: decls)
+    monkeypatch.setattr(registry, "resolve", lambda target: reader(target.split(":")[1]))
+    with pytest.raises(ConfigError, match="fake:second are declared independent.*level sets"):
+        read_levels(ReadContext(inputs=None, config={}))

@@ -74,15 +74,20 @@ def test_user_defined_bins_follow_the_configuration(real_data, atlas_con):
 
     config = stored_config(atlas_con)
     edges = user_bins((0.0, 0.2, 0.5, "uncertainty.robust_share", 1.0), config)
-    assert edges[3] == config["uncertainty"]["robust_share"]
+    assert edges[3] == pytest.approx(config["uncertainty"]["robust_share"], abs=1e-6)
+    share = config["uncertainty"]["robust_share"]
+    index, labels = classify(pd.Series([0.0, share - 0.01, share, 1.0]), "UserDefined",
+                             fmt="pct", bins=edges)
+    assert index == [0, 3, 4, 4]  # the threshold itself is robust, as flag_robust_trap says
+    assert len(labels) == 5  # every class kept, empty or not: fixed colours
     with pytest.raises(ConfigError, match="bin 'uncertainty.nowhere' is not a config setting"):
         user_bins(("uncertainty.nowhere",), config)
     data = real_data["us_area"]
     top = len(layer(data, "p_trap")["labels"]) - 1
     robust = {rid for rid, r in data["regions"].items() if (r.get("c") or {}).get("p_trap") == top}
     flagged = {row[0] for row in atlas_con.execute(
-        "SELECT region_id FROM region_indices WHERE level = 'us_area' AND p_trap > ?",
-        [config["uncertainty"]["robust_share"]]).fetchall()}
+        "SELECT region_id FROM region_indices WHERE level = 'us_area' AND flag_robust_trap"
+    ).fetchall()}
     assert robust == flagged and flagged
 
 
@@ -549,3 +554,13 @@ def test_what_a_planner_s_review_found_stays_fixed(real_maps, atlas_con):
         page.goto((real_maps / "index.html").as_uri())
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert refused == []
+
+
+def test_the_jobs_figure_names_its_own_inputs(real_data):
+    """The profile's jobs come from OEWS (US), the yearbook (China) and, for countries, the
+    population and employment rate they are estimated from ([level.map] jobs_inputs)."""
+    sources = {level: data["text"]["employment_source"] for level, data in real_data.items()}
+    assert sources["us_area"].startswith("BLS OEWS May 2025")
+    assert sources["cn_city"].startswith("China City Statistical Yearbook")
+    assert "population" in sources["country"] and "employment-to-population" in sources[
+        "country"] and "ILOSTAT" not in sources["country"]

@@ -6,8 +6,10 @@ when the yearbook panel says so, a unit or coverage error is the likely cause (S
 12x its 2001-2002 level; Dongguan's employment is 9.7x higher from 2013 on). Two screens:
 
 - a **point outlier**: a year at least ``JUMP`` times above or below the median of its
-  neighbouring years (up to two on each side), which agree among themselves within
-  ``AGREE``; the value is left out (as missing);
+  neighbouring observed years (up to two on each side), which agree among themselves within
+  ``AGREE``; the value is left out of the changes and means over the years (the
+  composition, population and unemployment rate of that very year keep the published
+  figure, which ``data_quality`` flags);
 - a **break**: after that, two consecutive observed years ``JUMP`` times apart; a change
   over a window that spans it is not computed.
 
@@ -65,7 +67,8 @@ def screened(frame: pd.DataFrame, column: str, what: str
         "adcode_cnmaps": frame.loc[outliers, "adcode_cnmaps"],
         "year": frame.loc[outliers, "year"].astype(int),
         "note": [f"{what} {int(year)} ({PERSONS_PER_UNIT * value:,.0f}) is at least "
-                 f"{JUMP:g}x off its neighbouring years: left out"
+                 f"{JUMP:g}x off its neighbouring years: left out of the changes and means "
+                 "over the years"
                  for year, value in zip(frame.loc[outliers, "year"],
                                         frame.loc[outliers, column], strict=True)]})
     clean = frame.assign(**{column: frame[column].mask(outliers)})
@@ -78,7 +81,10 @@ def unreverted(found: pd.DataFrame, change: pd.Series, first: int, last: int,
     window's ends do not undo (they are still ``JUMP`` times apart), a note saying the change
     is not computed; a break that reverts within the window (a two-year dip) leaves it."""
     inside = found.loc[(found["before"] >= first) & (found["after"] <= last)]
-    inside = inside.drop_duplicates("adcode_cnmaps").set_index("adcode_cnmaps")
+    # the largest break of each city names the problem
+    inside = inside.assign(size=np.abs(np.log(inside["factor"]))).sort_values(
+        "size", ascending=False, kind="stable").drop_duplicates("adcode_cnmaps")
+    inside = inside.set_index("adcode_cnmaps")
     factor = 1 + change.reindex(inside.index) / 100
     kept = inside.loc[(factor >= JUMP) | (factor <= 1 / JUMP)]
     return pd.Series([f"{what} jumps {f:.3g}x from {b} to {a} (a break in the series): its "
