@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt
 DB = os.environ.get("ATLAS_DB", "../out/atlas.duckdb")
 con = duckdb.connect(DB, read_only=True)
 areas = con.execute("SELECT * FROM region_indices WHERE level = 'us_area'").df()
-COMPONENTS = [c for c in areas.columns if c.startswith("risk_p_")]
+# the model's components at this level (the columns of components of other levels are empty)
+COMPONENTS = [c for c in areas.columns if c.startswith("risk_p_") and areas[c].notna().any()]
 con.execute("SELECT pillar, label, weight, aggregation FROM risk_pillars "
             "WHERE model = (SELECT any_value(risk_model) FROM region_risk)").df()
 
