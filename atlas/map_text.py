@@ -150,6 +150,18 @@ def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...],
     return out
 
 
+def without_asides(text: str) -> str:
+    """``text`` without its bracketed asides, for a short line ("BLS OEWS May 2025 (release
+    2025A01)" -> "BLS OEWS May 2025")."""
+    out, depth = [], 0
+    for char in text:
+        depth += char == "("
+        if depth == 0:
+            out.append(char)
+        depth -= char == ")" and depth > 0
+    return " ".join("".join(out).split()).replace(" ,", ",").replace(" ;", ";")
+
+
 def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
               config: dict[str, Any], model: RiskModel, counts: dict[str, int]) -> dict[str, Any]:
     """``DATA.text`` of a map: UI strings, title, subtitle, how-to, method and sources.
@@ -186,5 +198,6 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
             "howto": fill(spec.howto, values), "method": method,
             "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
             # where the profile's jobs figure comes from ([level.map] jobs_inputs)
-            "employment_source": "; ".join(vintages(con, spec.jobs_inputs, licences=False)),
+            "employment_source": "; ".join(without_asides(v) for v in vintages(
+                con, spec.jobs_inputs, licences=False)),
             "exports_url": "index.html#exports"}

@@ -564,3 +564,11 @@ def test_the_jobs_figure_names_its_own_inputs(real_data):
     assert sources["cn_city"].startswith("China City Statistical Yearbook")
     assert "population" in sources["country"] and "employment-to-population" in sources[
         "country"] and "ILOSTAT" not in sources["country"]
+
+
+def test_asides_are_dropped_from_a_short_source_line():
+    from atlas.map_text import without_asides
+
+    assert without_asides("BLS OEWS May 2025 (release 2025A01)") == "BLS OEWS May 2025"
+    assert without_asides("UN population (the file (with notes) jumps), 2013; ILO") == (
+        "UN population, 2013; ILO")
