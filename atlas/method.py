@@ -14,6 +14,7 @@ from atlas.ranking import (
     TIER_LABELS,
     RankRequest,
     allocation_for,
+    has_intervals,
     re_ranked,
     top_decile_cut,
 )
@@ -146,14 +147,15 @@ def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
 
 
 def tiers_text(request: RankRequest, config: dict, cut: int, regions: int,
-               has_intervals: bool) -> str:
+               intervals: bool) -> str:
     """How the risk tiers were set: from the build's rank intervals, or from the point rank
     where there are none (re-ranked under another measure, whose ranks those intervals do
     not describe; a period left out of the uncertainty analysis)."""
-    if re_ranked(request, config) or not has_intervals:
+    other_measure = re_ranked(request, config)
+    if other_measure or not intervals:
         why = (f"the build's 90% rank intervals, robust-trap shares and trap zones describe the "
                f"ranking under its own measure ({config['exposure']['default_measure']}) and "
-               "are left out" if re_ranked(request, config) else
+               "are left out" if other_measure else
                "the uncertainty analysis did not rank this level (config uncertainty.periods)")
         tier1 = (" (under the tiered rule its share goes to the tiers that have regions)"
                  if request.rule == "tiered" and request.budget is not None else "")
@@ -180,9 +182,8 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         "SELECT count(collapse_risk) FROM region_indices WHERE level = ?",
         [level]).fetchone()[0])  # an empty selection still describes its level
     cut = top_decile_cut(regions, config)
-    has_intervals = bool(ranking["rank_p95"].notna().any()) if len(ranking) and \
-        "rank_p95" in ranking else bool(con.execute(
-            "SELECT count(rank_p95) FROM region_indices WHERE level = ?", [level]).fetchone()[0])
+    intervals = has_intervals(ranking) if len(ranking) else bool(con.execute(
+        "SELECT count(rank_p95) FROM region_indices WHERE level = ?", [level]).fetchone()[0])
     measure = ranking["exposure_measure"].iloc[0] if len(ranking) else (
         request.measure or config["exposure"]["default_measure"])
     rows = [
@@ -191,7 +192,7 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         ("filters", filters_text(request, len(ranking))),
         ("sort order", "collapse_risk descending, then total_employment descending, then "
                        "region_id ascending (= risk_rank order)"),
-        ("risk tiers", tiers_text(request, config, cut, regions, has_intervals)),
+        ("risk tiers", tiers_text(request, config, cut, regions, intervals)),
         ("exposure measure", str(measure)),
         ("automation measure", str(config["exposure"]["automation_measure"])),
         *model_method(con, level),

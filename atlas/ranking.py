@@ -125,18 +125,23 @@ def re_ranked(request: RankRequest, config: dict[str, Any]) -> bool:
     return request.measure not in (None, config["exposure"]["default_measure"])
 
 
-def _indices(con: duckdb.DuckDBPyConnection, measure: str | None,
+def has_intervals(frame: pd.DataFrame) -> bool:
+    """True if some region of ``frame`` has a 90% rank interval."""
+    return "rank_p95" in frame and bool(frame["rank_p95"].notna().any())
+
+
+def _indices(con: duckdb.DuckDBPyConnection, request: RankRequest,
              config: dict[str, Any]) -> pd.DataFrame:
     """region_indices, recomputed under ``measure`` when one is given.
 
     Under another measure than the build's, the columns that describe the build's ranking
     (its rank intervals and robust-trap shares, its trap zones) are emptied: they would
     contradict the new ranks. Risk tiers then follow the point rank."""
-    if measure is None:
+    if request.measure is None:
         return con.execute("SELECT * FROM region_indices").df()
     # the engine's risk steps again, in temp tables that shadow the stored ones
-    frame = region_indices_query(con, config, measure)
-    if measure != config["exposure"]["default_measure"]:
+    frame = region_indices_query(con, config, request.measure)
+    if re_ranked(request, config):
         listed = ", ".join(f"'{name}'" for name in BUILD_RANKING_TABLES)
         columns = {row[0] for row in con.execute(
             f"SELECT column_name FROM duckdb_columns() WHERE table_name IN ({listed}) "
@@ -155,15 +160,14 @@ def check_measure_ranks(frame: pd.DataFrame, request: RankRequest, config: dict[
     would silently rest on the other pillars alone."""
     model = active_model(config)
     for pillar in model.pillars:
-        names = [c.component for c in model.components_for(request.level)
-                 if c.pillar == pillar.pillar]
+        components = [c for c in model.components_for(request.level)
+                      if c.pillar == pillar.pillar]
+        names = [c.component for c in components]
         columns = [f"risk_p_{name}" for name in names if f"risk_p_{name}" in frame.columns]
         if names and not any(frame[column].nunique(dropna=True) > 1 for column in columns):
             scale = con.execute("SELECT scale FROM measures WHERE measure = ?",
                                 [request.measure]).fetchone()
-            usable = measures_informing(con, request.level, [
-                c.indicator for c in model.components_for(request.level)
-                if c.pillar == pillar.pillar])
+            usable = measures_informing(con, request.level, [c.indicator for c in components])
             raise ConfigError(
                 f"--measure {request.measure}: none of the {pillar.label!r} components "
                 f"({', '.join(names)}) tells {request.level}'s regions apart under it "
@@ -185,12 +189,15 @@ def measures_informing(con: duckdb.DuckDBPyConnection, level: str,
         GROUP BY x.measure HAVING {varies} ORDER BY x.measure""", [level]).fetchall()]
 
 
+def need_rule(request: RankRequest) -> str:
+    """The rule the need follows: ``equal`` within tiers for ``--within equal``."""
+    return "equal" if request.rule == "tiered" and request.within == "equal" else request.rule
+
+
 def check_need(frame: pd.DataFrame, request: RankRequest) -> None:
     """Refuse a budget rule whose need (exposed jobs) is missing for every selected region:
     it would silently become an equal split."""
-    uses_jobs = request.rule in {"exposed_jobs", "risk_weighted"} or (
-        request.rule == "tiered" and request.within == "need")
-    if uses_jobs and len(frame) and frame["exposed_jobs"].isna().all():
+    if need_rule(request) != "equal" and len(frame) and frame["exposed_jobs"].isna().all():
         measure = frame["exposure_measure"].iloc[0] if "exposure_measure" in frame else None
         raise ConfigError(f"--rule {request.rule} needs exposed jobs, which the measure "
                           f"{measure} does not give (exposed jobs need a 0..1 task share); "
@@ -225,12 +232,11 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     for flag in request.flags:
         _check_choice("flag", flag, list(FLAGS))
     config = stored_config(con)
-    indices = _indices(con, request.measure, config)
-    level_rows = indices.loc[indices["level"] == request.level]
-    if re_ranked(request, config) and level_rows["collapse_risk"].notna().sum() > 1:
-        check_measure_ranks(level_rows, request, config, con)
-    states = indices.loc[indices["level"] == "us_state", ["state", "name"]].dropna()
+    indices = _indices(con, request, config)
     frame = indices.loc[indices["level"] == request.level].copy()
+    if re_ranked(request, config) and frame["collapse_risk"].notna().sum() > 1:
+        check_measure_ranks(frame, request, config, con)
+    states = indices.loc[indices["level"] == "us_state", ["state", "name"]].dropna()
     keep, note = geography.select(frame, request.level, request.states, request.any_county_in,
                                   aliases=dict(zip(states["state"], states["name"], strict=True)))
     if request.flags:
@@ -247,9 +253,8 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     frame["risk_tier"] = [TIER_LABELS[t] for t in risk_tiers(frame, config)]
     if request.budget is not None:
         check_need(frame, request)
-        equal = request.rule == "tiered" and request.within == "equal"
-        frame["allocation_need"] = need_for_rule("equal" if equal else request.rule,
-                                                 frame["exposed_jobs"], frame["collapse_risk"])
+        frame["allocation_need"] = need_for_rule(need_rule(request), frame["exposed_jobs"],
+                                                 frame["collapse_risk"])
         allocation = allocation_for(frame, request)
         frame["allocation"] = allocation.amounts
         frame["allocation_bound"] = allocation.bound

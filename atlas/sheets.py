@@ -12,7 +12,7 @@ import pandas as pd
 
 from atlas.dictionary import column_meaning, not_applicable
 from atlas.geography import geography_for, geography_label
-from atlas.ranking import RankRequest
+from atlas.ranking import RankRequest, has_intervals
 from atlas.workbook import Column, Sheet
 
 COUNT, SHARE, SCORE, RATE, RANK = "#,##0", "0.0%", "0.000", "0.0", "0"
@@ -103,7 +103,7 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     geography = geography_for(level)
     need_unit = "1 per region" if request.rule == "tiered" and request.within == "equal" else \
         NEED_UNITS.get(request.rule, "need")
-    intervals = "rank_p05" in ranking and bool(ranking["rank_p05"].notna().any())
+    intervals = has_intervals(ranking)
     specs = [
         ("#", _source(ranking, "selection_rank"), RANK, None,
          column_meaning("selection_rank", level)),

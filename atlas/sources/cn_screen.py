@@ -119,7 +119,7 @@ def outlier_notes(outliers: pd.DataFrame, first: int, last: int) -> pd.Series:
 
 def joined(*notes: pd.Series) -> pd.Series:
     """Notes per city joined with "; "."""
-    together = pd.concat([n for n in notes if len(n)]) if any(len(n) for n in notes) else None
-    if together is None:
+    present = [n for n in notes if len(n)]
+    if not present:
         return pd.Series(dtype=object)
-    return together.groupby(level=0, sort=True).agg("; ".join)
+    return pd.concat(present).groupby(level=0, sort=True).agg("; ".join)

@@ -96,11 +96,12 @@ function button(label, cls, onclick) {
 function fold(text) {
   return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 }
-function compact(text) { return fold(text).replace(/[\s\-'’.,()·/]+/g, ""); }
+const SEPARATORS = /[\s\-'’.,()·/]+/g;  // spaces and the punctuation between name parts
+function compact(text) { return fold(text).replace(SEPARATORS, ""); }
 // Folded, with punctuation as spaces and "saint" as "st": "St. Louis" and "saint louis"
 // both read "st louis", "Winston-Salem" reads "winston salem".
 function loose(text) {
-  return fold(text).replace(/[\s\-'’.,()·/]+/g, " ").replace(/\bsaint\b/g, "st").trim();
+  return fold(text).replace(SEPARATORS, " ").replace(/\bsaint\b/g, "st").trim();
 }
 
 function layerByKey(key) { return LAYERS.find((l) => l.key === key); }
