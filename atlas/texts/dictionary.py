@@ -5,7 +5,7 @@ Used for the ``dictionary`` sheet of exports and for ``COMMENT ON COLUMN`` in th
 
 from __future__ import annotations
 
-from atlas.texts.dictionary_levels import level_columns
+from atlas.spec.declarations import level_decl
 
 REGION_INDEX_COLUMNS: dict[str, str] = {
     "level": ("Geography level (table levels): us_area, us_state, us_nation, cn_city (with its "
@@ -160,19 +160,19 @@ EXPORT_COLUMNS: dict[str, str] = {
 }
 
 
-# Flags that cannot be true at a level: exported as empty, like a column with no data.
-NOT_APPLICABLE: dict[str, set[str]] = {
-    "cn_city": {"flag_global_south", "in_rust_belt_states"},
-    "country": {"flag_rust_belt", "in_rust_belt_states"},
-}
-US_NOT_APPLICABLE = {"flag_global_south"}
-
-
 def not_applicable(level: str) -> set[str]:
-    """Columns that carry no information at ``level`` (US levels: flag_global_south)."""
-    geography = level.partition("@")[0]
-    return NOT_APPLICABLE.get(geography, US_NOT_APPLICABLE if geography.startswith("us_")
-                              else set())
+    """Columns that carry no information at ``level`` (its ``not_applicable`` in
+    atlas/spec/levels.toml): flags that cannot be true there, exported as empty like a
+    column with no data."""
+    decl = level_decl(level)
+    return set() if decl is None else set(decl.not_applicable)
+
+
+def level_columns(level: str) -> dict[str, str]:
+    """The texts particular to ``level``'s geography (its ``columns`` in
+    atlas/spec/levels.toml; ``cn_city@2010`` is a ``cn_city``)."""
+    decl = level_decl(level)
+    return {} if decl is None else decl.columns
 
 
 def column_meaning(column: str, level: str, comments: dict[str, str] | None = None) -> str:
