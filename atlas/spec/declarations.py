@@ -217,7 +217,7 @@ def _levels(path: Path, extra: tuple[Path, ...]) -> tuple[LevelDecl, ...]:
     families: dict[str, Any] = {}
     for _, loaded in files:
         families.update(loaded.get("family", {}))
-    out = [_level(f"{file.name}: level[{index}]", entry, families)
+    out = [_level(f"{file.name if file == path else file}: level[{index}]", entry, families)
            for file, loaded in files for index, entry in enumerate(loaded.get("level", []))]
     ids = [level.id for level in out]
     if len(ids) != len(set(ids)):
