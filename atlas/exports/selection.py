@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
 import pandas as pd
 
 from atlas.errors import ConfigError

@@ -89,6 +89,7 @@ class LevelDecl:
     lower_tier: str | None = None
     not_applicable: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)
+    catalogue: str | None = None
 
     def level_id(self, period: int | None) -> str:
         """``cn_city`` for the default period (or no period), ``cn_city@2010`` otherwise."""
@@ -192,7 +193,7 @@ def _level(where: str, entry: dict[str, Any], families: dict[str, Any]) -> Level
         summary_note=merged.get("summary_note", ""),
         decline_window=merged.get("decline_window"), lower_tier=merged.get("lower_tier"),
         not_applicable=frozenset(merged.get("not_applicable", ())),
-        columns=dict(merged.get("columns", {})))
+        columns=dict(merged.get("columns", {})), catalogue=merged.get("catalogue"))
 
 
 def extra_level_files() -> tuple[Path, ...]:
