@@ -16,6 +16,7 @@ from typing import Any
 from atlas.errors import ConfigError
 from atlas.spec import declarations, spec_path
 
+LEVELS_PATH = spec_path("levels.toml")
 LAYERS_PATH = spec_path("layers.toml")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 SOURCES = {"indices", "scenario", "exposure"}
