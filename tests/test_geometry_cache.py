@@ -12,8 +12,8 @@ from atlas.sources.region_geometry import (
     cache_key,
     cached_frame,
     geometry_cache,
-    us_region_geometry,
 )
+from atlas.sources.us.geometry import us_region_geometry
 
 
 def frame(value: int) -> pd.DataFrame:

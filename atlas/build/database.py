@@ -34,6 +34,7 @@ from atlas.errors import AtlasError, ConfigError
 from atlas.store.files import atomic_write, remove_stale_temporaries
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
 from atlas.spec import reference_path
+from atlas.spec.declarations import default_level
 from atlas.engine.local_moran import HEAVY_IMPORTS
 from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
@@ -102,12 +103,14 @@ def check_unique_scores(scores: pd.DataFrame) -> None:
 
 
 def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Top 10 US areas by collapse risk, and region counts per level."""
+    """Top 10 regions of the first declared level by collapse risk, and region counts per
+    level (``employment``: that level's jobs)."""
+    first = default_level()
     summary = con.execute("""
         SELECT risk_rank, name, state, total_employment, collapse_risk,
             COLUMNS('^pillar_'), flag_trap, flag_transition_target
-        FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
-    """).df()
+        FROM region_indices WHERE level = ? ORDER BY risk_rank LIMIT 10
+    """, [first]).df()
     counts = dict(con.execute("""
         SELECT r.level, count(r.collapse_risk) FROM region_indices AS r
         JOIN levels AS l USING (level) WHERE l.is_default GROUP BY r.level ORDER BY r.level
@@ -116,8 +119,8 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
             SELECT geography, count(*) FROM levels WHERE NOT is_default
             AND level IN (SELECT level FROM region_indices) GROUP BY geography""").fetchall():
         counts[f"periods_{geography}"] = int(periods)
-    counts["employment_us_area"] = int(con.execute(
-        "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = 'us_area'"
+    counts["employment"] = int(con.execute(
+        "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = ?", [first]
     ).fetchone()[0])
     return summary, counts
 

@@ -19,9 +19,15 @@ from typer.exceptions import TyperException
 from atlas.cli.common import DEFAULT_DB, DbOption, console
 from atlas.cli.docs import dictionary, inputs, report
 from atlas.errors import AtlasError
+from atlas.spec import declarations
 from atlas.spec.config import load_config
+from atlas.spec.declarations import default_level, level_decl
 from atlas.spec.options import check_positive
 from atlas.texts.terminal import DEFAULT_MAX_WIDTH, print_frame
+
+# the levels declared in atlas/spec/levels.toml (the first is the commands' default)
+DEFAULT_LEVEL = default_level()
+LEVEL_CHOICES = ", ".join(decl.id for decl in declarations.levels() if decl.in_reports)
 
 INSTALL_HINT = 'install the atlas with: pip install -e ".[dev,spatial]"'
 
@@ -126,7 +132,8 @@ def build(
                                     step=step)
         progress.update(task, description="done")
     counts = dict(result.counts)
-    jobs = counts.pop("employment_us_area", 0)
+    jobs = counts.pop("employment", 0)
+    first = level_decl(default_level())
     periods = {key.removeprefix("periods_"): counts.pop(key)
                for key in [k for k in counts if k.startswith("periods_")]}
     levels = ", ".join(
@@ -134,17 +141,16 @@ def build(
                               else "") for level, count in sorted(counts.items()))
     console.print(
         f"[bold green]built[/] {result.database} in {result.seconds:.1f} s; regions with "
-        f"indices: {levels}; US-area employment covered: {jobs:,} jobs (all published OEWS "
-        "totals)")
+        f"indices: {levels}; employment covered in {first.name}: {jobs:,} jobs"
+        + (f" ({first.summary_note})" if first.summary_note else ""))
     for path in written:
         console.print(f"  wrote {path}")
-    print_frame(result.summary, title="Top 10 US areas by collapse risk")
+    print_frame(result.summary, title=f"Top 10 {first.name} by collapse risk")
 
 
 @app.command()
 def rank(
-    level: Annotated[str, typer.Option(help="Level: us_area, us_state, cn_city, country, ...")
-                     ] = "us_area",
+    level: Annotated[str, typer.Option(help=f"Level: {LEVEL_CHOICES}, ...")] = DEFAULT_LEVEL,
     flag: Annotated[list[str] | None, typer.Option(
         "--flag", help="Keep regions with this flag (trap, transition_target, rust_belt, "
                        "lower_tier, robust_trap, global_south, low_confidence). "
@@ -242,7 +248,7 @@ def report_notes(ranking) -> None:
 def scenario(
     name: Annotated[str, typer.Option("--name", help="Scenario: slow, central, fast or your own "
                                                       "(config [scenarios]).")] = "central",
-    level: Annotated[str, typer.Option(help="Level to list.")] = "us_area",
+    level: Annotated[str, typer.Option(help="Level to list.")] = DEFAULT_LEVEL,
     top: Annotated[int, typer.Option(help="How many regions to show.")] = 20,
     output: Annotated[Path | None, typer.Option("-o", "--output",
                                                 help="Write all rows to .csv or .parquet.")] = None,

@@ -28,6 +28,7 @@ import pandas as pd
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
+from atlas.spec import declarations
 from atlas.spec.risk_model import risk_models
 from atlas.store.database import persist, register_table, table_exists
 
@@ -296,8 +297,14 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     """``region_indices`` and the researchers' views; ``v_measure_comparison`` gets one
     column per measure."""
     run_sql_file(con, "region_indices.sql")
-    if con.execute("SELECT count(*) FROM levels WHERE level = 'us_area'").fetchone()[0]:
-        run_sql_file(con, "views_us.sql")
+    for decl in declarations.levels():  # the views a level declares, if the atlas has it
+        if decl.views and con.execute("SELECT count(*) FROM levels WHERE level = ?",
+                                      [decl.id]).fetchone()[0]:
+            if not decl.id.isidentifier():
+                raise AtlasError(f"levels.toml: level {decl.id!r} declares views but is not "
+                                 "a name")
+            for name in decl.views:
+                con.execute(sql_text(name).replace("{level}", decl.id))
     columns = {row[0] for row in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
     if {"geography", "period"} <= columns:

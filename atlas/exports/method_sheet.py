@@ -18,23 +18,11 @@ from atlas.exports.ranking import (
 from atlas.exports.selection import geography_for
 from atlas.exports.sheets import frame_sheet
 from atlas.exports.workbook import Sheet
+from atlas.spec.declarations import level_decl
 from atlas.store.database import stored_config
 from atlas.texts.dictionary import not_applicable
 from atlas.texts.method_text import method_lines
 
-LEVEL_NOTES = {
-    "cn_city": ("Proxy assumption: China has no city data by occupation, so each GB/T 4754-2017 "
-                "sector's exposure is the employment-weighted exposure of the occupations that "
-                "sector employs in the US (OEWS May 2025 national staffing patterns): it "
-                "assumes the US occupational mix within each sector. Unemployment is the "
-                "registered urban unemployment rate, which understates unemployment."),
-    "country": ("Occupation shares by ISCO-08 major group (ILOSTAT, latest year >= 2015); "
-                "employment sizes are estimated (population x employment rate 15+ x 0.74); "
-                "US-based measures are carried to ISCO through the BLS SOC-ISCO crosswalks."),
-    "us_area": ("OEWS suppressed cells are imputed with national major-group means "
-                "(imputed_share); Connecticut's unemployment is interpolated from its old "
-                "counties by land area."),
-}
 RULE_NEED = {
     "exposed_jobs": "need = exposed jobs (job-equivalents of the task time generative AI could "
                     "speed up)",
@@ -207,8 +195,9 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
             ("worked example", worked_example(ranking, request)),
             ("not accounted for", NOT_COVERED),
         ]
-    if level in LEVEL_NOTES:
-        rows.append(("level notes", LEVEL_NOTES[level]))
+    decl = level_decl(level)
+    if decl is not None and decl.notes:  # its `notes` in atlas/spec/levels.toml
+        rows.append(("level notes", decl.notes))
     return rows  # the model's method ends with the caveat (atlas.texts.method_text.method_lines)
 
 

@@ -24,6 +24,7 @@ from atlas.exports.allocation import (
     allocate_tiered,
     need_for_rule,
 )
+from atlas.spec.declarations import default_level, level_decl
 from atlas.spec.options import (
     check_amount,
     check_currency,
@@ -51,7 +52,7 @@ class RankRequest:
     any member county in one of these states. Both together mean "any of".
     """
 
-    level: str = "us_area"
+    level: str = field(default_factory=default_level)
     flags: list[str] = field(default_factory=list)
     states: list[str] = field(default_factory=list)
     any_county_in: list[str] = field(default_factory=list)
@@ -237,7 +238,9 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     frame = indices.loc[indices["level"] == request.level].copy()
     if re_ranked(request, config) and frame["collapse_risk"].notna().sum() > 1:
         check_measure_ranks(frame, request, config, con)
-    states = indices.loc[indices["level"] == "us_state", ["state", "name"]].dropna()
+    decl = level_decl(request.level)  # names of the parents, e.g. US states by name
+    states = indices.loc[indices["level"] == (decl and decl.aliases_level),
+                         ["state", "name"]].dropna()
     keep, note = geography.select(frame, request.level, request.states, request.any_county_in,
                                   aliases=dict(zip(states["state"], states["name"], strict=True)))
     if request.flags:

@@ -11,49 +11,26 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import pandas as pd
 
 from atlas.errors import ConfigError
+from atlas.spec.declarations import Within as Geography
+from atlas.spec.declarations import level_decl
 
 # longest first, so 新疆维吾尔自治区 loses 维吾尔自治区 and not just 自治区
 CHINESE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市")
 
 
-@dataclass(frozen=True)
-class Geography:
-    """How a level's regions are placed in a larger geography.
-
-    Attributes
-    ----------
-    columns
-        Columns naming the principal geography, shown joined (first is the canonical value).
-    header
-        Column header in the workbook.
-    concept
-        The word for it in messages ("state", "province", "World Bank region").
-    members
-        Column listing every member geography joined by '-' (US: states with member
-        counties), or None where a region lies in one only.
-    """
-
-    columns: tuple[str, ...]
-    header: str
-    concept: str
-    members: str | None = None
-
-
-US = Geography(("state",), "State", "state", "states")
-LEVEL_GEOGRAPHY = {
-    "cn_city": Geography(("province", "state"), "Province 省", "province"),
-    "country": Geography(("state",), "Region (World Bank)", "World Bank region"),
-}
+# Where a level does not declare its own (a level of a test): the US state's.
+DEFAULT = Geography(("state",), "State", "state", "states")
 
 
 def geography_for(level: str) -> Geography:
-    """The geography of ``level`` (US levels, and any other, use the US state)."""
-    return LEVEL_GEOGRAPHY.get(level, US)
+    """The geography ``level``'s regions belong to (``within`` in atlas/spec/levels.toml;
+    ``cn_city@2010`` is a ``cn_city``)."""
+    decl = level_decl(level)
+    return DEFAULT if decl is None else decl.within
 
 
 def name_keys(name: str) -> set[str]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas.errors import ConfigError
-from atlas.spec import spec_path
+from atlas.spec import declarations, spec_path
 
 LEVELS_PATH = spec_path("levels.toml")
 LAYERS_PATH = spec_path("layers.toml")
@@ -277,15 +277,17 @@ def map_spec(level: str, block: dict[str, Any], inputs: list[str]) -> MapSpec:
         ui=dict(block.get("ui", {})))
 
 
-def load_map_specs(path: Path = LEVELS_PATH) -> dict[str, MapSpec]:
-    """The maps of ``atlas/spec/levels.toml``: ``{level id: MapSpec}`` for every level with a
-    ``[level.map]`` block, in file order (maps draw the default period, the plain id).
+def load_map_specs(path: Path | None = None) -> dict[str, MapSpec]:
+    """The maps of the declared levels (``atlas/spec/levels.toml`` and the extra declaration
+    files of :func:`atlas.spec.declarations.levels`, or the levels file ``path``):
+    ``{level id: MapSpec}`` for every level with a ``[level.map]`` block, in declaration
+    order (maps draw the default period, the plain id).
 
     Raises
     ------
     ConfigError
         For an unknown key or a missing file name or title.
     """
-    levels = _read(path).get("level", [])
-    return {entry["id"]: map_spec(entry["id"], entry["map"], entry.get("inputs", []))
-            for entry in levels if "map" in entry}
+    decls = declarations.levels() if path is None else declarations.levels(path)
+    return {decl.id: map_spec(decl.id, decl.map, list(decl.inputs))
+            for decl in decls if decl.map}

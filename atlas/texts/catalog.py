@@ -1,8 +1,9 @@
 """The database documents itself: a comment on every table, view and column.
 
-``TABLES`` is the single source of those comments; ``apply_comments`` writes them with
-``COMMENT ON``, ``missing_comments`` lists what has none, and ``data_dictionary_markdown``
-renders ``docs/data_dictionary.md`` from the database itself.
+The catalogue (``atlas/spec/catalogue.toml`` and the sources' own, read by
+:mod:`atlas.texts.catalogue`) is the single source of those comments; ``apply_comments``
+writes them with ``COMMENT ON``, ``missing_comments`` lists what has none, and
+``data_dictionary_markdown`` renders ``docs/data_dictionary.md`` from the database itself.
 """
 
 from __future__ import annotations
@@ -12,19 +13,19 @@ from typing import Any
 import duckdb
 
 from atlas.store.database import table_exists  # noqa: F401  (re-exported for callers)
-from atlas.texts.catalog_text import TABLES, TREND_VIEW, VIEW_COLUMNS, VIEWS
-from atlas.texts.dictionary import REGION_INDEX_COLUMNS
+from atlas.texts.catalogue import catalogue
 from atlas.texts.method_text import column_texts
 
 
 def known_texts(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> dict[str, str]:
     """Texts for any column by name: the dictionary, the configuration-dependent texts, the
     context indicators (per level) and the view-only columns."""
-    known = dict(REGION_INDEX_COLUMNS)
-    for _, columns in TABLES.values():
+    texts = catalogue()
+    known = dict(texts.columns["region_index"])
+    for _, columns in texts.tables.values():
         for column, text in columns.items():
             known.setdefault(column, text)
-    known.update(VIEW_COLUMNS)
+    known.update(texts.view_columns)
     if _exists(con, "context_indicators"):
         rows = con.execute("SELECT indicator, level, label, unit, vintage FROM "
                            "context_indicators ORDER BY indicator, level").fetchall()
@@ -43,12 +44,15 @@ def known_texts(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> dict[
 def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
     """``COMMENT ON`` every documented table and view and each of their columns (a column's
     own text, else the text of its name), in one transaction."""
+    texts = catalogue()
     known = known_texts(con, config)
     configured = column_texts(config)
-    objects = {**{name: comment for name, (comment, _) in TABLES.items()}, **VIEWS}
+    generic = texts.columns["region_index"]
+    objects = {**{name: comment for name, (comment, _) in texts.tables.items()},
+               **texts.views}
     views = {row[0] for row in con.execute("SELECT view_name FROM duckdb_views() "
                                            "WHERE NOT internal").fetchall()}
-    objects.update({view: TREND_VIEW.format(geography=view[2:-6]) for view in views
+    objects.update({view: texts.trend_view.format(geography=view[2:-6]) for view in views
                     if view.startswith("v_") and view.endswith("_trend")})
     columns: dict[str, list[str]] = {}
     for table, column in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
@@ -61,10 +65,10 @@ def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> No
             continue
         kind = "VIEW" if name in views else "TABLE"
         statements.append(f"COMMENT ON {kind} {name} IS {_quote(comment)}")
-        own = TABLES.get(name, ("", {}))[1]
+        own = texts.tables.get(name, ("", {}))[1]
         for column in columns[name]:
             text = own.get(column)
-            if text is None or text == REGION_INDEX_COLUMNS.get(column):
+            if text is None or text == generic.get(column):
                 # the configured text (weights, thresholds) wins over the generic one
                 text = configured.get(column) or text or known.get(column)
             if text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from atlas.spec.declarations import families, level_decl
 from atlas.spec.risk_model import Component, RiskModel, active_model
 
 
@@ -66,20 +67,16 @@ def risk_formula(model: RiskModel) -> str:
     return f"collapse risk = {body} ({how}); S(pillar) = {scale}"
 
 
-def _family(level: str | None) -> str | None:
-    """``us``, ``cn_city`` or ``country`` for a level (periods included); None for all."""
-    if level is None:
-        return None
-    geography = level.partition("@")[0]
-    return "us" if geography.startswith("us_") else geography
-
-
-def _for_level(level: str | None, parts: dict[str, str], separator: str = "; ") -> str:
-    """The part of a rule that applies at ``level``, or every part (``level=None``)."""
-    family = _family(level)
-    if family in parts:
-        return parts[family]
-    return separator.join(parts.values())
+def _for_level(level: str | None, key: str, flags: dict[str, Any],
+               separator: str = "; ") -> str:
+    """The part of a rule that applies at ``level`` (its ``key`` in atlas/spec/levels.toml,
+    formatted with the flags' thresholds), or every family's part where the level has none
+    (``level=None``: all levels)."""
+    decl = level_decl(level) if level is not None else None
+    if decl is not None and getattr(decl, key):
+        return getattr(decl, key).format(**flags)
+    parts = [getattr(first, key) for first in families().values() if getattr(first, key)]
+    return separator.join(part.format(**flags) for part in parts)
 
 
 def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, str]:
@@ -89,15 +86,8 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
     top = f"{flags['trap_top_share']:.0%}"
     near = f"{flags['near_trap_top_share']:.0%}"
     pillar = f"{flags['trap_min_pillar']:.2f}"
-    window = _for_level(level, {"us": "2000-2023 (LAUS)",
-                                "cn_city": "the nine years to the yearbook year (from 2000 "
-                                           "for the yearbook years before 2009)"}, " or ")
-    lower = _for_level(level, {
-        "us": (f"US nonmetropolitan areas and metros under "
-               f"{flags['us_lower_tier_max_jobs']:,.0f} jobs with a median household income "
-               f"below {flags['us_lower_tier_max_income_ratio']:.0%} of the national one"),
-        "cn_city": "Chinese cities of tiers 3-5 (三线/四线/五线城市, yicai 2025)",
-        "country": "low and lower-middle income countries (World Bank FY2025)"})
+    window = _for_level(level, "decline_window", flags, " or ")
+    lower = _for_level(level, "lower_tier", flags)
     return {
         "trap": (f"Trap: collapse risk in the top {top} of the level and every pillar at least "
                  f"{pillar} (levels of {flags['min_regions']} or more regions)."),

@@ -1,4 +1,5 @@
--- Views for the US levels (created when the atlas has the level us_area).
+-- Views for the US levels, declared by the level they list (views = ["views_us.sql"] in
+-- atlas/spec/levels.toml) and created when the atlas has it; {level} is its id.
 
 CREATE OR REPLACE VIEW v_us_areas_ranked AS
 SELECT
@@ -8,7 +9,7 @@ SELECT
     exposed_jobs, median_hh_income, rank_p05, rank_p95, flag_trap, flag_transition_target,
     flag_rust_belt, flag_lower_tier, flag_low_confidence
 FROM region_indices
-WHERE level = 'us_area'
+WHERE level = '{level}'
 ORDER BY risk_rank;
 
 CREATE OR REPLACE VIEW v_state_summary AS
@@ -16,7 +17,7 @@ WITH areas AS (
     SELECT state, region_id, name, risk_rank, total_employment, collapse_risk, exposure_mean,
         flag_trap, flag_transition_target, flag_rust_belt, flag_lower_tier
     FROM region_indices
-    WHERE level = 'us_area'
+    WHERE level = '{level}'
 )
 SELECT
     state,

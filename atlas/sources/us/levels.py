@@ -18,8 +18,8 @@ from atlas.sources.levelset import (
     indicator_frame,
     region_attributes,
 )
-from atlas.sources.region_geometry import us_region_geometry
 from atlas.sources.us.context import us_region_context
+from atlas.sources.us.geometry import us_region_geometry
 from atlas.sources.us.oews import UNALLOCATED, read_oews
 
 TAXONOMY = "soc2018"
