@@ -9,6 +9,9 @@ import pytest
 
 from atlas.sources.inputs import DEFAULT_DATA_DIR
 
+# The tiny synthetic inputs (tests/fixtures/make_fixtures.py): no real data needed.
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "data"
+
 
 def real_data_dir() -> Path | None:
     """The real inputs, or None where they are not present (never in CI)."""
@@ -73,3 +76,24 @@ def reweighted_maps(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     database = build(out, data_dir, load_config(out / "weights.toml")).database
     write_maps(database, out / "maps")
     return out / "maps"
+
+
+@pytest.fixture(scope="session")
+def fixture_atlas(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The atlas built from the fixtures with the default configuration (database, maps and
+    exports, as ``build_atlas.py --data-dir tests/fixtures/data`` builds it); its folder."""
+    from atlas.build.pipeline import build_all
+    from atlas.spec.config import load_config
+
+    out = tmp_path_factory.mktemp("fixture_atlas")
+    build_all(out, FIXTURES, load_config(), maps=True, exports=True, step=lambda m: None)
+    return out
+
+
+@pytest.fixture()
+def fixture_con(fixture_atlas: Path):
+    import duckdb
+
+    con = duckdb.connect(str(fixture_atlas / "atlas.duckdb"), read_only=True)
+    yield con
+    con.close()

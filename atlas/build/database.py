@@ -254,6 +254,10 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         prefetch(HEAVY_IMPORTS)  # the trap zones' libraries, imported while the build reads
     out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
     inputs = Inputs(data_dir)
+    if inputs.profile is not None:
+        step(f"{inputs.data_dir} selects the input profile '{inputs.profile}' of the manifest "
+             "(profiles.<name> in atlas/spec/manifest.toml): synthetic inputs, not data about "
+             "places")
     built: dict[str, Any] = {}
 
     def write(temp: Path) -> None:

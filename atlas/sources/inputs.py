@@ -21,7 +21,13 @@ import pandas as pd
 
 from atlas.errors import ConfigError, InputError
 from atlas.sources.checks import TEXT_SUFFIXES, check_encoding, validate_frame
-from atlas.spec.manifest import MANIFEST_PATH, PROJECT_ROOT, InputSpec, load_manifest
+from atlas.spec.manifest import (
+    MANIFEST_PATH,
+    PROJECT_ROOT,
+    InputSpec,
+    data_profile,
+    load_manifest,
+)
 
 __all__ = ["DEFAULT_DATA_DIR", "MANIFEST_PATH", "PROJECT_ROOT", "InputSpec", "Inputs",
            "load_manifest", "resolve_data_dir", "sha256_of", "validate_frame"]
@@ -91,6 +97,9 @@ class Inputs:
 
     Attributes
     ----------
+    profile
+        the manifest profile the data folder selects (``atlas_profile.toml``), or None: the
+        entries as written (:func:`atlas.spec.manifest.load_manifest`).
     repaired
         ``{input key: feature ids}`` of geometries the reader repaired (manifest ``repair``),
         for data-quality notes.
@@ -99,7 +108,8 @@ class Inputs:
     def __init__(self, data_dir: str | Path | None = None,
                  manifest: dict[str, InputSpec] | None = None) -> None:
         self.data_dir = resolve_data_dir(data_dir)
-        self.specs = manifest or load_manifest()
+        self.profile = None if manifest else data_profile(self.data_dir)
+        self.specs = manifest or load_manifest(profile=self.profile)
         self.provenance: dict[str, dict[str, object]] = {}
         self.repaired: dict[str, list[str]] = {}
         self._tables: dict[str, pd.DataFrame] = {}

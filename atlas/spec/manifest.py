@@ -32,6 +32,10 @@ REPAIRS = {"make_valid", "split_antimeridian"}
 KEYS = {"use", "path", "vintage", "licence", "key", "columns", "sheet", "min_rows", "ranges",
         "text_columns", "encoding", "layer", "id", "repair", "allow_empty", "geometry_types"}
 GEOMETRY_ONLY = {"layer", "id", "repair", "allow_empty", "geometry_types"}
+# What a [profiles.<name>] table may set on every entry: only the size of a complete file
+PROFILE_KEYS = {"min_rows"}
+# The file by which a data folder selects a profile (tests/fixtures/data has one)
+PROFILE_FILE = "atlas_profile.toml"
 
 
 @dataclass(frozen=True)
@@ -171,14 +175,65 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
     return spec
 
 
-def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, InputSpec]:
-    """Read the manifest into ``{input key: InputSpec}``.
+def profile_overrides(raw: dict, profile: str) -> dict[str, object]:
+    """The keys ``[profiles.<profile>]`` of the manifest sets on every entry.
 
     Raises
     ------
     ConfigError
-        if an entry has an unknown or inconsistent key.
+        for a profile the manifest does not declare, or a key a profile may not set.
+    """
+    profiles = raw.get("profiles", {})
+    if profile not in profiles:
+        raise ConfigError(f"input profile {profile!r} is not declared in atlas/spec/manifest.toml "
+                          f"(expected one of {sorted(profiles)})")
+    entry = dict(profiles[profile])
+    entry.pop("use", None)
+    unknown = sorted(set(entry) - PROFILE_KEYS)
+    if unknown:
+        raise ConfigError(f"atlas/spec/manifest.toml [profiles.{profile}]: unknown key(s) "
+                          f"{unknown} (a profile may set only {sorted(PROFILE_KEYS)})")
+    return entry
+
+
+def load_manifest(path: Path = MANIFEST_PATH, profile: str | None = None
+                  ) -> dict[str, InputSpec]:
+    """Read the manifest into ``{input key: InputSpec}``.
+
+    ``profile`` names a ``[profiles.<name>]`` table whose keys replace those of every entry
+    (only ``min_rows``: the tiny synthetic inputs of ``tests/fixtures/data`` select the
+    ``fixture`` profile with their ``atlas_profile.toml``); None (the default, and the real
+    inputs) applies the entries as written.
+
+    Raises
+    ------
+    ConfigError
+        if an entry has an unknown or inconsistent key, or the profile is unknown.
     """
     with path.open("rb") as handle:
-        raw = tomllib.load(handle)["inputs"]
-    return {key: spec_from_entry(key, entry) for key, entry in raw.items()}
+        raw = tomllib.load(handle)
+    overrides = profile_overrides(raw, profile) if profile is not None else {}
+    return {key: spec_from_entry(key, {**entry, **overrides})
+            for key, entry in raw["inputs"].items()}
+
+
+def data_profile(data_dir: Path) -> str | None:
+    """The input profile a data folder selects in its ``PROFILE_FILE``
+    (``profile = "<name>"``), or None where it has none (the real inputs).
+
+    Raises
+    ------
+    ConfigError
+        if the file is not TOML or has no text ``profile``.
+    """
+    path = data_dir / PROFILE_FILE
+    if not path.is_file():
+        return None
+    try:
+        value = tomllib.loads(path.read_text(encoding="utf-8")).get("profile")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read as TOML ({exc})") from exc
+    if not isinstance(value, str):
+        raise ConfigError(f"{path}: no profile = \"<name>\" (expected a profile of "
+                          "[profiles] in atlas/spec/manifest.toml)")
+    return value
