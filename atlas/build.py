@@ -259,7 +259,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.cache, atlas.model_cache)
-    with geometry_cache(out / CACHE_FOLDER):
+    with geometry_cache(out / CACHE_FOLDER, report=step):
         key = model_key(inputs, config)
         cached = find_entry(key)
         arriving: Arriving = {}

@@ -31,7 +31,7 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
     The maps are drawn by ``worker`` (or, with both maps and exports, a second process
     started here, with two or more cores) while the exports are written here."""
     out_dir = Path(out_dir)
-    with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
+    with geometry_cache(out_dir / CACHE_FOLDER, report=step), contextlib.ExitStack() as stack:
         if maps and exports and worker is None:
             worker = stack.enter_context(second_process())
         if maps and worker is not None:
