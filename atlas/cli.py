@@ -23,6 +23,9 @@ from atlas.errors import AtlasError
 from atlas.options import check_positive
 from atlas.terminal import DEFAULT_MAX_WIDTH, print_frame
 
+# Bounds of the counts of `atlas synth` and `atlas sql`, checked before anything is computed.
+SYNTH_MAX_REGIONS, SYNTH_MAX_CATEGORIES, SYNTH_MAX_MEASURES = 10_000_000, 100_000, 1_000
+MAX_WIDTH = 100_000
 INSTALL_HINT = 'install the atlas with: pip install -e ".[dev,spatial]"'
 
 
@@ -195,7 +198,7 @@ def rank(
     from atlas.allocation import DEFAULT_TIER_SHARES
     from atlas.export import write_ranking
     from atlas.options import parse_amount, parse_tier_shares
-    from atlas.ranking import RankRequest, open_atlas, rank_regions
+    from atlas.ranking import RankRequest, open_atlas, rank_regions, validate_request
 
     if rule != "tiered" and (tier_shares is not None or within is not None):
         raise AtlasError("--tier-shares and --within apply only to --rule tiered")
@@ -206,6 +209,7 @@ def rank(
         floor=parse_amount("--floor", floor) or 0, cap=parse_amount("--cap", cap),
         currency=currency, within=within or "need",
         tier_shares=parse_tier_shares(tier_shares) if tier_shares else DEFAULT_TIER_SHARES)
+    validate_request(request)  # every option, before the database is opened
     con = open_atlas(db)
     try:
         ranking = rank_regions(con, request)
@@ -288,9 +292,10 @@ def synth(
     """Write a synthetic level (regions x categories composition rows) into its own database."""
     from atlas.synth import write_synthetic_database
 
-    check_positive("--regions", regions)
-    check_positive("--categories", categories, minimum=2)
-    check_positive("--measures", measures, minimum=2)
+    check_positive("--regions", regions, maximum=SYNTH_MAX_REGIONS)
+    check_positive("--categories", categories, minimum=2, maximum=SYNTH_MAX_CATEGORIES)
+    check_positive("--measures", measures, minimum=2, maximum=SYNTH_MAX_MEASURES)
+    check_positive("--seed", seed, minimum=-(2**63), maximum=2**63 - 1)
     path = write_synthetic_database(db, regions, categories, seed, measures, indices)
     console.print(f"wrote {regions * categories:,} composition rows (level synth) to {path}"
                   + ("" if indices else " without indices"))
@@ -312,7 +317,7 @@ def sql(
     """Run one read-only SELECT against the atlas; writes are refused."""
     from atlas.sql_console import run_query
 
-    check_positive("--max-width", max_width, minimum=2)
+    check_positive("--max-width", max_width, minimum=2, maximum=MAX_WIDTH)
     write_or_print(run_query(db, query), output, max_width=max_width,
                    vertical=True if vertical else None)
 
