@@ -18,7 +18,7 @@ from atlas.files import atomic_write
 from atlas.geography import option_for
 from atlas.method import method_sheet
 from atlas.ranking import RankRequest, open_atlas, rank_regions
-from atlas.safecells import csv_safe
+from atlas.safecells import CSV_QUOTING, csv_safe
 from atlas.sheets import (
     column_comments,
     data_table,
@@ -41,8 +41,9 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
     """Write a table as CSV or Parquet (``fmt``, default from the suffix), atomically.
 
     CSV is written for spreadsheets: UTF-8 with a byte-order mark (``bom=False``: without),
-    and text that a spreadsheet would run as a formula starts with a single quote
-    (``atlas.safecells``). Parquet is written as is.
+    every text field quoted, and a single quote wherever a spreadsheet splitting at any
+    locale's separator would start a cell with a formula (``atlas.safecells``). Parquet is
+    written as is.
     """
     suffix = f".{fmt}" if fmt else Path(path).suffix.lower()
     if suffix == ".csv":
@@ -51,7 +52,8 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
         # CRLF (RFC 4180): a field holding a CR or LF is then quoted, so a line break inside
         # a name cannot start a new row (whose first cell could run as a formula)
         return atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding=encoding,
-                                                        lineterminator="\r\n"))
+                                                        lineterminator="\r\n",
+                                                        quoting=CSV_QUOTING))
     if suffix == ".parquet":
         return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     raise ConfigError(f"the output file must end in .csv or .parquet, got '{Path(path).name}'")
