@@ -64,10 +64,13 @@ def report(
         "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md "
                               "and docs/risk_diagnostics.md from the atlas.")] = False,
     db: DbOption = DEFAULT_DB,
+    docs_root: Annotated[Path | None, typer.Option(
+        "--docs-root", hidden=True, help="The project whose documents --update-docs rewrites "
+                                         "(default: this checkout).")] = None,
 ) -> None:
     """The diagnostics of the composite and the top regions of every level, as Markdown."""
     from atlas.files import atomic_write
-    from atlas.report import diagnostics_document, generated_documents
+    from atlas.report import ROOT, diagnostics_document, generated_documents
     from atlas.store import open_atlas
 
     con = open_atlas(db)
@@ -75,9 +78,12 @@ def report(
         if not update_docs:
             typer.echo(diagnostics_document(con))
             return
-        documents = generated_documents(con)
+        documents = generated_documents(con, docs_root or ROOT)
     finally:
         con.close()
     for path, text in documents.items():
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            console.print(f"{path} is up to date")
+            continue
         atomic_write(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
         console.print(f"wrote {path}")
