@@ -31,7 +31,7 @@ from atlas.clusters import start_trap_zones
 from atlas.diagnostics import compute_diagnostics
 from atlas.engine import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
-from atlas.files import atomic_write, remove_stale_temporaries
+from atlas.files import atomic_write, disk_full, remove_stale_temporaries
 from atlas.inputs import PROJECT_ROOT, Inputs
 from atlas.local_moran import HEAVY_IMPORTS
 from atlas.model import LevelSet
@@ -212,9 +212,16 @@ def prepare_output_folder(out: Path, started: float | None = None,
     """
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out}: is a file, not a folder (choose a folder for the atlas)")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"--out {out}: {blocking} is a file, not a folder, so no folder can "
+                          "be made under it (choose another --out)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if disk_full(exc):
+            raise ConfigError(f"--out {out}: the disk is full; free some space or choose "
+                              "another --out") from exc
         raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from exc
     if not writable(out):
         raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")

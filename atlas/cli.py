@@ -6,6 +6,7 @@ Every error a user can meet ends in one line on stderr and exit status 1; ``--de
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -43,6 +44,9 @@ def error_line(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, ModuleNotFoundError):
         return f"the Python package '{exc.name}' is not installed; {INSTALL_HINT}"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = Path(exc.filename).parent if exc.filename else "the output folder"
+        return f"{where}: the disk is full; free some space there or choose another folder"
     if isinstance(exc, PermissionError):
         return f"{exc.filename}: permission denied (choose a folder you can write to)"
     if isinstance(exc, OSError) and exc.filename:
