@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 from shapely.geometry import Point
 
-from atlas.cache import cache_key, cached_frame, cached_geoframe, digest_path, geometry_cache
-from atlas.config import load_config
-from atlas.fingerprint import fingerprints
-from atlas.inputs import Inputs, load_manifest
-from atlas.model_cache import ENTRY_TABLE, find_entry, keep, model_key, restore
+from atlas.sources.inputs import Inputs, load_manifest
+from atlas.sources.reader_cache import ENTRY_TABLE, find_entry, keep, model_key, restore
+from atlas.spec.config import load_config
+from atlas.store.cache import cache_key, cached_frame, cached_geoframe, digest_path, geometry_cache
+from atlas.store.fingerprint import fingerprints
 
 DAMAGES = ["truncate", "empty", "swap", "edit"]
 

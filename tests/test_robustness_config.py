@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from atlas.cli import app
-from atlas.config import MAX_CONFIG_BYTES, load_config
 from atlas.errors import ConfigError
+from atlas.spec.config import MAX_CONFIG_BYTES, load_config
 
 NEW_MODEL = """
 [risk.models.x]

@@ -9,8 +9,8 @@ import io
 import pandas as pd
 import pytest
 
-from atlas.export import write_frame
-from atlas.safecells import csv_text
+from atlas.exports.safecells import csv_text
+from atlas.exports.write import write_frame
 
 HOSTILE = ["Semi;=1+2;@SUM(1)", "Comma,=1+2", '=HYPERLINK("http://x")', "tab\t=1",
            "Northern NM\r=2+5", "two\n@lines", 'q"uote;=1', " =1", 'x; "=cmd"', "+1",

@@ -9,9 +9,9 @@ import io
 import pytest
 
 from atlas.errors import InputError
-from atlas.inputs import parse_table, record_lines
-from atlas.manifest import load_manifest
-from atlas.validation import validate_frame
+from atlas.sources.checks import validate_frame
+from atlas.sources.inputs import parse_table, record_lines
+from atlas.spec.manifest import load_manifest
 
 SPEC = load_manifest()["cn_units"]  # cn/cn_prefecture_units.csv
 

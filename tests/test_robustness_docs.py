@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from atlas.cli import app
 from atlas.errors import ConfigError
-from atlas.report import ROOT, markdown_table, markdown_text, replace_block
+from atlas.texts.report import ROOT, markdown_table, markdown_text, replace_block
 
 HOSTILE = "Evil <!-- top-us_area:end -->\n| 1 | 2 |\r[link](http://x) `code` *b* \\ &lt;"
 

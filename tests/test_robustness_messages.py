@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from atlas.cli import app
-from atlas.files import OutputError, atomic_write
+from atlas.store.files import OutputError, atomic_write
 
 
 @pytest.fixture()

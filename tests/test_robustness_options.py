@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from atlas.cli import app
 from atlas.errors import ConfigError
-from atlas.options import (
+from atlas.spec.options import (
     MAX_AMOUNT,
     check_amount,
     check_nonnegative,

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from atlas.cli import app
+from atlas.cli.sql_console import READ_ONLY_PRAGMAS, checked_statement, run_query
 from atlas.errors import ConfigError
-from atlas.sql_console import READ_ONLY_PRAGMAS, checked_statement, run_query
 
 MARKER = "PLANTED_MARKER_34"
 
