@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.errors import ConfigError
 from atlas.spec.config import MAX_CONFIG_BYTES, load_config
 

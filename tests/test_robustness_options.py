@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.errors import ConfigError
 from atlas.spec.options import (
     MAX_AMOUNT,

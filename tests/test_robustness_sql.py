@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.cli.sql_console import READ_ONLY_PRAGMAS, checked_statement, run_query
 from atlas.errors import ConfigError
 

@@ -27,7 +27,7 @@ from atlas.exports.sheets import (
     summary_sheet,
 )
 from atlas.exports.workbook import Sheet, write_workbook
-from atlas.store.files import atomic_write
+from atlas.store.files import atomic_write, check_output_path
 
 if TYPE_CHECKING:  # geopandas takes 0.5 s to import: loaded for GeoJSON exports only
     import geopandas as gpd
@@ -45,6 +45,7 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
     locale's separator would start a cell with a formula (``atlas.exports.safecells``). Parquet is
     written as is.
     """
+    check_output_path(Path(path))  # a folder or a path under a file: one line
     suffix = f".{fmt}" if fmt else Path(path).suffix.lower()
     if suffix == ".csv":
         safe = csv_safe(frame)
