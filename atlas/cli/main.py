@@ -118,8 +118,10 @@ def build(
     """Build out/atlas.duckdb (and maps and exports) from the real inputs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from atlas.build.database import check_output_folder
     from atlas.build.pipeline import build_all
 
+    check_output_folder(out)  # one line, before the progress display starts
     settings = load_config(config)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:

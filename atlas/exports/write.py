@@ -131,9 +131,11 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
     return write_workbook(Path(path), workbook_sheets(con, ranking, request, command))
 
 
-def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:
+def write_default_exports(database: Path, out_dir: Path, top: int = 100,
+                          shown: Path | None = None) -> list[Path]:
     """Top ``top`` regions by collapse risk of every level (its default period), as CSV and
-    XLSX."""
+    XLSX. ``shown``: the output folder they will be published in (their recorded command
+    names its ``atlas.duckdb`` and ``exports/``; default: where they are written)."""
     con = open_atlas(database)
     written = []
     try:
@@ -145,8 +147,11 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list
             request = RankRequest(level=level, top=top)
             ranking = rank_regions(con, request)
             for fmt in ("csv", "xlsx"):
-                written.append(write_ranking(con, ranking, request,
-                                             out_dir / f"{level}_top{top}.{fmt}", fmt))
+                name = f"{level}_top{top}.{fmt}"
+                command = None if shown is None else command_for(
+                    request, fmt, shown / "exports" / name, str(shown / "atlas.duckdb"))
+                written.append(write_ranking(con, ranking, request, out_dir / name, fmt,
+                                             command=command))
     finally:
         con.close()
     return written

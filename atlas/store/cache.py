@@ -43,6 +43,7 @@ class _Session:
 
     def __init__(self, folder: Path, report: Callable[[str], None] | None = None) -> None:
         self.folder = folder
+        self.created = not folder.exists()  # removed again if a failed block leaves it empty
         self.report = report or _to_stderr
         self.pending: dict[tuple[str, str], pa.Table] = {}
         self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
@@ -87,6 +88,9 @@ class _Session:
             for leftover in (temp, temp.with_name(temp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         self.pending_files.clear()
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.folder.rmdir()  # only if empty: a failed build leaves no new folder
 
 
 _CACHE: dict[str, _Session | None] = {"session": None}
@@ -180,6 +184,9 @@ def geometry_cache(folder: str | Path | None, *, write: bool = True,
     left to :func:`computed_entries`, for a process whose caller decides). A damaged entry is
     told to ``report`` (default: a ``note:`` line on stderr)."""
     previous = _CACHE["session"]
+    if previous is not None and folder is not None and previous.folder == Path(folder):
+        yield  # inside a block of the same folder: its entries are written when that ends
+        return
     session = _Session(Path(folder), report) if folder is not None else None
     _CACHE["session"] = session
     try:
