@@ -435,7 +435,8 @@ def after_killed_build(data_dir: Path, tmp_path_factory: pytest.TempPathFactory)
         [sys.executable, "build_atlas.py", "--data-dir", str(data_dir), "--out", str(out),
          "--no-maps", "--no-exports"], cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    pattern = f".atlas-{process.pid}-*.duckdb"
+    # the database is written in the build's staging folder (atlas.build.publish)
+    pattern = f".stage-{process.pid}-*/.atlas-{process.pid}-*.duckdb"
     deadline = time.monotonic() + 240
     try:
         while not any(p.stat().st_size > 0 for p in out.glob(pattern)):

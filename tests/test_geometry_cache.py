@@ -33,7 +33,7 @@ def test_the_cache_returns_the_stored_frame_for_the_same_key(tmp_path):
         second = cached_frame("test", key, compute)
     assert len(calls) == 1
     pd.testing.assert_frame_equal(first, second, check_dtype=False)
-    assert [p.name for p in tmp_path.iterdir()] == [f"test-{key}.parquet"]
+    assert [p.name for p in tmp_path.glob("*.parquet")] == [f"test-{key}.parquet"]
     assert cached_frame("test", key, compute) is not None and len(calls) == 2  # no cache
 
 
@@ -54,7 +54,7 @@ def test_a_different_hash_is_never_read(tmp_path):
         assert cached_frame("test", new, lambda: frame(4))["geometry"][0] == b"\x04"
     with geometry_cache(tmp_path):  # the replacement is read back
         assert cached_frame("test", new, lambda: frame(5))["geometry"][0] == b"\x04"
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == sorted(
         [f"test-{old}.parquet", f"test-{new}.parquet"])
 
 
@@ -70,7 +70,7 @@ def test_only_the_most_recent_keys_are_kept(tmp_path, monkeypatch):
     with geometry_cache(tmp_path):
         for index in range(4):
             cached_frame("test", cache_key(index), lambda i=index: frame(i))
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == sorted(
         f"test-{cache_key(i)}.parquet" for i in (2, 3))
 
 

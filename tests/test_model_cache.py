@@ -137,8 +137,8 @@ def test_only_the_two_most_recent_entries_are_kept(tmp_path, fake_data):
         source = duckdb.connect()
         with geometry_cache(cache):
             keep(source, f"{index:064d}", model_tables(source), inputs)
-    assert sorted(p.name for p in cache.iterdir()) == [
-        f"model_tables-{index:064d}.duckdb" for index in (1, 2)]
+    assert sorted(p.name for p in cache.iterdir()) == [  # each with its recorded sha256
+        f"model_tables-{index:064d}.duckdb{sha}" for index in (1, 2) for sha in ("", ".sha256")]
     with duckdb.connect(str(cache / f"model_tables-{2:064d}.duckdb")) as con:
         assert con.execute(f"SELECT value FROM {ENTRY_TABLE} WHERE name = 'key'"
                            ).fetchone()[0] == f"{2:064d}"

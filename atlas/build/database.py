@@ -31,7 +31,7 @@ from atlas.engine.clusters import start_trap_zones
 from atlas.engine.diagnostics import compute_diagnostics
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.errors import AtlasError, ConfigError
-from atlas.store.files import atomic_write, remove_stale_temporaries
+from atlas.store.files import atomic_write, disk_full, remove_stale_temporaries
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
 from atlas.spec import reference_path
 from atlas.spec.declarations import default_level
@@ -39,6 +39,7 @@ from atlas.engine.local_moran import HEAVY_IMPORTS
 from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
 from atlas.build.prefetch import prefetch
+from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.engine.scenarios import compute_scenarios
 from atlas.store.database import write_tables
@@ -156,7 +157,8 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: di
 
 def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
                    step: Step, key: str, cached: Entry | None, executor: Executor | None = None,
-                   arriving: Arriving | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+                   arriving: Arriving | None = None, build_id: str = ""
+                   ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Write the complete database at ``path``; returns its summary.
 
     The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
@@ -183,10 +185,11 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         provenance = pd.DataFrame(list(inputs.provenance.values()))
         build_info = pd.DataFrame({
             "key": ["atlas_version", "git_commit", "created_at", "data_dir", "config",
-                    "duckdb_version", "uncertainty_seed", "trap_zone_seed"],
+                    "duckdb_version", "uncertainty_seed", "trap_zone_seed", "build_id"],
             "value": [__version__, git_commit(), datetime.now(UTC).isoformat(timespec="seconds"),
                       str(inputs.data_dir), config_text, duckdb.__version__,
-                      str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"])],
+                      str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"]),
+                      build_id or new_build_id()],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         apply_comments(con, config)
@@ -199,6 +202,17 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
 def writable(folder: Path) -> bool:
     """True if this process may create files in ``folder``."""
     return os.access(folder, os.W_OK | os.X_OK)
+
+
+def check_output_folder(out: Path) -> None:
+    """Say in one line, without creating anything, why ``out`` cannot be an output folder
+    (a file, or under a file)."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder (choose a folder for the atlas)")
+    blocking = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ConfigError(f"--out {out}: {blocking} is a file, not a folder, so no folder can "
+                          "be made under it (choose another --out)")
 
 
 def prepare_output_folder(out: Path, started: float | None = None,
@@ -214,17 +228,20 @@ def prepare_output_folder(out: Path, started: float | None = None,
     ConfigError
         if ``out`` is an existing file or a folder this process cannot write to.
     """
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: is a file, not a folder (choose a folder for the atlas)")
+    check_output_folder(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if disk_full(exc):
+            raise ConfigError(f"--out {out}: the disk is full; free some space or choose "
+                              "another --out") from exc
         raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from exc
     if not writable(out):
         raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")
     if started is not None:
+        recover(out, step)  # a publishing an interrupted build left (atlas.build.publish)
         folders = [out] + [out / name for name in (*OUTPUT_SUBFOLDERS, CACHE_FOLDER)]
-        removed = remove_stale_temporaries(folders, started)
+        removed = remove_stale_stages(out) + remove_stale_temporaries(folders, started)
         if removed and step is not None:
             step(f"removed {len(removed)} temporary file(s) left by an interrupted build: "
                  + ", ".join(str(path.relative_to(out)) for path in removed))
@@ -233,8 +250,13 @@ def prepare_output_folder(out: Path, started: float | None = None,
 
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
           config: dict[str, Any] | None = None, step: Step | None = None,
-          executor: Executor | None = None) -> BuildResult:
+          executor: Executor | None = None, *, cache_dir: Path | None = None,
+          build_id: str = "") -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
+
+    ``cache_dir`` (default ``<out_dir>/.cache``) holds the cache; ``build_id`` (default: a new
+    one) is recorded in ``build_info`` (``atlas.build.pipeline`` builds into a staging
+    folder and passes the output folder's cache and the id of the whole build).
 
     ``executor`` (a second process that imported :data:`atlas.engine.local_moran.HEAVY_IMPORTS`)
     computes the trap zones' Local Moran; without one they are computed here, their libraries
@@ -263,16 +285,18 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     def write(temp: Path) -> None:
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
-            temp, inputs, config, json.dumps(config), step, key, cached, executor, arriving)
+            temp, inputs, config, json.dumps(config), step, key, cached, executor, arriving,
+            build_id)
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.store.cache, atlas.sources.reader_cache)
-    with geometry_cache(out / CACHE_FOLDER):
+    cache = Path(cache_dir) if cache_dir is not None else out / CACHE_FOLDER
+    with geometry_cache(cache, report=step):
         key = model_key(inputs, config)
         cached = find_entry(key)
         arriving: Arriving = {}
         if cached is None:
-            arriving = start_independent_readers(inputs, config, executor, out / CACHE_FOLDER)
+            arriving = start_independent_readers(inputs, config, executor, cache)
             step("checking every input against atlas/spec/manifest.toml")
             inputs.check_all()
         else:

@@ -19,32 +19,42 @@ from pathlib import Path
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.build.worker import call, result, second_process
 
+# what the second process runs to draw the maps (a module:function name)
+MAPS_TARGET = "atlas.maps.render:write_level_maps"
 # what atlas.build.prefetch may import while the database is built, when this process writes exports
 EXPORT_IMPORTS = ("atlas.exports.write",)
 
 
 def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
                   step: Callable[[str], None],
-                  worker: ProcessPoolExecutor | None = None) -> list[Path]:
+                  worker: ProcessPoolExecutor | None = None, cache_dir: Path | None = None,
+                  shown_dir: Path | None = None) -> list[Path]:
     """Write the maps and default exports that read ``database``; returns the files written.
 
     The maps are drawn by ``worker`` (or, with both maps and exports, a second process
-    started here, with two or more cores) while the exports are written here."""
+    started here, with two or more cores) while the exports are written here. ``cache_dir``
+    defaults to ``<out_dir>/.cache``; the cache entries the second process computes are
+    written with this process's (when its cache block ends without an error). ``shown_dir``
+    is the folder the outputs will be published in (the exports record their command with
+    it; default ``out_dir``)."""
     out_dir = Path(out_dir)
-    with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
+    cache = Path(cache_dir) if cache_dir is not None else out_dir / CACHE_FOLDER
+    shown = Path(shown_dir) if shown_dir is not None else out_dir
+    with geometry_cache(cache, report=step), contextlib.ExitStack() as stack:
         if maps and exports and worker is None:
             worker = stack.enter_context(second_process())
         if maps and worker is not None:
             step("writing exports and drawing maps at once: the HTML maps in a second "
                  "process, the default exports (top 100 per level, CSV and XLSX) in this one"
                  if exports else "drawing the HTML maps in a second process")
-            drawn = worker.submit(call, "atlas.maps.render:write_level_maps", database,
-                                  out_dir / "maps", cache=out_dir / CACHE_FOLDER)
+            drawn = worker.submit(call, MAPS_TARGET, database,
+                                  out_dir / "maps", cache=cache, hand_back=True)
             written: list[Path] = []
             if exports:
                 from atlas.exports.write import write_default_exports
 
-                written += write_default_exports(database, out_dir / "exports")
+                written += write_default_exports(database, out_dir / "exports",
+                                                 shown=shown)
             written += result(drawn)
             index = worker.submit(call, "atlas.maps.render:write_index", database, out_dir / "maps")
             return [*written, result(index)]
@@ -53,7 +63,8 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
             from atlas.exports.write import write_default_exports
 
             step("writing default exports (top 100 per level, CSV and XLSX)")
-            written += write_default_exports(database, out_dir / "exports")
+            written += write_default_exports(database, out_dir / "exports",
+                                                 shown=shown)
         if maps:
             from atlas.maps.render import write_maps
 

@@ -1,5 +1,5 @@
 """The whole atlas in one call, as ``atlas build`` makes it: the database, then the maps and
-the default exports.
+the default exports, staged and published together (:mod:`atlas.build.publish`).
 
 Work that does not depend on the database starts at once: the second process is started
 (:func:`atlas.build.worker.second_process`) and imports the trap zones' and the maps' libraries
@@ -10,13 +10,16 @@ draws the maps while this process writes the exports (imported in the background
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from atlas.build.outputs import EXPORT_IMPORTS, write_outputs
+from atlas.build.publish import new_build_id, publish, staging, write_manifest
 from atlas.build.prefetch import prefetch
 from atlas.build.worker import second_process
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
 
 
 def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, Any] | None,
@@ -29,13 +32,25 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, An
     (atlas.build.database.BuildResult, list of Path)
         The build's result and the output files written.
     """
-    from atlas.build.database import build
+    from atlas.build.database import build, check_output_folder, prepare_output_folder
 
+    out = Path(out)
     step = step or (lambda message: None)
+    check_output_folder(out)  # one line, before anything starts or is created
+    started = time.time()
+    build_id = new_build_id()
+    cache = out / CACHE_FOLDER
     if exports:
         prefetch(EXPORT_IMPORTS)
-    with second_process(maps) as worker:
-        result = build(out, data_dir, config, step=step, executor=worker)
-        written = write_outputs(result.database, Path(out), maps=maps, exports=exports,
-                                step=step, worker=worker)
-    return result, written
+    with staging(out, lambda folder: prepare_output_folder(folder, started, step)) as stage, \
+            geometry_cache(cache, report=step):
+        with second_process(maps) as worker:
+            result = build(stage, data_dir, config, step=step, executor=worker,
+                           cache_dir=cache, build_id=build_id)
+            written = write_outputs(result.database, stage, maps=maps, exports=exports,
+                                    step=step, worker=worker, cache_dir=cache, shown_dir=out)
+        write_manifest(stage, build_id)
+        publish(stage, out)
+        step(f"published build {build_id}: the database, maps and exports together")
+    result.database = out / result.database.relative_to(stage)
+    return result, [out / path.relative_to(stage) for path in written]

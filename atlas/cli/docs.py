@@ -64,20 +64,26 @@ def report(
         "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md "
                               "and docs/risk_diagnostics.md from the atlas.")] = False,
     db: DbOption = DEFAULT_DB,
+    docs_root: Annotated[Path | None, typer.Option(
+        "--docs-root", hidden=True, help="The project whose documents --update-docs rewrites "
+                                         "(default: this checkout).")] = None,
 ) -> None:
     """The diagnostics of the composite and the top regions of every level, as Markdown."""
     from atlas.store.database import open_atlas
     from atlas.store.files import atomic_write
-    from atlas.texts.report import diagnostics_document, generated_documents
+    from atlas.texts.report import ROOT, diagnostics_document, generated_documents
 
     con = open_atlas(db)
     try:
         if not update_docs:
             typer.echo(diagnostics_document(con))
             return
-        documents = generated_documents(con)
+        documents = generated_documents(con, docs_root or ROOT)
     finally:
         con.close()
     for path, text in documents.items():
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            console.print(f"{path} is up to date")
+            continue
         atomic_write(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
         console.print(f"wrote {path}")

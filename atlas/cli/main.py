@@ -6,6 +6,7 @@ Every error a user can meet ends in one line on stderr and exit status 1; ``--de
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from pathlib import Path
@@ -29,6 +30,9 @@ from atlas.texts.terminal import DEFAULT_MAX_WIDTH, print_frame
 DEFAULT_LEVEL = default_level()
 LEVEL_CHOICES = ", ".join(decl.id for decl in declarations.levels() if decl.in_reports)
 
+# Bounds of the counts of `atlas synth` and `atlas sql`, checked before anything is computed.
+SYNTH_MAX_REGIONS, SYNTH_MAX_CATEGORIES, SYNTH_MAX_MEASURES = 10_000_000, 100_000, 1_000
+MAX_WIDTH = 100_000
 INSTALL_HINT = 'install the atlas with: pip install -e ".[dev,spatial]"'
 
 
@@ -46,6 +50,9 @@ def error_line(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, ModuleNotFoundError):
         return f"the Python package '{exc.name}' is not installed; {INSTALL_HINT}"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = Path(exc.filename).parent if exc.filename else "the output folder"
+        return f"{where}: the disk is full; free some space there or choose another folder"
     if isinstance(exc, PermissionError):
         return f"{exc.filename}: permission denied (choose a folder you can write to)"
     if isinstance(exc, OSError) and exc.filename:
@@ -117,8 +124,10 @@ def build(
     """Build out/atlas.duckdb (and maps and exports) from the real inputs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from atlas.build.database import check_output_folder
     from atlas.build.pipeline import build_all
 
+    check_output_folder(out)  # one line, before the progress display starts
     settings = load_config(config)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
@@ -199,7 +208,7 @@ def rank(
     Sorted by collapse_risk (highest first), ties by larger total_employment, then region_id.
     """
     from atlas.exports.allocation import DEFAULT_TIER_SHARES
-    from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
+    from atlas.exports.ranking import RankRequest, open_atlas, rank_regions, validate_request
     from atlas.exports.write import write_ranking
     from atlas.spec.options import parse_amount, parse_tier_shares
 
@@ -212,6 +221,7 @@ def rank(
         floor=parse_amount("--floor", floor) or 0, cap=parse_amount("--cap", cap),
         currency=currency, within=within or "need",
         tier_shares=parse_tier_shares(tier_shares) if tier_shares else DEFAULT_TIER_SHARES)
+    validate_request(request)  # every option, before the database is opened
     con = open_atlas(db)
     try:
         ranking = rank_regions(con, request)
@@ -294,9 +304,10 @@ def synth(
     """Write a synthetic level (regions x categories composition rows) into its own database."""
     from atlas.engine.synth import write_synthetic_database
 
-    check_positive("--regions", regions)
-    check_positive("--categories", categories, minimum=2)
-    check_positive("--measures", measures, minimum=2)
+    check_positive("--regions", regions, maximum=SYNTH_MAX_REGIONS)
+    check_positive("--categories", categories, minimum=2, maximum=SYNTH_MAX_CATEGORIES)
+    check_positive("--measures", measures, minimum=2, maximum=SYNTH_MAX_MEASURES)
+    check_positive("--seed", seed, minimum=-(2**63), maximum=2**63 - 1)
     path = write_synthetic_database(db, regions, categories, seed, measures, indices)
     console.print(f"wrote {regions * categories:,} composition rows (level synth) to {path}"
                   + ("" if indices else " without indices"))
@@ -318,7 +329,7 @@ def sql(
     """Run one read-only SELECT against the atlas; writes are refused."""
     from atlas.cli.sql_console import run_query
 
-    check_positive("--max-width", max_width, minimum=2)
+    check_positive("--max-width", max_width, minimum=2, maximum=MAX_WIDTH)
     write_or_print(run_query(db, query), output, max_width=max_width,
                    vertical=True if vertical else None)
 

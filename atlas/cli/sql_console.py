@@ -3,6 +3,12 @@
 The database is opened read-only, and only one SELECT (or EXPLAIN / DESCRIBE / SHOW / SUMMARIZE)
 statement is run: writes, COPY ... TO, ATTACH, INSTALL/LOAD, SET and multi-statement input are
 refused before anything executes.
+
+Nothing touches a file or a setting before the statement is judged: the query is first split
+by DuckDB's tokenizer (a lexer, it cannot execute), a ``PRAGMA`` must name one of
+:data:`READ_ONLY_PRAGMAS` and ``IMPORT`` is refused outright; only then is the query parsed,
+on an in-memory connection with file access switched off and its configuration locked (DuckDB
+expands some PRAGMAs, such as ``import_database``, while parsing, by reading files).
 """
 
 from __future__ import annotations
@@ -17,14 +23,76 @@ from atlas.errors import ConfigError
 from atlas.exports.ranking import open_atlas
 
 ALLOWED = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+# PRAGMAs that only read the catalog or the build's own facts (no file, no setting).
+READ_ONLY_PRAGMAS = frozenset({
+    "collations", "database_list", "database_size", "functions", "metadata_info", "platform",
+    "show", "show_databases", "show_tables", "show_tables_expanded", "storage_info",
+    "table_info", "user_agent", "version"})
+REFUSED_FIRST_WORDS = {"IMPORT": "IMPORT DATABASE reads and runs files",
+                       "EXPORT": "EXPORT DATABASE writes files"}
+PARSER_CONFIG = {"enable_external_access": False, "autoinstall_known_extensions": False,
+                 "autoload_known_extensions": False, "lock_configuration": True}
+
+
+def _words(query: str) -> list[list[str]]:
+    """The tokens of each statement of ``query`` (split at ``;``), from DuckDB's tokenizer,
+    which only lexes: comments are dropped, string literals kept whole."""
+    try:
+        tokens = duckdb.tokenize(query)
+    except (duckdb.Error, RuntimeError) as exc:
+        raise ConfigError(f"could not parse the query: {one_line(exc)}") from None
+    starts = [start for start, _ in tokens] + [len(query)]
+    statements: list[list[str]] = [[]]
+    for (start, kind), end in zip(tokens, starts[1:], strict=True):
+        text = query[start:end]
+        if kind != duckdb.token_type.string_const:
+            text = re.sub(r"--[^\n]*|/\*.*?\*/", " ", text, flags=re.S)
+        text = text.strip()
+        if kind == duckdb.token_type.comment or not text:
+            continue
+        if text == ";":
+            statements.append([])
+        else:
+            statements[-1].append(text)
+    return [words for words in statements if words]
+
+
+def _judge_words(query: str) -> None:
+    """Refuse PRAGMAs outside :data:`READ_ONLY_PRAGMAS`, settings and IMPORT/EXPORT before
+    the query reaches any parser that could expand them."""
+    for words in _words(query):
+        first = words[0].upper()
+        if first in REFUSED_FIRST_WORDS:
+            raise ConfigError(f"atlas sql is read-only: {first} statements are refused "
+                              f"({REFUSED_FIRST_WORDS[first]})")
+        if first != "PRAGMA":
+            continue
+        name = words[1].strip('"').lower() if len(words) > 1 else ""
+        if name not in READ_ONLY_PRAGMAS or "=" in words:
+            raise ConfigError(f"atlas sql is read-only: PRAGMA {name or '(none)'} is refused "
+                              f"(allowed: {', '.join(sorted(READ_ONLY_PRAGMAS))}, without '=')")
+
+
+def _parse(query: str) -> list[duckdb.Statement]:
+    """The statements of ``query``, parsed on a locked connection without file access."""
+    con = duckdb.connect(":memory:", config=PARSER_CONFIG)
+    try:
+        return con.extract_statements(query)
+    except duckdb.PermissionException as exc:
+        raise ConfigError(f"atlas sql is read-only: the query needs file access, which is "
+                          f"refused ({one_line(exc)})") from None
+    except duckdb.Error as exc:
+        raise ConfigError(f"could not parse the query: {one_line(exc)}") from None
+    finally:
+        con.close()
 
 
 def checked_statement(query: str) -> str:
-    """The single read-only statement in ``query``; raises ``ConfigError`` otherwise."""
-    try:
-        statements = duckdb.extract_statements(query)
-    except duckdb.Error as exc:
-        raise ConfigError(f"could not parse the query: {exc}") from exc
+    """The single read-only statement in ``query``; raises ``ConfigError`` otherwise.
+
+    Nothing is read or set while judging: see the module docstring."""
+    _judge_words(query)
+    statements = _parse(query)
     if len(statements) != 1:
         raise ConfigError(f"atlas sql runs exactly one statement; got {len(statements)}. "
                           "Split the query, or use duckdb directly for scripts.")
@@ -39,7 +107,7 @@ def checked_statement(query: str) -> str:
     return statement.query
 
 
-def one_line(exc: duckdb.Error) -> str:
+def one_line(exc: Exception) -> str:
     """DuckDB's message in one line: its first line and, for an unknown column, the
     candidates it suggests (the query echo and the caret are left out)."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]

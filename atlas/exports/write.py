@@ -16,7 +16,7 @@ import pandas as pd
 from atlas.errors import ConfigError
 from atlas.exports.method_sheet import method_sheet
 from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
-from atlas.exports.safecells import csv_safe
+from atlas.exports.safecells import CSV_QUOTING, csv_safe
 from atlas.exports.selection import option_for
 from atlas.exports.sheets import (
     column_comments,
@@ -27,7 +27,7 @@ from atlas.exports.sheets import (
     summary_sheet,
 )
 from atlas.exports.workbook import Sheet, write_workbook
-from atlas.store.files import atomic_write
+from atlas.store.files import atomic_write, check_output_path
 
 if TYPE_CHECKING:  # geopandas takes 0.5 s to import: loaded for GeoJSON exports only
     import geopandas as gpd
@@ -41,9 +41,11 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
     """Write a table as CSV or Parquet (``fmt``, default from the suffix), atomically.
 
     CSV is written for spreadsheets: UTF-8 with a byte-order mark (``bom=False``: without),
-    and text that a spreadsheet would run as a formula starts with a single quote
-    (``atlas.exports.safecells``). Parquet is written as is.
+    every text field quoted, and a single quote wherever a spreadsheet splitting at any
+    locale's separator would start a cell with a formula (``atlas.exports.safecells``). Parquet is
+    written as is.
     """
+    check_output_path(Path(path))  # a folder or a path under a file: one line
     suffix = f".{fmt}" if fmt else Path(path).suffix.lower()
     if suffix == ".csv":
         safe = csv_safe(frame)
@@ -51,7 +53,8 @@ def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
         # CRLF (RFC 4180): a field holding a CR or LF is then quoted, so a line break inside
         # a name cannot start a new row (whose first cell could run as a formula)
         return atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding=encoding,
-                                                        lineterminator="\r\n"))
+                                                        lineterminator="\r\n",
+                                                        quoting=CSV_QUOTING))
     if suffix == ".parquet":
         return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
     raise ConfigError(f"the output file must end in .csv or .parquet, got '{Path(path).name}'")
@@ -128,9 +131,11 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
     return write_workbook(Path(path), workbook_sheets(con, ranking, request, command))
 
 
-def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:
+def write_default_exports(database: Path, out_dir: Path, top: int = 100,
+                          shown: Path | None = None) -> list[Path]:
     """Top ``top`` regions by collapse risk of every level (its default period), as CSV and
-    XLSX."""
+    XLSX. ``shown``: the output folder they will be published in (their recorded command
+    names its ``atlas.duckdb`` and ``exports/``; default: where they are written)."""
     con = open_atlas(database)
     written = []
     try:
@@ -142,8 +147,11 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list
             request = RankRequest(level=level, top=top)
             ranking = rank_regions(con, request)
             for fmt in ("csv", "xlsx"):
-                written.append(write_ranking(con, ranking, request,
-                                             out_dir / f"{level}_top{top}.{fmt}", fmt))
+                name = f"{level}_top{top}.{fmt}"
+                command = None if shown is None else command_for(
+                    request, fmt, shown / "exports" / name, str(shown / "atlas.duckdb"))
+                written.append(write_ranking(con, ranking, request, out_dir / name, fmt,
+                                             command=command))
     finally:
         con.close()
     return written

@@ -17,6 +17,7 @@ Region names are untrusted text: they reach a page only as JSON data shown throu
 
 from __future__ import annotations
 
+import html
 from contextlib import closing
 from pathlib import Path
 
@@ -50,10 +51,20 @@ def _write(path: Path, document: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(document, encoding="utf-8"))
 
 
+def stamped(con: duckdb.DuckDBPyConnection, document: str) -> str:
+    """``document`` with the build id of the database (``build_info``) in a
+    ``<meta name="atlas-build">`` tag, so that a page says which build it belongs to."""
+    row = con.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
+    if row is None or "</head>" not in document:
+        return document
+    tag = f'<meta name="atlas-build" content="{html.escape(row[0])}">'
+    return document.replace("</head>", tag + "</head>", 1)
+
+
 def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path,
                     decls: Declarations | None = None) -> Path:
     """Write one level's map atomically; returns its path."""
-    return _write(Path(out_dir) / spec.file, render_map(con, spec, decls))
+    return _write(Path(out_dir) / spec.file, stamped(con, render_map(con, spec, decls)))
 
 
 def write_level_maps(database: Path, out_dir: Path, *,
@@ -73,8 +84,8 @@ def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | No
     out_dir = Path(out_dir)
     decls = decls or load_declarations()
     with closing(open_atlas(database)) as con:
-        document = index_page(con, drawn_specs(con, specs), decls,
-                              exports=out_dir.parent / "exports")
+        document = stamped(con, index_page(con, drawn_specs(con, specs), decls,
+                                           exports=out_dir.parent / "exports"))
     return _write(out_dir / "index.html", document)
 
 

@@ -94,10 +94,11 @@ def check_encoding(data: bytes, label: str, encoding: str = "utf-8") -> str:
 def where(frame: pd.DataFrame, spec: InputSpec, position: int) -> dict[str, object]:
     """How a message names the record at ``position``: ``row=`` or ``feature=``.
 
-    A row of a CSV/TSV file is its line and a row of an Excel sheet its sheet row (the
-    header is row 1); a row of a Parquet file is its 1-based record number; a feature of a
-    geometry file is its 1-based position, with its id where the manifest declares an ``id``
-    column.
+    A row of a CSV/TSV file is the line its record starts on (a quoted field may hold line
+    breaks: :func:`atlas.sources.inputs.read_delimited` records the lines) and a row of an Excel
+    sheet its sheet row (the header is row 1); a row of a Parquet file is its 1-based record
+    number; a feature of a geometry file is its 1-based position, with its id where the
+    manifest declares an ``id`` column.
     """
     if spec.is_geometry:
         label = str(position + 1)
@@ -106,6 +107,9 @@ def where(frame: pd.DataFrame, spec: InputSpec, position: int) -> dict[str, obje
             if pd.notna(value):
                 label += f" ({spec.id_column} {str(value)!r})"
         return {"feature": label}
+    lines = frame.attrs.get("lines")  # where a CSV record spans lines (quoted line breaks)
+    if lines is not None and position < len(lines):
+        return {"row": lines[position]}
     return {"row": position + 2 if spec.suffix in HEADER_ROW_SUFFIXES else position + 1}
 
 

@@ -11,6 +11,7 @@ previous atlas is never touched.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import os
@@ -75,9 +76,7 @@ def parse_table(data: bytes, spec: InputSpec) -> pd.DataFrame:
                 if column in frame.columns:
                     frame[column] = frame[column].astype("string").astype(object)
         elif suffix in TEXT_SUFFIXES:
-            frame = pd.read_csv(io.BytesIO(data), sep="\t" if suffix == ".tsv" else ",",
-                                dtype=text_columns, keep_default_na=True,
-                                encoding=spec.encoding)
+            frame = read_delimited(data, spec, text_columns)
         elif suffix in {".xlsx", ".xls"}:
             frame = pd.read_excel(io.BytesIO(data), sheet_name=spec.sheet or 0,
                                   dtype=text_columns)
@@ -89,6 +88,42 @@ def parse_table(data: bytes, spec: InputSpec) -> pd.DataFrame:
     except Exception as exc:  # the parser's own message says what is wrong
         raise InputError(spec.path, f"could not be read: {exc}",
                          expected=f"a readable {suffix} file") from exc
+    return frame
+
+
+def record_lines(text: str, separator: str) -> list[int]:
+    """The line (header = 1) on which each data record of a CSV/TSV text starts, as
+    Python's csv module reads it: a quoted field may hold separators, quotes (doubled), CR
+    and LF, so a record can span lines. Blank lines hold no record (as pandas skips them)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    starts, previous = [], 0
+    for row in reader:
+        if row:
+            starts.append(previous + 1)
+        previous = reader.line_num
+    return starts[1:]
+
+
+def read_delimited(data: bytes, spec: InputSpec, dtype: dict[str, type]) -> pd.DataFrame:
+    """A CSV/TSV input as a frame, with quoted CR/LF read as part of their field.
+
+    The fast parser reads the file; when its records span more lines than they number (a
+    quoted line break), the file is read again with Python's csv module rules (pandas'
+    ``python`` engine) and ``frame.attrs["lines"]`` holds the line each record starts on,
+    so that messages name the true row."""
+    separator = "\t" if spec.suffix == ".tsv" else ","
+    text = data.decode(spec.encoding).removeprefix("\ufeff")
+    frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=dtype, keep_default_na=True)
+    lines = sum(1 for line in io.StringIO(text, newline="") if line.strip("\r\n"))
+    if lines != len(frame) + 1:
+        frame = pd.read_csv(io.StringIO(text), sep=separator, dtype=dtype,
+                            keep_default_na=True, engine="python")
+        starts = record_lines(text, separator)
+        if len(starts) != len(frame):
+            raise InputError(spec.path, f"holds {len(starts)} records by the CSV rules but "
+                             f"{len(frame)} were parsed", expected="a well-formed CSV file "
+                             "(quoted fields closed)")
+        frame.attrs["lines"] = starts
     return frame
 
 

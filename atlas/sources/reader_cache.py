@@ -14,9 +14,11 @@ hashes:
 - the versions of the libraries that parse and compute them.
 
 After a successful build the model tables are kept in ``<out>/.cache/model_tables-<key>.duckdb``
-with the key, the provenance and the repaired geometries inside. A build whose key matches a
-stored entry copies the tables from it (their DuckDB types exactly) instead of validating and
-reading again; anything else (another key, a damaged file) is a miss. The tables a warm build
+with the key, the provenance and the repaired geometries inside, and the sha256 of the file
+recorded beside it (:mod:`atlas.store.cache`). A build whose key matches a stored entry whose bytes
+match that sha256 copies the tables from it (their DuckDB types exactly) instead of validating
+and reading again; anything else (another key, a file cut short, emptied, swapped or edited)
+is a miss, reported in one line, and the entry is rebuilt and replaced. The tables a warm build
 restores are the ones a cold build writes (``tests/test_determinism.py``).
 """
 
@@ -35,7 +37,7 @@ import duckdb
 from atlas.errors import ConfigError
 from atlas.sources.inputs import Inputs
 from atlas.spec import declarations
-from atlas.store.cache import cache_file, cache_key, new_cache_file
+from atlas.store.cache import cache_file, cache_key, damaged, new_cache_file
 
 # The settings readers may use: per config section, the keys they read (None: all of them).
 READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
@@ -140,17 +142,20 @@ class Entry:
 
 
 def find_entry(key: str) -> Entry | None:
-    """The stored model tables of exactly ``key``, or None (no cache, no file, another key
-    inside it, or a file that cannot be read)."""
+    """The stored model tables of exactly ``key``, or None (no cache, no file, a file whose
+    bytes do not match the sha256 recorded when it was written, another key inside it, or a
+    file that cannot be read; all but the first two are reported in one line)."""
     path = cache_file(NAME, key, SUFFIX)
     if path is None:
         return None
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             stored = dict(con.execute(f"SELECT name, value FROM {ENTRY_TABLE}").fetchall())
-    except duckdb.Error:
-        return None  # damaged or from another DuckDB: rebuilt and replaced
+    except duckdb.Error as exc:
+        damaged(path, f"cannot be read by DuckDB ({str(exc).splitlines()[0]})")
+        return None
     if stored.get("key") != key:
+        damaged(path, "holds another key than its name")
         return None
     return Entry(path, json.loads(stored["tables"]), json.loads(stored["provenance"]),
                  json.loads(stored["repaired"]))

@@ -1,8 +1,12 @@
 """The atlas configuration: default TOML merged with a user's TOML file, then validated.
 
-Validation gives one line naming the key: unknown keys, weights that are not finite
+Validation gives one line naming the key: unknown keys at every depth (with their dotted
+path, also inside the tables users may add to: a new model, scenario or sheltered taxonomy),
+unknown taxonomies, a component listed twice for a level, weights that are not finite
 non-negative numbers with a positive sum, unknown pillars, directions or transforms,
-probabilities outside [0, 1], non-positive counts.
+probabilities outside [0, 1], counts outside their bounds. A file larger than
+:data:`MAX_CONFIG_BYTES` or nested deeper than :data:`MAX_CONFIG_DEPTH` is refused with its
+name before (or instead of) being interpreted.
 """
 
 from __future__ import annotations
@@ -21,6 +25,47 @@ OPEN_TABLES = {"scenarios", "risk.models", "exposure.sheltered", "risk.weights",
                "risk.pillar_weights"}
 # Arrays of tables a user's file replaces as a whole.
 REPLACED_ARRAYS = {"components"}
+MAX_CONFIG_BYTES = 1_000_000  # a configuration is a few kilobytes
+MAX_CONFIG_DEPTH = 8  # tables and arrays inside each other (the defaults need 5)
+MAX_DRAWS = 1_000_000  # uncertainty draws and trap-zone permutations
+MAX_SEED = 2**63 - 1
+
+
+def _depth(value: Any, limit: int) -> int:
+    """How deeply tables and arrays nest in ``value`` (stops counting past ``limit``)."""
+    if limit < 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The TOML file at ``path``, or a ConfigError naming it (unreadable, too large, not
+    UTF-8, invalid, or nested deeper than :data:`MAX_CONFIG_DEPTH`)."""
+    try:
+        with Path(path).open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot read it ({exc.strerror or exc})"
+                          ) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {path}: larger than {MAX_CONFIG_BYTES:,} bytes; a "
+                          "configuration is a few kilobytes")
+    try:
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path}: not UTF-8 text (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise ConfigError(f"config file {path}: {str(exc).splitlines()[0][:120]}") from None
+    except RecursionError:
+        raise ConfigError(f"config file {path}: tables or arrays nested too deeply (at most "
+                          f"{MAX_CONFIG_DEPTH} levels)") from None
+    if _depth(parsed, MAX_CONFIG_DEPTH) > MAX_CONFIG_DEPTH:
+        raise ConfigError(f"config file {path}: tables or arrays nested more than "
+                          f"{MAX_CONFIG_DEPTH} levels deep")
+    return parsed
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
@@ -29,7 +74,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
         path = f"{where}{key}"
         if key not in base:
             if where.rstrip(".") in OPEN_TABLES:
-                merged[key] = deepcopy(value)
+                merged[key] = deepcopy(value)  # checked by validate_config
                 continue
             raise ConfigError(f"unknown config key '{path}'; valid keys: {sorted(base)}")
         if isinstance(base[key], dict):
@@ -52,12 +97,13 @@ def load_config(path: str | Path | None = None) -> dict[str, Any]:
     with DEFAULT_CONFIG_PATH.open("rb") as handle:
         config = tomllib.load(handle)
     if path is not None:
+        user = read_toml(path)
         try:
-            with Path(path).open("rb") as handle:
-                user = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"config file {path}: {exc}") from exc
-        config = _merge(config, user, "")
+            config = _merge(config, user, "")
+            validate_config(config)
+        except ConfigError as exc:
+            raise ConfigError(f"config file {path}: {exc}") from None
+        return config
     validate_config(config)
     return config
 
@@ -66,24 +112,38 @@ def number(value: Any, key: str, *, low: float | None = None, high: float | None
            integer: bool = False, positive: bool = False) -> float:
     """``value`` as a finite number within bounds, or a ConfigError naming ``key``."""
     kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, kinds) or (
+            isinstance(value, float) and not math.isfinite(value)):
         what = "an integer" if integer else "a finite number"
-        raise ConfigError(f"config key '{key}' must be {what}, got {value!r}")
+        raise ConfigError(f"config key '{key}' must be {what}, got {_shown(value)}")
     if positive and value <= 0:
-        raise ConfigError(f"config key '{key}' must be > 0, got {value!r}")
+        raise ConfigError(f"config key '{key}' must be > 0, got {_shown(value)}")
     if low is not None and value < low or high is not None and value > high:
-        raise ConfigError(f"config key '{key}' must be in [{low}, {high}], got {value!r}")
+        raise ConfigError(f"config key '{key}' must be in [{low}, {high}], got {_shown(value)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """``value`` for a message, at most 60 characters (a huge integer by its size)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return f"an integer of {value.bit_length()} bits"
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:57]}..."
 
 
 def validate_config(config: dict[str, Any]) -> None:
     """Check every value the atlas relies on; raise ConfigError naming the first bad key."""
+    from atlas.spec.declarations import levels
     from atlas.spec.risk_model import risk_models
 
     exposure = config["exposure"]
     for key in ("substitutable_exposure", "substitutable_automation"):
         number(exposure[key], f"exposure.{key}", low=0, high=1)
+    taxonomies = sorted({level.taxonomy for level in levels()})
     for taxonomy, codes in exposure["sheltered"].items():
+        if taxonomy not in taxonomies:
+            raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}': unknown taxonomy; "
+                              f"the levels' taxonomies: {taxonomies}")
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}' must be a list of "
                               "category codes")
@@ -96,15 +156,16 @@ def validate_config(config: dict[str, Any]) -> None:
     for key in ("trap_top_share", "trap_min_pillar", "near_trap_top_share",
                 "low_confidence_max_imputed_share", "us_lower_tier_max_income_ratio"):
         number(flags[key], f"flags.{key}", low=0, high=1)
-    number(flags["min_regions"], "flags.min_regions", integer=True, positive=True)
+    number(flags["min_regions"], "flags.min_regions", integer=True, positive=True,
+           high=MAX_DRAWS)
     number(flags["us_lower_tier_max_jobs"], "flags.us_lower_tier_max_jobs", low=0)
     number(flags["rust_belt_min_industrial_ratio"], "flags.rust_belt_min_industrial_ratio",
            low=0)
     number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
     settings = config["uncertainty"]
-    number(settings["draws"], "uncertainty.draws", integer=True, low=0)
+    number(settings["draws"], "uncertainty.draws", integer=True, low=0, high=MAX_DRAWS)
     number(settings["concentration"], "uncertainty.concentration", positive=True)
-    number(settings["seed"], "uncertainty.seed", integer=True, low=0)
+    number(settings["seed"], "uncertainty.seed", integer=True, low=0, high=MAX_SEED)
     number(settings["robust_share"], "uncertainty.robust_share", low=0, high=1)
     if settings["periods"] not in ("default", "all"):
         raise ConfigError("config key 'uncertainty.periods' must be 'default' or 'all', got "
@@ -114,10 +175,12 @@ def validate_config(config: dict[str, Any]) -> None:
             raise ConfigError("config key 'uncertainty.aggregations': unknown aggregation "
                               f"'{aggregation}'; valid: ['arithmetic', 'geometric']")
     zones = config["trap_zones"]
-    number(zones["permutations"], "trap_zones.permutations", integer=True, positive=True)
-    number(zones["seed"], "trap_zones.seed", integer=True, low=0)
+    number(zones["permutations"], "trap_zones.permutations", integer=True, positive=True,
+           high=MAX_DRAWS)
+    number(zones["seed"], "trap_zones.seed", integer=True, low=0, high=MAX_SEED)
     number(zones["alpha"], "trap_zones.alpha", low=0, high=1)
-    number(zones["min_regions"], "trap_zones.min_regions", integer=True, positive=True)
+    number(zones["min_regions"], "trap_zones.min_regions", integer=True, positive=True,
+           high=MAX_DRAWS)
     for name, scenario in config["scenarios"].items():
         check_scenario(name, scenario)
 
@@ -128,7 +191,13 @@ SCENARIO_KEYS = ("adoption", "displacement", "reabsorption_min", "reabsorption_m
 
 def check_scenario(name: str, scenario: dict[str, Any]) -> None:
     """A scenario has adoption, displacement and a reabsorption range within [0, 1] and a
-    horizon > 0 (``reabsorption`` alone stands for a range of one value)."""
+    horizon > 0 (``reabsorption`` alone stands for a range of one value); nothing else."""
+    if not isinstance(scenario, dict):
+        raise ConfigError(f"config key 'scenarios.{name}' must be a table")
+    unknown = sorted(set(scenario) - {*SCENARIO_KEYS, "reabsorption"})
+    if unknown:
+        raise ConfigError(f"unknown config key 'scenarios.{name}.{unknown[0]}'; valid keys: "
+                          f"{sorted({*SCENARIO_KEYS, 'reabsorption'})}")
     if "reabsorption" in scenario:
         value = scenario.pop("reabsorption")
         scenario.setdefault("reabsorption_min", value)

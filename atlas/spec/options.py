@@ -2,7 +2,9 @@
 
 Every function raises ``ConfigError`` with a message that names the option (``--budget``),
 what is allowed and what was given, so the CLI prints one line and the Python API says the
-same.
+same. Text is checked for its length and shape, and a number for its bounds, before it is
+converted to an exact integer, so every check takes constant time (``--budget 1e999999999``
+is refused at once instead of building a number with a billion digits).
 """
 
 from __future__ import annotations
@@ -17,7 +19,19 @@ from atlas.errors import ConfigError
 # Whole currency units are exact in a float64 up to 2**53: beyond it the allocation's
 # continuous amounts could not be rounded to whole units that sum exactly to the budget.
 MAX_AMOUNT = 2**53
+MAX_COUNT = 10**9  # the largest count (--top, ...) any option accepts
+MAX_TEXT = 64  # the longest text a numeric option may be, in characters
 CURRENCY = re.compile(r"[A-Za-z]{3}")
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
+def _shown(value: object) -> str:
+    """``value`` for a message: at most 40 characters (an integer too long to print
+    cheaply is described by its size)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return f"an integer of {value.bit_length()} bits"
+    shown = value if isinstance(value, str) else repr(value)
+    return shown if len(shown) <= 40 else f"{shown[:37]}... ({len(shown)} characters)"
 
 
 def parse_amount(option: str, text: str | int | float | None) -> int | None:
@@ -27,13 +41,22 @@ def parse_amount(option: str, text: str | int | float | None) -> int | None:
         return None
     if isinstance(text, bool):
         raise ConfigError(f"{option} must be a whole amount, got {text!r}")
-    try:
-        value = Decimal(str(text).strip().replace("_", "").replace(",", ""))
-    except InvalidOperation:
+    if isinstance(text, int | float):
+        return check_amount(option, text)
+    cleaned = str(text).strip().replace("_", "").replace(",", "")
+    if len(cleaned) > MAX_TEXT or not NUMBER.fullmatch(cleaned):
         raise ConfigError(f"{option} must be a whole amount such as 250000000 or 2.5e8, "
-                          f"got '{text}'") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise ConfigError(f"{option} must be a whole amount of currency units, got '{text}'")
+                          f"got '{_shown(text)}'")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - NUMBER admits only decimal numbers
+        raise ConfigError(f"{option} must be a whole amount, got '{_shown(text)}'") from None
+    if not 0 <= value <= MAX_AMOUNT:  # compared as a decimal: no digits are expanded
+        raise ConfigError(f"{option} must be between 0 and {MAX_AMOUNT:,} (2**53, the largest "
+                          f"amount split exactly in whole units), got '{_shown(text)}'")
+    if value != value.to_integral_value():
+        raise ConfigError(f"{option} must be a whole amount of currency units, "
+                          f"got '{_shown(text)}'")
     return check_amount(option, int(value))
 
 
@@ -41,22 +64,28 @@ def check_amount(option: str, value: int | None) -> int | None:
     """``value`` if it is a whole number in ``0 .. 2**53``."""
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{option} must be a whole amount of currency units, got {value!r}")
-    if not 0 <= value <= MAX_AMOUNT:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{option} must be a whole amount of currency units, "
+                          f"got {_shown(value)}")
+    if not 0 <= value <= MAX_AMOUNT:  # an int or float compared: no digits are expanded
         raise ConfigError(f"{option} must be between 0 and {MAX_AMOUNT:,} (2**53, the largest "
-                          f"amount split exactly in whole units), got {value:,}")
+                          f"amount split exactly in whole units), got {_shown(value)}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ConfigError(f"{option} must be a whole amount of currency units, "
+                              f"got {value!r}")
+        value = int(value)
     return value
 
 
-def check_positive(option: str, value: int | None, minimum: int = 1) -> int | None:
-    """``value`` if it is a whole number >= ``minimum`` (``None`` passes)."""
+def check_positive(option: str, value: int | None, minimum: int = 1,
+                   maximum: int = MAX_COUNT) -> int | None:
+    """``value`` if it is a whole number in ``minimum .. maximum`` (``None`` passes)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{option} must be a whole number >= {minimum}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(f"{option} must be a whole number from {minimum:,} to {maximum:,}, "
+                          f"got {_shown(value)}")
     return value
 
 
@@ -67,9 +96,13 @@ def check_nonnegative(option: str, value: float | None) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{option} must be a number >= 0, got {value!r}") from None
+        raise ConfigError(f"{option} must be a number >= 0, got {_shown(value)}"
+                          ) from None
+    except OverflowError:  # an int too large for a float
+        raise ConfigError(f"{option} must be a finite number >= 0, got {_shown(value)}"
+                          ) from None
     if not math.isfinite(number) or number < 0:
-        raise ConfigError(f"{option} must be a finite number >= 0, got {value!r}")
+        raise ConfigError(f"{option} must be a finite number >= 0, got {_shown(value)}")
     return number
 
 
@@ -87,6 +120,9 @@ def parse_tier_shares(text: str | Sequence[float], tiers: int = 3) -> tuple[floa
     The shares are returned as given; the allocation renormalises them over the tiers that
     have regions.
     """
+    if isinstance(text, str) and len(text) > MAX_TEXT:
+        raise ConfigError(f"--tier-shares must be {tiers} numbers separated by commas, such as "
+                          f"0.6,0.3,0.1, got '{_shown(text)}'")
     parts = text.split(",") if isinstance(text, str) else list(text)
     try:
         shares = tuple(float(part) for part in parts)

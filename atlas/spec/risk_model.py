@@ -34,6 +34,8 @@ AGGREGATIONS = ("geometric", "arithmetic")
 PILLAR_SCALES = ("percentile", "mean")
 COMPONENT_KEYS = {"component", "label", "pillar", "indicator", "direction", "transform",
                   "weight", "levels", "except_levels"}
+MODEL_KEYS = {"label", "aggregation", "pillar_scale", "pillars", "components"}
+PILLAR_KEYS = {"label", "weight"}
 
 
 @dataclass(frozen=True)
@@ -123,12 +125,60 @@ def _choice(value: Any, valid: tuple[str, ...], key: str) -> str:
     return value
 
 
+def _known_keys(table: Any, valid: set[str], where: str) -> None:
+    """``table`` is a table with only ``valid`` keys, or a ConfigError with the dotted path of
+    the first unknown one."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"config key '{where}' must be a table")
+    unknown = sorted(set(table) - valid)
+    if unknown:
+        raise ConfigError(f"unknown config key '{where}.{unknown[0]}'; valid keys: "
+                          f"{sorted(valid)}")
+
+
+def _names(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"config key '{key}' must be a list of level names")
+    return tuple(value)
+
+
+def _overlap(a: Component, b: Component) -> str | None:
+    """A level (or ``"every level"``) at which both components apply, or None."""
+    named = [*a.levels, *b.levels]
+    if not a.levels and not b.levels:
+        return "every level"
+    return next((level for level in named if a.applies_to(level) and b.applies_to(level)),
+                None)
+
+
+def _no_duplicates(components: list[Component], where: str) -> None:
+    """A component name may repeat only for disjoint levels (``low_income``: poverty for
+    the US, GDP per head elsewhere)."""
+    for index, first in enumerate(components):
+        for second in components[index + 1:]:
+            if first.component != second.component:
+                continue
+            level = _overlap(first, second)
+            if level is not None:
+                raise ConfigError(f"config key '{where}.components': component "
+                                  f"'{first.component}' is listed twice for {level}; give "
+                                  "each entry its own `levels`, or another name")
+
+
 def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
     """Parse and validate ``[risk.models.<name>]``; ConfigError names the bad key."""
     where = f"risk.models.{name}"
+    _known_keys(table, MODEL_KEYS, where)
     for key in ("aggregation", "pillar_scale", "pillars", "components"):
         if key not in table:
             raise ConfigError(f"config key '{where}.{key}' is missing")
+    if not isinstance(table["pillars"], dict):
+        raise ConfigError(f"config key '{where}.pillars' must be a table of pillars")
+    for pillar, spec in table["pillars"].items():
+        _known_keys(spec, PILLAR_KEYS, f"{where}.pillars.{pillar}")
+    if not isinstance(table["components"], list):
+        raise ConfigError(f"config key '{where}.components' must be an array of tables "
+                          "([[...components]])")
     pillars = tuple(Pillar(pillar, str(spec.get("label", pillar)),
                            _weight(spec.get("weight"), f"{where}.pillars.{pillar}.weight"))
                     for pillar, spec in table["pillars"].items())
@@ -137,11 +187,10 @@ def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
                           "zero")
     components = []
     for index, spec in enumerate(table["components"]):
-        key = f"{where}.components[{index}]"
-        unknown = set(spec) - COMPONENT_KEYS
-        if unknown:
-            raise ConfigError(f"config key '{key}.{sorted(unknown)[0]}' is unknown; valid "
-                              f"keys: {sorted(COMPONENT_KEYS)}")
+        named = spec.get("component") if isinstance(spec, dict) else None
+        key = f"{where}.components.{named}" if isinstance(named, str) and named else \
+            f"{where}.components[{index}]"
+        _known_keys(spec, COMPONENT_KEYS, key)
         for required in ("component", "pillar", "indicator"):
             if not isinstance(spec.get(required), str) or not spec[required]:
                 raise ConfigError(f"config key '{key}.{required}' must be a name")
@@ -156,8 +205,9 @@ def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
             transform=_choice(spec.get("transform", "percentile"), TRANSFORMS,
                               f"{name_key}.transform"),
             weight=_weight(spec.get("weight"), f"{name_key}.weight"),
-            levels=tuple(spec.get("levels", ())),
-            except_levels=tuple(spec.get("except_levels", ()))))
+            levels=_names(spec.get("levels", []), f"{name_key}.levels"),
+            except_levels=_names(spec.get("except_levels", []), f"{name_key}.except_levels")))
+    _no_duplicates(components, where)
     for pillar in pillars:
         members = [c for c in components if c.pillar == pillar.pillar]
         if not members or sum(c.weight for c in members) <= 0:

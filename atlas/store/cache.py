@@ -3,10 +3,13 @@ geometry layers, contiguity, the model tables of :mod:`atlas.sources.reader_cach
 beside the outputs (``<out>/.cache/``).
 
 An entry is keyed by the sha256 of everything it depends on (:func:`cache_key`: the inputs'
-sha256, the parameters, ``CACHE_VERSION``). A cache file is read only when its name and
-the key stored inside it both match; anything else (another key, a damaged file) is
-recomputed and written anew. Without a folder (outside :func:`geometry_cache`) nothing is
-cached. The folder is safe to delete.
+sha256, the parameters, ``CACHE_VERSION``). When an entry is written, the sha256 of its bytes
+is recorded beside it (``<entry>.sha256``). A cache file is used only when its name, the key
+stored inside it and the recorded sha256 all match, checked on the bytes actually read:
+anything else (another key, a file cut short, emptied, swapped or edited, a missing record)
+is a miss, reported in one line, recomputed and replaced when the block ends without an
+error. So the cache can only make a build faster, never change what it computes. Without a
+folder (outside :func:`geometry_cache`) nothing is cached. The folder is safe to delete.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,7 +29,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 CACHE_FOLDER = ".cache"  # the cache's folder inside an output folder (safe to delete)
-CACHE_VERSION = 1  # raise when the cached code changes what it returns
+CACHE_VERSION = 2  # raise when the cached code changes what it returns
+DIGEST_SUFFIX = ".sha256"  # the sha256 of an entry's bytes, recorded beside it
 KEY_FIELD = b"atlas_cache_key"
 KEEP = 8  # cache entries kept per name
 KEEP_FILES = 2  # file entries (a whole database of model tables) kept per name
@@ -36,8 +41,10 @@ class _Session:
     (written only when the block ends without an error, so that a failed build leaves the
     output folder as it was) and the keys it used, most recent last."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, report: Callable[[str], None] | None = None) -> None:
         self.folder = folder
+        self.created = not folder.exists()  # removed again if a failed block leaves it empty
+        self.report = report or _to_stderr
         self.pending: dict[tuple[str, str], pa.Table] = {}
         self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
         self.used: dict[str, list[str]] = {}
@@ -59,10 +66,10 @@ class _Session:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         for (name, key), table in self.pending.items():
-            atomic_write(self.folder / f"{name}-{key}.parquet",
-                         lambda temp, table=table: pq.write_table(table, temp))
+            seal(atomic_write(self.folder / f"{name}-{key}.parquet",
+                              lambda temp, table=table: pq.write_table(table, temp)))
         for (name, key, suffix), temp in self.pending_files.items():
-            temp.replace(self.folder / f"{name}-{key}{suffix}")
+            seal(temp.replace(self.folder / f"{name}-{key}{suffix}"))
         self.pending_files.clear()
         for name, keys in self.used.items():
             suffix = self.suffixes[name]
@@ -73,6 +80,7 @@ class _Session:
                             reverse=True)
             for stale in [*recent, *others][keep:]:
                 stale.unlink(missing_ok=True)
+                digest_path(stale).unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Remove the temporaries of file entries a failed block computed."""
@@ -80,18 +88,106 @@ class _Session:
             for leftover in (temp, temp.with_name(temp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         self.pending_files.clear()
+        if self.created:
+            with contextlib.suppress(OSError):
+                self.folder.rmdir()  # only if empty: a failed build leaves no new folder
 
 
 _CACHE: dict[str, _Session | None] = {"session": None}
 
 
+def _to_stderr(message: str) -> None:
+    print(f"note: {message}", file=sys.stderr)
+
+
+def digest_path(entry: Path) -> Path:
+    """Where the sha256 of ``entry``'s bytes is recorded."""
+    return entry.with_name(entry.name + DIGEST_SUFFIX)
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of the file's bytes (read in blocks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def seal(entry: Path) -> Path:
+    """Record the sha256 of ``entry``'s bytes beside it (written atomically, after it)."""
+    from atlas.store.files import atomic_write
+
+    text = file_digest(entry) + "\n"
+    atomic_write(digest_path(entry), lambda temp: temp.write_text(text, encoding="ascii"))
+    return entry
+
+
+def recorded_digest(entry: Path) -> str | None:
+    """The sha256 recorded when ``entry`` was written, or None (no record, unreadable)."""
+    try:
+        return digest_path(entry).read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def damaged(entry: Path, why: str) -> None:
+    """Report in one line that a cache entry is a miss because it is damaged."""
+    session = _CACHE["session"]
+    message = (f"cache entry {entry.parent.name}/{entry.name} {why}: recomputed (and replaced "
+               "if this run succeeds)")
+    (session.report if session is not None else _to_stderr)(message)
+
+
+def verified_bytes(entry: Path) -> bytes | None:
+    """The bytes of ``entry`` if they match the sha256 recorded when it was written; else
+    None, reported as :func:`damaged`."""
+    expected = recorded_digest(entry)
+    if expected is None:
+        damaged(entry, "has no recorded sha256")
+        return None
+    try:
+        data = entry.read_bytes()
+    except OSError as exc:
+        damaged(entry, f"cannot be read ({exc.strerror})")
+        return None
+    if hashlib.sha256(data).hexdigest() != expected:
+        damaged(entry, "does not match the sha256 recorded when it was written (cut short, "
+                       "emptied, swapped or edited)")
+        return None
+    return data
+
+
+def verified_file(entry: Path) -> bool:
+    """:func:`verified_bytes` for a large entry, hashed in blocks without keeping it."""
+    expected = recorded_digest(entry)
+    if expected is None:
+        damaged(entry, "has no recorded sha256")
+        return False
+    try:
+        actual = file_digest(entry)
+    except OSError as exc:
+        damaged(entry, f"cannot be read ({exc.strerror})")
+        return False
+    if actual != expected:
+        damaged(entry, "does not match the sha256 recorded when it was written (cut short, "
+                       "emptied, swapped or edited)")
+        return False
+    return True
+
+
 @contextlib.contextmanager
-def geometry_cache(folder: str | Path | None, *, write: bool = True) -> Iterator[None]:
+def geometry_cache(folder: str | Path | None, *, write: bool = True,
+                   report: Callable[[str], None] | None = None) -> Iterator[None]:
     """Cache results in ``folder`` (``None``: no cache) while the block runs; what the block
     computed is written when it ends without an error (``write=False``: not written, but
-    left to :func:`computed_entries`, for a process whose caller decides)."""
+    left to :func:`computed_entries`, for a process whose caller decides). A damaged entry is
+    told to ``report`` (default: a ``note:`` line on stderr)."""
     previous = _CACHE["session"]
-    session = _Session(Path(folder)) if folder is not None else None
+    if previous is not None and folder is not None and previous.folder == Path(folder):
+        yield  # inside a block of the same folder: its entries are written when that ends
+        return
+    session = _Session(Path(folder), report) if folder is not None else None
     _CACHE["session"] = session
     try:
         yield
@@ -138,11 +234,16 @@ def _cached_table(name: str, key: str) -> pa.Table | None:
     path = session.folder / f"{name}-{key}.parquet"
     if not path.is_file():
         return None
+    data = verified_bytes(path)
+    if data is None:
+        return None
     try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException):
-        return None  # a damaged cache file: recomputed and replaced
+        table = pq.read_table(pa.BufferReader(data))
+    except (OSError, pa.ArrowException) as exc:
+        damaged(path, f"cannot be parsed ({str(exc).splitlines()[0]})")
+        return None
     if (table.schema.metadata or {}).get(KEY_FIELD) != key.encode():
+        damaged(path, "holds another key than its name")
         return None
     path.touch()  # recently used
     return table
@@ -206,14 +307,14 @@ def cached_geoframe(name: str, key: str, compute: Callable[[], tuple]) -> tuple:
 
 def cache_file(name: str, key: str, suffix: str) -> Path | None:
     """The cached file of ``name`` for ``key`` (``<cache>/<name>-<key><suffix>``) if it
-    exists, else None (also outside :func:`geometry_cache`). The caller checks the key
-    stored inside it."""
+    exists and its bytes match the sha256 recorded when it was written, else None (also
+    outside :func:`geometry_cache`). The caller checks the key stored inside it."""
     session = _CACHE["session"]
     if session is None:
         return None
     session.use(name, key, suffix)
     path = session.folder / f"{name}-{key}{suffix}"
-    return path if path.is_file() else None
+    return path if path.is_file() and verified_file(path) else None
 
 
 def new_cache_file(name: str, key: str, suffix: str) -> Path | None:

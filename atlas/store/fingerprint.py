@@ -2,9 +2,10 @@
 
 A table's fingerprint is its row count and, per column, the sum of DuckDB's 64-bit
 ``hash`` of every value (as HUGEINT, so it cannot overflow): independent of row order, but
-any change of a value, down to the last bit of a float, changes it. Build timestamps are
-left out (``build_info.created_at``, ``provenance.loaded_at``), and so is ``git_commit``
-and ``data_dir`` of ``build_info`` (they name where the build ran, not what it computed).
+any change of a value, down to the last bit of a float, changes it. Build timestamps and ids
+are left out (``build_info.created_at`` and ``build_id``, ``provenance.loaded_at``), and so
+are ``git_commit`` and ``data_dir`` of ``build_info`` (they name where the build ran, not
+what it computed).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import duckdb
 
 # (table, column) pairs and build_info keys that record when or where a build ran
 EXCLUDED_COLUMNS = {("provenance", "loaded_at")}
-EXCLUDED_BUILD_INFO = ("created_at",)
+EXCLUDED_BUILD_INFO = ("created_at", "build_id")
 
 
 def _quote(name: str) -> str:

@@ -2,16 +2,23 @@
 the diagnostics of the composite per level, the top regions and what drives them, and the
 model's components and weights. ``atlas report --update-docs`` rewrites the generated blocks
 of the README and ``docs/method.md`` and the whole of ``docs/risk_diagnostics.md``.
+
+Text from the data or the configuration (region names, labels) is escaped
+(:func:`markdown_text`): it cannot open an HTML comment or close a block's marker, break a
+table row or start a link, so a second ``--update-docs`` gives the same documents as the
+first.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pandas as pd
 
+from atlas.errors import ConfigError
 from atlas.spec import declarations
 from atlas.spec.manifest import PROJECT_ROOT
 from atlas.spec.risk_model import active_model, risk_models
@@ -27,15 +34,30 @@ def level_names() -> dict[str, str]:
     return {decl.id: decl.name for decl in declarations.levels() if decl.in_reports}
 
 
+# Characters of Markdown (and the HTML inside it) that data text must not bring in.
+MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
+LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def markdown_text(value: object) -> str:
+    """``value`` as literal Markdown text on one line: backslash, backtick, ``*``, brackets
+    and ``|`` escaped, ``<``, ``>`` and an entity's ``&`` as HTML entities (no comment,
+    marker or tag can open), line breaks as spaces."""
+    text = LINE_BREAKS.sub(" ", str(value))
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def markdown_table(frame: pd.DataFrame, digits: int = 2) -> str:
-    """A pipe table; floats rounded to ``digits``."""
+    """A pipe table; floats rounded to ``digits``, text escaped (:func:`markdown_text`)."""
     def cell(value: Any) -> str:
         if value is None or (isinstance(value, float) and pd.isna(value)):
             return ""
         if isinstance(value, float):
             return f"{value:,.{digits}f}"
-        return str(value).replace("|", "/")
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |",
+        return markdown_text(value)
+    lines = ["| " + " | ".join(map(markdown_text, frame.columns)) + " |",
              "|" + "---|" * len(frame.columns)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |"
               for row in frame.itertuples(index=False)]
@@ -137,8 +159,10 @@ def model_table(config: dict[str, Any]) -> str:
     models = risk_models(config)
     for name in [config["risk"]["model"], *config["risk"]["compare"]]:
         model = models[name]
-        lines += [f"**{model.label}** (`{name}`): {risk_formula(model)}.", ""]
-        lines += [f"- {line}" for line in component_summary(model)] + [""]
+        shown = f"`{name}`" if re.fullmatch(r"[\w.-]+", name) else markdown_text(name)
+        lines += [f"**{markdown_text(model.label)}** ({shown}): "
+                  f"{markdown_text(risk_formula(model))}.", ""]
+        lines += [f"- {markdown_text(line)}" for line in component_summary(model)] + [""]
     return "\n".join(lines).strip()
 
 
@@ -174,22 +198,37 @@ def diagnostics_document(con: duckdb.DuckDBPyConnection) -> str:
     return "\n".join(parts)
 
 
-def replace_block(text: str, name: str, body: str) -> str:
-    """Replace the generated block ``name`` (between its markers) in ``text``."""
+def replace_block(text: str, name: str, body: str, document: str = "the document") -> str:
+    """Replace the generated block ``name`` (between its markers) in ``text``.
+
+    Raises
+    ------
+    ConfigError
+        naming ``document`` unless each marker occurs exactly once, start before end, and
+        the body holds no marker (an edited document is not guessed at).
+    """
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    counts = (text.count(start), text.count(end))
+    if counts != (1, 1) or text.index(start) > text.index(end):
+        raise ConfigError(f"{document}: block '{name}' needs exactly one '{start}' followed by "
+                          f"one '{end}', found {counts[0]} and {counts[1]}; repair the "
+                          "markers by hand")
+    if "<!--" in body or "-->" in body:
+        raise ConfigError(f"{document}: the generated block '{name}' would hold a comment "
+                          "marker")
     head, _, rest = text.partition(start)
     _, _, tail = rest.partition(end)
-    if not rest:
-        raise KeyError(f"no block {name} in the document")
     return f"{head}{start}\n{body}\n{end}{tail}"
 
 
-def generated_documents(con: duckdb.DuckDBPyConnection) -> dict[Path, str]:
-    """Every generated document and its text, from a built atlas."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+def generated_documents(con: duckdb.DuckDBPyConnection, root: Path = ROOT) -> dict[Path, str]:
+    """Every generated document and its text, from a built atlas (the documents of the
+    project at ``root``)."""
+    readme_path, method_path = root / "README.md", root / "docs" / "method.md"
+    readme = readme_path.read_text(encoding="utf-8")
     for name, body in readme_blocks(con).items():
-        readme = replace_block(readme, name, body)
-    method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
-    method = replace_block(method, "model", model_table(stored_config(con)))
-    return {ROOT / "README.md": readme, ROOT / "docs" / "method.md": method,
-            ROOT / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n"}
+        readme = replace_block(readme, name, body, str(readme_path))
+    method = method_path.read_text(encoding="utf-8")
+    method = replace_block(method, "model", model_table(stored_config(con)), str(method_path))
+    return {readme_path: readme, method_path: method,
+            root / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n"}
