@@ -12,7 +12,7 @@ import pandas as pd
 
 from atlas.dictionary import column_meaning, not_applicable
 from atlas.geography import geography_for, geography_label
-from atlas.ranking import RankRequest, has_intervals
+from atlas.ranking import TIER_LABELS, RankRequest, has_intervals
 from atlas.workbook import Column, Sheet
 
 COUNT, SHARE, SCORE, RATE, RANK = "#,##0", "0.0%", "0.000", "0.0", "0"
@@ -151,7 +151,31 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
         if total == "sum":
             total = sum(float(v) for v in values if pd.notna(v))
         columns.append(Column(header, values, fmt, total, meaning))
-    return Sheet("summary", columns, totals=True)
+    return Sheet("summary", columns, totals=True,
+                 subtotals=tier_subtotals(ranking, columns) if request.rule == "tiered" else [])
+
+
+def tier_subtotals(ranking: pd.DataFrame, columns: list[Column]) -> list[dict[str, object]]:
+    """One row per risk tier present (count, and the sums of the summed columns: jobs,
+    exposed jobs, need, allocation), in tier order, below the totals row of the tiered
+    rule's summary sheet; none without tiers."""
+    if "risk_tier" not in ranking.columns or not len(ranking):
+        return []
+    summed = [(index, c) for index, c in enumerate(columns) if c.total is not None
+              and not isinstance(c.total, str)]
+    rows = []
+    for label in TIER_LABELS.values():
+        members = (ranking["risk_tier"] == label).to_numpy()
+        if not members.any():
+            continue
+        row: dict[str, object] = {"Name": f"Tier '{label}': {int(members.sum())} regions",
+                                  "Risk tier": label}
+        for _, column in summed:
+            row[column.header] = sum(float(v) for v, m in zip(column.values, members,
+                                                              strict=True)
+                                     if m and pd.notna(v))
+        rows.append(row)
+    return rows
 
 
 def frame_sheet(name: str, frame: pd.DataFrame, currency: str = "USD",

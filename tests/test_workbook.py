@@ -212,3 +212,36 @@ def test_engine_columns_appear_when_present(atlas_con, tmp_path):
     meaning = {row[1]: row[2] for row in book["dictionary"].iter_rows(min_row=2, values_only=True)
                if row[0] == "data"}
     assert "absorption" in meaning["pillar_absorption"]
+
+
+def test_tiered_money_follows_risk_and_tier_subtotals(built_atlas, tmp_path):
+    """The README's Ohio selection under --rule tiered: per exposed job, no region outside
+    a floor or cap gets less than a region of a lower tier, and the summary sheet ends in
+    one subtotal row per tier (count, jobs, exposed jobs, amount) that add up."""
+    out = tmp_path / "tiered.xlsx"
+    command = [*README_EXAMPLE, "--db", str(built_atlas), "-o", str(out)]
+    command[command.index("risk_weighted")] = "tiered"
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out)["summary"]
+    names = [c.value for c in column(sheet, "Name")]
+    total_row = next(i for i, n in enumerate(names) if str(n).startswith("Total:"))
+    rows, subtotals = range(total_row), range(total_row + 1, len(names))
+    values = {h: [c.value for c in column(sheet, h)] for h in (
+        "Risk tier", "Allocation (USD)", "Exposed jobs", "Jobs", "Set by")}
+    order = {"Robust top decile": 1, "Reaches top decile": 2, "Other": 3}
+    free = [i for i in rows if not values["Set by"][i]]
+    assert len({values["Risk tier"][i] for i in free}) >= 2
+    for i in free:
+        for j in free:
+            if order[values["Risk tier"][i]] < order[values["Risk tier"][j]]:
+                assert (values["Allocation (USD)"][i] / values["Exposed jobs"][i]
+                        >= values["Allocation (USD)"][j] / values["Exposed jobs"][j] * (1 - 1e-6))
+    assert len(subtotals) == len({values["Risk tier"][i] for i in rows})
+    for k in subtotals:
+        tier = values["Risk tier"][k]
+        members = [i for i in rows if values["Risk tier"][i] == tier]
+        assert names[k] == f"Tier '{tier}': {len(members)} regions"
+        for header in ("Allocation (USD)", "Jobs", "Exposed jobs"):
+            assert values[header][k] == pytest.approx(sum(values[header][i] for i in members))
+    assert sum(values["Allocation (USD)"][k] for k in subtotals) == 250_000_000
