@@ -91,7 +91,16 @@ RISK_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "total_employment": "Jobs.", "compared_model": "The comparison model.",
         "why": "The two highest component scores now and under the compared model.",
     }),
-    "sheltered_categories": ("Categories never counted as substitutable (state-funded; config "
-                             "[exposure.sheltered]).", {
-        "taxonomy": TAXONOMY, "category": CATEGORY}),
+    "sheltered_categories": ("The publicly funded share of each category's jobs, never "
+                             "counted as substitutable (config [exposure.sheltered] and "
+                             "exposure.shelter_public_share).", {
+        "taxonomy": TAXONOMY, "category": CATEGORY,
+        "public_share": "Publicly funded share of the category's jobs (1: wholly "
+                        "state-funded)."}),
+    "category_public_share": ("Each category's publicly funded share of its national jobs, "
+                              "from data (US: government / (private + government) jobs of the "
+                              "occupation in the OEWS national staffing matrix, industries "
+                              "999001 and 000001).", {
+        "taxonomy": TAXONOMY, "category": CATEGORY,
+        "public_share": "Publicly funded share of the category's national jobs."}),
 }

@@ -83,6 +83,10 @@ def validate_config(config: dict[str, Any]) -> None:
     exposure = config["exposure"]
     for key in ("substitutable_exposure", "substitutable_automation"):
         number(exposure[key], f"exposure.{key}", low=0, high=1)
+    for key in ("shelter_public_share", "count_uncounted_jobs"):
+        if not isinstance(exposure[key], bool):
+            raise ConfigError(f"config key 'exposure.{key}' must be true or false, got "
+                              f"{exposure[key]!r}")
     for taxonomy, codes in exposure["sheltered"].items():
         if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}' must be a list of "
@@ -101,6 +105,7 @@ def validate_config(config: dict[str, Any]) -> None:
     number(flags["rust_belt_min_industrial_ratio"], "flags.rust_belt_min_industrial_ratio",
            low=0)
     number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
+    number(flags["trap_min_shock_ratio"], "flags.trap_min_shock_ratio", low=0)
     settings = config["uncertainty"]
     number(settings["draws"], "uncertainty.draws", integer=True, low=0)
     number(settings["concentration"], "uncertainty.concentration", positive=True)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.risk_model import Component, RiskModel, active_model
-from atlas.store import analysed_levels, register_table
+from atlas.store import analysed_levels, register_table, table_exists
 
 MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
                       "vulnerable_share", "substitutable_share", "substitutable_excess")
@@ -116,6 +116,8 @@ class LevelInputs:
     static: dict[str, np.ndarray]  # indicator -> values per region
     by_measure: dict[str, dict[str, np.ndarray]]  # measure -> indicator -> values
     default_measure: str | None = None
+    gated: dict[str, np.ndarray] | None = None  # pillar -> regions whose mean is capped
+    shock_floor: dict[str, np.ndarray] | None = None  # measure -> regions above the floor
 
 
 def component_scores(inputs: LevelInputs, measure: str | None) -> np.ndarray:
@@ -172,13 +174,16 @@ def specifications(model: RiskModel, components: list[Component], measures: int,
 
 
 def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
-                       components: list[Component]) -> tuple[np.ndarray, np.ndarray]:
+                       components: list[Component],
+                       gated: dict[str, np.ndarray] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
 
     ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
-    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; the specs
-    of one measure share that measure's (small) filled scores and availability, so no
-    ``(specs, regions, K)`` array is ever made.
+    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has, capped at
+    the score of the pillar's gate component for the regions in ``gated[pillar]`` (as
+    ``region_gates`` in ``risk_scores.sql``); the specs of one measure share that measure's
+    (small) filled scores and availability, so no ``(specs, regions, K)`` array is ever made.
     """
     available = (~np.isnan(scores)).astype(float)  # (M, R, K)
     filled = np.where(available > 0, scores, 0.0)
@@ -200,6 +205,15 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(numerator, denominator, out=numerator)
         numerator[~(denominator > 0)] = np.nan
+        capped = (gated or {}).get(pillar.pillar)
+        if pillar.gate is not None and capped is not None and capped.any():
+            k = [c.component for c in components].index(pillar.gate)
+            for measure, rows in enumerate(by_measure):
+                if len(rows):
+                    block = numerator[rows]
+                    block[:, capped] = np.minimum(block[:, capped],
+                                                  scores[measure][capped, k][None, :])
+                    numerator[rows] = block
         mean = np.round(numerator, 12, out=numerator)
         pillar_scores.append(within_percentile(mean) if model.pillar_scale == "percentile"
                              else mean)
@@ -223,13 +237,18 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
         or [None]
     scores = np.stack([component_scores(inputs, measure) for measure in measures])
     specs = specifications(model, inputs.components, len(measures), settings)
-    risk, low = specification_risk(model, scores, specs, inputs.components)
+    risk, low = specification_risk(model, scores, specs, inputs.components, inputs.gated)
     rank = rank_order(risk, inputs.size, inputs.region_ids)
     low = np.where(np.isnan(risk), -np.inf, low)
     ranked = np.isfinite(low).sum(axis=1, keepdims=True)
     cut = np.ceil(trap["trap_top_share"] * ranked)
     in_top = (rank <= cut) & np.isfinite(low)
     is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
+    if float(trap.get("trap_min_shock_ratio", 0)) > 0 and inputs.shock_floor is not None:
+        everyone = np.ones(len(inputs.region_ids), dtype=bool)  # a measure without shares
+        above = np.stack([inputs.shock_floor.get(inputs.default_measure if m is None else m,
+                                                 everyone) for m in measures])  # (M, R)
+        is_trap &= above[specs.measure]
     return pd.DataFrame({
         "region_id": inputs.region_ids,
         "median_rank": np.median(rank, axis=0),
@@ -251,10 +270,43 @@ def unit_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> p
         WHERE m.scale = 'unit' {where}""", [level] if level is not None else []).df()
 
 
+def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
+                ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Per unit-scale measure, whether each region's substitutable share is at least
+    ``ratio`` times the reference level's (``sum share * (E + U) / sum (E + U)``), as
+    ``above_shock_floor`` in ``region_flags.sql``; regions in the order of ``ids``."""
+    frame = con.execute("""
+        WITH shares AS (
+            SELECT x.level, x.region_id, x.measure, x.substitutable_share,
+                s.total_employment + coalesce(s.uncounted_employment, 0) AS jobs
+            FROM region_exposure AS x
+            JOIN region_measure_sums AS s USING (level, region_id)
+            JOIN measures AS m USING (measure)
+            WHERE m.scale = 'unit'
+        ),
+        reference AS (
+            SELECT x.measure, sum(x.substitutable_share * x.jobs ORDER BY x.region_id)
+                / sum(x.jobs ORDER BY x.region_id) FILTER (
+                    WHERE x.substitutable_share IS NOT NULL) AS share
+            FROM shares AS x
+            JOIN levels AS l ON x.level = coalesce(l.reference_level, l.level)
+            WHERE l.level = ?
+            GROUP BY x.measure
+        )
+        SELECT x.region_id, x.measure,
+            coalesce(x.substitutable_share >= ? * r.share, false) AS above
+        FROM shares AS x JOIN reference AS r USING (measure)
+        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, ratio, level]).df()
+    return {measure: group.set_index("region_id")["above"].reindex(ids).fillna(False)
+            .to_numpy(bool) for measure, group in frame.groupby("measure")}
+
+
 def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
-                 default_measure: str, exposure: pd.DataFrame | None = None) -> LevelInputs:
+                 default_measure: str, exposure: pd.DataFrame | None = None,
+                 config_floor: float = 0.0) -> LevelInputs:
     """Read one level's indicators (static and per measure) from the engine's tables
-    (``exposure``: :func:`unit_exposure` of all levels, read once by the caller)."""
+    (``exposure``: :func:`unit_exposure` of all levels, read once by the caller;
+    ``config_floor``: ``flags.trap_min_shock_ratio``, 0 = no floor)."""
     base = con.execute("SELECT region_id, total_employment FROM region_base WHERE level = ? "
                        "ORDER BY region_id", [level]).df()
     ids = base["region_id"].to_numpy()
@@ -274,8 +326,14 @@ def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
             frame = group.set_index("region_id").reindex(ids)
             if frame[dependent].notna().any().all():
                 by_measure[measure] = {n: frame[n].to_numpy(float) for n in dependent}
+    floor = shock_floor(con, level, float(config_floor), ids) if config_floor else None
+    gates = con.execute("SELECT pillar, region_id FROM region_gates WHERE level = ? AND gated",
+                        [level]).df() if table_exists(con, "region_gates") else pd.DataFrame(
+        columns=["pillar", "region_id"])
+    gated = {pillar: np.isin(ids, group["region_id"].to_numpy())
+             for pillar, group in gates.groupby("pillar")}
     return LevelInputs(ids, base["total_employment"].to_numpy(float), components, static,
-                       by_measure, default_measure)
+                       by_measure, default_measure, gated, floor)
 
 
 def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
@@ -288,7 +346,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     exposure = unit_exposure(con)
     for level in levels:
         inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
-                              exposure)
+                              exposure, config["flags"]["trap_min_shock_ratio"])
         if not inputs.components:
             continue
         frame = level_uncertainty(inputs, model, settings, config["flags"])
