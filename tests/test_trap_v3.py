@@ -162,3 +162,70 @@ def test_a_gate_must_be_a_component_of_its_pillar():
 
 def test_tier_pooling_is_the_pool_adjacent_violators_rule():
     assert pool_tiers([[1], [2]], [10, 10], [1, 0]) == ([[1], [2]], [10, 10])
+
+
+def model_of_2026_11_27() -> dict:
+    """The default configuration with every v3 correction off."""
+    config = load_config()
+    config["exposure"]["shelter_public_share"] = False
+    config["exposure"]["count_uncounted_jobs"] = False
+    config["flags"]["trap_min_shock_ratio"] = 0.0
+    config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
+    for component in config["risk"]["models"]["trap"]["components"]:
+        if component["indicator"] == "child_poverty_rate":
+            component.update(indicator="poverty_rate", label="Poverty")
+    return config
+
+
+def test_every_correction_off_reproduces_the_published_model(built_atlas, tmp_path):
+    """The figures of the 2026-11-27 atlas (README, issue 28): 48 US-area, 30 Chinese-city,
+    9 country and 6 state traps, and the collapse risk of each level's first place."""
+    import shutil
+
+    import duckdb
+
+    from atlas.engine import compute_indices
+
+    copy = tmp_path / "atlas.duckdb"
+    shutil.copy(built_atlas, copy)
+    con = duckdb.connect(str(copy))
+    compute_indices(con, model_of_2026_11_27())
+    traps = dict(con.execute("SELECT level, sum(flag_trap::INT) FROM region_indices "
+                             "GROUP BY level").fetchall())
+    assert {k: traps[k] for k in ("us_area", "cn_city", "country", "us_state")} == {
+        "us_area": 48, "cn_city": 30, "country": 9, "us_state": 6}
+    first = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "
+                             "WHERE risk_rank = 1 AND level IN ('us_area', 'cn_city', "
+                             "'country', 'us_state')").fetchall())
+    assert first == pytest.approx({"41980": 0.950678, "231000": 0.929053, "DJI": 0.830915,
+                                   "11": 0.903573}, abs=5e-7)
+    con.close()
+
+
+def test_child_poverty_matches_the_published_national_rate(atlas_con):
+    # SAIPE 2023: 16.0% of children under 18 in poverty (all ages: 12.5%)
+    rates = dict(atlas_con.execute(
+        "SELECT indicator, value FROM region_context WHERE level = 'us_nation' "
+        "AND indicator IN ('child_poverty_rate', 'poverty_rate')").fetchall())
+    assert round(rates["child_poverty_rate"], 1) == 16.0
+    assert round(rates["poverty_rate"], 1) == 12.5
+
+
+def test_v3_on_the_real_atlas(atlas_con):
+    """Publicly funded shares are sheltered (the nation's substitutable share falls below
+    the 21.5% of every job), every trap has an absolute shock, China's denominators include
+    the private and individual workers, and growing places are gated."""
+    nation = atlas_con.execute("SELECT substitutable_share, uncounted_employment FROM "
+                               "region_indices WHERE level = 'us_nation'").fetchone()
+    assert 0.15 < nation[0] < 0.215 and nation[1] > 0
+    assert atlas_con.execute("SELECT count(*) FROM region_indices WHERE flag_trap AND NOT "
+                             "above_shock_floor").fetchone()[0] == 0
+    police = atlas_con.execute("SELECT public_share FROM sheltered_categories "
+                               "WHERE category = '33-3051'").fetchone()[0]
+    assert police > 0.9  # police and sheriff's patrol officers: public budgets
+    gated = dict(atlas_con.execute("SELECT level, count(*) FILTER (WHERE gated) FROM "
+                                   "region_gates GROUP BY level").fetchall())
+    assert gated["us_area"] > 0 and gated["cn_city"] > 0 and gated["country"] == 0
+    cn = atlas_con.execute("SELECT count(*) FILTER (WHERE uncounted_employment > 0), count(*) "
+                           "FROM region_indices WHERE level = 'cn_city'").fetchone()
+    assert cn[0] > 0.9 * cn[1]
