@@ -65,12 +65,25 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
                         "mining, manufacturing, utilities (China).",
     "substitutable_share": "Share of jobs generative AI could substitute: in occupations with "
                            "an exposure score >= the substitutable threshold and an automation "
-                           "score >= its threshold; state-funded (sheltered) categories count "
-                           "0 (see the method).",
-    "substitutable_jobs": "substitutable_share x total_employment.",
+                           "score >= its threshold; the publicly funded share of each "
+                           "category (sheltered_categories) counts 0, and the uncounted workers "
+                           "join the denominator (see the method).",
+    "substitutable_jobs": "substitutable_share x (total_employment + uncounted_employment).",
+    "uncounted_employment": "Workers the composition leaves out, in the AI-shock denominators "
+                            "as not substitutable (0 unless exposure.count_uncounted_jobs; "
+                            "region_context.uncounted_jobs).",
+    "uncounted_jobs": "Workers the composition leaves out (US: estimated shortfall of the "
+                      "civilian labour force against the median county's per head, uniformed "
+                      "personnel above all; China: urban private and individual workers).",
+    "child_poverty_rate": "Children under 18 in poverty, percent, 2023 (SAIPE; US).",
+    "reference_substitutable_share": "The national (reference level's) substitutable share: "
+                                     "sum substitutable_jobs / sum (E + U).",
+    "above_shock_floor": "The substitutable share is at least the configured multiple of the "
+                         "national share (an absolute shock, which a trap needs).",
     "substitutable_excess": "Substitutable jobs beyond the reference (national) mix, group by "
-                            "group: sum_g max(0, X_g / E - X_g_ref / E_ref), X_g = "
-                            "substitutable jobs in diversity group g (share of all jobs).",
+                            "group: sum_g max(0, X_g / (E + U) - X_g_ref / (E_ref + U_ref)), "
+                            "X_g = substitutable jobs in diversity group g (share of all jobs, "
+                            "U the uncounted workers).",
     "group_entropy": "Diversity at a fixed aggregation level: Shannon entropy of the jobs "
                      "over the diversity groups (SOC major groups, GB/T sections, ISCO major "
                      "groups) of the full composition, imputed rows included, / ln G; "

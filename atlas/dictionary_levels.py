@@ -19,6 +19,8 @@ US_COLUMNS: dict[str, str] = {
     "population": "Population, 2020 Census (sum of member counties).",
     "labor_force": "Civilian labour force, 2023 annual average (LAUS).",
     "poverty_rate": "People in poverty, percent, 2023 (SAIPE).",
+    "child_poverty_rate": "Children under 18 in poverty, percent, 2023 (SAIPE): the low-income "
+                          "component, which off-campus students do not inflate.",
     "imputed_share": "Share of employment in imputed residual rows (suppressed OEWS cells), "
                      "scored with national major-group means.",
     "entropy_norm": "Shannon entropy of the occupational shares over published detailed "

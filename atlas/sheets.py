@@ -22,12 +22,13 @@ NUMBER_FORMATS = {
     **dict.fromkeys(("coverage", "imputed_share", "share_ge_10", "share_ge_50",
                      "vulnerable_share", "industrial_share", "p_top_decile", "p_trap",
                      "substitutable_share", "substitutable_excess", "self_employed_share",
-                     "private_individual_share", "state_funded_share"), SHARE),
+                     "private_individual_share", "state_funded_share",
+                     "reference_substitutable_share"), SHARE),
     **dict.fromkeys(("collapse_risk", "exposure_mean", "automation_mean", "entropy_norm", "hhi",
                      "hachman", "krugman", "group_entropy", "group_hachman", "min_pillar"),
                     SCORE),
-    **dict.fromkeys(("unemployment_rate", "poverty_rate", "effective_n", "median_rank",
-                     "employment_change", "employment_change_2007", "unemployment_persistent",
+    **dict.fromkeys(("unemployment_rate", "poverty_rate", "child_poverty_rate", "effective_n",
+                     "median_rank", "employment_change", "employment_change_2007", "unemployment_persistent",
                      "population_change"), RATE),
     **dict.fromkeys(("selection_rank", "risk_rank", "rank_p05", "rank_p95",
                      "regions_in_level", "risk_components", "tier_rank"), RANK),
@@ -120,6 +121,9 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
          column_meaning("total_employment", level)),
         ("Exposed jobs", _source(ranking, "exposed_jobs"), COUNT, "sum",
          column_meaning("exposed_jobs", level)),
+        (substitutable_header(ranking), _source(ranking, "substitutable_share"), SHARE, None,
+         "Share of the region's jobs generative AI could substitute (the absolute shock), "
+         "beside the national (reference level's) share in the header."),
         ("Unemployment rate (%)", _source(ranking, "unemployment_rate"), RATE, None,
          column_meaning("unemployment_rate", level)),
         ("Collapse risk", _source(ranking, "collapse_risk"), SCORE, None,
@@ -153,6 +157,15 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
         columns.append(Column(header, values, fmt, total, meaning))
     return Sheet("summary", columns, totals=True,
                  subtotals=tier_subtotals(ranking, columns) if request.rule == "tiered" else [])
+
+
+def substitutable_header(ranking: pd.DataFrame) -> str:
+    """``Substitutable share (national 18.4%)``: the header carries the reference value."""
+    if "reference_substitutable_share" not in ranking.columns or not len(ranking):
+        return "Substitutable share"
+    reference = ranking["reference_substitutable_share"].dropna()
+    return (f"Substitutable share (national {float(reference.iloc[0]):.1%})" if len(reference)
+            else "Substitutable share")
 
 
 def tier_subtotals(ranking: pd.DataFrame, columns: list[Column]) -> list[dict[str, object]]:
