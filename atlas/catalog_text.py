@@ -190,7 +190,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         **{c: REGION_INDEX_COLUMNS[c] for c in (
             "total_employment", "coverage", "imputed_share", "exposure_mean", "share_ge_10",
             "share_ge_50", "exposed_jobs", "substitutable_share", "substitutable_jobs",
-            "uncounted_employment", "substitutable_excess", "automation_mean", "industrial_share", "vulnerable_share",
+            "uncounted_employment", "substitutable_excess", "automation_mean",
+            "industrial_share", "vulnerable_share",
             "group_entropy", "group_hachman", "entropy_norm", "hhi", "effective_n", "hachman",
             "krugman", "exposure_measure")},
     }),
