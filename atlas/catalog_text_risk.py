@@ -25,16 +25,16 @@ RISK_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "pillar_scale": "percentile: S_p = mid-rank percentile of the pillar mean; mean: the "
                         "pillar mean itself.",
         "gate": "The pillar's gate component (NULL: none): where its indicator beat the "
-                "reference change, the pillar mean is capped at its score.",
+                "reference change, the pillar score is capped at its score.",
     }),
     "region_gates": ("The gates of the model in use: per region and gated pillar, whether the "
                      "region's gate indicator beat the reference (a place that grew faster "
-                     "than its nation), whose pillar mean is then capped at the gate score.", {
+                     "than its nation), whose pillar score is then capped at the gate score.", {
         "level": LEVEL, "region_id": REGION, "pillar": "Pillar.",
         "gate": "The gate component.", "gate_score": "The region's score of it.",
         "reference_change": "The change of the reference level's summed jobs E, "
                             "100 (sum E / sum E / (1 + x / 100) - 1), percent.",
-        "gated": "The region's change beat the reference: its pillar mean is capped.",
+        "gated": "The region's change beat the reference: its pillar score is capped.",
     }),
     "region_components": ("Component scores of the model in use: one row per region and "
                           "component the region has.", {
@@ -47,8 +47,7 @@ RISK_TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "level": LEVEL, "region_id": REGION, "pillar": "Pillar.", "label": "Label.",
         "weight": "Pillar weight.", "aggregation": "How pillars combine.",
         "components": "Components the region has in the pillar.",
-        "pillar_mean": "Weighted mean of the component scores, capped at the gate score where "
-                       "the region is gated (12 decimals).",
+        "pillar_mean": "Weighted mean of the component scores (12 decimals).",
         "pillar_score": "Within-level mid-rank percentile of pillar_mean (or the mean).",
     }),
     "region_risk": ("Collapse risk and rank of the model in use.", {

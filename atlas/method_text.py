@@ -53,7 +53,7 @@ def gate_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
     if gate is None:
         return ""
     return (f"; where {gate.indicator} beat the change of the reference level's summed jobs "
-            f"(a place that grew faster than its nation), the mean is capped at the "
+            f"(a place that grew faster than its nation), the pillar score is capped at the "
             f"'{gate.label}' score, so the other components alone cannot make it weak "
             "(percent changes only)")
 

@@ -1,7 +1,8 @@
 """Markdown reports generated from a built atlas, so that documents cannot drift from it:
 the diagnostics of the composite per level, the top regions and what drives them, and the
 model's components and weights. ``atlas report --update-docs`` rewrites the generated blocks
-of the README and ``docs/method.md`` and the whole of ``docs/risk_diagnostics.md``.
+of the README and ``docs/method.md`` and the whole of ``docs/risk_diagnostics.md`` and
+``docs/top30.md`` (``atlas.top30``).
 """
 
 from __future__ import annotations
@@ -183,5 +184,8 @@ def generated_documents(con: duckdb.DuckDBPyConnection) -> dict[Path, str]:
         readme = replace_block(readme, name, body)
     method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
     method = replace_block(method, "model", model_table(stored_config(con)))
+    from atlas.top30 import top30_document
+
     return {ROOT / "README.md": readme, ROOT / "docs" / "method.md": method,
-            ROOT / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n"}
+            ROOT / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n",
+            ROOT / "docs" / "top30.md": top30_document(con) + "\n"}

@@ -12,12 +12,13 @@ Formulas (per level, per model):
   ``(count below + half the ties) / n`` (``transform = "percentile"``) or ``percent_rank``
   ``(rank - 1) / (n - 1)`` (``transform = "percent_rank"``, the v1 convention);
 - pillar mean ``m_p = sum_k w_k c_k / sum_k w_k`` over the pillar's components the region has;
-  a pillar with a ``gate`` component g caps it, ``m_p = min(m_p, c_g)``, for a region whose
+- pillar score ``S_p = P(m_p)`` (``pillar_scale = "percentile"``) or ``m_p`` (``"mean"``); a
+  pillar with a ``gate`` component g caps it, ``S_p = min(S_p, c_g)``, for a region whose
   indicator of g (a percent change over the level's window) is on the safe side of its
   reference: the change of the reference level's summed jobs ``E``,
   ``100 * (sum E / sum (E / (1 + x / 100)) - 1)`` (the nation's growth); so a place that grew
-  faster than its nation cannot reach weak absorption through its other components alone;
-- pillar score ``S_p = P(m_p)`` (``pillar_scale = "percentile"``) or ``m_p`` (``"mean"``);
+  faster than its nation cannot reach weak absorption through its other components alone
+  (capping the score, not the mean, leaves the other places' percentiles as they were);
 - collapse risk ``prod_p S_p^(w_p / W)`` (``aggregation = "geometric"``) or
   ``sum_p w_p S_p / W`` (``"arithmetic"``), ``W = sum_p w_p``, over the level's pillars; a
   region without a score for one of them gets none.

@@ -10,7 +10,10 @@ guidelines). Every specification is ranked with NumPy,
 with the same formulas as the SQL engine (``atlas.risk_model``), so the default
 specification reproduces ``risk_rank`` exactly. Per region: the median rank, a 90% rank
 interval (5th-95th percentile), ``p_top_decile`` and ``p_trap`` (top decile with every pillar
-at least ``trap_min_pillar``); ``flag_robust_trap`` = ``p_trap >= robust_share``.
+at least ``trap_min_pillar`` and, with ``trap_min_shock_ratio``, the absolute shock);
+``flag_robust_trap`` = ``p_trap >= robust_share`` and not ``flag_low_confidence``. In the
+joint random draws, a region's missing component scores are drawn from the level's
+distribution (:func:`draw_missing`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import pandas as pd
 
 from atlas.risk_model import Component, RiskModel, active_model
 from atlas.store import analysed_levels, register_table, table_exists
+from atlas.uncertainty_draws import draw_missing, shock_floor
 
 MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
                       "vulnerable_share", "substitutable_share", "substitutable_excess")
@@ -140,6 +144,8 @@ class Specifications:
     geometric: np.ndarray  # (S,) bool
     weights: np.ndarray  # (S, K) component weights (0 = left out)
     pillar_weights: np.ndarray  # (S, P)
+    random: np.ndarray | None = None  # (S,) bool: a joint random draw (not the grid)
+    seed: int = 0  # of the draws of missing component scores
 
 
 def specifications(model: RiskModel, components: list[Component], measures: int,
@@ -170,7 +176,8 @@ def specifications(model: RiskModel, components: list[Component], measures: int,
         if index >= 0:
             weights[row, index] = 0.0
     return Specifications(np.array(measure), np.array(how) == "geometric", weights,
-                          pillar_weights)
+                          pillar_weights, np.arange(len(measure)) >= len(grid),
+                          int(settings["seed"]) + 1)
 
 
 def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
@@ -180,10 +187,11 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
 
     ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
-    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has, capped at
-    the score of the pillar's gate component for the regions in ``gated[pillar]`` (as
-    ``region_gates`` in ``risk_scores.sql``); the specs of one measure share that measure's
-    (small) filled scores and availability, so no ``(specs, regions, K)`` array is ever made.
+    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; its score
+    is capped at the score of the pillar's gate component for the regions in
+    ``gated[pillar]`` (as ``region_gates`` in ``risk_scores.sql``); the specs of one
+    measure share that measure's (small) filled scores and availability, so no
+    ``(specs, regions, K)`` array is ever made.
     """
     available = (~np.isnan(scores)).astype(float)  # (M, R, K)
     filled = np.where(available > 0, scores, 0.0)
@@ -202,21 +210,23 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
             if len(rows):
                 numerator[rows] = np.einsum("rk,sk->sr", filled[measure], w[rows])
                 denominator[rows] = np.einsum("rk,sk->sr", available[measure], w[rows])
+        draw_missing(specs, available, member & observed, w, by_measure, numerator,
+                     denominator)
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(numerator, denominator, out=numerator)
         numerator[~(denominator > 0)] = np.nan
+        mean = np.round(numerator, 12, out=numerator)
+        score = within_percentile(mean) if model.pillar_scale == "percentile" else mean
         capped = (gated or {}).get(pillar.pillar)
         if pillar.gate is not None and capped is not None and capped.any():
             k = [c.component for c in components].index(pillar.gate)
             for measure, rows in enumerate(by_measure):
                 if len(rows):
-                    block = numerator[rows]
+                    block = score[rows]
                     block[:, capped] = np.minimum(block[:, capped],
                                                   scores[measure][capped, k][None, :])
-                    numerator[rows] = block
-        mean = np.round(numerator, 12, out=numerator)
-        pillar_scores.append(within_percentile(mean) if model.pillar_scale == "percentile"
-                             else mean)
+                    score[rows] = block
+        pillar_scores.append(score)
     stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
     pillar_weights = specs.pillar_weights[:, present]
     used = pillar_weights > 0
@@ -268,37 +278,6 @@ def unit_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> p
         SELECT x.level, x.region_id, x.measure, {", ".join(f"x.{n}" for n in MEASURE_INDICATORS)}
         FROM region_exposure AS x JOIN measures AS m USING (measure)
         WHERE m.scale = 'unit' {where}""", [level] if level is not None else []).df()
-
-
-def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
-                ids: np.ndarray) -> dict[str, np.ndarray]:
-    """Per unit-scale measure, whether each region's substitutable share is at least
-    ``ratio`` times the reference level's (``sum share * (E + U) / sum (E + U)``), as
-    ``above_shock_floor`` in ``region_flags.sql``; regions in the order of ``ids``."""
-    frame = con.execute("""
-        WITH shares AS (
-            SELECT x.level, x.region_id, x.measure, x.substitutable_share,
-                s.total_employment + coalesce(s.uncounted_employment, 0) AS jobs
-            FROM region_exposure AS x
-            JOIN region_measure_sums AS s USING (level, region_id)
-            JOIN measures AS m USING (measure)
-            WHERE m.scale = 'unit'
-        ),
-        reference AS (
-            SELECT x.measure, sum(x.substitutable_share * x.jobs ORDER BY x.region_id)
-                / sum(x.jobs ORDER BY x.region_id) FILTER (
-                    WHERE x.substitutable_share IS NOT NULL) AS share
-            FROM shares AS x
-            JOIN levels AS l ON x.level = coalesce(l.reference_level, l.level)
-            WHERE l.level = ?
-            GROUP BY x.measure
-        )
-        SELECT x.region_id, x.measure,
-            coalesce(x.substitutable_share >= ? * r.share, false) AS above
-        FROM shares AS x JOIN reference AS r USING (measure)
-        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, ratio, level]).df()
-    return {measure: group.set_index("region_id")["above"].reindex(ids).fillna(False)
-            .to_numpy(bool) for measure, group in frame.groupby("measure")}
 
 
 def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
@@ -354,7 +333,14 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
                  "p_trap", "n_specs"])
-    result["flag_robust_trap"] = result["p_trap"].astype(float) >= settings["robust_share"]
+    # a place with missing components or thin data is never a robust trap
+    low = con.execute("SELECT level, region_id FROM region_flags WHERE flag_low_confidence"
+                      ).df() if table_exists(con, "region_flags") else pd.DataFrame(
+        columns=["level", "region_id"])
+    doubtful = pd.MultiIndex.from_frame(result[["level", "region_id"]]).isin(
+        pd.MultiIndex.from_frame(low[["level", "region_id"]])) if len(result) else []
+    result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings["robust_share"]) \
+        & ~np.asarray(doubtful, dtype=bool)
     register_table(con, "rank_uncertainty", result[
         ["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile", "p_trap",
          "n_specs", "flag_robust_trap"]])

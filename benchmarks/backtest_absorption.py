@@ -34,9 +34,9 @@ def pillar_options(con: duckdb.DuckDBPyConnection, level: str) -> pd.DataFrame:
     geometric = np.exp(sums["wl"] / sums["weight"])
     gates = con.execute("SELECT region_id, gated, gate_score FROM region_gates WHERE level = ?",
                         [level]).df().set_index("region_id")
-    gated = arithmetic.where(~gates["gated"].reindex(arithmetic.index, fill_value=False),
-                             np.minimum(arithmetic, gates["gate_score"].reindex(
-                                 arithmetic.index)))
+    score = (arithmetic.rank(method="average") - 0.5) / len(arithmetic)
+    gated = score.where(~gates["gated"].reindex(score.index, fill_value=False),
+                        np.minimum(score, gates["gate_score"].reindex(score.index)))
     return pd.DataFrame({"arithmetic": arithmetic, "gate": gated, "geometric": geometric})
 
 

@@ -114,27 +114,55 @@ PERCENT = {"context_indicators": pd.DataFrame({
     "unit": ["percent"], "formula": [""], "source": [""], "vintage": [""]})}
 
 
-def absorption_means(config=None, nation_change=0.0, tables=PERCENT) -> dict[str, float]:
+def absorption_scores(config=None, nation_change=0.0, tables=PERCENT) -> dict[str, float]:
     con = tiny_database(config=config, tables=tables, more_context=[
         ("tiny_nation", "N", "employment_change", nation_change)])
-    return dict(con.execute("SELECT region_id, pillar_mean FROM region_pillars WHERE "
+    return dict(con.execute("SELECT region_id, pillar_score FROM region_pillars WHERE "
                             "level = 'tiny' AND pillar = 'absorption'").fetchall())
 
 
 def test_a_place_that_grew_faster_than_its_nation_is_gated_by_hand():
-    """R2 grew 5% while the nation grew 0%: its absorption mean (0.25 + 0.75 + 0.25) / 3 is
-    capped at its prior-decline score 0.25; R1 (-10%) keeps (0.75 + 0.25 + 0.75) / 3."""
-    means = absorption_means()
-    assert means == pytest.approx({"R1": 1.75 / 3, "R2": 0.25})
+    """R2 grew 5% while the nation grew 0%: its absorption score is capped at its
+    prior-decline score. Default context: means R1 (0.75 + 0.25 + 0.75) / 3 and R2
+    (0.25 + 0.75 + 0.25) / 3 give scores 0.75 and 0.25, and the cap min(0.25, 0.25) changes
+    nothing; without the diversity component the two means tie and only R2 is capped."""
+    assert absorption_scores() == pytest.approx({"R1": 0.75, "R2": 0.25})
+    context = {"R1": {"employment_change": -10.0, "unemployment_persistent": 1.0},
+               "R2": {"employment_change": 5.0, "unemployment_persistent": 9.0}}
+    con = tiny_database(tables=PERCENT, context=context, more_context=[
+        ("tiny_nation", "N", "employment_change", 0.0)])
+    query = ("SELECT region_id, pillar_mean, pillar_score FROM region_pillars WHERE "
+             "level = 'tiny' AND pillar = 'absorption'")
+    rows = {r: (m, s) for r, m, s in con.execute(query).fetchall()}
+    # R1: decline 0.75, unemployment 0.25, diversity 0.75; R2: 0.25, 0.75, 0.25
+    assert rows["R1"][0] == pytest.approx(1.75 / 3) and rows["R2"][0] == pytest.approx(1.25 / 3)
+    weights = tiny_config()
+    weights["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    con = tiny_database(tables=PERCENT, context=context, config=weights, more_context=[
+        ("tiny_nation", "N", "employment_change", 0.0)])
+    rows = {r: (m, s) for r, m, s in con.execute(query).fetchall()}
+    # without diversity: R1 (0.75 + 0.25) / 2 = 0.5, R2 (0.25 + 0.75) / 2 = 0.5: a tie, both
+    # score 0.5; R2 grew faster than the nation: min(0.5, 0.25)
+    assert rows["R1"] == pytest.approx((0.5, 0.5))
+    assert rows["R2"] == pytest.approx((0.5, 0.25))
+    off = tiny_config()
+    off["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    off["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
+    con = tiny_database(tables=PERCENT, context=context, config=off, more_context=[
+        ("tiny_nation", "N", "employment_change", 0.0)])
+    assert dict(con.execute("SELECT region_id, pillar_score FROM region_pillars WHERE level = "
+                            "'tiny' AND pillar = 'absorption'").fetchall()) == pytest.approx(
+        {"R1": 0.5, "R2": 0.5})
     # the nation grew 20%: R2 grew slower, no gate
-    assert absorption_means(nation_change=20.0)["R2"] == pytest.approx(1.25 / 3)
+    con = tiny_database(tables=PERCENT, context=context, config=weights, more_context=[
+        ("tiny_nation", "N", "employment_change", 20.0)])
+    assert dict(con.execute(query.replace("pillar_mean, ", "")).fetchall())["R2"] == 0.5
     # the change of a ratio in percentage points is not a percent change: no gate
     points = {"context_indicators": PERCENT["context_indicators"].assign(
         unit="percentage points")}
-    assert absorption_means(tables=points)["R2"] == pytest.approx(1.25 / 3)
-    off = tiny_config()
-    off["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
-    assert absorption_means(config=off)["R2"] == pytest.approx(1.25 / 3)
+    con = tiny_database(tables=points, context=context, config=weights, more_context=[
+        ("tiny_nation", "N", "employment_change", 0.0)])
+    assert dict(con.execute(query.replace("pillar_mean, ", "")).fetchall())["R2"] == 0.5
 
 
 def test_the_reference_change_is_that_of_the_summed_jobs():

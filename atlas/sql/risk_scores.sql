@@ -69,41 +69,41 @@ FROM gates AS g
 JOIN region_components AS c ON c.level = g.level AND c.component = g.component
 LEFT JOIN reference AS r ON r.level = g.level AND r.pillar = g.pillar;
 
--- Pillar scores: the weighted mean of the region's component scores in the pillar (capped at
--- the gate score where gated), then (for pillar_scale = 'percentile') its mid-rank percentile
--- within the level.
+-- Pillar scores: the weighted mean of the region's component scores in the pillar, then (for
+-- pillar_scale = 'percentile') its mid-rank percentile within the level, capped at the gate
+-- score where the region is gated.
 CREATE OR REPLACE TEMP TABLE region_pillars AS
 WITH pillars AS (
     SELECT pillar, label, weight, aggregation, pillar_scale
     FROM risk_pillars
     WHERE model = getvariable('risk_model') AND weight > 0
 ),
-raw AS (
+means AS (
     SELECT level, region_id, pillar, count(*) AS components,
-        sum(weight * score) / sum(weight) AS pillar_mean
+        round(sum(weight * score) / sum(weight), 12) AS pillar_mean
     FROM region_components
     WHERE weight > 0
     GROUP BY level, region_id, pillar
 ),
-means AS (
-    SELECT m.level, m.region_id, m.pillar, m.components,
-        round(CASE WHEN g.gated THEN least(m.pillar_mean, g.gate_score)
-                   ELSE m.pillar_mean END, 12) AS pillar_mean
-    FROM raw AS m
-    LEFT JOIN region_gates AS g ON g.level = m.level AND g.region_id = m.region_id
-        AND g.pillar = m.pillar
+scored AS (
+    SELECT m.level, m.region_id, m.pillar, p.label, p.weight, p.aggregation, m.components,
+        m.pillar_mean,
+        CASE p.pillar_scale
+            WHEN 'percentile' THEN ((rank() OVER pillar_ordered - 1) / count(*) OVER pillar_all
+                                    + cume_dist() OVER pillar_ordered) / 2
+            ELSE m.pillar_mean
+        END AS pillar_score
+    FROM means AS m
+    JOIN pillars AS p ON p.pillar = m.pillar
+    WINDOW pillar_all AS (PARTITION BY m.level, m.pillar),
+           pillar_ordered AS (PARTITION BY m.level, m.pillar ORDER BY m.pillar_mean)
 )
-SELECT m.level, m.region_id, m.pillar, p.label, p.weight, p.aggregation, m.components,
-    m.pillar_mean,
-    CASE p.pillar_scale
-        WHEN 'percentile' THEN ((rank() OVER pillar_ordered - 1) / count(*) OVER pillar_all
-                                + cume_dist() OVER pillar_ordered) / 2
-        ELSE m.pillar_mean
-    END AS pillar_score
-FROM means AS m
-JOIN pillars AS p ON p.pillar = m.pillar
-WINDOW pillar_all AS (PARTITION BY m.level, m.pillar),
-       pillar_ordered AS (PARTITION BY m.level, m.pillar ORDER BY m.pillar_mean);
+SELECT s.* EXCLUDE (pillar_score),
+    CASE WHEN g.gated THEN least(s.pillar_score, g.gate_score) ELSE s.pillar_score END
+        AS pillar_score
+FROM scored AS s
+LEFT JOIN region_gates AS g ON g.level = s.level AND g.region_id = s.region_id
+    AND g.pillar = s.pillar;
 
 -- Collapse risk, rank and the pillar minimum (the trap flag needs every pillar high).
 CREATE OR REPLACE TEMP TABLE region_risk AS
