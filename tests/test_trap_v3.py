@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas.allocation import pool_tiers
-from atlas.config import load_config
 from atlas.errors import ConfigError
-from atlas.sources.us_context import uncounted_jobs
-from atlas.staffing import public_shares
+from atlas.exports.allocation import pool_tiers
+from atlas.sources.staffing import public_shares
+from atlas.sources.us.context import uncounted_jobs
+from atlas.spec.config import load_config
 from tests.tiny import tiny_config, tiny_database
 
 PUBLIC_A = {"category_public_share": pd.DataFrame(
@@ -99,7 +99,7 @@ def test_a_trap_needs_an_absolute_shock_by_hand():
 
 
 def test_the_floor_is_rendered_from_the_config():
-    from atlas.method_text import flag_texts
+    from atlas.texts.method_text import flag_texts
 
     config = load_config()
     config["flags"]["trap_min_shock_ratio"] = 1.5
@@ -182,7 +182,7 @@ def test_the_reference_change_is_that_of_the_summed_jobs():
 def test_a_gate_must_be_a_component_of_its_pillar():
     config = tiny_config()
     config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = "substitutable_share"
-    from atlas.risk_model import risk_models
+    from atlas.spec.risk_model import risk_models
 
     with pytest.raises(ConfigError, match="pillars.absorption.gate"):
         risk_models(config)
@@ -212,7 +212,7 @@ def test_every_correction_off_reproduces_the_published_model(built_atlas, tmp_pa
 
     import duckdb
 
-    from atlas.engine import compute_indices
+    from atlas.engine.core import compute_indices
 
     copy = tmp_path / "atlas.duckdb"
     shutil.copy(built_atlas, copy)

@@ -1,0 +1,96 @@
+"""Exposure of categories that employ occupations: the staffing-matrix path.
+
+A category that is not an occupation (an industry, a GB/T 4754 section) gets the
+employment-weighted exposure of the occupations it employs:
+
+    score(c) = sum_o E_co * score(o) / sum_o E_co
+
+where E_co is the employment of occupation o in category c, from the US national
+industry-specific staffing patterns (OEWS May 2025) summed over the industries mapped to c.
+This is the same weighted-mean mechanism as every derived score (``atlas.sources.scores.derive``),
+with the staffing matrix as the category map; it serves US industries and Chinese sectors
+alike.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from atlas.sources.scores import derive
+
+
+def staffing_map(staffing: pd.DataFrame, industry_to_category: pd.DataFrame) -> pd.DataFrame:
+    """Category map occupation -> category weighted by employment.
+
+    Parameters
+    ----------
+    staffing
+        ``industry_code, soc_code, tot_emp`` for detailed occupations.
+    industry_to_category
+        ``industry_code, category`` (each industry in at most one category).
+    """
+    joined = staffing.merge(industry_to_category, on="industry_code", how="inner")
+    joined = joined.loc[joined["tot_emp"] > 0]
+    weights = joined.groupby(["category", "soc_code"], as_index=False)["tot_emp"].sum()
+    return pd.DataFrame({"from_code": weights["soc_code"], "to_code": weights["category"],
+                         "weight": weights["tot_emp"], "rule": "staffing_matrix"})
+
+
+def category_scores(occupation_scores: pd.DataFrame, staffing: pd.DataFrame,
+                    industry_to_category: pd.DataFrame) -> pd.DataFrame:
+    """Scores of every category under every measure of ``occupation_scores``.
+
+    ``occupation_scores`` has ``measure, code`` (SOC) and the score columns; the result has
+    ``measure, code`` (category) and the same columns, derived through the staffing matrix.
+    """
+    return derive(occupation_scores, staffing_map(staffing, industry_to_category))
+
+
+def detailed_staffing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Detailed-occupation rows with employment from an OEWS industry x occupation table."""
+    rows = frame.loc[(frame["occ_level"] == "detailed") & frame["tot_emp"].notna()]
+    return rows[["industry_code", "soc_code", "tot_emp"]]
+
+
+def us_industry_scores(staffing_table: pd.DataFrame, occupation_scores: pd.DataFrame,
+                       industry_level: str = "4") -> pd.DataFrame:
+    """Exposure of the OEWS industries of one level (``"4"``: 4-digit NAICS) from their
+    national staffing patterns; the industry code is its own category."""
+    codes = staffing_table.loc[staffing_table["industry_level"] == industry_level,
+                               "industry_code"].unique()
+    identity = pd.DataFrame({"industry_code": codes, "category": codes})
+    return category_scores(occupation_scores, detailed_staffing(staffing_table), identity)
+
+
+PRIVATE_INDUSTRY = "000001"  # OEWS cross-industry, private ownership
+GOVERNMENT_INDUSTRY = "999001"  # federal, state and local government incl. schools, hospitals
+
+
+def public_shares(staffing_table: pd.DataFrame) -> pd.DataFrame:
+    """Each SOC code's publicly funded share of its national jobs, from the staffing matrix.
+
+    ``public_share(o) = E(government, o) / (E(private, o) + E(government, o))``, with the
+    OEWS cross-industry private total (``000001``) and government including state and local
+    schools and hospitals and the Postal Service (``999001``), at every SOC level the matrix
+    publishes (detailed, broad, minor, major; ``00-0000`` is all occupations), so a residual
+    row ``XX-0000`` gets its major group's share. A code without both figures is left out.
+    By hand: secretaries (43-6014) with 1.6M private and 0.4M government jobs get 0.2.
+
+    Parameters
+    ----------
+    staffing_table
+        The OEWS industry x occupation table (``industry_code, soc_code, tot_emp``).
+
+    Returns
+    -------
+    DataFrame ``category, public_share``.
+    """
+    rows = staffing_table.loc[staffing_table["industry_code"].isin(
+        [PRIVATE_INDUSTRY, GOVERNMENT_INDUSTRY]) & staffing_table["tot_emp"].notna()]
+    wide = rows.pivot_table(index="soc_code", columns="industry_code", values="tot_emp",
+                            aggfunc="sum").reindex(columns=[PRIVATE_INDUSTRY, GOVERNMENT_INDUSTRY])
+    total = wide[PRIVATE_INDUSTRY] + wide[GOVERNMENT_INDUSTRY]
+    share = (wide[GOVERNMENT_INDUSTRY] / total.where(total > 0)).dropna()
+    return pd.DataFrame({"category": share.index.astype(str),
+                         "public_share": share.to_numpy(float)}).sort_values(
+        "category", ignore_index=True)
