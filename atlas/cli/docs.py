@@ -62,7 +62,7 @@ def inputs(
 def report(
     update_docs: Annotated[bool, typer.Option(
         "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md "
-                              "and docs/risk_diagnostics.md from the atlas.")] = False,
+                              "and docs/risk_diagnostics.md and docs/top30.md from the atlas.")] = False,
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """The diagnostics of the composite and the top regions of every level, as Markdown."""
