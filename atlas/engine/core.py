@@ -207,7 +207,10 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
     write_tables(con, tables)
     if excess_in_sql:
         run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql)
-    run_sql_file(con, "region_uncounted.sql", count_uncounted=count_uncounted)
+    con.execute("ALTER TABLE region_measure_sums ADD COLUMN IF NOT EXISTS "
+                "uncounted_employment DOUBLE")
+    if count_uncounted and table_exists(con, "region_context"):
+        run_sql_file(con, "region_uncounted.sql")
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 

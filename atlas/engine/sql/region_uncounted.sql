@@ -1,7 +1,7 @@
 -- Denominators that count everyone who works there (exposure.count_uncounted_jobs).
 -- Tables: region_measure_sums, region_group_sums, region_context (indicator uncounted_jobs:
 --   the workers a level's composition leaves out, see context_indicators), levels,
---   measure_order. Variable: count_uncounted (boolean).
+--   measure_order. Run only with the setting on (the engine adds the column, NULL, always).
 --
 -- region_measure_sums.uncounted_employment = U, the region's uncounted workers (NULL when
 -- the setting is off or the level has none). They are jobs that are not substitutable, so
@@ -10,12 +10,10 @@
 --   substitutable_excess[m] = sum_g max(0, X_g^m / (E + U) - X_g^m,ref / (E^ref + U^ref))
 -- (region_excess.sql with the wider denominators; U^ref = the sum of U over the reference
 -- level's regions). With U = 0 everywhere nothing changes, to the bit.
-ALTER TABLE region_measure_sums ADD COLUMN IF NOT EXISTS uncounted_employment DOUBLE;
-
 UPDATE region_measure_sums AS s
 SET uncounted_employment = c.value
 FROM region_context AS c
-WHERE getvariable('count_uncounted') AND c.indicator = 'uncounted_jobs'
+WHERE c.indicator = 'uncounted_jobs'
   AND c.level = s.level AND c.region_id = s.region_id AND isfinite(c.value) AND c.value > 0;
 
 CREATE OR REPLACE TEMP TABLE uncounted_levels AS
