@@ -9,7 +9,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from atlas.errors import ConfigError
-from atlas.exports.allocation import allocate, allocate_detailed, allocate_tiered, need_for_rule
+from atlas.exports.allocation import (
+    allocate,
+    allocate_detailed,
+    allocate_tiered,
+    need_for_rule,
+    pool_tiers,
+)
 
 
 def test_proportional_split_by_hand():
@@ -24,6 +30,24 @@ def test_cap_cut_is_redistributed_in_proportion():
 
 def test_floor_lifts_small_needs():
     assert allocate([1, 100], 100, floor=10) == [10, 90]
+
+
+def test_tiered_money_follows_risk_by_hand():
+    # tier budgets 600 / 300 / 100 over needs 900 / 100 / 100 would pay 0.67, 3 and 1 per
+    # exposed job: the tiers pool (pool_tiers) and share 1000 / 1100 per exposed job
+    result = allocate_tiered([900, 100, 100], [1, 2, 3], 1000)
+    assert result.amounts == [818, 91, 91] and result.group == ["1+2+3"] * 3
+    assert pool_tiers([[1], [2], [3]], [600, 300, 100], [1000, 100, 100]) == (
+        [[1, 2, 3]], [1000])
+    # already falling rates stay apart: 600 / 100, 300 / 100, 100 / 100
+    assert pool_tiers([[1], [2], [3]], [600, 300, 100], [100, 100, 100]) == (
+        [[1], [2], [3]], [600, 300, 100])
+    # only the violating pair pools: 0.6, 3 -> (900 / 1100), then 0.82 >= 0.1
+    assert pool_tiers([[1], [2], [3]], [600, 300, 100], [1000, 100, 1000]) == (
+        [[1, 2], [3]], [900, 100])
+    # --within equal keeps the shares (no need to compare)
+    assert allocate_tiered([900, 100, 100], [1, 2, 3], 1000, within="equal").amounts == [
+        600, 300, 100]
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -151,7 +175,8 @@ def test_tiered_properties(regions, budget, floor_fraction, cap_factor, shares, 
         assert max(amounts) <= cap
     for tier in set(tiers):
         members = [i for i, t in enumerate(tiers) if t == tier]
-        assert sum(amounts[i] for i in members) == result.group_budget[members[0]]
+        pooled = [i for i in range(count) if result.group[i] == result.group[members[0]]]
+        assert sum(amounts[i] for i in pooled) == result.group_budget[members[0]]
         if within == "equal":
             assert max(amounts[i] for i in members) - min(amounts[i] for i in members) <= 1
         else:
@@ -162,7 +187,14 @@ def test_tiered_properties(regions, budget, floor_fraction, cap_factor, shares, 
     weights = [need[i] if within == "need" else 1.0 for i in range(count)]
     unbounded = floor == 0 and cap is None and all(
         sum(weights[i] for i in range(count) if tiers[i] == t) > 0 for t in present)
-    if unbounded:  # no bound binds: every tier gets its renormalised share, to a unit
+    if unbounded and within == "need":  # money follows risk: per exposed job, a higher
+        # tier never gets less than a lower one (to the rounding unit)
+        rates = {t: sum(a for a, u in zip(amounts, tiers, strict=True) if u == t)
+                 / sum(need[i] for i in range(count) if tiers[i] == t) for t in present}
+        lowest = min(sum(need[i] for i in range(count) if tiers[i] == t) for t in present)
+        for high, low in zip(present, present[1:], strict=False):
+            assert rates[high] >= rates[low] - count / lowest - 1e-9 * rates[low]
+    elif unbounded:  # no bound binds: every tier gets its renormalised share, to a unit
         total = sum(shares[t - 1] for t in present)
         for tier in present:
             got = sum(a for a, t in zip(amounts, tiers, strict=True) if t == tier)

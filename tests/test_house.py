@@ -109,13 +109,16 @@ def test_collapse_risk_equals_the_stored_risk_of_every_level(atlas_con):
     ).df()
     stored = atlas_con.execute(
         "SELECT level, region_id, collapse_risk, risk_rank FROM region_risk").df()
+    references = dict(atlas_con.execute(
+        "SELECT level, any_value(reference_change) FROM region_gates GROUP BY level").fetchall())
     checked = 0
     for level in ("us_area", "cn_city", "country"):
         wide = values.loc[values["level"] == level].pivot_table(
             index="region_id", columns="indicator", values="value", aggfunc="first")
         wide["size"] = values.loc[values["level"] == level].groupby("region_id")[
             "total_employment"].first()
-        mine = atlas.collapse_risk(wide, model, level=level, size="size")
+        mine = atlas.collapse_risk(wide, model, level=level, size="size",
+                                   gate_reference=references.get(level))
         theirs = stored.loc[stored["level"] == level].set_index("region_id")
         joined = mine.join(theirs.add_suffix("_stored"), how="inner")
         assert len(joined) == len(theirs)

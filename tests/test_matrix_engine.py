@@ -53,8 +53,9 @@ def synthetic(edge_cases: bool):
                         "FROM employment WHERE category = 'c9' AND region_id < 'r2'")
             con.execute("INSERT INTO employment VALUES ('synth', 'r5', 'zz', 3, false), "
                         "('synth', 'r6', 'c2', 4, true), ('synth', 'r6', 'c2', 5, false)")
-            con.execute("CREATE TABLE sheltered_categories AS "
-                        "SELECT 'synth_categories' AS taxonomy, 'c3' AS category")
+            con.execute("CREATE TABLE sheltered_categories AS "  # wholly and partly public
+                        "SELECT * FROM (VALUES ('synth_categories', 'c3', 1.0), "
+                        "('synth_categories', 'c4', 0.25)) AS t(taxonomy, category, public_share)")
         return con
     return make
 

@@ -82,7 +82,9 @@ def test_exposed_hubs_with_capacity_are_not_traps(atlas_con):
         frame = ranked(atlas_con, level)
         hubs = frame.loc[frame["name"].str.startswith(prefixes)]
         assert len(hubs) == len(prefixes), level
-        assert (hubs["pillar_shock"] >= 0.9).all(), hubs
+        # exposed: in the top 30% of the shock pillar (China's hubs, whose many private and
+        # individual workers join the denominator as not substitutable, at 0.72-0.95)
+        assert (hubs["pillar_shock"] >= 0.7).all(), hubs
         assert (hubs["risk_rank"] > hubs["regions_in_level"] / 2).all(), hubs
         assert not hubs["flag_trap"].any()
 
@@ -251,17 +253,18 @@ def test_each_comparison_model_is_explained_by_its_own_components():
 
 
 def test_component_words_are_those_of_the_region_s_level(atlas_con):
-    """low_income is Poverty in the US and Low GDP per head elsewhere: each level's v1 moves
-    use its own words, and the column comment names both variants."""
+    """low_income is Child poverty in the US and Low GDP per head elsewhere: each level's v1
+    moves use its own words, and the column comment names both variants."""
     words = dict(atlas_con.execute("""
         SELECT level, string_agg(why, ' ') FROM risk_v1_moves
         WHERE level IN ('us_area', 'us_state', 'cn_city', 'country') GROUP BY level""").fetchall())
     assert words and not any("Low GDP per head" in words.get(level, "")
                              for level in ("us_area", "us_state"))
-    assert not any("Poverty" in words.get(level, "") for level in ("cn_city", "country"))
-    assert "Poverty" in words.get("us_area", "") + words.get("us_state", "")
+    assert not any("poverty" in words.get(level, "") for level in ("cn_city", "country"))
+    assert "Child poverty" in words.get("us_area", "") + words.get("us_state", "")
     comment = atlas_con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = "
                                 "'region_indices' AND column_name = 'risk_p_low_income'"
                                 ).fetchone()[0]
-    assert "'Poverty' (poverty_rate, higher = riskier; us_area, us_state)" in comment
+    assert ("'Child poverty' (child_poverty_rate, higher = riskier; us_area, us_state)"
+            in comment)
     assert "'Low GDP per head' (gdp_per_capita, lower = riskier; cn_city, country)" in comment

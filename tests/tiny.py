@@ -43,11 +43,14 @@ CONTEXT = {"R1": {"employment_change": -10.0, "unemployment_persistent": 4.0},
 def tiny_database(names: list[str] | None = None, unemployment: list[float] | None = None,
                   extra_regions: int = 0, nation_id: str = "N",
                   context: dict[str, dict[str, float]] | None = None,
-                  config: dict | None = None) -> duckdb.DuckDBPyConnection:
+                  config: dict | None = None, more_context: list[tuple] | None = None,
+                  tables: dict[str, pd.DataFrame] | None = None
+                  ) -> duckdb.DuckDBPyConnection:
     """An in-memory atlas of the tiny level, with indices computed by the real engine
     (``nation_id``: the reference region's code, which may repeat a code of level tiny;
     ``context``: per region, indicator values that replace ``CONTEXT``; extra regions X<i>
-    get employment change ``-i`` and unemployment ``2 + i``)."""
+    get employment change ``-i`` and unemployment ``2 + i``; ``more_context``: further
+    ``(level, region_id, indicator, value)`` rows; ``tables``: further tables)."""
     ids = ["R1", "R2"] + [f"X{i}" for i in range(extra_regions)]
     employment = EMPLOYMENT.assign(region_id=EMPLOYMENT.region_id.replace("N", nation_id))
     if extra_regions:
@@ -75,6 +78,8 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
             for name, value in indicators.items() if value is not None]
     rows += [("tiny", region, "unemployment_rate", rates[region]) for region in ids
              if rates[region] is not None]
+    rows += list(more_context or [])
+    extra_tables = tables or {}
     tables = {
         "region_context": pd.DataFrame(rows, columns=["level", "region_id", "indicator",
                                                       "value"]),
@@ -93,7 +98,7 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
                                          dtype=str),
     }
     con = duckdb.connect()
-    write_tables(con, tables)
+    write_tables(con, {**tables, **extra_tables})
     compute_indices(con, config or tiny_config())
     compute_top_categories(con, "m")
     return con

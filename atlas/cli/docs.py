@@ -61,8 +61,9 @@ def inputs(
 
 def report(
     update_docs: Annotated[bool, typer.Option(
-        "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md "
-                              "and docs/risk_diagnostics.md from the atlas.")] = False,
+        "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md, "
+                              "docs/risk_diagnostics.md and docs/top30.md from the atlas.")
+    ] = False,
     db: DbOption = DEFAULT_DB,
     docs_root: Annotated[Path | None, typer.Option(
         "--docs-root", hidden=True, help="The project whose documents --update-docs rewrites "

@@ -32,8 +32,8 @@ from atlas.spec import declarations
 from atlas.spec.risk_model import risk_models
 from atlas.store.database import persist, register_table, table_exists
 
-RISK_TABLES = ("region_base", "region_components", "region_pillars", "region_risk",
-               "region_pillar_wide", "region_component_wide", "region_flags")
+RISK_TABLES = ("region_base", "region_components", "region_gates", "region_pillars",
+               "region_risk", "region_pillar_wide", "region_component_wide", "region_flags")
 PLACEHOLDERS = {
     "rank_uncertainty": "level VARCHAR, region_id VARCHAR, median_rank DOUBLE, "
                         "rank_p05 DOUBLE, rank_p95 DOUBLE, p_top_decile DOUBLE, p_trap DOUBLE, "
@@ -60,7 +60,8 @@ def engine_variables(config: dict[str, Any], measure: str | None = None) -> dict
         "vulnerability_measure": config["risk"]["v1"]["vulnerability_measure"],
         "industrial_measure": flags["industrial_measure"],
         **{key: float(flags[key]) for key in (
-            "min_regions", "trap_top_share", "trap_min_pillar", "near_trap_top_share",
+            "min_regions", "trap_top_share", "trap_min_pillar", "trap_min_shock_ratio",
+            "near_trap_top_share",
             "rust_belt_min_industrial_ratio", "rust_belt_max_employment_change",
             "low_confidence_max_imputed_share")},
     }
@@ -76,11 +77,27 @@ def write_model_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
         [models[name].component_rows(levels) for name in wanted], ignore_index=True))
     register_table(con, "risk_pillars", pd.concat(
         [models[name].pillar_rows() for name in wanted], ignore_index=True))
-    sheltered = [(taxonomy, code) for taxonomy, codes in
-                 config["exposure"]["sheltered"].items() for code in codes]
-    register_table(con, "sheltered_categories",
-                   pd.DataFrame(sheltered, columns=["taxonomy", "category"], dtype=object))
+    register_table(con, "sheltered_categories", sheltered_categories(con, config))
     check_indicators(con)
+
+
+def sheltered_categories(con: duckdb.DuckDBPyConnection, config: dict[str, Any]
+                         ) -> pd.DataFrame:
+    """``taxonomy, category, public_share``: the publicly funded share of each category's
+    jobs, never substitutable: 1 for the categories of ``[exposure.sheltered]``, and with
+    ``exposure.shelter_public_share`` the shares the readers derived from data
+    (``category_public_share``); a category in both keeps the larger."""
+    listed = pd.DataFrame([(taxonomy, code, 1.0) for taxonomy, codes in
+                           config["exposure"]["sheltered"].items() for code in codes],
+                          columns=["taxonomy", "category", "public_share"])
+    frames = [listed]
+    if config["exposure"]["shelter_public_share"] and table_exists(con, "category_public_share"):
+        frames.append(con.execute("SELECT taxonomy, category, public_share "
+                                  "FROM category_public_share").df())
+    both = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
+        len(f) for f in frames) else listed
+    shares = both.groupby(["taxonomy", "category"], as_index=False)["public_share"].max()
+    return shares.astype({"taxonomy": object, "category": object, "public_share": float})
 
 
 def check_component_levels(models: dict[str, Any], levels: list[str]) -> None:
@@ -123,7 +140,8 @@ REGION_BASE_INDICATORS = (
 SUMS_METHODS = ("matrix", "sql")
 
 
-def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix") -> None:
+def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
+                         count_uncounted: bool = False) -> None:
     """``region_measure_sums`` and ``region_group_sums``: ``region_sums.sql`` once, then
     every level's sums.
 
@@ -133,6 +151,9 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
         ``matrix`` (default, faster): the sums as matrix products (``atlas.engine.matrix_engine``);
         ``sql``: the readable reference, ``region_unscored.sql`` and the grouped pass
         ``region_sums_level.sql`` level by level. Both give the same tables (to 1e-9, tested).
+    count_uncounted
+        ``exposure.count_uncounted_jobs``: the uncounted workers of ``region_context`` join
+        the AI-shock denominators (``region_uncounted.sql``).
 
     Raises
     ------
@@ -144,7 +165,8 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
         raise ValueError(f"method must be one of {SUMS_METHODS}, not {method!r}")
     con.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS diversity_group VARCHAR")
     if not table_exists(con, "sheltered_categories"):  # written by write_model_tables
-        con.execute("CREATE TABLE sheltered_categories (taxonomy VARCHAR, category VARCHAR)")
+        con.execute("CREATE TABLE sheltered_categories (taxonomy VARCHAR, category VARCHAR, "
+                    "public_share DOUBLE)")
     bad = con.execute("SELECT level, region_id, category, employment FROM employment "
                       "WHERE NOT isfinite(employment) ORDER BY level, region_id, category "
                       "LIMIT 1").fetchone()
@@ -186,6 +208,10 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix")
     write_tables(con, tables)
     if excess_in_sql:
         run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql)
+    con.execute("ALTER TABLE region_measure_sums ADD COLUMN IF NOT EXISTS "
+                "uncounted_employment DOUBLE")
+    if count_uncounted and table_exists(con, "region_context"):
+        run_sql_file(con, "region_uncounted.sql")
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 
@@ -222,7 +248,7 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     con.execute("SET preserve_insertion_order = false")  # row order of outputs is not a contract
     ensure_context(con)
     write_model_tables(con, config)
-    compute_measure_sums(con, sums_method)
+    compute_measure_sums(con, sums_method, config["exposure"]["count_uncounted_jobs"])
     compute_risk(con, config)
     persist(con, [*RISK_TABLES, "risk_model_scores", "risk_model_components"])
     for name, columns in PLACEHOLDERS.items():

@@ -36,7 +36,8 @@ def _require(frame: pd.DataFrame, name: str, columns: list[str]) -> None:
 
 def composition_indices(composition: pd.DataFrame, scores: pd.DataFrame,
                         groups: pd.Series | dict[str, str] | None = None,
-                        sheltered: list[str] | None = None) -> pd.DataFrame:
+                        sheltered: list[str] | dict[str, float] | None = None
+                        ) -> pd.DataFrame:
     """Per-region indices of a composition under one exposure measure.
 
     Parameters
@@ -51,7 +52,8 @@ def composition_indices(composition: pd.DataFrame, scores: pd.DataFrame,
         Optional category -> diversity group (e.g. the major group); by default every
         category is its own group.
     sheltered
-        Categories whose jobs count as jobs but never as substitutable (publicly funded).
+        Categories whose jobs count as jobs but never as substitutable (publicly funded):
+        a list (wholly public) or category -> publicly funded share of its jobs.
 
     Returns
     -------
@@ -103,8 +105,11 @@ def composition_indices(composition: pd.DataFrame, scores: pd.DataFrame,
             "ge_50": (score["score"] >= 0.5).astype(float),
             "vulnerable": substitutable.astype(float),
             "substitutable": substitutable.astype(float)}))
+        public = sheltered if isinstance(sheltered, dict) else dict.fromkeys(sheltered or [], 1.0)
         register_table(con, "sheltered_categories", pd.DataFrame(
-            {"taxonomy": TAXONOMY, "category": list(sheltered or [])}, dtype=object))
+            {"taxonomy": TAXONOMY, "category": list(public),
+             "public_share": [float(v) for v in public.values()]}).astype(
+            {"taxonomy": object, "category": object}))
         register_table(con, "employment", comp.assign(level=LEVEL, imputed=False)[
             ["level", "region_id", "category", "employment", "imputed"]])
         register_table(con, "regions", pd.DataFrame(

@@ -29,7 +29,8 @@ __all__ = ["collapse_risk"]
 
 
 def collapse_risk(components: pd.DataFrame, model: RiskModel | None = None,
-                  level: str | None = None, size: str | None = None) -> pd.DataFrame:
+                  level: str | None = None, size: str | None = None,
+                  gate_reference: float | None = None) -> pd.DataFrame:
     """Collapse risk, its rank and the pillar scores of every row of ``components``.
 
     Parameters
@@ -45,6 +46,11 @@ def collapse_risk(components: pd.DataFrame, model: RiskModel | None = None,
     size
         Optional column that breaks ties in the rank (larger first), as the atlas does
         with ``total_employment``.
+    gate_reference
+        The reference change of the model's pillar gates (the nation's employment change,
+        percent; ``region_gates.reference_change`` of a build): a region whose gate
+        indicator beat it has that pillar's score capped at its gate component's score.
+        None: no gate.
 
     Returns
     -------
@@ -86,14 +92,23 @@ def collapse_risk(components: pd.DataFrame, model: RiskModel | None = None,
                           geometric=np.array([model.aggregation == "geometric"]),
                           weights=np.array([[c.weight for c in present]], dtype=float),
                           pillar_weights=pillar_weights)
-    risk, _ = specification_risk(model, scores, spec, present)
+    gated = {}
+    for pillar in model.pillars:
+        gate = next((c for c in present if c.component == pillar.gate), None)
+        if gate is not None and gate_reference is not None:
+            value = np.asarray(components[gate.indicator], dtype=float)
+            with np.errstate(invalid="ignore"):
+                beat = value > gate_reference if gate.direction == "lower" \
+                    else value < gate_reference
+            gated[pillar.pillar] = beat & ~np.isnan(value)
+    risk, _ = specification_risk(model, scores, spec, present, gated)
     out = pd.DataFrame(index=components.index)
     for index, pillar in enumerate(model.pillars):  # a pillar alone: its percentile score
         if any(c.pillar == pillar.pillar for c in present):
             alone = np.zeros_like(pillar_weights)
             alone[0, index] = 1.0
             only = Specifications(spec.measure, spec.geometric, spec.weights, alone)
-            out[pillar.pillar] = specification_risk(model, scores, only, present)[0][0]
+            out[pillar.pillar] = specification_risk(model, scores, only, present, gated)[0][0]
     out["collapse_risk"] = risk[0]
     out["risk_rank"] = rank_order(risk, inputs.size, ids)[0]
     return out

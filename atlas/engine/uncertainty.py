@@ -10,7 +10,10 @@ guidelines). Every specification is ranked with NumPy,
 with the same formulas as the SQL engine (``atlas.spec.risk_model``), so the default
 specification reproduces ``risk_rank`` exactly. Per region: the median rank, a 90% rank
 interval (5th-95th percentile), ``p_top_decile`` and ``p_trap`` (top decile with every pillar
-at least ``trap_min_pillar``); ``flag_robust_trap`` = ``p_trap >= robust_share``.
+at least ``trap_min_pillar`` and, with ``trap_min_shock_ratio``, the absolute shock);
+``flag_robust_trap`` = ``p_trap >= robust_share`` and not ``flag_low_confidence``. In the
+joint random draws, a region's missing component scores are drawn from the level's
+distribution (:func:`draw_missing`).
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from atlas.engine.uncertainty_draws import draw_missing, shock_floor
 from atlas.spec.risk_model import Component, RiskModel, active_model
-from atlas.store.database import analysed_levels, register_table
+from atlas.store.database import analysed_levels, register_table, table_exists
 
 MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
                       "vulnerable_share", "substitutable_share", "substitutable_excess")
@@ -116,6 +120,8 @@ class LevelInputs:
     static: dict[str, np.ndarray]  # indicator -> values per region
     by_measure: dict[str, dict[str, np.ndarray]]  # measure -> indicator -> values
     default_measure: str | None = None
+    gated: dict[str, np.ndarray] | None = None  # pillar -> regions whose mean is capped
+    shock_floor: dict[str, np.ndarray] | None = None  # measure -> regions above the floor
 
 
 def component_scores(inputs: LevelInputs, measure: str | None) -> np.ndarray:
@@ -138,6 +144,8 @@ class Specifications:
     geometric: np.ndarray  # (S,) bool
     weights: np.ndarray  # (S, K) component weights (0 = left out)
     pillar_weights: np.ndarray  # (S, P)
+    random: np.ndarray | None = None  # (S,) bool: a joint random draw (not the grid)
+    seed: int = 0  # of the draws of missing component scores
 
 
 def specifications(model: RiskModel, components: list[Component], measures: int,
@@ -168,16 +176,21 @@ def specifications(model: RiskModel, components: list[Component], measures: int,
         if index >= 0:
             weights[row, index] = 0.0
     return Specifications(np.array(measure), np.array(how) == "geometric", weights,
-                          pillar_weights)
+                          pillar_weights, np.arange(len(measure)) >= len(grid),
+                          int(settings["seed"]) + 1)
 
 
 def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
-                       components: list[Component]) -> tuple[np.ndarray, np.ndarray]:
+                       components: list[Component],
+                       gated: dict[str, np.ndarray] | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
 
     ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
-    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; the specs
-    of one measure share that measure's (small) filled scores and availability, so no
+    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; its score
+    is capped at the score of the pillar's gate component for the regions in
+    ``gated[pillar]`` (as ``region_gates`` in ``risk_scores.sql``); the specs of one
+    measure share that measure's (small) filled scores and availability, so no
     ``(specs, regions, K)`` array is ever made.
     """
     available = (~np.isnan(scores)).astype(float)  # (M, R, K)
@@ -197,12 +210,23 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
             if len(rows):
                 numerator[rows] = np.einsum("rk,sk->sr", filled[measure], w[rows])
                 denominator[rows] = np.einsum("rk,sk->sr", available[measure], w[rows])
+        draw_missing(specs, available, member & observed, w, by_measure, numerator,
+                     denominator)
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(numerator, denominator, out=numerator)
         numerator[~(denominator > 0)] = np.nan
         mean = np.round(numerator, 12, out=numerator)
-        pillar_scores.append(within_percentile(mean) if model.pillar_scale == "percentile"
-                             else mean)
+        score = within_percentile(mean) if model.pillar_scale == "percentile" else mean
+        capped = (gated or {}).get(pillar.pillar)
+        if pillar.gate is not None and capped is not None and capped.any():
+            k = [c.component for c in components].index(pillar.gate)
+            for measure, rows in enumerate(by_measure):
+                if len(rows):
+                    block = score[rows]
+                    block[:, capped] = np.minimum(block[:, capped],
+                                                  scores[measure][capped, k][None, :])
+                    score[rows] = block
+        pillar_scores.append(score)
     stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
     pillar_weights = specs.pillar_weights[:, present]
     used = pillar_weights > 0
@@ -223,13 +247,18 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
         or [None]
     scores = np.stack([component_scores(inputs, measure) for measure in measures])
     specs = specifications(model, inputs.components, len(measures), settings)
-    risk, low = specification_risk(model, scores, specs, inputs.components)
+    risk, low = specification_risk(model, scores, specs, inputs.components, inputs.gated)
     rank = rank_order(risk, inputs.size, inputs.region_ids)
     low = np.where(np.isnan(risk), -np.inf, low)
     ranked = np.isfinite(low).sum(axis=1, keepdims=True)
     cut = np.ceil(trap["trap_top_share"] * ranked)
     in_top = (rank <= cut) & np.isfinite(low)
     is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
+    if float(trap.get("trap_min_shock_ratio", 0)) > 0 and inputs.shock_floor is not None:
+        everyone = np.ones(len(inputs.region_ids), dtype=bool)  # a measure without shares
+        above = np.stack([inputs.shock_floor.get(inputs.default_measure if m is None else m,
+                                                 everyone) for m in measures])  # (M, R)
+        is_trap &= above[specs.measure]
     return pd.DataFrame({
         "region_id": inputs.region_ids,
         "median_rank": np.median(rank, axis=0),
@@ -252,9 +281,11 @@ def unit_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> p
 
 
 def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
-                 default_measure: str, exposure: pd.DataFrame | None = None) -> LevelInputs:
+                 default_measure: str, exposure: pd.DataFrame | None = None,
+                 config_floor: float = 0.0) -> LevelInputs:
     """Read one level's indicators (static and per measure) from the engine's tables
-    (``exposure``: :func:`unit_exposure` of all levels, read once by the caller)."""
+    (``exposure``: :func:`unit_exposure` of all levels, read once by the caller;
+    ``config_floor``: ``flags.trap_min_shock_ratio``, 0 = no floor)."""
     base = con.execute("SELECT region_id, total_employment FROM region_base WHERE level = ? "
                        "ORDER BY region_id", [level]).df()
     ids = base["region_id"].to_numpy()
@@ -274,8 +305,14 @@ def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
             frame = group.set_index("region_id").reindex(ids)
             if frame[dependent].notna().any().all():
                 by_measure[measure] = {n: frame[n].to_numpy(float) for n in dependent}
+    floor = shock_floor(con, level, float(config_floor), ids) if config_floor else None
+    gates = con.execute("SELECT pillar, region_id FROM region_gates WHERE level = ? AND gated",
+                        [level]).df() if table_exists(con, "region_gates") else pd.DataFrame(
+        columns=["pillar", "region_id"])
+    gated = {pillar: np.isin(ids, group["region_id"].to_numpy())
+             for pillar, group in gates.groupby("pillar")}
     return LevelInputs(ids, base["total_employment"].to_numpy(float), components, static,
-                       by_measure, default_measure)
+                       by_measure, default_measure, gated, floor)
 
 
 def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
@@ -288,7 +325,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     exposure = unit_exposure(con)
     for level in levels:
         inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
-                              exposure)
+                              exposure, config["flags"]["trap_min_shock_ratio"])
         if not inputs.components:
             continue
         frame = level_uncertainty(inputs, model, settings, config["flags"])
@@ -296,7 +333,14 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
                  "p_trap", "n_specs"])
-    result["flag_robust_trap"] = result["p_trap"].astype(float) >= settings["robust_share"]
+    # a place with missing components or thin data is never a robust trap
+    low = con.execute("SELECT level, region_id FROM region_flags WHERE flag_low_confidence"
+                      ).df() if table_exists(con, "region_flags") else pd.DataFrame(
+        columns=["level", "region_id"])
+    doubtful = pd.MultiIndex.from_frame(result[["level", "region_id"]]).isin(
+        pd.MultiIndex.from_frame(low[["level", "region_id"]])) if len(result) else []
+    result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings["robust_share"]) \
+        & ~np.asarray(doubtful, dtype=bool)
     register_table(con, "rank_uncertainty", result[
         ["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile", "p_trap",
          "n_specs", "flag_robust_trap"]])

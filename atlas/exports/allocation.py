@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,12 +41,16 @@ class Allocation:
         Per region, ``"floor"`` or ``"cap"`` when that bound set its amount, else ``""``.
     group_budget
         Per region, the budget of its group (the whole budget, or its tier's budget).
+    group
+        Per region, its group's tiers (``"1"``, or ``"1+2"`` for pooled tiers); empty
+        without tiers.
     """
 
     amounts: list[int]
     multiplier: list[float]
     bound: list[str]
     group_budget: list[int]
+    group: list[str] = field(default_factory=list)
 
 
 def _amounts(t: float, need: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -214,7 +218,10 @@ def allocate_tiered(need: Sequence[float], tiers: Sequence[int], budget: int, fl
     The tier budgets are themselves ``clamp(t * share, floors of the tier, reachable caps
     of the tier)`` with one ``t``: a tier whose caps cannot absorb its share passes the rest
     to the other tiers in proportion to their shares, and a tier with a zero share still
-    gets its floors.
+    gets its floors. With ``within="need"`` money follows risk: a tier whose budget per unit
+    of need (exposed job) would fall below the next lower tier's is pooled with it
+    (:func:`pool_tiers`), so apart from floors and caps no region gets less per exposed job
+    than a region of a lower tier.
     """
     values, upper = _checked(need, budget, floor, cap)
     if within not in WITHIN:
@@ -241,18 +248,62 @@ def allocate_tiered(need: Sequence[float], tiers: Sequence[int], budget: int, fl
     what = "tiers (a tier with share 0 gets only its floors)"
     tier_budgets, _, _ = _solve(tier_shares / tier_shares.sum(), budget, np.array(lower),
                                 np.array(reach), what)
+    groups = [[tier] for tier in present]
+    if within == "need":
+        groups, tier_budgets = pool_tiers(groups, list(tier_budgets),
+                                          [float(weights[tier_of == t].sum()) for t in present])
     amounts = np.zeros(len(values), dtype=np.int64)
     multiplier, bound = [0.0] * len(values), [""] * len(values)
-    group_budget = [0] * len(values)
-    for tier, tier_budget in zip(present, tier_budgets, strict=True):
-        index = np.flatnonzero(tier_of == tier)
+    group_budget, group_of = [0] * len(values), [""] * len(values)
+    for group, tier_budget in zip(groups, tier_budgets, strict=True):
+        index = np.flatnonzero(np.isin(tier_of, group))
+        tier = "+".join(map(str, group))
         count = len(index)
         part, t, part_bound = _solve(weights[index], tier_budget, np.full(count, float(floor)),
                                      np.full(count, upper), f"regions of tier {tier}")
         amounts[index] = part
         for position, i in enumerate(index):
             multiplier[i], bound[i], group_budget[i] = t, part_bound[position], tier_budget
-    return Allocation([int(a) for a in amounts], multiplier, bound, group_budget)
+            group_of[i] = tier
+    return Allocation([int(a) for a in amounts], multiplier, bound, group_budget, group_of)
+
+
+def pool_tiers(groups: list[list[int]], budgets: list[int], needs: list[float]
+               ) -> tuple[list[list[int]], list[int]]:
+    """Pool adjacent tiers until the budget per unit of need never rises from a higher tier
+    (listed first) to a lower one (the pool-adjacent-violators rule).
+
+    A pooled group splits its summed budget by need, so its tiers get one rate. By hand:
+    budgets 600 / 300 / 100 over needs 1000 / 100 / 100 give rates 0.6 / 3 / 1: tiers 1 and 2
+    pool (900 over 1100, 0.82), then 0.82 >= 1 fails too, so all three pool (1000 / 1200).
+
+    Parameters
+    ----------
+    groups
+        The tiers, highest first, each as a one-element list.
+    budgets, needs
+        Budget and summed need of each.
+
+    Returns
+    -------
+    tuple
+        The pooled groups and their budgets.
+    """
+    groups, budgets, needs = [list(g) for g in groups], list(budgets), list(needs)
+
+    def rate(i: int) -> float:
+        return budgets[i] / needs[i] if needs[i] > 0 else 0.0  # no exposed jobs: no rate
+
+    i = 0
+    while i < len(groups) - 1:
+        if rate(i) < rate(i + 1):
+            groups[i] += groups.pop(i + 1)
+            budgets[i] += budgets.pop(i + 1)
+            needs[i] += needs.pop(i + 1)
+            i = max(i - 1, 0)
+        else:
+            i += 1
+    return groups, budgets
 
 
 def need_for_rule(rule: str, exposed_jobs: Sequence[float],

@@ -84,10 +84,16 @@ def rule_text(request: RankRequest) -> str:
             f"tier whose regions' caps cannot take its share passes the rest to the other tiers "
             f"in proportion to their shares, and every tier gets at least its regions' floors. "
             f"Within a tier the money is split {within}: every region receives t x need with "
-            f"the tier's own t. {bounds} The shares are per tier, not per region: each "
-            "region of a small tier can receive more than each region of a large one, even a "
-            "riskier one (compare the tiers' sums and counts in the summary sheet; "
-            "--tier-shares sets the shares).")
+            f"the tier's own t. {bounds} "
+            + ("Money follows risk: a tier whose budget per exposed job would fall below a "
+               "lower tier's is pooled with it (one t for both), so, floors and caps apart, no "
+               "region gets less per exposed job than a region of a lower tier. The summary "
+               "sheet ends in one subtotal row per tier (regions, jobs, amount); "
+               "--tier-shares sets the shares."
+               if request.within == "need" else
+               "The shares are per tier, not per region: with an equal split each region of a "
+               "small tier can receive more than each region of a large one (compare the tier "
+               "subtotals at the end of the summary sheet; --tier-shares sets the shares)."))
 
 
 def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
@@ -103,8 +109,12 @@ def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
         present = [n for n, label in TIER_LABELS.items() if (ranking["risk_tier"] == label).any()]
         tier = next(n for n, label in TIER_LABELS.items() if label == row["risk_tier"])
         share = request.tier_shares[tier - 1] / sum(request.tier_shares[n - 1] for n in present)
+        pooled = allocation.group[0] if allocation.group else str(tier)
+        receiver = ("the tier receives" if "+" not in pooled else
+                    f"tiers {pooled.replace('+', ' and ')} are pooled (money follows risk: the "
+                    "lower tier would otherwise get more per exposed job) and receive")
         steps.append(f"is in tier {tier} ({row['risk_tier']}), whose share after "
-                     f"renormalising is {share:.1%}; after floors and caps the tier receives "
+                     f"renormalising is {share:.1%}; after floors and caps {receiver} "
                      f"{allocation.group_budget[0]:,} {currency}")
     if request.rule == "risk_weighted":
         steps.append(f"need = exposed jobs x collapse risk = {row['exposed_jobs']:,.0f} x "
@@ -117,7 +127,8 @@ def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
         need = 1.0
         steps.append("no region of the group has a need, so it is split equally (need = 1)")
     t, bound = allocation.multiplier[0], allocation.bound[0]
-    members = "its tier" if tiered else "all regions"
+    members = ("its tier" if "+" not in (allocation.group or [""])[0] else "its pooled tiers") \
+        if tiered else "all regions"
     steps.append(f"the common multiplier t = {t:,.6g} {currency} per unit of need makes the "
                  f"amounts of {members} add up to {allocation.group_budget[0]:,} {currency}")
     free = t * need

@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from atlas.exports.ranking import RankRequest, has_intervals
+from atlas.exports.ranking import TIER_LABELS, RankRequest, has_intervals
 from atlas.exports.selection import geography_for, geography_label
 from atlas.exports.workbook import Column, Sheet
 from atlas.texts.dictionary import column_meaning, not_applicable
@@ -22,13 +22,14 @@ NUMBER_FORMATS = {
     **dict.fromkeys(("coverage", "imputed_share", "share_ge_10", "share_ge_50",
                      "vulnerable_share", "industrial_share", "p_top_decile", "p_trap",
                      "substitutable_share", "substitutable_excess", "self_employed_share",
-                     "private_individual_share", "state_funded_share"), SHARE),
+                     "private_individual_share", "state_funded_share",
+                     "reference_substitutable_share"), SHARE),
     **dict.fromkeys(("collapse_risk", "exposure_mean", "automation_mean", "entropy_norm", "hhi",
                      "hachman", "krugman", "group_entropy", "group_hachman", "min_pillar"),
                     SCORE),
-    **dict.fromkeys(("unemployment_rate", "poverty_rate", "effective_n", "median_rank",
-                     "employment_change", "employment_change_2007", "unemployment_persistent",
-                     "population_change"), RATE),
+    **dict.fromkeys(("unemployment_rate", "poverty_rate", "child_poverty_rate", "effective_n",
+                     "median_rank", "employment_change", "employment_change_2007",
+                     "unemployment_persistent", "population_change"), RATE),
     **dict.fromkeys(("selection_rank", "risk_rank", "rank_p05", "rank_p95",
                      "regions_in_level", "risk_components", "tier_rank"), RANK),
 }
@@ -120,6 +121,9 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
          column_meaning("total_employment", level)),
         ("Exposed jobs", _source(ranking, "exposed_jobs"), COUNT, "sum",
          column_meaning("exposed_jobs", level)),
+        (substitutable_header(ranking), _source(ranking, "substitutable_share"), SHARE, None,
+         "Share of the region's jobs generative AI could substitute (the absolute shock), "
+         "beside the national (reference level's) share in the header."),
         ("Unemployment rate (%)", _source(ranking, "unemployment_rate"), RATE, None,
          column_meaning("unemployment_rate", level)),
         ("Collapse risk", _source(ranking, "collapse_risk"), SCORE, None,
@@ -151,7 +155,40 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
         if total == "sum":
             total = sum(float(v) for v in values if pd.notna(v))
         columns.append(Column(header, values, fmt, total, meaning))
-    return Sheet("summary", columns, totals=True)
+    return Sheet("summary", columns, totals=True,
+                 subtotals=tier_subtotals(ranking, columns) if request.rule == "tiered" else [])
+
+
+def substitutable_header(ranking: pd.DataFrame) -> str:
+    """``Substitutable share (national 18.4%)``: the header carries the reference value."""
+    if "reference_substitutable_share" not in ranking.columns or not len(ranking):
+        return "Substitutable share"
+    reference = ranking["reference_substitutable_share"].dropna()
+    return (f"Substitutable share (national {float(reference.iloc[0]):.1%})" if len(reference)
+            else "Substitutable share")
+
+
+def tier_subtotals(ranking: pd.DataFrame, columns: list[Column]) -> list[dict[str, object]]:
+    """One row per risk tier present (count, and the sums of the summed columns: jobs,
+    exposed jobs, need, allocation), in tier order, below the totals row of the tiered
+    rule's summary sheet; none without tiers."""
+    if "risk_tier" not in ranking.columns or not len(ranking):
+        return []
+    summed = [(index, c) for index, c in enumerate(columns) if c.total is not None
+              and not isinstance(c.total, str)]
+    rows = []
+    for label in TIER_LABELS.values():
+        members = (ranking["risk_tier"] == label).to_numpy()
+        if not members.any():
+            continue
+        row: dict[str, object] = {"Name": f"Tier '{label}': {int(members.sum())} regions",
+                                  "Risk tier": label}
+        for _, column in summed:
+            row[column.header] = sum(float(v) for v, m in zip(column.values, members,
+                                                              strict=True)
+                                     if m and pd.notna(v))
+        rows.append(row)
+    return rows
 
 
 def frame_sheet(name: str, frame: pd.DataFrame, currency: str = "USD",

@@ -54,12 +54,14 @@ class Column:
 
 @dataclass
 class Sheet:
-    """A sheet: columns, whether it ends in a totals row, and whether long text wraps."""
+    """A sheet: columns, whether it ends in a totals row, and whether long text wraps;
+    ``subtotals``: rows after the totals row, each a value by column header."""
 
     name: str
     columns: list[Column]
     totals: bool = False
     wrap: bool = False
+    subtotals: list[dict[str, object]] = field(default_factory=list)
     rows: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -144,6 +146,13 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
             cell = ws.cell(row=row, column=index)
             write_cell(cell, column.total)
             cell.font, cell.border = bold, line
+            if column.number_format:
+                cell.number_format = column.number_format
+    for offset, subtotal in enumerate(sheet.subtotals, start=sheet.rows + 2 + sheet.totals):
+        for index, column in enumerate(sheet.columns, start=1):
+            cell = ws.cell(row=offset, column=index)
+            write_cell(cell, subtotal.get(column.header))
+            cell.font = bold
             if column.number_format:
                 cell.number_format = column.number_format
 

@@ -67,6 +67,11 @@ class Profiles:
         self.values: dict[str, dict[str, tuple[Any, Any]]] = {}  # region -> component -> (v, s)
         for rid, component, value, score in values.itertuples(index=False):
             self.values.setdefault(rid, {})[component] = (value, score)
+        magnitude = _frame(con, "region_flags", "SELECT f.region_id, b.substitutable_jobs, "
+                           "f.reference_substitutable_share FROM region_flags AS f JOIN "
+                           "region_base AS b USING (level, region_id) WHERE f.level = ?", level)
+        self.magnitude = {rid: (jobs, share) for rid, jobs, share in
+                          magnitude.itertuples(index=False)} if len(magnitude) else {}
         scores = _frame(con, "region_pillars", "SELECT region_id, pillar, pillar_score FROM "
                         "region_pillars WHERE level = ?", level)
         self.scores = {(r, p): s for r, p, s in scores.itertuples(index=False)} \
@@ -119,6 +124,13 @@ class Profiles:
         return {"fmt": declared.get("fmt", "num"), "scale": declared.get("scale", 1),
                 "unit": declared.get("unit"), "detail": declared.get("label"), "source": None}
 
+    def magnitude_text(self, region_id: str) -> str:
+        """The absolute shock beside the national value: ``12,345 jobs; national 18.4%``."""
+        jobs, share = self.magnitude[region_id]
+        parts = [f"{jobs:,.0f} jobs" if jobs is not None and pd.notna(jobs) else "",
+                 f"national {share:.1%}" if share is not None and pd.notna(share) else ""]
+        return "; ".join(p for p in parts if p)
+
     def pillars_of(self, region_id: str) -> list[dict[str, Any]]:
         """The region's pillars with their components (raw value, format, percentile)."""
         values = self.values.get(region_id, {})
@@ -135,6 +147,8 @@ class Profiles:
                         "fmt": info["fmt"], "value": value,
                         "percentile": clean(score) if found else None}
                 part.update({k: info[k] for k in ("unit", "detail") if info[k]})
+                if c.indicator == "substitutable_share" and region_id in self.magnitude:
+                    part["detail"] = self.magnitude_text(region_id)
                 parts.append(part)
             out.append({"key": pillar.pillar, "label": self.words.term(pillar.pillar, pillar.label),
                         "score": clean(self.scores.get((region_id, pillar.pillar))),

@@ -60,3 +60,37 @@ def us_industry_scores(staffing_table: pd.DataFrame, occupation_scores: pd.DataF
                                "industry_code"].unique()
     identity = pd.DataFrame({"industry_code": codes, "category": codes})
     return category_scores(occupation_scores, detailed_staffing(staffing_table), identity)
+
+
+PRIVATE_INDUSTRY = "000001"  # OEWS cross-industry, private ownership
+GOVERNMENT_INDUSTRY = "999001"  # federal, state and local government incl. schools, hospitals
+
+
+def public_shares(staffing_table: pd.DataFrame) -> pd.DataFrame:
+    """Each SOC code's publicly funded share of its national jobs, from the staffing matrix.
+
+    ``public_share(o) = E(government, o) / (E(private, o) + E(government, o))``, with the
+    OEWS cross-industry private total (``000001``) and government including state and local
+    schools and hospitals and the Postal Service (``999001``), at every SOC level the matrix
+    publishes (detailed, broad, minor, major; ``00-0000`` is all occupations), so a residual
+    row ``XX-0000`` gets its major group's share. A code without both figures is left out.
+    By hand: secretaries (43-6014) with 1.6M private and 0.4M government jobs get 0.2.
+
+    Parameters
+    ----------
+    staffing_table
+        The OEWS industry x occupation table (``industry_code, soc_code, tot_emp``).
+
+    Returns
+    -------
+    DataFrame ``category, public_share``.
+    """
+    rows = staffing_table.loc[staffing_table["industry_code"].isin(
+        [PRIVATE_INDUSTRY, GOVERNMENT_INDUSTRY]) & staffing_table["tot_emp"].notna()]
+    wide = rows.pivot_table(index="soc_code", columns="industry_code", values="tot_emp",
+                            aggfunc="sum").reindex(columns=[PRIVATE_INDUSTRY, GOVERNMENT_INDUSTRY])
+    total = wide[PRIVATE_INDUSTRY] + wide[GOVERNMENT_INDUSTRY]
+    share = (wide[GOVERNMENT_INDUSTRY] / total.where(total > 0)).dropna()
+    return pd.DataFrame({"category": share.index.astype(str),
+                         "public_share": share.to_numpy(float)}).sort_values(
+        "category", ignore_index=True)

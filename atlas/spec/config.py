@@ -140,6 +140,10 @@ def validate_config(config: dict[str, Any]) -> None:
     for key in ("substitutable_exposure", "substitutable_automation"):
         number(exposure[key], f"exposure.{key}", low=0, high=1)
     taxonomies = sorted({level.taxonomy for level in levels()})
+    for key in ("shelter_public_share", "count_uncounted_jobs"):
+        if not isinstance(exposure[key], bool):
+            raise ConfigError(f"config key 'exposure.{key}' must be true or false, got "
+                              f"{exposure[key]!r}")
     for taxonomy, codes in exposure["sheltered"].items():
         if taxonomy not in taxonomies:
             raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}': unknown taxonomy; "
@@ -162,6 +166,7 @@ def validate_config(config: dict[str, Any]) -> None:
     number(flags["rust_belt_min_industrial_ratio"], "flags.rust_belt_min_industrial_ratio",
            low=0)
     number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
+    number(flags["trap_min_shock_ratio"], "flags.trap_min_shock_ratio", low=0)
     settings = config["uncertainty"]
     number(settings["draws"], "uncertainty.draws", integer=True, low=0, high=MAX_DRAWS)
     number(settings["concentration"], "uncertainty.concentration", positive=True)

@@ -12,7 +12,13 @@ Formulas (per level, per model):
   ``(count below + half the ties) / n`` (``transform = "percentile"``) or ``percent_rank``
   ``(rank - 1) / (n - 1)`` (``transform = "percent_rank"``, the v1 convention);
 - pillar mean ``m_p = sum_k w_k c_k / sum_k w_k`` over the pillar's components the region has;
-- pillar score ``S_p = P(m_p)`` (``pillar_scale = "percentile"``) or ``m_p`` (``"mean"``);
+- pillar score ``S_p = P(m_p)`` (``pillar_scale = "percentile"``) or ``m_p`` (``"mean"``); a
+  pillar with a ``gate`` component g caps it, ``S_p = min(S_p, c_g)``, for a region whose
+  indicator of g (a percent change over the level's window) is on the safe side of its
+  reference: the change of the reference level's summed jobs ``E``,
+  ``100 * (sum E / sum (E / (1 + x / 100)) - 1)`` (the nation's growth); so a place that grew
+  faster than its nation cannot reach weak absorption through its other components alone
+  (capping the score, not the mean, leaves the other places' percentiles as they were);
 - collapse risk ``prod_p S_p^(w_p / W)`` (``aggregation = "geometric"``) or
   ``sum_p w_p S_p / W`` (``"arithmetic"``), ``W = sum_p w_p``, over the level's pillars; a
   region without a score for one of them gets none.
@@ -63,11 +69,12 @@ class Component:
 
 @dataclass(frozen=True)
 class Pillar:
-    """A pillar: its label and weight in the aggregation."""
+    """A pillar: its label, weight in the aggregation and gate component (or None)."""
 
     pillar: str
     label: str
     weight: float
+    gate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,8 @@ class RiskModel:
         """One row per pillar (the ``risk_pillars`` table)."""
         return pd.DataFrame([{"model": self.name, "pillar": p.pillar, "label": p.label,
                               "weight": p.weight, "aggregation": self.aggregation,
-                              "pillar_scale": self.pillar_scale} for p in self.pillars])
+                              "pillar_scale": self.pillar_scale, "gate": p.gate}
+                             for p in self.pillars]).astype({"gate": object})
 
     def with_weights(self, component_weights: dict[str, float] | None = None,
                      pillar_weights: dict[str, float] | None = None) -> RiskModel:
@@ -180,7 +188,8 @@ def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
         raise ConfigError(f"config key '{where}.components' must be an array of tables "
                           "([[...components]])")
     pillars = tuple(Pillar(pillar, str(spec.get("label", pillar)),
-                           _weight(spec.get("weight"), f"{where}.pillars.{pillar}.weight"))
+                           _weight(spec.get("weight"), f"{where}.pillars.{pillar}.weight"),
+                           spec.get("gate") or None)
                     for pillar, spec in table["pillars"].items())
     if not pillars or sum(p.weight for p in pillars) <= 0:
         raise ConfigError(f"config key '{where}.pillars': the pillar weights must not all be "
@@ -210,6 +219,10 @@ def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
     _no_duplicates(components, where)
     for pillar in pillars:
         members = [c for c in components if c.pillar == pillar.pillar]
+        if pillar.gate is not None and pillar.gate not in {c.component for c in members}:
+            raise ConfigError(f"config key '{where}.pillars.{pillar.pillar}.gate': no component "
+                              f"'{pillar.gate}' in the pillar; components: "
+                              f"{sorted(c.component for c in members)}")
         if not members or sum(c.weight for c in members) <= 0:
             raise ConfigError(f"config key '{where}.components': pillar '{pillar.pillar}' has "
                               "no component with a positive weight")

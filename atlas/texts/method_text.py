@@ -40,8 +40,33 @@ def component_summary(model: RiskModel, level: str | None = None) -> list[str]:
         else:
             parts = ", ".join(f"{c.label} ({direction[c.direction]}, "
                               f"{_share(c.weight, total)})" for c in members if c.weight > 0)
-        lines.append(f"{pillar.label} (weight {_share(pillar.weight, pillar_total)}): {parts}")
+        lines.append(f"{pillar.label} (weight {_share(pillar.weight, pillar_total)}): {parts}"
+                     + gate_text(model, pillar.pillar, level))
     return lines
+
+
+def gate_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
+    """The pillar's gate in words (empty without one, or where its component does not
+    apply)."""
+    spec = next(p for p in model.pillars if p.pillar == pillar)
+    gate = next((c for c in model.components if c.component == spec.gate
+                 and (level is None or c.applies_to(level))), None)
+    if gate is None:
+        return ""
+    return (f"; where {gate.indicator} beat the change of the reference level's summed jobs "
+            f"(a place that grew faster than its nation), the pillar score is capped at the "
+            f"'{gate.label}' score, so the other components alone cannot make it weak "
+            "(percent changes only)")
+
+
+def shock_floor_text(config: dict[str, Any]) -> str:
+    """The trap's absolute-shock floor in words (empty when it is 0)."""
+    ratio = float(config["flags"]["trap_min_shock_ratio"])
+    if ratio <= 0:
+        return ""
+    times = "" if ratio == 1 else f"{ratio:g} times "
+    return (f", and an absolute shock: a substitutable share of at least {times}the national "
+            "(reference level's) share")
 
 
 def risk_formula(model: RiskModel) -> str:
@@ -90,10 +115,12 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
     lower = _for_level(level, "lower_tier", flags)
     return {
         "trap": (f"Trap: collapse risk in the top {top} of the level and every pillar at least "
-                 f"{pillar} (levels of {flags['min_regions']} or more regions)."),
+                 f"{pillar}{shock_floor_text(config)} (levels of {flags['min_regions']} or "
+                 "more regions)."),
         "transition_target": (f"Transition target: a trap, or in the top {near} of collapse "
-                              f"risk with every pillar at least {pillar} and a rust-belt or "
-                              "lower-tier place."),
+                              f"risk with every pillar at least {pillar}"
+                              f"{shock_floor_text(config)} and a rust-belt or lower-tier "
+                              "place."),
         "rust_belt": (f"Rust belt: industrial jobs at least "
                       f"{flags['rust_belt_min_industrial_ratio']:g} x the national share and "
                       f"employment change at most {flags['rust_belt_max_employment_change']:g}%"
@@ -141,8 +168,18 @@ def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
             f"an automation score of at least {exposure['substitutable_automation']:.2f} under "
             f"{_measure_label(exposure['automation_measure'])} (the model would do the task, "
             "not assist)")
-    return text + (f"; state-funded categories are never substitutable ({sheltered})."
-                   if sheltered else ".")
+    text += (f"; state-funded categories are never substitutable ({sheltered})"
+             if sheltered else "")
+    if exposure["shelter_public_share"]:
+        text += ("; the publicly funded share of every other category with data is never "
+                 "substitutable either (US occupations: their government share of national "
+                 "jobs in the OEWS staffing matrix)")
+    if exposure["count_uncounted_jobs"]:
+        text += ("; the workers a composition leaves out count in the denominator as not "
+                 "substitutable (US: uniformed and other workers OEWS does not count, "
+                 "estimated from LAUS and the Census; China: urban private and individual "
+                 "workers)")
+    return text + "."
 
 
 def scenario_text(config: dict[str, Any]) -> str:

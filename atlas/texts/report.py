@@ -230,5 +230,8 @@ def generated_documents(con: duckdb.DuckDBPyConnection, root: Path = ROOT) -> di
         readme = replace_block(readme, name, body, str(readme_path))
     method = method_path.read_text(encoding="utf-8")
     method = replace_block(method, "model", model_table(stored_config(con)), str(method_path))
+    from atlas.texts.top30 import top30_document
+
     return {readme_path: readme, method_path: method,
-            root / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n"}
+            root / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n",
+            root / "docs" / "top30.md": top30_document(con) + "\n"}

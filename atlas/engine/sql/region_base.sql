@@ -8,10 +8,13 @@
 -- With e_i the jobs in category i, E = sum e_i, S the categories scored under the measure:
 --   exposure_mean        = sum_S e_i score_i / sum_S e_i
 --   share_ge_10 / _50    = sum_S e_i [score_i >= 0.1 / 0.5] / sum_S e_i
---   substitutable_share  = sum e_i sub_i / sum e_i over the categories with a substitutable
---                          share (sub_i = 1 if score_i >= the substitutable exposure threshold
---                          and automation_i >= its threshold; a job share for derived rows;
---                          0 for sheltered, state-funded categories)
+--   substitutable_share  = sum e_i sub_i (1 - public_i) / (sum e_i + U) over the categories
+--                          with a substitutable share (sub_i = 1 if score_i >= the
+--                          substitutable exposure threshold and automation_i >= its
+--                          threshold; a job share for derived rows; public_i: the publicly
+--                          funded share, sheltered_categories; U: the uncounted workers,
+--                          region_uncounted.sql, 0 unless exposure.count_uncounted_jobs)
+--   substitutable_jobs   = substitutable_share * (E + U); uncounted_employment = U
 --   substitutable_excess = sum_g max(0, X_g / E - X_g^ref / E^ref) over diversity groups g,
 --                          X_g = substitutable jobs in group g: the substitutable jobs a region
 --                          has beyond its reference (national) mix, group by group (from
@@ -42,8 +45,10 @@ picked AS (
         s.e_ge_10[i_exposure] AS e_ge_10,
         s.e_ge_50[i_exposure] AS e_ge_50,
         s.e_substitutable[i_exposure]
-            / nullif(s.total_employment - coalesce(s.unscored_substitutable[i_exposure], 0), 0)
+            / nullif(s.total_employment - coalesce(s.unscored_substitutable[i_exposure], 0)
+                     + coalesce(s.uncounted_employment, 0), 0)
             AS substitutable_share,
+        s.total_employment + coalesce(s.uncounted_employment, 0) AS all_employment,
         s.e_score[i_automation]
             / nullif(s.total_employment - coalesce(s.unscored[i_automation], 0), 0)
             AS automation_mean,
@@ -103,7 +108,8 @@ SELECT s.level, s.region_id, s.total_employment,
     CASE WHEN s.unit_scale THEN s.e_score / nullif(s.scored, 0) * s.total_employment
         END AS exposed_jobs,
     s.substitutable_share,
-    s.substitutable_share * s.total_employment AS substitutable_jobs,
+    s.substitutable_share * s.all_employment AS substitutable_jobs,
+    s.all_employment - s.total_employment AS uncounted_employment,
     -- a region with groups but no substitutable share under the measure has no excess (0)
     CASE WHEN g.region_id IS NOT NULL AND s.total_employment > 0
         THEN coalesce(s.substitutable_excess, 0) END AS substitutable_excess,

@@ -9,7 +9,8 @@
 --   coverage         = sum_S e_i / total_employment
 --   vulnerable_share = sum_V e_i * vulnerable_i / sum_V e_i (V: categories with a vulnerable
 --                      share: score >= 0.5 and a national median wage below the median)
---   substitutable_share: as in region_base.sql, under each measure
+--   substitutable_share: as in region_base.sql, under each measure (the uncounted workers U
+--                      of region_uncounted.sql in the denominator)
 --   substitutable_excess: region_measure_sums.substitutable_excess (region_excess.sql: the
 --                      substitutable jobs beyond the reference mix, group by group)
 -- No sum over regions or groups is left here: the view costs a scan of the sums.
@@ -23,7 +24,8 @@ WITH long AS (
         s.e_ge_50[m.i] AS e_ge_50,
         s.total_employment - coalesce(s.unscored_vulnerable[m.i], 0) AS scored_vulnerable,
         s.e_vulnerable[m.i] AS e_vulnerable,
-        s.total_employment - coalesce(s.unscored_substitutable[m.i], 0) AS scored_substitutable,
+        s.total_employment - coalesce(s.unscored_substitutable[m.i], 0)
+            + coalesce(s.uncounted_employment, 0) AS scored_substitutable,
         s.e_substitutable[m.i] AS e_substitutable,
         s.substitutable_excess[m.i] AS substitutable_excess
     FROM region_measure_sums AS s

@@ -1,12 +1,17 @@
 -- Flags of every region (temp table region_flags). Variables: min_regions, trap_top_share,
--- trap_min_pillar, near_trap_top_share, rust_belt_min_industrial_ratio,
+-- trap_min_pillar, trap_min_shock_ratio, near_trap_top_share, rust_belt_min_industrial_ratio,
 -- rust_belt_max_employment_change, low_confidence_max_imputed_share.
 -- Tables: region_base, region_risk, regions, region_attributes (composition_source), levels,
 --   region_context, rust_belt_states.
 --
 --   flag_trap              collapse risk in the top trap_top_share of the level
 --                          (risk_rank <= ceil(share x ranked regions)) and every pillar
---                          >= trap_min_pillar; levels of min_regions or more ranked regions
+--                          >= trap_min_pillar, and an absolute shock: substitutable_share
+--                          >= trap_min_shock_ratio x the reference level's share
+--                          (reference_substitutable_share = sum substitutable_jobs /
+--                          sum (E + U); ratio 0: no floor); levels of min_regions or more
+--                          ranked regions (every condition but the rank also holds for
+--                          a transition target)
 --   flag_rust_belt         industrial_share >= ratio x the reference level's share and
 --                          employment_change <= the threshold (percent over the window)
 --   flag_lower_tier        as the reader defines it (US rule, China tiers 3-5, LIC/LMC)
@@ -18,7 +23,11 @@ CREATE OR REPLACE TEMP TABLE region_flags AS
 WITH reference AS (
     SELECT l.level,
         sum(b.industrial_share * b.total_employment ORDER BY b.region_id)
-            / sum(b.total_employment ORDER BY b.region_id) AS reference_industrial_share
+            / sum(b.total_employment ORDER BY b.region_id) AS reference_industrial_share,
+        sum(b.substitutable_jobs ORDER BY b.region_id)
+            / sum(b.total_employment + b.uncounted_employment ORDER BY b.region_id)
+            FILTER (WHERE b.substitutable_jobs IS NOT NULL)
+            AS reference_substitutable_share
     FROM levels AS l
     JOIN region_base AS b ON b.level = coalesce(l.reference_level, l.level)
     GROUP BY l.level
@@ -32,7 +41,12 @@ ranked AS (
     SELECT b.level, b.region_id, b.industrial_share, b.imputed_share, k.collapse_risk,
         k.min_pillar, k.missing_components,
         k.regions_in_level >= getvariable('min_regions') AND k.collapse_risk IS NOT NULL
-            AND k.min_pillar >= getvariable('trap_min_pillar') AS eligible,
+            AND k.min_pillar >= getvariable('trap_min_pillar')
+            AND (getvariable('trap_min_shock_ratio') = 0
+                 OR coalesce(b.substitutable_share >= getvariable('trap_min_shock_ratio')
+                             * f.reference_substitutable_share, false)) AS eligible,
+        coalesce(b.substitutable_share >= getvariable('trap_min_shock_ratio')
+                 * f.reference_substitutable_share, false) AS above_shock_floor,
         k.risk_rank <= ceil(getvariable('trap_top_share') * k.regions_in_level) AS top,
         k.risk_rank <= ceil(getvariable('near_trap_top_share') * k.regions_in_level) AS near,
         coalesce(b.industrial_share >= getvariable('rust_belt_min_industrial_ratio')
@@ -43,7 +57,7 @@ ranked AS (
         coalesce(r.global_south, false) AS global_south,
         m.value AS composition_source,
         r.parent IN (SELECT state_abbr FROM rust_belt_states) AS in_rust_belt_states,
-        f.reference_industrial_share
+        f.reference_industrial_share, f.reference_substitutable_share
     FROM region_base AS b
     JOIN regions AS r ON r.level = b.level AND r.region_id = b.region_id
     LEFT JOIN region_attributes AS m ON m.level = b.level AND m.region_id = b.region_id
@@ -63,5 +77,7 @@ SELECT level, region_id,
         OR coalesce(missing_components > 0, true)
         OR coalesce(composition_source = 'modelled', false) AS flag_low_confidence,
     coalesce(in_rust_belt_states, false) AS in_rust_belt_states,
-    reference_industrial_share
+    reference_industrial_share,
+    reference_substitutable_share,
+    above_shock_floor
 FROM ranked;

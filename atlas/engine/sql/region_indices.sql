@@ -21,7 +21,8 @@ SELECT
     c.* EXCLUDE (level, region_id),
     r.unemployment_rate, r.population, r.labor_force,
     x.* EXCLUDE (level, region_id),
-    f.in_rust_belt_states, f.reference_industrial_share,
+    f.in_rust_belt_states, f.reference_industrial_share, f.reference_substitutable_share,
+    f.above_shock_floor,
     a.* EXCLUDE (level, region_id),
     r.data_quality,
     r.parent AS state, r.parents AS states

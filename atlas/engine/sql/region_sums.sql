@@ -2,13 +2,14 @@
 -- Inputs: employment(level, region_id, category, employment, imputed), levels(level, taxonomy,
 --   reference_level), exposure_scores(taxonomy, measure, category, score, ge_10, ge_50,
 --   vulnerable, substitutable), categories(taxonomy, category, diversity_group),
---   sheltered_categories(taxonomy, category). Output: category_margins, category_facts,
---   measure_order, score_gaps and the empty region_measure_sums and region_group_sums that
+--   sheltered_categories(taxonomy, category, public_share). Output: category_margins,
+--   category_facts, measure_order, score_gaps and the empty region_measure_sums and region_group_sums that
 --   region_sums_level.sql fills, one level at a time.
 --
 -- category_facts has one row per (level, category): the reference share r_i, the category's
--- diversity group (SOC major group, GB/T section ...; '' = outside every group), whether it
--- is sheltered (state-funded: never substitutable) and, per measure, the score, the
+-- diversity group (SOC major group, GB/T section ...; '' = outside every group), the share
+-- of its jobs that is not publicly funded (unsheltered = 1 - public_share: the publicly
+-- funded share is never substitutable) and, per measure, the score, the
 -- threshold shares, the vulnerable and the substitutable share (pivoted wide: PIVOT names
 -- them <measure>_ + _score, i.e. <measure>__score, __ge10, __ge50, __vuln, __sub), so the
 -- pass joins one small table and reads each composition row once whatever the number of
@@ -50,7 +51,7 @@ reference_shares AS (
 )
 SELECT l.level, w.category, rs.r,
     coalesce(c.diversity_group, w.category) AS grp,
-    CASE WHEN h.category IS NULL THEN 1.0 ELSE 0.0 END AS unsheltered,
+    1.0 - coalesce(h.public_share, 0.0) AS unsheltered,
     w.* EXCLUDE (taxonomy, category)
 FROM levels AS l
 JOIN wide AS w ON w.taxonomy = l.taxonomy

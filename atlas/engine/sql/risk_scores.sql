@@ -1,7 +1,8 @@
 -- Collapse risk of one model, for every level (temp tables; see atlas/spec/risk_model.py for the
 -- formulas). Variable: risk_model. Tables: risk_components(model, level, component, label,
 -- pillar, indicator, direction, transform, weight), risk_pillars(model, pillar, label,
--- weight, aggregation, pillar_scale), region_indicator_values, region_base.
+-- weight, aggregation, pillar_scale, gate), region_indicator_values, region_base, levels,
+-- context_indicators.
 --
 -- Mid-rank percentile within a level: P(x) = (count below x + half the ties) / n
 --   = ((rank - 1) / n + cume_dist) / 2; percent_rank = (rank - 1) / (n - 1).
@@ -32,8 +33,45 @@ FROM observed
 WINDOW everyone AS (PARTITION BY level, component),
        ordered AS (PARTITION BY level, component ORDER BY oriented);
 
+-- Gates: per level, region and gated pillar, whether the region's gate indicator (a percent
+-- change over the window) is on the safe side of the reference: the change of the reference
+-- level's summed jobs E, 100 * (sum E / sum(E / (1 + x / 100)) - 1), and its gate score.
+-- Only where the reference level's indicator is a percent change (context_indicators.unit
+-- 'percent': not the countries' change of a ratio in percentage points).
+CREATE OR REPLACE TEMP TABLE region_gates AS
+WITH gates AS (
+    SELECT p.pillar, c.level, c.component, c.indicator, c.direction
+    FROM risk_pillars AS p
+    JOIN risk_components AS c ON c.model = p.model AND c.component = p.gate::VARCHAR
+        AND c.pillar = p.pillar
+    WHERE p.model = getvariable('risk_model') AND p.weight > 0
+),
+reference AS (
+    SELECT g.level, g.pillar,
+        100 * (sum(b.total_employment ORDER BY b.region_id)
+               / sum(b.total_employment / (1 + v.value / 100) ORDER BY b.region_id) - 1)
+            AS reference_change
+    FROM gates AS g
+    JOIN levels AS l ON l.level = g.level
+    JOIN region_indicator_values AS v ON v.level = coalesce(l.reference_level, l.level)
+        AND v.indicator = g.indicator
+    JOIN region_base AS b ON b.level = v.level AND b.region_id = v.region_id
+    SEMI JOIN context_indicators AS i ON i.level = v.level AND i.indicator = v.indicator
+        AND i.unit = 'percent'
+    WHERE isfinite(v.value) AND v.value > -100 AND b.total_employment > 0
+    GROUP BY g.level, g.pillar
+)
+SELECT c.level, c.region_id, g.pillar, g.component AS gate, c.score AS gate_score,
+    r.reference_change,
+    coalesce(CASE g.direction WHEN 'higher' THEN c.value < r.reference_change
+                              ELSE c.value > r.reference_change END, false) AS gated
+FROM gates AS g
+JOIN region_components AS c ON c.level = g.level AND c.component = g.component
+LEFT JOIN reference AS r ON r.level = g.level AND r.pillar = g.pillar;
+
 -- Pillar scores: the weighted mean of the region's component scores in the pillar, then (for
--- pillar_scale = 'percentile') its mid-rank percentile within the level.
+-- pillar_scale = 'percentile') its mid-rank percentile within the level, capped at the gate
+-- score where the region is gated.
 CREATE OR REPLACE TEMP TABLE region_pillars AS
 WITH pillars AS (
     SELECT pillar, label, weight, aggregation, pillar_scale
@@ -46,18 +84,26 @@ means AS (
     FROM region_components
     WHERE weight > 0
     GROUP BY level, region_id, pillar
+),
+scored AS (
+    SELECT m.level, m.region_id, m.pillar, p.label, p.weight, p.aggregation, m.components,
+        m.pillar_mean,
+        CASE p.pillar_scale
+            WHEN 'percentile' THEN ((rank() OVER pillar_ordered - 1) / count(*) OVER pillar_all
+                                    + cume_dist() OVER pillar_ordered) / 2
+            ELSE m.pillar_mean
+        END AS pillar_score
+    FROM means AS m
+    JOIN pillars AS p ON p.pillar = m.pillar
+    WINDOW pillar_all AS (PARTITION BY m.level, m.pillar),
+           pillar_ordered AS (PARTITION BY m.level, m.pillar ORDER BY m.pillar_mean)
 )
-SELECT m.level, m.region_id, m.pillar, p.label, p.weight, p.aggregation, m.components,
-    m.pillar_mean,
-    CASE p.pillar_scale
-        WHEN 'percentile' THEN ((rank() OVER pillar_ordered - 1) / count(*) OVER pillar_all
-                                + cume_dist() OVER pillar_ordered) / 2
-        ELSE m.pillar_mean
-    END AS pillar_score
-FROM means AS m
-JOIN pillars AS p ON p.pillar = m.pillar
-WINDOW pillar_all AS (PARTITION BY m.level, m.pillar),
-       pillar_ordered AS (PARTITION BY m.level, m.pillar ORDER BY m.pillar_mean);
+SELECT s.* EXCLUDE (pillar_score),
+    CASE WHEN g.gated THEN least(s.pillar_score, g.gate_score) ELSE s.pillar_score END
+        AS pillar_score
+FROM scored AS s
+LEFT JOIN region_gates AS g ON g.level = s.level AND g.region_id = s.region_id
+    AND g.pillar = s.pillar;
 
 -- Collapse risk, rank and the pillar minimum (the trap flag needs every pillar high).
 CREATE OR REPLACE TEMP TABLE region_risk AS

@@ -16,6 +16,10 @@ before it (``window``: 2010-2019 for 2019; from 2000 for the early years):
   / (those + urban-unit employment): the informal/individual share. Context, not a risk
   component: it does not separate informal from entrepreneurial work (it is uncorrelated with
   GDP per head across cities).
+- ``uncounted_jobs``: the urban private and individual workers (persons) of the year, whom
+  the urban-unit composition leaves out: with ``exposure.count_uncounted_jobs`` they join the
+  denominator of the AI-shock indicators as jobs that are not substitutable (their sector
+  mix is not published).
 - ``secondary_share_change``: change of the secondary-industry share of urban-unit employment
   over the window, percentage points (deindustrialisation when negative).
 - ``state_funded_share``: share of urban-unit jobs in sections P, Q and S (education, health,
@@ -64,6 +68,9 @@ def indicators(year: int) -> list[tuple[str, str, str, str, str, str]]:
         ("private_individual_share", "Urban private and individual workers", "share",
          "private and individual workers / (those + urban-unit employment)",
          "China City Statistical Yearbook", str(last)),
+        ("uncounted_jobs", "Urban private and individual workers (not in the composition)",
+         "persons", "urban private and individual workers (城镇私营和个体从业人员), counted "
+         "as jobs that are not substitutable", "China City Statistical Yearbook", str(last)),
         ("secondary_share_change", f"Change of the secondary-industry share {span}",
          "percentage points", f"secondary share of urban-unit employment {last} - {first}",
          "China City Statistical Yearbook", span),
@@ -128,6 +135,7 @@ def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int,
         "unemployment_rate": registered_rate(last),
         "gdp_per_capita": _by_city(panel, last_year, "gdp_per_capita_cny"),
         "private_individual_share": private / (private + units).where(private + units > 0),
+        "uncounted_jobs": private.where(private >= 0),
         "secondary_share_change": _by_city(secondary, last_year, "share")
         - _by_city(secondary, first, "share"),
         "state_funded_share": state.where(np.isfinite(state)),

@@ -11,6 +11,16 @@ states and the nation.
   2023); a median of medians is not available from county data, so this is an approximation.
 - poverty_rate: people in poverty / population in poverty universe proxy (sum of POVALL over
   sum of POVALL / PCTPOVALL), SAIPE 2023.
+- child_poverty_rate: the same for children under 18 (POV017 / (POV017 / PCTPOV017)), SAIPE
+  2023: residents' need that off-campus students, who count as poor on a low cash income,
+  do not inflate.
+- uncounted_jobs: the workers OEWS's civilian wage-job counts leave out, above all uniformed
+  military personnel, estimated per county as the shortfall of its civilian labour force
+  against the labour force the median county would have at its population,
+  ``max(0, r * population_2020 - civilian_labour_force_2020)``, ``r`` = the median over the
+  counties of civilian labour force 2020 / population 2020 (Census 2020 and LAUS 2020, the
+  same year), summed over the member counties. An upper bound: a county with many
+  retirees, children or inmates falls short of ``r`` too.
 
 Connecticut: LAUS still publishes the 8 legacy counties, while OEWS uses the 9 planning
 regions of 2022. We carry labour force and unemployed counts from legacy counties to
@@ -103,14 +113,36 @@ def county_context(inputs: Inputs) -> pd.DataFrame:
     saipe = inputs.table("saipe")
     saipe = saipe.loc[saipe["geo_level"] == "county"]
     poverty_universe = saipe["POVALL_2023"] / (saipe["PCTPOVALL_2023"] / 100.0)
+    child_rate = saipe["PCTPOV017_2023"].where(saipe["PCTPOV017_2023"] > 0) / 100.0
     income = pd.DataFrame({
         "county_fips": saipe["FIPS_Code"],
         "median_hh_income": saipe["MEDHHINC_2023"],
         "poor": saipe["POVALL_2023"],
         "poverty_universe": poverty_universe,
+        "poor_children": saipe["POV017_2023"].where(child_rate.notna()),
+        "child_universe": saipe["POV017_2023"] / child_rate,
     })
-    return population.merge(labour, on="county_fips", how="outer").merge(
+    merged = population.merge(labour, on="county_fips", how="outer").merge(
         income, on="county_fips", how="outer")
+    merged["uncounted_jobs"] = uncounted_jobs(merged["population"],
+                                              merged[f"labor_force_{UNCOUNTED_YEAR}"])
+    return merged
+
+
+UNCOUNTED_YEAR = 2020  # the Census population's year
+
+
+def uncounted_jobs(population: pd.Series, labour_force: pd.Series) -> pd.Series:
+    """Workers a civilian count leaves out, per county: ``max(0, r * population -
+    labour_force)`` with ``r`` the median of ``labour_force / population`` over the counties
+    that have both (NaN where one is missing).
+
+    By hand: ratios 0.4, 0.5, 0.6 give r = 0.5; a county of 1,000 people with a civilian
+    labour force of 400 has 100 uncounted workers, one with 600 has none.
+    """
+    both = (population > 0) & labour_force.notna()
+    ratio = float((labour_force[both] / population[both]).median())
+    return (ratio * population - labour_force).clip(lower=0).where(both)
 
 
 def aggregate_context(context: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
@@ -137,6 +169,9 @@ def aggregate_context(context: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
         pop_with_income=("pop_with_income", "sum"),
         poor=("poor", "sum"),
         poverty_universe=("poverty_universe", "sum"),
+        poor_children=("poor_children", "sum"),
+        child_universe=("child_universe", "sum"),
+        uncounted_jobs=("uncounted_jobs", lambda v: v.sum(min_count=1)),
         counties=("county_fips", "size"),
         counties_without_laus=(f"labor_force_{CONTEXT_YEAR}", lambda s: int(s.isna().sum())),
     ).join(yearly)
@@ -152,6 +187,9 @@ def aggregate_context(context: pd.DataFrame, group: pd.Series) -> pd.DataFrame:
         sums["pop_with_income"] > 0)
     out["poverty_rate"] = (100.0 * sums["poor"] / sums["poverty_universe"]).where(
         sums["poverty_universe"] > 0)
+    out["child_poverty_rate"] = (100.0 * sums["poor_children"] / sums["child_universe"]).where(
+        sums["child_universe"] > 0)
+    out["uncounted_jobs"] = sums["uncounted_jobs"]
     out["counties"] = sums["counties"]
     out["counties_without_laus"] = sums["counties_without_laus"]
     employed = yearly.filter(like="employed_").drop(

@@ -18,6 +18,7 @@ from atlas.sources.levelset import (
     indicator_frame,
     region_attributes,
 )
+from atlas.sources.staffing import public_shares
 from atlas.sources.us.context import us_region_context
 from atlas.sources.us.geometry import us_region_geometry
 from atlas.sources.us.oews import UNALLOCATED, read_oews
@@ -41,6 +42,14 @@ CONTEXT_INDICATORS = [
     ("poverty_rate", "People in poverty", "percent",
      "sum of people in poverty / sum of the poverty universe over member counties",
      "Census SAIPE via USDA ERS", "2023"),
+    ("child_poverty_rate", "Children in poverty", "percent",
+     "sum of children under 18 in poverty / sum of their poverty universe over member "
+     "counties (students do not inflate it)", "Census SAIPE via USDA ERS", "2023"),
+    ("uncounted_jobs", "Workers OEWS does not count (estimate)", "persons",
+     "sum over member counties of max(0, r x population 2020 - civilian labour force 2020), "
+     "r = the median county's civilian labour force per head: uniformed personnel above all "
+     "(an upper bound: retirees, children and inmates lower the ratio too)",
+     "Census 2020 via USDA ERS; BLS LAUS via USDA ERS", "2020"),
     ("median_hh_income", "Median household income", "US$",
      "population-weighted mean of county medians", "Census SAIPE via USDA ERS", "2023"),
 ]
@@ -91,6 +100,9 @@ def read(context, instances: list) -> LevelSet:
         employment=oews.employment.loc[oews.employment["level"].isin(levels)],
         categories=categories_frame(oews.occupations),
         extra_tables={"region_geometry": us_region_geometry(inputs, oews.regions),
+                      "category_public_share": public_shares(
+                          inputs.table("oews_industry_occ")).assign(taxonomy=TAXONOMY)[
+                          ["taxonomy", "category", "public_share"]],
                       "region_series": series,
                       "us_region_details": regions[["level", "region_id", "area_code",
                                                     "state_fips", "counties",

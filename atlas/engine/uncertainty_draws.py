@@ -1,0 +1,70 @@
+"""Two parts of the rank uncertainty that trap model v3 added (``atlas.uncertainty``): the
+draws of missing component scores, and the absolute-shock floor of every measure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import duckdb
+import numpy as np
+
+if TYPE_CHECKING:
+    from atlas.engine.uncertainty import Specifications
+
+
+def draw_missing(specs: Specifications, available: np.ndarray, member: np.ndarray,
+                 w: np.ndarray, by_measure: list[np.ndarray], numerator: np.ndarray,
+                 denominator: np.ndarray) -> None:
+    """In the joint random draws, a missing component score of a region that has another
+    component of the pillar is drawn from the level's distribution of scores (uniform on
+    (0, 1): they are percentiles), so a region with missing components gets a wider rank
+    interval instead of a mean over the components it happens to have. Adds the draws to the
+    pillar's ``numerator`` and ``denominator`` in place; the grid keeps the configured
+    renormalisation, so spec 0 still reproduces ``risk_rank``."""
+    if specs.random is None or not specs.random.any():
+        return
+    rng = np.random.default_rng(specs.seed)
+    for measure, rows in enumerate(by_measure):
+        drawn = rows[specs.random[rows]]
+        has_pillar = (available[measure][:, member] > 0).any(axis=1)
+        gaps = (available[measure] == 0) & member[None, :] & has_pillar[:, None]
+        regions, components = np.nonzero(gaps)
+        if not len(drawn) or not len(regions):
+            continue
+        weights = w[drawn][:, components]  # (draws, gaps)
+        values = rng.random(weights.shape)
+        for target, added in ((numerator, weights * values), (denominator, weights)):
+            block = target[drawn]
+            np.add.at(block, (slice(None), regions), added)
+            target[drawn] = block
+
+
+def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
+                ids: np.ndarray) -> dict[str, np.ndarray]:
+    """Per unit-scale measure, whether each region's substitutable share is at least
+    ``ratio`` times the reference level's (``sum share * (E + U) / sum (E + U)``), as
+    ``above_shock_floor`` in ``region_flags.sql``; regions in the order of ``ids``."""
+    frame = con.execute("""
+        WITH shares AS (
+            SELECT x.level, x.region_id, x.measure, x.substitutable_share,
+                s.total_employment + coalesce(s.uncounted_employment, 0) AS jobs
+            FROM region_exposure AS x
+            JOIN region_measure_sums AS s USING (level, region_id)
+            JOIN measures AS m USING (measure)
+            WHERE m.scale = 'unit'
+        ),
+        reference AS (
+            SELECT x.measure, sum(x.substitutable_share * x.jobs ORDER BY x.region_id)
+                / sum(x.jobs ORDER BY x.region_id) FILTER (
+                    WHERE x.substitutable_share IS NOT NULL) AS share
+            FROM shares AS x
+            JOIN levels AS l ON x.level = coalesce(l.reference_level, l.level)
+            WHERE l.level = ?
+            GROUP BY x.measure
+        )
+        SELECT x.region_id, x.measure,
+            coalesce(x.substitutable_share >= ? * r.share, false) AS above
+        FROM shares AS x JOIN reference AS r USING (measure)
+        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, ratio, level]).df()
+    return {measure: group.set_index("region_id")["above"].reindex(ids).fillna(False)
+            .to_numpy(bool) for measure, group in frame.groupby("measure")}

@@ -1,0 +1,113 @@
+"""``docs/top30.md``: the top 30 of each level explained, generated from a built atlas.
+
+Per level, the 30 places of highest collapse risk with their absolute shock (substitutable
+share and jobs beside the national share), the two components that drive them, their flags
+and everything a reader might question: an estimated or added denominator, a sheltered
+publicly funded share, a growth gate, a missing absolute shock, thin data, a wide rank
+interval.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from atlas.store.database import stored_config, table_exists
+from atlas.texts.method_text import flag_texts
+from atlas.texts.report import LEVEL_NAMES, markdown_table
+
+COUNT = 30
+WIDE_INTERVAL = 50  # ranks: an interval at least this wide is worth a word
+
+
+def public_shares(con: duckdb.DuckDBPyConnection, level: str) -> pd.Series:
+    """Per region, the share of its jobs that is publicly funded (sheltered)."""
+    if not table_exists(con, "sheltered_categories"):
+        return pd.Series(dtype=float)
+    frame = con.execute("""
+        SELECT e.region_id, sum(e.employment * coalesce(s.public_share, 0)) / sum(e.employment)
+            AS public_share
+        FROM employment AS e
+        JOIN levels AS l ON l.level = e.level
+        LEFT JOIN sheltered_categories AS s ON s.taxonomy = l.taxonomy
+            AND s.category = e.category
+        WHERE e.level = ? GROUP BY e.region_id""", [level]).df()
+    return frame.set_index("region_id")["public_share"]
+
+
+def questions(row: Any, public: float, config: dict[str, Any]) -> str:
+    """What a reader might question about one place, in words."""
+    notes = []
+    uncounted = row.uncounted_employment / row.total_employment if row.total_employment else 0
+    if uncounted >= 0.01:
+        notes.append(f"uncounted workers add {uncounted:.0%} to the denominator")
+    if public and public >= 0.15:
+        notes.append(f"{public:.0%} of jobs publicly funded (sheltered)")
+    if row.gated:
+        notes.append("grew faster than its nation (absorption capped)")
+    if config["flags"]["trap_min_shock_ratio"] > 0 and not row.above_shock_floor:
+        notes.append("substitutable share below the national one: no trap")
+    if row.flag_low_confidence:
+        notes.append("low confidence (imputed jobs, a missing component or a modelled "
+                     "composition)")
+    if pd.notna(row.rank_p05) and row.rank_p95 - row.rank_p05 >= WIDE_INTERVAL:
+        notes.append(f"rank interval {int(row.rank_p05)}-{int(row.rank_p95)}")
+    if row.min_pillar is not None and row.min_pillar < config["flags"]["trap_min_pillar"]:
+        notes.append("one pillar below the trap minimum")
+    return "; ".join(notes)
+
+
+def level_table(con: duckdb.DuckDBPyConnection, level: str, config: dict[str, Any]) -> str:
+    """The top 30 of one level as a markdown table."""
+    top = con.execute("""
+        SELECT i.region_id, i.risk_rank, i.name, i.collapse_risk, i.substitutable_share,
+            i.substitutable_jobs, i.reference_substitutable_share, i.total_employment,
+            i.uncounted_employment, i.above_shock_floor, i.flag_low_confidence, i.min_pillar,
+            i.rank_p05, i.rank_p95, i.flag_trap, i.flag_robust_trap, i.flag_transition_target,
+            coalesce(bool_or(g.gated), false) AS gated
+        FROM region_indices AS i
+        LEFT JOIN region_gates AS g ON g.level = i.level AND g.region_id = i.region_id
+        WHERE i.level = ? AND i.risk_rank <= ?
+        GROUP BY ALL ORDER BY i.risk_rank""", [level, COUNT]).df()
+    components = con.execute("SELECT region_id, label, score FROM region_components "
+                             "WHERE level = ?", [level]).df()
+    drivers = {rid: ", ".join(f"{r.label} {r.score:.0%}" for r in group.sort_values(
+        ["score", "label"], ascending=[False, True]).head(2).itertuples())
+        for rid, group in components.groupby("region_id")}
+    public = public_shares(con, level)
+    flags = ("trap", "robust_trap", "transition_target")
+    table = pd.DataFrame({
+        "rank": top["risk_rank"].astype(int), "name": top["name"],
+        "collapse risk": top["collapse_risk"],
+        "substitutable share (national)": [
+            f"{s:.1%} ({r:.1%})" if pd.notna(s) and pd.notna(r) else "" for s, r in
+            zip(top["substitutable_share"], top["reference_substitutable_share"], strict=True)],
+        "substitutable jobs": [f"{j:,.0f}" if pd.notna(j) else "" for j in
+                               top["substitutable_jobs"]],
+        "driven by (percentile)": top["region_id"].map(drivers),
+        "flags": [", ".join(f.replace("_", " ") for f in flags if row[f"flag_{f}"])
+                  for _, row in top.iterrows()],
+        "a reader might question": [questions(row, float(public.get(row.region_id, 0.0)),
+                                              config) for row in top.itertuples()],
+    })
+    return markdown_table(table)
+
+
+def top30_document(con: duckdb.DuckDBPyConnection) -> str:
+    """The whole of ``docs/top30.md``."""
+    config = stored_config(con)
+    parts = ["# The top 30 of each level, explained", "",
+             "Generated by `atlas report --update-docs` from the built atlas. Do not edit by "
+             "hand. Per place: its collapse risk, its absolute shock (the share of its jobs "
+             "generative AI could substitute, beside the national share, and how many jobs "
+             "that is), the two component percentiles that drive it, its flags, and what a "
+             "reader might question. Exposure is not displacement.", "",
+             flag_texts(config)["trap"], ""]
+    for level, title in LEVEL_NAMES.items():
+        if not con.execute("SELECT count(*) FROM region_indices WHERE level = ? AND "
+                           "risk_rank IS NOT NULL", [level]).fetchone()[0]:
+            continue
+        parts += [f"## {title}", "", level_table(con, level, config), ""]
+    return "\n".join(parts)
