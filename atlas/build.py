@@ -39,8 +39,10 @@ from atlas.model_cache import Entry, find_entry, keep, model_key, reader_config,
 from atlas.prefetch import prefetch
 from atlas.registry import Arriving, read_all, reader_groups
 from atlas.scenarios import compute_scenarios
+from atlas.shift import compute_shift
 from atlas.store import write_tables
 from atlas.uncertainty import compute_rank_uncertainty
+from atlas.validate_figures import compute_evidence
 from atlas.worker import call, result
 
 RUST_BELT_TABLE = PROJECT_ROOT / "data" / "reference" / "rust_belt_states.csv"
@@ -167,6 +169,8 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
             restore(con, cached)
         else:
             keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
+        step("the shift since May 2022: national occupation trends and their projection")
+        shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
         compute_top_categories(con, config["exposure"]["default_measure"])
@@ -185,6 +189,8 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                       str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"])],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
+        step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
+        compute_evidence(con, inputs, config, shift)
         apply_comments(con, config)
         con.execute("CHECKPOINT")
         return summarize(con)

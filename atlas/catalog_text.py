@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from atlas.catalog_text_evidence import EVIDENCE_TABLES
 from atlas.catalog_text_risk import RISK_TABLES
 from atlas.catalog_words import CATEGORY, LEVEL, MEASURE, REGION, SHARE_NOTE, TAXONOMY
 from atlas.dictionary import REGION_INDEX_COLUMNS
@@ -292,6 +293,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "members": "Member region names, '; '-separated.",
     }),
     **WORLD_TABLES,
+    **EVIDENCE_TABLES,
     "provenance": ("Every input file of this build.", {
         "file": "Path under the data directory.", "sha256": "sha256 of the file as read.",
         "bytes": "File size.", "rows": "Rows read (tables; NULL for geometry files).",
