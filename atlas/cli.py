@@ -18,6 +18,7 @@ from typer.exceptions import TyperException
 
 from atlas.cli_common import DEFAULT_DB, DbOption, console
 from atlas.cli_docs import dictionary, inputs, report
+from atlas.cli_validate import validate
 from atlas.config import load_config
 from atlas.errors import AtlasError
 from atlas.options import check_positive
@@ -325,7 +326,7 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     print_frame(list_tables(db))
 
 
-for command in (dictionary, inputs, report):
+for command in (dictionary, inputs, report, validate):
     app.command()(command)
 
 

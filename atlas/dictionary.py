@@ -76,6 +76,12 @@ REGION_INDEX_COLUMNS: dict[str, str] = {
                      "groups) of the full composition, imputed rows included, / ln G; "
                      "size-neutral.",
     "group_hachman": "Hachman index over the diversity groups: 1 / sum_g s_g^2 / r_g.",
+    "substitutable_trend_change": "US areas and states: change (percent) of the region's "
+                                  "substitutable jobs if every occupation kept its national "
+                                  "trend between the two national OEWS panels "
+                                  "(occupation_shift), applied to the region's own mix "
+                                  "(shift_projection). It applies national trends to local "
+                                  "mixes and is not a forecast.",
     "p_trap": "Share of specifications in which the region is a trap (top decile with every "
               "pillar above the minimum).",
     "n_specs": "Number of specifications of the rank uncertainty.",

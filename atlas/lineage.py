@@ -31,8 +31,8 @@ def input_text(keys: list[str], provenance: dict[str, tuple[str, str]],
     files = [specs[k].path for k in known]
     return {"inputs": ", ".join(known), "files": "; ".join(files),
             "vintages": "; ".join(f"{specs[k].path}: {specs[k].vintage}" for k in known),
-            "sha256": "; ".join(f"{specs[k].path}: {provenance.get(specs[k].path, ('', ''))[0][:12]}"
-                                for k in known)}
+            "sha256": "; ".join(f"{path}: {provenance.get(path, ('', ''))[0][:12]}"
+                                for path in files)}
 
 
 def indicator_inputs(geography: str, indicator: str, composition: set[str],
@@ -84,7 +84,8 @@ def lineage_table(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> pd.
                          "formula": (f"{model.pillar_scale} scale of the weighted mean of the "
                                      f"component percentiles of '{pillar.label}' (a region's "
                                      "mean uses the components it has)"),
-                         "source": "", "indicator_vintage": "", **input_text(keys, provenance, specs)})
+                         "source": "", "indicator_vintage": "",
+                         **input_text(keys, provenance, specs)})
         every = [k for keys in pillar_inputs.values() for k in keys]
         rows.append({"level": level, "column": "collapse_risk", "kind": "collapse_risk",
                      "pillar": "", "component": "", "label": model.label, "indicator": "",

@@ -114,10 +114,8 @@ def validation_table(ctx: Context, figures: list[dict[str, Any]] | None = None
         value, detail = function(ctx, **figure.get("args", {}))
         reference = figure.get("reference")
         tolerance = figure.get("tolerance")
-        if reference is None:
-            holds = bool(value < 0)
-        else:
-            holds = bool(abs(value - reference) <= tolerance)
+        holds = bool(value < 0) if reference is None else \
+            bool(abs(value - reference) <= tolerance)
         rows.append({"check": figure["check"], "reference": reference,
                      "tolerance": tolerance, "value": float(value), "holds": holds,
                      "gates": bool(figure.get("gates", True)), "unit": figure.get("unit", ""),
