@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from atlas.evidence_report import evidence_document, replace_or_append
 from atlas.method_text import component_summary, risk_formula
 from atlas.risk_model import active_model, risk_models
 from atlas.store import stored_config
@@ -136,8 +137,12 @@ def model_table(config: dict[str, Any]) -> str:
 
 
 def readme_blocks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The README's generated blocks: the diagnostics summary and each level's top 20."""
-    blocks = {"diagnostics": diagnostics_summary(con)}
+    """The README's generated blocks: the diagnostics summary, each level's top 20 and the
+    published figures the atlas reproduces (``validation``)."""
+    from atlas.validate_figures import markdown
+
+    blocks = {"diagnostics": diagnostics_summary(con),
+              "validation": markdown(con.execute("SELECT * FROM validation").df())}
     for level in LEVEL_NAMES:
         if con.execute("SELECT count(*) FROM region_indices WHERE level = ?",
                        [level]).fetchone()[0] and level != "us_state":
@@ -183,5 +188,8 @@ def generated_documents(con: duckdb.DuckDBPyConnection) -> dict[Path, str]:
         readme = replace_block(readme, name, body)
     method = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
     method = replace_block(method, "model", model_table(stored_config(con)))
+    validation = replace_or_append(
+        (ROOT / "docs" / "validation.md").read_text(encoding="utf-8"), evidence_document(con))
     return {ROOT / "README.md": readme, ROOT / "docs" / "method.md": method,
+            ROOT / "docs" / "validation.md": validation,
             ROOT / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n"}
