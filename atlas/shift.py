@@ -62,10 +62,10 @@ def occupation_trend(panels: pd.DataFrame, before: str) -> pd.DataFrame:
     sectors published in both), ``growth`` = after / before on the common support and its
     ``coverage``."""
     detailed = panels.loc[panels["occupation"] != TOTAL_CODE]
-    wide = detailed.loc[detailed["panel"].isin([before, "after"])].pivot_table(
-        index=["occupation", "sector"], columns="panel", values="jobs", aggfunc="sum",
-        dropna=False)
-    wide = wide.reindex(columns=[before, "after"])
+    chosen = detailed.loc[detailed["panel"].isin([before, "after"])]
+    # a suppressed cell stays NaN (sum of NaN alone is NaN, not 0): off the common support
+    wide = chosen.groupby(["occupation", "sector", "panel"])["jobs"].sum(min_count=1) \
+        .unstack("panel").reindex(columns=[before, "after"])
     both = wide.notna().all(axis=1)
     grouped = wide.groupby(level="occupation")
     out = pd.DataFrame({
