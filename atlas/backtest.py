@@ -29,7 +29,7 @@ import pandas as pd
 from atlas.evidence_spec import evidence
 from atlas.inputs import Inputs
 
-COLUMNS = ["geography", "kind", "model_year", "horizon", "window", "outcome", "predictor",
+COLUMNS = ["geography", "kind", "model_year", "horizon", "years", "outcome", "predictor",
            "role", "regions", "spearman", "spearman_p05", "spearman_p95", "hit_rate",
            "hit_rate_p05", "hit_rate_p95", "chance"]
 
@@ -189,7 +189,7 @@ def panel_backtest(con: duckdb.DuckDBPyConnection, geography: str,
                 part["role"] = part["predictor"].map(roles)
                 results.append(part.assign(
                     geography=geography, kind="periods", model_year=period, horizon=k,
-                    window=f"{period}-{period + k}", outcome=name))
+                    years=f"{period}-{period + k}", outcome=name))
     if not results:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(results, ignore_index=True)[COLUMNS]

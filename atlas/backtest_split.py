@@ -83,5 +83,5 @@ def split_sample_backtest(con: duckdb.DuckDBPyConnection, inputs: Inputs, level:
     roles = {f"absorption_to_{split}": "model", "pillar_absorption_in_sample": "in-sample"}
     result["role"] = result["predictor"].map(roles).fillna("baseline")
     result = result.assign(geography=level, kind="split_sample", model_year=split,
-                           horizon=end - split, window=f"{split}-{end}", outcome="employment")
+                           horizon=end - split, years=f"{split}-{end}", outcome="employment")
     return result[COLUMNS].replace([np.inf, -np.inf], np.nan)

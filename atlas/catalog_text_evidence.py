@@ -9,7 +9,7 @@ BACKTEST_COLUMNS = {
             "'split_sample': a pillar rebuilt from data up to the split year only.",
     "model_year": "The year whose model (or data up to which) predicts.",
     "horizon": "Years from the model year to the end of the outcome window (k).",
-    "window": "The outcome window, model year-end year.",
+    "years": "The outcome window: model year-end year.",
     "outcome": "What is predicted: the change of employment or population over the window.",
     "predictor": "collapse_risk, a pillar, or a naive baseline, oriented so that higher = "
                  "riskier (atlas/evidence.toml).",

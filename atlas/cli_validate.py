@@ -16,7 +16,7 @@ def backtest_lines(table: pd.DataFrame) -> list[str]:
     """One line per backtest window and outcome: collapse risk and the best baseline
     (Spearman with its 90% interval, top-decile hit rate), and which wins."""
     lines = []
-    keys = ["geography", "kind", "window", "outcome"]
+    keys = ["geography", "kind", "years", "outcome"]
     for (geography, _kind, window, outcome), rows in table.groupby(keys, sort=False):
         rows = rows.set_index("predictor")
         model = rows.loc[rows["role"] == "model"]

@@ -30,7 +30,7 @@ def window_table(rows: pd.DataFrame, horizon: int) -> str:
     head = ["window", "regions", *predictors, "hit rate: collapse risk",
             "hit rate: best baseline"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for window, group in part.groupby("window"):
+    for window, group in part.groupby("years"):
         group = group.set_index("predictor")
         cells = [window, str(int(group["regions"].iloc[0]))]
         for name in predictors:
@@ -47,7 +47,7 @@ def window_table(rows: pd.DataFrame, horizon: int) -> str:
 def window_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Per window: collapse risk, the pillars and the best baseline (Spearman, hit rate)."""
     out = []
-    for window, group in rows.groupby("window"):
+    for window, group in rows.groupby("years"):
         group = group.set_index("predictor")
         baselines = group.loc[group["role"] == "baseline"]
         pillars = group.loc[group.index.str.startswith("pillar_")]
@@ -173,7 +173,7 @@ def evidence_document(con: duckdb.DuckDBPyConnection) -> str:
         parts += ["", f"### Split-sample pseudo-backtest: {geography}", "",
                   f"The absorption pillar rebuilt from LAUS data up to {int(model['model_year'])}"
                   f" only (the components with a vintage before the split), against employment "
-                  f"change {model['window']}. The in-sample row uses data after the split and "
+                  f"change {model['years']}. The in-sample row uses data after the split and "
                   "is no test.", "", split_table(rows), "",
                   f"The rebuilt pillar: {interval(model)}; the best baseline, `{best}`: "
                   f"{interval(baselines.loc[best])}"

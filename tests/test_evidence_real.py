@@ -29,10 +29,22 @@ def test_national_sums_match_the_published_oews_totals(data_dir):
     assert 0.97 < detailed["jobs"].sum() / panel_total(panels, "after") <= 1.0
 
 
-def test_atlas_validate_holds_on_the_real_build(built_atlas, atlas_con):
+def read(database, query: str) -> pd.DataFrame:
+    """A query on the built atlas with a connection of its own (closed at once, so that the
+    CLI's connection may open the file afterwards)."""
+    import duckdb
+
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        return con.execute(query).df()
+    finally:
+        con.close()
+
+
+def test_atlas_validate_holds_on_the_real_build(built_atlas):
     result = CliRunner().invoke(app, ["validate", "--db", str(built_atlas)])
     assert result.exit_code == 0, result.output
-    table = atlas_con.execute("SELECT * FROM validation").df()
+    table = read(built_atlas, "SELECT * FROM validation")
     lines = result.output.strip().splitlines()
     assert len(lines) == len(table) + 1
     assert table.loc[table["gates"], "holds"].all()
@@ -90,7 +102,7 @@ def test_a_china_window_recomputed_independently(atlas_con):
     expected = spearmanr(joined["collapse_risk"], -joined["growth"]).statistic
     stored = atlas_con.execute("""
         SELECT spearman, regions, spearman_p05, spearman_p95 FROM backtest
-        WHERE geography = 'cn_city' AND window = '2007-2016' AND outcome = 'employment'
+        WHERE geography = 'cn_city' AND years = '2007-2016' AND outcome = 'employment'
           AND predictor = 'collapse_risk'""").fetchone()
     assert stored[1] == len(joined)
     assert stored[0] == pytest.approx(expected, abs=1e-12)
@@ -115,7 +127,7 @@ def test_every_backtest_window_the_data_allow_is_there(atlas_con):
                                        "size", "gdp_per_head"}
     split = backtest.loc[backtest["kind"] == "split_sample"]
     assert set(split["role"]) == {"model", "baseline", "in-sample"}
-    assert (split["window"] == "2013-2023").all() and split["regions"].min() > 500
+    assert (split["years"] == "2013-2023").all() and split["regions"].min() > 500
     for name in ("spearman", "hit_rate"):
         ok = backtest[f"{name}_p05"] <= backtest[name] + 1e-12
         ok &= backtest[name] <= backtest[f"{name}_p95"] + 1e-12
@@ -142,10 +154,10 @@ def test_lineage_covers_every_headline_column(atlas_con):
             assert provenance[path].startswith(digest), path
 
 
-def test_explain_prints_the_chain_to_the_rank(built_atlas, atlas_con):
-    region_id, rank, regions = atlas_con.execute("""
+def test_explain_prints_the_chain_to_the_rank(built_atlas):
+    region_id, rank, regions = read(built_atlas, """
         SELECT region_id, risk_rank, regions_in_level FROM region_indices
-        WHERE level = 'us_area' ORDER BY risk_rank LIMIT 1""").fetchone()
+        WHERE level = 'us_area' ORDER BY risk_rank LIMIT 1""").iloc[0]
     result = CliRunner().invoke(app, ["validate", "--db", str(built_atlas),
                                       "--explain", region_id])
     assert result.exit_code == 0, result.output
