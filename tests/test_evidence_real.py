@@ -9,10 +9,10 @@ import pytest
 from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
-from atlas.cli import app
-from atlas.evidence_spec import evidence
-from atlas.inputs import Inputs, load_manifest
-from atlas.shift import TOTAL_CODE, panel_total, sector_panels
+from atlas.cli.main import app
+from atlas.engine.shift import TOTAL_CODE, panel_total, sector_panels
+from atlas.sources.inputs import Inputs, load_manifest
+from atlas.spec.evidence import evidence
 
 
 def test_national_sums_match_the_published_oews_totals(data_dir):

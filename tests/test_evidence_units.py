@@ -11,13 +11,13 @@ import pytest
 from scipy.stats import rankdata, spearmanr
 from typer.testing import CliRunner
 
-from atlas.backtest import evaluate, ranks
-from atlas.cli import app
+from atlas.cli.main import app
+from atlas.engine.backtest import evaluate, ranks
+from atlas.engine.shift import occupation_trend, substitution_gap
+from atlas.engine.sql import run_sql_file
+from atlas.engine.validate_figures import Context, check_lines, failed, validation_table
 from atlas.errors import ConfigError
-from atlas.evidence_spec import evidence
-from atlas.shift import occupation_trend, substitution_gap
-from atlas.sql import run_sql_file
-from atlas.validate_figures import Context, check_lines, failed, validation_table
+from atlas.spec.evidence import evidence
 
 SETTINGS = {"bootstrap": 300, "top_share": 0.1, "bottom_quantile": 0.25}
 
