@@ -168,3 +168,28 @@ def test_explain_prints_the_chain_to_the_rank(built_atlas):
     assert ambiguous.exit_code == 1
     assert "give the region_id or --level" in ambiguous.output
     assert "Traceback" not in ambiguous.output
+
+
+def test_the_us_map_shows_the_trend_since_2022_with_its_caveat(built_atlas):
+    """A layer and a profile line per area; label and vintage from the database; the
+    caveat that it applies national trends to local mixes."""
+    import duckdb
+
+    from atlas.maps.data import map_data
+    from atlas.maps.specs import load_map_specs
+
+    con = duckdb.connect(str(built_atlas), read_only=True)
+    try:
+        data = map_data(con, load_map_specs()["us_area"])
+        label = con.execute("""SELECT label FROM context_indicators WHERE level = 'us_area'
+            AND indicator = 'substitutable_trend_change'""").fetchone()[0]
+        values = dict(con.execute("""SELECT region_id, substitutable_trend_change
+            FROM region_indices WHERE level = 'us_area'""").fetchall())
+    finally:
+        con.close()
+    layer = next(x for x in data["layers"] if x["key"] == "substitutable_trend_change")
+    assert label in layer["label"] and "not a forecast" in layer["what"]
+    region_id = next(iter(values))
+    line = data["regions"][region_id]["lines"][0]
+    assert line[0].startswith(label) and line[1] == pytest.approx(values[region_id], abs=1e-4)
+    assert "not a forecast" in line[3]

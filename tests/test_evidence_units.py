@@ -131,3 +131,15 @@ def test_atlas_validate_exits_1_when_a_gating_check_fails(tmp_path, holds, statu
     lines = result.output.strip().splitlines()
     assert len(lines) == 3 and lines[0].startswith("ok   c1")
     assert lines[1].startswith("ok   c2" if holds else "FAIL c2")
+
+
+def test_the_bootstrap_does_not_depend_on_the_row_order():
+    """The database returns rows in any order: the intervals must not follow it."""
+    rng = np.random.default_rng(3)
+    n = 120
+    growth = pd.Series(np.exp(rng.normal(0, 0.2, n)), index=[f"r{i:03d}" for i in range(n)])
+    scores = pd.DataFrame({"s": -np.log(growth) + rng.normal(0, 0.5, n)}, index=growth.index)
+    shuffled = scores.sample(frac=1.0, random_state=4)
+    a = evaluate(scores, growth, SETTINGS, seed=9)
+    b = evaluate(shuffled, growth.sample(frac=1.0, random_state=5), SETTINGS, seed=9)
+    pd.testing.assert_frame_equal(a, b)

@@ -80,7 +80,8 @@ def evaluate(scores: pd.DataFrame, growth: pd.Series, settings: dict[str, Any],
              seed: int) -> pd.DataFrame:
     """Spearman and hit rate with bootstrap 90% intervals for every column of ``scores``
     (higher = riskier) against ``growth`` (ratio after / before), on their common rows."""
-    frame = scores.join(growth.rename("_growth"), how="inner").dropna()
+    # sorted by region: the same resamples draw the same regions in every build
+    frame = scores.join(growth.rename("_growth"), how="inner").dropna().sort_index()
     n = len(frame)
     if n < 20:
         return pd.DataFrame()
