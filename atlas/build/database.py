@@ -42,8 +42,10 @@ from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.engine.scenarios import compute_scenarios
+from atlas.engine.shift import compute_shift
 from atlas.store.database import write_tables
 from atlas.engine.uncertainty import compute_rank_uncertainty
+from atlas.engine.validate_figures import compute_evidence
 from atlas.build.worker import call, result
 
 RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
@@ -173,6 +175,8 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
             restore(con, cached)
         else:
             keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
+        step("the shift since May 2022: national occupation trends and their projection")
+        shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
         compute_top_categories(con, config["exposure"]["default_measure"])
@@ -192,6 +196,8 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                       build_id or new_build_id()],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
+        step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
+        compute_evidence(con, inputs, config, shift)
         apply_comments(con, config)
         con.execute("CHECKPOINT")
         return summarize(con)

@@ -19,6 +19,7 @@ from typer.exceptions import TyperException
 
 from atlas.cli.common import DEFAULT_DB, DbOption, console
 from atlas.cli.docs import dictionary, inputs, report
+from atlas.cli.validate import validate
 from atlas.errors import AtlasError
 from atlas.spec import declarations
 from atlas.spec.config import load_config
@@ -342,7 +343,7 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     print_frame(list_tables(db))
 
 
-for command in (dictionary, inputs, report):
+for command in (dictionary, inputs, report, validate):
     app.command()(command)
 
 

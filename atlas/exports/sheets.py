@@ -29,7 +29,8 @@ NUMBER_FORMATS = {
                     SCORE),
     **dict.fromkeys(("unemployment_rate", "poverty_rate", "child_poverty_rate", "effective_n",
                      "median_rank", "employment_change", "employment_change_2007",
-                     "unemployment_persistent", "population_change"), RATE),
+                     "unemployment_persistent", "population_change",
+                     "substitutable_trend_change"), RATE),
     **dict.fromkeys(("selection_rank", "risk_rank", "rank_p05", "rank_p95",
                      "regions_in_level", "risk_components", "tier_rank"), RANK),
 }

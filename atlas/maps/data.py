@@ -177,6 +177,19 @@ class Profiles:
             reasons.append(quality)
         return reasons
 
+    def lines_of(self, row: dict[str, Any]) -> list[list[Any]]:
+        """The region's profile lines (``lines`` of its map): ``[label, value, fmt, note]``
+        per declared context indicator it has; label and vintage from the database."""
+        out = []
+        for line in self.spec.lines:
+            value = clean(row.get(line["column"]))
+            info = self.context.get(line["column"])
+            if value is None or info is None:
+                continue
+            out.append([f"{info['label']} ({info['vintage']})", value,
+                        line.get("fmt", "signed_rate"), line.get("note", "")])
+        return out
+
     def trend_of(self, region_id: str) -> dict[str, Any] | None:
         """The region's sparkline (years and values) or None."""
         years, values = self.trend.get(region_id, ([], []))
@@ -273,6 +286,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "f": true_flags[region_id], "pillars": profiles.pillars_of(region_id),
             "top": profiles.top.get(region_id, []), "trend": profiles.trend_of(region_id),
             "scenario": profiles.scenarios.get(region_id),
+            "lines": profiles.lines_of(row),
             "missing": profiles.missing(region_id, row) + (
                 [] if region_id in points else [words.say("missing_shape", {})]),
             "centroid": points.get(region_id),

@@ -107,6 +107,7 @@ DEFAULT_TEXT: dict[str, Any] = {
     "top_title": "Most exposed occupations",
     "top_columns": ["Occupation", "Jobs", "Exposure"], "trend_title": "Trend",
     "scenario_title": "AI-adoption scenarios (what-ifs, not forecasts)",
+    "lines_title": "Recent national trends, continued (a what-if, not a forecast)",
     "scenario_sentence": "over {years} years, {displaced} jobs displaced and {net_loss} not "
                          "re-employed locally: unemployment rate up {shock} percentage points.",
     "missing_title": "Missing or estimated data", "flags_title": "Flags", "zone": "Trap zone",

@@ -28,7 +28,7 @@ OVERLAY_KEYS = {"key", "column", "label", "labels", "color", "dash", "on", "what
                 "levels"}
 MAP_KEYS = {"file", "title", "subtitle", "howto", "languages", "outline_level", "insets",
             "simplify", "top_n", "also_inputs", "region_subtitle", "words", "search_columns",
-            "trend", "notes", "ui", "jobs_inputs"}
+            "trend", "notes", "ui", "jobs_inputs", "lines"}
 INSET_KEYS = {"column", "values", "unwrap", "scale", "origin", "to"}
 
 
@@ -145,6 +145,7 @@ class MapSpec:
     search_columns: tuple[str, ...] = ()
     trend: dict[str, str] | None = None
     notes: tuple[dict[str, str], ...] = ()
+    lines: tuple[dict[str, str], ...] = ()  # profile lines: a context indicator and a note
     ui: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -274,7 +275,7 @@ def map_spec(level: str, block: dict[str, Any], inputs: list[str]) -> MapSpec:
         region_subtitle=tuple(block.get("region_subtitle", [])),
         words=dict(block.get("words", {})), search_columns=tuple(block.get("search_columns", [])),
         trend=block.get("trend"), notes=tuple(block.get("notes", [])),
-        ui=dict(block.get("ui", {})))
+        lines=tuple(block.get("lines", [])), ui=dict(block.get("ui", {})))
 
 
 def load_map_specs(path: Path | None = None) -> dict[str, MapSpec]:

@@ -23,6 +23,7 @@ from atlas.spec import declarations
 from atlas.spec.manifest import PROJECT_ROOT
 from atlas.spec.risk_model import active_model, risk_models
 from atlas.store.database import stored_config
+from atlas.texts.evidence_report import evidence_document, replace_or_append
 from atlas.texts.method_text import component_summary, risk_formula
 
 ROOT = PROJECT_ROOT
@@ -167,8 +168,12 @@ def model_table(config: dict[str, Any]) -> str:
 
 
 def readme_blocks(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """The README's generated blocks: the diagnostics summary and each level's top 20."""
-    blocks = {"diagnostics": diagnostics_summary(con)}
+    """The README's generated blocks: the diagnostics summary, each level's top 20 and the
+    published figures the atlas reproduces (``validation``)."""
+    from atlas.engine.validate_figures import markdown
+
+    blocks = {"diagnostics": diagnostics_summary(con),
+              "validation": markdown(con.execute("SELECT * FROM validation").df())}
     readme = [decl.id for decl in declarations.levels() if decl.in_reports and decl.readme_top]
     for level in readme:
         if con.execute("SELECT count(*) FROM region_indices WHERE level = ?",
@@ -230,8 +235,11 @@ def generated_documents(con: duckdb.DuckDBPyConnection, root: Path = ROOT) -> di
         readme = replace_block(readme, name, body, str(readme_path))
     method = method_path.read_text(encoding="utf-8")
     method = replace_block(method, "model", model_table(stored_config(con)), str(method_path))
+    validation_path = root / "docs" / "validation.md"
+    validation = replace_or_append(validation_path.read_text(encoding="utf-8"),
+                                   evidence_document(con))
     from atlas.texts.top30 import top30_document
 
-    return {readme_path: readme, method_path: method,
+    return {readme_path: readme, method_path: method, validation_path: validation,
             root / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n",
             root / "docs" / "top30.md": top30_document(con) + "\n"}

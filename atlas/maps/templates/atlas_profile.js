@@ -144,6 +144,10 @@ function profileContent(id, layer) {
     const chart = sparkline(r.trend);
     if (chart) body.push(section(T.trend_title, h("p", { class: "atlas-note" }, r.trend.label), chart));
   }
+  if ((r.lines || []).length) {
+    body.push(section(T.lines_title, r.lines.map((l) => h("p", { class: "atlas-line" },
+      h("b", {}, l[0] + ": "), format(l[2], l[1]), l[3] ? h("span", { class: "atlas-note" }, " " + l[3]) : null))));
+  }
   const scenarios = r.scenario ? (Array.isArray(r.scenario) ? r.scenario : [r.scenario]) : [];
   if (scenarios.length) {
     body.push(section(T.scenario_title, scenarios.map((sc) => h("p", { class: "atlas-scenario" },
