@@ -40,6 +40,7 @@ from atlas.prefetch import prefetch
 from atlas.registry import Arriving, read_all, reader_groups
 from atlas.scenarios import compute_scenarios
 from atlas.store import write_tables
+from atlas.terms import write_terms_tables
 from atlas.uncertainty import compute_rank_uncertainty
 from atlas.worker import call, result
 
@@ -185,6 +186,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                       str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"])],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
+        write_terms_tables(con, inputs.specs)
         apply_comments(con, config)
         con.execute("CHECKPOINT")
         return summarize(con)

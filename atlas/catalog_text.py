@@ -8,6 +8,7 @@ from atlas.catalog_text_risk import RISK_TABLES
 from atlas.catalog_words import CATEGORY, LEVEL, MEASURE, REGION, SHARE_NOTE, TAXONOMY
 from atlas.dictionary import REGION_INDEX_COLUMNS
 from atlas.sources.world_catalog import WORLD_TABLES
+from atlas.terms import TERMS_TABLES
 
 EXTRA_REGION_COLUMNS = ("name_zh", "name_pinyin", "name_en", "name_common", "province", "tier",
                         "tier_zh", "tier_rank", "gdp_per_capita", "income_group", "iso3",
@@ -292,6 +293,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "members": "Member region names, '; '-separated.",
     }),
     **WORLD_TABLES,
+    **TERMS_TABLES,
     "provenance": ("Every input file of this build.", {
         "file": "Path under the data directory.", "sha256": "sha256 of the file as read.",
         "bytes": "File size.", "rows": "Rows read (tables; NULL for geometry files).",

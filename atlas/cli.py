@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from atlas.cli_common import DEFAULT_DB, DbOption, console
-from atlas.cli_docs import dictionary, inputs, report
+from atlas.cli_docs import dictionary, inputs, report, sources
 from atlas.config import load_config
 from atlas.errors import AtlasError
 from atlas.options import check_positive
@@ -107,12 +107,18 @@ def build(
         "--config", help="TOML file overriding atlas/default_config.toml.")] = None,
     maps: Annotated[bool, typer.Option(help="Also write the HTML maps.")] = True,
     exports: Annotated[bool, typer.Option(help="Also write the default exports.")] = True,
+    edition: Annotated[str, typer.Option(
+        help="shareable (default): the maps and exports leave out every value that comes only "
+             "from restricted inputs; internal: keep them, and mark every output 'internal: "
+             "do not redistribute'.")] = "shareable",
 ) -> None:
     """Build out/atlas.duckdb (and maps and exports) from the real inputs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from atlas.edition import check_edition
     from atlas.pipeline import build_all
 
+    check_edition(edition)
     settings = load_config(config)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
@@ -123,7 +129,7 @@ def build(
             progress.console.print(f"  - {message}")
 
         result, written = build_all(out, data_dir, settings, maps=maps, exports=exports,
-                                    step=step)
+                                    edition=edition, step=step)
         progress.update(task, description="done")
     counts = dict(result.counts)
     jobs = counts.pop("employment_us_area", 0)
@@ -186,6 +192,9 @@ def rank(
     bom: Annotated[bool, typer.Option(
         help="CSV: UTF-8 with a byte-order mark, so Excel shows Chinese and accented names "
              "(--no-bom for plain UTF-8).")] = True,
+    edition: Annotated[str, typer.Option(
+        help="-o: shareable (default) leaves out values that come only from restricted "
+             "inputs; internal keeps them and marks the file.")] = "shareable",
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Rank regions by collapse risk, optionally split a transition fund, and export.
@@ -206,14 +215,27 @@ def rank(
         floor=parse_amount("--floor", floor) or 0, cap=parse_amount("--cap", cap),
         currency=currency, within=within or "need",
         tier_shares=parse_tier_shares(tier_shares) if tier_shares else DEFAULT_TIER_SHARES)
+    if output is not None:  # exports read an edition copy (atlas.edition)
+        import tempfile
+
+        from atlas.edition import check_edition, edition_database
+
+        open_atlas(db).close()
+        with tempfile.TemporaryDirectory() as folder, edition_database(
+                db, check_edition(edition), Path(folder)) as copy:
+            con = open_atlas(copy)
+            try:
+                ranking = rank_regions(con, request)
+                report_notes(ranking)
+                path = write_ranking(con, ranking, request, output, fmt, bom=bom)
+            finally:
+                con.close()
+        console.print(f"wrote {len(ranking)} regions ({edition} edition) to {path}")
+        return
     con = open_atlas(db)
     try:
         ranking = rank_regions(con, request)
         report_notes(ranking)
-        if output is not None:
-            path = write_ranking(con, ranking, request, output, fmt, bom=bom)
-            console.print(f"wrote {len(ranking)} regions to {path}")
-            return
     finally:
         con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
@@ -325,7 +347,7 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     print_frame(list_tables(db))
 
 
-for command in (dictionary, inputs, report):
+for command in (dictionary, inputs, report, sources):
     app.command()(command)
 
 

@@ -39,6 +39,7 @@ class LevelDecl:
     default_period: int | None = None
     map: dict[str, Any] = field(default_factory=dict)
     independent: bool = False
+    lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def level_id(self, period: int | None) -> str:
         """``cn_city`` for the default period (or no period), ``cn_city@2010`` otherwise."""
@@ -118,7 +119,8 @@ def levels(path: Path = LEVELS_PATH) -> tuple[LevelDecl, ...]:
             description=entry.get("description", ""), reader=entry["reader"],
             taxonomy=entry["taxonomy"], reference_level=entry["reference_level"],
             inputs=tuple(entry.get("inputs", ())), periods=periods, default_period=default,
-            map=dict(entry.get("map", {})), independent=independent))
+            map=dict(entry.get("map", {})), independent=independent,
+            lineage={figure: tuple(keys) for figure, keys in entry.get("lineage", {}).items()}))
     ids = [level.id for level in out]
     if len(ids) != len(set(ids)):
         raise ConfigError(f"{path.name}: level ids repeat: {ids}")

@@ -25,7 +25,12 @@ KINDS = {"str", "num", "count"}
 NUMERIC_KINDS = {"num", "count"}
 GEOMETRY_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
 REPAIRS = {"make_valid", "split_antimeridian"}
-KEYS = {"use", "path", "vintage", "licence", "key", "columns", "sheet", "min_rows", "ranges",
+# what an input's terms allow, from the most open; the last two make an input restricted: its
+# raw values stay out of the shareable outputs (atlas.terms)
+TERMS = ("public domain", "open with attribution", "research use only", "unknown")
+SHAREABLE_TERMS = TERMS[:2]
+KEYS = {"use", "path", "vintage", "licence", "terms", "attribution", "key", "columns", "sheet",
+        "min_rows", "ranges",
         "text_columns", "encoding", "layer", "id", "repair", "allow_empty", "geometry_types"}
 GEOMETRY_ONLY = {"layer", "id", "repair", "allow_empty", "geometry_types"}
 
@@ -38,6 +43,8 @@ class InputSpec:
     ----------
     key, path, vintage, licence, use
         identification (``path`` is relative to the data directory).
+    terms, attribution
+        what the terms allow (one of ``TERMS``) and the credit line the outputs give.
     columns
         ``{column: kind}`` with kind ``str``, ``num`` or ``count`` (numeric, >= 0).
     unique_key
@@ -65,6 +72,8 @@ class InputSpec:
     vintage: str
     licence: str
     use: str = ""
+    terms: str = "unknown"
+    attribution: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     unique_key: tuple[str, ...] = ()
     sheet: str | None = None
@@ -77,6 +86,11 @@ class InputSpec:
     repair: str | None = None
     allow_empty: tuple[str, ...] = ()
     geometry_types: tuple[str, ...] = ()
+
+    @property
+    def restricted(self) -> bool:
+        """True when the terms do not allow redistribution (research use only, or unknown)."""
+        return self.terms not in SHAREABLE_TERMS
 
     @property
     def is_geometry(self) -> bool:
@@ -133,7 +147,9 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
         raise ConfigError(f"{where}: unknown column kind(s) {bad_kinds} (expected {sorted(KINDS)})")
     spec = InputSpec(
         key=key, path=entry["path"], vintage=entry.get("vintage", ""),
-        licence=entry.get("licence", ""), use=entry.get("use", ""), columns=columns,
+        licence=entry.get("licence", ""), use=entry.get("use", ""),
+        terms=entry.get("terms", "unknown"), attribution=entry.get("attribution", ""),
+        columns=columns,
         unique_key=tuple(entry.get("key", ())), sheet=entry.get("sheet"),
         min_rows=int(entry.get("min_rows", 1)), ranges=_ranges(entry, where),
         text_columns=tuple(entry.get("text_columns", ())),
@@ -142,6 +158,8 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
         allow_empty=tuple(str(v) for v in entry.get("allow_empty", ())),
         geometry_types=tuple(entry.get("geometry_types", ())),
     )
+    if spec.terms not in TERMS:
+        raise ConfigError(f"{where}: terms = {spec.terms!r} (expected one of {list(TERMS)})")
     if spec.min_rows < 1:
         raise ConfigError(f"{where}: min_rows = {spec.min_rows} (expected at least 1: an empty "
                           "input is never valid)")
@@ -173,8 +191,15 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, InputSpec]:
     Raises
     ------
     ConfigError
-        if an entry has an unknown or inconsistent key.
+        if an entry has an unknown or inconsistent key, or does not state its terms and
+        attribution.
     """
     with path.open("rb") as handle:
         raw = tomllib.load(handle)["inputs"]
+    for key, entry in raw.items():
+        missing = [name for name in ("terms", "attribution") if not entry.get(name)]
+        if missing:
+            raise ConfigError(f"data/manifest.toml [inputs.{key}]: no {' or '.join(missing)} "
+                              f"(expected terms = one of {list(TERMS)} and the credit line "
+                              "the outputs give)")
     return {key: spec_from_entry(key, entry) for key, entry in raw.items()}

@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from atlas.attribution import sources_block
 from atlas.map_geometry import map_geometry
 from atlas.map_layers import build_layers
 from atlas.map_specs import Declarations, MapSpec, load_declarations
@@ -281,7 +282,9 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     return {"geo": geometry["geo"], "outlines": geometry["outlines"], "regions": regions,
             "layers": layers.layers, "flags": flags, "count": count, "nodata": NO_DATA,
             "text": page_text(con, spec, words, config, model, counts),
-            "bounds": geometry["bounds"], "languages": list(spec.languages)}
+            "bounds": geometry["bounds"], "languages": list(spec.languages),
+            # sources, terms and the edition (atlas.attribution): the side panel's last block
+            "terms": sources_block(con, spec.level)}
 
 
 def _alt(row: dict[str, Any], spec: MapSpec) -> list[str]:

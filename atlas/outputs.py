@@ -6,7 +6,9 @@ last. An error in either is raised here in one line. The second process
 (:func:`atlas.worker.second_process`) is started before the database is built, so that its
 imports overlap the build; this process never imports the map modules.
 The maps' drawn shapes are cached in the output folder's ``.cache``
-(:func:`atlas.map_geometry.display_shapes`).
+(:func:`atlas.map_geometry.display_shapes`). Every output is drawn from an edition copy of
+the database (:func:`atlas.edition.edition_database`): shareable by default, internal on
+request.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from atlas.cache import CACHE_FOLDER, geometry_cache
+from atlas.edition import DEFAULT_EDITION, edition_database
 from atlas.worker import call, result, second_process
 
 # what atlas.prefetch may import while the database is built, when this process writes exports
@@ -25,13 +28,22 @@ EXPORT_IMPORTS = ("atlas.export",)
 
 def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
                   step: Callable[[str], None],
-                  worker: ProcessPoolExecutor | None = None) -> list[Path]:
+                  worker: ProcessPoolExecutor | None = None,
+                  edition: str = DEFAULT_EDITION) -> list[Path]:
     """Write the maps and default exports that read ``database``; returns the files written.
 
     The maps are drawn by ``worker`` (or, with both maps and exports, a second process
-    started here, with two or more cores) while the exports are written here."""
+    started here, with two or more cores) while the exports are written here; all of them
+    read an ``edition`` copy of ``database`` (:mod:`atlas.edition`)."""
     out_dir = Path(out_dir)
+    if not (maps or exports):
+        return []
+    step(f"the {edition} edition: " + ("values that come only from restricted inputs left "
+                                       "out" if edition == "shareable" else
+                                       "every value kept, every output marked internal"))
     with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
+        database = stack.enter_context(edition_database(database, edition,
+                                                        out_dir / CACHE_FOLDER))
         if maps and exports and worker is None:
             worker = stack.enter_context(second_process())
         if maps and worker is not None:

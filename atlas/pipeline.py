@@ -20,9 +20,10 @@ from atlas.worker import second_process
 
 
 def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, Any] | None,
-              *, maps: bool = True, exports: bool = True,
+              *, maps: bool = True, exports: bool = True, edition: str = "shareable",
               step: Callable[[str], None] | None = None) -> tuple[Any, list[Path]]:
-    """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it.
+    """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it, in
+    ``edition`` (:mod:`atlas.edition`: shareable, the default, or internal).
 
     Returns
     -------
@@ -37,5 +38,5 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, An
     with second_process(maps) as worker:
         result = build(out, data_dir, config, step=step, executor=worker)
         written = write_outputs(result.database, Path(out), maps=maps, exports=exports,
-                                step=step, worker=worker)
+                                step=step, worker=worker, edition=edition)
     return result, written
