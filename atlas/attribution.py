@@ -111,7 +111,7 @@ def sources_block(con: duckdb.DuckDBPyConnection, level: str | None = None) -> d
 
 def sources_text(block: dict[str, Any]) -> str:
     """The block as plain text lines (export sidecars)."""
-    lines = [block["mark"].upper()] if block.get("mark") else []
+    lines = [block["mark"]] if block.get("mark") else []
     lines += [f"edition: {block.get('edition') or 'unknown'}"]
     lines += [block["note"]] if block.get("note") else []
     lines += ["sources: " + " | ".join(block["lines"])]
