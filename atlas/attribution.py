@@ -88,7 +88,7 @@ def withheld_note(con: duckdb.DuckDBPyConnection, level: str) -> str | None:
         return None
     labels = {}
     if _has(con, "context_indicators"):
-        labels = dict(con.execute("SELECT indicator, lower(label) FROM context_indicators "
+        labels = dict(con.execute("SELECT indicator, label FROM context_indicators "
                                   "WHERE level = ?", [level]).fetchall())
     words = [FIGURE_WORDS.get(f) or labels.get(f.partition(".")[2]) or f.partition(".")[2]
              for f in figures]

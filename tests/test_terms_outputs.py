@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from fractions import Fraction
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 
 import duckdb
