@@ -274,7 +274,9 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     for feature in geometry["geo"]["features"]:  # a shape with no region row is still named
         regions.setdefault(feature["id"], {"n": str(feature["id"]), "nodata": True, "v": {},
                                            "c": {}, "centroid": points.get(feature["id"])})
-    order = sorted(regions, key=lambda rid: -(regions[rid].get("emp") or 0))
+    # labels: the largest first; where jobs are left out (atlas.edition), the highest risk
+    order = sorted(regions, key=lambda rid: (-(regions[rid].get("emp") or 0),
+                                             regions[rid].get("rank") or np.inf))
     for rank, region_id in enumerate(order, start=1):
         regions[region_id]["label_rank"] = rank
     count = int(indices["collapse_risk"].notna().sum())
