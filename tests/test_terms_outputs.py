@@ -3,9 +3,9 @@ that comes only from restricted inputs; an internal build's hold them and say so
 
 The restricted values are not listed here: they are read from the built database through
 the lineage it records (``figure_lineage``: the figures all of whose inputs are restricted,
-from data/manifest.toml's terms and atlas/levels.toml's lineage; ``atlas/lineage.toml``: the
-columns that hold them). Every output file is walked: maps, index page, CSV, XLSX and their
-sidecars, and the notebooks.
+from atlas/spec/manifest.toml's terms and atlas/spec/levels.toml's lineage;
+``atlas/spec/lineage.toml``: the columns that hold them). Every output file is walked: maps,
+index page, CSV, XLSX and their sidecars, and the notebooks.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from atlas.outputs import write_outputs
 from openpyxl import load_workbook
 
-from atlas.attribution import INTERNAL
-from atlas.edition import figure_columns, restricted_figures
-from atlas.manifest import load_manifest
-from atlas.outputs import write_outputs
+from atlas.spec.manifest import load_manifest
+from atlas.store.edition import figure_columns, restricted_figures
+from atlas.texts.attribution import INTERNAL
 
 pytestmark = pytest.mark.realdata
 ROOT = Path(__file__).resolve().parent.parent
