@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from atlas.outputs import write_outputs
 from openpyxl import load_workbook
 
+from atlas.build.outputs import write_outputs
 from atlas.spec.manifest import load_manifest
 from atlas.store.edition import figure_columns, restricted_figures
 from atlas.texts.attribution import INTERNAL

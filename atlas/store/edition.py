@@ -85,12 +85,22 @@ def figure_columns(con: duckdb.DuckDBPyConnection, level: str, figure: str
 def withhold(con: duckdb.DuckDBPyConnection) -> int:
     """Empty every restricted figure in this (edition copy of the) database; returns the
     number of places emptied."""
-    count = 0
+    places: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
     for level, figure in restricted_figures(con):
         for table, column, condition, parameters in figure_columns(con, level, figure):
-            con.execute(f'UPDATE {table} SET "{column}" = NULL WHERE {condition}', parameters)
-            count += 1
-    return count
+            places.setdefault((table, column), []).append((condition, parameters))
+    # one UPDATE per table and set of rows: the columns emptied in the same rows together
+    statements: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
+    for (table, column), conditions in places.items():
+        where = " OR ".join(f"({condition})" for condition, _ in conditions)
+        parameters = tuple(p for _, params in conditions for p in params)
+        statements.setdefault((table, where, parameters), []).append(column)
+    con.execute("BEGIN TRANSACTION")
+    for (table, where, parameters), columns in statements.items():
+        assignments = ", ".join(f'"{column}" = NULL' for column in columns)
+        con.execute(f"UPDATE {table} SET {assignments} WHERE {where}", list(parameters))
+    con.execute("COMMIT")
+    return len(places)
 
 
 def edition_of(con: duckdb.DuckDBPyConnection) -> str | None:
