@@ -38,9 +38,6 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
     out_dir = Path(out_dir)
     if not (maps or exports):
         return []
-    step(f"the {edition} edition: " + ("values that come only from restricted inputs left "
-                                       "out" if edition == "shareable" else
-                                       "every value kept, every output marked internal"))
     with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
         database = stack.enter_context(edition_database(database, edition,
                                                         out_dir / CACHE_FOLDER))

@@ -142,6 +142,10 @@ def build(
         f"[bold green]built[/] {result.database} in {result.seconds:.1f} s; regions with "
         f"indices: {levels}; US-area employment covered: {jobs:,} jobs (all published OEWS "
         "totals)")
+    if written:
+        console.print(f"the {edition} edition: " + (
+            "values that come only from restricted inputs are left out (atlas sources)"
+            if edition == "shareable" else "every value kept, every output marked internal"))
     for path in written:
         console.print(f"  wrote {path}")
     print_frame(result.summary, title="Top 10 US areas by collapse risk")

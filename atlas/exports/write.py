@@ -146,12 +146,12 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
                           f"(name the file .{fmt}, or leave out --format)")
     command = command or command_for(request, fmt, path, original_database(con))
     block = sources_block(con, request.level)
-    if fmt in {"csv", "parquet"}:
+    if fmt in {"csv", "parquet"}:  # the sidecar only once the table is written
+        written = _write_parquet(ranking, Path(path), sources_text(block)) \
+            if fmt == "parquet" else write_frame(ranking, Path(path), fmt, bom=bom)
         atomic_write(sidecar_path(path), lambda p: p.write_text(sources_text(block),
                                                                 encoding="utf-8"))
-        if fmt == "parquet":
-            return _write_parquet(ranking, Path(path), sources_text(block))
-        return write_frame(ranking, Path(path), fmt, bom=bom)
+        return written
     if fmt == "geojson":
         collection = json.loads(_geojson_frame(con, ranking).to_json(drop_id=True))
         collection = {"type": collection.pop("type"), "sources": block, **collection}
