@@ -89,7 +89,8 @@ def test_formats(atlas_con, tmp_path):
     ranked = rank_regions(atlas_con, request)
     xlsx = write_ranking(atlas_con, ranked, request, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(xlsx, read_only=True)
-    assert book.sheetnames == ["summary", "data", "method", "dictionary", "provenance"]
+    assert book.sheetnames == ["summary", "data", "method", "dictionary", "provenance",
+                               "sources"]
     assert book["data"].max_row == 31
     assert book["summary"].max_row == 32  # header, 30 regions, totals
     parquet = write_ranking(atlas_con, ranked, request, tmp_path / "r.parquet")

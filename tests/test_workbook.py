@@ -50,7 +50,7 @@ def column(sheet, header: str) -> list:
 
 def test_summary_sheet_layout(ohio):
     assert ohio.sheetnames[0] == "summary"
-    assert ohio.sheetnames == ["summary", "data", "method", "dictionary", "provenance"]
+    assert ohio.sheetnames == ["summary", "data", "method", "dictionary", "provenance", "sources"]
     sheet = ohio["summary"]
     names = headers(sheet)
     assert len(names) < 20

@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
+from atlas.spec.terms import write_terms_tables
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.texts.catalog import apply_comments
 from atlas.engine.clusters import start_trap_zones
@@ -198,6 +199,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
         compute_evidence(con, inputs, config, shift)
+        write_terms_tables(con, inputs.specs)
         apply_comments(con, config)
         con.execute("CHECKPOINT")
         return summarize(con)

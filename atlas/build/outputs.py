@@ -6,7 +6,9 @@ last. An error in either is raised here in one line. The second process
 (:func:`atlas.build.worker.second_process`) is started before the database is built, so that its
 imports overlap the build; this process never imports the map modules.
 The maps' drawn shapes are cached in the output folder's ``.cache``
-(:func:`atlas.maps.display_geometry.display_shapes`).
+(:func:`atlas.maps.display_geometry.display_shapes`). Every output is drawn from an edition copy of
+the database (:func:`atlas.store.edition.edition_database`): shareable by default, internal on
+request.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.build.worker import call, result, second_process
+from atlas.store.edition import DEFAULT_EDITION, edition_database
 
 # what the second process runs to draw the maps (a module:function name)
 MAPS_TARGET = "atlas.maps.render:write_level_maps"
@@ -28,19 +31,23 @@ EXPORT_IMPORTS = ("atlas.exports.write",)
 def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
                   step: Callable[[str], None],
                   worker: ProcessPoolExecutor | None = None, cache_dir: Path | None = None,
-                  shown_dir: Path | None = None) -> list[Path]:
+                  shown_dir: Path | None = None, edition: str = DEFAULT_EDITION) -> list[Path]:
     """Write the maps and default exports that read ``database``; returns the files written.
 
     The maps are drawn by ``worker`` (or, with both maps and exports, a second process
-    started here, with two or more cores) while the exports are written here. ``cache_dir``
+    started here, with two or more cores) while the exports are written here; all of them
+    read an ``edition`` copy of ``database`` (:mod:`atlas.store.edition`). ``cache_dir``
     defaults to ``<out_dir>/.cache``; the cache entries the second process computes are
     written with this process's (when its cache block ends without an error). ``shown_dir``
     is the folder the outputs will be published in (the exports record their command with
     it; default ``out_dir``)."""
     out_dir = Path(out_dir)
+    if not (maps or exports):
+        return []
     cache = Path(cache_dir) if cache_dir is not None else out_dir / CACHE_FOLDER
     shown = Path(shown_dir) if shown_dir is not None else out_dir
     with geometry_cache(cache, report=step), contextlib.ExitStack() as stack:
+        database = stack.enter_context(edition_database(database, edition, cache))
         if maps and exports and worker is None:
             worker = stack.enter_context(second_process())
         if maps and worker is not None:

@@ -23,9 +23,10 @@ from atlas.store.cache import CACHE_FOLDER, geometry_cache
 
 
 def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, Any] | None,
-              *, maps: bool = True, exports: bool = True,
+              *, maps: bool = True, exports: bool = True, edition: str = "shareable",
               step: Callable[[str], None] | None = None) -> tuple[Any, list[Path]]:
-    """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it.
+    """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it, in
+    ``edition`` (:mod:`atlas.edition`: shareable, the default, or internal).
 
     Returns
     -------
@@ -48,7 +49,8 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, An
             result = build(stage, data_dir, config, step=step, executor=worker,
                            cache_dir=cache, build_id=build_id)
             written = write_outputs(result.database, stage, maps=maps, exports=exports,
-                                    step=step, worker=worker, cache_dir=cache, shown_dir=out)
+                                    step=step, worker=worker, cache_dir=cache, shown_dir=out,
+                                    edition=edition)
         write_manifest(stage, build_id)
         publish(stage, out)
         step(f"published build {build_id}: the database, maps and exports together")

@@ -59,6 +59,34 @@ def inputs(
         raise typer.Exit(code=1)
 
 
+def sources(
+    db: Annotated[Path | None, typer.Option(
+        "--db", help="Also show what a built atlas records (input_terms, figure_lineage).")
+                  ] = None,
+) -> None:
+    """List every input's terms (public domain, open with attribution, research use only,
+    unknown) and attribution, from atlas/spec/manifest.toml; restricted inputs stay out of the
+    shareable outputs."""
+    import pandas as pd
+
+    from atlas.spec.manifest import load_manifest
+    from atlas.spec.terms import input_terms
+
+    frame = input_terms(load_manifest())
+    shown = frame[["input", "terms", "restricted", "attribution", "levels"]]
+    print_frame(shown, title=f"{len(frame)} inputs and their terms "
+                f"({int(frame['restricted'].sum())} restricted)")
+    if db is not None:
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            lineage = con.execute("SELECT * FROM figure_lineage WHERE restricted").df()
+        finally:
+            con.close()
+        print_frame(pd.DataFrame(lineage), title="figures left out of shareable outputs")
+
+
 def report(
     update_docs: Annotated[bool, typer.Option(
         "--update-docs", help="Rewrite the generated blocks of README.md and docs/method.md, "

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from atlas.cli.common import DEFAULT_DB, DbOption, console
-from atlas.cli.docs import dictionary, inputs, report
+from atlas.cli.docs import dictionary, inputs, report, sources
 from atlas.cli.validate import validate
 from atlas.errors import AtlasError
 from atlas.spec import declarations
@@ -121,14 +121,20 @@ def build(
         "--config", help="TOML file overriding atlas/spec/default_config.toml.")] = None,
     maps: Annotated[bool, typer.Option(help="Also write the HTML maps.")] = True,
     exports: Annotated[bool, typer.Option(help="Also write the default exports.")] = True,
+    edition: Annotated[str, typer.Option(
+        help="shareable (default): the maps and exports leave out every value that comes only "
+             "from restricted inputs; internal: keep them, and mark every output 'internal: "
+             "do not redistribute'.")] = "shareable",
 ) -> None:
     """Build out/atlas.duckdb (and maps and exports) from the real inputs."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from atlas.build.database import check_output_folder
     from atlas.build.pipeline import build_all
+    from atlas.store.edition import check_edition
 
     check_output_folder(out)  # one line, before the progress display starts
+    check_edition(edition)
     settings = load_config(config)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=False) as progress:
@@ -139,7 +145,7 @@ def build(
             progress.console.print(f"  - {message}")
 
         result, written = build_all(out, data_dir, settings, maps=maps, exports=exports,
-                                    step=step)
+                                    edition=edition, step=step)
         progress.update(task, description="done")
     counts = dict(result.counts)
     jobs = counts.pop("employment", 0)
@@ -153,6 +159,10 @@ def build(
         f"[bold green]built[/] {result.database} in {result.seconds:.1f} s; regions with "
         f"indices: {levels}; employment covered in {first.name}: {jobs:,} jobs"
         + (f" ({first.summary_note})" if first.summary_note else ""))
+    if written:
+        console.print(f"the {edition} edition: " + (
+            "values that come only from restricted inputs are left out (atlas sources)"
+            if edition == "shareable" else "every value kept, every output marked internal"))
     for path in written:
         console.print(f"  wrote {path}")
     print_frame(result.summary, title=f"Top 10 {first.name} by collapse risk")
@@ -202,6 +212,9 @@ def rank(
     bom: Annotated[bool, typer.Option(
         help="CSV: UTF-8 with a byte-order mark, so Excel shows Chinese and accented names "
              "(--no-bom for plain UTF-8).")] = True,
+    edition: Annotated[str, typer.Option(
+        help="-o: shareable (default) leaves out values that come only from restricted "
+             "inputs; internal keeps them and marks the file.")] = "shareable",
     db: DbOption = DEFAULT_DB,
 ) -> None:
     """Rank regions by collapse risk, optionally split a transition fund, and export.
@@ -223,14 +236,27 @@ def rank(
         currency=currency, within=within or "need",
         tier_shares=parse_tier_shares(tier_shares) if tier_shares else DEFAULT_TIER_SHARES)
     validate_request(request)  # every option, before the database is opened
+    if output is not None:  # exports read an edition copy (atlas.store.edition)
+        import tempfile
+
+        from atlas.store.edition import check_edition, edition_database
+
+        open_atlas(db).close()
+        with tempfile.TemporaryDirectory() as folder, edition_database(
+                db, check_edition(edition), Path(folder)) as copy:
+            con = open_atlas(copy)
+            try:
+                ranking = rank_regions(con, request)
+                report_notes(ranking)
+                path = write_ranking(con, ranking, request, output, fmt, bom=bom)
+            finally:
+                con.close()
+        console.print(f"wrote {len(ranking)} regions ({edition} edition) to {path}")
+        return
     con = open_atlas(db)
     try:
         ranking = rank_regions(con, request)
         report_notes(ranking)
-        if output is not None:
-            path = write_ranking(con, ranking, request, output, fmt, bom=bom)
-            console.print(f"wrote {len(ranking)} regions to {path}")
-            return
     finally:
         con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
@@ -343,7 +369,7 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     print_frame(list_tables(db))
 
 
-for command in (dictionary, inputs, report, validate):
+for command in (dictionary, inputs, report, sources, validate):
     app.command()(command)
 
 

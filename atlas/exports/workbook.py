@@ -157,13 +157,24 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
                 cell.number_format = column.number_format
 
 
-def write_workbook(path: Path, sheets: list[Sheet]) -> Path:
-    """Write ``sheets`` in order to an XLSX file at ``path``, atomically."""
+def _mark(book: Workbook, mark: str) -> None:
+    """Mark every sheet (red tab, printed header) and the file's properties with ``mark``."""
+    book.properties.title = book.properties.subject = mark
+    for ws in book.worksheets:
+        ws.sheet_properties.tabColor = "B00020"
+        ws.oddHeader.center.text = ws.evenHeader.center.text = mark.replace("&", "&&")
+
+
+def write_workbook(path: Path, sheets: list[Sheet], mark: str | None = None) -> Path:
+    """Write ``sheets`` in order to an XLSX file at ``path``, atomically; ``mark`` (the
+    internal edition's) on every sheet."""
     def write(temp: Path) -> None:
         book = Workbook()
         book.remove(book.active)
         for sheet in sheets:
             _write_sheet(book, sheet)
+        if mark:
+            _mark(book, mark)
         book.save(temp)
 
     return atomic_write(path, write)

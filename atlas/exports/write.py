@@ -6,6 +6,7 @@ error never leaves a half-written file.
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +28,9 @@ from atlas.exports.sheets import (
     summary_sheet,
 )
 from atlas.exports.workbook import Sheet, write_workbook
+from atlas.store.edition import original_database
 from atlas.store.files import atomic_write, check_output_path
+from atlas.texts.attribution import sources_block, sources_text
 
 if TYPE_CHECKING:  # geopandas takes 0.5 s to import: loaded for GeoJSON exports only
     import geopandas as gpd
@@ -94,15 +97,40 @@ def command_for(request: RankRequest, fmt: str, path: Path,
     return " ".join(shlex.quote(word) for word in words)
 
 
+def sources_frame(block: dict) -> pd.DataFrame:
+    """The sources sheet: the edition's mark and note, then one credit per input."""
+    notes = [block[key] for key in ("mark", "note") if block.get(key)]
+    return pd.DataFrame({"source and terms": [*notes, f"edition: {block['edition']}",
+                                              *block["lines"]]})
+
+
 def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                     request: RankRequest, command: str) -> list[Sheet]:
-    """The sheets of an XLSX export: summary, data, method, dictionary, provenance."""
+    """The sheets of an XLSX export: summary, data, method, dictionary, provenance,
+    sources."""
     summary = summary_sheet(ranking, request)
     data = data_table(ranking, request.level)
     return [summary, frame_sheet("data", data, request.currency),
             method_sheet(con, ranking, request),
             dictionary_sheet(summary, data, request.level, column_comments(con)),
-            frame_sheet("provenance", provenance_frame(con, command), wrap=True)]
+            frame_sheet("provenance", provenance_frame(con, command), wrap=True),
+            frame_sheet("sources", sources_frame(sources_block(con, request.level)),
+                        wrap=True)]
+
+
+def sidecar_path(path: Path) -> Path:
+    """The sources sidecar of a CSV or Parquet export: ``<file>.sources.txt``."""
+    return Path(path).with_name(Path(path).name + ".sources.txt")
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path, sources: str) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                           b"atlas_sources": sources.encode("utf-8")})
+    return atomic_write(path, lambda p: pq.write_table(table, p))
 
 
 def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
@@ -119,16 +147,21 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
     if named in FORMATS and named != fmt:
         raise ConfigError(f"-o {Path(path).name}: the name says {named}, the format is {fmt} "
                           f"(name the file .{fmt}, or leave out --format)")
-    database = con.execute("SELECT path FROM duckdb_databases() "
-                           "WHERE database_name = current_database()").fetchone()[0]
-    command = command or command_for(request, fmt, path, database)
-    if fmt in {"csv", "parquet"}:
-        return write_frame(ranking, Path(path), fmt, bom=bom)
+    command = command or command_for(request, fmt, path, original_database(con))
+    block = sources_block(con, request.level)
+    if fmt in {"csv", "parquet"}:  # the sidecar only once the table is written
+        written = _write_parquet(ranking, Path(path), sources_text(block)) \
+            if fmt == "parquet" else write_frame(ranking, Path(path), fmt, bom=bom)
+        atomic_write(sidecar_path(path), lambda p: p.write_text(sources_text(block),
+                                                                encoding="utf-8"))
+        return written
     if fmt == "geojson":
-        frame = _geojson_frame(con, ranking)
-        return atomic_write(path, lambda p: p.write_text(frame.to_json(drop_id=True),
+        collection = json.loads(_geojson_frame(con, ranking).to_json(drop_id=True))
+        collection = {"type": collection.pop("type"), "sources": block, **collection}
+        return atomic_write(path, lambda p: p.write_text(json.dumps(collection),
                                                          encoding="utf-8"))
-    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command))
+    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command),
+                          mark=block["mark"])
 
 
 def write_default_exports(database: Path, out_dir: Path, top: int = 100,

@@ -24,6 +24,7 @@ from atlas.maps.specs import Declarations, MapSpec, load_declarations
 from atlas.maps.text import Words, fill, fill_parts, page_text
 from atlas.spec.risk_model import Pillar, RiskModel, active_model
 from atlas.store.database import stored_config, table_exists
+from atlas.texts.attribution import sources_block
 from atlas.texts.method_text import flag_texts
 
 NO_DATA = "#bdbdbd"
@@ -302,7 +303,9 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     for feature in geometry["geo"]["features"]:  # a shape with no region row is still named
         regions.setdefault(feature["id"], {"n": str(feature["id"]), "nodata": True, "v": {},
                                            "c": {}, "centroid": points.get(feature["id"])})
-    order = sorted(regions, key=lambda rid: -(regions[rid].get("emp") or 0))
+    # labels: the largest first; where jobs are left out (atlas.store.edition), the highest risk
+    order = sorted(regions, key=lambda rid: (-(regions[rid].get("emp") or 0),
+                                             regions[rid].get("rank") or np.inf))
     for rank, region_id in enumerate(order, start=1):
         regions[region_id]["label_rank"] = rank
     count = int(indices["collapse_risk"].notna().sum())
@@ -310,7 +313,9 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     return {"geo": geometry["geo"], "outlines": geometry["outlines"], "regions": regions,
             "layers": layers.layers, "flags": flags, "count": count, "nodata": NO_DATA,
             "text": page_text(con, spec, words, config, model, counts),
-            "bounds": geometry["bounds"], "languages": list(spec.languages)}
+            "bounds": geometry["bounds"], "languages": list(spec.languages),
+            # sources, terms and the edition (atlas.texts.attribution): the side panel's last block
+            "terms": sources_block(con, spec.level)}
 
 
 def _alt(row: dict[str, Any], spec: MapSpec) -> list[str]:

@@ -23,6 +23,7 @@ from atlas.maps.specs import Declarations, MapSpec
 from atlas.maps.text import fill_parts
 from atlas.spec.risk_model import active_model
 from atlas.store.database import stored_config, table_exists
+from atlas.texts.attribution import sources_block
 from atlas.texts.method_text import component_summary, method_lines
 
 TOP = 20
@@ -33,7 +34,8 @@ STYLE = ("body{font:14px/1.45 'Noto Sans','Noto Sans CJK SC',Arial,sans-serif;ma
          "margin-top:.4em}dd{margin:0 0 0 1.2em}.note{color:#555;font-size:12.5px}"
          "nav a{margin-right:1em}h2{margin-top:1.6em;border-bottom:2px solid #333}"
          "th{vertical-align:bottom}th.p{max-width:9em;white-space:normal}td.f{min-width:16em}"
-         "td.r{min-width:11em}.wide{overflow-x:auto;max-width:100%}")
+         "td.r{min-width:11em}.wide{overflow-x:auto;max-width:100%}"
+         ".internal{background:#b00020;color:#fff;font-weight:700;padding:2px 6px}")
 EXPORT_KINDS = {".csv": "CSV, opens in Excel", ".xlsx": "Excel workbook"}
 
 
@@ -64,6 +66,19 @@ def _exports(folder: Path | None) -> str:
         "</span></li>" for p in files)
     return ("<p>The 100 highest-risk regions of every level, with every index, flag and the "
             f"method sheet (Excel):</p><ul>{items}</ul>")
+
+
+def _terms(con: duckdb.DuckDBPyConnection, levels: list[str]) -> tuple[str, str]:
+    """The internal edition's mark (the page's first line) and the sources-and-terms
+    section: every input's credit, and what the shareable edition leaves out of a level."""
+    block = sources_block(con)
+    mark = f"<p class='internal'>{escape(block['mark'])}</p>" if block["mark"] else ""
+    notes = [sources_block(con, level)["note"] for level in levels]
+    section = ("<section id='sources'><h2>Sources and terms</h2>" + mark
+               + "".join(f"<p class='note'>{escape(n)}</p>" for n in notes if n)
+               + "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in block["lines"])
+               + "</ul></section>")
+    return mark, section
 
 
 def _diagnostics(con: duckdb.DuckDBPyConnection, level: str, labels: dict[str, str]) -> str:
@@ -164,7 +179,9 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
             f"<h3>The model at this level</h3><ul>{weights}</ul>"
             f"<h3>Diagnostics</h3>{_diagnostics(con, level, labels)}</section>")
     nav = "".join(f"<a href='#{target}'>{name}</a>" for target, name in (
-        ("maps", "Maps"), ("exports", "Downloads"), ("method", "Method")))
+        ("maps", "Maps"), ("exports", "Downloads"), ("method", "Method"),
+        ("sources", "Sources and terms")))
+    mark, terms = _terms(con, [level for level, _ in _levels(con)])
     digest = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -172,11 +189,11 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
         f"style-src 'sha256-{digest}'; img-src data:; base-uri 'none'; form-action 'none'\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>Unemployment-trap risk atlas</title><style>{STYLE}</style></head><body>"
-        "<h1>Unemployment-trap risk atlas</h1><p>Where could generative AI push local "
+        f"{mark}<h1>Unemployment-trap risk atlas</h1><p>Where could generative AI push local "
         "economies into an unemployment trap? Each map is one HTML file that opens in any "
         "browser, offline: it holds its data and code and loads nothing.</p>"
         f"<nav>{nav}</nav><section id='maps'><h2>Maps</h2><ul>{maps}</ul></section>"
         f"<section id='exports'><h2>Downloads</h2>{_exports(exports)}</section>"
         f"<section id='method'><h2>Method</h2><p>Rendered from the configuration this atlas "
         f"was built with (model <code>{escape(model.name)}</code>).</p><dl>{method}</dl>"
-        f"</section>{''.join(sections)}</body></html>")
+        f"</section>{''.join(sections)}{terms}</body></html>")

@@ -90,6 +90,7 @@ class LevelDecl:
     not_applicable: frozenset[str] = frozenset()
     columns: dict[str, str] = field(default_factory=dict)
     catalogue: str | None = None
+    lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def level_id(self, period: int | None) -> str:
         """``cn_city`` for the default period (or no period), ``cn_city@2010`` otherwise."""
@@ -193,7 +194,8 @@ def _level(where: str, entry: dict[str, Any], families: dict[str, Any]) -> Level
         summary_note=merged.get("summary_note", ""),
         decline_window=merged.get("decline_window"), lower_tier=merged.get("lower_tier"),
         not_applicable=frozenset(merged.get("not_applicable", ())),
-        columns=dict(merged.get("columns", {})), catalogue=merged.get("catalogue"))
+        columns=dict(merged.get("columns", {})), catalogue=merged.get("catalogue"),
+        lineage={figure: tuple(keys) for figure, keys in merged.get("lineage", {}).items()})
 
 
 def extra_level_files() -> tuple[Path, ...]:

@@ -29,7 +29,12 @@ KINDS = {"str", "num", "count"}
 NUMERIC_KINDS = {"num", "count"}
 GEOMETRY_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".fgb"}
 REPAIRS = {"make_valid", "split_antimeridian"}
-KEYS = {"use", "path", "vintage", "licence", "key", "columns", "sheet", "min_rows", "ranges",
+# what an input's terms allow, from the most open; the last two make an input restricted: its
+# raw values stay out of the shareable outputs (atlas.terms)
+TERMS = ("public domain", "open with attribution", "research use only", "unknown")
+SHAREABLE_TERMS = TERMS[:2]
+KEYS = {"use", "path", "vintage", "licence", "terms", "attribution", "key", "columns", "sheet",
+        "min_rows", "ranges",
         "text_columns", "encoding", "layer", "id", "repair", "allow_empty", "geometry_types"}
 GEOMETRY_ONLY = {"layer", "id", "repair", "allow_empty", "geometry_types"}
 # What a [profiles.<name>] table may set on every entry: only the size of a complete file
@@ -46,6 +51,8 @@ class InputSpec:
     ----------
     key, path, vintage, licence, use
         identification (``path`` is relative to the data directory).
+    terms, attribution
+        what the terms allow (one of ``TERMS``) and the credit line the outputs give.
     columns
         ``{column: kind}`` with kind ``str``, ``num`` or ``count`` (numeric, >= 0).
     unique_key
@@ -73,6 +80,8 @@ class InputSpec:
     vintage: str
     licence: str
     use: str = ""
+    terms: str = "unknown"
+    attribution: str = ""
     columns: dict[str, str] = field(default_factory=dict)
     unique_key: tuple[str, ...] = ()
     sheet: str | None = None
@@ -85,6 +94,11 @@ class InputSpec:
     repair: str | None = None
     allow_empty: tuple[str, ...] = ()
     geometry_types: tuple[str, ...] = ()
+
+    @property
+    def restricted(self) -> bool:
+        """True when the terms do not allow redistribution (research use only, or unknown)."""
+        return self.terms not in SHAREABLE_TERMS
 
     @property
     def is_geometry(self) -> bool:
@@ -141,7 +155,9 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
         raise ConfigError(f"{where}: unknown column kind(s) {bad_kinds} (expected {sorted(KINDS)})")
     spec = InputSpec(
         key=key, path=entry["path"], vintage=entry.get("vintage", ""),
-        licence=entry.get("licence", ""), use=entry.get("use", ""), columns=columns,
+        licence=entry.get("licence", ""), use=entry.get("use", ""),
+        terms=entry.get("terms", "unknown"), attribution=entry.get("attribution", ""),
+        columns=columns,
         unique_key=tuple(entry.get("key", ())), sheet=entry.get("sheet"),
         min_rows=int(entry.get("min_rows", 1)), ranges=_ranges(entry, where),
         text_columns=tuple(entry.get("text_columns", ())),
@@ -150,6 +166,8 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
         allow_empty=tuple(str(v) for v in entry.get("allow_empty", ())),
         geometry_types=tuple(entry.get("geometry_types", ())),
     )
+    if spec.terms not in TERMS:
+        raise ConfigError(f"{where}: terms = {spec.terms!r} (expected one of {list(TERMS)})")
     if spec.min_rows < 1:
         raise ConfigError(f"{where}: min_rows = {spec.min_rows} (expected at least 1: an empty "
                           "input is never valid)")
@@ -208,10 +226,17 @@ def load_manifest(path: Path = MANIFEST_PATH, profile: str | None = None
     Raises
     ------
     ConfigError
-        if an entry has an unknown or inconsistent key, or the profile is unknown.
+        if an entry has an unknown or inconsistent key, does not state its terms and
+        attribution, or the profile is unknown.
     """
     with path.open("rb") as handle:
         raw = tomllib.load(handle)
+    for key, entry in raw["inputs"].items():
+        missing = [name for name in ("terms", "attribution") if not entry.get(name)]
+        if missing:
+            raise ConfigError(f"atlas/spec/manifest.toml [inputs.{key}]: no "
+                              f"{' or '.join(missing)} (expected terms = one of {list(TERMS)} "
+                              "and the credit line the outputs give)")
     overrides = profile_overrides(raw, profile) if profile is not None else {}
     return {key: spec_from_entry(key, {**entry, **overrides})
             for key, entry in raw["inputs"].items()}

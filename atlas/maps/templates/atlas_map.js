@@ -110,7 +110,14 @@ const about = h("details", { class: "atlas-about" }, h("summary", {}, T.about),
   textList(T.method_title, T.method), textList(T.sources_title, T.sources),
   T.method_url ? h("p", {}, h("a", { href: T.method_url }, T.method_label)) : null,
   T.exports_url ? h("p", {}, h("a", { href: T.exports_url }, T.exports_label)) : null);
-side.append(tools, layerList, legendBox, overlayList, about);
+// Sources and terms (DATA.terms, atlas/attribution.py): shown and printed; the internal
+// edition's mark also heads the page.
+const TERMS = DATA.terms || { lines: [] };
+const termsBox = h("section", { class: "atlas-terms", "aria-label": TERMS.title || "Sources" },
+  h("h3", {}, TERMS.title || "Sources"), TERMS.mark ? h("p", { class: "atlas-internal" }, TERMS.mark) : null,
+  TERMS.note ? h("p", {}, TERMS.note) : null, h("ul", { class: "atlas-about-list" }, TERMS.lines.map((t) => h("li", {}, t))));
+if (TERMS.mark) header.prepend(h("p", { class: "atlas-internal" }, TERMS.mark));
+side.append(tools, layerList, legendBox, overlayList, about, termsBox);
 
 function legendRows(layer) {
   const counts = layer.colors.map(() => 0);
