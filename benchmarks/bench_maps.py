@@ -12,7 +12,7 @@ all layers and runs, until the next frame); the first paint of the polygons on a
 page's own clock, from navigation until every region path is in the document, at the first
 animation frame that sees them, the median of ``--runs``; and a screenshot beside the map as
 ``<name>.png``. With ``--db out/atlas.duckdb`` also the Python side: the seconds
-``atlas.maps.render_map`` takes per map (data, classification, geometry, page). Prints
+``atlas.maps.render.render_map`` takes per map (data, classification, geometry, page). Prints
 ``map=.. size_mb=.. draw_s=.. phone_paint_s=.. switch_s=.. switch_max_s=.. paths=..`` per
 map and the ratio of the slowest to the fastest draw; writes ``bench_maps.json``.
 """
@@ -87,8 +87,8 @@ def phone_paint(browser, path: Path, paths: int, refused: list, errors: list) ->
 
 def python_side(database: Path) -> dict[str, float]:
     """Seconds ``render_map`` takes per map file (the median of 3)."""
-    from atlas.maps import drawn_specs, render_map
-    from atlas.store import open_atlas
+    from atlas.maps.render import drawn_specs, render_map
+    from atlas.store.database import open_atlas
 
     con = open_atlas(database)
     try:

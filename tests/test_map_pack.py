@@ -1,4 +1,4 @@
-"""The packed page DATA (atlas.map_pack): Python and the page's decoder restore the contract.
+"""The packed page DATA (atlas.maps.pack): Python and the page's decoder restore the contract.
 
 What is packed must come back exactly (texts, numbers, booleans, nulls, nesting, key order),
 coordinates to their grid; the page's JavaScript must decode to the same DATA as Python; and
@@ -13,8 +13,8 @@ import os
 
 import pytest
 
-from atlas.map_pack import pack, pack_features, unpack, unpack_features
-from atlas.map_page import page_data, render_page, safe_json
+from atlas.maps.pack import pack, pack_features, unpack, unpack_features
+from atlas.maps.page import page_data, render_page, safe_json
 from tests.browser import browser_available, chromium, open_map
 from tests.map_fixture import fixture_data
 
@@ -140,8 +140,8 @@ def test_real_pages_decode_in_the_browser_as_in_python(browser, real_maps):
 
 @pytest.mark.realdata
 def test_real_pages_carry_their_data_in_half_the_json(real_maps, atlas_con):
-    from atlas.map_data import map_data
-    from atlas.map_specs import load_map_specs
+    from atlas.maps.data import map_data
+    from atlas.maps.specs import load_map_specs
 
     specs = load_map_specs()
     for level, filename in MAPS.items():

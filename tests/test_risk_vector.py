@@ -1,4 +1,4 @@
-"""The vectorised risk step (atlas.risk_vector) equals the SQL one (risk_scores.sql).
+"""The vectorised risk step (atlas.engine.risk_vector) equals the SQL one (risk_scores.sql).
 
 Both write the same tables; every column is compared (numbers to 1e-12, texts, ranks and
 NULLs exactly, column types too), on the real atlas and on a synthetic level with ties.
@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.engine import compute_indices, compute_risk
-from atlas.risk_vector import duck_round, mid_ranks
-from atlas.store import stored_config
-from atlas.synth import generate_level, synthetic_config
+from atlas.engine.core import compute_indices, compute_risk
+from atlas.engine.risk_vector import duck_round, mid_ranks
+from atlas.engine.synth import generate_level, synthetic_config
+from atlas.store.database import stored_config
 
 TABLES = {"region_components": ["level", "region_id", "component"],
           "region_pillars": ["level", "region_id", "pillar"],
