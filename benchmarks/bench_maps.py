@@ -7,11 +7,14 @@ request or JavaScript error is reported and makes the exit status 1). For each m
 size, and the time from navigation until the page is ready and every region path is in the
 document (``path.atlas-region`` count = number of features), the median of ``--runs`` cold
 loads in fresh browser contexts; the time to switch to each layer (median and slowest over
-all layers and runs, until the next frame); and a screenshot beside the map as
+all layers and runs, until the next frame); the first paint of the polygons on a phone (a
+390 x 844 viewport with the CPU slowed 4x through ``Emulation.setCPUThrottlingRate``): the
+page's own clock, from navigation until every region path is in the document, at the first
+animation frame that sees them, the median of ``--runs``; and a screenshot beside the map as
 ``<name>.png``. With ``--db out/atlas.duckdb`` also the Python side: the seconds
 ``atlas.maps.render.render_map`` takes per map (data, classification, geometry, page). Prints
-``map=.. size_mb=.. draw_s=.. switch_s=.. switch_max_s=.. paths=..`` per map and the ratio
-of the slowest to the fastest draw; writes ``bench_maps.json``.
+``map=.. size_mb=.. draw_s=.. phone_paint_s=.. switch_s=.. switch_max_s=.. paths=..`` per
+map and the ratio of the slowest to the fastest draw; writes ``bench_maps.json``.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, block_requests  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, PHONE, block_requests  # noqa: E402
 
 READY = ("() => window.atlasMap !== undefined && document.querySelectorAll("
          "'path.atlas-region').length >= Object.keys(window.atlasMap.byId).length")
+PAINTED = "(n) => document.querySelectorAll('path.atlas-region').length >= n && performance.now()"
+THROTTLE = 4  # the CPU slow-down of the phone runs
 SWITCH = """async () => { const times = [], layers = window.atlasMap.data.layers;
     for (const layer of layers.slice(1).concat(layers[0])) {
       const t0 = performance.now();
@@ -56,10 +61,28 @@ def measure(browser, path: Path, runs: int) -> dict:
             page.screenshot(path=str(path.with_suffix(".png")))
         switches += [t / 1000 for t in page.evaluate(SWITCH)]
         context.close()
+    paints = [phone_paint(browser, path, paths, refused, errors) for _ in range(runs)]
     return {"map": path.name, "size_mb": path.stat().st_size / 1e6,
-            "draw_s": statistics.median(draws), "switch_s": statistics.median(switches),
+            "draw_s": statistics.median(draws), "phone_paint_s": statistics.median(paints),
+            "switch_s": statistics.median(switches),
             "switch_max_s": max(switches), "paths": paths, "refused": refused,
             "errors": errors}
+
+
+def phone_paint(browser, path: Path, paths: int, refused: list, errors: list) -> float:
+    """Seconds from navigation until the page has all ``paths`` region paths (page clock), on a
+    phone viewport with the CPU throttled ``THROTTLE`` times."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    block_requests(page, refused)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+    page.goto(path.resolve().as_uri(), wait_until="commit")
+    painted = page.wait_for_function(PAINTED, arg=paths, polling="raf", timeout=120000)
+    seconds = painted.json_value() / 1000
+    context.close()
+    return seconds
 
 
 def python_side(database: Path) -> dict[str, float]:
@@ -102,6 +125,7 @@ def main() -> None:
             results.append(r)
             render = f" render_s={r['render_s']:.2f}" if r["render_s"] is not None else ""
             print(f"map={r['map']} size_mb={r['size_mb']:.2f} draw_s={r['draw_s']:.2f} "
+                  f"phone_paint_s={r['phone_paint_s']:.2f} "
                   f"switch_s={r['switch_s']:.3f} switch_max_s={r['switch_max_s']:.3f} "
                   f"paths={r['paths']}{render} refused={len(r['refused'])} "
                   f"errors={len(r['errors'])}")

@@ -17,11 +17,14 @@ into a DuckDB file (not timed), then times, each ``--repeat`` times in the same 
    ``--polars-max-rows``;
 5. ``pandas``: ``pandas_reference`` (every measure, then the indices) from frames in
    memory, up to ``--pandas-max-rows``, checked against the engine to 1e-9;
-6. ``floor``: the BLAS floor, the dense product ``X @ S`` from arrays already in memory.
+6. ``floor``: the BLAS floor, the dense product ``X @ S`` from arrays already in memory;
+7. ``duckdb_pass``: one DuckDB grouped pass (``benchmarks/duckdb_pass.sql``): the scores
+   pivoted wide, joined to the composition, every per-measure sum per region into a
+   temporary table; the practical floor of an engine that reads the composition in DuckDB.
 
 Prints one line per size with the minimum of each (``name=min+spread``, spread = max - min
 over the repeats; ``--json`` keeps every run), the ratios of the minimums
-(``engine/floor``, ``sums/floor``,
+(``engine/floor``, ``sums/floor``, ``engine/duckdb_pass``,
 ``polars/engine``, ``polars/sums``, ``pandas/engine``), the peak RSS when the engine has
 run (before the peers load their frames) and at the end, and the load average before and
 after (the machine may be shared). Each size runs in its own process.
@@ -58,6 +61,7 @@ from atlas.spec.risk_model import active_model  # noqa: E402
 from benchmarks import peers  # noqa: E402
 
 CATEGORIES = 100
+PASS_SQL = (Path(__file__).with_name("duckdb_pass.sql")).read_text(encoding="utf-8")
 MEASURES = 9
 CHECKED = ["exposure_mean", "share_ge_50", "vulnerable_share", "substitutable_share",
            "substitutable_excess", "entropy_norm", "group_entropy", "hhi", "hachman", "krugman",
@@ -122,6 +126,8 @@ def run_one(rows: int, args: argparse.Namespace) -> dict:
         out["max_rel_diff"] = peers.compare_sums(con, "sums_sql", "region_measure_sums")
         con.execute("DROP TABLE sums_sql")
         compute_indices(con, config)  # region_indices for the pandas check
+        out["duckdb_pass"] = timed(lambda: con.execute(PASS_SQL), args.repeat)
+        con.execute("DROP TABLE peer_sums")
 
         if rows <= args.pandas_max_rows:
             out["pandas"] = check_pandas(con, config, args.repeat)
@@ -150,9 +156,10 @@ def line(result: dict) -> str:
             return f"{top}/{bottom}=NA"
         return f"{top}/{bottom}={min(result[top]) / min(result[bottom]):.3g}"
 
-    names = ("engine", "sums_matrix", "sums_sql", "polars", "pandas", "floor")
+    names = ("engine", "sums_matrix", "sums_sql", "duckdb_pass", "polars", "pandas", "floor")
     ratios = (("engine", "floor"), ("sums_matrix", "floor"), ("sums_sql", "sums_matrix"),
-              ("polars", "engine"), ("polars", "sums_matrix"), ("pandas", "engine"))
+              ("engine", "duckdb_pass"), ("sums_matrix", "duckdb_pass"), ("polars", "engine"),
+              ("polars", "sums_matrix"), ("pandas", "engine"))
     return (f"rows={result['rows']} " + " ".join(show(n) for n in names) + " "
             + " ".join(ratio(a, b) for a, b in ratios)
             + f" max_rel_diff={result['max_rel_diff']:.1e}"

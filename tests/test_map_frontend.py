@@ -3,7 +3,6 @@ headless Chromium with every network request refused, plus the page's Python sid
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from atlas.maps.assets import leaflet_assets
-from atlas.maps.page import render_page, safe_json, validate
+from atlas.maps.page import page_data, render_page, safe_json, validate
 from tests.browser import (
     PHONE,
     browser_available,
@@ -50,8 +49,7 @@ def test_cdn_variant_loads_leaflet_with_integrity():
 def test_untrusted_names_stay_data():
     page = render_page(fixture_data())
     assert XSS_NAME not in page and "<img" not in page
-    blob = page.split('<script id="atlas-data" type="application/json">')[1].split("</script>")[0]
-    assert json.loads(blob)["regions"]["r04"]["n"] == XSS_NAME
+    assert page_data(page)["regions"]["r04"]["n"] == XSS_NAME
     assert "</script" not in safe_json({"n": "</script><script>"})
 
 

@@ -19,6 +19,7 @@ import shapely
 
 from atlas.errors import ConfigError
 from atlas.maps.data import map_data
+from atlas.maps.page import page_data as map_page_data
 from atlas.maps.page import validate
 from atlas.maps.render import classify, drawn_specs, safe_json, write_level_map, write_maps
 from atlas.maps.specs import LAYERS_PATH, LEVELS_PATH, load_declarations, load_map_specs, map_spec
@@ -49,9 +50,7 @@ browser = [pytest.mark.browser, needs_browser]
 
 def page_data(path: Path) -> dict:
     """The DATA a map page carries (its JSON script element)."""
-    text = path.read_text(encoding="utf-8")
-    blob = text.split('<script id="atlas-data" type="application/json">')[1].split("</script>")[0]
-    return json.loads(blob)
+    return map_page_data(path.read_text(encoding="utf-8"))
 
 
 def layer(data: dict, key: str) -> dict:

@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
+from atlas.engine.risk_vector import compute_model_risk
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
 from atlas.spec import declarations
@@ -217,28 +218,40 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
 
 
 def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
-                 measure: str | None = None) -> None:
+                 measure: str | None = None, risk_method: str = "vector") -> None:
     """The risk steps into temp tables: base indices, comparison models, the model in use,
-    flags. Works on a read-only atlas (every measure's sums are stored)."""
+    flags. Works on a read-only atlas (every measure's sums are stored).
+
+    ``risk_method``: ``"vector"`` (default) scores every model at once over all regions
+    (:mod:`atlas.engine.risk_vector`); ``"sql"`` runs ``risk_scores.sql`` once per model, the
+    readable reference the tests compare it with."""
     variables = engine_variables(config, measure)
     check_measure(con, variables["exposure_measure"], "exposure measure")
     run_sql_file(con, "region_base.sql", **variables)
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
-    # every model's scores and components, collected in DuckDB (no round trip through pandas)
+    models = [*config["risk"]["compare"], config["risk"]["model"]]  # the model in use last
+    if risk_method == "vector":
+        compute_model_risk(con, models)
+    else:
+        _sql_model_risk(con, models)
+    run_sql_file(con, "risk_wide.sql")
+    run_sql_file(con, "region_flags.sql", **variables)
+
+
+def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
+    """Every model's scores and components with ``risk_scores.sql``, one model at a time."""
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_scores (model VARCHAR, level VARCHAR, "
                 "region_id VARCHAR, collapse_risk DOUBLE, risk_rank BIGINT)")
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
                 "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
                 "score DOUBLE)")
-    for model in [*config["risk"]["compare"], config["risk"]["model"]]:  # the model in use last
+    for model in models:
         run_sql_file(con, "risk_scores.sql", risk_model=model)
         con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "
                     "collapse_risk, risk_rank FROM region_risk")
         con.execute("INSERT INTO risk_model_components SELECT ?, level, region_id, component, "
                     "value, score FROM region_components", [model])
-    run_sql_file(con, "risk_wide.sql")
-    run_sql_file(con, "region_flags.sql", **variables)
 
 
 def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any],

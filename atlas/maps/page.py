@@ -77,10 +77,11 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.maps.assets import leaflet_assets
+from atlas.maps.pack import pack, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
-SCRIPTS = ("atlas_util.js", "atlas_profile.js", "atlas_search.js", "atlas_map.js",
-           "atlas_start.js")
+SCRIPTS = ("atlas_decode.js", "atlas_util.js", "atlas_profile.js", "atlas_search.js",
+           "atlas_map.js", "atlas_start.js")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 DEFAULT_TEXT: dict[str, Any] = {
     "title": "Unemployment-trap risk atlas", "howto": "", "howto_title": "How to read this map",
@@ -192,6 +193,23 @@ def safe_json(data: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
+def page_data(document: str) -> dict[str, Any]:
+    """The DATA a rendered page carries, unpacked (as the page's scripts see it).
+
+    Parameters
+    ----------
+    document : str
+        A page of :func:`render_page`.
+
+    Returns
+    -------
+    dict
+        DATA following the contract of this module (vertices on the display grid).
+    """
+    blob = document.split('<script id="atlas-data" type="application/json">')[1]
+    return unpack(json.loads(blob.split("</script>")[0]))
+
+
 def _hash(code: str) -> str:
     digest = hashlib.sha256(code.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
@@ -295,7 +313,7 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
     figure.html.add_child(RawHTML(
         f'<script id="atlas-data" type="application/json">'
-        f'{safe_json({**data, "text": text})}</script>'
+        f'{safe_json(pack({**data, "text": text}))}</script>'
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
     atlas_map.add_child(AtlasScript(atlas_script()))
     document = figure.render().replace("\r\n", "\n")

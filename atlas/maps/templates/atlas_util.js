@@ -1,9 +1,10 @@
 // atlas_util.js: data, text and DOM helpers shared by the map's scripts. atlas/maps/page.py
-// concatenates atlas_util.js, atlas_profile.js, atlas_search.js and atlas_map.js (in that
-// order) into one strict-mode function; DATA follows the contract in atlas/maps/page.py.
+// concatenates atlas_decode.js, atlas_util.js, atlas_profile.js, atlas_search.js and
+// atlas_map.js (in that order) into one strict-mode function; DATA follows the contract in
+// atlas/maps/page.py.
 // Every string that comes from DATA reaches the page through textContent or an attribute,
 // never through innerHTML.
-const DATA = JSON.parse(document.getElementById("atlas-data").textContent);
+const DATA = atlasDecode(JSON.parse(document.getElementById("atlas-data").textContent));
 const T = DATA.text;
 const SVGNS = "http://www.w3.org/2000/svg";
 const LAYERS = DATA.layers;

@@ -1,0 +1,213 @@
+"""The risk step of every model at once, vectorised over regions (NumPy, pandas, Arrow).
+
+What ``atlas/engine/sql/risk_scores.sql`` computes for one model, for every model in one pass:
+
+- the component scores: the mid-rank percentile (or ``percent_rank``) of every oriented
+  indicator value within its level. A score depends on the level, the indicator, its
+  direction and its transform, not on the model, so models that share a component share
+  its scores: one sort of all (scoring, value) pairs ranks them all;
+- the pillar means (weighted means of the component scores, rounded to 12 decimals) and the
+  pillar scores (their mid-rank percentile within the level and pillar);
+- the collapse risk (geometric or arithmetic mean of the pillar scores), the pillar minimum,
+  the missing components, the rank and the count of ranked regions of every level.
+
+:func:`compute_model_risk` writes ``region_components``, ``region_pillars`` and
+``region_risk`` of the model in use and ``risk_model_scores`` and ``risk_model_components``
+of every model as temporary tables, each once, through Arrow. The SQL file stays the
+readable reference (``compute_risk(..., risk_method="sql")``); a test checks that both give
+the same tables on the real atlas.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from atlas.engine.sql import run_sql_file, sql_text
+
+DECIMALS = 12  # as risk_scores.sql: values rounded so that equal sums in any order tie
+TINY = 1e-300  # the geometric mean's floor of a pillar score
+
+
+def duck_round(values: np.ndarray, decimals: int = DECIMALS) -> np.ndarray:
+    """DuckDB's ``round(x, decimals)`` of doubles: ``std::round(x * 10^d) / 10^d`` (halves
+    away from zero)."""
+    modifier = 10.0 ** decimals
+    scaled = values * modifier
+    whole = np.trunc(scaled)
+    with np.errstate(invalid="ignore"):  # infinities stay themselves below
+        half = np.abs(scaled - whole) >= 0.5  # exact: a double minus its integer part
+    rounded = (whole + np.where(half, np.sign(scaled), 0.0)) / modifier
+    return np.where(np.isfinite(rounded), rounded, values)
+
+
+def mid_ranks(groups: np.ndarray, values: np.ndarray, transform: np.ndarray) -> np.ndarray:
+    """Within each group, ``((rank - 1) / n + cume_dist) / 2`` (mid-rank percentile), or
+    ``(rank - 1) / (n - 1)`` where ``transform`` is ``percent_rank``; one sort for all groups.
+
+    Parameters
+    ----------
+    groups : ndarray of int
+        The group of every value.
+    values : ndarray of float
+        Finite values, ranked ascending within their group (ties share their rank).
+    transform : ndarray of bool
+        True where the group's score is ``percent_rank``.
+    """
+    n = len(values)
+    if n == 0:
+        return np.empty(0)
+    order = np.lexsort((values, groups))
+    g, v = groups[order], values[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])  # where each group starts
+    runs = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])])  # tied runs
+    group_of = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
+    run_of = np.repeat(np.arange(len(runs)), np.diff(np.r_[runs, n]))
+    size = np.diff(np.r_[starts, n])[group_of].astype(float)
+    below = (runs[run_of] - starts[group_of]).astype(float)  # rank - 1
+    at_most = (np.r_[runs[1:], n][run_of] - starts[group_of]).astype(float)  # cume_dist * n
+    mid = (below / size + at_most / size) / 2
+    percent = np.where(size > 1, below / np.maximum(size - 1, 1), 0.0)
+    out = np.empty(n)
+    out[order] = np.where(transform[order], percent, mid)
+    return out
+
+
+def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and each row's position among them."""
+    return np.unique(keys, return_inverse=True)
+
+
+def _masked(values: np.ndarray, missing: np.ndarray) -> pa.Array:
+    return pa.array(values, mask=missing)
+
+
+def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
+    """Every model's risk step, vectorised; the last of ``models`` is the model in use.
+
+    Writes the temporary tables ``region_components``, ``region_pillars``, ``region_risk``
+    (the model in use, with the columns of ``risk_scores.sql``), ``risk_model_scores`` and
+    ``risk_model_components`` (every model), each once, from Arrow arrays
+    (``risk_vector_tables.sql`` puts the names back).
+    """
+    run_sql_file(con, "risk_vector_inputs.sql", risk_models=models)
+    regions = con.execute("SELECT level_code, total_employment FROM risk_v_regions "
+                          "ORDER BY r").fetchnumpy()
+    level_code = np.asarray(regions["level_code"], dtype=np.int64)
+    employment = np.asarray(regions["total_employment"], dtype=float)
+    n_regions, n_levels = len(level_code), int(level_code.max(initial=-1)) + 1
+    levels = dict(con.execute("SELECT DISTINCT level, level_code FROM risk_v_regions"
+                              ).fetchall())
+    comps = con.execute("SELECT k, model_code, level, indicator, direction, transform, weight, "
+                        "pillar FROM risk_v_components ORDER BY k").df()
+    pills = con.execute("SELECT mp, model_code, pillar, weight, aggregation, pillar_scale "
+                        "FROM risk_v_pillars ORDER BY mp").df()
+    found = con.execute(sql_text("risk_vector_values.sql")).fetchnumpy()
+    k, r = np.asarray(found["k"], np.int64), np.asarray(found["r"], np.int64)
+    value = np.asarray(found["value"], float)
+
+    # Component scores: one per scoring (level, indicator, direction, transform) and region.
+    scoring = comps.groupby(["level", "indicator", "direction", "transform"],
+                            sort=False).ngroup().to_numpy()
+    higher = (comps["direction"] == "higher").to_numpy()
+    percent = (comps["transform"] == "percent_rank").to_numpy()
+    pairs, first, inverse = np.unique(scoring[k] * n_regions + r, return_index=True,
+                                      return_inverse=True)
+    kk = k[first]
+    oriented = duck_round(np.where(higher[kk], value[first], -value[first]))
+    score = mid_ranks(scoring[kk], oriented, percent[kk])[inverse]
+
+    # Pillars: weighted means of the weighted components, then their percentile.
+    pillar_of = {(m, p): i for i, m, p in pills[["mp", "model_code", "pillar"]].itertuples(
+        index=False)}
+    mp_of_k = np.array([pillar_of.get((m, p), -1) for m, p in zip(
+        comps["model_code"], comps["pillar"], strict=True)], dtype=np.int64)
+    pillar_weight = pills["weight"].to_numpy(float)
+    weight = comps["weight"].to_numpy(float)[k]
+    mp = mp_of_k[k]
+    used = (weight > 0) & (mp >= 0)
+    used[used] = pillar_weight[mp[used]] > 0
+    keys, at = _grouped(mp[used] * n_regions + r[used])
+    counted = np.bincount(at)
+    mean = duck_round(np.bincount(at, weights=weight[used] * score[used])
+                      / np.bincount(at, weights=weight[used]))
+    p_mp, p_r = keys // n_regions, keys % n_regions
+    by_level = p_mp * max(n_levels, 1) + level_code[p_r]
+    ranked_mean = mid_ranks(by_level, mean, np.zeros(len(mean), dtype=bool))
+    pillar_score = np.where(pills["pillar_scale"].to_numpy()[p_mp] == "percentile",
+                            ranked_mean, mean)
+
+    # Collapse risk of every model and region.
+    p_model = pills["model_code"].to_numpy(np.int64)[p_mp]
+    cells, of = _grouped(p_model * n_regions + p_r)
+    w = pillar_weight[p_mp]
+    order = np.argsort(of, kind="stable")
+    starts = np.flatnonzero(np.r_[True, of[order][1:] != of[order][:-1]]) if len(of) else \
+        np.empty(0, np.int64)
+    lowest = np.minimum.reduceat(pillar_score[order], starts) if len(of) else np.empty(0)
+    geometric = (pills["aggregation"].to_numpy() == "geometric")[p_mp[order][starts]] \
+        if len(of) else np.empty(0, bool)
+    wsum = np.bincount(of, weights=w)
+    risk = np.where(geometric, np.exp(np.bincount(
+        of, weights=w * np.log(np.maximum(pillar_score, TINY))) / wsum),
+        np.bincount(of, weights=w * pillar_score) / wsum)
+    total = len(models) * n_regions
+    cell_model, cell_r = np.arange(total) // n_regions, np.arange(total) % n_regions
+    cell_level = cell_model * max(n_levels, 1) + level_code[cell_r]
+    n_pillars, full_risk, full_min, full_parts = (np.zeros(total, np.int64),
+                                                  np.full(total, np.nan),
+                                                  np.full(total, np.nan),
+                                                  np.zeros(total, np.int64))
+    n_pillars[cells] = np.bincount(of)
+    full_risk[cells], full_min[cells] = risk, lowest
+    full_parts[cells] = np.bincount(of, weights=counted).astype(np.int64)
+    span = max(n_levels, 1)
+    present = np.unique(by_level)  # the (pillar, level) pairs some region has
+    needed = np.bincount(pills["model_code"].to_numpy(np.int64)[present // span] * span
+                         + present % span, minlength=len(models) * span)
+    weighted = comps.loc[(comps["weight"] > 0) & comps["level"].isin(levels)]
+    expected = np.bincount(weighted["model_code"].to_numpy(np.int64) * max(n_levels, 1)
+                           + weighted["level"].map(levels).to_numpy(np.int64),
+                           minlength=len(models) * max(n_levels, 1))
+    complete = (n_pillars > 0) & (n_pillars == needed[cell_level])
+    collapse = np.where(complete, duck_round(full_risk), np.nan)
+    rank, in_level = _ranks(collapse, employment[cell_r], cell_r, cell_level)
+
+    scored = pa.table({"k": k, "r": r, "value": value, "score": score})
+    pillar_rows = pa.table({"mp": p_mp, "r": p_r, "components": counted.astype(np.int64),
+                            "pillar_mean": mean, "pillar_score": pillar_score})
+    risk_rows = pa.table({
+        "model_code": cell_model, "r": cell_r,
+        "collapse_risk": _masked(collapse, ~complete),
+        "min_pillar": _masked(np.where(complete, full_min, 0.0), ~complete),
+        "missing_components": expected[cell_level] - full_parts,
+        "risk_rank": _masked(rank, ~complete), "regions_in_level": in_level})
+    for name, table in (("risk_v_scored", scored), ("risk_v_pillar_scores", pillar_rows),
+                        ("risk_v_risk", risk_rows)):
+        con.register(name, table)
+    try:
+        run_sql_file(con, "risk_vector_tables.sql", risk_model=models[-1], risk_models=models)
+    finally:
+        for name in ("risk_v_scored", "risk_v_pillar_scores", "risk_v_risk"):
+            con.unregister(name)
+        for name in ("risk_v_regions", "risk_v_components", "risk_v_pillars"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _ranks(collapse: np.ndarray, employment: np.ndarray, region: np.ndarray,
+           group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank 1.. within each group by collapse risk (descending), jobs (descending, missing
+    last) and region number (ascending), of the cells with a risk; and each cell's count of
+    ranked cells in its group."""
+    risk_key = np.where(np.isnan(collapse), np.inf, -collapse)
+    jobs_key = np.where(np.isnan(employment), np.inf, -employment)
+    order = np.lexsort((region, jobs_key, risk_key, group))
+    ranked = ~np.isnan(collapse)
+    g = group[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.empty(0, np.int64)
+    position = np.arange(len(g)) - np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    rank = np.zeros(len(g), np.int64)
+    rank[order] = position + 1  # the ranked cells come first in their group
+    counts = np.bincount(group[ranked], minlength=int(group.max(initial=-1)) + 1)
+    return rank, counts[group] if len(group) else np.zeros(0, np.int64)

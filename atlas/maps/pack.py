@@ -1,0 +1,216 @@
+"""The map DATA as a page stores it: texts once per page, coordinates on a grid as deltas.
+
+A page's DATA (the contract of :mod:`atlas.maps.page`) repeats a lot per region: every region
+carries the labels of its pillars and components, the scenarios' names, the years of its
+trend and the keys of every layer, and GeoJSON writes every vertex as two decimal numbers.
+``pack(data)`` writes the same DATA smaller, and ``atlas/maps/templates/atlas_decode.js`` (or
+:func:`unpack` in Python) restores it before anything reads it, so the page's scripts see the
+contract unchanged.
+
+The packed form
+---------------
+``packed``
+    The version of this form (``1``); DATA without it is read as it is.
+``geo``, ``outlines``
+    ``{"grid": g, "ids": [...], "types": "PMPL...", "coords": [...]}``: one letter per feature
+    (``P`` Polygon, ``M`` MultiPolygon, ``L`` LineString) and its coordinates as integers on
+    the grid ``g`` (the display geometry's precision, 0.001 degrees), each ring a flat list
+    ``[x, y, x, y, ...]`` holding the difference to the previous vertex of the collection. A
+    collection with anything else (properties, other geometries) stays GeoJSON.
+``regions``
+    ``{"ids": [...], "rows": [...], "shapes": [[key, ...], ...], "words": [...]}``. A row is
+    a region encoded as below, ``ids`` their region ids in order:
+
+    - an object is ``[shape, value, ...]``: its keys are ``shapes[shape]`` (an integer >= 0);
+    - a list is ``[-1, item, ...]``;
+    - ``"~12"`` is ``words[12]`` (decoded in turn): every text, and every list of the
+      same content, that is repeated across regions is stored once in ``words``. A literal
+      text starting with ``~`` is written with a second ``~`` in front;
+    - numbers, true, false and null are themselves (a whole float is written as an integer).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from atlas.maps.display_geometry import PRECISION
+
+VERSION = 1
+KINDS = {"Polygon": "P", "MultiPolygon": "M", "LineString": "L"}
+DEPTH = {"P": 2, "M": 3, "L": 1}  # nesting of the rings in a feature's coordinates
+SHARED_MIN = 6  # a repeated list is stored once when its JSON is at least this long
+
+
+def pack(data: dict[str, Any], grid: float = PRECISION) -> dict[str, Any]:
+    """DATA in the packed form (see the module docstring).
+
+    Parameters
+    ----------
+    data : dict
+        DATA following the contract of :mod:`atlas.maps.page`.
+    grid : float, default ``atlas.maps.display_geometry.PRECISION``
+        The coordinates' grid in degrees; vertices are rounded to it.
+
+    Returns
+    -------
+    dict
+        The same DATA, with ``packed``, packed ``geo``, ``outlines`` and ``regions``.
+    """
+    out = dict(data)
+    for key in ("geo", "outlines"):
+        if isinstance(data.get(key), dict):
+            out[key] = pack_features(data[key], grid)
+    out["regions"] = pack_regions(data["regions"])
+    out["packed"] = VERSION
+    return out
+
+
+def unpack(data: dict[str, Any]) -> dict[str, Any]:
+    """DATA restored from :func:`pack` (DATA that is not packed is returned as it is)."""
+    if data.get("packed") != VERSION:
+        return data
+    out = {k: v for k, v in data.items() if k != "packed"}
+    for key in ("geo", "outlines"):
+        if isinstance(data.get(key), dict) and "grid" in data[key]:
+            out[key] = unpack_features(data[key])
+    out["regions"] = unpack_regions(data["regions"])
+    return out
+
+
+def pack_features(collection: dict[str, Any], grid: float) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection as grid deltas, or as it is when it holds anything else."""
+    features = collection.get("features", [])
+    if set(collection) != {"type", "features"} or any(
+            set(f) - {"type", "id", "properties", "geometry"} or f.get("properties")
+            or (f.get("geometry") or {}).get("type") not in KINDS for f in features):
+        return collection
+    scale = 1 / grid
+    previous = np.zeros(2, dtype=np.int64)
+    coords = []
+
+    def ring(points: list[list[float]]) -> list[int]:
+        nonlocal previous
+        if not points:
+            return []
+        on_grid = np.rint(np.asarray(points, dtype=float) * scale).astype(np.int64)
+        deltas = np.diff(on_grid, axis=0, prepend=previous[None, :])
+        previous = on_grid[-1]
+        return deltas.ravel().tolist()
+
+    def nested(value: list, depth: int) -> list:
+        return ring(value) if depth == 1 else [nested(v, depth - 1) for v in value]
+
+    kinds = ""
+    for feature in features:
+        kind = KINDS[feature["geometry"]["type"]]
+        kinds += kind
+        coords.append(nested(feature["geometry"]["coordinates"], DEPTH[kind]))
+    return {"grid": grid, "ids": [f.get("id") for f in features], "types": kinds,
+            "coords": coords}
+
+
+def unpack_features(packed: dict[str, Any]) -> dict[str, Any]:
+    """The FeatureCollection of :func:`pack_features` (vertices on its grid)."""
+    scale = round(1 / packed["grid"])
+    names = {letter: name for name, letter in KINDS.items()}
+    x = y = 0
+
+    def ring(flat: list[int]) -> list[list[float]]:
+        nonlocal x, y
+        points = []
+        for dx, dy in zip(flat[::2], flat[1::2], strict=True):
+            x, y = x + dx, y + dy
+            points.append([x / scale, y / scale])
+        return points
+
+    def nested(value: list, depth: int) -> list:
+        return ring(value) if depth == 1 else [nested(v, depth - 1) for v in value]
+
+    features = [{"type": "Feature", "id": fid, "properties": {},
+                 "geometry": {"type": names[kind], "coordinates": nested(c, DEPTH[kind])}}
+                for fid, kind, c in zip(packed["ids"], packed["types"], packed["coords"],
+                                        strict=True)]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _number(value: float) -> float | int:
+    return int(value) if math.isfinite(value) and value.is_integer() and abs(value) < 2**53 \
+        else value
+
+
+def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The regions with each object's keys, and each repeated text or list, stored once."""
+    shapes: dict[tuple[str, ...], int] = {}
+    nodes: dict[tuple[Any, ...], str] = {}  # a list's content -> its key "n<number>"
+    bodies: list[tuple[Any, ...]] = []
+    uses: Counter[str] = Counter()
+
+    def node(value: Any) -> Any:
+        """The value's key: "t<text>", "n<list>", "b0"/"b1", or the number or None."""
+        if isinstance(value, dict):
+            head, items = shapes.setdefault(tuple(value), len(shapes)), value.values()
+        elif isinstance(value, list | tuple):
+            head, items = -1, value
+        elif isinstance(value, str):
+            key = "t~" + value if value.startswith("~") else "t" + value
+            uses[key] += 1
+            return key
+        elif isinstance(value, bool):
+            return f"b{value:d}"
+        elif isinstance(value, float):
+            return _number(value)
+        else:
+            return value
+        body = (head, *(node(v) for v in items))
+        key = nodes.get(body)
+        if key is None:
+            key = nodes[body] = f"n{len(bodies)}"
+            bodies.append(body)
+        uses[key] += 1
+        return key
+
+    tops = [node(region) for region in regions.values()]
+    shared = [k for k, n in uses.items() if n > 1 and (
+        len(k) > SHARED_MIN if k[0] == "t" else len(bodies[int(k[1:])]) > 2)]
+    shared.sort(key=lambda k: -uses[k])  # the most used get the shortest references
+    index = {k: i for i, k in enumerate(shared)}
+    words: list[Any] = [None] * len(shared)
+
+    def emit(key: Any, top: bool = False) -> Any:
+        if not isinstance(key, str):
+            return key
+        if key[0] == "b":
+            return key == "b1"
+        i = index.get(key)
+        if key[0] == "t":
+            if i is None:
+                return key[1:]
+            words[i] = key[1:]
+        else:
+            if i is None or top:
+                return [emit(k) for k in bodies[int(key[1:])]]
+            if words[i] is None:
+                words[i] = [emit(k) for k in bodies[int(key[1:])]]
+        return f"~{i}"
+
+    return {"ids": list(regions), "rows": [emit(k, top=True) for k in tops],
+            "shapes": [list(k) for k in shapes], "words": words}
+
+
+def unpack_regions(packed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The regions of :func:`pack_regions`."""
+    shapes, words = packed["shapes"], packed["words"]
+
+    def decode(value: Any) -> Any:
+        if isinstance(value, list):
+            items = [decode(v) for v in value[1:]]
+            return items if value[0] < 0 else dict(zip(shapes[value[0]], items, strict=True))
+        if isinstance(value, str) and value.startswith("~"):
+            return value[1:] if value.startswith("~~") else decode(words[int(value[1:])])
+        return value
+
+    return {rid: decode(row) for rid, row in zip(packed["ids"], packed["rows"], strict=True)}
