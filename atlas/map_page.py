@@ -80,7 +80,7 @@ from atlas.leaflet_assets import leaflet_assets
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPTS = ("atlas_util.js", "atlas_profile.js", "atlas_search.js", "atlas_map.js",
-           "atlas_start.js")
+           "atlas_poster.js", "atlas_start.js")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 DEFAULT_TEXT: dict[str, Any] = {
     "title": "Unemployment-trap risk atlas", "howto": "", "howto_title": "How to read this map",
@@ -115,6 +115,8 @@ DEFAULT_TEXT: dict[str, Any] = {
     "legend_count": "{n}", "nodata_reason": "No indices for this region.",
     "selected": "Selected", "subtitle": "", "method": [], "sources": [],
     "method_title": "Method", "sources_title": "Data", "top_note": "",
+    "outline_key": "", "legend_more": "How the classes are made", "built": None,
+    "source_line": "Data: {sources}.", "built_line": "Atlas built {date}.",
 }
 
 

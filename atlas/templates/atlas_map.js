@@ -78,11 +78,13 @@ const header = h("header", { class: "atlas-panel atlas-header" }, h("h1", { clas
   T.subtitle ? h("p", { class: "atlas-subtitle" }, T.subtitle) : null,
   h("div", { class: "atlas-search-row" }, searchBox((id) => selectRegion(id, { zoom: true, focus: true })), menuBtn));
 const left = h("div", { class: "atlas-left" }, header, profile);
-const legendBox = h("section", { class: "atlas-legend", "aria-label": T.legend });
-const miniLegend = h("button", { type: "button", class: "atlas-mini-legend", "aria-label": T.menu, onclick: () => toggleMenu(true) });
+// The legend is a panel of its own under the side panel (desktop) or above the map's bottom
+// edge (phone), so its classes and the outline key are never scrolled out of view.
+const legendBox = h("section", { class: "atlas-panel atlas-legend", id: "atlas-legend", "aria-label": T.legend });
+const right = h("div", { class: "atlas-right" }, side, legendBox);
 const toast = h("div", { class: "atlas-toast", role: "status", "aria-live": "polite" });
-document.body.append(left, side, miniLegend, toast);
-L.DomEvent.disableScrollPropagation(side);
+document.body.append(left, right, toast);
+L.DomEvent.disableScrollPropagation(right);
 L.DomEvent.disableScrollPropagation(left);
 
 function toggleMenu(open) {
@@ -110,7 +112,7 @@ const about = h("details", { class: "atlas-about" }, h("summary", {}, T.about),
   textList(T.method_title, T.method), textList(T.sources_title, T.sources),
   T.method_url ? h("p", {}, h("a", { href: T.method_url }, T.method_label)) : null,
   T.exports_url ? h("p", {}, h("a", { href: T.exports_url }, T.exports_label)) : null);
-side.append(tools, layerList, legendBox, overlayList, about);
+side.append(tools, layerList, overlayList, about);
 
 function legendRows(layer) {
   const counts = layer.colors.map(() => 0);
@@ -148,9 +150,19 @@ function bivariateLegend(layer) {
       x: x0 + x * cell + cell / 2, dy: j ? 13 : 0 }, word)))));
   const below = 18 + 13 * (Math.max(...lines.map((words) => words.length)) - 1);
   return [h("div", { class: "atlas-biv-y" }, "\u2191 " + layer.y_label),
-          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + below, role: "img",
+          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + below,
+                     viewBox: "0 0 " + (x0 + 3 * cell + 8) + " " + (y0 + 3 * cell + below), role: "img",
                      "aria-label": layer.x_label + " / " + layer.y_label }, parts),
           h("div", { class: "atlas-biv-x" }, layer.x_label + " \u2192")];
+}
+
+// The outline key: the overlays switched on and the borders drawn on top.
+function outlineKey() {
+  const rows = FLAGS.filter((flag) => state.on.has(flag.key)).map((flag) => h("li", {}, swatch(flag), h("span", {}, flag.label)));
+  if (DATA.outlines && T.outline_key) {
+    rows.push(h("li", {}, swatch({ color: "#1a1a1a", width: 1.1 }), h("span", {}, T.outline_key)));
+  }
+  return rows.length ? h("ul", { class: "atlas-outline-key", "aria-label": T.overlays }, rows) : null;
 }
 
 function renderLegend() {
@@ -163,11 +175,12 @@ function renderLegend() {
     h("span", { class: "atlas-class-label" }, row.label), h("span", { class: "atlas-count" }, tpl(T.legend_count, { n: row.n }))))));
   if (info.missing) body.push(h("div", { class: "atlas-nodata-row" }, h("span", { class: "atlas-box atlas-hatch" }),
     h("span", { class: "atlas-class-label" }, T.nodata), h("span", { class: "atlas-count" }, tpl(T.legend_count, { n: info.missing }))));
-  body.push(layer.scheme ? h("p", { class: "atlas-note" }, layer.scheme) : null, layer.note ? h("p", { class: "atlas-note" }, layer.note) : null);
+  body.push(outlineKey());
+  const notes = [layer.scheme, layer.note].filter(Boolean);
+  if (notes.length) body.push(h("details", { class: "atlas-legend-more" }, h("summary", {}, T.legend_more),
+    notes.map((note) => h("p", { class: "atlas-note" }, note))));
   legendBox.replaceChildren(...body.filter(Boolean));
-  const mini = (isBivariate(layer) ? layer.colors.filter((c, i) => [0, 4, 8].includes(i)) : layer.colors).map((c) => {
-    const box = h("span", { class: "atlas-box" }); box.style.background = c; return box; });
-  miniLegend.replaceChildren(h("span", { class: "atlas-mini-label" }, layer.label), h("span", { class: "atlas-mini-ramp" }, mini));
+  layoutPhone();
 }
 
 // ---- State changes. ----
@@ -184,6 +197,7 @@ function setOverlay(key, on) {
   if (!flagLayers[key]) return;
   if (on) { state.on.add(key); flagLayers[key].addTo(map); } else { state.on.delete(key); flagLayers[key].remove(); }
   if (overlayList) overlayList.querySelectorAll("input").forEach((input) => { input.checked = state.on.has(input.value); });
+  renderLegend();
   writeHash();
 }
 function selectRegion(id, opts) {
@@ -221,7 +235,7 @@ function fitOptions(maxZoom) {
   const phone = isPhone(), head = header.offsetHeight;
   const sheet = phone && !profile.hidden ? profile.offsetHeight : 0;
   return { animate: false, maxZoom: maxZoom, paddingTopLeft: phone ? [10, head + 10] : [profile.hidden ? 20 : 400, 20],
-           paddingBottomRight: phone ? [10, Math.max(sheet, 56) + 10] : [side.offsetWidth + 30, 20] };
+           paddingBottomRight: phone ? [10, Math.max(sheet, legendBox.offsetHeight + 10) + 10] : [right.offsetWidth + 30, 20] };
 }
 // On a phone the zoom buttons move up above the bottom sheet; the menu stops above them.
 function layoutPhone() {
@@ -229,11 +243,12 @@ function layoutPhone() {
   const sheet = isPhone() && !profile.hidden && !document.body.classList.contains("atlas-menu-open") ? profile.offsetHeight : 0;
   corner.style.bottom = sheet ? sheet + "px" : "";
   document.documentElement.style.setProperty("--head-h", header.offsetHeight + "px");
+  document.documentElement.style.setProperty("--legend-h", legendBox.offsetHeight + "px");
 }
 
 // ---- The URL hash: #layer=..&on=..&sel=..&view=lat,lon,zoom ----
 function writeHash() {
-  if (!state.ready || state.screenView) return;
+  if (!state.ready) return;
   const p = new URLSearchParams(), c = map.getCenter();
   p.set("layer", state.layer.key);
   p.set("on", [...state.on].join(","));

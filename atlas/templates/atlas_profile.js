@@ -89,7 +89,7 @@ function sparkline(trend) {
 
 function swatch(flag) {
   return s("svg", { class: "atlas-swatch", width: 22, height: 12, "aria-hidden": "true" },
-    s("rect", { x: 1.5, y: 1.5, width: 19, height: 9, fill: "none", stroke: flag.color, "stroke-width": 2.4,
+    s("rect", { x: 1.5, y: 1.5, width: 19, height: 9, fill: "none", stroke: flag.color, "stroke-width": flag.width || 2.4,
                 "stroke-dasharray": flag.dash || null }));
 }
 
