@@ -16,7 +16,7 @@ import pandas as pd
 from atlas.errors import ConfigError
 from atlas.files import atomic_write
 from atlas.geography import option_for
-from atlas.method import method_sheet
+from atlas.method import method_sheet, summary_title
 from atlas.ranking import RankRequest, open_atlas, rank_regions
 from atlas.safecells import csv_safe
 from atlas.sheets import (
@@ -25,6 +25,7 @@ from atlas.sheets import (
     dictionary_sheet,
     frame_sheet,
     provenance_frame,
+    selection_warnings,
     summary_sheet,
 )
 from atlas.workbook import Sheet, write_workbook
@@ -92,9 +93,14 @@ def command_for(request: RankRequest, fmt: str, path: Path,
 
 
 def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
-                    request: RankRequest, command: str) -> list[Sheet]:
-    """The sheets of an XLSX export: summary, data, method, dictionary, provenance."""
+                    request: RankRequest, command: str,
+                    warnings: list[str] | None = None) -> list[Sheet]:
+    """The sheets of an XLSX export: summary (with its title block), data, method,
+    dictionary, provenance. ``warnings``: default ``selection_warnings(ranking, request)``."""
     summary = summary_sheet(ranking, request)
+    if warnings is None:
+        warnings = selection_warnings(ranking, request)
+    summary.title = summary_title(con, ranking, request, warnings)
     data = data_table(ranking, request.level)
     return [summary, frame_sheet("data", data, request.currency),
             method_sheet(con, ranking, request),
@@ -104,10 +110,12 @@ def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
 
 def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
                   path: Path, fmt: str | None = None, command: str | None = None,
-                  bom: bool = True) -> Path:
+                  bom: bool = True, warnings: list[str] | None = None) -> Path:
     """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix).
 
-    ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel).
+    ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel). ``warnings``: the
+    lines of the XLSX summary's title block that start "Warning:" (default:
+    ``atlas.sheets.selection_warnings``).
     """
     named = Path(path).suffix.lstrip(".").lower()
     fmt = (fmt or named).lower()
@@ -125,7 +133,7 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
         frame = _geojson_frame(con, ranking)
         return atomic_write(path, lambda p: p.write_text(frame.to_json(drop_id=True),
                                                          encoding="utf-8"))
-    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command))
+    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command, warnings))
 
 
 def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:

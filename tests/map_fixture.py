@@ -146,7 +146,9 @@ def fixture_data() -> dict[str, Any]:
         "text": {"title": "Test atlas: where could AI push local economies into a trap?",
                  "howto": "Each square is a synthetic test area.", "level_plural": LEVEL_PLURAL,
                  "level_singular": "test area", "method_url": "index.html#method",
-                 "search_placeholder": "type an area name"},
+                 "search_placeholder": "type an area name", "outline_key": "Test state borders",
+                 "built": "2026-01-02", "sources": ["Test survey 2025 (public domain)",
+                                                   "Test boundaries 2024 (CC BY 4.0)"]},
         "nodata": "#bdbdbd", "bounds": [[25, -100], [45, -68]], "count": n - 2,
         "languages": ["en"],
     }

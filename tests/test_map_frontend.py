@@ -326,14 +326,17 @@ def test_url_restores_layer_overlays_selection_and_view(session):
 def test_print_shows_map_title_legend_and_profile_only(session):
     page = session()
     open_profile(page, "r00")
+    page.evaluate("window.atlasMap.print()")  # what "beforeprint" does
     page.emulate_media(media="print")
     page.wait_for_timeout(200)
-    for selector in (".atlas-title", ".atlas-legend", "#atlas-profile", "#atlas_map"):
-        assert page.locator(selector).is_visible(), selector
+    for selector in (".atlas-print svg.atlas-poster", "#atlas-profile"):
+        assert page.locator(selector).first.is_visible(), selector
+    poster = page.locator(".atlas-print svg.atlas-poster").first.text_content()
+    assert "Test atlas" in poster and "Collapse risk (0-1)" in poster
     for selector in ("#atlas-q", ".atlas-layers", ".atlas-overlays", ".atlas-tools",
-                     ".leaflet-control-zoom"):
+                     ".leaflet-control-zoom", "#atlas_map", "#atlas-legend"):
         assert page.locator(selector).is_hidden(), selector
-    assert page.locator("#atlas_map").bounding_box()["height"] > 300
+    assert page.locator(".atlas-print svg.atlas-poster").first.bounding_box()["height"] > 300
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "fixture_print.png"), full_page=True)
 
@@ -350,7 +353,7 @@ def test_save_as_png(session, tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert (width, height) == (2 * W, 2 * (H + 40))
+    assert width == 2 * (W + 16 + 270) and height > 2 * (H + 40)  # the legend beside the map
     assert len(data) > 20_000  # the drawn polygons, not an empty canvas
     assert region_point(page, "r00")  # the page is still alive
 

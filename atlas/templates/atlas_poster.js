@@ -115,7 +115,7 @@ function viewSvg(opts) {
       "font-family": POSTER.font, "font-size": 12, "font-weight": 600, stroke: "#fff", "stroke-width": 3,
       "paint-order": "stroke" }, el.textContent));
   });
-  out.append(body, s("rect", { y: top, width: size.x, height: size.y, fill: "none", stroke: "#999" }), legend.g);
+  out.append(body, s("rect", { y: top, width: size.x, height: size.y, fill: "none", stroke: "#999", class: "atlas-poster-frame" }), legend.g);
   textLines(out, titleLines, pad, 6 * PK, 18 * PK, { "font-weight": 700 });
   textLines(out, foot, pad, mapBottom + 6 * PK, 11 * PK, { fill: "#333" });
   PK = 1;
