@@ -210,15 +210,33 @@ function selectRegion(id, opts) {
       L.geoJSON(feature, { pane: "atlas-sel", interactive: false, style: { className: "atlas-sel-halo", fill: false, color: "#fff", weight: 6 } }),
       L.geoJSON(feature, { pane: "atlas-sel", interactive: false, style: { className: "atlas-selected", fill: false, color: "#000", weight: 2.5 } }),
     ]).addTo(map);
-    if (o.zoom) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
+    if (o.zoom) map.fitBounds(byId[id].getBounds(), fitOptions(readableZoom(byId[id].getBounds())));
+  } else if (state.selected && pointOf(id)) {  // no shape (a small island): a marker
+    selLayer = L.layerGroup([
+      L.circleMarker(pointOf(id), { pane: "atlas-sel", interactive: false, radius: 11, className: "atlas-sel-halo", fill: false, color: "#fff", weight: 6 }),
+      L.circleMarker(pointOf(id), { pane: "atlas-sel", interactive: false, radius: 11, className: "atlas-selected atlas-marker", fill: false, color: "#000", weight: 2.5 }),
+    ]).addTo(map);
+    if (o.zoom || !map.getBounds().contains(pointOf(id))) map.setView(pointOf(id), Math.max(map.getZoom(), 4), { animate: false });
   }
   if (isPhone() && state.selected) toggleMenu(false);
   renderProfile(state.selected, state.layer);
   layoutPhone();
-  if (state.selected && byId[id] && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
-  else if (state.selected && byId[id] && state.ready) keepVisible(byId[id].getBounds().getCenter());
+  if (state.selected && byId[id] && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(readableZoom(byId[id].getBounds())));
+  else if (state.selected && (byId[id] || pointOf(id)) && state.ready) keepVisible(byId[id] ? byId[id].getBounds().getCenter() : pointOf(id));
   if (state.selected && o.focus) document.getElementById("atlas-profile-title").focus({ preventScroll: true });
   writeHash();
+}
+// Where a place is: its label point (a declared point for a place without a shape).
+function pointOf(id) {
+  const r = REGIONS[id];
+  return centroids[id] || (r && Array.isArray(r.centroid) ? L.latLng(r.centroid[0], r.centroid[1]) : null);
+}
+// The zoom at which a chosen place is drawn readably: its larger side about 200 px (a small
+// metro is then well over 120 px across), never zooming out from the current view.
+function readableZoom(bounds) {
+  const a = map.latLngToContainerPoint(bounds.getNorthWest()), b = map.latLngToContainerPoint(bounds.getSouthEast());
+  const side = Math.max(Math.abs(b.x - a.x), Math.abs(b.y - a.y), 1);
+  return Math.min(12, Math.max(map.getZoom(), map.getZoom() + Math.log2(200 / side)));
 }
 // Pan the map so that a point hidden under the profile comes out beside it.
 function keepVisible(latlng) {
