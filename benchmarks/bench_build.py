@@ -3,9 +3,9 @@
     python benchmarks/bench_build.py --data-dir ../shared/data
     python benchmarks/bench_build.py --data-dir ../shared/data --baseline 2a41eb8 --repeat 3
 
-Each build runs in its own process (``--one``): ``atlas.pipeline.build_all``, what
-``atlas build`` runs (for a revision from before it, ``atlas.build.build`` and then
-``atlas.outputs.write_outputs``), with the build's progress messages timed into phases:
+Each build runs in its own process (``--one``): ``atlas.build.pipeline.build_all``, what
+``atlas build`` runs (for a revision from before it, ``atlas.build.database.build`` and then
+``atlas.build.outputs.write_outputs``), with the build's progress messages timed into phases:
 validate (checking every input, or hashing them when an earlier build's model tables are
 reused), read (the readers), write_tables, restore (the reused model tables copied in),
 engine (exposure, diversity, collapse risk), after (rank uncertainty, scenarios, trap zones,
@@ -21,8 +21,8 @@ at the end) and run with this virtual environment (``PYTHONPATH`` = the worktree
 two trees are built alternately, ``--repeat`` times each, each into its own output folder
 (kept across its repeats). The current tree's first run starts with an empty cache folder
 (``current_cold``); its later runs find that run's cache (``current_warm``: the model tables,
-validated layers, dissolved geometry and contiguity of ``atlas.model_cache`` and
-``atlas.cache``), as a rebuild after a change of weights or thresholds does. It prints a line
+validated layers, dissolved geometry and contiguity of ``atlas.sources.reader_cache`` and
+``atlas.store.cache``), as a rebuild after a change of weights or thresholds does. It prints a line
 per run, then per phase the minimum of each group and the ratios baseline / cold and
 baseline / warm, and the load average (the machine may be shared). A phase that failed (an
 exception in the maps, say) is reported as failed with its message.
@@ -63,7 +63,7 @@ def run_one(data_dir: str | None, out: str) -> dict:
     result: dict = {"errors": {}}
     started = time.perf_counter()
     try:
-        from atlas.pipeline import build_all  # what `atlas build` runs
+        from atlas.build.pipeline import build_all  # what `atlas build` runs
     except ImportError:  # a baseline revision from before it: the same steps one by one
         build_all = None
     if build_all is not None:
@@ -73,8 +73,8 @@ def run_one(data_dir: str | None, out: str) -> dict:
             result["errors"][marks[-1][1] if marks else "validate"] = \
                 f"{type(exc).__name__}: {exc}"
     else:
-        from atlas.build import build
-        from atlas.outputs import write_outputs
+        from atlas.build.database import build
+        from atlas.build.outputs import write_outputs
 
         built = build(out, data_dir, step=step)
         marks.append((time.perf_counter(), "closing"))

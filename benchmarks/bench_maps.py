@@ -9,7 +9,7 @@ document (``path.atlas-region`` count = number of features), the median of ``--r
 loads in fresh browser contexts; the time to switch to each layer (median and slowest over
 all layers and runs, until the next frame); and a screenshot beside the map as
 ``<name>.png``. With ``--db out/atlas.duckdb`` also the Python side: the seconds
-``atlas.maps.render_map`` takes per map (data, classification, geometry, page). Prints
+``atlas.maps.render.render_map`` takes per map (data, classification, geometry, page). Prints
 ``map=.. size_mb=.. draw_s=.. switch_s=.. switch_max_s=.. paths=..`` per map and the ratio
 of the slowest to the fastest draw; writes ``bench_maps.json``.
 """
@@ -64,8 +64,8 @@ def measure(browser, path: Path, runs: int) -> dict:
 
 def python_side(database: Path) -> dict[str, float]:
     """Seconds ``render_map`` takes per map file (the median of 3)."""
-    from atlas.maps import drawn_specs, render_map
-    from atlas.store import open_atlas
+    from atlas.maps.render import drawn_specs, render_map
+    from atlas.store.database import open_atlas
 
     con = open_atlas(database)
     try:

@@ -3,7 +3,7 @@
     python benchmarks/bench_scale.py                    # sweep 1M, 10M, 100M rows, K = 100
     python benchmarks/bench_scale.py --rows 10000000 --repeat 5
 
-For each size R (= regions x K categories) it generates a synthetic level (``atlas.synth``)
+For each size R (= regions x K categories) it generates a synthetic level (``atlas.engine.synth``)
 into a DuckDB file (not timed), then times, each ``--repeat`` times in the same process:
 
 1. ``engine``: ``compute_indices`` end to end (the matrix sums, exposure, diversity, collapse
@@ -15,7 +15,7 @@ into a DuckDB file (not timed), then times, each ``--repeat`` times in the same 
 4. ``polars``: the same per-measure and diversity sums with polars ``group_by`` from frames
    already in memory (``benchmarks/peers.py``; needs the ``bench`` extra), up to
    ``--polars-max-rows``;
-5. ``pandas``: ``atlas.pandas_reference`` (every measure, then the indices) from frames in
+5. ``pandas``: ``pandas_reference`` (every measure, then the indices) from frames in
    memory, up to ``--pandas-max-rows``, checked against the engine to 1e-9;
 6. ``floor``: the BLAS floor, the dense product ``X @ S`` from arrays already in memory.
 
@@ -44,16 +44,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from atlas.engine import compute_indices, compute_measure_sums  # noqa: E402
-from atlas.pandas_reference import reference_exposure, reference_indices  # noqa: E402
-from atlas.risk_model import active_model  # noqa: E402
-from atlas.synth import (  # noqa: E402
+from pandas_reference import reference_exposure, reference_indices  # noqa: E402
+
+from atlas.engine.core import compute_indices, compute_measure_sums  # noqa: E402
+from atlas.engine.synth import (  # noqa: E402
     EXPOSURE_MEASURE,
     LEVEL,
     VULNERABILITY_MEASURE,
     generate_level,
     synthetic_config,
 )
+from atlas.spec.risk_model import active_model  # noqa: E402
 from benchmarks import peers  # noqa: E402
 
 CATEGORIES = 100

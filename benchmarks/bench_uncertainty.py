@@ -21,8 +21,8 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from atlas import uncertainty
-from atlas.config import load_config
+from atlas.engine import uncertainty
+from atlas.spec.config import load_config
 
 
 def run_once(db: Path, config: dict) -> dict[str, float]:

@@ -24,8 +24,8 @@ STATISTICS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
 def dense_inputs(con: duckdb.DuckDBPyConnection, level: str) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (regions x categories, jobs) and ``S`` (categories x 5 M statistics, the matrix
     the engine multiplies) of a level, as arrays in memory (not timed)."""
-    from atlas.engine import compute_measure_sums
-    from atlas.matrix_engine import composition, level_facts
+    from atlas.engine.core import compute_measure_sums
+    from atlas.engine.matrix_engine import composition, level_facts
 
     compute_measure_sums(con, "matrix")  # category_facts, measure_order
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0]

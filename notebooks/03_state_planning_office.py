@@ -21,7 +21,7 @@ import os
 import duckdb
 import matplotlib.pyplot as plt
 
-from atlas.ranking import RankRequest, rank_regions
+from atlas.exports.ranking import RankRequest, rank_regions
 
 DB = os.environ.get("ATLAS_DB", "../out/atlas.duckdb")
 STATE = "OH"

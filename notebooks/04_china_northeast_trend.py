@@ -23,8 +23,8 @@ import duckdb
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from atlas.ranking import top_decile_cut
-from atlas.store import stored_config
+from atlas.exports.ranking import top_decile_cut
+from atlas.store.database import stored_config
 
 DB = os.environ.get("ATLAS_DB", "../out/atlas.duckdb")
 NORTHEAST = ("黑龙江省", "吉林省", "辽宁省")

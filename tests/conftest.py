@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.inputs import DEFAULT_DATA_DIR
+from atlas.sources.inputs import DEFAULT_DATA_DIR
 
 
 def real_data_dir() -> Path | None:
@@ -29,7 +29,7 @@ def data_dir() -> Path:
 @pytest.fixture(scope="session")
 def built_atlas(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the atlas once from the real inputs (database only); returns the database path."""
-    from atlas.build import build
+    from atlas.build.database import build
 
     out = tmp_path_factory.mktemp("atlas")
     return build(out, data_dir).database
@@ -48,7 +48,7 @@ def atlas_con(built_atlas: Path):
 def real_maps(built_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real maps (``us_areas.html``, ``cn_cities.html``, ``world.html``, ``index.html``)
     written once from the session's atlas; returns their folder."""
-    from atlas.maps import write_maps
+    from atlas.maps.render import write_maps
 
     out = tmp_path_factory.mktemp("maps")
     write_maps(built_atlas, out)
@@ -64,9 +64,9 @@ def reweighted_maps(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     """The maps of an atlas built with ``[risk.weights] prior_decline = 0.4`` (as
     ``atlas build --config`` would read it); returns the maps folder (the database is
     ``../atlas.duckdb``)."""
-    from atlas.build import build
-    from atlas.config import load_config
-    from atlas.maps import write_maps
+    from atlas.build.database import build
+    from atlas.maps.render import write_maps
+    from atlas.spec.config import load_config
 
     out = tmp_path_factory.mktemp("reweighted")
     (out / "weights.toml").write_text(REWEIGHTED, encoding="utf-8")

@@ -1,4 +1,4 @@
-"""Synthetic map DATA (the contract of ``atlas.map_page``): 40 square regions on a 8 x 5 grid.
+"""Synthetic map DATA (the contract of ``atlas.maps.page``): 40 square regions on a 8 x 5 grid.
 
 Names include a CJK city with pinyin, accented and long names and two hostile ones (an HTML
 injection and a spreadsheet formula). Region ``r00`` (the largest) ranks 12th with a 90%

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from atlas.allocation import allocate, allocate_detailed, allocate_tiered, need_for_rule
 from atlas.errors import ConfigError
+from atlas.exports.allocation import allocate, allocate_detailed, allocate_tiered, need_for_rule
 
 
 def test_proportional_split_by_hand():

@@ -1,7 +1,7 @@
 """Bad input: one clear error naming the file and the row, feature or column, exit status 1,
 and the previous atlas left untouched.
 
-The matrix runs over ``data/manifest.toml``: every tabular input cut to its header, every
+The matrix runs over ``atlas/spec/manifest.toml``: every tabular input cut to its header, every
 numeric column given an inf, every declared range broken on each side, every declared text
 column given mojibake, every text file given an undecodable byte, and every geometry input
 emptied, cut in half, given a null geometry and given a self-intersecting polygon. Each case
@@ -29,12 +29,12 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.errors import InputError
-from atlas.geodata import read_geometry, validate_geometry
-from atlas.inputs import PROJECT_ROOT, Inputs, parse_table
-from atlas.manifest import NUMERIC_KINDS, load_manifest
-from atlas.validation import HEADER_ROW_SUFFIXES, TEXT_SUFFIXES, validate_frame
+from atlas.sources.checks import HEADER_ROW_SUFFIXES, TEXT_SUFFIXES, validate_frame
+from atlas.sources.geometry_reading import read_geometry, validate_geometry
+from atlas.sources.inputs import PROJECT_ROOT, Inputs, parse_table
+from atlas.spec.manifest import NUMERIC_KINDS, load_manifest
 
 OEWS = "us/oews_m2025_area_occ_all.parquet"
 SPECS = load_manifest()

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from atlas.inputs import Inputs
-from atlas.ranking import RankRequest, rank_regions
-from atlas.staffing import us_industry_scores
+from atlas.exports.ranking import RankRequest, rank_regions
+from atlas.sources.inputs import Inputs
+from atlas.sources.staffing import us_industry_scores
 
 SECTOR_COLUMNS = [
     "emp_agri_forestry_fishery_10k", "emp_mining_10k", "emp_manufacturing_10k",

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from atlas.synth import write_synthetic_database
+from atlas.engine.synth import write_synthetic_database
 
 HEAVY = ("esda", "libpysal", "folium")
 PROBE = """

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.errors import ConfigError
-from atlas.options import parse_amount, parse_tier_shares
-from atlas.ranking import RankRequest, rank_regions
-from atlas.terminal import format_value
+from atlas.exports.ranking import RankRequest, rank_regions
+from atlas.spec.options import parse_amount, parse_tier_shares
+from atlas.texts.terminal import format_value
 
 
 def run(*args: str):
@@ -195,7 +195,7 @@ def test_years_and_periods_have_no_thousands_separator():
                                            "SELECT * FROM regions", "INSERT"),
                                           ("/* x */ INSTALL httpfs", "INSTALL")])
 def test_a_refused_statement_is_named_by_its_kind(query, kind):
-    from atlas.sql_console import checked_statement
+    from atlas.cli.sql_console import checked_statement
 
     with pytest.raises(ConfigError, match=f"{kind} statements are refused"):
         checked_statement(query)

@@ -1,4 +1,4 @@
-"""The screens of China's yearly city series (atlas/sources/cn_screen.py): synthetic series
+"""The screens of China's yearly city series (atlas/sources/cn/screen.py): synthetic series
 with a known outlier or break, and the real cases they were written for."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas.sources.cn_screen import point_outliers, screened, unreverted
+from atlas.sources.cn.screen import point_outliers, screened, unreverted
 
 
 def _series(values: dict[str, list[float]], first: int = 2000) -> pd.DataFrame:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atlas import declarations
-from atlas.declarations import LevelDecl, resolve
 from atlas.errors import ConfigError
-from atlas.registry import taxonomy_order
+from atlas.sources.registry import taxonomy_order
+from atlas.spec import declarations
+from atlas.spec.declarations import LevelDecl, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,7 +43,7 @@ def test_level_ids_per_period():
 
 
 def test_a_bad_declaration_is_refused_with_its_name(tmp_path):
-    text = (ROOT / "atlas" / "measures.toml").read_text(encoding="utf-8")
+    text = (ROOT / "atlas" / "spec" / "measures.toml").read_text(encoding="utf-8")
     bad = tmp_path / "measures.toml"
     bad.write_text(text.replace('scale = "usage"', 'scale = "usages"', 1), encoding="utf-8")
     with pytest.raises(ConfigError, match="microsoft_ai_applicability.*scale 'usages'"):
@@ -52,10 +52,11 @@ def test_a_bad_declaration_is_refused_with_its_name(tmp_path):
 
 def test_proof_1_is_a_reader_and_an_entry():
     """The new measure needs nothing but its reader module and its declarations."""
-    declared = tomllib.loads((ROOT / "atlas" / "measures.toml").read_text(encoding="utf-8"))
+    declared = tomllib.loads(
+        (ROOT / "atlas" / "spec" / "measures.toml").read_text(encoding="utf-8"))
     entry = next(m for m in declared["measure"] if m["name"] == "microsoft_ai_applicability")
-    assert entry["reader"] == "atlas.sources.microsoft:read" and entry["scale"] == "usage"
-    assert (ROOT / "atlas" / "sources" / "microsoft.py").is_file()
+    assert entry["reader"] == "atlas.sources.exposure.microsoft:read" and entry["scale"] == "usage"
+    assert (ROOT / "atlas" / "sources" / "exposure" / "microsoft.py").is_file()
     code = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "atlas").rglob("*.py")
                    if p.name != "microsoft.py")
     assert "microsoft" not in code  # no engine, map, export or catalog code names it

@@ -2,7 +2,7 @@
 
 Floating-point sums run in a fixed order (the matrix engine; ordered aggregates in SQL where
 sums run over regions or groups), so two runs agree to the last bit whatever the threads.
-Tables are compared by content fingerprints (``atlas.fingerprint``), which leave out only
+Tables are compared by content fingerprints (``atlas.store.fingerprint``), which leave out only
 the build's timestamps.
 """
 
@@ -13,13 +13,13 @@ import shutil
 import duckdb
 import pytest
 
-from atlas.build import build
-from atlas.engine import compute_indices
-from atlas.fingerprint import differing, fingerprints, table_fingerprint
-from atlas.inputs import load_manifest
-from atlas.scenarios import compute_scenarios
-from atlas.synth import generate_level, synthetic_config
-from atlas.uncertainty import compute_rank_uncertainty
+from atlas.build.database import build
+from atlas.engine.core import compute_indices
+from atlas.engine.scenarios import compute_scenarios
+from atlas.engine.synth import generate_level, synthetic_config
+from atlas.engine.uncertainty import compute_rank_uncertainty
+from atlas.sources.inputs import load_manifest
+from atlas.store.fingerprint import differing, fingerprints, table_fingerprint
 
 
 def synthetic_run(threads: int) -> dict[str, tuple]:

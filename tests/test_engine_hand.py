@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.engine import compute_indices
+from atlas.engine.core import compute_indices
 from atlas.errors import AtlasError
 from tests.tiny import tiny_config, tiny_database
 
@@ -233,7 +233,7 @@ def test_top_categories_by_exposed_jobs():
 
 def test_a_measure_with_a_gap_uses_only_scored_jobs():
     """Measure m2 scores A and B but not C: coverage and means use the scored jobs only."""
-    from atlas.store import write_tables
+    from atlas.store.database import write_tables
 
     con = tiny_database()
     scores = con.execute("SELECT * FROM exposure_scores").df()

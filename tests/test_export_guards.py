@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.errors import ConfigError
-from atlas.export import command_for, write_ranking
-from atlas.ranking import RankRequest, open_atlas, rank_regions
-from atlas.sheets import _empty, number_format
+from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
+from atlas.exports.sheets import _empty, number_format
+from atlas.exports.write import command_for, write_ranking
 
 
 def test_a_line_break_inside_a_name_stays_inside_its_field(atlas_con, tmp_path):

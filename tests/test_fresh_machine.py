@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
-from atlas.inputs import load_manifest
-from atlas.inputs_table import README, inputs_markdown, readme_block
+from atlas.cli.main import app
+from atlas.sources.inputs import load_manifest
+from atlas.texts.inputs_table import README, inputs_markdown, readme_block
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = 'pip install -e ".[dev,spatial]"'
@@ -74,20 +74,20 @@ def test_output_that_is_a_file_is_one_line(tmp_path):
 
 
 def test_unwritable_output_folder_is_one_line(tmp_path, monkeypatch):
-    import atlas.build
+    import atlas.build.database
 
-    monkeypatch.setattr(atlas.build, "writable", lambda folder: False)
+    monkeypatch.setattr(atlas.build.database, "writable", lambda folder: False)
     message = one_line_error(run("build", "--out", str(tmp_path / "out")))
     assert "not writable" in message
 
 
 def test_missing_package_names_it_and_the_install_command(tmp_path, monkeypatch):
-    import atlas.build
+    import atlas.build.database
 
     def missing(*args, **kwargs):
         raise ModuleNotFoundError("No module named 'esda'", name="esda")
 
-    monkeypatch.setattr(atlas.build, "build", missing)
+    monkeypatch.setattr(atlas.build.database, "build", missing)
     message = one_line_error(run("build", "--out", str(tmp_path / "out")))
     assert "'esda' is not installed" in message and INSTALL in message
 

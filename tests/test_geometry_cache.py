@@ -7,7 +7,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from atlas.geometry import KEY_FIELD, cache_key, cached_frame, geometry_cache, us_region_geometry
+from atlas.sources.region_geometry import (
+    KEY_FIELD,
+    cache_key,
+    cached_frame,
+    geometry_cache,
+    us_region_geometry,
+)
 
 
 def frame(value: int) -> pd.DataFrame:
@@ -60,7 +66,7 @@ def test_a_block_that_fails_writes_nothing(tmp_path):
 
 
 def test_only_the_most_recent_keys_are_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr("atlas.cache.KEEP", 2)
+    monkeypatch.setattr("atlas.store.cache.KEEP", 2)
     with geometry_cache(tmp_path):
         for index in range(4):
             cached_frame("test", cache_key(index), lambda i=index: frame(i))
@@ -70,8 +76,8 @@ def test_only_the_most_recent_keys_are_kept(tmp_path, monkeypatch):
 
 @pytest.mark.realdata
 def test_cached_us_geometry_equals_the_dissolve(built_atlas, data_dir, tmp_path):
-    from atlas.inputs import Inputs
-    from atlas.sources.oews import read_oews
+    from atlas.sources.inputs import Inputs
+    from atlas.sources.us.oews import read_oews
 
     cache = built_atlas.parent / ".cache"
     assert list(cache.glob("us_region_geometry-*.parquet"))  # the build left its cache
@@ -94,8 +100,8 @@ def test_validated_layers_come_back_the_same_and_a_changed_file_is_read_again(da
     import numpy as np
     import shapely
 
-    from atlas.geodata import read_geometry
-    from atlas.inputs import Inputs
+    from atlas.sources.geometry_reading import read_geometry
+    from atlas.sources.inputs import Inputs
 
     inputs = Inputs(data_dir)
     spec = inputs.specs["counties_2023"]

@@ -1,4 +1,4 @@
-"""Levels declared ``independent`` (atlas/levels.toml): their reader may run in the build's
+"""Levels declared ``independent`` (atlas/spec/levels.toml): their reader may run in the build's
 second process while this one checks the inputs and reads the other levels."""
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from atlas import declarations, registry
-from atlas.cache import geometry_cache
-from atlas.declarations import LevelDecl
+from atlas.build.worker import call, result
 from atlas.errors import ConfigError
-from atlas.model import LevelSet
-from atlas.registry import ReadContext, read_group, read_levels, reader_groups
-from atlas.worker import call, result
+from atlas.sources import registry
+from atlas.sources.levelset import LevelSet
+from atlas.sources.registry import ReadContext, read_group, read_levels, reader_groups
+from atlas.spec import declarations
+from atlas.spec.declarations import LevelDecl
+from atlas.store.cache import geometry_cache
 
 ROOT = Path(__file__).resolve().parent.parent
-LEVELS = (ROOT / "atlas" / "levels.toml").read_text(encoding="utf-8")
+LEVELS = (ROOT / "atlas" / "spec" / "levels.toml").read_text(encoding="utf-8")
 
 
 def _levels_with(tmp_path: Path, old: str, new: str) -> Path:
@@ -37,21 +38,23 @@ def test_independent_is_true_or_false(tmp_path):
 
 def test_the_levels_of_one_reader_agree_on_independent(tmp_path):
     """A reader runs once for all its levels: us_area alone cannot be independent."""
-    path = _levels_with(tmp_path, 'reader = "atlas.sources.us:read"\n',
-                        'reader = "atlas.sources.us:read"\nindependent = true\n')
-    with pytest.raises(ConfigError, match="reader atlas.sources.us:read differ in 'independent'"):
+    path = _levels_with(tmp_path, 'reader = "atlas.sources.us.levels:read"\n',
+                        'reader = "atlas.sources.us.levels:read"\nindependent = true\n')
+    with pytest.raises(ConfigError,
+                       match="reader atlas.sources.us.levels:read differ in 'independent'"):
         declarations.levels(path)
 
 
 def test_the_declared_independent_reader_is_china_s():
-    assert list(reader_groups(independent=True)) == ["atlas.sources.cn:read"]
-    assert "atlas.sources.cn:read" not in reader_groups(independent=False)
+    assert list(reader_groups(independent=True)) == ["atlas.sources.cn.cities:read"]
+    assert "atlas.sources.cn.cities:read" not in reader_groups(independent=False)
 
 
 def test_an_independent_reader_that_needs_the_us_occupations_is_stopped():
-    context = ReadContext(inputs=None, config={}, alone="atlas.sources.world:read")
-    with pytest.raises(ConfigError, match="atlas.sources.world:read are declared independent.*"
-                                          "remove 'independent = true'"):
+    context = ReadContext(inputs=None, config={}, alone="atlas.sources.world.countries:read")
+    with pytest.raises(ConfigError,
+                       match="atlas.sources.world.countries:read are declared independent.*"
+                             "remove 'independent = true'"):
         context.occupations  # noqa: B018
 
 
@@ -87,14 +90,14 @@ def test_arriving_readers_join_in_declaration_order(monkeypatch):
 def test_china_read_in_the_second_process_equals_china_read_here(data_dir):
     """What the build collects from its second process is, frame by frame, what this process
     would have read."""
-    from atlas.config import load_config
-    from atlas.model_cache import reader_config
-    from atlas.worker import second_process
+    from atlas.build.worker import second_process
+    from atlas.sources.reader_cache import reader_config
+    from atlas.spec.config import load_config
 
     settings = reader_config(load_config())
     reader, instances = next(iter(reader_groups(independent=True).items()))
     with second_process(maps=False) as worker:
-        there = result(worker.submit(call, "atlas.registry:read_group", data_dir, settings,
+        there = result(worker.submit(call, "atlas.sources.registry:read_group", data_dir, settings,
                                      reader, instances))
     here = read_group(data_dir, settings, reader, instances)
     for name in ("regions", "employment", "categories", "context", "attributes",
@@ -108,7 +111,7 @@ def test_china_read_in_the_second_process_equals_china_read_here(data_dir):
 
 def cached_answer() -> int:
     """A job that computes a cache entry (resolved by name, as the second process does)."""
-    from atlas.cache import cached_frame
+    from atlas.store.cache import cached_frame
 
     cached_frame("answer", "key", lambda: pd.DataFrame({"x": [42]}))
     return 42
@@ -141,8 +144,8 @@ def test_a_build_with_china_read_elsewhere_equals_one_read_here(built_atlas, dat
     one-process build (``built_atlas``), and China's dissolved cities reach the cache."""
     import duckdb
 
-    from atlas.fingerprint import differing, fingerprints
-    from atlas.pipeline import build_all
+    from atlas.build.pipeline import build_all
+    from atlas.store.fingerprint import differing, fingerprints
 
     steps: list[str] = []
     built, _ = build_all(tmp_path, data_dir, None, maps=False, exports=False,

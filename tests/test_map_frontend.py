@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from atlas.leaflet_assets import leaflet_assets
-from atlas.map_page import render_page, safe_json, validate
+from atlas.maps.assets import leaflet_assets
+from atlas.maps.page import render_page, safe_json, validate
 from tests.browser import (
     PHONE,
     browser_available,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from atlas.map_page import render_page
+from atlas.maps.page import render_page
 from tests.browser import browser_available, chromium, inside, open_map
 from tests.map_fixture import fixture_data
 

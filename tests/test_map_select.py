@@ -9,7 +9,7 @@ import os
 import pytest
 
 from atlas.errors import ConfigError
-from atlas.map_specs import map_spec
+from atlas.maps.specs import map_spec
 from tests.browser import browser_available, map_page
 
 needs_browser = pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),

@@ -18,13 +18,13 @@ import pytest
 import shapely
 
 from atlas.errors import ConfigError
-from atlas.map_data import map_data
-from atlas.map_page import validate
-from atlas.map_specs import LAYERS_PATH, LEVELS_PATH, load_declarations, load_map_specs, map_spec
-from atlas.maps import classify, drawn_specs, safe_json, write_level_map, write_maps
-from atlas.method_text import component_summary, flag_texts, method_lines, named_text
-from atlas.risk_model import active_model
-from atlas.store import stored_config, write_tables
+from atlas.maps.data import map_data
+from atlas.maps.page import validate
+from atlas.maps.render import classify, drawn_specs, safe_json, write_level_map, write_maps
+from atlas.maps.specs import LAYERS_PATH, LEVELS_PATH, load_declarations, load_map_specs, map_spec
+from atlas.spec.risk_model import active_model
+from atlas.store.database import stored_config, write_tables
+from atlas.texts.method_text import component_summary, flag_texts, method_lines, named_text
 from tests.browser import (
     PHONE,
     block_requests,
@@ -69,8 +69,8 @@ def test_classify_quantiles_and_missing():
 def test_user_defined_bins_follow_the_configuration(real_data, atlas_con):
     """The robustness layer's classes are fixed, one edge at the configured robust-trap share,
     so its top class holds exactly the robust traps."""
-    from atlas.map_layers import user_bins
-    from atlas.store import stored_config
+    from atlas.maps.layers import user_bins
+    from atlas.store.database import stored_config
 
     config = stored_config(atlas_con)
     edges = user_bins((0.0, 0.2, 0.5, "uncertainty.robust_share", 1.0), config)
@@ -124,7 +124,7 @@ def test_declarations_load_in_order():
 def test_typed_sentences_state_no_configured_number():
     """A weight or threshold in a typed "what" would go stale when the config changes: such
     texts must be method texts (what_text / note_text), rendered from the config."""
-    from atlas.config import load_config
+    from atlas.spec.config import load_config
 
     def leaves(value):
         if isinstance(value, dict):
@@ -357,7 +357,7 @@ def test_index_links_exports_relatively_and_escapes(tmp_path, built_atlas):
 
 
 def test_index_escapes_region_names(tmp_path):
-    from atlas.map_index import index_page
+    from atlas.maps.index_page import index_page
 
     con = tiny_database(names=[XSS_NAME, "Plain Town"])
     page = index_page(con, [], load_declarations())
@@ -567,7 +567,7 @@ def test_the_jobs_figure_names_its_own_inputs(real_data):
 
 
 def test_asides_are_dropped_from_a_short_source_line():
-    from atlas.map_text import without_asides
+    from atlas.maps.text import without_asides
 
     assert without_asides("BLS OEWS May 2025 (release 2025A01)") == "BLS OEWS May 2025"
     assert without_asides("UN population (the file (with notes) jumps), 2013; ILO") == (

@@ -1,4 +1,4 @@
-"""The matrix engine (atlas.matrix_engine) against the SQL reference pass, to 1e-9.
+"""The matrix engine (atlas.engine.matrix_engine) against the SQL reference pass, to 1e-9.
 
 Same rows, same NULLs (sums of unscored jobs, unscored lists), same values, on the tiny
 level, on synthetic levels (also with score gaps, duplicate cells, zero jobs, a category
@@ -13,9 +13,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from atlas import matrix_engine
-from atlas.engine import compute_measure_sums
-from atlas.synth import generate_level
+from atlas.engine import matrix_engine
+from atlas.engine.core import compute_measure_sums
+from atlas.engine.synth import generate_level
 from tests.sums_compare import assert_same_sums
 from tests.tiny import tiny_database
 
@@ -75,7 +75,7 @@ def test_small_blocks_give_the_same_sums(monkeypatch):
     reference = synthetic(True)()
     compute_measure_sums(reference, "matrix")
     monkeypatch.setattr(matrix_engine, "BLOCK_CELLS", 700)
-    monkeypatch.setattr("atlas.matrix_sums.GROUP_BLOCK_LIMIT", 1)
+    monkeypatch.setattr("atlas.engine.matrix_sums.GROUP_BLOCK_LIMIT", 1)
     blocked = synthetic(True)()
     compute_measure_sums(blocked, "matrix")
     assert assert_same_sums(reference, blocked, rtol=1e-13) > 8000

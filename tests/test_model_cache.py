@@ -8,12 +8,19 @@ import copy
 import duckdb
 import pytest
 
-from atlas.cache import geometry_cache
-from atlas.config import load_config
 from atlas.errors import ConfigError, InputError
-from atlas.fingerprint import fingerprints
-from atlas.inputs import Inputs, load_manifest
-from atlas.model_cache import ENTRY_TABLE, find_entry, keep, model_key, reader_config, restore
+from atlas.sources.inputs import Inputs, load_manifest
+from atlas.sources.reader_cache import (
+    ENTRY_TABLE,
+    find_entry,
+    keep,
+    model_key,
+    reader_config,
+    restore,
+)
+from atlas.spec.config import load_config
+from atlas.store.cache import geometry_cache
+from atlas.store.fingerprint import fingerprints
 
 
 @pytest.fixture()

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from atlas.sources.oews import _trim_rounding_excess, compose_with_residuals
+from atlas.sources.us.oews import _trim_rounding_excess, compose_with_residuals
 
 
 def row_by_row(composition: pd.DataFrame, excess: pd.Series) -> pd.DataFrame:

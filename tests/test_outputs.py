@@ -7,9 +7,9 @@ import os
 
 import pytest
 
+from atlas.build.outputs import write_outputs
+from atlas.build.worker import call, result, second_process
 from atlas.errors import AtlasError
-from atlas.outputs import write_outputs
-from atlas.worker import call, result, second_process
 
 needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
                                      reason="the second process runs with two cores only")
@@ -19,7 +19,7 @@ needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
 def test_an_error_in_the_exports_process_comes_back_as_one_line(tmp_path):
     with second_process() as worker:
         assert worker is not None
-        future = worker.submit(call, "atlas.export:write_default_exports",
+        future = worker.submit(call, "atlas.exports.write:write_default_exports",
                                tmp_path / "missing.duckdb", tmp_path / "exports")
         with pytest.raises(AtlasError, match=r"missing\.duckdb not found"):
             result(future)
@@ -34,8 +34,8 @@ def test_trap_zones_from_the_second_process_equal_those_computed_here(built_atla
 
     import duckdb
 
-    from atlas.clusters import compute_trap_zones, start_trap_zones
-    from atlas.config import load_config
+    from atlas.engine.clusters import compute_trap_zones, start_trap_zones
+    from atlas.spec.config import load_config
 
     config = load_config()
     copy = tmp_path / "copy.duckdb"

@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.errors import ConfigError
-from atlas.export import write_ranking
-from atlas.ranking import RankRequest, rank_regions
+from atlas.exports.ranking import RankRequest, rank_regions
+from atlas.exports.write import write_ranking
 
 
 def test_filters_match_a_direct_query(atlas_con):

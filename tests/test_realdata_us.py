@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas.inputs import Inputs
-from atlas.sources.eloundou import headline_shares
+from atlas.sources.exposure.eloundou import headline_shares
+from atlas.sources.inputs import Inputs
 
 REQUIRED_COLUMNS = [
     "level", "region_id", "name", "state", "kind", "total_employment", "coverage",

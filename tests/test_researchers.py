@@ -15,9 +15,9 @@ import pytest
 from nbclient import NotebookClient
 from typer.testing import CliRunner
 
-from atlas.catalog import data_dictionary_markdown, missing_comments
-from atlas.cli import app
-from atlas.spatial import load_spatial
+from atlas.cli.main import app
+from atlas.cli.spatial_sql import load_spatial
+from atlas.texts.catalog import data_dictionary_markdown, missing_comments
 
 ROOT = Path(__file__).resolve().parent.parent
 

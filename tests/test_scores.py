@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atlas.scores import derive, soc_hierarchy_map, weighted_percentile, with_substitutable
-from atlas.sources.oews import compose_with_residuals
+from atlas.sources.scores import derive, soc_hierarchy_map, weighted_percentile, with_substitutable
+from atlas.sources.us.oews import compose_with_residuals
 
 
 def test_derive_is_weighted_mean_of_every_column():

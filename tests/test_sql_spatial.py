@@ -14,8 +14,8 @@ import shapely
 from typer.testing import CliRunner
 
 from atlas.cli import app
-from atlas.spatial import packaged_extension
-from atlas.sql_console import run_query
+from atlas.cli.spatial_sql import packaged_extension
+from atlas.cli.sql_console import run_query
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "exports.md"
 

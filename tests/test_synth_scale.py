@@ -6,18 +6,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from pandas_reference import reference_exposure, reference_indices
 
-from atlas.engine import compute_indices
-from atlas.errors import AtlasError
-from atlas.pandas_reference import reference_exposure, reference_indices
-from atlas.risk_model import active_model
-from atlas.synth import (
+from atlas.engine.core import compute_indices
+from atlas.engine.synth import (
     EXPOSURE_MEASURE,
     VULNERABILITY_MEASURE,
     generate_level,
     synthetic_config,
     write_synthetic_database,
 )
+from atlas.errors import AtlasError
+from atlas.spec.risk_model import active_model
 
 COLUMNS = ["total_employment", "exposure_mean", "share_ge_10", "share_ge_50", "coverage",
            "vulnerable_share", "substitutable_share", "substitutable_excess", "entropy_norm",
@@ -132,7 +132,7 @@ def test_generator_rejects_empty_levels(bad):
 def test_synth_command_writes_a_level_with_indices_and_never_replaces_an_atlas(tmp_path):
     from typer.testing import CliRunner
 
-    from atlas.cli import app
+    from atlas.cli.main import app
 
     path = tmp_path / "synth.duckdb"
     result = CliRunner().invoke(app, ["synth", "--regions", "40", "--categories", "12",

@@ -12,15 +12,15 @@ import pytest
 from scipy.stats import spearmanr
 from typer.testing import CliRunner
 
-from atlas.catalog import apply_comments
-from atlas.cli import app
-from atlas.config import load_config
-from atlas.diagnostics import correlation_ratio
+from atlas.cli.main import app
+from atlas.engine.diagnostics import correlation_ratio
 from atlas.errors import ConfigError
-from atlas.method import model_method
-from atlas.method_text import column_texts
-from atlas.report import model_table
-from atlas.risk_model import active_model
+from atlas.exports.method_sheet import model_method
+from atlas.spec.config import load_config
+from atlas.spec.risk_model import active_model
+from atlas.texts.catalog import apply_comments
+from atlas.texts.method_text import column_texts
+from atlas.texts.report import model_table
 from tests.tiny import tiny_config, tiny_database
 
 TECH_HUBS = ("San Jose-", "San Francisco-", "Seattle-", "Boston-", "Austin-",
@@ -226,7 +226,7 @@ def test_the_pillar_correlation_is_stored_as_computed(atlas_con):
 def test_the_generated_documents_are_up_to_date(atlas_con):
     """README's diagnostics and top regions, docs/method.md's model and
     docs/risk_diagnostics.md are generated from the atlas: `atlas report --update-docs`."""
-    from atlas.report import generated_documents
+    from atlas.texts.report import generated_documents
 
     for path, text in generated_documents(atlas_con).items():
         assert path.read_text(encoding="utf-8") == text, (
@@ -236,7 +236,7 @@ def test_the_generated_documents_are_up_to_date(atlas_con):
 def test_each_comparison_model_is_explained_by_its_own_components():
     """The v1-move words name the two strongest components (ties by name, as printed), and
     a second comparison model's components never leak into another model's explanation."""
-    from atlas.diagnostics import strongest_components
+    from atlas.engine.diagnostics import strongest_components
 
     components = pd.DataFrame({
         "model": ["v1", "v1", "v1", "v0", "v0", "v1"],

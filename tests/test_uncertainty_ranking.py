@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from atlas import uncertainty
-from atlas.uncertainty import rank_order, within_percentile
+from atlas.engine import uncertainty
+from atlas.engine.uncertainty import rank_order, within_percentile
 
 
 def reference_percentile(row: np.ndarray, transform: str) -> np.ndarray:

@@ -7,11 +7,9 @@ import pandas as pd
 import pytest
 from libpysal.weights import lat2W
 
-from atlas.config import load_config
-from atlas.local_moran import local_clusters
-from atlas.risk_model import active_model
-from atlas.scenarios import project
-from atlas.uncertainty import (
+from atlas.engine.local_moran import local_clusters
+from atlas.engine.scenarios import project
+from atlas.engine.uncertainty import (
     component_scores,
     level_inputs,
     rank_order,
@@ -19,6 +17,8 @@ from atlas.uncertainty import (
     specifications,
     within_percentile,
 )
+from atlas.spec.config import load_config
+from atlas.spec.risk_model import active_model
 from tests.tiny import tiny_database
 
 
@@ -132,7 +132,7 @@ def test_scenarios_are_monotone(parameter, sign):
 
 def test_scenario_base_by_hand_and_totals_add_up():
     con = tiny_database()
-    from atlas.sql import run_sql_file
+    from atlas.engine.sql import run_sql_file
 
     run_sql_file(con, "scenario_base.sql", exposure_measure="m", automation_measure="m")
     base = dict(con.execute("SELECT region_id, tilted_exposed_jobs FROM scenario_base "
@@ -224,7 +224,7 @@ def test_shared_vertex_pairs_are_libpysal_queen_neighbours():
     import shapely
     from shapely.geometry import MultiPolygon, Polygon, box
 
-    from atlas.clusters import shared_vertex_pairs
+    from atlas.engine.clusters import shared_vertex_pairs
 
     squares = [box(x, y, x + 1, y + 1) for x in range(4) for y in range(3)]
     ring = Polygon([(10, 0), (14, 0), (14, 4), (10, 4)], [[(11, 1), (13, 1), (13, 3), (11, 3)]])
@@ -250,7 +250,7 @@ def test_real_contiguity_is_libpysal_queen_with_islands_attached(atlas_con, leve
     import shapely
     from libpysal.weights import KNN, Queen, attach_islands
 
-    from atlas.clusters import contiguity_pairs
+    from atlas.engine.clusters import contiguity_pairs
 
     rows = atlas_con.execute("""
         SELECT g.geometry FROM region_indices AS r JOIN region_geometry AS g

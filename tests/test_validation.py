@@ -21,11 +21,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from atlas.errors import ConfigError, InputError
-from atlas.files import TEMPORARY, atomic_write, remove_stale_temporaries, stale_temporaries
-from atlas.geodata import read_geometry, valid_polygonal
-from atlas.inputs import Inputs, parse_table
-from atlas.manifest import InputSpec, load_manifest, spec_from_entry
-from atlas.validation import check_encoding, mojibake, validate_frame
+from atlas.sources.checks import check_encoding, mojibake, validate_frame
+from atlas.sources.geometry_reading import read_geometry, valid_polygonal
+from atlas.sources.inputs import Inputs, parse_table
+from atlas.spec.manifest import InputSpec, load_manifest, spec_from_entry
+from atlas.store.files import TEMPORARY, atomic_write, remove_stale_temporaries, stale_temporaries
 
 SPEC = InputSpec(key="t", path="d/t.csv", vintage="", licence="", min_rows=2,
                  columns={"code": "str", "name": "str", "score": "num", "jobs": "count"},

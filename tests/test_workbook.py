@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from atlas.cli import app
-from atlas.config import load_config
-from atlas.export import write_ranking
-from atlas.method_text import risk_formula
-from atlas.ranking import RankRequest, rank_regions
-from atlas.risk_model import active_model
+from atlas.cli.main import app
+from atlas.exports.ranking import RankRequest, rank_regions
+from atlas.exports.write import write_ranking
+from atlas.spec.config import load_config
+from atlas.spec.risk_model import active_model
+from atlas.texts.method_text import risk_formula
 
 README_EXAMPLE = ["rank", "--level", "us_area", "--flag", "transition_target", "--flag",
                   "rust_belt", "--state", "OH", "--min-employment", "20000", "--top", "50",
@@ -24,7 +24,7 @@ README_EXAMPLE = ["rank", "--level", "us_area", "--flag", "transition_target", "
 
 
 def test_the_readme_shows_this_example():
-    from atlas.inputs_table import README
+    from atlas.texts.inputs_table import README
 
     command = " ".join(["atlas", *README_EXAMPLE, "-o", "ohio_trap.xlsx"])
     text = " ".join(README.read_text(encoding="utf-8").replace("\\\n", " ").split())

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from atlas.errors import InputError
-from atlas.sources.world_context import annual_run_end, change, latest, persistent_unemployment
-from atlas.sources.world_model import (
+from atlas.sources.world.context import annual_run_end, change, latest, persistent_unemployment
+from atlas.sources.world.modelled import (
     DELTA,
     alr,
     clip_to,
@@ -18,7 +18,7 @@ from atlas.sources.world_model import (
     nested_loo,
     replace_zeros,
 )
-from atlas.sources.world_quality import read_caveats
+from atlas.sources.world.quality import read_caveats
 
 GROUPS = [str(g) for g in range(1, 10)]
 

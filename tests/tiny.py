@@ -10,10 +10,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from atlas.config import load_config
-from atlas.engine import compute_indices, compute_top_categories
-from atlas.model import conform_regions
-from atlas.store import write_tables
+from atlas.engine.core import compute_indices, compute_top_categories
+from atlas.sources.levelset import conform_regions
+from atlas.spec.config import load_config
+from atlas.store.database import write_tables
 
 # Three occupations A, B, C. Region R1: A 60, B 40. Region R2: A 10, B 10, C 80.
 # The reference level "tiny_nation" is one region N: A 70, B 50, C 80.

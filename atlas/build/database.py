@@ -1,0 +1,278 @@
+"""Build the atlas database from the real inputs, atomically.
+
+Every input is validated first (``Inputs.check_all``), so bad input stops the build before
+anything is computed or written. The database is written to a temporary file beside the
+target and renamed over it only when every step has succeeded, so a failed build leaves the
+previous ``atlas.duckdb`` intact and readers of the old file are never disturbed. Temporaries
+that a killed build left in the output folders are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from atlas import __version__
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
+from atlas.texts.catalog import apply_comments
+from atlas.engine.clusters import start_trap_zones
+from atlas.engine.diagnostics import compute_diagnostics
+from atlas.engine.core import compute_indices, compute_top_categories
+from atlas.errors import AtlasError, ConfigError
+from atlas.store.files import atomic_write, remove_stale_temporaries
+from atlas.sources.inputs import PROJECT_ROOT, Inputs
+from atlas.spec import reference_path
+from atlas.engine.local_moran import HEAVY_IMPORTS
+from atlas.sources.levelset import LevelSet
+from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
+from atlas.build.prefetch import prefetch
+from atlas.sources.registry import Arriving, read_all, reader_groups
+from atlas.engine.scenarios import compute_scenarios
+from atlas.store.database import write_tables
+from atlas.engine.uncertainty import compute_rank_uncertainty
+from atlas.build.worker import call, result
+
+RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
+# Folders of the output folder that atomic writes go to (the database, maps, exports).
+OUTPUT_SUBFOLDERS = ("maps", "exports")
+Step = Callable[[str], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build produced."""
+
+    database: Path
+    seconds: float
+    summary: pd.DataFrame
+    counts: dict[str, int]
+
+
+def git_commit() -> str:
+    """The project's current git commit, or 'unknown' outside a checkout."""
+    try:
+        out = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
+                             capture_output=True, text=True, timeout=10, check=False)
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def level_tables(level_sets: list[LevelSet], shared: dict[str, pd.DataFrame]
+                 ) -> dict[str, pd.DataFrame]:
+    """The model tables: every level set's frames concatenated, and the registry's shared
+    tables (levels, measures, exposure_scores, unmatched_codes)."""
+    names = ("regions", "employment", "categories")
+    tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
+              for name in names}
+    tables.update(shared)
+    tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
+    tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
+                                             ignore_index=True)
+    tables["region_attributes"] = pd.concat([s.attributes for s in level_sets],
+                                            ignore_index=True)
+    extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
+    for name in sorted(extra_names):
+        tables[name] = pd.concat([s.extra_tables[name] for s in level_sets
+                                  if name in s.extra_tables], ignore_index=True)
+    return tables
+
+
+def check_unique_scores(scores: pd.DataFrame) -> None:
+    """One score per taxonomy, measure and category, or an AtlasError naming the first
+    duplicate (two readers scoring the same category would otherwise mix silently)."""
+    duplicated = scores.duplicated(["taxonomy", "measure", "category"], keep=False)
+    if duplicated.any():
+        first = scores.loc[duplicated].iloc[0]
+        raise AtlasError(f"table exposure_scores: two scores for taxonomy '{first.taxonomy}', "
+                         f"measure '{first.measure}', category '{first.category}' "
+                         "(expected one per category)")
+
+
+def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Top 10 US areas by collapse risk, and region counts per level."""
+    summary = con.execute("""
+        SELECT risk_rank, name, state, total_employment, collapse_risk,
+            COLUMNS('^pillar_'), flag_trap, flag_transition_target
+        FROM region_indices WHERE level = 'us_area' ORDER BY risk_rank LIMIT 10
+    """).df()
+    counts = dict(con.execute("""
+        SELECT r.level, count(r.collapse_risk) FROM region_indices AS r
+        JOIN levels AS l USING (level) WHERE l.is_default GROUP BY r.level ORDER BY r.level
+    """).fetchall())
+    for geography, periods in con.execute("""
+            SELECT geography, count(*) FROM levels WHERE NOT is_default
+            AND level IN (SELECT level FROM region_indices) GROUP BY geography""").fetchall():
+        counts[f"periods_{geography}"] = int(periods)
+    counts["employment_us_area"] = int(con.execute(
+        "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = 'us_area'"
+    ).fetchone()[0])
+    return summary, counts
+
+
+def start_independent_readers(inputs: Inputs, config: dict[str, Any],
+                              executor: Executor | None, cache: Path) -> Arriving:
+    """Start the readers of the levels declared ``independent`` in ``executor`` (the second
+    process), each with inputs of its own, so that they read while this process checks the
+    inputs and reads the other levels; what :func:`atlas.sources.registry.read_levels` collects.
+    The cache entries they compute come back with them, written only if this build succeeds."""
+    if executor is None:
+        return {}
+    settings = reader_config(config)
+    return {reader: partial(result, executor.submit(
+                call, "atlas.sources.registry:read_group", inputs.data_dir, settings, reader,
+                instances, cache=cache, hand_back=True))
+            for reader, instances in reader_groups(independent=True).items()}
+
+
+def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
+                      step: Step, arriving: Arriving | None = None) -> list[str]:
+    """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
+    tables; returns their names."""
+    step("reading the declared levels and measures (atlas/spec/levels.toml, atlas/spec/measures.toml)")
+    level_sets, shared = read_all(inputs, config, arriving)
+    step("writing the model tables")
+    tables = level_tables(level_sets, shared)
+    tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
+    check_unique_scores(tables["exposure_scores"])
+    write_tables(con, tables)
+    return list(tables)
+
+
+def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
+                   step: Step, key: str, cached: Entry | None, executor: Executor | None = None,
+                   arriving: Arriving | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Write the complete database at ``path``; returns its summary.
+
+    The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
+    reader settings: :mod:`atlas.sources.reader_cache`) or from reading the inputs (the readers in
+    ``arriving`` run elsewhere), and are then kept under ``key``. The trap zones' Local
+    Moran runs in ``executor`` (the second process of :func:`atlas.build.worker.second_process`)
+    while this one computes the rank uncertainty."""
+    con = duckdb.connect(str(path))
+    try:
+        if cached is not None:
+            step(f"copying the model tables from {CACHE_FOLDER}/{cached.path.name}")
+            restore(con, cached)
+        else:
+            keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
+        step("computing exposure, diversity and collapse risk")
+        compute_indices(con, config)
+        compute_top_categories(con, config["exposure"]["default_measure"])
+        step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
+        write_trap_zones = start_trap_zones(con, config, executor)
+        compute_rank_uncertainty(con, config)
+        compute_scenarios(con, config)
+        write_trap_zones(con)
+        compute_diagnostics(con, config)
+        provenance = pd.DataFrame(list(inputs.provenance.values()))
+        build_info = pd.DataFrame({
+            "key": ["atlas_version", "git_commit", "created_at", "data_dir", "config",
+                    "duckdb_version", "uncertainty_seed", "trap_zone_seed"],
+            "value": [__version__, git_commit(), datetime.now(UTC).isoformat(timespec="seconds"),
+                      str(inputs.data_dir), config_text, duckdb.__version__,
+                      str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"])],
+        })
+        write_tables(con, {"provenance": provenance, "build_info": build_info})
+        apply_comments(con, config)
+        con.execute("CHECKPOINT")
+        return summarize(con)
+    finally:
+        con.close()
+
+
+def writable(folder: Path) -> bool:
+    """True if this process may create files in ``folder``."""
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def prepare_output_folder(out: Path, started: float | None = None,
+                          step: Step | None = None) -> Path:
+    """Create the output folder, or say in one line why it cannot be used.
+
+    With ``started`` (the ``time.time()`` at which the running build began), temporaries of
+    interrupted atomic writes older than that are removed from the folder and its ``maps``
+    and ``exports`` folders (see :func:`atlas.store.files.stale_temporaries`); ``step`` is told.
+
+    Raises
+    ------
+    ConfigError
+        if ``out`` is an existing file or a folder this process cannot write to.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file, not a folder (choose a folder for the atlas)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror})") from exc
+    if not writable(out):
+        raise ConfigError(f"--out {out}: the folder is not writable (choose another --out)")
+    if started is not None:
+        folders = [out] + [out / name for name in (*OUTPUT_SUBFOLDERS, CACHE_FOLDER)]
+        removed = remove_stale_temporaries(folders, started)
+        if removed and step is not None:
+            step(f"removed {len(removed)} temporary file(s) left by an interrupted build: "
+                 + ", ".join(str(path.relative_to(out)) for path in removed))
+    return out
+
+
+def build(out_dir: str | Path, data_dir: str | Path | None = None,
+          config: dict[str, Any] | None = None, step: Step | None = None,
+          executor: Executor | None = None) -> BuildResult:
+    """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
+
+    ``executor`` (a second process that imported :data:`atlas.engine.local_moran.HEAVY_IMPORTS`)
+    computes the trap zones' Local Moran; without one they are computed here, their libraries
+    imported in the background meanwhile.
+
+    Raises
+    ------
+    atlas.errors.AtlasError
+        for bad input or configuration; the previous database is left untouched.
+    """
+    from atlas.spec.config import load_config
+
+    config = config or load_config()
+    step = step or (lambda message: None)
+    started = time.perf_counter()
+    if executor is None:
+        prefetch(HEAVY_IMPORTS)  # the trap zones' libraries, imported while the build reads
+    out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
+    inputs = Inputs(data_dir)
+    built: dict[str, Any] = {}
+
+    def write(temp: Path) -> None:
+        temp.unlink()  # DuckDB creates the file itself
+        built["summary"], built["counts"] = build_database(
+            temp, inputs, config, json.dumps(config), step, key, cached, executor, arriving)
+
+    # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
+    # of what they depend on (atlas.store.cache, atlas.sources.reader_cache)
+    with geometry_cache(out / CACHE_FOLDER):
+        key = model_key(inputs, config)
+        cached = find_entry(key)
+        arriving: Arriving = {}
+        if cached is None:
+            arriving = start_independent_readers(inputs, config, executor, out / CACHE_FOLDER)
+            step("checking every input against atlas/spec/manifest.toml")
+            inputs.check_all()
+        else:
+            step("every input, the code and the reader settings are those of an earlier "
+                 "build: its checked model tables are reused")
+            inputs.restore(cached.provenance, cached.repaired)
+        for note in inputs.notes():
+            step(f"data-quality note: {note}")
+        target = atomic_write(out / "atlas.duckdb", write)
+    return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

@@ -1,0 +1,62 @@
+"""Everything derived from a built database: maps and default exports.
+
+With two or more cores the maps are drawn by a second process while this one writes the
+exports (both only read the database); the index page, which lists the exports, is written
+last. An error in either is raised here in one line. The second process
+(:func:`atlas.build.worker.second_process`) is started before the database is built, so that its
+imports overlap the build; this process never imports the map modules.
+The maps' drawn shapes are cached in the output folder's ``.cache``
+(:func:`atlas.maps.display_geometry.display_shapes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
+from atlas.build.worker import call, result, second_process
+
+# what atlas.build.prefetch may import while the database is built, when this process writes exports
+EXPORT_IMPORTS = ("atlas.exports.write",)
+
+
+def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
+                  step: Callable[[str], None],
+                  worker: ProcessPoolExecutor | None = None) -> list[Path]:
+    """Write the maps and default exports that read ``database``; returns the files written.
+
+    The maps are drawn by ``worker`` (or, with both maps and exports, a second process
+    started here, with two or more cores) while the exports are written here."""
+    out_dir = Path(out_dir)
+    with geometry_cache(out_dir / CACHE_FOLDER), contextlib.ExitStack() as stack:
+        if maps and exports and worker is None:
+            worker = stack.enter_context(second_process())
+        if maps and worker is not None:
+            step("writing exports and drawing maps at once: the HTML maps in a second "
+                 "process, the default exports (top 100 per level, CSV and XLSX) in this one"
+                 if exports else "drawing the HTML maps in a second process")
+            drawn = worker.submit(call, "atlas.maps.render:write_level_maps", database,
+                                  out_dir / "maps", cache=out_dir / CACHE_FOLDER)
+            written: list[Path] = []
+            if exports:
+                from atlas.exports.write import write_default_exports
+
+                written += write_default_exports(database, out_dir / "exports")
+            written += result(drawn)
+            index = worker.submit(call, "atlas.maps.render:write_index", database, out_dir / "maps")
+            return [*written, result(index)]
+        written = []
+        if exports:
+            from atlas.exports.write import write_default_exports
+
+            step("writing default exports (top 100 per level, CSV and XLSX)")
+            written += write_default_exports(database, out_dir / "exports")
+        if maps:
+            from atlas.maps.render import write_maps
+
+            step("drawing the HTML maps")
+            written += write_maps(database, out_dir / "maps")
+        return written

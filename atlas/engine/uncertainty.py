@@ -1,0 +1,302 @@
+"""How much does a region's rank depend on the choices behind collapse risk?
+
+A specification is one exposure measure (which sets the AI-shock indicators), one
+aggregation (geometric or arithmetic), one component left out (or none) and one weight vector
+(the configured component and pillar weights, or a Dirichlet draw centred on them,
+``w ~ Dirichlet(concentration * w_default)``). The specifications are the structural grid
+(every measure x aggregation x omission, configured weights) plus ``draws`` joint random
+draws of all four choices (the Monte Carlo practice of the JRC composite-indicator
+guidelines). Every specification is ranked with NumPy,
+with the same formulas as the SQL engine (``atlas.spec.risk_model``), so the default
+specification reproduces ``risk_rank`` exactly. Per region: the median rank, a 90% rank
+interval (5th-95th percentile), ``p_top_decile`` and ``p_trap`` (top decile with every pillar
+at least ``trap_min_pillar``); ``flag_robust_trap`` = ``p_trap >= robust_share``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from atlas.spec.risk_model import Component, RiskModel, active_model
+from atlas.store.database import analysed_levels, register_table
+
+MEASURE_INDICATORS = ("exposure_mean", "share_ge_10", "share_ge_50", "exposed_jobs",
+                      "vulnerable_share", "substitutable_share", "substitutable_excess")
+
+
+BLOCK_ROWS = 256  # rows ranked at a time: argsort and its temporaries stay in cache
+
+
+def within_percentile(values: np.ndarray, transform: str = "percentile") -> np.ndarray:
+    """Percentiles along the last axis, NaN kept, ties shared.
+
+    ``percentile``: ``(count below + half the ties) / n``; ``percent_rank``:
+    ``count below / (n - 1)`` (0 for a single value). ``n`` counts the non-missing values;
+    values are compared at 12 decimals. Ranked ``BLOCK_ROWS`` rows at a time into one
+    output array (a stable argsort per contiguous block), so that the temporaries stay
+    small whatever the number of specifications.
+    """
+    values = np.asarray(values, dtype=float)
+    flat = values.reshape(-1, values.shape[-1])
+    out = np.empty(flat.shape)
+    for start in range(0, flat.shape[0], BLOCK_ROWS):
+        stop = min(flat.shape[0], start + BLOCK_ROWS)
+        _percentile_block(flat[start:stop], out[start:stop], transform)
+    return out.reshape(values.shape)
+
+
+def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> None:
+    """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``."""
+    block = np.round(block, 12)
+    rows, width = block.shape
+    order = np.argsort(block, axis=1, kind="stable")
+    ordered = np.take_along_axis(block, order, axis=1)
+    index = np.broadcast_to(np.arange(width), block.shape)
+    starts = np.ones(block.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
+    ends = np.ones(block.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1], axis=1)[:, ::-1]
+    missing = np.isnan(block)
+    count = (width - missing.sum(axis=1, keepdims=True)).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if transform == "percent_rank":
+            ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
+        else:
+            ranked = (first + 0.5 * (last - first + 1)) / count
+    np.put_along_axis(out, order, ranked, axis=1)
+    out[missing] = np.nan
+
+
+def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
+    """Collapse risk from pillar scores ``(specs, regions, pillars)`` and pillar weights
+    ``(specs, pillars)``; NaN where a region lacks a pillar."""
+    total = weights.sum(axis=1)[:, None]
+    if how == "geometric":
+        logs = np.log(np.maximum(pillars, 1e-300))
+        risk = np.exp(np.einsum("srp,sp->sr", logs, weights) / total)
+    else:
+        risk = np.einsum("srp,sp->sr", pillars, weights) / total
+    used = weights > 0
+    missing = np.isnan(pillars) & used[:, None, :]
+    return np.round(np.where(missing.any(axis=2), np.nan, risk), 12)
+
+
+def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray) -> np.ndarray:
+    """Ranks (1 = highest risk) per specification: risk descending (missing last), then
+    larger size, then region_id, as ``risk_rank``.
+
+    The regions are put in tie-break order (larger size, then region_id) once; a stable
+    argsort of the risk key per specification then breaks ties in that order (the same
+    ranks as a lexsort over the three keys, with one key to sort).
+    """
+    id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
+    tiebreak = np.lexsort((id_order, -size))
+    key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
+    order = np.argsort(key, axis=-1, kind="stable")
+    ranks = np.empty(order.shape, dtype=np.int64)
+    np.put_along_axis(ranks, tiebreak[order], np.arange(1, risk.shape[-1] + 1)[None, :],
+                      axis=-1)
+    return ranks
+
+
+@dataclass
+class LevelInputs:
+    """One level's data for the specifications."""
+
+    region_ids: np.ndarray
+    size: np.ndarray
+    components: list[Component]
+    static: dict[str, np.ndarray]  # indicator -> values per region
+    by_measure: dict[str, dict[str, np.ndarray]]  # measure -> indicator -> values
+    default_measure: str | None = None
+
+
+def component_scores(inputs: LevelInputs, measure: str | None) -> np.ndarray:
+    """``(regions, components)`` component scores under one measure."""
+    columns = []
+    for component in inputs.components:
+        dependent = measure is not None and component.indicator in MEASURE_INDICATORS
+        source = inputs.by_measure[measure] if dependent else inputs.static
+        values = source.get(component.indicator, np.full(len(inputs.region_ids), np.nan))
+        oriented = values if component.direction == "higher" else -values
+        columns.append(within_percentile(oriented, component.transform))
+    return np.column_stack(columns) if columns else np.empty((len(inputs.region_ids), 0))
+
+
+@dataclass
+class Specifications:
+    """Every specification of a level: measure index, aggregation, weights."""
+
+    measure: np.ndarray  # (S,) index into the level's measures
+    geometric: np.ndarray  # (S,) bool
+    weights: np.ndarray  # (S, K) component weights (0 = left out)
+    pillar_weights: np.ndarray  # (S, P)
+
+
+def specifications(model: RiskModel, components: list[Component], measures: int,
+                   settings: dict[str, Any]) -> Specifications:
+    """The structural grid with the configured weights (every measure x aggregation x
+    omission: none or one component), then ``draws`` joint random draws of all choices
+    (measure and aggregation uniform, omission uniform over none and each component, and
+    Dirichlet weights). Spec 0 is the configured model under the first measure."""
+    rng = np.random.default_rng(settings["seed"])
+    base = np.array([c.weight for c in components], dtype=float)
+    pillar_base = np.array([p.weight for p in model.pillars], dtype=float)
+    aggregations = [model.aggregation] + [a for a in settings["aggregations"]
+                                          if a != model.aggregation]
+    omissions = [-1] + (list(range(len(components))) if settings["leave_one_out"] else [])
+    grid = [(m, a, o) for m in range(measures) for a in aggregations for o in omissions]
+    draws = settings["draws"]
+    measure = [m for m, _, _ in grid] + list(rng.integers(0, measures, draws))
+    how = [a for _, a, _ in grid] + list(rng.choice(aggregations, draws))
+    omitted = [o for _, _, o in grid] + list(rng.choice(omissions, draws))
+    alpha = np.maximum(settings["concentration"] * base / base.sum(), 1e-3)
+    weights = np.vstack([np.tile(base, (len(grid), 1)),
+                         rng.dirichlet(alpha, draws) * base.sum()])
+    pillar_alpha = np.maximum(settings["concentration"] * pillar_base / pillar_base.sum(), 1e-3)
+    pillar_weights = np.vstack([np.tile(pillar_base, (len(grid), 1)),
+                                rng.dirichlet(pillar_alpha, draws) * pillar_base.sum()
+                                if len(pillar_base) > 1 else np.tile(pillar_base, (draws, 1))])
+    for row, index in enumerate(omitted):
+        if index >= 0:
+            weights[row, index] = 0.0
+    return Specifications(np.array(measure), np.array(how) == "geometric", weights,
+                          pillar_weights)
+
+
+def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
+                       components: list[Component]) -> tuple[np.ndarray, np.ndarray]:
+    """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
+
+    ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
+    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; the specs
+    of one measure share that measure's (small) filled scores and availability, so no
+    ``(specs, regions, K)`` array is ever made.
+    """
+    available = (~np.isnan(scores)).astype(float)  # (M, R, K)
+    filled = np.where(available > 0, scores, 0.0)
+    by_measure = [np.flatnonzero(specs.measure == m) for m in range(scores.shape[0])]
+    shape = (len(specs.measure), scores.shape[1])
+    pillar_scores, present = [], []
+    observed = available.any(axis=(0, 1))  # components with data at this level
+    for index, pillar in enumerate(model.pillars):
+        member = np.array([c.pillar == pillar.pillar for c in components], dtype=bool)
+        if not (member & observed).any():  # a pillar without data is left out, as in SQL
+            continue
+        present.append(index)
+        w = specs.weights * member[None, :]
+        numerator, denominator = np.empty(shape), np.empty(shape)
+        for measure, rows in enumerate(by_measure):
+            if len(rows):
+                numerator[rows] = np.einsum("rk,sk->sr", filled[measure], w[rows])
+                denominator[rows] = np.einsum("rk,sk->sr", available[measure], w[rows])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(numerator, denominator, out=numerator)
+        numerator[~(denominator > 0)] = np.nan
+        mean = np.round(numerator, 12, out=numerator)
+        pillar_scores.append(within_percentile(mean) if model.pillar_scale == "percentile"
+                             else mean)
+    stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
+    pillar_weights = specs.pillar_weights[:, present]
+    used = pillar_weights > 0
+    lowest = np.where(used[:, None, :], stacked, np.inf).min(axis=2)
+    risk = np.empty(shape)
+    for geometric in (True, False):  # each spec aggregated only its own way
+        rows = np.flatnonzero(specs.geometric == geometric)
+        if len(rows):
+            risk[rows] = aggregate(stacked[rows], pillar_weights[rows],
+                                   "geometric" if geometric else "arithmetic")
+    return risk, lowest
+
+
+def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str, Any],
+                      trap: dict[str, float]) -> pd.DataFrame:
+    """Rank distribution of one level's regions over every specification."""
+    measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m)) \
+        or [None]
+    scores = np.stack([component_scores(inputs, measure) for measure in measures])
+    specs = specifications(model, inputs.components, len(measures), settings)
+    risk, low = specification_risk(model, scores, specs, inputs.components)
+    rank = rank_order(risk, inputs.size, inputs.region_ids)
+    low = np.where(np.isnan(risk), -np.inf, low)
+    ranked = np.isfinite(low).sum(axis=1, keepdims=True)
+    cut = np.ceil(trap["trap_top_share"] * ranked)
+    in_top = (rank <= cut) & np.isfinite(low)
+    is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
+    return pd.DataFrame({
+        "region_id": inputs.region_ids,
+        "median_rank": np.median(rank, axis=0),
+        "rank_p05": np.percentile(rank, 5, axis=0, method="inverted_cdf"),
+        "rank_p95": np.percentile(rank, 95, axis=0, method="inverted_cdf"),
+        "p_top_decile": in_top.mean(axis=0),
+        "p_trap": is_trap.mean(axis=0),
+        "n_specs": rank.shape[0],
+    })
+
+
+def unit_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
+    """The measure-dependent indicators of ``region_exposure`` under every unit-scale
+    measure, of one level or (``None``) of all levels in one query."""
+    where = "AND x.level = ?" if level is not None else ""
+    return con.execute(f"""
+        SELECT x.level, x.region_id, x.measure, {", ".join(f"x.{n}" for n in MEASURE_INDICATORS)}
+        FROM region_exposure AS x JOIN measures AS m USING (measure)
+        WHERE m.scale = 'unit' {where}""", [level] if level is not None else []).df()
+
+
+def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
+                 default_measure: str, exposure: pd.DataFrame | None = None) -> LevelInputs:
+    """Read one level's indicators (static and per measure) from the engine's tables
+    (``exposure``: :func:`unit_exposure` of all levels, read once by the caller)."""
+    base = con.execute("SELECT region_id, total_employment FROM region_base WHERE level = ? "
+                       "ORDER BY region_id", [level]).df()
+    ids = base["region_id"].to_numpy()
+    components = model.components_for(level)
+    wanted = sorted({c.indicator for c in components})
+    static_rows = con.execute(
+        "SELECT region_id, indicator, value FROM region_indicator_values WHERE level = ? "
+        "AND list_contains(?, indicator)", [level, wanted]).df()
+    static = {name: group.set_index("region_id")["value"].reindex(ids).to_numpy(float)
+              for name, group in static_rows.groupby("indicator")}
+    dependent = [name for name in wanted if name in MEASURE_INDICATORS]
+    by_measure: dict[str, dict[str, np.ndarray]] = {}
+    if dependent:
+        exposure = unit_exposure(con, level) if exposure is None else \
+            exposure.loc[exposure["level"] == level]
+        for measure, group in exposure.groupby("measure"):
+            frame = group.set_index("region_id").reindex(ids)
+            if frame[dependent].notna().any().all():
+                by_measure[measure] = {n: frame[n].to_numpy(float) for n in dependent}
+    return LevelInputs(ids, base["total_employment"].to_numpy(float), components, static,
+                       by_measure, default_measure)
+
+
+def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+    """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
+    model = active_model(config)
+    settings = config["uncertainty"]
+    present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
+    levels = [level for level in analysed_levels(con, settings["periods"]) if level in present]
+    frames = []
+    exposure = unit_exposure(con)
+    for level in levels:
+        inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
+                              exposure)
+        if not inputs.components:
+            continue
+        frame = level_uncertainty(inputs, model, settings, config["flags"])
+        frames.append(frame.assign(level=level))
+    result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
+                 "p_trap", "n_specs"])
+    result["flag_robust_trap"] = result["p_trap"].astype(float) >= settings["robust_share"]
+    register_table(con, "rank_uncertainty", result[
+        ["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile", "p_trap",
+         "n_specs", "flag_robust_trap"]])

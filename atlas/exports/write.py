@@ -1,0 +1,157 @@
+"""Write ranked region lists as CSV, XLSX, Parquet or GeoJSON, atomically.
+
+Every file is written to a temporary name in the target folder and renamed into place, so an
+error never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+
+from atlas.errors import ConfigError
+from atlas.exports.method_sheet import method_sheet, summary_title
+from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
+from atlas.exports.safecells import csv_safe
+from atlas.exports.selection import option_for
+from atlas.exports.sheets import (
+    column_comments,
+    data_table,
+    dictionary_sheet,
+    frame_sheet,
+    provenance_frame,
+    selection_warnings,
+    summary_sheet,
+)
+from atlas.exports.workbook import Sheet, write_workbook
+from atlas.store.files import atomic_write
+
+if TYPE_CHECKING:  # geopandas takes 0.5 s to import: loaded for GeoJSON exports only
+    import geopandas as gpd
+
+FORMATS = ("csv", "xlsx", "parquet", "geojson")
+CSV_ENCODING = "utf-8-sig"  # with a BOM, Excel opens Chinese and accented names correctly
+
+
+def write_frame(frame: pd.DataFrame, path: Path, fmt: str | None = None,
+                bom: bool = True) -> Path:
+    """Write a table as CSV or Parquet (``fmt``, default from the suffix), atomically.
+
+    CSV is written for spreadsheets: UTF-8 with a byte-order mark (``bom=False``: without),
+    and text that a spreadsheet would run as a formula starts with a single quote
+    (``atlas.exports.safecells``). Parquet is written as is.
+    """
+    suffix = f".{fmt}" if fmt else Path(path).suffix.lower()
+    if suffix == ".csv":
+        safe = csv_safe(frame)
+        encoding = CSV_ENCODING if bom else "utf-8"
+        # CRLF (RFC 4180): a field holding a CR or LF is then quoted, so a line break inside
+        # a name cannot start a new row (whose first cell could run as a formula)
+        return atomic_write(path, lambda p: safe.to_csv(p, index=False, encoding=encoding,
+                                                        lineterminator="\r\n"))
+    if suffix == ".parquet":
+        return atomic_write(path, lambda p: frame.to_parquet(p, index=False))
+    raise ConfigError(f"the output file must end in .csv or .parquet, got '{Path(path).name}'")
+
+
+def _geojson_frame(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    geometry = con.execute("SELECT level, region_id, geometry FROM region_geometry").df()
+    merged = ranking.merge(geometry, on=["level", "region_id"], how="left")
+    shapes = [shapely.from_wkb(bytes(g)) if g is not None and not pd.isna(g) else None
+              for g in merged.pop("geometry")]
+    return gpd.GeoDataFrame(merged, geometry=shapes, crs="EPSG:4326")
+
+
+def command_for(request: RankRequest, fmt: str, path: Path,
+                database: str | None = None) -> str:
+    """The ``atlas rank`` command line that reproduces this export (from ``database``)."""
+    words = ["atlas", "rank", *(["--db", database] if database else []),
+             "--level", request.level]
+    words += [w for flag in request.flags for w in ("--flag", flag)]
+    words += [w for state in request.states for w in (option_for(request.level), state)]
+    words += [w for state in request.any_county_in for w in ("--any-county-in", state)]
+    optional = {"--min-employment": request.min_employment, "--measure": request.measure,
+                "--top": request.top, "--budget": request.budget}
+    words += [w for name, value in optional.items() if value is not None
+              for w in (name, repr(value) if isinstance(value, float) else str(value))]
+    if request.budget is not None:
+        words += ["--rule", request.rule, "--floor", str(request.floor)]
+        words += ["--cap", str(request.cap)] if request.cap is not None else []
+        words += ["--currency", request.currency]
+        if request.rule == "tiered":
+            words += ["--tier-shares", ",".join(repr(float(s)) for s in request.tier_shares),
+                      "--within", request.within]
+    words += ["--format", fmt, "-o", str(path)]
+    return " ".join(shlex.quote(word) for word in words)
+
+
+def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
+                    request: RankRequest, command: str,
+                    warnings: list[str] | None = None) -> list[Sheet]:
+    """The sheets of an XLSX export: summary (with its title block), data, method,
+    dictionary, provenance. ``warnings``: default ``selection_warnings(ranking, request)``."""
+    summary = summary_sheet(ranking, request)
+    if warnings is None:
+        warnings = selection_warnings(ranking, request)
+    summary.title = summary_title(con, ranking, request, warnings)
+    data = data_table(ranking, request.level)
+    return [summary, frame_sheet("data", data, request.currency),
+            method_sheet(con, ranking, request),
+            dictionary_sheet(summary, data, request.level, column_comments(con)),
+            frame_sheet("provenance", provenance_frame(con, command), wrap=True)]
+
+
+def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
+                  path: Path, fmt: str | None = None, command: str | None = None,
+                  bom: bool = True, warnings: list[str] | None = None) -> Path:
+    """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix).
+
+    ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel). ``warnings``: the
+    lines of the XLSX summary's title block that start "Warning:" (default:
+    ``atlas.sheets.selection_warnings``).
+    """
+    named = Path(path).suffix.lstrip(".").lower()
+    fmt = (fmt or named).lower()
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format '{fmt}'; valid formats: {list(FORMATS)}")
+    if named in FORMATS and named != fmt:
+        raise ConfigError(f"-o {Path(path).name}: the name says {named}, the format is {fmt} "
+                          f"(name the file .{fmt}, or leave out --format)")
+    database = con.execute("SELECT path FROM duckdb_databases() "
+                           "WHERE database_name = current_database()").fetchone()[0]
+    command = command or command_for(request, fmt, path, database)
+    if fmt in {"csv", "parquet"}:
+        return write_frame(ranking, Path(path), fmt, bom=bom)
+    if fmt == "geojson":
+        frame = _geojson_frame(con, ranking)
+        return atomic_write(path, lambda p: p.write_text(frame.to_json(drop_id=True),
+                                                         encoding="utf-8"))
+    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command, warnings))
+
+
+def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list[Path]:
+    """Top ``top`` regions by collapse risk of every level (its default period), as CSV and
+    XLSX."""
+    con = open_atlas(database)
+    written = []
+    try:
+        levels = [row[0] for row in con.execute(
+            "SELECT i.level FROM region_indices AS i JOIN levels AS l USING (level) "
+            "WHERE l.is_default GROUP BY i.level HAVING count(*) > 1 ORDER BY i.level"
+        ).fetchall()]
+        for level in levels:
+            request = RankRequest(level=level, top=top)
+            ranking = rank_regions(con, request)
+            for fmt in ("csv", "xlsx"):
+                written.append(write_ranking(con, ranking, request,
+                                             out_dir / f"{level}_top{top}.{fmt}", fmt))
+    finally:
+        con.close()
+    return written

@@ -1,0 +1,102 @@
+"""The HTML maps for regional planners: one self-contained page per level, and an index.
+
+What each map shows is data: ``atlas/spec/levels.toml`` (``[level.map]`` blocks: file, title,
+insets, UI strings, ...) and ``atlas/spec/layers.toml`` (layers, overlays); the jobs are split:
+
+- :mod:`atlas.maps.specs` reads the declarations;
+- :mod:`atlas.maps.data` builds a level's DATA (the contract of :mod:`atlas.maps.page`), with
+  :mod:`atlas.maps.layers` (values, mapclassify classes), :mod:`atlas.maps.display_geometry`
+  (insets, simplification, bounds, label points) and :mod:`atlas.maps.text` (words, method,
+  vintages);
+- :mod:`atlas.maps.page` renders the page (folium, Leaflet inlined, a strict CSP);
+- :mod:`atlas.maps.index_page` renders ``index.html``.
+
+Region names are untrusted text: they reach a page only as JSON data shown through
+``textContent``, and the index page escapes everything.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+from pathlib import Path
+
+import duckdb
+
+from atlas.maps.data import map_data
+from atlas.maps.index_page import index_page
+from atlas.maps.layers import classify  # noqa: F401  (public API)
+from atlas.maps.page import render_page, safe_json  # noqa: F401  (public API)
+from atlas.maps.specs import Declarations, MapSpec, load_declarations, load_map_specs
+from atlas.store.database import open_atlas
+from atlas.store.files import atomic_write
+
+
+def drawn_specs(con: duckdb.DuckDBPyConnection,
+                specs: dict[str, MapSpec] | None = None) -> list[MapSpec]:
+    """The declared maps whose level has indices (the default period: the plain level id)."""
+    specs = load_map_specs() if specs is None else specs
+    levels = {row[0] for row in con.execute(
+        "SELECT DISTINCT level FROM region_indices").fetchall()}
+    return [spec for level, spec in specs.items() if level in levels]
+
+
+def render_map(con: duckdb.DuckDBPyConnection, spec: MapSpec,
+               decls: Declarations | None = None, *, cdn: bool = False) -> str:
+    """The complete, self-contained HTML document of one level's map."""
+    return render_page(map_data(con, spec, decls), cdn=cdn)
+
+
+def _write(path: Path, document: str) -> Path:
+    return atomic_write(path, lambda p: p.write_text(document, encoding="utf-8"))
+
+
+def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path,
+                    decls: Declarations | None = None) -> Path:
+    """Write one level's map atomically; returns its path."""
+    return _write(Path(out_dir) / spec.file, render_map(con, spec, decls))
+
+
+def write_level_maps(database: Path, out_dir: Path, *,
+                     specs: dict[str, MapSpec] | None = None,
+                     decls: Declarations | None = None) -> list[Path]:
+    """Write one map per declared level present in the database; returns the files."""
+    decls = decls or load_declarations()
+    with closing(open_atlas(database)) as con:
+        return [write_level_map(con, spec, Path(out_dir), decls)
+                for spec in drawn_specs(con, specs)]
+
+
+def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
+                decls: Declarations | None = None) -> Path:
+    """Write ``index.html``: the drawn maps, and the exports found in ``out_dir/../exports``
+    (so it is written after them)."""
+    out_dir = Path(out_dir)
+    decls = decls or load_declarations()
+    with closing(open_atlas(database)) as con:
+        document = index_page(con, drawn_specs(con, specs), decls,
+                              exports=out_dir.parent / "exports")
+    return _write(out_dir / "index.html", document)
+
+
+def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
+               decls: Declarations | None = None) -> list[Path]:
+    """Write one map per declared level present in the database, and ``index.html``.
+
+    Parameters
+    ----------
+    database : Path
+        The built atlas.
+    out_dir : Path
+        The maps folder (``out/maps``); the index links the exports of ``out_dir/../exports``.
+    specs, decls : optional
+        The map and layer declarations (default: ``atlas/spec/levels.toml``,
+        ``atlas/spec/layers.toml``).
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    decls = decls or load_declarations()
+    written = write_level_maps(database, out_dir, specs=specs, decls=decls)
+    return [*written, write_index(database, out_dir, specs=specs, decls=decls)]

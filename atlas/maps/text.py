@@ -1,0 +1,211 @@
+"""The words of a map page: UI strings in one or two languages, the title block, the method
+and the data vintages.
+
+UI strings come from ``atlas/spec/layers.toml`` (``[ui.<language>]``, over
+:data:`atlas.maps.page.DEFAULT_TEXT` for English) and the level's ``[level.map.ui.<language>]``;
+a bilingual map joins the two languages' strings with a space. Every text that states a weight
+or a threshold is rendered by :mod:`atlas.texts.method_text` from the configuration the atlas was
+built with; vintages come from the ``provenance`` table of the build.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from atlas.maps.page import DEFAULT_TEXT
+from atlas.maps.specs import Declarations, MapSpec
+from atlas.sources.inputs import load_manifest
+from atlas.spec.risk_model import RiskModel
+from atlas.store.database import table_exists
+from atlas.texts.method_text import method_lines
+
+NOT_JOINED = {"ordinal", "method_url", "exports_url", "title", "source_line", "built_line"}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(template: str, values: dict[str, Any]) -> str:
+    """Fill ``{key}`` placeholders; unknown keys stay as they are (for the page's script)."""
+    return PLACEHOLDER.sub(lambda m: str(values[m[1]]) if m[1] in values else m[0],
+                           str(template))
+
+
+def fill_parts(parts: tuple[str, ...], row: dict[str, Any],
+               words: dict[str, dict[str, str]], sep: str = " · ") -> str | None:
+    """Join the templates whose placeholders all have a value in ``row`` (``words`` turns a
+    column's codes into words); None when no part has its values."""
+    done = []
+    for part in parts:
+        values = {}
+        for name in PLACEHOLDER.findall(part):
+            value = row.get(name)
+            if value is None or value is pd.NA or value == "" or (
+                    isinstance(value, float) and pd.isna(value)):
+                break
+            values[name] = words.get(name, {}).get(str(value), value)
+        else:
+            done.append(fill(part, values))
+    return sep.join(done) or None
+
+
+class Words:
+    """The UI strings of one map, per language, and their bilingual join."""
+
+    def __init__(self, spec: MapSpec, decls: Declarations) -> None:
+        self.languages = spec.languages
+        self.tables: dict[str, dict[str, Any]] = {}
+        for lang in self.languages:
+            base = dict(DEFAULT_TEXT) if lang == "en" else {}
+            table = {**base, **decls.ui.get(lang, {}), **spec.ui.get(lang, {})}
+            own = {"level_plural": table.get("level_plural", ""),
+                   "level_singular": table.get("level_singular", "")}
+            self.tables[lang] = {k: self._own(v, own) for k, v in table.items()}
+        self.terms = {lang: dict(decls.ui.get(lang, {}).get("terms", {}))
+                      for lang in self.languages}
+
+    @staticmethod
+    def _own(value: Any, own: dict[str, str]) -> Any:
+        if isinstance(value, str):
+            return fill(value, own)
+        if isinstance(value, list):
+            return [fill(v, own) if isinstance(v, str) else v for v in value]
+        return value
+
+    def _join(self, parts: list[Any]) -> Any:
+        if all(isinstance(p, list) for p in parts):
+            return [" ".join(str(x) for x in column) for column in zip(*parts, strict=False)]
+        return " ".join(str(p) for p in parts)
+
+    def text(self) -> dict[str, Any]:
+        """Every UI string of the map (bilingual strings joined)."""
+        keys: list[str] = []
+        for table in self.tables.values():
+            keys += [k for k in table if k not in keys and k != "terms"]
+        out = {}
+        for key in keys:
+            parts = [t[key] for t in self.tables.values() if key in t]
+            out[key] = parts[0] if key in NOT_JOINED or len(parts) == 1 else self._join(parts)
+        return out
+
+    def say(self, key: str, values: dict[str, Any]) -> str:
+        """One UI template filled per language (values that are term keys are translated)."""
+        parts = []
+        for lang, table in self.tables.items():
+            if key not in table:
+                continue
+            terms = self.terms.get(lang, {})
+            local = {k: terms.get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+            local.update({k[:1].upper() + k[1:]: str(v)[:1].upper() + str(v)[1:]
+                          for k, v in local.items()})
+            parts.append(fill(table[key], local))
+        return " ".join(parts)
+
+    def term(self, key: str, label: str) -> str:
+        """A model label with its translations in front ("AI冲击 AI shock to the pillar jobs")."""
+        extra = [self.terms[lang][key] for lang in self.languages
+                 if lang != "en" and key in self.terms.get(lang, {})]
+        return " ".join([*extra, label])
+
+
+def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...],
+             licences: bool = True) -> list[str]:
+    """The vintage and licence of each input, from the build's ``provenance`` table.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The atlas database.
+    keys : tuple of str
+        Keys of ``atlas/spec/manifest.toml`` (the level's inputs); a key's file is matched to its
+        provenance row (the row with the manifest's vintage when a file serves two keys).
+    licences : bool
+        Add each input's licence in brackets.
+
+    Returns
+    -------
+    list of str
+        ``"<vintage> (<licence>)"`` (or ``"<vintage>"``) per input, in order, without
+        repeats.
+    """
+    if not table_exists(con, "provenance"):
+        return []
+    manifest = load_manifest()
+    rows = con.execute("SELECT file, vintage, licence FROM provenance").fetchall()
+    by_file: dict[str, list[tuple[str, str]]] = {}
+    for file, vintage, licence in rows:
+        by_file.setdefault(file, []).append((vintage, licence))
+    out: list[str] = []
+    for key in keys:
+        spec = manifest.get(key)
+        found = by_file.get(spec.path, []) if spec else []
+        if not found:
+            continue
+        vintage, licence = next((r for r in found if r[0] == spec.vintage), found[0])
+        line = f"{vintage} ({licence})" if licence and licences else str(vintage)
+        if line not in out:
+            out.append(line)
+    return out
+
+
+def without_asides(text: str) -> str:
+    """``text`` without its bracketed asides, for a short line ("BLS OEWS May 2025 (release
+    2025A01)" -> "BLS OEWS May 2025")."""
+    out, depth = [], 0
+    for char in text:
+        depth += char == "("
+        if depth == 0:
+            out.append(char)
+        depth -= char == ")" and depth > 0
+    return " ".join("".join(out).split()).replace(" ,", ",").replace(" ;", ";")
+
+
+def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
+              config: dict[str, Any], model: RiskModel, counts: dict[str, int]) -> dict[str, Any]:
+    """``DATA.text`` of a map: UI strings, title, subtitle, how-to, method and sources.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The atlas database (for the vintages).
+    spec : MapSpec
+        The level's map declaration.
+    words : Words
+        The map's UI strings.
+    config : dict
+        The configuration the atlas was built with (``atlas.store.database.stored_config``).
+    model : RiskModel
+        The collapse-risk model in use.
+    counts : dict
+        ``count`` (ranked regions) and ``drawn`` (regions drawn), for the templates.
+
+    Returns
+    -------
+    dict
+        The ``text`` of the contract of :mod:`atlas.maps.page`.
+    """
+    values = {**counts, "model": model.label}
+    method = [text for item, text in method_lines(config, spec.level)
+              if not item.startswith("flag_")]
+    measure = config["exposure"]["default_measure"]
+    if table_exists(con, "measures"):
+        found = con.execute("SELECT label FROM measures WHERE measure = ?", [measure]).fetchone()
+        measure = found[0] if found else measure
+    return {**words.text(), "top_note": words.say("top_note", {"measure": measure}),
+            "title": spec.title, "subtitle": fill(spec.subtitle, values),
+            "howto": fill(spec.howto, values), "method": method,
+            "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
+            # where the profile's jobs figure comes from ([level.map] jobs_inputs)
+            "employment_source": "; ".join(without_asides(v) for v in vintages(
+                con, spec.jobs_inputs, licences=False)),
+            "exports_url": "index.html#exports", "built": built_date(con)}
+
+
+def built_date(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The day the atlas was built (``build_info.created_at``, YYYY-MM-DD), or None."""
+    if not table_exists(con, "build_info"):
+        return None
+    found = con.execute("SELECT value FROM build_info WHERE key = 'created_at'").fetchone()
+    return str(found[0])[:10] if found and found[0] else None

@@ -1,0 +1,188 @@
+"""The model tables of an earlier build with the same inputs, code and reader settings.
+
+Validating the inputs and running the level and measure readers is about half of a build,
+and what it produces, the *model tables* (``regions``, ``employment``, ``categories``,
+``exposure_scores``, ``region_context``, ...), depends only on what :func:`model_key`
+hashes:
+
+- the sha256 of every input listed in ``atlas/spec/manifest.toml``;
+- the configuration settings readers see (:data:`READER_SETTINGS`; a reader that asks for
+  another one stops with a ConfigError, so the key cannot miss a setting it uses);
+- the code: every file of the ``atlas`` package and of the project's ``data/`` folder
+  (manifest, reference tables), the declarations as loaded, and the source file of every
+  declared reader, crosswalk builder and hook (which may live outside the package);
+- the versions of the libraries that parse and compute them.
+
+After a successful build the model tables are kept in ``<out>/.cache/model_tables-<key>.duckdb``
+with the key, the provenance and the repaired geometries inside. A build whose key matches a
+stored entry copies the tables from it (their DuckDB types exactly) instead of validating and
+reading again; anything else (another key, a damaged file) is a miss. The tables a warm build
+restores are the ones a cold build writes (``tests/test_determinism.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from atlas.errors import ConfigError
+from atlas.sources.inputs import Inputs
+from atlas.spec import declarations
+from atlas.store.cache import cache_file, cache_key, new_cache_file
+
+# The settings readers may use: per config section, the keys they read (None: all of them).
+READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
+    "exposure": ("automation_measure", "substitutable_exposure", "substitutable_automation"),
+    "flags": ("us_lower_tier_max_jobs", "us_lower_tier_max_income_ratio"),
+}
+NAME, SUFFIX = "model_tables", ".duckdb"
+ENTRY_TABLE = "atlas_cache_entry"
+LIBRARIES = ("duckdb", "numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyogrio",
+             "openpyxl", "scipy")
+SOURCE_SUFFIXES = {".py", ".toml", ".sql", ".csv", ".tsv", ".json"}
+
+
+class ReaderSettings(dict):
+    """The configuration readers see (:data:`READER_SETTINGS`); asking for anything else is
+    an error, so that the cache key holds every setting a reader uses."""
+
+    def __init__(self, values: dict[str, Any], where: str = "") -> None:
+        super().__init__(values)
+        self.where = where
+
+    def __missing__(self, key: str) -> Any:
+        name = f"{self.where}.{key}" if self.where else f"[{key}]"
+        raise ConfigError(f"config setting {name} is not visible to readers: add it to "
+                          "atlas.sources.reader_cache.READER_SETTINGS so that cached model "
+                          "tables are rebuilt when it changes")
+
+
+def reader_config(config: dict[str, Any]) -> ReaderSettings:
+    """The part of ``config`` readers see (:data:`READER_SETTINGS`)."""
+    sections = {}
+    for section, keys in READER_SETTINGS.items():
+        values = config.get(section, {})
+        chosen = values if keys is None else {k: values[k] for k in keys if k in values}
+        sections[section] = ReaderSettings(chosen, section)
+    return ReaderSettings(sections)
+
+
+def _files_digest(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(set(files)):
+        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def declared_functions() -> list[str]:
+    """Every reader, crosswalk builder and hook the declarations name."""
+    names = [decl.reader for decl in declarations.levels()]
+    names += [decl.reader for decl in declarations.measures() if decl.reader]
+    names += [edge.builder for edge in declarations.crosswalks()]
+    names += list(declarations.arrival_hooks().values())
+    return sorted(set(names))
+
+
+def code_digest() -> str:
+    """sha256 of the code that turns inputs into model tables (see the module docstring)."""
+    package = Path(__file__).parents[1]
+    files = [p for p in package.rglob("*") if p.is_file() and p.suffix in SOURCE_SUFFIXES
+             and "__pycache__" not in p.parts]
+    for name in declared_functions():
+        spec = importlib.util.find_spec(name.partition(":")[0])
+        if spec is not None and spec.origin and Path(spec.origin).is_file():
+            files.append(Path(spec.origin))
+    return _files_digest(files)
+
+
+def installed_version(name: str) -> str:
+    """The installed version of a distribution, or "absent"."""
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "absent"
+
+
+def sql_path(path: Path) -> str:
+    """``path`` as a quoted SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def model_key(inputs: Inputs, config: dict[str, Any]) -> str:
+    """The key of the model tables these inputs, settings and code give.
+
+    Reads and hashes every manifest input (an ``InputError`` names a missing or unreadable
+    one)."""
+    digests = {key: inputs.digest(key) for key in inputs.specs}
+    declared = [repr(declarations.levels()), repr(declarations.measures()),
+                repr(declarations.crosswalks()), repr(declarations.arrival_hooks())]
+    libraries = {name: installed_version(name) for name in LIBRARIES}
+    return cache_key("model_tables", digests, reader_config(config), code_digest(),
+                     declared, libraries)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored set of model tables: its file, table names (in writing order), and the
+    provenance and repaired geometries of the build that wrote it."""
+
+    path: Path
+    tables: list[str]
+    provenance: dict[str, dict[str, object]]
+    repaired: dict[str, list[str]]
+
+
+def find_entry(key: str) -> Entry | None:
+    """The stored model tables of exactly ``key``, or None (no cache, no file, another key
+    inside it, or a file that cannot be read)."""
+    path = cache_file(NAME, key, SUFFIX)
+    if path is None:
+        return None
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            stored = dict(con.execute(f"SELECT name, value FROM {ENTRY_TABLE}").fetchall())
+    except duckdb.Error:
+        return None  # damaged or from another DuckDB: rebuilt and replaced
+    if stored.get("key") != key:
+        return None
+    return Entry(path, json.loads(stored["tables"]), json.loads(stored["provenance"]),
+                 json.loads(stored["repaired"]))
+
+
+def restore(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
+    """Copy the entry's tables into ``con``."""
+    con.execute(f"ATTACH {sql_path(entry.path)} AS model_cache (READ_ONLY)")
+    try:
+        for name in entry.tables:
+            con.execute(f"CREATE OR REPLACE TABLE main.{name} AS "
+                        f"SELECT * FROM model_cache.main.{name}")
+    finally:
+        con.execute("DETACH model_cache")
+
+
+def keep(con: duckdb.DuckDBPyConnection, key: str, tables: list[str], inputs: Inputs) -> None:
+    """Store ``tables`` of ``con`` as the entry of ``key`` (written into the cache folder when
+    the build ends without an error; nothing outside a cache block)."""
+    temp = new_cache_file(NAME, key, SUFFIX)
+    if temp is None:
+        return
+    provenance = {k: {f: v for f, v in record.items() if f != "loaded_at"}
+                  for k, record in inputs.provenance.items()}
+    stored = {"key": key, "tables": json.dumps(tables), "provenance": json.dumps(provenance),
+              "repaired": json.dumps(inputs.repaired)}
+    con.execute(f"ATTACH {sql_path(temp)} AS model_cache")
+    try:
+        for name in tables:
+            con.execute(f"CREATE TABLE model_cache.main.{name} AS SELECT * FROM main.{name}")
+        con.execute(f"CREATE TABLE model_cache.main.{ENTRY_TABLE} (name VARCHAR, value VARCHAR)")
+        con.executemany(f"INSERT INTO model_cache.main.{ENTRY_TABLE} VALUES (?, ?)",
+                        list(stored.items()))
+    finally:
+        con.execute("DETACH model_cache")

@@ -1,0 +1,147 @@
+"""The atlas configuration: default TOML merged with a user's TOML file, then validated.
+
+Validation gives one line naming the key: unknown keys, weights that are not finite
+non-negative numbers with a positive sum, unknown pillars, directions or transforms,
+probabilities outside [0, 1], non-positive counts.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from copy import deepcopy
+from pathlib import Path
+from typing import Any
+
+from atlas.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
+# Tables whose entries users may add to (new names), not only override.
+OPEN_TABLES = {"scenarios", "risk.models", "exposure.sheltered", "risk.weights",
+               "risk.pillar_weights"}
+# Arrays of tables a user's file replaces as a whole.
+REPLACED_ARRAYS = {"components"}
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[str, Any]:
+    merged = deepcopy(base)
+    for key, value in override.items():
+        path = f"{where}{key}"
+        if key not in base:
+            if where.rstrip(".") in OPEN_TABLES:
+                merged[key] = deepcopy(value)
+                continue
+            raise ConfigError(f"unknown config key '{path}'; valid keys: {sorted(base)}")
+        if isinstance(base[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key '{path}' must be a table")
+            merged[key] = _merge(base[key], value, f"{path}.")
+        else:
+            merged[key] = deepcopy(value)
+    return merged
+
+
+def load_config(path: str | Path | None = None) -> dict[str, Any]:
+    """Return the default configuration, overridden by the TOML file at ``path`` if given.
+
+    Raises
+    ------
+    ConfigError
+        for an unreadable file, an unknown key or an invalid value (one line naming the key).
+    """
+    with DEFAULT_CONFIG_PATH.open("rb") as handle:
+        config = tomllib.load(handle)
+    if path is not None:
+        try:
+            with Path(path).open("rb") as handle:
+                user = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {path}: {exc}") from exc
+        config = _merge(config, user, "")
+    validate_config(config)
+    return config
+
+
+def number(value: Any, key: str, *, low: float | None = None, high: float | None = None,
+           integer: bool = False, positive: bool = False) -> float:
+    """``value`` as a finite number within bounds, or a ConfigError naming ``key``."""
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
+        what = "an integer" if integer else "a finite number"
+        raise ConfigError(f"config key '{key}' must be {what}, got {value!r}")
+    if positive and value <= 0:
+        raise ConfigError(f"config key '{key}' must be > 0, got {value!r}")
+    if low is not None and value < low or high is not None and value > high:
+        raise ConfigError(f"config key '{key}' must be in [{low}, {high}], got {value!r}")
+    return value
+
+
+def validate_config(config: dict[str, Any]) -> None:
+    """Check every value the atlas relies on; raise ConfigError naming the first bad key."""
+    from atlas.spec.risk_model import risk_models
+
+    exposure = config["exposure"]
+    for key in ("substitutable_exposure", "substitutable_automation"):
+        number(exposure[key], f"exposure.{key}", low=0, high=1)
+    for taxonomy, codes in exposure["sheltered"].items():
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}' must be a list of "
+                              "category codes")
+    models = risk_models(config)
+    for name in [config["risk"]["model"], *config["risk"]["compare"]]:
+        if name not in models:
+            raise ConfigError(f"config key 'risk.model' / 'risk.compare': unknown model "
+                              f"'{name}'; models: {sorted(models)}")
+    flags = config["flags"]
+    for key in ("trap_top_share", "trap_min_pillar", "near_trap_top_share",
+                "low_confidence_max_imputed_share", "us_lower_tier_max_income_ratio"):
+        number(flags[key], f"flags.{key}", low=0, high=1)
+    number(flags["min_regions"], "flags.min_regions", integer=True, positive=True)
+    number(flags["us_lower_tier_max_jobs"], "flags.us_lower_tier_max_jobs", low=0)
+    number(flags["rust_belt_min_industrial_ratio"], "flags.rust_belt_min_industrial_ratio",
+           low=0)
+    number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
+    settings = config["uncertainty"]
+    number(settings["draws"], "uncertainty.draws", integer=True, low=0)
+    number(settings["concentration"], "uncertainty.concentration", positive=True)
+    number(settings["seed"], "uncertainty.seed", integer=True, low=0)
+    number(settings["robust_share"], "uncertainty.robust_share", low=0, high=1)
+    if settings["periods"] not in ("default", "all"):
+        raise ConfigError("config key 'uncertainty.periods' must be 'default' or 'all', got "
+                          f"{settings['periods']!r}")
+    for aggregation in settings["aggregations"]:
+        if aggregation not in ("geometric", "arithmetic"):
+            raise ConfigError("config key 'uncertainty.aggregations': unknown aggregation "
+                              f"'{aggregation}'; valid: ['arithmetic', 'geometric']")
+    zones = config["trap_zones"]
+    number(zones["permutations"], "trap_zones.permutations", integer=True, positive=True)
+    number(zones["seed"], "trap_zones.seed", integer=True, low=0)
+    number(zones["alpha"], "trap_zones.alpha", low=0, high=1)
+    number(zones["min_regions"], "trap_zones.min_regions", integer=True, positive=True)
+    for name, scenario in config["scenarios"].items():
+        check_scenario(name, scenario)
+
+
+SCENARIO_KEYS = ("adoption", "displacement", "reabsorption_min", "reabsorption_max",
+                 "horizon_years")
+
+
+def check_scenario(name: str, scenario: dict[str, Any]) -> None:
+    """A scenario has adoption, displacement and a reabsorption range within [0, 1] and a
+    horizon > 0 (``reabsorption`` alone stands for a range of one value)."""
+    if "reabsorption" in scenario:
+        value = scenario.pop("reabsorption")
+        scenario.setdefault("reabsorption_min", value)
+        scenario.setdefault("reabsorption_max", value)
+    missing = [key for key in SCENARIO_KEYS if key not in scenario]
+    if missing:
+        raise ConfigError(f"scenario '{name}' lacks {missing}; a scenario needs {SCENARIO_KEYS}")
+    for key in SCENARIO_KEYS[:4]:
+        value = scenario[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ConfigError(f"config key 'scenarios.{name}.{key}' must be a share in [0, 1], "
+                              f"got {value!r}")
+    if scenario["reabsorption_min"] > scenario["reabsorption_max"]:
+        raise ConfigError(f"config key 'scenarios.{name}.reabsorption_min' must not exceed "
+                          "reabsorption_max")
+    number(scenario["horizon_years"], f"scenarios.{name}.horizon_years", positive=True)

@@ -1,0 +1,235 @@
+"""A cache for results that depend only on the inputs (dissolved geometry, validated
+geometry layers, contiguity, the model tables of :mod:`atlas.sources.reader_cache`), in a folder
+beside the outputs (``<out>/.cache/``).
+
+An entry is keyed by the sha256 of everything it depends on (:func:`cache_key`: the inputs'
+sha256, the parameters, ``CACHE_VERSION``). A cache file is read only when its name and
+the key stored inside it both match; anything else (another key, a damaged file) is
+recomputed and written anew. Without a folder (outside :func:`geometry_cache`) nothing is
+cached. The folder is safe to delete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CACHE_FOLDER = ".cache"  # the cache's folder inside an output folder (safe to delete)
+CACHE_VERSION = 1  # raise when the cached code changes what it returns
+KEY_FIELD = b"atlas_cache_key"
+KEEP = 8  # cache entries kept per name
+KEEP_FILES = 2  # file entries (a whole database of model tables) kept per name
+
+
+class _Session:
+    """The cache folder of a running :func:`geometry_cache` block, the entries it computed
+    (written only when the block ends without an error, so that a failed build leaves the
+    output folder as it was) and the keys it used, most recent last."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.pending: dict[tuple[str, str], pa.Table] = {}
+        self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
+        self.used: dict[str, list[str]] = {}
+        self.suffixes: dict[str, str] = {}  # per name: ".parquet", or a file entry's suffix
+
+    def use(self, name: str, key: str, suffix: str = ".parquet") -> None:
+        keys = self.used.setdefault(name, [])
+        if key in keys:
+            keys.remove(key)
+        keys.append(key)
+        self.suffixes[name] = suffix
+
+    def flush(self) -> None:
+        """Write the pending entries; keep per name the ``KEEP`` most recently used keys
+        (this block's, then the other files by modification time)."""
+        from atlas.store.files import atomic_write
+
+        if not self.pending and not self.pending_files:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for (name, key), table in self.pending.items():
+            atomic_write(self.folder / f"{name}-{key}.parquet",
+                         lambda temp, table=table: pq.write_table(table, temp))
+        for (name, key, suffix), temp in self.pending_files.items():
+            temp.replace(self.folder / f"{name}-{key}{suffix}")
+        self.pending_files.clear()
+        for name, keys in self.used.items():
+            suffix = self.suffixes[name]
+            keep = KEEP if suffix == ".parquet" else KEEP_FILES
+            recent = [self.folder / f"{name}-{key}{suffix}" for key in reversed(keys)]
+            others = sorted((p for p in self.folder.glob(f"{name}-*{suffix}")
+                             if p not in recent), key=lambda p: p.stat().st_mtime,
+                            reverse=True)
+            for stale in [*recent, *others][keep:]:
+                stale.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove the temporaries of file entries a failed block computed."""
+        for temp in self.pending_files.values():
+            for leftover in (temp, temp.with_name(temp.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+        self.pending_files.clear()
+
+
+_CACHE: dict[str, _Session | None] = {"session": None}
+
+
+@contextlib.contextmanager
+def geometry_cache(folder: str | Path | None, *, write: bool = True) -> Iterator[None]:
+    """Cache results in ``folder`` (``None``: no cache) while the block runs; what the block
+    computed is written when it ends without an error (``write=False``: not written, but
+    left to :func:`computed_entries`, for a process whose caller decides)."""
+    previous = _CACHE["session"]
+    session = _Session(Path(folder)) if folder is not None else None
+    _CACHE["session"] = session
+    try:
+        yield
+        if session is not None and write:
+            session.flush()
+    finally:
+        if session is not None:
+            session.discard()
+        _CACHE["session"] = previous
+
+
+def computed_entries() -> dict[tuple[str, str], pa.Table]:
+    """The table entries the running :func:`geometry_cache` block computed (not yet written)."""
+    session = _CACHE["session"]
+    return dict(session.pending) if session is not None else {}
+
+
+def adopt(entries: dict[tuple[str, str], pa.Table]) -> None:
+    """Take entries another process computed (:func:`computed_entries`) into the running
+    block, written when it ends without an error; nothing outside a block."""
+    session = _CACHE["session"]
+    if session is None:
+        return
+    for (name, key), table in entries.items():
+        session.use(name, key)
+        session.pending[name, key] = table
+
+
+def cache_key(*parts: object) -> str:
+    """sha256 of the JSON of ``parts`` (and ``CACHE_VERSION``)."""
+    text = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _cached_table(name: str, key: str) -> pa.Table | None:
+    """The cached table of ``name`` for exactly ``key`` (computed in this block, or a file
+    whose stored key matches), or None."""
+    session = _CACHE["session"]
+    if session is None:
+        return None
+    session.use(name, key)
+    if (name, key) in session.pending:
+        return session.pending[name, key]
+    path = session.folder / f"{name}-{key}.parquet"
+    if not path.is_file():
+        return None
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException):
+        return None  # a damaged cache file: recomputed and replaced
+    if (table.schema.metadata or {}).get(KEY_FIELD) != key.encode():
+        return None
+    path.touch()  # recently used
+    return table
+
+
+def _store(name: str, key: str, table: pa.Table, extra: dict[bytes, bytes] | None = None
+           ) -> None:
+    """Keep ``table`` (with the key and ``extra`` in its metadata) as the entry of ``key``,
+    written when the block ends."""
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **(extra or {}),
+                                           KEY_FIELD: key.encode()})
+    _CACHE["session"].pending[name, key] = table
+
+
+def cached_frame(name: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``compute()``, or its cached result for exactly this ``key``.
+
+    The frame is stored as ``<cache>/<name>-<key>.parquet`` with the key in the file's
+    metadata; a file whose stored key differs (or that cannot be read) is ignored and
+    replaced. Of each name the ``KEEP`` most recently used keys are kept (a build uses one
+    per level). Without a cache folder (:func:`geometry_cache`) this is ``compute()``; new
+    entries are written when the :func:`geometry_cache` block ends without an error.
+    """
+    if _CACHE["session"] is None:
+        return compute()
+    table = _cached_table(name, key)
+    if table is not None:
+        return table.to_pandas()
+    frame = compute()
+    _store(name, key, pa.Table.from_pandas(frame, preserve_index=False))
+    return frame
+
+
+def cached_geoframe(name: str, key: str, compute: Callable[[], tuple]) -> tuple:
+    """:func:`cached_frame` for ``compute() -> (GeoDataFrame, list of str)``: the geometry
+    stored as WKB with its column name and CRS, the list in the file's metadata."""
+    import geopandas as gpd
+    import shapely
+
+    if _CACHE["session"] is None:
+        return compute()
+    table = _cached_table(name, key)
+    if table is not None:
+        meta = table.schema.metadata
+        column = meta[b"atlas_geometry"].decode()
+        frame = table.to_pandas()
+        frame[column] = shapely.from_wkb(frame[column].to_numpy())
+        crs = meta[b"atlas_crs"].decode() or None
+        return (gpd.GeoDataFrame(frame, geometry=column, crs=crs),
+                json.loads(meta[b"atlas_extra"]))
+    frame, extra = compute()
+    column = frame.geometry.name
+    plain = pd.DataFrame(frame).assign(**{column: shapely.to_wkb(
+        np.asarray(frame.geometry.array, dtype=object))})
+    _store(name, key, pa.Table.from_pandas(plain, preserve_index=True), {
+        b"atlas_geometry": column.encode(),
+        b"atlas_crs": frame.crs.to_wkt().encode() if frame.crs else b"",
+        b"atlas_extra": json.dumps(list(extra)).encode()})
+    return frame, extra
+
+
+def cache_file(name: str, key: str, suffix: str) -> Path | None:
+    """The cached file of ``name`` for ``key`` (``<cache>/<name>-<key><suffix>``) if it
+    exists, else None (also outside :func:`geometry_cache`). The caller checks the key
+    stored inside it."""
+    session = _CACHE["session"]
+    if session is None:
+        return None
+    session.use(name, key, suffix)
+    path = session.folder / f"{name}-{key}{suffix}"
+    return path if path.is_file() else None
+
+
+def new_cache_file(name: str, key: str, suffix: str) -> Path | None:
+    """A temporary path to write the file entry of ``name`` for ``key`` to; it becomes
+    ``<cache>/<name>-<key><suffix>`` when the :func:`geometry_cache` block ends without an
+    error and is removed otherwise. None outside such a block (nothing is cached)."""
+    session = _CACHE["session"]
+    if session is None:
+        return None
+    session.folder.mkdir(parents=True, exist_ok=True)
+    # named like atomic_write's temporaries, so that a killed build's is removed by the next
+    handle, temp_name = tempfile.mkstemp(prefix=f".{name}-{os.getpid()}-", suffix=suffix,
+                                         dir=session.folder)
+    os.close(handle)
+    temp = Path(temp_name)
+    temp.unlink()  # the writer creates it (DuckDB will not open an empty file)
+    session.use(name, key, suffix)
+    session.pending_files[name, key, suffix] = temp
+    return temp

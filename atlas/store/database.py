@@ -1,0 +1,85 @@
+"""The atlas database as a store: open it, write frames, persist temp tables, ask what exists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from atlas.errors import ConfigError
+
+
+def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the atlas read-only, with a clear error when it does not exist."""
+    path = Path(db)
+    if path.is_dir():
+        raise ConfigError(f"--db {path} is a folder, not an atlas database (the build writes "
+                          f"{path / 'atlas.duckdb'})")
+    if not path.is_file():
+        raise ConfigError(f"atlas database {path} not found: run `python build_atlas.py` first "
+                          "or pass --db")
+    try:
+        return duckdb.connect(str(path), read_only=True,
+                              config={"enable_external_access": external_access})
+    except duckdb.Error as exc:
+        raise ConfigError(f"cannot open {path}: {exc}") from exc
+
+
+def register_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
+                   temp: bool = False) -> None:
+    """Create (or replace) table ``name`` from a data frame (a temp table with ``temp``)."""
+    view = f"_frame_{name}"
+    con.register(view, frame)
+    try:
+        kind = "TEMP TABLE" if temp else "TABLE"
+        con.execute(f"CREATE OR REPLACE {kind} {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
+    """Create (or replace) one table per data frame."""
+    for name, frame in tables.items():
+        register_table(con, name, frame)
+
+
+def persist(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
+    """Copy temp tables into the database file under the same names and drop the temp ones."""
+    for name in names:
+        con.execute(f"CREATE OR REPLACE TABLE main.{name} AS SELECT * FROM temp.{name}")
+        con.execute(f"DROP TABLE temp.{name}")
+
+
+def stored_config(con: duckdb.DuckDBPyConnection) -> dict:
+    """The configuration a built atlas was made with (``build_info``), validated again."""
+    import json
+
+    from atlas.spec.config import load_config, validate_config
+
+    settings = dict(con.execute("SELECT key, value FROM build_info").fetchall()) \
+        if table_exists(con, "build_info") else {}
+    if "config" not in settings:
+        return load_config()
+    config = json.loads(settings["config"])
+    validate_config(config)
+    return config
+
+
+def analysed_levels(con: duckdb.DuckDBPyConnection, periods: str = "default") -> list[str]:
+    """Levels with indices to analyse: every level, or (``periods="default"``) only each
+    geography's default period (databases without periods: every level)."""
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
+    where = "WHERE is_default" if periods == "default" and "is_default" in columns else ""
+    return [row[0] for row in con.execute(
+        f"SELECT level FROM levels {where} ORDER BY level").fetchall()]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True if a table or view of that name exists (in the file or as a temp object)."""
+    return bool(con.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = ?) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = ?)", [name, name]
+    ).fetchone()[0])
