@@ -13,7 +13,7 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from atlas.cli import app
+from atlas.cli.main import app
 from atlas.cli.spatial_sql import packaged_extension
 from atlas.cli.sql_console import run_query
 
