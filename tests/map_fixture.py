@@ -98,7 +98,7 @@ def layers() -> list[dict[str, Any]]:
     base = {"colors": YLORRD, "scheme": "Quantiles, 5 classes"}
     return [
         {**base, "key": "risk", "label": "Collapse risk (0-1)", "fmt": "num", "labels": five,
-         "what": "How likely the local economy is to fall into an unemployment trap."},
+         "what": "How exposed and fragile the local economy is, compared with the others."},
         {**base, "key": "share", "label": "Jobs with >= 50% of tasks exposed", "fmt": "pct",
          "labels": ["10% - 13%", "14% - 17%", "18% - 21%", "22% - 25%", "26% - 27%"],
          "what": "The share of jobs in which AI could speed up at least half of the tasks."},
