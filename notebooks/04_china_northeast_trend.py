@@ -22,6 +22,7 @@ import os
 import duckdb
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from atlas.exports.ranking import top_decile_cut
 from atlas.store.database import stored_config
@@ -78,6 +79,7 @@ for axis, column in zip(axes.flat, columns, strict=True):
     axis.plot(cities.index, cities[column], marker="o", markersize=3,
               label="Northeast industrial cities (median)")
     axis.set_title(column.replace("_", " "))
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # years: 2004, not 2002.5
 axes[0, 0].legend(fontsize=8)
 fig.suptitle("Northeast China's industrial cities against the national median, 2003-2019")
 fig.tight_layout()
@@ -106,6 +108,7 @@ axis.plot(shares.index, shares["northeast_in_top_decile"], marker="o",
 axis.plot(shares.index, shares["northeast_of_all"], linestyle="--",
           label="share of all ranked cities")
 axis.set_ylabel("Northeast cities")
+axis.xaxis.set_major_locator(MaxNLocator(integer=True))
 axis.legend()
 fig.tight_layout()
 

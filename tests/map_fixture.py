@@ -98,7 +98,7 @@ def layers() -> list[dict[str, Any]]:
     base = {"colors": YLORRD, "scheme": "Quantiles, 5 classes"}
     return [
         {**base, "key": "risk", "label": "Collapse risk (0-1)", "fmt": "num", "labels": five,
-         "what": "How likely the local economy is to fall into an unemployment trap."},
+         "what": "How exposed and fragile the local economy is, compared with the others."},
         {**base, "key": "share", "label": "Jobs with >= 50% of tasks exposed", "fmt": "pct",
          "labels": ["10% - 13%", "14% - 17%", "18% - 21%", "22% - 25%", "26% - 27%"],
          "what": "The share of jobs in which AI could speed up at least half of the tasks."},
@@ -146,7 +146,9 @@ def fixture_data() -> dict[str, Any]:
         "text": {"title": "Test atlas: where could AI push local economies into a trap?",
                  "howto": "Each square is a synthetic test area.", "level_plural": LEVEL_PLURAL,
                  "level_singular": "test area", "method_url": "index.html#method",
-                 "search_placeholder": "type an area name"},
+                 "search_placeholder": "type an area name", "outline_key": "Test state borders",
+                 "built": "2026-01-02", "sources": ["Test survey 2025 (public domain)",
+                                                   "Test boundaries 2024 (CC BY 4.0)"]},
         "nodata": "#bdbdbd", "bounds": [[25, -100], [45, -68]], "count": n - 2,
         "languages": ["en"],
     }

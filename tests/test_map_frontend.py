@@ -11,6 +11,7 @@ import pytest
 
 from atlas.maps.assets import leaflet_assets
 from atlas.maps.page import page_data, render_page, safe_json, validate
+from atlas.maps.specs import load_map_specs
 from tests.browser import (
     PHONE,
     browser_available,
@@ -192,7 +193,8 @@ def test_profile_speaks_plain_words(session):
     assert "Youngstown-Warren, OH-PA" in tip and "rank 12 of 38" in tip
     text = open_profile(page, "r00")
     assert f"Ranks 12th of 38 {LEVEL_PLURAL} on collapse risk" in text
-    assert "90% of specifications put it between 5th and 31st." in text
+    assert ("Under 90% of the model variants tried (other exposure measures, weights and "
+            "components), it ranks between 5th and 31st.") in text
     assert f"higher than 73% of {LEVEL_PLURAL}" in text
     assert f"higher than 81% of {LEVEL_PLURAL}" in text  # a component's percentile
     assert text.count("percentage points (pp)") <= 1  # spelled out once at most
@@ -324,14 +326,17 @@ def test_url_restores_layer_overlays_selection_and_view(session):
 def test_print_shows_map_title_legend_and_profile_only(session):
     page = session()
     open_profile(page, "r00")
+    page.evaluate("window.atlasMap.print()")  # what "beforeprint" does
     page.emulate_media(media="print")
     page.wait_for_timeout(200)
-    for selector in (".atlas-title", ".atlas-legend", "#atlas-profile", "#atlas_map"):
-        assert page.locator(selector).is_visible(), selector
+    for selector in (".atlas-print svg.atlas-poster", "#atlas-profile"):
+        assert page.locator(selector).first.is_visible(), selector
+    poster = page.locator(".atlas-print svg.atlas-poster").first.text_content()
+    assert "Test atlas" in poster and "Collapse risk (0-1)" in poster
     for selector in ("#atlas-q", ".atlas-layers", ".atlas-overlays", ".atlas-tools",
-                     ".leaflet-control-zoom"):
+                     ".leaflet-control-zoom", "#atlas_map", "#atlas-legend"):
         assert page.locator(selector).is_hidden(), selector
-    assert page.locator("#atlas_map").bounding_box()["height"] > 300
+    assert page.locator(".atlas-print svg.atlas-poster").first.bounding_box()["height"] > 300
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "fixture_print.png"), full_page=True)
 
@@ -348,7 +353,7 @@ def test_save_as_png(session, tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-    assert (width, height) == (2 * W, 2 * (H + 40))
+    assert width == 2 * (W + 16 + 270) and height > 2 * (H + 40)  # the legend beside the map
     assert len(data) > 20_000  # the drawn polygons, not an empty canvas
     assert region_point(page, "r00")  # the page is still alive
 
@@ -372,8 +377,10 @@ def test_real_map_offline(session, real_maps, atlas_con, filename, level):
     path = real_maps / filename
     assert path.stat().st_size <= 6 * 1024 * 1024
     page = session(path.as_uri())
+    left_out = list(load_map_specs()[level].leave_out) or [""]  # not drawn (Antarctica)
     with_geometry = atlas_con.execute(
-        "SELECT count(*) FROM region_geometry WHERE level = ?", [level]).fetchone()[0]
+        "SELECT count(*) FROM region_geometry WHERE level = ? AND NOT list_contains(?, region_id)",
+        [level, left_out]).fetchone()[0]
     assert page.locator("path.atlas-region").count() == with_geometry
     if level != "country":
         assert page.locator("path.atlas-outline").count() > 20  # state, province outlines

@@ -39,30 +39,100 @@ def ohio(built_atlas, tmp_path_factory):
     return openpyxl.load_workbook(out)
 
 
+def header_row(sheet) -> int:
+    """The table's header row: 1, or the row under the summary's title block (its first
+    cell is "#")."""
+    if sheet.title != "summary":
+        return 1
+    return next(row for row in range(1, 40) if sheet.cell(row, 1).value == "#")
+
+
 def headers(sheet) -> list[str]:
-    return [cell.value for cell in sheet[1]]
+    return [cell.value for cell in sheet[header_row(sheet)]]
 
 
 def column(sheet, header: str) -> list:
     index = headers(sheet).index(header) + 1
-    return [sheet.cell(row=r, column=index) for r in range(2, sheet.max_row + 1)]
+    return [sheet.cell(row=r, column=index)
+            for r in range(header_row(sheet) + 1, sheet.max_row + 1)]
 
 
 def test_summary_sheet_layout(ohio):
     assert ohio.sheetnames[0] == "summary"
     assert ohio.sheetnames == ["summary", "data", "method", "dictionary", "provenance", "sources"]
     sheet = ohio["summary"]
-    names = headers(sheet)
-    assert len(names) < 20
-    assert all(cell.font.bold for cell in sheet[1])
-    assert sheet.freeze_panes == "A2"
-    regions = sheet.max_row - 2  # header and totals rows
+    names, top = headers(sheet), header_row(sheet)
+    assert len(names) < 23
+    assert all(cell.font.bold for cell in sheet[top])
+    assert sheet.freeze_panes == f"A{top + 1}"
+    regions = sheet.max_row - top - 1  # header and totals rows
     assert regions >= 5
-    last = sheet.cell(1, len(names)).column_letter
-    assert sheet.auto_filter.ref == f"A1:{last}{regions + 1}"
-    assert names[:5] == ["#", "Rank of 528 (90% interval)", "Name", "State", "Jobs"]
+    last = sheet.cell(top, len(names)).column_letter
+    assert sheet.auto_filter.ref == f"A{top}:{last}{top + regions}"
+    assert names[:8] == ["#", "Rank of 528 (90% interval)", "rank", "rank_low", "rank_high",
+                         "Name", "State", "Jobs"]
     assert all(re.fullmatch(r"\d+ \(\d+-\d+\)", c.value) for c in column(sheet, names[1])[:-1])
-    assert all(sheet.column_dimensions[c.column_letter].width >= 6 for c in sheet[1])
+    assert all(sheet.column_dimensions[c.column_letter].width >= 6 for c in sheet[top])
+
+
+def test_summary_title_block_page_setup_and_numeric_ranks(ohio):
+    sheet = ohio["summary"]
+    top = header_row(sheet)
+    title = [sheet.cell(row, 1).value for row in range(1, top - 1)]
+    assert title[0].startswith("Collapse-risk ranking and transition-fund allocation: ")
+    assert "Budget: 250,000,000 USD" in title
+    rule = next(line for line in title if line.startswith("Rule: "))
+    assert "risk_weighted" in rule and "1,000,000 USD" in rule and "40,000,000 USD" in rule
+    assert rule.count(". ") == 0  # one sentence
+    assert any(line.startswith("Filters: ") and "transition_target" in line and "OH" in line
+               for line in title)
+    assert any(re.match(r"Atlas built: \d{4}-\d\d-\d\d", line) for line in title)
+    assert any(line.startswith("Caveat: ") and "not a forecast" in line for line in title)
+    # the README's Ohio selection holds places in the lower half of the ranking: said once
+    warning = [line for line in title if line.startswith("Warning: ")]
+    ranks = [c.value for c in column(sheet, "rank")[:-1]]
+    low = [r for r in ranks if r > 528 / 2]
+    assert low and len(warning) == 1 and f"{len(low)} of the {len(ranks)}" in warning[0]
+    for sheet_name in ohio.sheetnames:  # every sheet prints landscape, one page wide
+        ws = ohio[sheet_name]
+        assert ws.page_setup.orientation == "landscape", sheet_name
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, sheet_name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, sheet_name
+        assert ws.print_title_rows == f"${header_row(ws)}:${header_row(ws)}", sheet_name
+    assert sheet.row_dimensions[top].height >= 30  # "Rank of 528 (90% interval)" wraps
+    # numbers beside the text: sortable, and the same as the text "36 (15-218)"
+    texts = [c.value for c in column(sheet, "Rank of 528 (90% interval)")[:-1]]
+    numbers = zip(ranks, [c.value for c in column(sheet, "rank_low")[:-1]],
+                  [c.value for c in column(sheet, "rank_high")[:-1]], strict=True)
+    for text, (rank, low_rank, high_rank) in zip(texts, numbers, strict=True):
+        assert all(isinstance(v, int) for v in (rank, low_rank, high_rank))
+        assert text == f"{rank} ({low_rank}-{high_rank})" and low_rank <= rank <= high_rank
+    assert {c.number_format for c in column(sheet, "rank")[:-1]} == {"0"}
+
+
+@pytest.mark.parametrize("options", [["--rule", "tiered"], ["--floor", "1000"],
+                                     ["--cap", "5000", "--rule", "equal"]])
+def test_allocation_options_without_a_budget_are_refused(built_atlas, tmp_path, options):
+    out = tmp_path / "x.xlsx"
+    result = CliRunner().invoke(app, ["rank", "--db", str(built_atlas), "--top", "5", *options,
+                                      "-o", str(out)])
+    assert result.exit_code != 0 and not out.exists()
+    message = result.output.strip()
+    assert "--budget" in message and options[0] in message and len(message.splitlines()) == 1
+    assert "Traceback" not in message
+
+
+def test_ignored_currency_and_a_low_risk_place_are_warned(built_atlas, tmp_path):
+    out = tmp_path / "w.xlsx"
+    result = CliRunner().invoke(app, ["rank", "--db", str(built_atlas), "--state", "OH",
+                                      "--currency", "EUR", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning: --currency applies only with --budget: ignored." in result.output
+    assert "rank in the lower half of the level's 528 regions" in result.output
+    sheet = openpyxl.load_workbook(out)["summary"]
+    title = [sheet.cell(row, 1).value for row in range(1, header_row(sheet) - 1)]
+    assert "Budget: none (a ranking only; atlas rank --budget splits an amount)" in title
+    assert sum(1 for line in title if line.startswith("Warning: ")) == 2
 
 
 def test_summary_numbers_currency_and_totals(ohio):
@@ -126,7 +196,8 @@ def test_level_texts(atlas_con, tmp_path, level, states, header, employment, une
     ranked = rank_regions(atlas_con, request)
     book = openpyxl.load_workbook(write_ranking(atlas_con, ranked, request, tmp_path / "x.xlsx"))
     summary = book["summary"]
-    assert headers(summary)[3] == header
+    names = headers(summary)
+    assert names[names.index("Name") + 1] == header
     meaning = {(row[0], row[1]): row[2]
                for row in book["dictionary"].iter_rows(min_row=2, values_only=True)}
     assert employment in meaning[("data", "total_employment")]
@@ -154,7 +225,8 @@ def test_formula_like_names_stay_text(atlas_con, tmp_path):
         cells = column(book[sheet], "Name" if sheet == "summary" else "name")[:3]
         assert [c.value for c in cells] == evil
         assert all(c.data_type == "s" and c.quotePrefix for c in cells)
-    assert book["summary"]["A2"].data_type == "n"  # numbers untouched
+    summary = book["summary"]
+    assert summary.cell(header_row(summary) + 1, 1).data_type == "n"  # numbers untouched
     text = write_ranking(atlas_con, ranked, request, tmp_path / "x.csv").read_text(
         encoding="utf-8-sig")
     assert "'=HYPERLINK(\"\"http://x\"\",\"\"click me\"\")" in text
@@ -200,7 +272,7 @@ def test_tiered_rule_on_real_regions(atlas_con, tmp_path):
 
 def test_engine_columns_appear_when_present(atlas_con, tmp_path):
     # the engine is adding pillar scores, p_trap and two flags; every optional summary column
-    # at once (pillars, p_trap, note, allocation) still stays under 20 columns
+    # at once (pillars, p_trap, note, allocation) still stays under 23 columns
     request = RankRequest(any_county_in=["OH"], budget=1_000_000, rule="tiered")
     ranked = rank_regions(atlas_con, request)
     ranked = ranked.assign(pillar_shock=0.25, pillar_absorption=0.75, p_trap=0.5,
@@ -210,7 +282,7 @@ def test_engine_columns_appear_when_present(atlas_con, tmp_path):
     names = headers(book["summary"])
     assert {"AI shock (pillar)", "Weak absorption (pillar)", "Trap share of specifications",
             "Note", "Allocation (USD)"} <= set(names)
-    assert len(names) < 20
+    assert len(names) < 23
     assert "low confidence" in column(book["summary"], "Flags")[0].value
     meaning = {row[1]: row[2] for row in book["dictionary"].iter_rows(min_row=2, values_only=True)
                if row[0] == "data"}

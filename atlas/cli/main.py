@@ -191,9 +191,10 @@ def rank(
     budget: Annotated[str | None, typer.Option(
         metavar="AMOUNT", help="Split this amount (whole currency units, e.g. 250000000 or "
                                "2.5e8) among the selected regions.")] = None,
-    rule: Annotated[str, typer.Option(
-        help="Allocation rule: exposed_jobs, risk_weighted (exposed jobs x collapse risk), "
-             "equal, or tiered (by the tiers of the robust ranking).")] = "risk_weighted",
+    rule: Annotated[str | None, typer.Option(
+        help="Allocation rule (with --budget): exposed_jobs, risk_weighted (exposed jobs x "
+             "collapse risk, the default), equal, or tiered (by the tiers of the robust "
+             "ranking).")] = None,
     floor: Annotated[str | None, typer.Option(metavar="AMOUNT",
                                               help="Minimum amount per region.")] = None,
     cap: Annotated[str | None, typer.Option(metavar="AMOUNT",
@@ -223,15 +224,25 @@ def rank(
     """
     from atlas.exports.allocation import DEFAULT_TIER_SHARES
     from atlas.exports.ranking import RankRequest, open_atlas, rank_regions, validate_request
+    from atlas.exports.sheets import selection_warnings
     from atlas.exports.write import write_ranking
     from atlas.spec.options import parse_amount, parse_tier_shares
 
+    if budget is None:  # an allocation option without an amount to split is refused
+        given = [name for name, value in (("--rule", rule), ("--floor", floor), ("--cap", cap),
+                                          ("--tier-shares", tier_shares), ("--within", within))
+                 if value is not None]
+        if given:
+            raise AtlasError(f"{', '.join(given)} split a budget: give --budget AMOUNT too, "
+                             "or leave them out")
     if rule != "tiered" and (tier_shares is not None or within is not None):
         raise AtlasError("--tier-shares and --within apply only to --rule tiered")
+    ignored = ("--currency",) if budget is None and currency != "USD" else ()
     request = RankRequest(
         level=level, flags=list(flag or []), states=list(state or []),
         any_county_in=list(any_county_in or []), min_employment=min_employment,
-        measure=measure, top=top, budget=parse_amount("--budget", budget), rule=rule,
+        measure=measure, top=top, budget=parse_amount("--budget", budget),
+        rule=rule or "risk_weighted",
         floor=parse_amount("--floor", floor) or 0, cap=parse_amount("--cap", cap),
         currency=currency, within=within or "need",
         tier_shares=parse_tier_shares(tier_shares) if tier_shares else DEFAULT_TIER_SHARES)
@@ -248,7 +259,12 @@ def rank(
             try:
                 ranking = rank_regions(con, request)
                 report_notes(ranking)
-                path = write_ranking(con, ranking, request, output, fmt, bom=bom)
+                warnings = selection_warnings(ranking, request, ignored)
+                for line in warnings:
+                    console.print(f"warning: {line}", markup=False, highlight=False,
+                                  soft_wrap=True)
+                path = write_ranking(con, ranking, request, output, fmt, bom=bom,
+                                     warnings=warnings)
             finally:
                 con.close()
         console.print(f"wrote {len(ranking)} regions ({edition} edition) to {path}")
@@ -257,6 +273,9 @@ def rank(
     try:
         ranking = rank_regions(con, request)
         report_notes(ranking)
+        warnings = selection_warnings(ranking, request, ignored)
+        for line in warnings:
+            console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     finally:
         con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",

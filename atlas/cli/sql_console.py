@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from atlas.cli.spatial_sql import open_with_spatial
 from atlas.errors import ConfigError
 from atlas.exports.ranking import open_atlas
 
@@ -119,14 +120,18 @@ def run_query(db: str | Path, query: str) -> pd.DataFrame:
     """Run one read-only statement against the atlas and return its rows.
 
     Besides the statement check, the connection is read-only and has file system access
-    switched off, so even ``EXPLAIN ANALYZE COPY ... TO`` cannot write a file.
+    switched off (after the spatial extension, when installed, is loaded:
+    ``atlas.spatial.open_with_spatial``), so even ``EXPLAIN ANALYZE COPY ... TO`` cannot write
+    a file.
     """
     statement = checked_statement(query)
-    con = open_atlas(db, external_access=False)
+    con, spatial = open_with_spatial(db)
     try:
         return con.execute(statement).df()
     except duckdb.Error as exc:
-        raise ConfigError(one_line(exc)) from exc
+        hint = "" if spatial or "spatial" not in str(exc) else (
+            " (the spatial extension is not installed: pip install -e \".[spatial]\")")
+        raise ConfigError(one_line(exc) + hint) from exc
     finally:
         con.close()
 

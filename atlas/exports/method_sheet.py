@@ -212,6 +212,41 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
     return rows  # the model's method ends with the caveat (atlas.texts.method_text.method_lines)
 
 
+def rule_sentence(request: RankRequest) -> str:
+    """The allocation rule in one sentence (the summary's title block)."""
+    cap = "no cap" if request.cap is None else f"a cap of {request.cap:,} {request.currency}"
+    bounds = f"a floor of {request.floor:,} {request.currency} and {cap} per region"
+    if request.rule != "tiered":
+        return (f"{request.rule}: each region receives t x need ({RULE_NEED[request.rule]}), "
+                f"one multiplier t for all chosen so that the amounts add up to the budget, "
+                f"with {bounds}.")
+    shares = "/".join(f"{s:g}" for s in request.tier_shares)
+    within = "by need (exposed jobs)" if request.within == "need" else "equally"
+    return (f"tiered: the budget is split over the risk tiers 1/2/3 in the shares {shares}, "
+            f"then within each tier {within}, with {bounds}.")
+
+
+def summary_title(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
+                  warnings: list[str]) -> list[str]:
+    """The title block of the summary sheet: what the file is, the budget, the rule in one
+    sentence, the filters, the build date, the caveat and any warnings."""
+    level, budget = request.level, request.budget
+    what = "Collapse-risk ranking" + (" and transition-fund allocation" if budget is not None
+                                      else "")
+    built = con.execute("SELECT value FROM build_info WHERE key = 'created_at'").fetchone()
+    caveat = dict(model_method(con, level)).get("caveat", "")
+    lines = [f"{what}: {len(ranking)} regions of level {level}",
+             f"Budget: {budget:,} {request.currency}" if budget is not None else
+             "Budget: none (a ranking only; atlas rank --budget splits an amount)"]
+    if budget is not None:
+        lines.append(f"Rule: {rule_sentence(request)}")
+    lines += [f"Filters: {filters_text(request, len(ranking))}",
+              f"Atlas built: {str(built[0])[:10] if built else 'unknown'}; the method sheet "
+              "says how the ranking and the amounts are made.",
+              f"Caveat: {caveat}"]
+    return lines + [f"Warning: {w}" for w in warnings]
+
+
 def method_sheet(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                  request: RankRequest) -> Sheet:
     """The method sheet (item, value)."""

@@ -114,6 +114,13 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
          "Rank by collapse risk within the level (1 = highest)"
          + (", with the 5th-95th percentile of the rank over all specifications in brackets."
             if intervals else " (no rank intervals here: see the method sheet's risk tiers).")),
+        # the same as numbers, to sort and filter by
+        ("rank", _source(ranking, "risk_rank"), RANK, None,
+         "Rank by collapse risk within the level (1 = highest), as a number."),
+        ("rank_low", _source(ranking, "rank_p05") if intervals else None, RANK, None,
+         "Best rank of the 90% interval (5th percentile over all specifications), a number."),
+        ("rank_high", _source(ranking, "rank_p95") if intervals else None, RANK, None,
+         "Worst rank of the 90% interval (95th percentile over all specifications), a number."),
         ("Name", ranking["name"].tolist(), None, f"Total: {len(ranking)} regions",
          column_meaning("name", level)),
         (geography.header, geography_label(ranking, level).tolist(), None, None,
@@ -223,3 +230,43 @@ def provenance_frame(con: duckdb.DuckDBPyConnection, command: str) -> pd.DataFra
     info = pd.concat([info, pd.DataFrame({"key": ["export_command"], "value": [command]})])
     info = info.rename(columns={"key": "file", "value": "vintage"})
     return pd.concat([files, info], ignore_index=True)
+
+
+def selection_warnings(ranking: pd.DataFrame, request: RankRequest,
+                       ignored: tuple[str, ...] = ()) -> list[str]:
+    """What a committee should know about a selection before using it: options that were
+    ignored, and selected regions in the lower half of their level's ranking (low risk), which
+    still get money when there is a budget.
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        The selected regions (``atlas.ranking.rank_regions``).
+    request : RankRequest
+        The selection and allocation options.
+    ignored : tuple of str
+        Command-line options given but not used (``--currency`` without ``--budget``).
+
+    Returns
+    -------
+    list of str
+        One sentence per warning (empty when there is nothing to say).
+    """
+    out = [f"{option} applies only with --budget: ignored." for option in ignored]
+    if not len(ranking) or "risk_rank" not in ranking:
+        return out
+    regions = int(ranking["regions_in_level"].max())
+    low = ranking.loc[ranking["risk_rank"] > regions / 2]
+    if len(low) and regions > 1:
+        shown = ", ".join(f"{name} (rank {int(rank)})" for name, rank in zip(
+            low["name"][:5], low["risk_rank"][:5], strict=True))
+        more = f" and {len(low) - 5} more" if len(low) > 5 else ""
+        money = ""
+        if request.budget is not None:
+            money = (f"; each still receives at least the floor ({request.floor:,} "
+                     f"{request.currency})" if request.floor else
+                     "; each still receives part of the budget")
+        out.append(f"{len(low)} of the {len(ranking)} selected regions rank in the lower half "
+                   f"of the level's {regions} regions by collapse risk (low risk){money}: "
+                   f"{shown}{more}.")
+    return out

@@ -54,7 +54,8 @@ class Column:
 
 @dataclass
 class Sheet:
-    """A sheet: columns, whether it ends in a totals row, and whether long text wraps;
+    """A sheet: columns, whether it ends in a totals row, whether long text wraps, an
+    optional title block (lines written above the table, the first in bold) and
     ``subtotals``: rows after the totals row, each a value by column header."""
 
     name: str
@@ -62,6 +63,7 @@ class Sheet:
     totals: bool = False
     wrap: bool = False
     subtotals: list[dict[str, object]] = field(default_factory=list)
+    title: list[str] = field(default_factory=list)
     rows: int = field(init=False)
 
     def __post_init__(self) -> None:
@@ -118,17 +120,61 @@ def _column_width(column: Column, wrap: bool) -> float:
     return min(width + 2, TEXT_WIDTH if wrap else MAX_WIDTH)
 
 
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes when wrapped at ``width`` characters (words kept whole)."""
+    lines, used = 1, 0
+    for word in str(text).split():
+        size = display_width(word)
+        if used and used + 1 + size > width:
+            lines, used = lines + 1, size
+        else:
+            used += size + (1 if used else 0)
+    return lines
+
+
+def _title_block(ws, sheet: Sheet, widths: list[float]) -> int:
+    """Write the title lines across the table's width; returns the header row's number."""
+    if not sheet.title:
+        return 1
+    span = max(len(sheet.columns), 1)
+    total = sum(widths) or 60
+    for row, text in enumerate(sheet.title, start=1):
+        cell = ws.cell(row=row, column=1)
+        write_cell(cell, text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = Font(bold=True, size=13) if row == 1 else Font(bold=text.startswith(
+            "Warning"))
+        if span > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
+        ws.row_dimensions[row].height = (18 if row == 1 else 15) * _lines(text, total * 0.95)
+    return len(sheet.title) + 2  # a blank row between the title block and the table
+
+
+def _page_setup(ws, header_row: int) -> None:
+    """Print landscape, all columns on one page's width, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
 def _write_sheet(book: Workbook, sheet: Sheet) -> None:
     ws = book.create_sheet(sheet.name)
     bold = Font(bold=True)
     header_alignment = Alignment(wrap_text=True, vertical="top")
+    widths = [_column_width(column, sheet.wrap) for column in sheet.columns]
+    top = _title_block(ws, sheet, widths)
+    header_lines = 1
     for index, column in enumerate(sheet.columns, start=1):
-        head = ws.cell(row=1, column=index)
+        head = ws.cell(row=top, column=index)
         write_cell(head, column.header)
         head.font, head.alignment = bold, header_alignment
-        width = _column_width(column, sheet.wrap)
+        width = widths[index - 1]
+        header_lines = max(header_lines, _lines(column.header, width - 1))
         wrap = sheet.wrap and width >= TEXT_WIDTH
-        for row, value in enumerate(column.values, start=2):
+        for row, value in enumerate(column.values, start=top + 1):
             cell = ws.cell(row=row, column=index)
             write_cell(cell, value)
             if column.number_format:
@@ -136,11 +182,13 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
             if sheet.wrap:
                 cell.alignment = Alignment(wrap_text=wrap, vertical="top")
         ws.column_dimensions[get_column_letter(index)].width = width
+    ws.row_dimensions[top].height = 15 * header_lines  # wrapped headers never cover row 2
     last = get_column_letter(max(len(sheet.columns), 1))
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last}{sheet.rows + 1}"
+    ws.freeze_panes = f"A{top + 1}"
+    ws.auto_filter.ref = f"A{top}:{last}{top + sheet.rows}"
+    _page_setup(ws, top)
     if sheet.totals:
-        row = sheet.rows + 2
+        row = top + sheet.rows + 1
         line = Border(top=Side(style="thin"))
         for index, column in enumerate(sheet.columns, start=1):
             cell = ws.cell(row=row, column=index)

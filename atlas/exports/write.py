@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import ConfigError
-from atlas.exports.method_sheet import method_sheet
+from atlas.exports.method_sheet import method_sheet, summary_title
 from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
 from atlas.exports.safecells import CSV_QUOTING, csv_safe
 from atlas.exports.selection import option_for
@@ -25,6 +25,7 @@ from atlas.exports.sheets import (
     dictionary_sheet,
     frame_sheet,
     provenance_frame,
+    selection_warnings,
     summary_sheet,
 )
 from atlas.exports.workbook import Sheet, write_workbook
@@ -105,10 +106,15 @@ def sources_frame(block: dict) -> pd.DataFrame:
 
 
 def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
-                    request: RankRequest, command: str) -> list[Sheet]:
-    """The sheets of an XLSX export: summary, data, method, dictionary, provenance,
-    sources."""
+                    request: RankRequest, command: str,
+                    warnings: list[str] | None = None) -> list[Sheet]:
+    """The sheets of an XLSX export: summary (with its title block), data, method,
+    dictionary, provenance, sources. ``warnings``: default
+    ``selection_warnings(ranking, request)``."""
     summary = summary_sheet(ranking, request)
+    if warnings is None:
+        warnings = selection_warnings(ranking, request)
+    summary.title = summary_title(con, ranking, request, warnings)
     data = data_table(ranking, request.level)
     return [summary, frame_sheet("data", data, request.currency),
             method_sheet(con, ranking, request),
@@ -135,10 +141,12 @@ def _write_parquet(frame: pd.DataFrame, path: Path, sources: str) -> Path:
 
 def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
                   path: Path, fmt: str | None = None, command: str | None = None,
-                  bom: bool = True) -> Path:
+                  bom: bool = True, warnings: list[str] | None = None) -> Path:
     """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix).
 
-    ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel).
+    ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel). ``warnings``: the
+    lines of the XLSX summary's title block that start "Warning:" (default:
+    ``atlas.sheets.selection_warnings``).
     """
     named = Path(path).suffix.lstrip(".").lower()
     fmt = (fmt or named).lower()
@@ -160,7 +168,8 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
         collection = {"type": collection.pop("type"), "sources": block, **collection}
         return atomic_write(path, lambda p: p.write_text(json.dumps(collection),
                                                          encoding="utf-8"))
-    return write_workbook(Path(path), workbook_sheets(con, ranking, request, command),
+    return write_workbook(Path(path),
+                          workbook_sheets(con, ranking, request, command, warnings),
                           mark=block["mark"])
 
 

@@ -273,7 +273,10 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     profiles = Profiles(con, spec, decls, words, config, model)
     zones = _zones(con, spec.level, words)
     geometry = map_geometry(con, spec, set(indices.index))
-    points = geometry["centroids"]
+    geometry["geo"]["features"] = [f for f in geometry["geo"]["features"]
+                                   if f["id"] not in spec.leave_out]
+    shapes = geometry["centroids"]
+    points = {**spec.label_points, **shapes}  # declared points: places without a shape
     regions: dict[str, dict[str, Any]] = {}
     for region_id, row in zip(indices.index, indices.to_dict("records"), strict=True):
         regions[region_id] = {
@@ -289,7 +292,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "scenario": profiles.scenarios.get(region_id),
             "lines": profiles.lines_of(row),
             "missing": profiles.missing(region_id, row) + (
-                [] if region_id in points else [words.say("missing_shape", {})]),
+                [] if region_id in shapes else [words.say("missing_shape", {})]),
             "centroid": points.get(region_id),
             "z": zones.get(row.get("trap_zone")) if pd.notna(row.get("trap_zone")) else None}
     no_data = words.text().get("nodata_reason")
@@ -320,6 +323,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
 
 def _alt(row: dict[str, Any], spec: MapSpec) -> list[str]:
     names = [row.get(column) for column in spec.search_columns]
+    names += spec.search_aliases.get(str(row.get("region_id")), ())
     return [str(n) for n in names if isinstance(n, str) and n and n != row.get("name")]
 
 

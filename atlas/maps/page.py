@@ -81,7 +81,7 @@ from atlas.maps.pack import pack, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPTS = ("atlas_decode.js", "atlas_util.js", "atlas_profile.js", "atlas_search.js",
-           "atlas_map.js", "atlas_start.js")
+           "atlas_map.js", "atlas_poster.js", "atlas_start.js")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 DEFAULT_TEXT: dict[str, Any] = {
     "title": "Unemployment-trap risk atlas", "howto": "", "howto_title": "How to read this map",
@@ -90,7 +90,8 @@ DEFAULT_TEXT: dict[str, Any] = {
     "level_singular": "region", "ordinal": "en",
     "rank_short": "rank {rank_n} of {count}",
     "rank_sentence": "Ranks {rank} of {count} {level_plural} on collapse risk (1st = highest).",
-    "rank_interval": "90% of specifications put it between {lo} and {hi}.",
+    "rank_interval": "Under 90% of the model variants tried (other exposure measures, weights "
+                     "and components), it ranks between {lo} and {hi}.",
     "unranked": "Not ranked.",
     "pctile": "higher than {p}% of {level_plural}",
     "pctile_top": "the highest of all {level_plural}",
@@ -117,6 +118,12 @@ DEFAULT_TEXT: dict[str, Any] = {
     "legend_count": "{n}", "nodata_reason": "No indices for this region.",
     "selected": "Selected", "subtitle": "", "method": [], "sources": [],
     "method_title": "Method", "sources_title": "Data", "top_note": "",
+    "outline_key": "", "legend_more": "How the classes are made", "built": None,
+    "scenario_no_shock": "over {years} years, {displaced} jobs displaced and {net_loss} not "
+                         "re-employed locally; the rise of the unemployment rate is not "
+                         "computed: there is no labour-force figure for this place.",
+    "employment_digits": 0, "employment_about": "about {n}",
+    "source_line": "Data: {sources}.", "built_line": "Atlas built {date}.",
 }
 
 

@@ -28,7 +28,8 @@ OVERLAY_KEYS = {"key", "column", "label", "labels", "color", "dash", "on", "what
                 "levels"}
 MAP_KEYS = {"file", "title", "subtitle", "howto", "languages", "outline_level", "insets",
             "simplify", "top_n", "also_inputs", "region_subtitle", "words", "search_columns",
-            "trend", "notes", "ui", "jobs_inputs", "lines"}
+            "trend", "notes", "ui", "jobs_inputs", "lines", "search_aliases", "label_points",
+            "leave_out"}
 INSET_KEYS = {"column", "values", "unwrap", "scale", "origin", "to"}
 
 
@@ -143,6 +144,9 @@ class MapSpec:
     region_subtitle: tuple[str, ...] = ()
     words: dict[str, dict[str, str]] = field(default_factory=dict)
     search_columns: tuple[str, ...] = ()
+    search_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> names
+    label_points: dict[str, tuple[float, float]] = field(default_factory=dict)  # id -> lat, lon
+    leave_out: tuple[str, ...] = ()  # boundary-file shapes not drawn (no region, no data)
     trend: dict[str, str] | None = None
     notes: tuple[dict[str, str], ...] = ()
     lines: tuple[dict[str, str], ...] = ()  # profile lines: a context indicator and a note
@@ -274,8 +278,24 @@ def map_spec(level: str, block: dict[str, Any], inputs: list[str]) -> MapSpec:
         jobs_inputs=tuple(block.get("jobs_inputs", list(inputs)[:1])),
         region_subtitle=tuple(block.get("region_subtitle", [])),
         words=dict(block.get("words", {})), search_columns=tuple(block.get("search_columns", [])),
+        search_aliases={str(k): tuple(v) for k, v in block.get("search_aliases", {}).items()},
+        label_points=_points(block.get("label_points", {}), where),
+        leave_out=tuple(block.get("leave_out", [])),
         trend=block.get("trend"), notes=tuple(block.get("notes", [])),
         lines=tuple(block.get("lines", [])), ui=dict(block.get("ui", {})))
+
+
+def _points(table: dict[str, Any], where: str) -> dict[str, tuple[float, float]]:
+    """``label_points``: ``{region_id: [lat, lon]}`` for places the boundary file has no
+    shape for (a marker shows them when chosen)."""
+    out = {}
+    for region_id, point in table.items():
+        if not (isinstance(point, list) and len(point) == 2 and -90 <= point[0] <= 90
+                and -180 <= point[1] <= 180):
+            raise ConfigError(f"{where}: label_points.{region_id} must be [lat, lon], got "
+                              f"{point!r}")
+        out[str(region_id)] = (float(point[0]), float(point[1]))
+    return out
 
 
 def load_map_specs(path: Path | None = None) -> dict[str, MapSpec]:

@@ -23,7 +23,7 @@ from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
 from atlas.texts.method_text import method_lines
 
-NOT_JOINED = {"ordinal", "method_url", "exports_url", "title"}
+NOT_JOINED = {"ordinal", "method_url", "exports_url", "title", "source_line", "built_line"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -200,4 +200,12 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
             # where the profile's jobs figure comes from ([level.map] jobs_inputs)
             "employment_source": "; ".join(without_asides(v) for v in vintages(
                 con, spec.jobs_inputs, licences=False)),
-            "exports_url": "index.html#exports"}
+            "exports_url": "index.html#exports", "built": built_date(con)}
+
+
+def built_date(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The day the atlas was built (``build_info.created_at``, YYYY-MM-DD), or None."""
+    if not table_exists(con, "build_info"):
+        return None
+    found = con.execute("SELECT value FROM build_info WHERE key = 'created_at'").fetchone()
+    return str(found[0])[:10] if found and found[0] else None

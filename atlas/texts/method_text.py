@@ -132,7 +132,7 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
                            "imputed (suppressed cells), a component is missing, or the "
                            "composition is modelled."),
         "robust_trap": (f"Robust trap: a trap in at least "
-                        f"{config['uncertainty']['robust_share']:.0%} of the specifications "
+                        f"{config['uncertainty']['robust_share']:.0%} of the model variants "
                         "(measures x aggregations x omitted components x weights)."),
         "zone": "Trap zone: a contiguous cluster of high collapse risk (Local Moran's I, "
                 f"High-High at p < {config['trap_zones']['alpha']:g}).",
@@ -253,9 +253,11 @@ def risk_sentence(model: RiskModel) -> str:
                 "percentiles.")
     joined = ", ".join(parts[:-1]) + " and " + parts[-1]
     if model.aggregation == "geometric":
-        return (f"How likely the local economy is to fall into an unemployment trap: {joined}, "
-                "combined so that only a place high on every pillar ranks high.")
-    return f"How likely the local economy is to fall into an unemployment trap: {joined}, averaged."
+        return (f"How exposed and how fragile the local economy is compared with the other "
+                f"places (a ranking, not a probability or a forecast): {joined}, combined so "
+                "that only a place high on every pillar ranks high.")
+    return (f"How exposed and how fragile the local economy is compared with the other places "
+            f"(a ranking, not a probability or a forecast): {joined}, averaged.")
 
 
 def pillar_text(model: RiskModel, pillar: str, level: str | None = None) -> str:

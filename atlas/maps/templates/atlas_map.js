@@ -78,11 +78,13 @@ const header = h("header", { class: "atlas-panel atlas-header" }, h("h1", { clas
   T.subtitle ? h("p", { class: "atlas-subtitle" }, T.subtitle) : null,
   h("div", { class: "atlas-search-row" }, searchBox((id) => selectRegion(id, { zoom: true, focus: true })), menuBtn));
 const left = h("div", { class: "atlas-left" }, header, profile);
-const legendBox = h("section", { class: "atlas-legend", "aria-label": T.legend });
-const miniLegend = h("button", { type: "button", class: "atlas-mini-legend", "aria-label": T.menu, onclick: () => toggleMenu(true) });
+// The legend is a panel of its own under the side panel (desktop) or above the map's bottom
+// edge (phone), so its classes and the outline key are never scrolled out of view.
+const legendBox = h("section", { class: "atlas-panel atlas-legend", id: "atlas-legend", "aria-label": T.legend });
+const right = h("div", { class: "atlas-right" }, side, legendBox);
 const toast = h("div", { class: "atlas-toast", role: "status", "aria-live": "polite" });
-document.body.append(left, side, miniLegend, toast);
-L.DomEvent.disableScrollPropagation(side);
+document.body.append(left, right, toast);
+L.DomEvent.disableScrollPropagation(right);
 L.DomEvent.disableScrollPropagation(left);
 
 function toggleMenu(open) {
@@ -117,7 +119,7 @@ const termsBox = h("section", { class: "atlas-terms", "aria-label": TERMS.title 
   h("h3", {}, TERMS.title || "Sources"), TERMS.mark ? h("p", { class: "atlas-internal" }, TERMS.mark) : null,
   TERMS.note ? h("p", {}, TERMS.note) : null, h("ul", { class: "atlas-about-list" }, TERMS.lines.map((t) => h("li", {}, t))));
 if (TERMS.mark) header.prepend(h("p", { class: "atlas-internal" }, TERMS.mark));
-side.append(tools, layerList, legendBox, overlayList, about, termsBox);
+side.append(tools, layerList, overlayList, about, termsBox);
 
 function legendRows(layer) {
   const counts = layer.colors.map(() => 0);
@@ -155,9 +157,19 @@ function bivariateLegend(layer) {
       x: x0 + x * cell + cell / 2, dy: j ? 13 : 0 }, word)))));
   const below = 18 + 13 * (Math.max(...lines.map((words) => words.length)) - 1);
   return [h("div", { class: "atlas-biv-y" }, "\u2191 " + layer.y_label),
-          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + below, role: "img",
+          s("svg", { class: "atlas-bivariate", width: x0 + 3 * cell + 8, height: y0 + 3 * cell + below,
+                     viewBox: "0 0 " + (x0 + 3 * cell + 8) + " " + (y0 + 3 * cell + below), role: "img",
                      "aria-label": layer.x_label + " / " + layer.y_label }, parts),
           h("div", { class: "atlas-biv-x" }, layer.x_label + " \u2192")];
+}
+
+// The outline key: the overlays switched on and the borders drawn on top.
+function outlineKey() {
+  const rows = FLAGS.filter((flag) => state.on.has(flag.key)).map((flag) => h("li", {}, swatch(flag), h("span", {}, flag.label)));
+  if (DATA.outlines && T.outline_key) {
+    rows.push(h("li", {}, swatch({ color: "#1a1a1a", width: 1.1 }), h("span", {}, T.outline_key)));
+  }
+  return rows.length ? h("ul", { class: "atlas-outline-key", "aria-label": T.overlays }, rows) : null;
 }
 
 function renderLegend() {
@@ -170,11 +182,12 @@ function renderLegend() {
     h("span", { class: "atlas-class-label" }, row.label), h("span", { class: "atlas-count" }, tpl(T.legend_count, { n: row.n }))))));
   if (info.missing) body.push(h("div", { class: "atlas-nodata-row" }, h("span", { class: "atlas-box atlas-hatch" }),
     h("span", { class: "atlas-class-label" }, T.nodata), h("span", { class: "atlas-count" }, tpl(T.legend_count, { n: info.missing }))));
-  body.push(layer.scheme ? h("p", { class: "atlas-note" }, layer.scheme) : null, layer.note ? h("p", { class: "atlas-note" }, layer.note) : null);
+  body.push(outlineKey());
+  const notes = [layer.scheme, layer.note].filter(Boolean);
+  if (notes.length) body.push(h("details", { class: "atlas-legend-more" }, h("summary", {}, T.legend_more),
+    notes.map((note) => h("p", { class: "atlas-note" }, note))));
   legendBox.replaceChildren(...body.filter(Boolean));
-  const mini = (isBivariate(layer) ? layer.colors.filter((c, i) => [0, 4, 8].includes(i)) : layer.colors).map((c) => {
-    const box = h("span", { class: "atlas-box" }); box.style.background = c; return box; });
-  miniLegend.replaceChildren(h("span", { class: "atlas-mini-label" }, layer.label), h("span", { class: "atlas-mini-ramp" }, mini));
+  layoutPhone();
 }
 
 // ---- State changes. ----
@@ -191,6 +204,7 @@ function setOverlay(key, on) {
   if (!flagLayers[key]) return;
   if (on) { state.on.add(key); flagLayers[key].addTo(map); } else { state.on.delete(key); flagLayers[key].remove(); }
   if (overlayList) overlayList.querySelectorAll("input").forEach((input) => { input.checked = state.on.has(input.value); });
+  renderLegend();
   writeHash();
 }
 function selectRegion(id, opts) {
@@ -203,15 +217,33 @@ function selectRegion(id, opts) {
       L.geoJSON(feature, { pane: "atlas-sel", interactive: false, style: { className: "atlas-sel-halo", fill: false, color: "#fff", weight: 6 } }),
       L.geoJSON(feature, { pane: "atlas-sel", interactive: false, style: { className: "atlas-selected", fill: false, color: "#000", weight: 2.5 } }),
     ]).addTo(map);
-    if (o.zoom) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
+    if (o.zoom) map.fitBounds(byId[id].getBounds(), fitOptions(readableZoom(byId[id].getBounds())));
+  } else if (state.selected && pointOf(id)) {  // no shape (a small island): a marker
+    selLayer = L.layerGroup([
+      L.circleMarker(pointOf(id), { pane: "atlas-sel", interactive: false, radius: 11, className: "atlas-sel-halo", fill: false, color: "#fff", weight: 6 }),
+      L.circleMarker(pointOf(id), { pane: "atlas-sel", interactive: false, radius: 11, className: "atlas-selected atlas-marker", fill: false, color: "#000", weight: 2.5 }),
+    ]).addTo(map);
+    if (o.zoom || !map.getBounds().contains(pointOf(id))) map.setView(pointOf(id), Math.max(map.getZoom(), 4), { animate: false });
   }
   if (isPhone() && state.selected) toggleMenu(false);
   renderProfile(state.selected, state.layer);
   layoutPhone();
-  if (state.selected && byId[id] && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(Math.max(map.getZoom(), 5.5)));
-  else if (state.selected && byId[id] && state.ready) keepVisible(byId[id].getBounds().getCenter());
+  if (state.selected && byId[id] && o.zoom && isPhone()) map.fitBounds(byId[id].getBounds(), fitOptions(readableZoom(byId[id].getBounds())));
+  else if (state.selected && (byId[id] || pointOf(id)) && state.ready) keepVisible(byId[id] ? byId[id].getBounds().getCenter() : pointOf(id));
   if (state.selected && o.focus) document.getElementById("atlas-profile-title").focus({ preventScroll: true });
   writeHash();
+}
+// Where a place is: its label point (a declared point for a place without a shape).
+function pointOf(id) {
+  const r = REGIONS[id];
+  return centroids[id] || (r && Array.isArray(r.centroid) ? L.latLng(r.centroid[0], r.centroid[1]) : null);
+}
+// The zoom at which a chosen place is drawn readably: its larger side about 200 px (a small
+// metro is then well over 120 px across), never zooming out from the current view.
+function readableZoom(bounds) {
+  const a = map.latLngToContainerPoint(bounds.getNorthWest()), b = map.latLngToContainerPoint(bounds.getSouthEast());
+  const side = Math.max(Math.abs(b.x - a.x), Math.abs(b.y - a.y), 1);
+  return Math.min(12, Math.max(map.getZoom(), map.getZoom() + Math.log2(200 / side)));
 }
 // Pan the map so that a point hidden under the profile comes out beside it.
 function keepVisible(latlng) {
@@ -228,7 +260,7 @@ function fitOptions(maxZoom) {
   const phone = isPhone(), head = header.offsetHeight;
   const sheet = phone && !profile.hidden ? profile.offsetHeight : 0;
   return { animate: false, maxZoom: maxZoom, paddingTopLeft: phone ? [10, head + 10] : [profile.hidden ? 20 : 400, 20],
-           paddingBottomRight: phone ? [10, Math.max(sheet, 56) + 10] : [side.offsetWidth + 30, 20] };
+           paddingBottomRight: phone ? [10, Math.max(sheet, legendBox.offsetHeight + 10) + 10] : [right.offsetWidth + 30, 20] };
 }
 // On a phone the zoom buttons move up above the bottom sheet; the menu stops above them.
 function layoutPhone() {
@@ -236,11 +268,12 @@ function layoutPhone() {
   const sheet = isPhone() && !profile.hidden && !document.body.classList.contains("atlas-menu-open") ? profile.offsetHeight : 0;
   corner.style.bottom = sheet ? sheet + "px" : "";
   document.documentElement.style.setProperty("--head-h", header.offsetHeight + "px");
+  document.documentElement.style.setProperty("--legend-h", legendBox.offsetHeight + "px");
 }
 
 // ---- The URL hash: #layer=..&on=..&sel=..&view=lat,lon,zoom ----
 function writeHash() {
-  if (!state.ready || state.screenView) return;
+  if (!state.ready) return;
   const p = new URLSearchParams(), c = map.getCenter();
   p.set("layer", state.layer.key);
   p.set("on", [...state.on].join(","));

@@ -61,10 +61,12 @@ function pillarChart(pillars) {
       h("div", { class: "atlas-pillar-label" }, p.label),
       barSvg(p.score, 10),
       h("div", { class: "atlas-chart-words" }, pctileWords(p.score)),
+      // the value goes with what it measures ("Prior employment decline - Employment change
+      // 2000-2023: +0.73 pp"), so a rise is never read as a "decline" of +0.73
       comps.length ? h("ul", { class: "atlas-comps" }, comps.map((c) => h("li", {},
-        h("span", { class: "atlas-comp-label" }, c.label + ": "),
+        h("span", { class: "atlas-comp-label" }, c.label + (c.detail ? " \u2014 " : ": ")),
+        c.detail ? h("span", { class: "atlas-comp-detail" }, c.detail + ": ") : null,
         h("b", {}, format(c.fmt, c.value, pp) + (c.unit && isNum(c.value) ? " " + c.unit : "")),
-        c.detail ? h("span", { class: "atlas-comp-detail" }, " (" + c.detail + ")") : null,
         isNum(c.percentile) ? [barSvg(c.percentile, 5), h("div", { class: "atlas-chart-words" }, pctileWords(c.percentile))] : null))) : null);
   }));
 }
@@ -89,7 +91,7 @@ function sparkline(trend) {
 
 function swatch(flag) {
   return s("svg", { class: "atlas-swatch", width: 22, height: 12, "aria-hidden": "true" },
-    s("rect", { x: 1.5, y: 1.5, width: 19, height: 9, fill: "none", stroke: flag.color, "stroke-width": 2.4,
+    s("rect", { x: 1.5, y: 1.5, width: 19, height: 9, fill: "none", stroke: flag.color, "stroke-width": flag.width || 2.4,
                 "stroke-dasharray": flag.dash || null }));
 }
 
@@ -108,6 +110,15 @@ function rankWords(r) {
   return out;
 }
 
+// A job count as the level states it: whole (published counts) or, where it is an estimate
+// (T.employment_digits significant digits), rounded, with "about".
+function jobsWords(n) {
+  const digits = Number(T.employment_digits) || 0;
+  if (!digits || !isNum(n) || Math.abs(n) < 10 ** digits) return int(n);
+  const step = 10 ** (Math.floor(Math.log10(Math.abs(n))) + 1 - digits);
+  return tpl(T.employment_about, { n: int(Math.round(n / step) * step) });
+}
+
 function profileContent(id, layer) {
   const r = REGIONS[id];
   const pp = ppFormatter();
@@ -120,7 +131,7 @@ function profileContent(id, layer) {
     body.push(...rankWords(r));
     body.push(h("dl", { class: "atlas-facts" },
       isNum(r.risk) ? [h("dt", {}, T.risk), h("dd", {}, r.risk.toFixed(3))] : null,
-      isNum(r.emp) ? [h("dt", {}, T.employment), h("dd", {}, int(r.emp), T.employment_source
+      isNum(r.emp) ? [h("dt", {}, T.employment), h("dd", {}, jobsWords(r.emp), T.employment_source
         ? h("span", { class: "atlas-dd-src" }, " (" + T.employment_source + ")") : null)] : null,
       (r.v || {})[layer.key] !== r.risk ? [h("dt", {}, layer.label), h("dd", {}, layerValueWords(layer, r, pp))] : null,
       r.z ? [h("dt", {}, T.zone), h("dd", {}, r.z)] : null));
@@ -151,7 +162,7 @@ function profileContent(id, layer) {
   const scenarios = r.scenario ? (Array.isArray(r.scenario) ? r.scenario : [r.scenario]) : [];
   if (scenarios.length) {
     body.push(section(T.scenario_title, scenarios.map((sc) => h("p", { class: "atlas-scenario" },
-      h("b", {}, sc.label + ": "), tpl(T.scenario_sentence, {
+      h("b", {}, sc.label + ": "), tpl(isNum(sc.shock_pp) ? T.scenario_sentence : T.scenario_no_shock, {
         displaced: int(sc.displaced), net_loss: int(sc.net_loss), years: isNum(sc.years) ? sc.years : T.na,
         shock: isNum(sc.shock_pp) ? sc.shock_pp.toFixed(2) : T.na })))));  // each language's unit is in its sentence
   }
