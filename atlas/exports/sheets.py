@@ -22,6 +22,7 @@ NUMBER_FORMATS = {
     **dict.fromkeys(("coverage", "imputed_share", "share_ge_10", "share_ge_50",
                      "vulnerable_share", "industrial_share", "p_top_decile", "p_trap",
                      "substitutable_share", "substitutable_excess", "self_employed_share",
+                     "share_p05", "share_p95",
                      "private_individual_share", "state_funded_share"), SHARE),
     **dict.fromkeys(("collapse_risk", "exposure_mean", "automation_mean", "entropy_norm", "hhi",
                      "hachman", "krugman", "group_entropy", "group_hachman", "min_pillar"),
@@ -34,8 +35,9 @@ NUMBER_FORMATS = {
 }
 # columns not listed above, by how their names end: shares 0..1, changes of a share in
 # percentage points, job counts
-SUFFIX_FORMATS = (("_share_change", "0.00"), ("_share", SHARE), ("_jobs", COUNT))
-AMOUNT_COLUMNS = ("allocation",)
+SUFFIX_FORMATS = (("_share_change", "0.00"), ("_share", SHARE), ("_jobs", COUNT),
+                  ("share", SHARE))
+AMOUNT_COLUMNS = ("allocation", "amount")
 NEED_UNITS = {"exposed_jobs": "exposed jobs", "risk_weighted": "exposed jobs x risk",
               "equal": "1 per region", "tiered": "exposed jobs"}
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from atlas.errors import ConfigError
 from atlas.exports.method_sheet import method_sheet
+from atlas.exports.programmes_sheet import programmes_sheet
 from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
 from atlas.exports.safecells import csv_safe
 from atlas.exports.selection import option_for
@@ -93,10 +94,13 @@ def command_for(request: RankRequest, fmt: str, path: Path,
 
 def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                     request: RankRequest, command: str) -> list[Sheet]:
-    """The sheets of an XLSX export: summary, data, method, dictionary, provenance."""
+    """The sheets of an XLSX export: summary, data, programmes, method, dictionary,
+    provenance."""
     summary = summary_sheet(ranking, request)
     data = data_table(ranking, request.level)
+    programmes = programmes_sheet(con, ranking, request.level, request.currency)
     return [summary, frame_sheet("data", data, request.currency),
+            *([programmes] if programmes is not None else []),
             method_sheet(con, ranking, request),
             dictionary_sheet(summary, data, request.level, column_comments(con)),
             frame_sheet("provenance", provenance_frame(con, command), wrap=True)]

@@ -276,6 +276,36 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "displacement": "Share of automated time that removes jobs rather than augmenting them.",
         "horizon_years": "Horizon in years.",
     }),
+    "programmes": ("The transition-fund instruments of config [programmes] and their rules "
+                   "(docs/programmes.md).", {
+        "programme": "Instrument id (config [programmes.<id>]).",
+        "position": "Order in the configuration.",
+        "label": "Name of the instrument.", "label_zh": "Name in Chinese.",
+        "purpose": "What the instrument answers, in plain words.",
+        "weight": "Configured weight of the instrument in the mix (0 removes it).",
+        "rule": "The rule in words: the percentiles whose geometric mean is the fit.",
+        "terms": "The components or oriented indicators the rule reads.",
+    }),
+    "programme_levels": ("Which instruments each level has: an instrument whose terms a level "
+                         "lacks is left out there, with the reason.", {
+        "level": LEVEL, "programme": "Instrument id (table programmes).",
+        "available": "True if every term of the instrument has data at the level.",
+        "reason": "Why the instrument is left out at the level (NULL if available).",
+    }),
+    "programme_mix": ("The programme mix of each ranked region: the share of its transition "
+                      "money each instrument would get (a recommendation read from data, "
+                      "not an evaluation of programmes).", {
+        "level": LEVEL, "region_id": REGION, "programme": "Instrument id (table programmes).",
+        "fit": "Geometric mean of the instrument's term percentiles within the level (0-1); "
+               "a missing term counts as the level's median, 0.5.",
+        "share": "weight x fit / sum over the level's instruments of weight x fit; the "
+                 "shares of a region sum to 1.",
+        "share_p05": "5th percentile of the share over Dirichlet draws of the instrument "
+                     "weights ([uncertainty] draws, concentration, seed); NULL for levels "
+                     "outside the rank uncertainty.",
+        "share_p95": "95th percentile of the share over the same draws.",
+        "note": "Which term had no value (the median was used), or NULL.",
+    }),
     "region_lisa": ("Local Moran's I of collapse_risk per region (queen contiguity, islands "
                     "attached to their nearest region, 999 permutations, fixed seed).", {
         "level": LEVEL, "region_id": REGION,
