@@ -42,6 +42,7 @@ from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reade
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.sources.registry import Arriving, read_all, reader_groups
+from atlas.engine.programmes import compute_programmes
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
 from atlas.store.database import write_tables
@@ -185,6 +186,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         write_trap_zones = start_trap_zones(con, config, executor)
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
+        compute_programmes(con, config)
         write_trap_zones(con)
         compute_diagnostics(con, config)
         provenance = pd.DataFrame(list(inputs.provenance.values()))

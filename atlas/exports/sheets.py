@@ -23,7 +23,7 @@ NUMBER_FORMATS = {
                      "vulnerable_share", "industrial_share", "p_top_decile", "p_trap",
                      "substitutable_share", "substitutable_excess", "self_employed_share",
                      "private_individual_share", "state_funded_share",
-                     "reference_substitutable_share"), SHARE),
+                     "reference_substitutable_share", "share_p05", "share_p95"), SHARE),
     **dict.fromkeys(("collapse_risk", "exposure_mean", "automation_mean", "entropy_norm", "hhi",
                      "hachman", "krugman", "group_entropy", "group_hachman", "min_pillar"),
                     SCORE),
@@ -36,8 +36,9 @@ NUMBER_FORMATS = {
 }
 # columns not listed above, by how their names end: shares 0..1, changes of a share in
 # percentage points, job counts
-SUFFIX_FORMATS = (("_share_change", "0.00"), ("_share", SHARE), ("_jobs", COUNT))
-AMOUNT_COLUMNS = ("allocation",)
+SUFFIX_FORMATS = (("_share_change", "0.00"), ("_share", SHARE), ("_jobs", COUNT),
+                  ("share", SHARE))
+AMOUNT_COLUMNS = ("allocation", "amount")
 NEED_UNITS = {"exposed_jobs": "exposed jobs", "risk_weighted": "exposed jobs x risk",
               "equal": "1 per region", "tiered": "exposed jobs"}
 

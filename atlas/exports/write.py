@@ -16,6 +16,7 @@ import pandas as pd
 
 from atlas.errors import ConfigError
 from atlas.exports.method_sheet import method_sheet, summary_title
+from atlas.exports.programmes_sheet import programmes_sheet
 from atlas.exports.ranking import RankRequest, open_atlas, rank_regions
 from atlas.exports.safecells import CSV_QUOTING, csv_safe
 from atlas.exports.selection import option_for
@@ -108,7 +109,7 @@ def sources_frame(block: dict) -> pd.DataFrame:
 def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                     request: RankRequest, command: str,
                     warnings: list[str] | None = None) -> list[Sheet]:
-    """The sheets of an XLSX export: summary (with its title block), data, method,
+    """The sheets of an XLSX export: summary (with its title block), data, programmes, method,
     dictionary, provenance, sources. ``warnings``: default
     ``selection_warnings(ranking, request)``."""
     summary = summary_sheet(ranking, request)
@@ -116,7 +117,9 @@ def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
         warnings = selection_warnings(ranking, request)
     summary.title = summary_title(con, ranking, request, warnings)
     data = data_table(ranking, request.level)
+    programmes = programmes_sheet(con, ranking, request.level, request.currency)
     return [summary, frame_sheet("data", data, request.currency),
+            *([programmes] if programmes is not None else []),
             method_sheet(con, ranking, request),
             dictionary_sheet(summary, data, request.level, column_comments(con)),
             frame_sheet("provenance", provenance_frame(con, command), wrap=True),

@@ -21,7 +21,7 @@ from atlas.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 # Tables whose entries users may add to (new names), not only override.
-OPEN_TABLES = {"scenarios", "risk.models", "exposure.sheltered", "risk.weights",
+OPEN_TABLES = {"scenarios", "risk.models", "exposure.sheltered", "risk.weights", "programmes",
                "risk.pillar_weights"}
 # Arrays of tables a user's file replaces as a whole.
 REPLACED_ARRAYS = {"components"}
