@@ -41,7 +41,7 @@ PILLAR_SCALES = ("percentile", "mean")
 COMPONENT_KEYS = {"component", "label", "pillar", "indicator", "direction", "transform",
                   "weight", "levels", "except_levels"}
 MODEL_KEYS = {"label", "aggregation", "pillar_scale", "pillars", "components"}
-PILLAR_KEYS = {"label", "weight"}
+PILLAR_KEYS = {"label", "weight", "gate"}
 
 
 @dataclass(frozen=True)
