@@ -16,7 +16,7 @@ import pandas as pd
 
 from atlas.store.database import stored_config, table_exists
 from atlas.texts.method_text import flag_texts
-from atlas.texts.report import LEVEL_NAMES, markdown_table
+from atlas.texts.report import level_names, markdown_table
 
 COUNT = 30
 WIDE_INTERVAL = 50  # ranks: an interval at least this wide is worth a word
@@ -105,7 +105,7 @@ def top30_document(con: duckdb.DuckDBPyConnection) -> str:
              "that is), the two component percentiles that drive it, its flags, and what a "
              "reader might question. Exposure is not displacement.", "",
              flag_texts(config)["trap"], ""]
-    for level, title in LEVEL_NAMES.items():
+    for level, title in level_names().items():
         if not con.execute("SELECT count(*) FROM region_indices WHERE level = ? AND "
                            "risk_rank IS NOT NULL", [level]).fetchone()[0]:
             continue
