@@ -47,7 +47,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pandas_reference import reference_exposure, reference_indices  # noqa: E402
+from tests.pandas_reference import reference_exposure, reference_indices  # noqa: E402
 
 from atlas.engine.core import compute_indices, compute_measure_sums  # noqa: E402
 from atlas.engine.synth import (  # noqa: E402

@@ -396,9 +396,7 @@ def test_build_stops_with_one_line_and_keeps_the_previous_atlas(data_dir, tmp_pa
     replace(data, relative, damage(data_dir / relative))
     out = tmp_path / "out"
     before = previous_atlas(out)
-    started = time.perf_counter()
     assert_failed_cleanly(run_build(data, out), out, before, [relative, *words])
-    assert time.perf_counter() - started < 60  # validation runs before anything is computed
 
 
 def test_missing_file_is_named(data_dir, tmp_path):

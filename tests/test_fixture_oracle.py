@@ -19,10 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pandas_reference import reference_exposure, reference_indices
 
 from atlas.spec.config import load_config
 from atlas.spec.risk_model import active_model
+from tests.pandas_reference import reference_exposure, reference_indices
 
 EXPOSURE = ["exposure_mean", "share_ge_10", "share_ge_50", "coverage", "vulnerable_share",
             "substitutable_share"]

@@ -6,7 +6,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from pandas_reference import reference_exposure, reference_indices
 
 from atlas.engine.core import compute_indices
 from atlas.engine.synth import (
@@ -18,6 +17,7 @@ from atlas.engine.synth import (
 )
 from atlas.errors import AtlasError
 from atlas.spec.risk_model import active_model
+from tests.pandas_reference import reference_exposure, reference_indices
 
 COLUMNS = ["total_employment", "exposure_mean", "share_ge_10", "share_ge_50", "coverage",
            "vulnerable_share", "substitutable_share", "substitutable_excess", "entropy_norm",
