@@ -16,8 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.build.worker import call, result, second_process
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
 
 # what atlas.build.prefetch may import while the database is built, when this process writes exports
 EXPORT_IMPORTS = ("atlas.exports.write",)
