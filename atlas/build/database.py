@@ -37,13 +37,13 @@ from atlas.spec import reference_path
 from atlas.engine.local_moran import HEAVY_IMPORTS
 from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
+from atlas.build.evidence import compute_evidence
 from atlas.build.prefetch import prefetch
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
 from atlas.store.database import write_tables
 from atlas.engine.uncertainty import compute_rank_uncertainty
-from atlas.engine.validate_figures import compute_evidence
 from atlas.build.worker import call, result
 
 RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
