@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from atlas.cli.main import app
 from atlas.engine.backtest import evaluate, ranks
 from atlas.engine.shift import occupation_trend, substitution_gap
-from atlas.engine.sql import run_sql_file
 from atlas.engine.validate_figures import Context, check_lines, failed, validation_table
 from atlas.errors import ConfigError
 from atlas.spec.evidence import evidence
+from atlas.store.sql_files import run_sql_file
 
 SETTINGS = {"bootstrap": 300, "top_share": 0.1, "bottom_quantile": 0.25}
 

@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
+from atlas.build.evidence import compute_evidence
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.build.worker import call, result
@@ -36,7 +37,6 @@ from atlas.engine.programmes import compute_programmes
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
 from atlas.engine.uncertainty import compute_rank_uncertainty
-from atlas.engine.validate_figures import compute_evidence
 from atlas.errors import AtlasError, ConfigError
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
 from atlas.sources.levelset import LevelSet
@@ -44,10 +44,10 @@ from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reade
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.spec import reference_path
 from atlas.spec.declarations import default_level
-from atlas.spec.terms import write_terms_tables
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.store.database import write_tables
 from atlas.store.files import atomic_write, disk_full, remove_stale_temporaries
+from atlas.store.terms import write_terms_tables
 from atlas.texts.catalog import apply_comments
 
 RUST_BELT_TABLE = reference_path("rust_belt_states.csv")

@@ -70,7 +70,7 @@ def sources(
     import pandas as pd
 
     from atlas.spec.manifest import load_manifest
-    from atlas.spec.terms import input_terms
+    from atlas.store.terms import input_terms
 
     frame = input_terms(load_manifest())
     shown = frame[["input", "terms", "restricted", "attribution", "levels"]]

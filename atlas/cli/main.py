@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -395,7 +394,3 @@ for command in (dictionary, inputs, report, sources, validate):
 def main(argv: list[str] | None = None, prog_name: str = "atlas") -> None:
     """Run the CLI (the ``atlas`` console script; ``build_atlas.py`` prepends ``build``)."""
     app(args=argv, prog_name=prog_name)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

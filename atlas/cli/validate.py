@@ -50,9 +50,9 @@ def validate(
 ) -> None:
     """Check every published figure the atlas reproduces (one line each; exit 1 if one that
     gates does not hold), or print the backtests or one region's lineage."""
-    from atlas.engine.lineage import explain
     from atlas.engine.validate_figures import check_lines, failed
     from atlas.store.database import open_atlas
+    from atlas.texts.lineage import explain
 
     con = open_atlas(db)
     try:

@@ -23,10 +23,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.engine.sql import run_sql_file
 from atlas.sources.inputs import Inputs
 from atlas.spec.evidence import evidence
 from atlas.store.database import register_table
+from atlas.store.sql_files import run_sql_file
 
 TOTAL_CODE = "00-0000"
 

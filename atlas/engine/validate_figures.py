@@ -172,15 +172,3 @@ def markdown(table: pd.DataFrame) -> str:
                      f"| {row.source.replace('|', '/')} |")
     return "\n".join(lines)
 
-
-def compute_evidence(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
-                     shift: dict[str, Any]) -> None:
-    """Write ``validation``, ``backtest`` and ``lineage`` (after the engine, the uncertainty
-    and the diagnostics: the backtests and the lineage read the model the build made)."""
-    from atlas.engine.backtest import compute_backtests
-    from atlas.engine.lineage import lineage_table
-    from atlas.store.database import write_tables
-
-    write_tables(con, {"validation": validation_table(Context(con, inputs, shift)),
-                       "backtest": compute_backtests(con, inputs),
-                       "lineage": lineage_table(con, config)})

@@ -2,7 +2,7 @@
 
 The maps, exports and index page are drawn from an *edition copy* of the database
 (:func:`edition_database`). In the shareable edition every restricted figure
-(:mod:`atlas.spec.terms`: a figure all of whose inputs are research use only or of unknown
+(:mod:`atlas.store.terms`: a figure all of whose inputs are research use only or of unknown
 terms) is emptied in that copy wherever ``atlas/spec/lineage.toml`` says it is held, so no output
 can show it: the atlas's own percentiles, ranks and indices computed from it stay. The
 internal edition keeps every value, and every page, sheet and file it writes says
@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from atlas.errors import ConfigError
-from atlas.spec.terms import lineage_columns
+from atlas.store.terms import lineage_columns
 
 EDITIONS = ("shareable", "internal")
 DEFAULT_EDITION = "shareable"
