@@ -142,3 +142,20 @@ def test_a_config_that_removes_an_instrument_removes_it_everywhere(built_atlas, 
     text = " ".join(str(v) for row in openpyxl.load_workbook(path)["programmes"].iter_rows(
         values_only=True) for v in row if v is not None)
     assert "basic income" not in text.lower() and "Lifelong skills" in text
+
+
+@pytest.mark.realdata
+def test_the_profile_gets_each_region_mix_in_the_map_languages(built_atlas):
+    import duckdb
+
+    from atlas.maps.data import programme_mix
+
+    with duckdb.connect(str(built_atlas), read_only=True) as con:
+        english = programme_mix(con, "us_area", ("en",))
+        bilingual = programme_mix(con, "cn_city", ("zh", "en"))
+    assert len(english) == 528
+    for rows in english.values():
+        assert abs(sum(share for _, share, _, _ in rows) - 1) < 0.01  # shares rounded to 0.001
+        assert all(low <= share <= high for _, share, low, high in rows)
+    first = next(iter(bilingual.values()))[0][0]
+    assert first.startswith("终身技能账户") and "Lifelong skills" in first

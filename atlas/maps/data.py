@@ -101,6 +101,7 @@ class Profiles:
                         level)
         presets = config.get("scenarios", {})  # slow to fast: by adoption
         order = {name: presets[name].get("adoption", 0) for name in presets}
+        self.mix = programme_mix(con, level, spec.languages)
         self.scenarios: dict[str, list[dict[str, Any]]] = {}
         for rid, name, displaced, net, shock in sorted(
                 shocks.itertuples(index=False), key=lambda r: (r[0], order.get(r[1], 99))):
@@ -201,6 +202,25 @@ class Profiles:
                 "fmt": self.spec.trend.get("fmt", "num")}
 
 
+def programme_mix(con: duckdb.DuckDBPyConnection, level: str,
+                  languages: tuple[str, ...] | list[str]) -> dict[str, list[list[Any]]]:
+    """Each region's programme mix: ``[[label, share, p05, p95], ...]`` in the configured
+    order, the label in every language of the map (``programmes``, ``programme_mix``)."""
+    if not table_exists(con, "programme_mix"):
+        return {}
+    rows = con.execute(
+        "SELECT m.region_id, p.label, p.label_zh, m.share, m.share_p05, m.share_p95 "
+        "FROM programme_mix AS m JOIN programmes AS p USING (programme) WHERE m.level = ? "
+        "ORDER BY m.region_id, p.position", [level]).fetchall()
+    mix: dict[str, list[list[Any]]] = {}
+    for region_id, label, label_zh, share, low, high in rows:
+        text = " ".join(label_zh if lang == "zh" else label for lang in languages)
+        mix.setdefault(region_id, []).append(
+            [text, round(share, 3), clean(None if low is None else round(low, 3)),
+             clean(None if high is None else round(high, 3))])
+    return mix
+
+
 def _overlays(spec: MapSpec, decls: Declarations, indices: pd.DataFrame, config: dict[str, Any]
               ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """DATA's ``flags`` (overlays with at least one region) and each region's true flags."""
@@ -290,6 +310,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "f": true_flags[region_id], "pillars": profiles.pillars_of(region_id),
             "top": profiles.top.get(region_id, []), "trend": profiles.trend_of(region_id),
             "scenario": profiles.scenarios.get(region_id),
+            "mix": profiles.mix.get(region_id),
             "lines": profiles.lines_of(row),
             "missing": profiles.missing(region_id, row) + (
                 [] if region_id in shapes else [words.say("missing_shape", {})]),

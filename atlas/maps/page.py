@@ -33,6 +33,7 @@ the layer's ``colors``.
         top?      [[title, jobs, score 0..1], ...]   most exposed occupations / sectors
         trend?    {label, years: [...], values: [...], fmt?} | null     (a sparkline)
         scenario? {label, displaced, net_loss, shock_pp, years} | [such dicts] | null
+        mix?      [[instrument, share, share_p05 | null, share_p95 | null], ...]  programme mix
         missing?  [plain-words reasons a value is missing or estimated]
         nodata?   true when the region has no indices;  reason?  why, in plain words
         centroid? [lat, lon] of its label (default: the centre of its bounds)
@@ -112,6 +113,9 @@ DEFAULT_TEXT: dict[str, Any] = {
     "lines_title": "Recent national trends, continued (a what-if, not a forecast)",
     "scenario_sentence": "over {years} years, {displaced} jobs displaced and {net_loss} not "
                          "re-employed locally: unemployment rate up {shock} percentage points.",
+    "mix_title": "What the money could fund (programme mix)",
+    "mix_note": "Shares read from this place's data; the range is over other weightings of "
+                "the instruments. A recommendation from data, not an evaluation of programmes.",
     "missing_title": "Missing or estimated data", "flags_title": "Flags", "zone": "Trap zone",
     "caveat_short": "Exposure means AI could do or speed up tasks, not that jobs will be lost: "
                     "collapse risk ranks vulnerability, it is not a forecast.",

@@ -166,6 +166,19 @@ function profileContent(id, layer) {
         displaced: int(sc.displaced), net_loss: int(sc.net_loss), years: isNum(sc.years) ? sc.years : T.na,
         shock: isNum(sc.shock_pp) ? sc.shock_pp.toFixed(2) : T.na })))));  // each language's unit is in its sentence
   }
+  if ((r.mix || []).length) {  // the programme mix: one stacked bar and a line per instrument
+    const pct = (x) => isNum(x) ? Math.round(100 * x) + "%" : T.na;
+    const bar = h("div", { class: "atlas-mix-bar", role: "img", "aria-label": T.mix_title },
+      r.mix.map((m, i) => {  // widths through the CSSOM: the page's CSP allows no inline style
+        const part = h("span", { class: "atlas-mix-" + (i % 6), title: m[0] });
+        part.style.width = (100 * m[1]).toFixed(1) + "%";
+        return part;
+      }));
+    body.push(section(T.mix_title, bar, h("ul", { class: "atlas-mix" }, r.mix.map((m, i) => h("li", {},
+      h("span", { class: "atlas-mix-key atlas-mix-" + (i % 6) }), m[0] + ": " + pct(m[1]) +
+      (isNum(m[2]) && isNum(m[3]) ? " (" + pct(m[2]) + "\u2013" + pct(m[3]) + ")" : "")))),
+      h("p", { class: "atlas-note" }, T.mix_note)));
+  }
   if ((r.missing || []).length) {
     body.push(section(T.missing_title, h("ul", { class: "atlas-missing" }, r.missing.map((m) => h("li", {}, m)))));
   }
