@@ -57,7 +57,7 @@ def test_default_specification_reproduces_the_engine_ranking(atlas_con, level):
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m))
     scores = np.stack([component_scores(inputs, m) for m in measures])
     specs = specifications(model, inputs.components, len(measures), config["uncertainty"])
-    risk, _ = specification_risk(model, scores, specs, inputs.components)
+    risk, _ = specification_risk(model, scores, specs, inputs.components, inputs.gated)
     ranks = rank_order(risk, inputs.size, inputs.region_ids)[0]
     engine = atlas_con.execute("SELECT region_id, risk_rank, collapse_risk FROM region_indices "
                                "WHERE level = ? ORDER BY region_id", [level]).df()
