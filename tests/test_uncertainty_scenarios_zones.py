@@ -57,12 +57,15 @@ def test_default_specification_reproduces_the_engine_ranking(atlas_con, level):
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m))
     scores = np.stack([component_scores(inputs, m) for m in measures])
     specs = specifications(model, inputs.components, len(measures), config["uncertainty"])
-    risk, _ = specification_risk(model, scores, specs, inputs.components)
+    risk, _ = specification_risk(model, scores, specs, inputs.components, inputs.gated)
     ranks = rank_order(risk, inputs.size, inputs.region_ids)[0]
     engine = atlas_con.execute("SELECT region_id, risk_rank, collapse_risk FROM region_indices "
                                "WHERE level = ? ORDER BY region_id", [level]).df()
     assert (ranks == engine.risk_rank.to_numpy()).all()
-    assert np.abs(risk[0] - engine.collapse_risk.to_numpy()).max() < 1e-12
+    # one unit of the 12th decimal at most: both engines round collapse risk to 12 decimals,
+    # and a gated score (the gate component's percentile, computed by each) may differ in
+    # its last bit, so the rounding can fall either side
+    assert np.abs(risk[0] - engine.collapse_risk.to_numpy()).max() <= 1.001e-12
 
 
 def test_rank_uncertainty_table(atlas_con):
