@@ -329,14 +329,14 @@ def test_print_shows_map_title_legend_and_profile_only(session):
     page.evaluate("window.atlasMap.print()")  # what "beforeprint" does
     page.emulate_media(media="print")
     page.wait_for_timeout(200)
-    for selector in (".atlas-print svg.atlas-poster", "#atlas-profile"):
+    for selector in (".atlas-print-sheet svg.atlas-poster", "#atlas-profile"):
         assert page.locator(selector).first.is_visible(), selector
-    poster = page.locator(".atlas-print svg.atlas-poster").first.text_content()
+    poster = page.locator(".atlas-print-sheet svg.atlas-poster").first.text_content()
     assert "Test atlas" in poster and "Collapse risk (0-1)" in poster
     for selector in ("#atlas-q", ".atlas-layers", ".atlas-overlays", ".atlas-tools",
                      ".leaflet-control-zoom", "#atlas_map", "#atlas-legend"):
         assert page.locator(selector).is_hidden(), selector
-    assert page.locator(".atlas-print svg.atlas-poster").first.bounding_box()["height"] > 300
+    assert page.locator(".atlas-print-sheet svg.atlas-poster").first.bounding_box()["height"] > 300
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "fixture_print.png"), full_page=True)
 

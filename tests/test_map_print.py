@@ -91,6 +91,8 @@ def legend_in_view(page, width: int, height: int) -> list[str]:
 def test_legend_classes_and_outline_key_in_view(opened, width, height, phone):
     page = opened(width, height, phone=phone)
     assert legend_in_view(page, width, height) == []
+    if not phone:
+        assert page.locator(".atlas-tools .atlas-print").is_visible()  # the Print button
     page.evaluate("window.atlasMap.setLayer('risk')")
     key = page.locator("#atlas-legend .atlas-outline-key").inner_text()
     assert "Trap areas" in key and "Test state borders" in key  # on at start, and the borders
@@ -134,7 +136,7 @@ def test_pdf_holds_the_whole_view_legend_sources_and_date(opened, tmp_path):
                       "Weak absorption capacity", "No data", "Trap areas", "Test state borders",
                       "Test survey 2025 (public domain)", "Atlas built 2026-01-02"):
             assert words in text, (paper, landscape, words)
-    assert page.locator(".atlas-print svg").count() == 0  # dropped after printing
+    assert page.locator(".atlas-print-sheet svg").count() == 0  # dropped after printing
     assert page.locator("path.atlas-region").count() == 40  # the live map is untouched
 
 
@@ -155,11 +157,11 @@ def test_printed_map_shows_every_region_of_the_screen_view_at_a4_width(opened, l
     width, height = (1047, 718) if landscape else (718, 1047)
     page.set_viewport_size({"width": width, "height": height})
     page.emulate_media(media="print")
-    shown = page.evaluate("""() => [...document.querySelectorAll('.atlas-print > svg')]
+    shown = page.evaluate("""() => [...document.querySelectorAll('.atlas-print-sheet > svg')]
         .filter((svg) => getComputedStyle(svg).display !== 'none')""")
     assert len(shown) == 1
     boxes = page.evaluate("""() => { const poster = [...document.querySelectorAll(
-          '.atlas-print > svg')].find((svg) => getComputedStyle(svg).display !== 'none');
+          '.atlas-print-sheet > svg')].find((svg) => getComputedStyle(svg).display !== 'none');
         const inner = poster.querySelector('.atlas-poster-frame').getBoundingClientRect();
         const paths = [...poster.querySelectorAll('.atlas-poster-map path.atlas-region')]
           .map((p) => p.getBoundingClientRect())

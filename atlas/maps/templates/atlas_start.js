@@ -24,7 +24,7 @@ function savePng() {
 // Print: the poster of the current view (atlas_poster.js) replaces the live map on paper; as an
 // SVG with a viewBox it scales to any paper size and orientation, so the whole view, its legend,
 // sources and date are on the page; the open profile follows it (atlas_map.css).
-const printBox = h("div", { class: "atlas-print", "aria-hidden": "true" });
+const printBox = h("div", { class: "atlas-print-sheet", "aria-hidden": "true" });
 document.body.prepend(printBox);
 function enterPrint() {  // drawn once, from the screen's layout (before print styles apply)
   if (printBox.firstChild || !map.getContainer().offsetWidth) return;
