@@ -16,8 +16,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.build.worker import call, result, second_process
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
 
 # what the second process runs to draw the maps (a module:function name)
 MAPS_TARGET = "atlas.maps.render:write_level_maps"

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from atlas.build.outputs import EXPORT_IMPORTS, write_outputs
-from atlas.build.publish import new_build_id, publish, staging, write_manifest
 from atlas.build.prefetch import prefetch
+from atlas.build.publish import new_build_id, publish, staging, write_manifest
 from atlas.build.worker import second_process
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 
