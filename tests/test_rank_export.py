@@ -107,7 +107,7 @@ def test_formats(atlas_con, tmp_path):
     assert len(pd.read_csv(csv)) == 30
     assert csv.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads it as UTF-8
     plain = write_ranking(atlas_con, ranked, request, tmp_path / "plain.csv", bom=False)
-    assert plain.read_bytes().startswith(b"selection_rank")
+    assert plain.read_bytes().startswith(b'"selection_rank"')  # text fields are quoted
 
 
 def test_failed_write_leaves_no_file(atlas_con, tmp_path):

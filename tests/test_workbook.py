@@ -230,7 +230,7 @@ def test_formula_like_names_stay_text(atlas_con, tmp_path):
     text = write_ranking(atlas_con, ranked, request, tmp_path / "x.csv").read_text(
         encoding="utf-8-sig")
     assert "'=HYPERLINK(\"\"http://x\"\",\"\"click me\"\")" in text
-    assert ",'-1+2," in text and ",'@SUM(A1)," in text
+    assert ",\"'-1+2\"," in text and ",\"'@SUM(A1)\"," in text  # text fields are quoted
     back = pd.read_csv(tmp_path / "x.csv")
     assert back.name.tolist() == ["'" + name for name in evil]
     assert (back.total_employment > 0).all()
