@@ -1,7 +1,9 @@
 """The vectorised risk step (atlas.engine.risk_vector) equals the SQL one (risk_scores.sql).
 
-Both write the same tables; every column is compared (numbers to 1e-12, texts, ranks and
-NULLs exactly, column types too), on the real atlas and on a synthetic level with ties.
+Both write the same tables, the pillar gates (region_gates) and their caps included; every
+column is compared (numbers to 1e-12, texts, booleans, ranks and NULLs exactly, column types
+too), on the real atlas, on a synthetic level with ties and gates, and on four regions whose
+gates are checked by hand.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.engine.core import compute_indices, compute_risk
-from atlas.engine.risk_vector import duck_round, mid_ranks
+from atlas.engine.core import _sql_model_risk, compute_indices, compute_risk
+from atlas.engine.risk_vector import compute_model_risk, duck_round, mid_ranks
 from atlas.engine.synth import generate_level, synthetic_config
 from atlas.store.database import stored_config
 
 TABLES = {"region_components": ["level", "region_id", "component"],
+          "region_gates": ["level", "region_id", "pillar"],
           "region_pillars": ["level", "region_id", "pillar"],
           "region_risk": ["level", "region_id"],
           "risk_model_scores": ["model", "level", "region_id"],
@@ -28,8 +31,12 @@ TABLES = {"region_components": ["level", "region_id", "component"],
 
 def risk_tables(con: duckdb.DuckDBPyConnection, config: dict, method: str) -> dict:
     compute_risk(con, config, risk_method=method)
+    return read_tables(con, TABLES)
+
+
+def read_tables(con: duckdb.DuckDBPyConnection, tables: dict) -> dict:
     out = {}
-    for table, keys in TABLES.items():
+    for table, keys in tables.items():
         types = con.execute(f"DESCRIBE {table}").df()[["column_name", "column_type"]]
         frame = con.execute(f"SELECT * FROM {table}").df().sort_values(keys)
         out[table] = (types.values.tolist(), frame.reset_index(drop=True))
@@ -74,8 +81,79 @@ def test_vector_equals_sql_on_a_synthetic_level_with_ties():
     con.execute("UPDATE region_context SET value = round(value, 1)")  # ties in components
     config = synthetic_config()
     compute_indices(con, config)
-    ranked = assert_same(risk_tables(con, config, "sql"), risk_tables(con, config, "vector"))
+    # The employment change a percent change: the trap model's absorption gate applies.
+    con.execute("INSERT INTO context_indicators (level, indicator, unit) "
+                "VALUES ('synth', 'employment_change', 'percent')")
+    sql = risk_tables(con, config, "sql")
+    ranked = assert_same(sql, risk_tables(con, config, "vector"))
     assert ranked > 300
+    gates = sql["region_gates"][1]
+    assert 50 < gates["gated"].sum() < len(gates) - 50  # a real mix of gated and not
+
+
+# Four regions of one level, equal jobs. Shock: x (higher). Absorption: change (lower, the
+# gate) and pov (higher), weight 1 each; percentile pillar scores, arithmetic mean.
+HAND_VALUES = {"x": [4, 3, 2, 1], "change": [-10, 0, 10, 20], "pov": [1, 2, 4, 3]}
+
+
+def hand_level(con: duckdb.DuckDBPyConnection) -> None:
+    regions = ["a", "b", "c", "d"]
+    con.execute("CREATE TABLE levels AS SELECT 'L' AS level, 'L' AS reference_level")
+    con.execute("CREATE TABLE context_indicators AS SELECT 'L' AS level, "
+                "'change' AS indicator, 'percent' AS unit")
+    con.register("b", pd.DataFrame({"level": "L", "region_id": regions,
+                                    "total_employment": 100.0}))
+    con.execute("CREATE TABLE region_base AS SELECT * FROM b")
+    con.register("v", pd.DataFrame([("L", region, indicator, float(value))
+                                    for indicator, values in HAND_VALUES.items()
+                                    for region, value in zip(regions, values, strict=True)],
+                                   columns=["level", "region_id", "indicator", "value"]))
+    con.execute("CREATE TABLE region_indicator_values AS SELECT * FROM v")
+    con.register("c", pd.DataFrame({
+        "model": "m", "level": "L", "component": ["s", "decline", "pov"],
+        "label": ["S", "Decline", "Poverty"], "pillar": ["shock", "absorption", "absorption"],
+        "indicator": ["x", "change", "pov"], "direction": ["higher", "lower", "higher"],
+        "transform": "percentile", "weight": 1.0}))
+    con.execute("CREATE TABLE risk_components AS SELECT * FROM c")
+    con.register("p", pd.DataFrame({
+        "model": "m", "pillar": ["shock", "absorption"], "label": ["Shock", "Absorption"],
+        "weight": 1.0, "aggregation": "arithmetic", "pillar_scale": "percentile",
+        "gate": [None, "decline"]}).astype({"gate": object}))
+    con.execute("CREATE TABLE risk_pillars AS SELECT * FROM p")
+    for name in ("b", "v", "c", "p"):
+        con.unregister(name)
+
+
+def test_gates_by_hand_vector_equals_sql():
+    """The reference change of equal jobs: 100 (4 / sum 1 / (1 + x / 100) - 1) = 3.80%; c
+    (+10%) and d (+20%) grew faster, so their absorption score is capped at their decline
+    score. Absorption means: a (7/8 + 1/8) / 2 = 1/2, b (5/8 + 3/8) / 2 = 1/2, c (3/8 + 7/8)
+    / 2 = 5/8, d (1/8 + 5/8) / 2 = 3/8; percentiles 1/2, 1/2, 7/8, 1/8; c capped at 3/8."""
+    tables = {name: keys for name, keys in TABLES.items()
+              if name in ("region_components", "region_gates", "region_pillars",
+                          "region_risk", "risk_model_scores", "risk_model_components")}
+    out = {}
+    for method, step in (("sql", _sql_model_risk), ("vector", compute_model_risk)):
+        con = duckdb.connect()
+        hand_level(con)
+        step(con, ["m"])
+        out[method] = read_tables(con, tables)
+        con.close()
+    assert_same(out["sql"], out["vector"])
+    gates = out["vector"]["region_gates"][1]
+    reference = 100 * (4 / sum(1 / (1 + x / 100) for x in HAND_VALUES["change"]) - 1)
+    assert gates["reference_change"].tolist() == pytest.approx([reference] * 4, abs=1e-12)
+    assert round(reference, 2) == 3.80
+    assert gates["gate"].tolist() == ["decline"] * 4
+    assert gates["gated"].tolist() == [False, False, True, True]
+    assert gates["gate_score"].tolist() == [7 / 8, 5 / 8, 3 / 8, 1 / 8]
+    pillars = out["vector"]["region_pillars"][1].set_index(["pillar", "region_id"])
+    assert pillars.loc["absorption", "pillar_mean"].tolist() == [1 / 2, 1 / 2, 5 / 8, 3 / 8]
+    assert pillars.loc["absorption", "pillar_score"].tolist() == [1 / 2, 1 / 2, 3 / 8, 1 / 8]
+    assert pillars.loc["shock", "pillar_score"].tolist() == [7 / 8, 5 / 8, 3 / 8, 1 / 8]
+    risk = out["vector"]["region_risk"][1]
+    assert risk["collapse_risk"].tolist() == [11 / 16, 9 / 16, 3 / 8, 1 / 8]
+    assert risk["risk_rank"].tolist() == [1, 2, 3, 4]  # ungated, c (5/8) would rank 2nd
 
 
 @pytest.mark.realdata
@@ -83,8 +161,10 @@ def test_vector_equals_sql_on_the_real_atlas(built_atlas):
     con = duckdb.connect(str(built_atlas), read_only=True)
     try:
         config = stored_config(con)
-        ranked = assert_same(risk_tables(con, config, "sql"),
-                             risk_tables(con, config, "vector"))
+        sql = risk_tables(con, config, "sql")
+        ranked = assert_same(sql, risk_tables(con, config, "vector"))
     finally:
         con.close()
     assert ranked > 1000
+    gates = sql["region_gates"][1]
+    assert 0 < gates["gated"].sum() < len(gates)  # the gates are exercised

@@ -218,7 +218,7 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
 
 
 def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
-                 measure: str | None = None, risk_method: str = "sql") -> None:
+                 measure: str | None = None, risk_method: str = "vector") -> None:
     """The risk steps into temp tables: base indices, comparison models, the model in use,
     flags. Works on a read-only atlas (every measure's sums are stored).
 

@@ -7,15 +7,17 @@ What ``atlas/engine/sql/risk_scores.sql`` computes for one model, for every mode
   direction and its transform, not on the model, so models that share a component share
   its scores: one sort of all (scoring, value) pairs ranks them all;
 - the pillar means (weighted means of the component scores, rounded to 12 decimals) and the
-  pillar scores (their mid-rank percentile within the level and pillar);
+  pillar scores (their mid-rank percentile within the level and pillar), capped at the gate
+  score where a pillar's gate component is on the safe side of the level's reference change
+  (the reference, an ordered sum, comes from ``risk_vector_gates.sql``: the same bits);
 - the collapse risk (geometric or arithmetic mean of the pillar scores), the pillar minimum,
   the missing components, the rank and the count of ranked regions of every level.
 
-:func:`compute_model_risk` writes ``region_components``, ``region_pillars`` and
-``region_risk`` of the model in use and ``risk_model_scores`` and ``risk_model_components``
-of every model as temporary tables, each once, through Arrow. The SQL file stays the
-readable reference (``compute_risk(..., risk_method="sql")``); a test checks that both give
-the same tables on the real atlas.
+:func:`compute_model_risk` writes ``region_components``, ``region_gates``,
+``region_pillars`` and ``region_risk`` of the model in use and ``risk_model_scores`` and
+``risk_model_components`` of every model as temporary tables, each once, through Arrow. The
+SQL file stays the readable reference (``compute_risk(..., risk_method="sql")``); a test
+checks that both give the same tables, on the real atlas and on a gated synthetic case.
 """
 
 from __future__ import annotations
@@ -86,10 +88,10 @@ def _masked(values: np.ndarray, missing: np.ndarray) -> pa.Array:
 def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
     """Every model's risk step, vectorised; the last of ``models`` is the model in use.
 
-    Writes the temporary tables ``region_components``, ``region_pillars``, ``region_risk``
-    (the model in use, with the columns of ``risk_scores.sql``), ``risk_model_scores`` and
-    ``risk_model_components`` (every model), each once, from Arrow arrays
-    (``risk_vector_tables.sql`` puts the names back).
+    Writes the temporary tables ``region_components``, ``region_gates``, ``region_pillars``,
+    ``region_risk`` (the model in use, with the columns of ``risk_scores.sql``),
+    ``risk_model_scores`` and ``risk_model_components`` (every model), each once, from Arrow
+    arrays (``risk_vector_tables.sql`` puts the names back).
     """
     run_sql_file(con, "risk_vector_inputs.sql", risk_models=models)
     regions = con.execute("SELECT level_code, total_employment FROM risk_v_regions "
@@ -137,6 +139,8 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> Non
     ranked_mean = mid_ranks(by_level, mean, np.zeros(len(mean), dtype=bool))
     pillar_score = np.where(pills["pillar_scale"].to_numpy()[p_mp] == "percentile",
                             ranked_mean, mean)
+    gate_rows = _gate_caps(con, len(comps), higher, k, r, value, score, keys, pillar_score,
+                           n_regions)
 
     # Collapse risk of every model and region.
     p_model = pills["model_code"].to_numpy(np.int64)[p_mp]
@@ -183,16 +187,50 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> Non
         "min_pillar": _masked(np.where(complete, full_min, 0.0), ~complete),
         "missing_components": expected[cell_level] - full_parts,
         "risk_rank": _masked(rank, ~complete), "regions_in_level": in_level})
-    for name, table in (("risk_v_scored", scored), ("risk_v_pillar_scores", pillar_rows),
-                        ("risk_v_risk", risk_rows)):
+    arrays = {"risk_v_scored": scored, "risk_v_pillar_scores": pillar_rows,
+              "risk_v_gate_rows": gate_rows, "risk_v_risk": risk_rows}
+    for name, table in arrays.items():
         con.register(name, table)
     try:
         run_sql_file(con, "risk_vector_tables.sql", risk_model=models[-1], risk_models=models)
     finally:
-        for name in ("risk_v_scored", "risk_v_pillar_scores", "risk_v_risk"):
+        for name in arrays:
             con.unregister(name)
         for name in ("risk_v_regions", "risk_v_components", "risk_v_pillars"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _gate_caps(con: duckdb.DuckDBPyConnection, n_components: int, higher: np.ndarray,
+               k: np.ndarray, r: np.ndarray, value: np.ndarray, score: np.ndarray,
+               pillar_keys: np.ndarray, pillar_score: np.ndarray, n_regions: int) -> pa.Table:
+    """The gates of every model (``risk_scores.sql``'s ``region_gates``): each region's row of
+    a gate component, gated where its value is on the safe side of the level's reference
+    change (``risk_vector_gates.sql``; none gated without a reference). Caps the gated
+    regions' ``pillar_score`` (rows ``pillar_keys`` = mp * n_regions + r, sorted) at their
+    gate score, in place; returns the rows (k, r, mp, gate_score, reference_change, gated)."""
+    gates = con.execute(sql_text("risk_vector_gates.sql")).df()
+    gate_mp = np.full(n_components, -1, np.int64)
+    reference = np.full(n_components, np.nan)
+    has_reference = np.zeros(n_components, bool)
+    at = gates["k"].to_numpy(np.int64)
+    gate_mp[at] = gates["mp"].to_numpy(np.int64)
+    reference[at] = gates["reference_change"].to_numpy(float, na_value=np.nan)
+    has_reference[at] = gates["reference_change"].notna().to_numpy()
+    rows = gate_mp[k] >= 0
+    gk, gr, gate_value, gate_score = k[rows], r[rows], value[rows], score[rows]
+    ref = reference[gk]
+    with np.errstate(invalid="ignore"):  # no reference: NaN compares False, not gated
+        gated = has_reference[gk] & np.where(higher[gk], gate_value < ref, gate_value > ref)
+    keys = gate_mp[gk] * n_regions + gr
+    pos = np.searchsorted(pillar_keys, keys)
+    found = pos < len(pillar_keys)
+    found[found] = pillar_keys[pos[found]] == keys[found]
+    capped = found & gated  # a gated region's pillar score (if it has one), at most its gate's
+    pillar_score[pos[capped]] = np.minimum(pillar_score[pos[capped]], gate_score[capped])
+    return pa.table({"k": gk, "r": gr, "mp": gate_mp[gk], "gate_score": gate_score,
+                     "reference_change": _masked(np.where(has_reference[gk], ref, 0.0),
+                                                 ~has_reference[gk]),
+                     "gated": gated})
 
 
 def _ranks(collapse: np.ndarray, employment: np.ndarray, region: np.ndarray,

@@ -20,6 +20,6 @@ WHERE list_contains(getvariable('risk_models'), c.model);
 CREATE OR REPLACE TEMP TABLE risk_v_pillars AS
 SELECT (row_number() OVER (ORDER BY model, pillar) - 1)::BIGINT AS mp,
     (list_position(getvariable('risk_models'), model) - 1)::BIGINT AS model_code,
-    model, pillar, label, weight, aggregation, pillar_scale
+    model, pillar, label, weight, aggregation, pillar_scale, gate
 FROM risk_pillars
 WHERE list_contains(getvariable('risk_models'), model);

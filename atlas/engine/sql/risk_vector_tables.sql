@@ -1,6 +1,6 @@
 -- The vectorised risk step's tables, from its arrays (registered as risk_v_scored: k, r,
--- value, score; risk_v_pillar_scores: mp, r, components, pillar_mean, pillar_score;
--- risk_v_risk: model_code, r, collapse_risk, min_pillar, missing_components, risk_rank,
+-- value, score; risk_v_pillar_scores: mp, r, components, pillar_mean, pillar_score (capped
+-- at the gates); risk_v_gate_rows: k, r, mp, gate_score, reference_change, gated; risk_v_risk: model_code, r, collapse_risk, min_pillar, missing_components, risk_rank,
 -- regions_in_level), with the names put back. Variable: risk_model (the model in use).
 -- Columns and types as risk_scores.sql writes them.
 CREATE OR REPLACE TEMP TABLE risk_model_components AS
@@ -38,3 +38,12 @@ SELECT b.level, b.region_id, s.collapse_risk, s.min_pillar,
 FROM risk_v_risk AS s
 JOIN risk_v_regions AS b USING (r)
 WHERE list_extract(getvariable('risk_models'), s.model_code + 1) = getvariable('risk_model');
+
+CREATE OR REPLACE TEMP TABLE region_gates AS
+SELECT b.level, b.region_id, p.pillar, c.component AS gate, s.gate_score, s.reference_change,
+    s.gated
+FROM risk_v_gate_rows AS s
+JOIN risk_v_components AS c USING (k)
+JOIN risk_v_pillars AS p USING (mp)
+JOIN risk_v_regions AS b USING (r)
+WHERE p.model = getvariable('risk_model');
