@@ -47,8 +47,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pandas_reference import reference_exposure, reference_indices  # noqa: E402
-
 from atlas.engine.core import compute_indices, compute_measure_sums  # noqa: E402
 from atlas.engine.synth import (  # noqa: E402
     EXPOSURE_MEASURE,
@@ -59,6 +57,7 @@ from atlas.engine.synth import (  # noqa: E402
 )
 from atlas.spec.risk_model import active_model  # noqa: E402
 from benchmarks import peers  # noqa: E402
+from tests.pandas_reference import reference_exposure, reference_indices  # noqa: E402
 
 CATEGORIES = 100
 PASS_SQL = (Path(__file__).with_name("duckdb_pass.sql")).read_text(encoding="utf-8")
