@@ -64,8 +64,11 @@ def run_one(data_dir: str | None, out: str) -> dict:
     started = time.perf_counter()
     try:
         from atlas.build.pipeline import build_all  # what `atlas build` runs
-    except ImportError:  # a baseline revision from before it: the same steps one by one
-        build_all = None
+    except ImportError:
+        try:  # a revision from before the move into packages (issue 27)
+            from atlas.pipeline import build_all
+        except ImportError:  # a baseline revision from before it: the same steps one by one
+            build_all = None
     if build_all is not None:
         try:
             build_all(out, data_dir, None, step=step)
