@@ -177,6 +177,7 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100) -> list
             for fmt in ("csv", "xlsx"):
                 written.append(write_ranking(con, ranking, request,
                                              out_dir / f"{level}_top{top}.{fmt}", fmt))
+            written.append(sidecar_path(written[-2]))  # the CSV's sources
     finally:
         con.close()
     return written
