@@ -173,6 +173,15 @@ def allocate(need: Sequence[float], budget: int, floor: int = 0,
     ------
     ConfigError
         if the floors exceed the budget, the caps cannot reach it, or the inputs are invalid.
+
+    Examples
+    --------
+    >>> allocate([3, 1, 0], budget=1000)
+    [750, 250, 0]
+    >>> allocate([3, 1, 0], budget=1000, floor=100)  # max(floor, t x need), t = 225
+    [675, 225, 100]
+    >>> sum(allocate([1, 1, 1], budget=100))  # whole units that always sum to the budget
+    100
     """
     return allocate_detailed(need, budget, floor, cap).amounts
 

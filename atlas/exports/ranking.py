@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -260,3 +261,35 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
         frame["allocation_bound"] = allocation.bound
         frame["currency"] = request.currency
     return frame.reset_index(drop=True)
+
+
+def rank(db: str | Path | duckdb.DuckDBPyConnection, level: str, **options: Any
+         ) -> pd.DataFrame:
+    """Ranked regions of one level of a built atlas, as ``atlas rank`` lists them.
+
+    Parameters
+    ----------
+    db
+        The atlas database (a path, or an open connection).
+    level
+        A level of the atlas (``SELECT level FROM levels``).
+    **options
+        Any field of :class:`RankRequest`: ``flags``, ``states``, ``top``, ``budget``,
+        ``rule``, ``floor``, ``cap``, ``measure`` ...
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from atlas.engine.synth import write_synthetic_database
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "synth.duckdb"
+    >>> _ = write_synthetic_database(path, regions=40, categories=30)
+    >>> top = rank(path, "synth", top=5, budget=1_000_000)
+    >>> len(top), int(top["allocation"].sum())
+    (5, 1000000)
+    >>> top["risk_rank"].is_monotonic_increasing
+    True
+    """
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        return rank_regions(db, RankRequest(level=level, **options))
+    with open_atlas(db) as con:
+        return rank_regions(con, RankRequest(level=level, **options))

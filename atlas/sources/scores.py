@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.engine.sql import run_sql_file
+from atlas.store.sql_files import run_sql_file
 
 SCORE_COLUMNS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
 HIERARCHY_LEVELS = (("broad", 6), ("minor", 5), ("major", 3))
@@ -88,7 +88,7 @@ def derive(scores: pd.DataFrame, category_map: pd.DataFrame) -> pd.DataFrame:
             {column: float for column in SCORE_COLUMNS})
         con.register("source_scores", source)
         con.register("category_map", mapping[["from_code", "to_code", "weight", "rule"]])
-        return run_sql_file(con, "derive_scores.sql").df()
+        return run_sql_file(con, "derive_scores.sql", package="atlas.sources").df()
     finally:
         con.close()
 

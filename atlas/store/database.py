@@ -12,7 +12,33 @@ from atlas.errors import ConfigError
 
 
 def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open the atlas read-only, with a clear error when it does not exist."""
+    """Open the atlas read-only, with a clear error when it does not exist.
+
+    Parameters
+    ----------
+    db
+        Path of a built ``atlas.duckdb`` (``python build_atlas.py`` writes ``out/atlas.duckdb``).
+    external_access
+        False forbids every file and network access from SQL (``atlas sql`` uses this).
+
+    Raises
+    ------
+    ConfigError
+        one line, when ``db`` is a folder, is missing or is not a DuckDB database.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from atlas.engine.synth import write_synthetic_database
+    >>> path = write_synthetic_database(pathlib.Path(tempfile.mkdtemp()) / "s.duckdb", 20, 12)
+    >>> with open_atlas(path) as con:
+    ...     con.execute("SELECT count(*) FROM region_indices").fetchone()[0]
+    20
+    >>> open_atlas(path.parent / "missing.duckdb")
+    Traceback (most recent call last):
+    ...
+    atlas.errors.ConfigError: atlas database ... not found: run `python build_atlas.py` ...
+    """
     path = Path(db)
     if path.is_dir():
         raise ConfigError(f"--db {path} is a folder, not an atlas database (the build writes "
