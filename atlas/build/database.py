@@ -25,25 +25,25 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
-from atlas.spec.terms import write_terms_tables
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
-from atlas.texts.catalog import apply_comments
+from atlas.build.prefetch import prefetch
+from atlas.build.worker import call, result
 from atlas.engine.clusters import start_trap_zones
-from atlas.engine.diagnostics import compute_diagnostics
 from atlas.engine.core import compute_indices, compute_top_categories
-from atlas.errors import AtlasError, ConfigError
-from atlas.store.files import atomic_write, remove_stale_temporaries
-from atlas.sources.inputs import PROJECT_ROOT, Inputs
-from atlas.spec import reference_path
+from atlas.engine.diagnostics import compute_diagnostics
 from atlas.engine.local_moran import HEAVY_IMPORTS
+from atlas.engine.scenarios import compute_scenarios
+from atlas.engine.uncertainty import compute_rank_uncertainty
+from atlas.errors import AtlasError, ConfigError
+from atlas.sources.inputs import PROJECT_ROOT, Inputs
 from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
-from atlas.build.prefetch import prefetch
 from atlas.sources.registry import Arriving, read_all, reader_groups
-from atlas.engine.scenarios import compute_scenarios
+from atlas.spec import reference_path
+from atlas.spec.terms import write_terms_tables
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.store.database import write_tables
-from atlas.engine.uncertainty import compute_rank_uncertainty
-from atlas.build.worker import call, result
+from atlas.store.files import atomic_write, remove_stale_temporaries
+from atlas.texts.catalog import apply_comments
 
 RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
@@ -142,7 +142,8 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: di
                       step: Step, arriving: Arriving | None = None) -> list[str]:
     """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
     tables; returns their names."""
-    step("reading the declared levels and measures (atlas/spec/levels.toml, atlas/spec/measures.toml)")
+    step("reading the declared levels and measures (atlas/spec/levels.toml, "
+         "atlas/spec/measures.toml)")
     level_sets, shared = read_all(inputs, config, arriving)
     step("writing the model tables")
     tables = level_tables(level_sets, shared)

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.build.worker import call, result, second_process
+from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.store.edition import DEFAULT_EDITION, edition_database
 
 # what atlas.build.prefetch may import while the database is built, when this process writes exports

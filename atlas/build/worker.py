@@ -18,9 +18,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from atlas.store.cache import adopt, computed_entries, geometry_cache
-from atlas.spec.declarations import resolve
 from atlas.errors import AtlasError
+from atlas.spec.declarations import resolve
+from atlas.store.cache import adopt, computed_entries, geometry_cache
 
 
 def _warm_up(maps: bool) -> None:
