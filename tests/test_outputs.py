@@ -60,8 +60,11 @@ def test_the_index_lists_the_exports_written_beside_the_maps(built_atlas, tmp_pa
     steps: list[str] = []
     written = write_outputs(built_atlas, tmp_path, maps=True, exports=True, step=steps.append)
     assert steps[0].startswith("writing exports and drawing maps at once")
-    exports = sorted(p.name for p in (tmp_path / "exports").iterdir())
-    assert len(exports) == 8 and {p.name for p in written} >= set(exports)
+    files = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    exports = [name for name in files if not name.endswith(".sources.txt")]
+    assert len(exports) == 8 and {p.name for p in written} >= set(files)
+    # each CSV has its sources file beside it (atlas.texts.attribution)
+    assert set(files) - set(exports) == {f"{n}.sources.txt" for n in exports if n.endswith(".csv")}
     index = (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
     assert all(f"href='../exports/{name}'" in index for name in exports)
     assert written[-1].name == "index.html"

@@ -197,6 +197,7 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100,
                     request, fmt, shown / "exports" / name, str(shown / "atlas.duckdb"))
                 written.append(write_ranking(con, ranking, request, out_dir / name, fmt,
                                              command=command))
+            written.append(sidecar_path(written[-2]))  # the CSV's sources
     finally:
         con.close()
     return written

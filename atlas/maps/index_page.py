@@ -35,7 +35,9 @@ STYLE = ("body{font:14px/1.45 'Noto Sans','Noto Sans CJK SC',Arial,sans-serif;ma
          "nav a{margin-right:1em}h2{margin-top:1.6em;border-bottom:2px solid #333}"
          "th{vertical-align:bottom}th.p{max-width:9em;white-space:normal}td.f{min-width:16em}"
          "td.r{min-width:11em}.wide{overflow-x:auto;max-width:100%}"
-         ".internal{background:#b00020;color:#fff;font-weight:700;padding:2px 6px}")
+         ".internal{background:#b00020;color:#fff;font-weight:700;padding:2px 6px;"
+         "overflow-wrap:anywhere}"
+         "#sources{overflow-wrap:anywhere}")
 EXPORT_KINDS = {".csv": "CSV, opens in Excel", ".xlsx": "Excel workbook"}
 
 

@@ -135,8 +135,9 @@ def lineage_columns() -> dict[str, list[str]]:
 
 def write_terms_tables(con: duckdb.DuckDBPyConnection, specs: dict[str, InputSpec]) -> None:
     """Write ``input_terms`` and ``figure_lineage`` and check the lineage is complete."""
-    from atlas.store.database import write_tables
-
-    write_tables(con, {"input_terms": input_terms(specs), "figure_lineage":
-                       figure_lineage(specs)})
+    for name, frame in (("input_terms", input_terms(specs)),
+                        ("figure_lineage", figure_lineage(specs))):
+        con.register("_terms_frame", frame)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _terms_frame")
+        con.unregister("_terms_frame")
     check_lineage(con, specs)
