@@ -17,7 +17,8 @@ STATISTICS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
 
 
 def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
-                       groups: pd.Series | None = None) -> pd.DataFrame:
+                       groups: pd.Series | None = None,
+                       uncounted: pd.Series | None = None) -> pd.DataFrame:
     """Exposure of every region under every measure (the engine's ``region_exposure``).
 
     Parameters
@@ -28,6 +29,10 @@ def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
         ``measure, category`` and ``STATISTICS``.
     groups
         diversity group per category (for ``substitutable_excess``); None: no excess.
+    uncounted
+        the uncounted workers U per region (``exposure.count_uncounted_jobs``): jobs that are
+        not substitutable, in the denominators of the substitutable share and excess; None:
+        none.
 
     Returns
     -------
@@ -52,6 +57,10 @@ def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
     long = sums.stack(level=1, future_stack=True)
     long.index.names = ["region_id", "measure"]
 
+    if uncounted is not None:
+        extra = uncounted.reindex(long.index.get_level_values(0)).fillna(0.0).to_numpy()
+        long["scored_substitutable"] = long["scored_substitutable"] + extra
+
     def share(name: str, denominator: str) -> pd.Series:
         return long[name] / long[denominator].where(long[denominator] != 0)
 
@@ -64,13 +73,15 @@ def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
         "substitutable_share": share("substitutable", "scored_substitutable"),
     })
     if groups is not None:
-        out["substitutable_excess"] = substitutable_excess(employment, scores, groups)
+        out["substitutable_excess"] = substitutable_excess(employment, scores, groups,
+                                                           uncounted)
     return out
 
 
 def substitutable_excess(employment: pd.DataFrame, scores: pd.DataFrame,
-                         groups: pd.Series) -> pd.Series:
-    """``sum_g max(0, X_g / E - X_g_ref / E_ref)`` per region and measure."""
+                         groups: pd.Series, uncounted: pd.Series | None = None) -> pd.Series:
+    """``sum_g max(0, X_g / (E + U) - X_g_ref / (E_ref + U_ref))`` per region and measure
+    (U: the uncounted workers, 0 without ``uncounted``)."""
     substitutable = scores.pivot(index="category", columns="measure", values="substitutable")
     data = employment.merge(substitutable, left_on="category", right_index=True, how="left")
     data["grp"] = data["category"].map(groups)
@@ -78,6 +89,8 @@ def substitutable_excess(employment: pd.DataFrame, scores: pd.DataFrame,
     jobs = data[measures].mul(data["employment"], axis=0)
     by_group = jobs.groupby([data["region_id"], data["grp"]]).sum()
     totals = data.groupby("region_id")["employment"].sum()
+    if uncounted is not None:
+        totals = totals + uncounted.reindex(totals.index).fillna(0.0)
     reference = by_group.groupby(level="grp").sum() / totals.sum()
     shares = by_group.div(totals, axis=0, level="region_id")
     excess = (shares - reference.reindex(shares.index, level="grp")).clip(lower=0)
@@ -172,7 +185,8 @@ def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str) -> pd
 def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd.Series,
                       context: pd.DataFrame, model: RiskModel, exposure_measure: str,
                       vulnerability_measure: str, level: str,
-                      exposure: pd.DataFrame | None = None) -> pd.DataFrame:
+                      exposure: pd.DataFrame | None = None,
+                      uncounted: pd.Series | None = None) -> pd.DataFrame:
     """Indices per region: exposure, substitutable share and excess, diversity, collapse risk.
 
     Parameters
@@ -182,10 +196,12 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd
     context
         ``region_id, indicator, value`` (the level's region_context).
     exposure
-        ``reference_exposure(employment, scores, groups)`` if already computed.
+        ``reference_exposure(employment, scores, groups, uncounted)`` if already computed.
+    uncounted
+        As for ``reference_exposure``.
     """
     if exposure is None:
-        exposure = reference_exposure(employment, scores, groups)
+        exposure = reference_exposure(employment, scores, groups, uncounted)
     by_measure = exposure.reset_index(level=0)
     out = pd.DataFrame({"total_employment": employment.groupby("region_id")["employment"].sum()})
     chosen = by_measure.loc[[exposure_measure]].set_index("region_id")

@@ -15,6 +15,10 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+
+from atlas.build import publish as publishing
+from atlas.build.database import prepare_output_folder
+from atlas.build.pipeline import build_all
 from atlas.build.publish import (
     JOURNAL,
     MANIFEST,
@@ -24,10 +28,6 @@ from atlas.build.publish import (
     stale_stages,
     write_manifest,
 )
-
-from atlas.build import publish as publishing
-from atlas.build.database import prepare_output_folder
-from atlas.build.pipeline import build_all
 from atlas.errors import AtlasError
 
 
