@@ -142,11 +142,15 @@ def percentile(values: pd.Series, transform: str) -> pd.Series:
     return (values.rank(method="average") - 0.5) / n
 
 
-def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str) -> pd.DataFrame:
+def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str,
+                   percent_changes: set[str] | None = None) -> pd.DataFrame:
     """Component scores, pillar scores, collapse risk and rank of one level's regions.
 
     ``indicators`` has one row per region (index ``region_id``) and a column per indicator,
-    plus ``total_employment``.
+    plus ``total_employment``. A pillar's ``gate`` applies where its indicator is one of
+    ``percent_changes`` (a percent change; the level is its own reference): a region whose
+    change beats the level's, ``100 * (sum E / sum(E / (1 + x / 100)) - 1)``, on the safe
+    side has the pillar capped at its gate component's score. None: no gates.
     """
     out = pd.DataFrame(index=indicators.index)
     components = [c for c in model.components_for(level) if c.indicator in indicators
@@ -165,6 +169,15 @@ def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str) -> pd
                 / (scores.notna() * weights).sum(axis=1).where(lambda w: w > 0)).round(12)
         out[f"pillar_{pillar.pillar}"] = (percentile(mean, "percentile")
                                           if model.pillar_scale == "percentile" else mean)
+        gate = next((c for c in members if c.component == pillar.gate), None)
+        if gate is not None and percent_changes and gate.indicator in percent_changes:
+            x, e = indicators[gate.indicator], indicators["total_employment"]
+            ok = np.isfinite(x) & (x > -100) & (e > 0)
+            change = 100 * (e[ok].sum() / (e[ok] / (1 + x[ok] / 100)).sum() - 1)
+            gated = (x < change) if gate.direction == "higher" else (x > change)
+            column = f"pillar_{pillar.pillar}"
+            capped = np.minimum(out[column], out[f"risk_p_{gate.component}"])
+            out[column] = out[column].where(~gated.fillna(False), capped)
         pillars.append(pillar)
     values = out[[f"pillar_{p.pillar}" for p in pillars]]
     weights = np.array([p.weight for p in pillars])
@@ -186,7 +199,8 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd
                       context: pd.DataFrame, model: RiskModel, exposure_measure: str,
                       vulnerability_measure: str, level: str,
                       exposure: pd.DataFrame | None = None,
-                      uncounted: pd.Series | None = None) -> pd.DataFrame:
+                      uncounted: pd.Series | None = None,
+                      percent_changes: set[str] | None = None) -> pd.DataFrame:
     """Indices per region: exposure, substitutable share and excess, diversity, collapse risk.
 
     Parameters
@@ -199,6 +213,8 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd
         ``reference_exposure(employment, scores, groups, uncounted)`` if already computed.
     uncounted
         As for ``reference_exposure``.
+    percent_changes
+        As for ``reference_risk`` (the pillars' gates).
     """
     if exposure is None:
         exposure = reference_exposure(employment, scores, groups, uncounted)
@@ -213,4 +229,5 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd
     out = out.join(diversity(employment, groups))
     wide = context.pivot(index="region_id", columns="indicator", values="value")
     indicators = out.join(wide)
-    return out.join(wide).join(reference_risk(indicators, model, level)).sort_index()
+    return out.join(wide).join(reference_risk(indicators, model, level, percent_changes)
+                               ).sort_index()

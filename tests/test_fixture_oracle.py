@@ -13,7 +13,8 @@ Where the reference's assumptions hold:
   (where a measure has one), as the engine treats them, and a category without a diversity
   group is its own group. With ``exposure.count_uncounted_jobs`` the uncounted workers
   (``uncounted_jobs`` of ``region_context``, where positive) join the denominators of the
-  substitutable share and excess, as in the engine.
+  substitutable share and excess, as in the engine, and a pillar's gate caps it where the
+  gate's indicator is a percent change (``[risk.models.*.pillars.*] gate``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ def level_frames(con, level: str, config: dict) -> dict[str, pd.DataFrame | pd.S
         .set_index("category")["g"],
         "context": context,
         "uncounted": uncounted,
+        # the indicators that are percent changes: a pillar's gate applies to them
+        "percent_changes": {row[0] for row in con.execute(
+            "SELECT indicator FROM context_indicators WHERE level = ? AND unit = 'percent'",
+            [level]).fetchall()},
     }
 
 
@@ -95,7 +100,7 @@ def test_every_index_agrees_on_levels_that_are_their_own_reference(fixture_con):
             frames["employment"], frames["scores"], frames["groups"], frames["context"],
             active_model(config), config["exposure"]["default_measure"],
             config["risk"]["v1"]["vulnerability_measure"], level,
-            uncounted=frames["uncounted"])
+            uncounted=frames["uncounted"], percent_changes=frames["percent_changes"])
         engine = fixture_con.execute("SELECT * FROM region_indices WHERE level = ?",
                                      [level]).df().set_index("region_id").reindex(
                                          reference.index)
