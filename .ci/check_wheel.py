@@ -14,7 +14,9 @@
    ``tests/fixtures/data`` (database, maps and exports), and the database again with the
    checkout (``python -m atlas.cli`` from the checkout, database only);
 5. compares the two databases table by table (:mod:`atlas.store.fingerprint`; only
-   ``build_info``'s ``git_commit`` may differ: an installed wheel has no git checkout).
+   ``build_info``'s ``git_commit`` may differ: an installed wheel has no git checkout; nor
+   do the keys that record when a build ran, ``EXCLUDED_BUILD_INFO`` of
+   :mod:`atlas.store.fingerprint`: ``created_at`` and the ``build_id``).
 
 Prints one line per step and exits 1 with a line naming what differs.
 """
@@ -106,7 +108,7 @@ def compare(first: Path, second: Path) -> None:
     import duckdb
 
     sys.path.insert(0, str(ROOT))  # the checkout's atlas, whatever this environment installed
-    from atlas.store.fingerprint import differing, fingerprints
+    from atlas.store.fingerprint import EXCLUDED_BUILD_INFO, differing, fingerprints
 
     prints = []
     for path in (first, second):
@@ -119,7 +121,8 @@ def compare(first: Path, second: Path) -> None:
     (a, info_a), (b, info_b) = prints
     tables = [name for name in differing(a, b) if name != "build_info"]
     keys = sorted(key for key in set(info_a) | set(info_b)
-                  if key not in {"git_commit", "created_at"} and info_a.get(key) != info_b.get(key))
+                  if key not in {"git_commit", *EXCLUDED_BUILD_INFO}
+                  and info_a.get(key) != info_b.get(key))
     if tables or keys:
         sys.exit(f"check_wheel: the wheel's atlas differs from the checkout's in table(s) "
                  f"{tables} and build_info key(s) {keys}")

@@ -17,7 +17,8 @@ STATISTICS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
 
 
 def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
-                       groups: pd.Series | None = None) -> pd.DataFrame:
+                       groups: pd.Series | None = None,
+                       uncounted: pd.Series | None = None) -> pd.DataFrame:
     """Exposure of every region under every measure (the engine's ``region_exposure``).
 
     Parameters
@@ -28,6 +29,10 @@ def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
         ``measure, category`` and ``STATISTICS``.
     groups
         diversity group per category (for ``substitutable_excess``); None: no excess.
+    uncounted
+        the uncounted workers U per region (``exposure.count_uncounted_jobs``): jobs that are
+        not substitutable, in the denominators of the substitutable share and excess; None:
+        none.
 
     Returns
     -------
@@ -52,6 +57,10 @@ def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
     long = sums.stack(level=1, future_stack=True)
     long.index.names = ["region_id", "measure"]
 
+    if uncounted is not None:
+        extra = uncounted.reindex(long.index.get_level_values(0)).fillna(0.0).to_numpy()
+        long["scored_substitutable"] = long["scored_substitutable"] + extra
+
     def share(name: str, denominator: str) -> pd.Series:
         return long[name] / long[denominator].where(long[denominator] != 0)
 
@@ -64,13 +73,15 @@ def reference_exposure(employment: pd.DataFrame, scores: pd.DataFrame,
         "substitutable_share": share("substitutable", "scored_substitutable"),
     })
     if groups is not None:
-        out["substitutable_excess"] = substitutable_excess(employment, scores, groups)
+        out["substitutable_excess"] = substitutable_excess(employment, scores, groups,
+                                                           uncounted)
     return out
 
 
 def substitutable_excess(employment: pd.DataFrame, scores: pd.DataFrame,
-                         groups: pd.Series) -> pd.Series:
-    """``sum_g max(0, X_g / E - X_g_ref / E_ref)`` per region and measure."""
+                         groups: pd.Series, uncounted: pd.Series | None = None) -> pd.Series:
+    """``sum_g max(0, X_g / (E + U) - X_g_ref / (E_ref + U_ref))`` per region and measure
+    (U: the uncounted workers, 0 without ``uncounted``)."""
     substitutable = scores.pivot(index="category", columns="measure", values="substitutable")
     data = employment.merge(substitutable, left_on="category", right_index=True, how="left")
     data["grp"] = data["category"].map(groups)
@@ -78,6 +89,8 @@ def substitutable_excess(employment: pd.DataFrame, scores: pd.DataFrame,
     jobs = data[measures].mul(data["employment"], axis=0)
     by_group = jobs.groupby([data["region_id"], data["grp"]]).sum()
     totals = data.groupby("region_id")["employment"].sum()
+    if uncounted is not None:
+        totals = totals + uncounted.reindex(totals.index).fillna(0.0)
     reference = by_group.groupby(level="grp").sum() / totals.sum()
     shares = by_group.div(totals, axis=0, level="region_id")
     excess = (shares - reference.reindex(shares.index, level="grp")).clip(lower=0)
@@ -129,11 +142,15 @@ def percentile(values: pd.Series, transform: str) -> pd.Series:
     return (values.rank(method="average") - 0.5) / n
 
 
-def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str) -> pd.DataFrame:
+def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str,
+                   percent_changes: set[str] | None = None) -> pd.DataFrame:
     """Component scores, pillar scores, collapse risk and rank of one level's regions.
 
     ``indicators`` has one row per region (index ``region_id``) and a column per indicator,
-    plus ``total_employment``.
+    plus ``total_employment``. A pillar's ``gate`` applies where its indicator is one of
+    ``percent_changes`` (a percent change; the level is its own reference): a region whose
+    change beats the level's, ``100 * (sum E / sum(E / (1 + x / 100)) - 1)``, on the safe
+    side has the pillar capped at its gate component's score. None: no gates.
     """
     out = pd.DataFrame(index=indicators.index)
     components = [c for c in model.components_for(level) if c.indicator in indicators
@@ -152,6 +169,15 @@ def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str) -> pd
                 / (scores.notna() * weights).sum(axis=1).where(lambda w: w > 0)).round(12)
         out[f"pillar_{pillar.pillar}"] = (percentile(mean, "percentile")
                                           if model.pillar_scale == "percentile" else mean)
+        gate = next((c for c in members if c.component == pillar.gate), None)
+        if gate is not None and percent_changes and gate.indicator in percent_changes:
+            x, e = indicators[gate.indicator], indicators["total_employment"]
+            ok = np.isfinite(x) & (x > -100) & (e > 0)
+            change = 100 * (e[ok].sum() / (e[ok] / (1 + x[ok] / 100)).sum() - 1)
+            gated = (x < change) if gate.direction == "higher" else (x > change)
+            column = f"pillar_{pillar.pillar}"
+            capped = np.minimum(out[column], out[f"risk_p_{gate.component}"])
+            out[column] = out[column].where(~gated.fillna(False), capped)
         pillars.append(pillar)
     values = out[[f"pillar_{p.pillar}" for p in pillars]]
     weights = np.array([p.weight for p in pillars])
@@ -172,7 +198,9 @@ def reference_risk(indicators: pd.DataFrame, model: RiskModel, level: str) -> pd
 def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd.Series,
                       context: pd.DataFrame, model: RiskModel, exposure_measure: str,
                       vulnerability_measure: str, level: str,
-                      exposure: pd.DataFrame | None = None) -> pd.DataFrame:
+                      exposure: pd.DataFrame | None = None,
+                      uncounted: pd.Series | None = None,
+                      percent_changes: set[str] | None = None) -> pd.DataFrame:
     """Indices per region: exposure, substitutable share and excess, diversity, collapse risk.
 
     Parameters
@@ -182,10 +210,14 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd
     context
         ``region_id, indicator, value`` (the level's region_context).
     exposure
-        ``reference_exposure(employment, scores, groups)`` if already computed.
+        ``reference_exposure(employment, scores, groups, uncounted)`` if already computed.
+    uncounted
+        As for ``reference_exposure``.
+    percent_changes
+        As for ``reference_risk`` (the pillars' gates).
     """
     if exposure is None:
-        exposure = reference_exposure(employment, scores, groups)
+        exposure = reference_exposure(employment, scores, groups, uncounted)
     by_measure = exposure.reset_index(level=0)
     out = pd.DataFrame({"total_employment": employment.groupby("region_id")["employment"].sum()})
     chosen = by_measure.loc[[exposure_measure]].set_index("region_id")
@@ -197,4 +229,5 @@ def reference_indices(employment: pd.DataFrame, scores: pd.DataFrame, groups: pd
     out = out.join(diversity(employment, groups))
     wide = context.pivot(index="region_id", columns="indicator", values="value")
     indicators = out.join(wide)
-    return out.join(wide).join(reference_risk(indicators, model, level)).sort_index()
+    return out.join(wide).join(reference_risk(indicators, model, level, percent_changes)
+                               ).sort_index()

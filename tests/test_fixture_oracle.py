@@ -11,7 +11,10 @@ Where the reference's assumptions hold:
   diversity against the level itself). The reference knows no sheltered categories: the
   configuration's ``[exposure.sheltered]`` categories are given a substitutable share of 0
   (where a measure has one), as the engine treats them, and a category without a diversity
-  group is its own group.
+  group is its own group. With ``exposure.count_uncounted_jobs`` the uncounted workers
+  (``uncounted_jobs`` of ``region_context``, where positive) join the denominators of the
+  substitutable share and excess, as in the engine, and a pillar's gate caps it where the
+  gate's indicator is a percent change (``[risk.models.*.pillars.*] gate``).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ EXPOSURE = ["exposure_mean", "share_ge_10", "share_ge_50", "coverage", "vulnerab
             "substitutable_share"]
 
 
-def level_frames(con, level: str, config: dict) -> dict[str, pd.DataFrame | pd.Series]:
+def level_frames(con, level: str, config: dict) -> dict[str, pd.DataFrame | pd.Series | None]:
     """The engine's inputs of one level, as the reference takes them."""
     taxonomy = con.execute("SELECT taxonomy FROM levels WHERE level = ?", [level]).fetchone()[0]
     scores = con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable, "
@@ -37,6 +40,13 @@ def level_frames(con, level: str, config: dict) -> dict[str, pd.DataFrame | pd.S
     sheltered = config["exposure"].get("sheltered", {}).get(taxonomy, [])
     scores.loc[scores["category"].isin(sheltered) & scores["substitutable"].notna(),
                "substitutable"] = 0.0
+    context = con.execute("SELECT region_id, indicator, value FROM region_context "
+                          "WHERE level = ?", [level]).df()
+    uncounted = None
+    if config["exposure"].get("count_uncounted_jobs"):
+        rows = context.loc[(context["indicator"] == "uncounted_jobs")
+                           & np.isfinite(context["value"]) & (context["value"] > 0)]
+        uncounted = rows.set_index("region_id")["value"].astype(float)
     return {
         "employment": con.execute("SELECT region_id, category, employment, imputed "
                                   "FROM employment WHERE level = ?", [level]).df(),
@@ -44,8 +54,12 @@ def level_frames(con, level: str, config: dict) -> dict[str, pd.DataFrame | pd.S
         "groups": con.execute("SELECT category, coalesce(diversity_group, category) AS g "
                               "FROM categories WHERE taxonomy = ?", [taxonomy]).df()
         .set_index("category")["g"],
-        "context": con.execute("SELECT region_id, indicator, value FROM region_context "
-                               "WHERE level = ?", [level]).df(),
+        "context": context,
+        "uncounted": uncounted,
+        # the indicators that are percent changes: a pillar's gate applies to them
+        "percent_changes": {row[0] for row in con.execute(
+            "SELECT indicator FROM context_indicators WHERE level = ? AND unit = 'percent'",
+            [level]).fetchall()},
     }
 
 
@@ -64,7 +78,8 @@ def test_exposure_of_every_measure_agrees_on_every_level(fixture_con):
     assert len(levels) >= 4
     for level in levels:
         frames = level_frames(fixture_con, level, config)
-        reference = reference_exposure(frames["employment"], frames["scores"]).sort_index()
+        reference = reference_exposure(frames["employment"], frames["scores"],
+                                       uncounted=frames["uncounted"]).sort_index()
         engine = fixture_con.execute("SELECT * FROM region_exposure WHERE level = ?",
                                      [level]).df().set_index(["region_id", "measure"])
         assert len(reference) > 0 and engine.index.sort_values().equals(reference.index), level
@@ -84,7 +99,8 @@ def test_every_index_agrees_on_levels_that_are_their_own_reference(fixture_con):
         reference = reference_indices(
             frames["employment"], frames["scores"], frames["groups"], frames["context"],
             active_model(config), config["exposure"]["default_measure"],
-            config["risk"]["v1"]["vulnerability_measure"], level)
+            config["risk"]["v1"]["vulnerability_measure"], level,
+            uncounted=frames["uncounted"], percent_changes=frames["percent_changes"])
         engine = fixture_con.execute("SELECT * FROM region_indices WHERE level = ?",
                                      [level]).df().set_index("region_id").reindex(
                                          reference.index)

@@ -80,6 +80,8 @@ def split_sample_backtest(con: duckdb.DuckDBPyConnection, inputs: Inputs, level:
     scores["pillar_absorption_in_sample"] = built["pillar_absorption"]
     growth = sums[("Employed", end)] / sums[("Employed", split)]
     result = evaluate(scores, growth, settings, int(settings["seed"]))
+    if result.empty:  # too few regions with data to test (evaluate needs 20)
+        return pd.DataFrame(columns=COLUMNS)
     roles = {f"absorption_to_{split}": "model", "pillar_absorption_in_sample": "in-sample"}
     result["role"] = result["predictor"].map(roles).fillna("baseline")
     result = result.assign(geography=level, kind="split_sample", model_year=split,

@@ -159,6 +159,10 @@ def _run_now(function: Callable[..., pd.DataFrame], *args: Any) -> Future:
 ZONE_COLUMNS = ["level", "zone_id", "zone_name", "regions", "jobs", "mean_collapse_risk",
                 "members"]
 LISA_COLUMNS = ["level", "region_id", "quadrant", "p_value", "high_high", "trap_zone"]
+# the column types of an empty trap_zones (no level has a zone): DuckDB would read the empty
+# object columns as INTEGER, and `level = ?` on them fails (the shareable edition's withhold)
+ZONE_TYPES = {"level": "str", "zone_id": "str", "zone_name": "str", "regions": "int64",
+              "jobs": "float64", "mean_collapse_risk": "float64", "members": "str"}
 
 
 def start_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
@@ -196,7 +200,7 @@ def start_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
         zones = (pd.concat(zone_frames, ignore_index=True) if zone_frames
                  else pd.DataFrame(columns=ZONE_COLUMNS))[ZONE_COLUMNS]
         register_table(con, "region_lisa", region_lisa.astype({"trap_zone": "object"}))
-        register_table(con, "trap_zones", zones)
+        register_table(con, "trap_zones", zones.astype(ZONE_TYPES) if zones.empty else zones)
 
     return finish
 
