@@ -89,8 +89,8 @@ def test_formats(atlas_con, tmp_path):
     ranked = rank_regions(atlas_con, request)
     xlsx = write_ranking(atlas_con, ranked, request, tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(xlsx, read_only=True)
-    assert book.sheetnames == ["summary", "data", "method", "dictionary", "provenance",
-                               "sources"]
+    assert book.sheetnames == ["summary", "data", "programmes", "method", "dictionary",
+                               "provenance", "sources"]
     assert book["data"].max_row == 31
     top = next(r for r, row in enumerate(book["summary"].iter_rows(values_only=True), 1)
                if row[0] == "#")  # under the title block

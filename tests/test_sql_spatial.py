@@ -54,7 +54,7 @@ def test_documented_neighbours_query_runs_in_atlas_sql(squares, tmp_path):
                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8-sig").split()
-    assert lines == ["region_id,name", "10420,Akron"]  # the touching square, not the far one
+    assert lines == ['"region_id","name"', '"10420","Akron"']  # the touching square only
 
 
 def test_file_access_stays_off_after_loading_the_extension(squares, tmp_path):

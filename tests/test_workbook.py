@@ -59,7 +59,8 @@ def column(sheet, header: str) -> list:
 
 def test_summary_sheet_layout(ohio):
     assert ohio.sheetnames[0] == "summary"
-    assert ohio.sheetnames == ["summary", "data", "method", "dictionary", "provenance", "sources"]
+    assert ohio.sheetnames == ["summary", "data", "programmes", "method", "dictionary",
+                               "provenance", "sources"]
     sheet = ohio["summary"]
     names, top = headers(sheet), header_row(sheet)
     assert len(names) < 23

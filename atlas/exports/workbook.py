@@ -196,7 +196,7 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
             cell.font, cell.border = bold, line
             if column.number_format:
                 cell.number_format = column.number_format
-    for offset, subtotal in enumerate(sheet.subtotals, start=sheet.rows + 2 + sheet.totals):
+    for offset, subtotal in enumerate(sheet.subtotals, start=top + sheet.rows + 1 + sheet.totals):
         for index, column in enumerate(sheet.columns, start=1):
             cell = ws.cell(row=offset, column=index)
             write_cell(cell, subtotal.get(column.header))
