@@ -1,1 +1,30 @@
-"""atlas.engine."""
+"""One engine for every level: (composition, scores, context, model) -> indices.
+
+The sums (``core``, ``matrix_engine``, ``matrix_sums``), the researcher's calls
+(``indices.composition_indices``, ``risk.collapse_risk``), the risk step (``risk_vector``),
+its uncertainty (``uncertainty``), scenarios, trap zones (``clusters``), diagnostics, the
+programme mix, the evidence (``validate_figures``, ``backtest``, ``shift``) and the synthetic
+levels of the scale tests (``synth``); the formulas live in ``sql/*.sql``.
+"""
+
+__all__ = [
+    "backtest",
+    "backtest_split",
+    "clusters",
+    "core",
+    "diagnostics",
+    "indices",
+    "local_moran",
+    "matrix_engine",
+    "matrix_sums",
+    "programmes",
+    "risk",
+    "risk_vector",
+    "scenarios",
+    "shift",
+    "synth",
+    "uncertainty",
+    "uncertainty_draws",
+    "validate_figures",
+    "sql",
+]
