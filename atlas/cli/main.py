@@ -257,11 +257,7 @@ def rank(
             con = open_atlas(copy)
             try:
                 ranking = rank_regions(con, request)
-                report_notes(ranking)
-                warnings = selection_warnings(ranking, request, ignored)
-                for line in warnings:
-                    console.print(f"warning: {line}", markup=False, highlight=False,
-                                  soft_wrap=True)
+                warnings = report_notes(ranking, selection_warnings(ranking, request, ignored))
                 path = write_ranking(con, ranking, request, output, fmt, bom=bom,
                                      warnings=warnings)
             finally:
@@ -271,10 +267,7 @@ def rank(
     con = open_atlas(db)
     try:
         ranking = rank_regions(con, request)
-        report_notes(ranking)
-        warnings = selection_warnings(ranking, request, ignored)
-        for line in warnings:
-            console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
+        report_notes(ranking, selection_warnings(ranking, request, ignored))
     finally:
         con.close()
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
@@ -286,10 +279,13 @@ def rank(
                 currency_columns={"allocation": request.currency})
 
 
-def report_notes(ranking) -> None:
-    """Say on stderr which selected regions lie outside their requested principal state."""
+def report_notes(ranking, warnings: list[str]) -> list[str]:
+    """Say on stderr which selected regions lie outside their requested principal state, and
+    each warning about the selection; returns the warnings (the workbook repeats them)."""
+    for line in warnings:
+        console.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
     if "note" not in ranking:
-        return
+        return warnings
     noted = ranking.loc[ranking["note"] != ""]
     if len(noted):
         names = "; ".join(f"{n} ({note})" for n, note in zip(noted["name"], noted["note"],
@@ -297,6 +293,7 @@ def report_notes(ranking) -> None:
         console.print(f"note: {len(noted)} selected regions have their principal state "
                       f"outside the requested ones (see the note column): {names}",
                       markup=False, highlight=False, soft_wrap=True)
+    return warnings
 
 
 @app.command()
