@@ -83,6 +83,32 @@ def map_page(url: str, width: int = 1400, height: int = 900, phone: bool = False
         yield page, refused, errors
 
 
+@contextmanager
+def checked_pages(browser, default_url: str):
+    """Yield ``open(url=None, width=1400, height=900, phone=False) -> page``.
+
+    Every page is opened with :func:`open_map` in its own context of ``browser``; on leaving,
+    the contexts are closed and the test fails if any page made a network request or met a
+    JavaScript error (so a test body only checks what it is about).
+    """
+    refused: list[str] = []
+    errors: list[str] = []
+    pages = []
+
+    def open_(url: str | None = None, width: int = 1400, height: int = 900,
+              phone: bool = False):
+        page = open_map(browser, url or default_url, refused, errors, phone=phone,
+                        width=width, height=height)
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        page.context.close()
+    assert refused == [], f"network requests: {refused}"
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
 def region_point(page, region_id: str) -> tuple[float, float]:
     """Window coordinates of a region's label point (its centroid), where the region is on top
     (the map is centred on it first when a panel covers it or it is out of view)."""

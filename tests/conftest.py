@@ -97,3 +97,17 @@ def fixture_con(fixture_atlas: Path):
     con = duckdb.connect(str(fixture_atlas / "atlas.duckdb"), read_only=True)
     yield con
     con.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session's browser tests (every request is blocked per
+    page by :func:`tests.browser.open_map`); skipped without Chromium, failed in CI."""
+    from tests.browser import browser_available, chromium
+
+    if not browser_available():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium or playwright missing")
+        pytest.skip("needs Chromium")
+    with chromium() as launched:
+        yield launched

@@ -15,10 +15,9 @@ from atlas.maps.specs import load_map_specs
 from tests.browser import (
     PHONE,
     browser_available,
-    chromium,
+    checked_pages,
     hover,
     inside,
-    open_map,
     open_profile,
     region_point,
 )
@@ -76,32 +75,11 @@ def fixture_url(tmp_path_factory) -> str:
     return path.as_uri()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not browser_available():
-        pytest.fail("Chromium or playwright missing") if os.environ.get("CI") else pytest.skip(
-            "needs Chromium")
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture()
 def session(browser, fixture_url):
     """``open(url=None, phone=False) -> page``; fails the test on any request or JS error."""
-    refused: list[str] = []
-    errors: list[str] = []
-    pages = []
-
-    def open_(url: str | None = None, phone: bool = False):
-        page = open_map(browser, url or fixture_url, refused, errors, phone=phone)
-        pages.append(page)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
-    assert refused == [], f"network requests: {refused}"
-    assert errors == [], f"JavaScript errors: {errors}"
+    with checked_pages(browser, fixture_url) as open_:
+        yield open_
 
 
 def profile_text(page) -> str:

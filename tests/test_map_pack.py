@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 
 import pytest
 
 from atlas.maps.pack import pack, pack_features, unpack, unpack_features
 from atlas.maps.page import page_data, render_page, safe_json
-from tests.browser import browser_available, chromium, open_map
+from tests.browser import checked_pages
 from tests.map_fixture import fixture_data
 
 MAPS = {"us_area": "us_areas.html", "cn_city": "cn_cities.html", "country": "world.html"}
@@ -92,28 +91,13 @@ def test_coordinates_on_the_grid_as_deltas():
 
 
 # ---------------------------------------------------------------- in the browser
-@pytest.fixture(scope="module")
-def browser():
-    if not browser_available():
-        pytest.fail("Chromium or playwright missing") if os.environ.get("CI") else pytest.skip(
-            "needs Chromium")
-    with chromium() as launched:
-        yield launched
-
-
 def decoded_in_page(browser, path) -> dict:
     """DATA as the page's scripts see it (geo, outlines and regions)."""
-    refused: list[str] = []
-    errors: list[str] = []
-    page = open_map(browser, path.as_uri(), refused, errors)
-    try:
-        out = json.loads(page.evaluate("JSON.stringify({geo: window.atlasMap.data.geo, "
-                                       "outlines: window.atlasMap.data.outlines, "
-                                       "regions: window.atlasMap.data.regions})"))
-    finally:
-        page.context.close()
-    assert refused == [] and errors == []
-    return out
+    with checked_pages(browser, path.as_uri()) as open_:
+        page = open_()
+        return json.loads(page.evaluate("JSON.stringify({geo: window.atlasMap.data.geo, "
+                                        "outlines: window.atlasMap.data.outlines, "
+                                        "regions: window.atlasMap.data.regions})"))
 
 
 @pytest.mark.browser

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from atlas.maps.page import render_page
-from tests.browser import browser_available, chromium, inside, open_map
+from tests.browser import browser_available, checked_pages, inside
 from tests.map_fixture import fixture_data
 
 SHOTS = Path(__file__).resolve().parent.parent / "out" / "screenshots"
@@ -42,33 +42,15 @@ def fixture_url(tmp_path_factory) -> str:
     return path.as_uri()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not browser_available():
-        pytest.fail("Chromium or playwright missing") if os.environ.get("CI") else pytest.skip(
-            "needs Chromium")
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture()
 def opened(browser, fixture_url):
     """``open(width, height, phone=False, url=None) -> page``; fails on a request or JS error."""
-    refused: list[str] = []
-    errors: list[str] = []
-    pages = []
+    with checked_pages(browser, fixture_url) as open_:
+        def by_size(width: int = 1400, height: int = 900, phone: bool = False,
+                    url: str | None = None):
+            return open_(url, width=width, height=height, phone=phone)
 
-    def open_(width: int = 1400, height: int = 900, phone: bool = False, url: str | None = None):
-        page = open_map(browser, url or fixture_url, refused, errors, phone=phone, width=width,
-                        height=height)
-        pages.append(page)
-        return page
-
-    yield open_
-    for page in pages:
-        page.context.close()
-    assert refused == [], f"network requests: {refused}"
-    assert errors == [], f"JavaScript errors: {errors}"
+        yield by_size
 
 
 def legend_in_view(page, width: int, height: int) -> list[str]:
@@ -219,12 +201,10 @@ def test_saved_png_carries_the_layer_s_legend(opened, tmp_path):
 @needs_browser
 @needs_poppler
 @pytest.mark.parametrize("filename", ["us_areas.html", "cn_cities.html", "world.html"])
-def test_real_legends_in_view_and_a4_pdf(browser, real_maps, filename, tmp_path):
-    refused: list[str] = []
-    errors: list[str] = []
+def test_real_legends_in_view_and_a4_pdf(opened, real_maps, filename, tmp_path):
     url = (real_maps / filename).as_uri()
     for width, height, phone in SIZES:
-        page = open_map(browser, url, refused, errors, phone=phone, width=width, height=height)
+        page = opened(width, height, phone=phone, url=url)
         assert legend_in_view(page, width, height) == []
         page.evaluate("window.atlasMap.setLayer(window.atlasMap.data.layers[0].key)")
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -237,5 +217,3 @@ def test_real_legends_in_view_and_a4_pdf(browser, real_maps, filename, tmp_path)
             assert pages == 1 and " ".join(title.split()[:6]) in text
             assert "Atlas built" in text and page.evaluate(
                 "window.atlasMap.data.layers[0].labels[0]") in text
-        page.context.close()
-    assert refused == [] and errors == []
