@@ -2,7 +2,8 @@
 
 - :func:`credit_lines`: one line per input an output uses, its attribution and terms;
 - :func:`internal_mark`: "internal: do not redistribute", naming the restricted inputs,
-  on every page, sheet and file of the internal edition;
+  on every page, sheet and file of the internal edition that uses one of them (an output
+  whose level uses no restricted input holds none of their values and needs no mark);
 - :func:`withheld_note`: in the shareable edition, the one line that says which values of a
   level are left out and why.
 
@@ -68,12 +69,16 @@ def restricted_names(con: duckdb.DuckDBPyConnection, keys: list[str] | None = No
             for row in terms_rows(con, keys) if row["restricted"]]
 
 
-def internal_mark(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The internal edition's mark, naming every restricted input the atlas uses; None in
-    the shareable edition."""
+def internal_mark(con: duckdb.DuckDBPyConnection, keys: list[str] | None = None
+                  ) -> str | None:
+    """The internal edition's mark, naming the restricted inputs among ``keys`` (every input
+    the atlas uses when None); None in the shareable edition, and None for an output whose
+    inputs ``keys`` include no restricted one."""
     if edition_of(con) != "internal":
         return None
-    names = restricted_names(con)
+    names = restricted_names(con, keys)
+    if keys is not None and not names:
+        return None
     return INTERNAL + (": contains values from restricted inputs: " + "; ".join(names)
                        if names else "")
 
@@ -104,8 +109,10 @@ def sources_block(con: duckdb.DuckDBPyConnection, level: str | None = None) -> d
     """``title``, ``lines`` (credits), ``mark`` (internal edition) and ``note`` (what the
     shareable edition leaves out of ``level``) for an output of ``level`` (of every level
     when None)."""
-    return {"title": "Sources and terms", "lines": credit_lines(con, level_inputs(con, level)),
-            "mark": internal_mark(con), "note": withheld_note(con, level) if level else None,
+    keys = level_inputs(con, level)
+    return {"title": "Sources and terms", "lines": credit_lines(con, keys),
+            "mark": internal_mark(con, keys if level else None),
+            "note": withheld_note(con, level) if level else None,
             "edition": edition_of(con)}
 
 
