@@ -12,7 +12,7 @@ from scipy.stats import rankdata, spearmanr
 from typer.testing import CliRunner
 
 from atlas.cli.main import app
-from atlas.engine.backtest import evaluate, ranks
+from atlas.engine.backtest_metrics import evaluate, ranks
 from atlas.engine.shift import occupation_trend, substitution_gap
 from atlas.engine.validate_figures import Context, check_lines, failed, validation_table
 from atlas.errors import ConfigError

@@ -9,6 +9,7 @@ levels of the scale tests (``synth``); the formulas live in ``sql/*.sql``.
 
 __all__ = [
     "backtest",
+    "backtest_metrics",
     "backtest_split",
     "clusters",
     "core",

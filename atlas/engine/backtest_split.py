@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.engine.backtest import COLUMNS, evaluate
+from atlas.engine.backtest_metrics import COLUMNS, evaluate
 from atlas.sources.inputs import Inputs
 
 
