@@ -13,6 +13,7 @@ __all__ = [
     "evidence_report",
     "inputs_table",
     "lineage",
+    "markdown",
     "method_text",
     "report",
     "terminal",

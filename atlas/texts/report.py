@@ -3,10 +3,8 @@ the diagnostics of the composite per level, the top regions and what drives them
 model's components and weights. ``atlas report --update-docs`` rewrites the generated blocks
 of the README and ``docs/method.md`` and the whole of ``docs/risk_diagnostics.md``.
 
-Text from the data or the configuration (region names, labels) is escaped
-(:func:`markdown_text`): it cannot open an HTML comment or close a block's marker, break a
-table row or start a link, so a second ``--update-docs`` gives the same documents as the
-first.
+Text from the data or the configuration is escaped (:mod:`atlas.texts.markdown`), so a
+second ``--update-docs`` gives the same documents as the first.
 """
 
 from __future__ import annotations
@@ -24,45 +22,14 @@ from atlas.spec.manifest import PROJECT_ROOT
 from atlas.spec.risk_model import active_model, risk_models
 from atlas.store.database import stored_config
 from atlas.texts.evidence_report import evidence_document, replace_or_append
+from atlas.texts.markdown import level_names, markdown_table, markdown_text
 from atlas.texts.method_text import component_summary, risk_formula
+from atlas.texts.top30 import top30_document
+
+__all__ = ["ROOT", "generated_documents", "diagnostics_document", "level_names",
+           "markdown_table", "markdown_text", "model_table", "replace_block"]
 
 ROOT = PROJECT_ROOT
-
-
-def level_names() -> dict[str, str]:
-    """The levels reports cover, with their display names (``name`` in
-    atlas/spec/levels.toml; a level with ``in_reports = false`` is left out)."""
-    return {decl.id: decl.name for decl in declarations.levels() if decl.in_reports}
-
-
-# Characters of Markdown (and the HTML inside it) that data text must not bring in.
-MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|])")
-LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")
-
-
-def markdown_text(value: object) -> str:
-    """``value`` as literal Markdown text on one line: backslash, backtick, ``*``, brackets
-    and ``|`` escaped, ``<``, ``>`` and an entity's ``&`` as HTML entities (no comment,
-    marker or tag can open), line breaks as spaces."""
-    text = LINE_BREAKS.sub(" ", str(value))
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return MARKDOWN_SPECIAL.sub(r"\\\1", text)
-
-
-def markdown_table(frame: pd.DataFrame, digits: int = 2) -> str:
-    """A pipe table; floats rounded to ``digits``, text escaped (:func:`markdown_text`)."""
-    def cell(value: Any) -> str:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return ""
-        if isinstance(value, float):
-            return f"{value:,.{digits}f}"
-        return markdown_text(value)
-    lines = ["| " + " | ".join(map(markdown_text, frame.columns)) + " |",
-             "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |"
-              for row in frame.itertuples(index=False)]
-    return "\n".join(lines)
 
 
 def diagnostics_summary(con: duckdb.DuckDBPyConnection) -> str:
@@ -238,8 +205,6 @@ def generated_documents(con: duckdb.DuckDBPyConnection, root: Path = ROOT) -> di
     validation_path = root / "docs" / "validation.md"
     validation = replace_or_append(validation_path.read_text(encoding="utf-8"),
                                    evidence_document(con))
-    from atlas.texts.top30 import top30_document
-
     return {readme_path: readme, method_path: method, validation_path: validation,
             root / "docs" / "risk_diagnostics.md": diagnostics_document(con) + "\n",
             root / "docs" / "top30.md": top30_document(con) + "\n"}

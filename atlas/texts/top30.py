@@ -15,8 +15,8 @@ import duckdb
 import pandas as pd
 
 from atlas.store.database import stored_config, table_exists
+from atlas.texts.markdown import level_names, markdown_table
 from atlas.texts.method_text import flag_texts
-from atlas.texts.report import level_names, markdown_table
 
 COUNT = 30
 WIDE_INTERVAL = 50  # ranks: an interval at least this wide is worth a word
