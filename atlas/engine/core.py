@@ -246,6 +246,7 @@ def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
                 "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
                 "score DOUBLE)")
+    run_sql_file(con, "gate_references.sql")
     for model in models:
         run_sql_file(con, "risk_scores.sql", risk_model=model)
         con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "

@@ -208,6 +208,7 @@ def _gate_caps(con: duckdb.DuckDBPyConnection, n_components: int, higher: np.nda
     change (``risk_vector_gates.sql``; none gated without a reference). Caps the gated
     regions' ``pillar_score`` (rows ``pillar_keys`` = mp * n_regions + r, sorted) at their
     gate score, in place; returns the rows (k, r, mp, gate_score, reference_change, gated)."""
+    con.execute(sql_text("gate_references.sql"))
     gates = con.execute(sql_text("risk_vector_gates.sql")).df()
     gate_mp = np.full(n_components, -1, np.int64)
     reference = np.full(n_components, np.nan)

@@ -34,10 +34,8 @@ WINDOW everyone AS (PARTITION BY level, component),
        ordered AS (PARTITION BY level, component ORDER BY oriented);
 
 -- Gates: per level, region and gated pillar, whether the region's gate indicator (a percent
--- change over the window) is on the safe side of the reference: the change of the reference
--- level's summed jobs E, 100 * (sum E / sum(E / (1 + x / 100)) - 1), and its gate score.
--- Only where the reference level's indicator is a percent change (context_indicators.unit
--- 'percent': not the countries' change of a ratio in percentage points).
+-- change over the window) is on the safe side of the reference (the change of the reference
+-- level's summed jobs, gate_reference_changes: gate_references.sql), and its gate score.
 CREATE OR REPLACE TEMP TABLE region_gates AS
 WITH gates AS (
     SELECT p.pillar, c.level, c.component, c.indicator, c.direction
@@ -47,19 +45,9 @@ WITH gates AS (
     WHERE p.model = getvariable('risk_model') AND p.weight > 0
 ),
 reference AS (
-    SELECT g.level, g.pillar,
-        100 * (sum(b.total_employment ORDER BY b.region_id)
-               / sum(b.total_employment / (1 + v.value / 100) ORDER BY b.region_id) - 1)
-            AS reference_change
+    SELECT g.level, g.pillar, r.reference_change
     FROM gates AS g
-    JOIN levels AS l ON l.level = g.level
-    JOIN region_indicator_values AS v ON v.level = coalesce(l.reference_level, l.level)
-        AND v.indicator = g.indicator
-    JOIN region_base AS b ON b.level = v.level AND b.region_id = v.region_id
-    SEMI JOIN context_indicators AS i ON i.level = v.level AND i.indicator = v.indicator
-        AND i.unit = 'percent'
-    WHERE isfinite(v.value) AND v.value > -100 AND b.total_employment > 0
-    GROUP BY g.level, g.pillar
+    JOIN gate_reference_changes AS r ON r.level = g.level AND r.indicator = g.indicator
 )
 SELECT c.level, c.region_id, g.pillar, g.component AS gate, c.score AS gate_score,
     r.reference_change,
