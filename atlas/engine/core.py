@@ -207,12 +207,17 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
         run_sql_file(con, "region_sums_level.sql", level=level)
         excess_in_sql += [level] if level in occurring else []
     write_tables(con, tables)
-    if excess_in_sql:
-        run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql)
     con.execute("ALTER TABLE region_measure_sums ADD COLUMN IF NOT EXISTS "
                 "uncounted_employment DOUBLE")
+    if excess_in_sql:
+        run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql,
+                     with_uncounted=False)
     if count_uncounted and table_exists(con, "region_context"):
         run_sql_file(con, "region_uncounted.sql")
+        wider = [row[0] for row in con.execute(
+            "SELECT level FROM uncounted_levels ORDER BY level").fetchall()]
+        if wider:
+            run_sql_file(con, "region_excess.sql", excess_levels=wider, with_uncounted=True)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 

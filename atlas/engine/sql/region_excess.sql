@@ -5,10 +5,15 @@
 --   substitutable_excess[m] = sum_g max(0, X_g^m / E - X_g^m,ref / E^ref)
 -- over the groups the region has rows in (grp <> ''; a group the reference lacks counts
 -- X^ref = 0, a NULL X_g^m counts 0). NULL where e_substitutable[m] is NULL, for a region
--- without any group and for a region without jobs (E = 0; E^ref = 0 counts X^ref = 0). The readable reference of atlas.engine.matrix_engine.substitutable_excess,
--- which computes the same in NumPy (tested to 1e-9). Fills the levels in the variable
--- `excess_levels` (the levels the SQL pass summed). Exact decimal sums (the same bits in any
--- order).
+-- without any group and for a region without jobs (E = 0; E^ref = 0 counts X^ref = 0). The
+-- readable reference of atlas.engine.matrix_engine.substitutable_excess, which computes the
+-- same in NumPy (tested to 1e-9). Fills the levels in the variable `excess_levels` (the
+-- levels the SQL pass summed). Exact decimal sums (the same bits in any order).
+--
+-- With the variable `with_uncounted` (region_uncounted.sql's levels, where the level or its
+-- reference has uncounted workers U): the denominators count everyone who works there,
+--   substitutable_excess[m] = sum_g max(0, X_g^m / (E + U) - X_g^m,ref / (E^ref + U^ref))
+-- (U^ref: the sum of U over the reference level's regions, a NULL U counts 0).
 WITH positions AS (
     SELECT generate_subscripts(measures, 1) AS i FROM measure_order
 ),
@@ -22,17 +27,25 @@ reference_groups AS (
     SELECT l.level, g.i, g.grp, sum(g.e_sub::DECIMAL(38, 6))::DOUBLE AS e_sub
     FROM levels AS l
     JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
+    WHERE list_contains(getvariable('excess_levels'), l.level)
     GROUP BY l.level, g.i, g.grp
 ),
 reference_totals AS (
-    SELECT l.level, sum(s.total_employment ORDER BY s.region_id) AS employment
+    SELECT l.level,
+        CASE WHEN getvariable('with_uncounted')
+             THEN sum((s.total_employment + coalesce(s.uncounted_employment, 0))
+                      ::DECIMAL(38, 6))::DOUBLE
+             ELSE sum(s.total_employment ORDER BY s.region_id) END AS employment
     FROM levels AS l
     JOIN region_measure_sums AS s ON s.level = coalesce(l.reference_level, l.level)
+    WHERE list_contains(getvariable('excess_levels'), l.level)
     GROUP BY l.level
 ),
 excess AS (
     SELECT g.level, g.region_id, g.i,
-        sum(greatest(0, g.e_sub / nullif(s.total_employment, 0)
+        sum(greatest(0, g.e_sub / nullif(s.total_employment + CASE WHEN getvariable(
+                                              'with_uncounted') THEN coalesce(
+                                              s.uncounted_employment, 0) ELSE 0 END, 0)
                         - coalesce(r.e_sub / nullif(t.employment, 0), 0))::DECIMAL(38, 18))::DOUBLE
             AS excess
     FROM groups AS g
