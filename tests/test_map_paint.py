@@ -109,3 +109,24 @@ def test_outlines_decode_when_first_read(tmp_path):
     assert not refused and not errors
     assert outline == data["outlines"]["features"][0]["geometry"]["coordinates"]
     assert drawn == len(data["outlines"]["features"])
+
+
+@pytest.mark.browser
+@needs_browser
+def test_an_error_after_the_paint_is_reported(tmp_path, monkeypatch):
+    from atlas.maps import page as map_page
+
+    read = map_page._read_template
+    monkeypatch.setattr(map_page, "_read_template", lambda name: read(name) + (
+        '\nthrow new Error("broken start-up");\n' if name == "atlas_start.js" else ""))
+    path = tmp_path / "broken.html"
+    path.write_text(render_page(fixture_data()), encoding="utf-8")
+    errors = []
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        block_requests(page, [])
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.atlasMap !== undefined", timeout=30000)
+        page.wait_for_timeout(300)
+    assert any("broken start-up" in e for e in errors)
