@@ -81,8 +81,10 @@ from atlas.maps.assets import leaflet_assets
 from atlas.maps.pack import pack, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
-SCRIPTS = ("atlas_decode.js", "atlas_util.js", "atlas_profile.js", "atlas_search.js",
-           "atlas_map.js", "atlas_poster.js", "atlas_start.js")
+# In this order in one function; atlas_paint.js draws the regions and waits one frame (so they
+# are painted first), the files after it make the panels, search, legend and the rest.
+SCRIPTS = ("atlas_decode.js", "atlas_util.js", "atlas_paint.js", "atlas_profile.js",
+           "atlas_search.js", "atlas_map.js", "atlas_poster.js", "atlas_start.js")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 DEFAULT_TEXT: dict[str, Any] = {
     "title": "Unemployment-trap risk atlas", "howto": "", "howto_title": "How to read this map",
@@ -233,9 +235,12 @@ def _read_template(name: str) -> str:
 
 
 def atlas_script() -> str:
-    """The atlas JavaScript: the template files concatenated in one strict-mode function."""
+    """The atlas JavaScript: the template files concatenated in one strict-mode async function
+    (``await nextFrame()`` lets the browser paint between start-up steps); an error in it is
+    thrown again outside the promise, so that it is reported like any uncaught error."""
     parts = [_read_template(name) for name in SCRIPTS]
-    return "(function () {\n\"use strict\";\n" + "\n".join(parts) + "\n})();\n"
+    return ("(async function () {\n\"use strict\";\n" + "\n".join(parts)
+            + "\n})().catch((err) => setTimeout(() => { throw err; }));\n")
 
 
 class RawHTML(Element):

@@ -1,6 +1,7 @@
 // atlas_decode.js: DATA as the page stores it (atlas/maps/pack.py) back to the contract of
 // atlas/maps/page.py, before any other script reads it: coordinates from grid deltas, each
-// region's objects from their shapes, texts and lists stored once from `words`.
+// region's objects from their shapes, texts and lists stored once from `words`. The outlines are
+// decoded when first read (after the regions are painted, atlas_paint.js).
 function atlasDecode(data) {
   if (data.packed !== 1) return data;
   const names = { P: "Polygon", M: "MultiPolygon", L: "LineString" }, depth = { P: 2, M: 3, L: 1 };
@@ -39,8 +40,13 @@ function atlasDecode(data) {
     packed.ids.forEach((id, i) => { out[id] = decode(packed.rows[i]); });
     return out;
   }
-  const out = Object.assign({}, data, { geo: features(data.geo), outlines: features(data.outlines),
-                                        regions: regions(data.regions) });
+  const out = Object.assign({}, data, { geo: features(data.geo), regions: regions(data.regions) });
   delete out.packed;
+  // the outlines are drawn after the regions are painted: decoded when first read
+  let outlines;
+  Object.defineProperty(out, "outlines", { enumerable: true, get: () => {
+    if (outlines === undefined) outlines = features(data.outlines);
+    return outlines;
+  } });
   return out;
 }

@@ -11,11 +11,16 @@ const LABEL_ORDER = Object.keys(REGIONS).sort((a, b) => {
 const LABEL_RANK = {};
 LABEL_ORDER.forEach((id, i) => { LABEL_RANK[id] = i + 1; });
 
-const SEARCH_INDEX = Object.keys(REGIONS).map((id) => {
-  const r = REGIONS[id];
-  const names = [r.n, r.ln].concat(r.alt || []).filter((n) => n !== null && n !== undefined && n !== "");
-  return { id: id, loosened: names.map(loose), compacted: names.map(compact) };
-});
+// Every name of every region, loosened and compacted: made on the first search, not at start-up.
+let SEARCH_INDEX = null;
+function searchIndex() {
+  if (!SEARCH_INDEX) SEARCH_INDEX = Object.keys(REGIONS).map((id) => {
+    const r = REGIONS[id];
+    const names = [r.n, r.ln].concat(r.alt || []).filter((n) => n !== null && n !== undefined && n !== "");
+    return { id: id, loosened: names.map(loose), compacted: names.map(compact) };
+  });
+  return SEARCH_INDEX;
+}
 
 // Lower score = better, punctuation read as spaces ("st louis" is "St. Louis"): 0 a name
 // starts with the query, 1 a word does, 2 it is inside a name, 3 it is inside a name once
@@ -25,7 +30,7 @@ function searchRegions(query) {
   if (!q) return [];
   const word = new RegExp("\\s" + q.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   const hits = [];
-  SEARCH_INDEX.forEach((entry) => {
+  searchIndex().forEach((entry) => {
     let best = 9;
     entry.loosened.forEach((name, i) => {
       let score = 9;

@@ -1,5 +1,5 @@
 // atlas_start.js: "Save as PNG" (the poster of atlas_poster.js drawn onto a canvas), print, keys,
-// start-up.
+// the end of the start-up (one frame after the panels: legend, the address's state, labels).
 
 function savePng() {
   const svg = viewSvg(), w = Number(svg.getAttribute("width")), hgt = Number(svg.getAttribute("height"));
@@ -46,6 +46,7 @@ document.addEventListener("keydown", (e) => {
 window.addEventListener("hashchange", applyHash);
 window.addEventListener("resize", () => { layoutPhone(); });
 
+await nextFrame();  // the panels are in; the legend, the address's state and the labels follow
 const startZoom = DATA.bounds ? map.getBoundsZoom(DATA.bounds) : 3;
 const labelUpdate = initLabels(map, centroids, startZoom);
 renderLegend();
@@ -55,3 +56,5 @@ labelUpdate();
 map.on("moveend zoomend", writeHash);
 window.atlasMap = { map: map, byId: byId, data: DATA, state: state, select: selectRegion, setLayer: setLayer,
                     setOverlay: setOverlay, search: searchRegions, viewSvg: viewSvg, print: enterPrint, labels: labelUpdate };
+booted = true;
+performance.mark("atlas-ready");

@@ -4,6 +4,7 @@
 // atlas/maps/page.py.
 // Every string that comes from DATA reaches the page through textContent or an attribute,
 // never through innerHTML.
+performance.mark("atlas-script");
 const DATA = atlasDecode(JSON.parse(document.getElementById("atlas-data").textContent));
 const T = DATA.text;
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -144,3 +145,12 @@ function shortName(region) {
 }
 
 function isPhone() { return window.matchMedia("(max-width: 700px)").matches; }
+
+// Let the browser render what is drawn so far before the start-up goes on: resolves after the
+// next animation frame (a hidden page gets none, so there it resolves at once).
+function nextFrame() {
+  return new Promise((done) => {
+    if (document.hidden) setTimeout(done, 0);
+    else requestAnimationFrame(() => setTimeout(done, 0));
+  });
+}

@@ -1,0 +1,67 @@
+// atlas_paint.js: the first thing the page does after reading DATA: the map and the regions in
+// the current layer's colours (the layer and view of the address, if any), then one animation
+// frame so that the browser paints them before the rest of the start-up (profile, search,
+// panels, legend, outlines, labels: atlas_profile.js .. atlas_start.js) runs.
+performance.mark("atlas-data");
+const state = { layer: layerByKey(readHash().layer) || LAYERS[0], on: new Set(FLAGS.filter((f) => f.on).map((f) => f.key)), selected: null, ready: false };
+const hoverable = window.matchMedia("(hover: hover)").matches;
+let booted = false;  // the regions answer the pointer once the start-up is over (atlas_start.js)
+
+const map = ATLAS_LEAFLET_MAP;  // created by folium (atlas/maps/page.py sets its options)
+map.getContainer().classList.add("atlas-map");
+map.getContainer().setAttribute("role", "application");
+map.getContainer().setAttribute("aria-label", T.title);
+L.control.zoom({ position: "bottomright", zoomInTitle: "+", zoomOutTitle: "\u2212" }).addTo(map);
+map.attributionControl.setPrefix(false);
+const hashView = readHash().view;
+if (hashView) map.setView([hashView[0], hashView[1]], hashView[2], { animate: false });
+else if (DATA.bounds) map.fitBounds(DATA.bounds, { animate: false }); else map.setView([20, 0], 2);
+if (T.attribution) map.attributionControl.addAttribution(T.attribution);
+["atlas-regions", "atlas-outlines", "atlas-flags", "atlas-sel"].forEach((name, i) => {
+  map.createPane(name).style.zIndex = String(400 + 10 * i);
+});
+map.getPane("atlas-outlines").style.pointerEvents = "none";
+map.getPane("atlas-flags").style.pointerEvents = "none";
+map.getPane("atlas-sel").style.pointerEvents = "none";
+
+// ---- Regions, coloured by the current layer; regions without a value are hatched. ----
+function classOf(id, layer) {
+  const r = REGIONS[id];
+  const cls = r && !r.nodata ? (r.c || {})[layer.key] : null;
+  return isNum(cls) && cls >= 0 && cls < layer.colors.length ? cls : null;
+}
+function regionStyle(feature) {
+  const cls = classOf(feature.id, state.layer);
+  return { className: "atlas-region", fillColor: cls === null ? "url(#atlas-hatch)" : state.layer.colors[cls],
+           fillOpacity: cls === null ? 1 : 0.9, color: "#555", weight: 0.5, opacity: 0.9 };
+}
+const byId = {}, centroids = {};
+const regionsLayer = L.geoJSON(DATA.geo, {
+  pane: "atlas-regions", style: regionStyle,
+  onEachFeature: (feature, layer) => {
+    const id = feature.id;
+    byId[id] = layer;
+    const r = REGIONS[id];
+    centroids[id] = r && Array.isArray(r.centroid) ? L.latLng(r.centroid[0], r.centroid[1]) : null;
+    layer.on("mouseover mousemove", (e) => {
+      if (!hoverable || !booted) return;
+      layer.setStyle({ weight: 2, color: "#000" });
+      showTooltip(id, e.originalEvent.clientX, e.originalEvent.clientY, state.layer);
+    });
+    layer.on("mouseout", () => { if (booted) { regionsLayer.resetStyle(layer); hideTooltip(); } });
+    layer.on("click", () => { if (booted) { hideTooltip(); selectRegion(id); } });
+  },
+}).addTo(map);
+Object.keys(byId).forEach((id) => {
+  if (!centroids[id]) centroids[id] = byId[id].getBounds().getCenter();
+  byId[id].getElement().setAttribute("data-id", id);
+});
+(function hatch() {
+  const svg = map.getPane("atlas-regions").querySelector("svg");
+  const pattern = s("pattern", { id: "atlas-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse",
+                                 patternTransform: "rotate(45)" },
+    s("rect", { width: 6, height: 6, fill: DATA.nodata }), s("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#8a8a8a", "stroke-width": 1.5 }));
+  if (svg) svg.prepend(s("defs", {}, pattern));
+})();
+performance.mark("atlas-painted");
+await nextFrame();

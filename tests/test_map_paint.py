@@ -1,0 +1,132 @@
+"""The map's start-up order (issue 32 item 4): the regions are drawn in their classes' colours
+and reach the screen in an animation frame before the panels, the legend and the search are
+made; the page then finishes its start-up with the same colours. Synthetic DATA
+(tests/map_fixture.py) in headless Chromium with every network request refused."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from atlas.maps.page import SCRIPTS, atlas_script, render_page
+from tests.browser import PHONE, VIOLATIONS, block_requests, browser_available, chromium
+from tests.map_fixture import fixture_data
+
+needs_browser = pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),
+                                   reason="needs /usr/bin/chromium and playwright")
+
+# Watches every animation frame from the first one; at the first frame in which region paths
+# exist it records what the page holds then (the frame that paints them).
+FIRST_FRAME = """window.__firstFrame = null;
+(function watch() {
+  requestAnimationFrame(() => {
+    const paths = document.querySelectorAll("path.atlas-region");
+    if (!paths.length) { watch(); return; }
+    window.__firstFrame = {
+      paths: paths.length, started: window.atlasMap !== undefined,
+      legend: document.getElementById("atlas-legend") !== null,
+      search: document.getElementById("atlas-q") !== null,
+      fills: [...paths].map((p) => [p.getAttribute("data-id"), p.getAttribute("fill")]) };
+  });
+})();"""
+
+
+def test_paint_runs_first_in_one_async_function():
+    code = atlas_script()
+    assert SCRIPTS.index("atlas_paint.js") == SCRIPTS.index("atlas_util.js") + 1
+    assert code.startswith("(async function () {") and "await nextFrame();" in code
+    # the first await comes after the regions layer is added and before any panel is made
+    first = code.index("await nextFrame();")
+    assert code.index("}).addTo(map);") < first < code.index('const side = h("div"')
+
+
+def _expected_fills(data: dict, layer_key: str) -> dict[str, str]:
+    layer = next(layer for layer in data["layers"] if layer["key"] == layer_key)
+    fills = {}
+    for rid in (f["id"] for f in data["geo"]["features"]):
+        region = data["regions"][rid]
+        cls = None if region.get("nodata") else (region.get("c") or {}).get(layer_key)
+        fills[rid] = "url(#atlas-hatch)" if cls is None else layer["colors"][cls]
+    return fills
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("phone", [False, True])
+def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone):
+    data = fixture_data()
+    layer_key = data["layers"][2]["key"]  # not the default layer: taken from the address
+    path = tmp_path / "paint.html"
+    path.write_text(render_page(data), encoding="utf-8")
+    refused, errors = [], []
+    with chromium() as browser:
+        context = browser.new_context(**(PHONE if phone else {"viewport": {"width": 1400,
+                                                                             "height": 900}}))
+        page = context.new_page()
+        page.add_init_script(VIOLATIONS)
+        page.add_init_script(FIRST_FRAME)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        block_requests(page, refused)
+        page.goto(path.as_uri() + f"#layer={layer_key}")
+        page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
+        first = page.evaluate("window.__firstFrame")
+        final = page.evaluate("""[...document.querySelectorAll("path.atlas-region")].map(
+            (p) => [p.getAttribute("data-id"), p.getAttribute("fill")])""")
+        marks = dict(page.evaluate(
+            "performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])"))
+        chosen = page.evaluate("window.atlasMap.state.layer.key")
+        context.close()
+    assert not refused and not errors
+    expected = _expected_fills(data, layer_key)
+    # the frame that first shows the regions shows all of them, in the chosen layer's colours,
+    # and comes before the legend, the search box and the page's API exist
+    assert first["paths"] == len(data["geo"]["features"])
+    assert dict(first["fills"]) == expected
+    assert not first["started"] and not first["legend"] and not first["search"]
+    # the finished page draws the same regions in the same colours
+    assert chosen == layer_key and dict(final) == expected
+    assert (marks["atlas-script"] <= marks["atlas-data"] <= marks["atlas-painted"]
+            < marks["atlas-ready"])
+
+
+@pytest.mark.browser
+@needs_browser
+def test_outlines_decode_when_first_read(tmp_path):
+    data = fixture_data()
+    path = tmp_path / "outlines.html"
+    path.write_text(render_page(data), encoding="utf-8")
+    refused, errors = [], []
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        block_requests(page, refused)
+        page.goto(path.as_uri())
+        page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
+        outline = page.evaluate("window.atlasMap.data.outlines.features[0].geometry.coordinates")
+        drawn = page.locator("path.atlas-outline").count()
+    assert not refused and not errors
+    assert outline == data["outlines"]["features"][0]["geometry"]["coordinates"]
+    assert drawn == len(data["outlines"]["features"])
+
+
+@pytest.mark.browser
+@needs_browser
+def test_an_error_after_the_paint_is_reported(tmp_path, monkeypatch):
+    from atlas.maps import page as map_page
+
+    read = map_page._read_template
+    monkeypatch.setattr(map_page, "_read_template", lambda name: read(name) + (
+        '\nthrow new Error("broken start-up");\n' if name == "atlas_start.js" else ""))
+    path = tmp_path / "broken.html"
+    path.write_text(render_page(fixture_data()), encoding="utf-8")
+    errors = []
+    with chromium() as browser:
+        page = browser.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        block_requests(page, [])
+        page.goto(path.as_uri())
+        page.wait_for_function("() => window.atlasMap !== undefined", timeout=30000)
+        page.wait_for_timeout(300)
+    assert any("broken start-up" in e for e in errors)
