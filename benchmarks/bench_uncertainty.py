@@ -2,11 +2,15 @@
 
     python benchmarks/bench_uncertainty.py --db out/atlas.duckdb [--repeat 5]
 
-Prints per run ``specs=.. regions=.. uncertainty_s=.. ranking_s=.. ranking_share=..``: the
-whole step (reading the indicators, then the NumPy ranking of all specifications) and the
-NumPy part alone (``level_uncertainty``: component scores, pillar means, aggregation, ranks
-and their distribution), measured in one run on a copy of the database; then a last line
-with the minimum and the spread (max - min) over the runs, and the load average.
+Prints per run ``specs=.. total_specs=.. regions=.. uncertainty_s=.. ranking_s=..
+ranking_share=.. specs_per_s=..``: the whole step for all levels (reading the indicators,
+the variant indicators of the structural choices in one SQL pass, then the NumPy ranking of
+all specifications) and the NumPy part alone (``level_uncertainty``: component scores,
+pillar means, aggregation, ranks, their distribution and the first-order indices), measured
+in one run on a copy of the database; ``specs`` is the most specifications of a level,
+``total_specs`` their sum over the levels, ``specs_per_s`` = total_specs / uncertainty_s.
+Then a last line with the minimum and the spread (max - min) over the runs, and the load
+average (the machine is shared: compare runs of one invocation, not across invocations).
 """
 
 from __future__ import annotations
@@ -26,15 +30,17 @@ from atlas.spec.config import load_config
 
 
 def run_once(db: Path, config: dict) -> dict[str, float]:
-    timings = {"ranking": 0.0, "specs": 0}
+    timings = {"ranking": 0.0, "specs": 0, "total_specs": 0}
     original = uncertainty.level_uncertainty
 
     def timed(*a, **k):
         started = time.perf_counter()
-        frame = original(*a, **k)
+        result = original(*a, **k)
         timings["ranking"] += time.perf_counter() - started
-        timings["specs"] = max(timings["specs"], int(frame["n_specs"].max()))
-        return frame
+        specs = int(result[0]["n_specs"].max())
+        timings["specs"] = max(timings["specs"], specs)
+        timings["total_specs"] += specs
+        return result
 
     uncertainty.level_uncertainty = timed
     try:
@@ -50,7 +56,7 @@ def run_once(db: Path, config: dict) -> dict[str, float]:
     finally:
         uncertainty.level_uncertainty = original
     return {"total": total, "ranking": timings["ranking"], "specs": timings["specs"],
-            "regions": regions}
+            "total_specs": timings["total_specs"], "regions": regions}
 
 
 def main() -> None:
@@ -64,9 +70,11 @@ def main() -> None:
     for _ in range(args.repeat):
         result = run_once(Path(args.db), config)
         runs.append(result)
-        print(f"specs={result['specs']} regions={result['regions']} "
-              f"uncertainty_s={result['total']:.2f} ranking_s={result['ranking']:.2f} "
-              f"ranking_share={result['ranking'] / result['total']:.2f}", flush=True)
+        print(f"specs={result['specs']} total_specs={result['total_specs']} "
+              f"regions={result['regions']} uncertainty_s={result['total']:.2f} "
+              f"ranking_s={result['ranking']:.2f} "
+              f"ranking_share={result['ranking'] / result['total']:.2f} "
+              f"specs_per_s={result['total_specs'] / result['total']:.0f}", flush=True)
     totals = [r["total"] for r in runs]
     ranking = [r["ranking"] for r in runs]
     print(f"min uncertainty_s={min(totals):.2f} spread={max(totals) - min(totals):.2f} "
