@@ -13,7 +13,11 @@ interval (5th-95th percentile), ``p_top_decile`` and ``p_trap`` (top decile with
 at least ``trap_min_pillar`` and, with ``trap_min_shock_ratio``, the absolute shock);
 ``flag_robust_trap`` = ``p_trap >= robust_share`` and not ``flag_low_confidence``. In the
 joint random draws, a region's missing component scores are drawn from the level's
-distribution (:func:`draw_missing`).
+distribution (:func:`draw_missing`). With ``[uncertainty.choices]`` varied, a full factorial
+block of the structural choices that change the indicators or the absorption pillar follows
+(:mod:`atlas.engine.uncertainty_choices`), with the first-order sensitivity of each level's
+top decile to each choice (``rank_sensitivity``). Ranks are within each rank group of a level
+(``rank_group`` in ``levels.toml``; one group without it).
 """
 
 from __future__ import annotations
