@@ -107,9 +107,16 @@ def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: l
         return pd.DataFrame(columns=columns)
     run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
                  variant_measures=measures, sheltered_keys=list(choices.sheltered_keys))
-    frame = con.execute(f"SELECT {', '.join(columns)} FROM variant_indicators").df()
+    wide = con.execute("SELECT * FROM variant_indicators").df()
     con.execute("DROP TABLE IF EXISTS variant_indicators")
-    return frame
+    frames = [wide[["level", "region_id", "measure"]].assign(
+        rule=rule, shelter=shelter, uncounted=uncounted,
+        substitutable_share=wide[f"share_{x}_{on}_{den}"],
+        substitutable_excess=wide[f"excess_{x}_{on}_{den}"])
+        for rule, x in zip(RULES, ("sub", "score"), strict=True)
+        for shelter, on in ((True, "on"), (False, "off"))
+        for uncounted, den in ((True, "u"), (False, "e"))]
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def level_variants(table: pd.DataFrame, level: str, ids: np.ndarray, choices: Choices

@@ -15,6 +15,9 @@
 --   excess   = sum_(g <> '') max(0, X_g / (E + uncounted * U) - X_g^ref / (E^ref + uncounted * U^ref))
 -- as region_base.sql, region_exposure.sql, region_excess.sql and region_uncounted.sql define
 -- today's indicators (the variant of today's configuration gives them again, to 1e-9).
+-- One row per region and measure, a column per variant: share_<x>_<shelter>_<denominator>
+-- and excess_..., x = sub (substitutable) or score (continuous), shelter = on / off,
+-- denominator = u (E + U) or e (E alone).
 CREATE OR REPLACE TEMP TABLE variant_indicators AS
 WITH listed AS (
     SELECT unnest(getvariable('sheltered_keys')) AS key
@@ -57,15 +60,6 @@ group_sums AS (
     JOIN facts AS f ON f.level = e.level AND f.category = e.category
     GROUP BY e.level, e.region_id, f.grp, f.measure
 ),
-long AS (
-    SELECT level, region_id, grp, measure, v.rule, v.shelter,
-        CASE WHEN v.rule = 'substitutable' THEN (CASE WHEN v.shelter THEN sub_on ELSE sub_off END)
-             ELSE (CASE WHEN v.shelter THEN score_on ELSE score_off END) END AS x,
-        CASE WHEN v.rule = 'substitutable' THEN scored_sub ELSE scored_score END AS scored
-    FROM group_sums
-    CROSS JOIN (VALUES ('substitutable', true), ('substitutable', false),
-                       ('continuous', true), ('continuous', false)) AS v(rule, shelter)
-),
 jobs AS (
     SELECT s.level, s.region_id, s.total_employment AS e,
         coalesce(u.value, 0.0) AS u
@@ -79,26 +73,59 @@ reference_jobs AS (
     FROM wanted AS w JOIN jobs AS j ON j.level = w.reference_level
     GROUP BY w.level
 ),
+-- the reference shares X_g^ref / (E^ref + U^ref) (suffix _u) and X_g^ref / E^ref (_e)
 reference_groups AS (
-    SELECT w.level, x.grp, x.measure, x.rule, x.shelter, sum(x.x) AS x
-    FROM wanted AS w JOIN long AS x ON x.level = w.reference_level
-    GROUP BY w.level, x.grp, x.measure, x.rule, x.shelter
-),
-counted AS (SELECT unnest([true, false]) AS uncounted)
-SELECT x.level, x.region_id, x.measure, x.rule, x.shelter, c.uncounted,
-    sum(x.x) / nullif(sum(x.scored) + CASE WHEN c.uncounted THEN j.u ELSE 0 END, 0)
-        AS substitutable_share,
-    CASE WHEN sum(x.x) IS NOT NULL AND j.e <> 0 THEN
-        coalesce(sum(greatest(0, coalesce(x.x, 0)
-                                 / nullif(j.e + CASE WHEN c.uncounted THEN j.u ELSE 0 END, 0)
-                              - coalesce(r.x / nullif(t.e + CASE WHEN c.uncounted THEN t.u
-                                                                 ELSE 0 END, 0), 0)))
-                 FILTER (WHERE x.grp <> ''), 0) END AS substitutable_excess
-FROM long AS x
-CROSS JOIN counted AS c
+    SELECT w.level, g.grp, g.measure,
+        sum(g.sub_on) / nullif(t.e + t.u, 0) AS sub_on_u,
+        sum(g.sub_on) / nullif(t.e, 0) AS sub_on_e,
+        sum(g.sub_off) / nullif(t.e + t.u, 0) AS sub_off_u,
+        sum(g.sub_off) / nullif(t.e, 0) AS sub_off_e,
+        sum(g.score_on) / nullif(t.e + t.u, 0) AS score_on_u,
+        sum(g.score_on) / nullif(t.e, 0) AS score_on_e,
+        sum(g.score_off) / nullif(t.e + t.u, 0) AS score_off_u,
+        sum(g.score_off) / nullif(t.e, 0) AS score_off_e
+    FROM wanted AS w
+    JOIN group_sums AS g ON g.level = w.reference_level
+    JOIN reference_jobs AS t ON t.level = w.level
+    GROUP BY w.level, g.grp, g.measure, t.e, t.u
+)
+-- one row per region and measure: the share and the excess of every variant
+-- (<statistic>_<shelter on/off>_<denominator: u = E + U, e = E>)
+SELECT x.level, x.region_id, x.measure,
+    sum(x.sub_on) / nullif(sum(x.scored_sub) + j.u, 0) AS share_sub_on_u,
+    sum(x.sub_on) / nullif(sum(x.scored_sub), 0) AS share_sub_on_e,
+    sum(x.sub_off) / nullif(sum(x.scored_sub) + j.u, 0) AS share_sub_off_u,
+    sum(x.sub_off) / nullif(sum(x.scored_sub), 0) AS share_sub_off_e,
+    sum(x.score_on) / nullif(sum(x.scored_score) + j.u, 0) AS share_score_on_u,
+    sum(x.score_on) / nullif(sum(x.scored_score), 0) AS share_score_on_e,
+    sum(x.score_off) / nullif(sum(x.scored_score) + j.u, 0) AS share_score_off_u,
+    sum(x.score_off) / nullif(sum(x.scored_score), 0) AS share_score_off_e,
+    CASE WHEN sum(x.sub_on) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.sub_on, 0) / nullif(j.e + j.u, 0) - coalesce(r.sub_on_u, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_sub_on_u,
+    CASE WHEN sum(x.sub_on) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.sub_on, 0) / nullif(j.e, 0) - coalesce(r.sub_on_e, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_sub_on_e,
+    CASE WHEN sum(x.sub_off) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.sub_off, 0) / nullif(j.e + j.u, 0) - coalesce(r.sub_off_u, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_sub_off_u,
+    CASE WHEN sum(x.sub_off) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.sub_off, 0) / nullif(j.e, 0) - coalesce(r.sub_off_e, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_sub_off_e,
+    CASE WHEN sum(x.score_on) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.score_on, 0) / nullif(j.e + j.u, 0) - coalesce(r.score_on_u, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_score_on_u,
+    CASE WHEN sum(x.score_on) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.score_on, 0) / nullif(j.e, 0) - coalesce(r.score_on_e, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_score_on_e,
+    CASE WHEN sum(x.score_off) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.score_off, 0) / nullif(j.e + j.u, 0) - coalesce(r.score_off_u, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_score_off_u,
+    CASE WHEN sum(x.score_off) IS NOT NULL AND j.e <> 0 THEN coalesce(sum(greatest(0,
+        coalesce(x.score_off, 0) / nullif(j.e, 0) - coalesce(r.score_off_e, 0)))
+        FILTER (WHERE x.grp <> ''), 0) END AS excess_score_off_e
+FROM group_sums AS x
 JOIN jobs AS j ON j.level = x.level AND j.region_id = x.region_id
-LEFT JOIN reference_jobs AS t ON t.level = x.level
-LEFT JOIN reference_groups AS r ON r.level = x.level AND r.grp = x.grp
-    AND r.measure = x.measure AND r.rule = x.rule AND r.shelter = x.shelter
+LEFT JOIN reference_groups AS r ON r.level = x.level AND r.grp = x.grp AND r.measure = x.measure
 WHERE list_contains(getvariable('variant_levels'), x.level)
-GROUP BY x.level, x.region_id, x.measure, x.rule, x.shelter, c.uncounted, j.e, j.u;
+GROUP BY x.level, x.region_id, x.measure, j.e, j.u;
