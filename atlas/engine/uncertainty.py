@@ -374,9 +374,11 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
                                                choices)
         frames.append(frame.assign(level=level))
         tables.append(sensitivity.assign(level=level))
-    register_table(con, "rank_sensitivity", pd.concat(tables, ignore_index=True)[
-        ["level", "choice", "n_values", "first_order", "n_specs"]] if tables else pd.DataFrame(
-        columns=["level", "choice", "n_values", "first_order", "n_specs"]))
+    sensitivity = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    register_table(con, "rank_sensitivity", sensitivity.reindex(
+        columns=["level", "choice", "n_values", "first_order", "n_specs"]).astype(
+        {"level": str, "choice": str, "n_values": "int64", "first_order": float,
+         "n_specs": "int64"}))
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
                  "p_trap", "n_specs"])
