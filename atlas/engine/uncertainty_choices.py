@@ -39,10 +39,14 @@ import pandas as pd
 from atlas.engine.uncertainty_draws import Specifications
 from atlas.spec.declarations import levels as declared
 from atlas.spec.risk_model import Component, RiskModel
+from atlas.store.database import table_exists
 from atlas.store.sql_files import run_sql_file
 
 RULES = ("substitutable", "continuous")
 VARIANT_INDICATORS = ("substitutable_share", "substitutable_excess")
+OPTIONAL_TABLES = {  # read by uncertainty_variants.sql, absent from some atlases
+    "category_public_share": "taxonomy VARCHAR, category VARCHAR, public_share DOUBLE",
+    "region_context": "level VARCHAR, region_id VARCHAR, indicator VARCHAR, value DOUBLE"}
 FACTORS = ("measure", "aggregation", "exposure_rule", "shelter_public_share",
            "count_uncounted_jobs", "absorption_gate", "weights")
 
@@ -105,10 +109,16 @@ def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: l
                *VARIANT_INDICATORS]
     if not choices.indicator_variants or not levels or not measures:
         return pd.DataFrame(columns=columns)
-    run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
-                 variant_measures=measures, sheltered_keys=list(choices.sheltered_keys))
-    wide = con.execute("SELECT * FROM variant_indicators").df()
-    con.execute("DROP TABLE IF EXISTS variant_indicators")
+    absent = [name for name, columns in OPTIONAL_TABLES.items() if not table_exists(con, name)]
+    for name in absent:  # an atlas without public shares or context: none of them
+        con.execute(f"CREATE TEMP TABLE {name} ({OPTIONAL_TABLES[name]})")
+    try:
+        run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
+                     variant_measures=measures, sheltered_keys=list(choices.sheltered_keys))
+        wide = con.execute("SELECT * FROM variant_indicators").df()
+    finally:
+        for name in [*absent, "variant_indicators"]:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
     frames = [wide[["level", "region_id", "measure"]].assign(
         rule=rule, shelter=shelter, uncounted=uncounted,
         substitutable_share=wide[f"share_{x}_{on}_{den}"],
