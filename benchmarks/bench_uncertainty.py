@@ -2,16 +2,24 @@
 
     python benchmarks/bench_uncertainty.py --db out/atlas.duckdb [--repeat 5]
 
-Prints per run ``specs=.. regions=.. uncertainty_s=.. ranking_s=.. ranking_share=..``: the
-whole step (reading the indicators, then the NumPy ranking of all specifications) and the
-NumPy part alone (``level_uncertainty``: component scores, pillar means, aggregation, ranks
-and their distribution), measured in one run on a copy of the database; then a last line
-with the minimum and the spread (max - min) over the runs, and the load average.
+Prints per run ``specs=.. total_specs=.. regions=.. uncertainty_s=.. ranking_s=..
+ranking_share=.. specs_per_s=..``: the whole step for all levels (reading the indicators,
+the variant indicators of the structural choices in one SQL pass, then the NumPy ranking of
+all specifications) and the NumPy part alone (``level_uncertainty``: component scores,
+pillar means, aggregation, ranks, their distribution and the first-order indices), measured
+in one run on a copy of the database; ``specs`` is the most specifications of a level,
+``total_specs`` their sum over the levels, ``specs_per_s`` = total_specs / uncertainty_s.
+``cpu_s`` is the process's CPU time (all threads), less sensitive to a loaded machine than
+the wall time; ``--compare-fixed`` times the same step with every structural choice fixed
+in the same invocation and prints the ratios. Then a last line with the minimum and the
+spread (max - min) over the runs, and the load
+average (the machine is shared: compare runs of one invocation, not across invocations).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import shutil
 import tempfile
@@ -26,15 +34,17 @@ from atlas.spec.config import load_config
 
 
 def run_once(db: Path, config: dict) -> dict[str, float]:
-    timings = {"ranking": 0.0, "specs": 0}
+    timings = {"ranking": 0.0, "specs": 0, "total_specs": 0}
     original = uncertainty.level_uncertainty
 
     def timed(*a, **k):
         started = time.perf_counter()
-        frame = original(*a, **k)
+        result = original(*a, **k)
         timings["ranking"] += time.perf_counter() - started
-        timings["specs"] = max(timings["specs"], int(frame["n_specs"].max()))
-        return frame
+        specs = int(result[0]["n_specs"].max())
+        timings["specs"] = max(timings["specs"], specs)
+        timings["total_specs"] += specs
+        return result
 
     uncertainty.level_uncertainty = timed
     try:
@@ -42,15 +52,16 @@ def run_once(db: Path, config: dict) -> dict[str, float]:
             copy = Path(work) / "atlas.duckdb"
             shutil.copy(db, copy)
             con = duckdb.connect(str(copy))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             uncertainty.compute_rank_uncertainty(con, config)
             total = time.perf_counter() - started
+            cpu = time.process_time() - cpu
             regions = con.execute("SELECT count(*) FROM rank_uncertainty").fetchone()[0]
             con.close()
     finally:
         uncertainty.level_uncertainty = original
     return {"total": total, "ranking": timings["ranking"], "specs": timings["specs"],
-            "regions": regions}
+            "total_specs": timings["total_specs"], "regions": regions, "cpu": cpu}
 
 
 def main() -> None:
@@ -58,15 +69,32 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="out/atlas.duckdb")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--compare-fixed", action="store_true",
+                        help="also time every run with each structural choice fixed (the "
+                             "grid and draws alone) and print the ratio")
     args = parser.parse_args()
     config = load_config()
+    fixed = copy.deepcopy(config)
+    for key, values in fixed["uncertainty"]["choices"].items():
+        if isinstance(values, list):
+            fixed["uncertainty"]["choices"][key] = values[:1]
     runs = []
     for _ in range(args.repeat):
+        if args.compare_fixed:
+            base = run_once(Path(args.db), fixed)
+            print(f"fixed choices: specs={base['specs']} total_specs={base['total_specs']} "
+                  f"uncertainty_s={base['total']:.2f} cpu_s={base['cpu']:.2f}", flush=True)
         result = run_once(Path(args.db), config)
         runs.append(result)
-        print(f"specs={result['specs']} regions={result['regions']} "
-              f"uncertainty_s={result['total']:.2f} ranking_s={result['ranking']:.2f} "
-              f"ranking_share={result['ranking'] / result['total']:.2f}", flush=True)
+        if args.compare_fixed:
+            print(f"ratio grid/fixed: wall={result['total'] / base['total']:.2f} "
+                  f"cpu={result['cpu'] / base['cpu']:.2f}", flush=True)
+        print(f"cpu_s={result['cpu']:.2f} specs={result['specs']} "
+              f"total_specs={result['total_specs']} "
+              f"regions={result['regions']} uncertainty_s={result['total']:.2f} "
+              f"ranking_s={result['ranking']:.2f} "
+              f"ranking_share={result['ranking'] / result['total']:.2f} "
+              f"specs_per_s={result['total_specs'] / result['total']:.0f}", flush=True)
     totals = [r["total"] for r in runs]
     ranking = [r["ranking"] for r in runs]
     print(f"min uncertainty_s={min(totals):.2f} spread={max(totals) - min(totals):.2f} "

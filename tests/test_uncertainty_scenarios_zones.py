@@ -78,7 +78,10 @@ def test_rank_uncertainty_table(atlas_con):
                                  "AND level = 'us_area' AND substitutable_share IS NOT NULL"
                                  ).fetchone()[0]
     grid = measures * len(config["uncertainty"]["aggregations"]) * (1 + components)
-    assert (frame.n_specs == grid + config["uncertainty"]["draws"]).all()
+    choices = config["uncertainty"]["choices"]  # the factorial block of the structural choices
+    block = measures * len(config["uncertainty"]["aggregations"]) * choices["weight_draws"] \
+        * int(np.prod([len(v) for k, v in choices.items() if k != "weight_draws"]))
+    assert (frame.n_specs == grid + config["uncertainty"]["draws"] + block).all()
     assert (frame.rank_p05 <= frame.median_rank).all()
     assert (frame.median_rank <= frame.rank_p95).all()
     assert frame.p_top_decile.between(0, 1).all() and (frame.p_trap <= frame.p_top_decile).all()

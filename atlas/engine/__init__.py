@@ -2,7 +2,9 @@
 
 The sums (``core``, ``matrix_engine``, ``matrix_sums``), the researcher's calls
 (``indices.composition_indices``, ``risk.collapse_risk``), the risk step (``risk_vector``),
-its uncertainty (``uncertainty``), scenarios, trap zones (``clusters``), diagnostics, the
+its uncertainty (``uncertainty``; ``uncertainty_choices``: the structural choices'
+factorial and sensitivity; ``uncertainty_draws``: its lower pieces), scenarios, trap zones
+(``clusters``), diagnostics, the
 programme mix, the evidence (``validate_figures``, ``backtest``, ``shift``) and the synthetic
 levels of the scale tests (``synth``); the formulas live in ``sql/*.sql``.
 """
@@ -25,6 +27,7 @@ __all__ = [
     "shift",
     "synth",
     "uncertainty",
+    "uncertainty_choices",
     "uncertainty_draws",
     "validate_figures",
     "sql",

@@ -13,7 +13,11 @@ interval (5th-95th percentile), ``p_top_decile`` and ``p_trap`` (top decile with
 at least ``trap_min_pillar`` and, with ``trap_min_shock_ratio``, the absolute shock);
 ``flag_robust_trap`` = ``p_trap >= robust_share`` and not ``flag_low_confidence``. In the
 joint random draws, a region's missing component scores are drawn from the level's
-distribution (:func:`draw_missing`).
+distribution (:func:`draw_missing`). With ``[uncertainty.choices]`` varied, a full factorial
+block of the structural choices that change the indicators or the absorption pillar follows
+(:mod:`atlas.engine.uncertainty_choices`), with the first-order sensitivity of each level's
+top decile to each choice (``rank_sensitivity``). Ranks are within each rank group of a level
+(``rank_group`` in ``levels.toml``; one group without it).
 """
 
 from __future__ import annotations
@@ -25,7 +29,16 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.engine.uncertainty_draws import draw_missing, shock_floor
+from atlas.engine.uncertainty_choices import (
+    Choices,
+    choice_settings,
+    factorial,
+    first_order,
+    level_variants,
+    rank_groups,
+    variant_table,
+)
+from atlas.engine.uncertainty_draws import Specifications, draw_missing, shock_floor
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
 
@@ -92,20 +105,32 @@ def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
     return np.round(np.where(missing.any(axis=2), np.nan, risk), 12)
 
 
-def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray) -> np.ndarray:
+def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
+               groups: np.ndarray | None = None) -> np.ndarray:
     """Ranks (1 = highest risk) per specification: risk descending (missing last), then
-    larger size, then region_id, as ``risk_rank``.
+    larger size, then region_id, as ``risk_rank``; within each of ``groups`` (an integer
+    code per region; None: one group).
 
     The regions are put in tie-break order (larger size, then region_id) once; a stable
     argsort of the risk key per specification then breaks ties in that order (the same
-    ranks as a lexsort over the three keys, with one key to sort).
+    ranks as a lexsort over the three keys, with one key to sort); a second stable argsort
+    by group keeps that order within each group, whose ranks start at 1.
     """
     id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
     tiebreak = np.lexsort((id_order, -size))
     key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
     order = np.argsort(key, axis=-1, kind="stable")
+    width = risk.shape[-1]
+    position = np.arange(1, width + 1)[None, :]
+    if groups is not None and len(np.unique(groups)) > 1:
+        codes, group = np.unique(np.asarray(groups), return_inverse=True)
+        by_group = np.argsort(group[tiebreak][order], axis=-1, kind="stable")
+        order = np.take_along_axis(order, by_group, axis=-1)
+        starts = np.repeat(np.r_[0, np.cumsum(np.bincount(group))[:-1]],
+                           np.bincount(group))
+        position = position - starts[None, :]
     ranks = np.empty(order.shape, dtype=np.int64)
-    np.put_along_axis(ranks, tiebreak[order], np.arange(1, risk.shape[-1] + 1)[None, :],
+    np.put_along_axis(ranks, tiebreak[order], np.broadcast_to(position, order.shape),
                       axis=-1)
     return ranks
 
@@ -122,30 +147,24 @@ class LevelInputs:
     default_measure: str | None = None
     gated: dict[str, np.ndarray] | None = None  # pillar -> regions whose mean is capped
     shock_floor: dict[str, np.ndarray] | None = None  # measure -> regions above the floor
+    variants: dict[tuple, dict[str, np.ndarray]] | None = None  # uncertainty_choices
+    groups: np.ndarray | None = None  # rank group code per region (None: one group)
 
 
-def component_scores(inputs: LevelInputs, measure: str | None) -> np.ndarray:
-    """``(regions, components)`` component scores under one measure."""
+def component_scores(inputs: LevelInputs, measure: str | tuple | None) -> np.ndarray:
+    """``(regions, components)`` component scores under one measure, or one variant
+    ``(measure, rule, shelter, uncounted)`` (its indicators, the measure's others)."""
     columns = []
+    variant = (inputs.variants or {}).get(measure, {}) if isinstance(measure, tuple) else {}
+    measure = measure[0] if isinstance(measure, tuple) else measure
     for component in inputs.components:
         dependent = measure is not None and component.indicator in MEASURE_INDICATORS
-        source = inputs.by_measure[measure] if dependent else inputs.static
+        source = variant if component.indicator in variant else \
+            inputs.by_measure[measure] if dependent else inputs.static
         values = source.get(component.indicator, np.full(len(inputs.region_ids), np.nan))
         oriented = values if component.direction == "higher" else -values
         columns.append(within_percentile(oriented, component.transform))
     return np.column_stack(columns) if columns else np.empty((len(inputs.region_ids), 0))
-
-
-@dataclass
-class Specifications:
-    """Every specification of a level: measure index, aggregation, weights."""
-
-    measure: np.ndarray  # (S,) index into the level's measures
-    geometric: np.ndarray  # (S,) bool
-    weights: np.ndarray  # (S, K) component weights (0 = left out)
-    pillar_weights: np.ndarray  # (S, P)
-    random: np.ndarray | None = None  # (S,) bool: a joint random draw (not the grid)
-    seed: int = 0  # of the draws of missing component scores
 
 
 def specifications(model: RiskModel, components: list[Component], measures: int,
@@ -221,6 +240,7 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
         if pillar.gate is not None and capped is not None and capped.any():
             k = [c.component for c in components].index(pillar.gate)
             for measure, rows in enumerate(by_measure):
+                rows = rows if specs.gate is None else rows[specs.gate[rows]]
                 if len(rows):
                     block = score[rows]
                     block[:, capped] = np.minimum(block[:, capped],
@@ -241,24 +261,39 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
 
 
 def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str, Any],
-                      trap: dict[str, float]) -> pd.DataFrame:
-    """Rank distribution of one level's regions over every specification."""
+                      trap: dict[str, float], choices: Choices | None = None
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rank distribution of one level's regions over every specification, and the
+    first-order sensitivity of its top decile to each structural choice (empty without a
+    factorial block: ``choices`` None or every choice at one value)."""
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m)) \
         or [None]
-    scores = np.stack([component_scores(inputs, measure) for measure in measures])
+    variants = sorted(inputs.variants or {}, key=str)
+    scores = np.stack([component_scores(inputs, m) for m in [*measures, *variants]])
     specs = specifications(model, inputs.components, len(measures), settings)
+    if choices is not None and choices.varied:
+        aggregations = [model.aggregation] + [a for a in settings["aggregations"]
+                                              if a != model.aggregation]
+        specs = specs.joined(factorial(model, inputs.components, measures, variants,
+                                       aggregations, choices, settings))
     risk, low = specification_risk(model, scores, specs, inputs.components, inputs.gated)
-    rank = rank_order(risk, inputs.size, inputs.region_ids)
+    rank = rank_order(risk, inputs.size, inputs.region_ids, inputs.groups)
     low = np.where(np.isnan(risk), -np.inf, low)
-    ranked = np.isfinite(low).sum(axis=1, keepdims=True)
+    group = np.zeros(len(inputs.region_ids), np.int64) if inputs.groups is None else \
+        np.unique(inputs.groups, return_inverse=True)[1]
+    ranked = np.stack([np.isfinite(low[:, group == g]).sum(axis=1)
+                       for g in range(group.max(initial=0) + 1)], axis=1)[:, group]
     cut = np.ceil(trap["trap_top_share"] * ranked)
     in_top = (rank <= cut) & np.isfinite(low)
     is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
     if float(trap.get("trap_min_shock_ratio", 0)) > 0 and inputs.shock_floor is not None:
         everyone = np.ones(len(inputs.region_ids), dtype=bool)  # a measure without shares
         above = np.stack([inputs.shock_floor.get(inputs.default_measure if m is None else m,
-                                                 everyone) for m in measures])  # (M, R)
+                                                 everyone)
+                          for m in [*measures, *(v[0] for v in variants)]])  # (M + V, R)
         is_trap &= above[specs.measure]
+    sensitivity = first_order(in_top, specs.factors) if specs.factors else pd.DataFrame(
+        columns=["choice", "n_values", "first_order"])
     return pd.DataFrame({
         "region_id": inputs.region_ids,
         "median_rank": np.median(rank, axis=0),
@@ -267,7 +302,8 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
         "p_top_decile": in_top.mean(axis=0),
         "p_trap": is_trap.mean(axis=0),
         "n_specs": rank.shape[0],
-    })
+    }), sensitivity.assign(n_specs=int((next(iter((specs.factors or {}).values()), np.empty(0))
+                                        >= 0).sum()))
 
 
 def unit_exposure(con: duckdb.DuckDBPyConnection, level: str | None = None) -> pd.DataFrame:
@@ -321,15 +357,28 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
     settings = config["uncertainty"]
     present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
     levels = [level for level in analysed_levels(con, settings["periods"]) if level in present]
-    frames = []
+    frames, tables = [], []
     exposure = unit_exposure(con)
+    choices = choice_settings(config)
+    measures = sorted(set(exposure["measure"])) if choices.varied else []
+    variants = variant_table(con, levels, measures, choices)
     for level in levels:
         inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
                               exposure, config["flags"]["trap_min_shock_ratio"])
         if not inputs.components:
             continue
-        frame = level_uncertainty(inputs, model, settings, config["flags"])
+        inputs.variants = {key: values for key, values in level_variants(
+            variants, level, inputs.region_ids, choices).items() if key[0] in inputs.by_measure}
+        inputs.groups = rank_groups(con, level, inputs.region_ids)
+        frame, sensitivity = level_uncertainty(inputs, model, settings, config["flags"],
+                                               choices)
         frames.append(frame.assign(level=level))
+        tables.append(sensitivity.assign(level=level))
+    sensitivity = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    register_table(con, "rank_sensitivity", sensitivity.reindex(
+        columns=["level", "choice", "n_values", "first_order", "n_specs"]).astype(
+        {"level": str, "choice": str, "n_values": "int64", "first_order": float,
+         "n_specs": "int64"}))
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
                  "p_trap", "n_specs"])

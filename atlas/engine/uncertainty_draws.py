@@ -1,15 +1,48 @@
-"""Two parts of the rank uncertainty that trap model v3 added (``atlas.uncertainty``): the
-draws of missing component scores, and the absolute-shock floor of every measure."""
+"""The lower pieces of the rank uncertainty (``atlas.engine.uncertainty``): the
+specifications' container, the draws of missing component scores, and the absolute-shock
+floor of every measure."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
-if TYPE_CHECKING:
-    from atlas.engine.uncertainty import Specifications
+
+@dataclass
+class Specifications:
+    """Every specification of a level: measure index, aggregation, weights."""
+
+    measure: np.ndarray  # (S,) index into the level's measures
+    geometric: np.ndarray  # (S,) bool
+    weights: np.ndarray  # (S, K) component weights (0 = left out)
+    pillar_weights: np.ndarray  # (S, P)
+    random: np.ndarray | None = None  # (S,) bool: a joint random draw (not the grid)
+    seed: int = 0  # of the draws of missing component scores
+    gate: np.ndarray | None = None  # (S,) bool: the pillar gates apply (None: all do)
+    factors: dict[str, np.ndarray] | None = None  # choice -> (S,) value code, -1 off the
+    # factorial block (atlas.engine.uncertainty_choices)
+
+    def __len__(self) -> int:
+        return len(self.measure)
+
+    def joined(self, other: Specifications) -> Specifications:
+        """These specifications followed by ``other`` (same components and pillars)."""
+        def either(mine: np.ndarray | None, theirs: np.ndarray | None, fill: object
+                   ) -> np.ndarray:
+            return np.concatenate([np.full(len(self), fill) if mine is None else mine,
+                                   np.full(len(other), fill) if theirs is None else theirs])
+        names = sorted(set(self.factors or {}) | set(other.factors or {}))
+        factors = {name: either((self.factors or {}).get(name), (other.factors or {}).get(
+            name), -1).astype(np.int64) for name in names}
+        return Specifications(
+            np.concatenate([self.measure, other.measure]),
+            np.concatenate([self.geometric, other.geometric]),
+            np.vstack([self.weights, other.weights]),
+            np.vstack([self.pillar_weights, other.pillar_weights]),
+            either(self.random, other.random, False).astype(bool), self.seed,
+            either(self.gate, other.gate, True).astype(bool), factors or None)
 
 
 def draw_missing(specs: Specifications, available: np.ndarray, member: np.ndarray,

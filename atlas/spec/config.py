@@ -175,6 +175,7 @@ def validate_config(config: dict[str, Any]) -> None:
     if settings["periods"] not in ("default", "all"):
         raise ConfigError("config key 'uncertainty.periods' must be 'default' or 'all', got "
                           f"{settings['periods']!r}")
+    check_choices(settings["choices"])
     for aggregation in settings["aggregations"]:
         if aggregation not in ("geometric", "arithmetic"):
             raise ConfigError("config key 'uncertainty.aggregations': unknown aggregation "
@@ -188,6 +189,21 @@ def validate_config(config: dict[str, Any]) -> None:
            high=MAX_DRAWS)
     for name, scenario in config["scenarios"].items():
         check_scenario(name, scenario)
+
+
+def check_choices(choices: dict[str, Any]) -> None:
+    """``uncertainty.choices``: non-empty lists of known values, ``weight_draws`` >= 1."""
+    valid = {"exposure_rule": ("substitutable", "continuous"),
+             "shelter_public_share": (True, False), "count_uncounted_jobs": (True, False),
+             "absorption_gate": (True, False)}
+    for key, allowed in valid.items():
+        values = choices[key]
+        if not isinstance(values, list) or not values or any(
+                type(v) is not type(allowed[0]) or v not in allowed for v in values):
+            raise ConfigError(f"config key 'uncertainty.choices.{key}' must be a non-empty "
+                              f"list of {list(allowed)}, got {values!r}")
+    number(choices["weight_draws"], "uncertainty.choices.weight_draws", integer=True,
+           positive=True, high=MAX_DRAWS)
 
 
 SCENARIO_KEYS = ("adoption", "displacement", "reabsorption_min", "reabsorption_max",

@@ -133,7 +133,8 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
                            "composition is modelled."),
         "robust_trap": (f"Robust trap: a trap in at least "
                         f"{config['uncertainty']['robust_share']:.0%} of the model variants "
-                        "(measures x aggregations x omitted components x weights)."),
+                        "(measures x aggregations x omitted components x weights x the "
+                        "structural choices of the indicators)."),
         "zone": "Trap zone: a contiguous cluster of high collapse risk (Local Moran's I, "
                 f"High-High at p < {config['trap_zones']['alpha']:g}).",
     }
@@ -304,3 +305,41 @@ def named_text(config: dict[str, Any], name: str, level: str | None = None) -> s
              "substitution": lambda: substitution_rule(config, level),
              "scenarios": lambda: scenario_text(config)}
     return texts[name]()
+
+
+def uncertainty_text(config: dict[str, Any]) -> str:
+    """The uncertainty analysis in words, from ``[uncertainty]`` and its ``choices``."""
+    settings, choices = config["uncertainty"], config["uncertainty"]["choices"]
+    varied = {key: values for key, values in choices.items()
+              if key != "weight_draws" and len(values) > 1}
+    words = {"exposure_rule": "the exposure rule ({})", "shelter_public_share":
+             "publicly funded jobs from data sheltered ({})", "count_uncounted_jobs":
+             "uncounted workers in the denominators ({})", "absorption_gate":
+             "the absorption pillar's growth gate ({})"}
+    listed = [words[key].format(" / ".join(str(v).lower() for v in values))
+              for key, values in varied.items()]
+    omission = " x leave-one-component-out" if settings["leave_one_out"] else ""
+    text = (f"Specifications: the grid of every unit-scale measure with the model's "
+            f"indicators x aggregation ({' / '.join(settings['aggregations'])}){omission} "
+            f"with the configured weights, plus {settings['draws']:,} joint random draws of "
+            f"these choices with Dirichlet weights (concentration "
+            f"{settings['concentration']:g}) centred on the configured ones, a region's "
+            "missing component scores drawn from the level's distribution.")
+    if listed:
+        text += (" Then a full factorial block: every measure x aggregation x "
+                 + " x ".join(listed) + f" x {choices['weight_draws']} weight vectors (the "
+                 "configured ones, then Dirichlet draws; the same vectors in every cell). "
+                 "The continuous rule counts every job with its exposed share of task time "
+                 "instead of the substitutable rule's thresholds; the indicators of every "
+                 "variant come from one SQL pass (`uncertainty_variants.sql`); the "
+                 "absolute-shock floor stays the measure's. Per level, the first-order index "
+                 "of each choice over the factorial block, `S = sum_r Var(E[T_r | choice]) / "
+                 "sum_r Var(T_r)` with `T_r` = 1 where region r is in the top decile, is the "
+                 "share of the top-decile membership variance the choice alone explains "
+                 "(`rank_sensitivity`; choices with many values, such as the weight "
+                 "vectors, read a little high).")
+    return text + (f" Per region: median rank, 90% interval (5th-95th percentile), "
+                   f"`p_top_decile`, `p_trap`; `flag_robust_trap` = a trap in at least "
+                   f"{settings['robust_share']:.0%} of all specifications and not of low "
+                   "confidence (a place with missing components or thin data is never a "
+                   "robust trap).")

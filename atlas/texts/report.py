@@ -20,10 +20,10 @@ from atlas.errors import ConfigError
 from atlas.spec import declarations
 from atlas.spec.manifest import PROJECT_ROOT
 from atlas.spec.risk_model import active_model, risk_models
-from atlas.store.database import stored_config
+from atlas.store.database import stored_config, table_exists
 from atlas.texts.evidence_report import evidence_document, replace_or_append
 from atlas.texts.markdown import level_names, markdown_table, markdown_text
-from atlas.texts.method_text import component_summary, risk_formula
+from atlas.texts.method_text import component_summary, risk_formula, uncertainty_text
 from atlas.texts.top30 import top30_document
 
 __all__ = ["ROOT", "generated_documents", "diagnostics_document", "level_names",
@@ -69,6 +69,18 @@ def effective_weights(con: duckdb.DuckDBPyConnection, level: str) -> str:
         WHERE level = ? AND diagnostic = 'effective_weight_share' AND other = 'component'
         ORDER BY value DESC""", [level]).df()
     return markdown_table(frame)
+
+
+def choice_sensitivity(con: duckdb.DuckDBPyConnection, level: str) -> str:
+    """The first-order indices of the structural choices (``rank_sensitivity``), largest
+    first; empty without a factorial block."""
+    if not table_exists(con, "rank_sensitivity"):
+        return ""
+    frame = con.execute("""
+        SELECT choice, n_values AS "values", first_order AS "first-order index"
+        FROM rank_sensitivity WHERE level = ?
+        ORDER BY first_order DESC NULLS LAST, choice""", [level]).df()
+    return markdown_table(frame, digits=3) if len(frame) else ""
 
 
 def correlations(con: duckdb.DuckDBPyConnection, level: str) -> str:
@@ -167,6 +179,11 @@ def diagnostics_document(con: duckdb.DuckDBPyConnection) -> str:
                   correlations(con, level), "", f"Top 20 ({model.name} model):", "",
                   top_regions(con, level), "",
                   "Moved most from v1 (change > 0: riskier now):", "", moves(con, level), ""]
+        sensitivity = choice_sensitivity(con, level)
+        if sensitivity:
+            parts += ["Which structural choice moves the top decile most (first-order index "
+                      "over the factorial block of the rank uncertainty, see "
+                      "[method.md](method.md)):", "", sensitivity, ""]
     return "\n".join(parts)
 
 
@@ -202,6 +219,8 @@ def generated_documents(con: duckdb.DuckDBPyConnection, root: Path = ROOT) -> di
         readme = replace_block(readme, name, body, str(readme_path))
     method = method_path.read_text(encoding="utf-8")
     method = replace_block(method, "model", model_table(stored_config(con)), str(method_path))
+    method = replace_block(method, "uncertainty", uncertainty_text(stored_config(con)),
+                           str(method_path))
     validation_path = root / "docs" / "validation.md"
     validation = replace_or_append(validation_path.read_text(encoding="utf-8"),
                                    evidence_document(con))

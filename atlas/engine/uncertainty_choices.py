@@ -1,0 +1,233 @@
+"""The structural choices of the rank uncertainty that change the AI-shock indicators, their
+full factorial and its first-order sensitivity indices.
+
+Choices (``[uncertainty.choices]``; the first value of each list that equals today's model
+is today's):
+
+- ``exposure_rule``: ``substitutable`` (an occupation's jobs count when its exposure and
+  automation scores pass the thresholds) or ``continuous`` (every job counts with its exposed
+  share of task time, ``score_i``, in the share and the specialisation);
+- ``shelter_public_share``: publicly funded jobs from data never substitutable, or only
+  the listed ``[exposure.sheltered]`` categories;
+- ``count_uncounted_jobs``: uncounted workers in the denominators, or not;
+- ``absorption_gate``: the absorption pillar capped at its gate component for places that
+  grew faster than their nation, or the plain weighted mean.
+
+The indicators of every (measure, rule, shelter, uncounted) variant come from one SQL pass
+(``uncertainty_variants.sql``, :func:`variant_table`); today's variant keeps the engine's
+own columns, so the default specification still reproduces ``risk_rank`` exactly. The
+factorial block crosses every measure, aggregation, the four choices and ``weight_draws``
+weight vectors (the configured weights, then Dirichlet draws, the same vectors in every
+cell), so each choice is a factor of a balanced design. The first-order index of a choice X
+over the block, pooled over the level's regions, is
+
+    S_X = sum_r Var_x(E[T_r | X = x]) / sum_r Var(T_r)
+
+with ``T_r`` = 1 where region r is in the top decile (the share of the top-decile
+membership variance that X alone explains; 0 = X never moves the top decile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from atlas.engine.uncertainty_draws import Specifications
+from atlas.spec.declarations import levels as declared
+from atlas.spec.risk_model import Component, RiskModel
+from atlas.store.database import table_exists
+from atlas.store.sql_files import run_sql_file
+
+RULES = ("substitutable", "continuous")
+VARIANT_INDICATORS = ("substitutable_share", "substitutable_excess")
+OPTIONAL_TABLES = {  # read by uncertainty_variants.sql, absent from some atlases
+    "category_public_share": "taxonomy VARCHAR, category VARCHAR, public_share DOUBLE",
+    "region_context": "level VARCHAR, region_id VARCHAR, indicator VARCHAR, value DOUBLE"}
+FACTORS = ("measure", "aggregation", "exposure_rule", "shelter_public_share",
+           "count_uncounted_jobs", "absorption_gate", "weights")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The values of every structural choice, today's first (see the module docstring)."""
+
+    exposure_rule: tuple[str, ...] = ("substitutable",)
+    shelter_public_share: tuple[bool, ...] = (True,)
+    count_uncounted_jobs: tuple[bool, ...] = (True,)
+    absorption_gate: tuple[bool, ...] = (True,)
+    weight_draws: int = 1
+    sheltered_keys: tuple[str, ...] = ()  # 'taxonomy|category' of [exposure.sheltered]
+
+    @property
+    def varied(self) -> bool:
+        """True if any choice has more than one value (else no factorial block: the grid of
+        the measures, aggregations and omissions alone)."""
+        return any(len(v) > 1 for v in (self.exposure_rule, self.shelter_public_share,
+                                        self.count_uncounted_jobs, self.absorption_gate))
+
+    @property
+    def today(self) -> tuple[str, bool, bool]:
+        """Today's (rule, shelter, uncounted): the variant the engine's tables hold."""
+        return self.exposure_rule[0], self.shelter_public_share[0], \
+            self.count_uncounted_jobs[0]
+
+    @property
+    def indicator_variants(self) -> bool:
+        """True if some variant needs indicators other than today's."""
+        return any(len(v) > 1 for v in (self.exposure_rule, self.shelter_public_share,
+                                        self.count_uncounted_jobs))
+
+
+def _today_first(values: list[Any], today: Any) -> tuple[Any, ...]:
+    ordered = [today] if today in values else []
+    return tuple(ordered + [v for v in values if v != today])
+
+
+def choice_settings(config: dict[str, Any]) -> Choices:
+    """The configured choices (``uncertainty.choices``), today's value of each first."""
+    choices, exposure = config["uncertainty"]["choices"], config["exposure"]
+    return Choices(
+        _today_first(list(choices["exposure_rule"]), "substitutable"),
+        _today_first(list(choices["shelter_public_share"]), exposure["shelter_public_share"]),
+        _today_first(list(choices["count_uncounted_jobs"]), exposure["count_uncounted_jobs"]),
+        _today_first(list(choices["absorption_gate"]), True),
+        int(choices["weight_draws"]),
+        tuple(f"{taxonomy}|{code}" for taxonomy, codes in exposure["sheltered"].items()
+              for code in codes))
+
+
+def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: list[str],
+                  choices: Choices) -> pd.DataFrame:
+    """``level, region_id, measure, rule, shelter, uncounted, substitutable_share,
+    substitutable_excess`` of every variant, all levels in one SQL pass (empty if no choice
+    changes the indicators)."""
+    columns = ["level", "region_id", "measure", "rule", "shelter", "uncounted",
+               *VARIANT_INDICATORS]
+    if not choices.indicator_variants or not levels or not measures:
+        return pd.DataFrame(columns=columns)
+    absent = [name for name, columns in OPTIONAL_TABLES.items() if not table_exists(con, name)]
+    for name in absent:  # an atlas without public shares or context: none of them
+        con.execute(f"CREATE TEMP TABLE {name} ({OPTIONAL_TABLES[name]})")
+    try:
+        run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
+                     variant_measures=measures, sheltered_keys=list(choices.sheltered_keys))
+        wide = con.execute("SELECT * FROM variant_indicators").df()
+    finally:
+        for name in [*absent, "variant_indicators"]:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    frames = [wide[["level", "region_id", "measure"]].assign(
+        rule=rule, shelter=shelter, uncounted=uncounted,
+        substitutable_share=wide[f"share_{x}_{on}_{den}"],
+        substitutable_excess=wide[f"excess_{x}_{on}_{den}"])
+        for rule, x in zip(RULES, ("sub", "score"), strict=True)
+        for shelter, on in ((True, "on"), (False, "off"))
+        for uncounted, den in ((True, "u"), (False, "e"))]
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def level_variants(table: pd.DataFrame, level: str, ids: np.ndarray, choices: Choices
+                   ) -> dict[tuple[str, str, bool, bool], dict[str, np.ndarray]]:
+    """The variants of one level other than today's: (measure, rule, shelter, uncounted) ->
+    indicator -> values in the order of ``ids``."""
+    rows = table.loc[table["level"] == level]
+    keys = ["measure", "rule", "shelter", "uncounted"]
+    variant = rows.groupby(keys, sort=True).ngroup().to_numpy()
+    position = pd.Index(ids).get_indexer(rows["region_id"])
+    found = position >= 0
+    names = rows[keys].drop_duplicates().sort_values(keys).itertuples(index=False)
+    values = {}
+    for name in VARIANT_INDICATORS:  # one scatter per indicator: (variants, regions)
+        grid = np.full((variant.max(initial=-1) + 1, len(ids)), np.nan)
+        grid[variant[found], position[found]] = rows[name].to_numpy(float)[found]
+        values[name] = grid
+    out = {}
+    for index, (measure, rule, shelter, uncounted) in enumerate(names):
+        key = (measure, rule, bool(shelter), bool(uncounted))
+        if key[1:] == choices.today or rule not in choices.exposure_rule \
+                or key[2] not in choices.shelter_public_share \
+                or key[3] not in choices.count_uncounted_jobs:
+            continue
+        out[key] = {name: values[name][index] for name in VARIANT_INDICATORS}
+    return out
+
+
+def factorial(model: RiskModel, components: list[Component], measures: list[str | None],
+              variants: list[tuple[str, str, bool, bool]], aggregations: list[str],
+              choices: Choices, settings: dict[str, Any]) -> Specifications:
+    """The full factorial block: every measure x aggregation x choice x weight vector.
+
+    Spec ``i`` reads the scores at index ``measure[i]`` of the stack ``measures +
+    variants`` (today's variant of measure m is m itself). Weight vector 0 is the
+    configured one; the others are Dirichlet draws as in the joint random draws; the
+    missing component scores are drawn for every spec off weight vector 0."""
+    rng = np.random.default_rng(int(settings["seed"]) + 2)
+    base = np.array([c.weight for c in components], dtype=float)
+    pillar_base = np.array([p.weight for p in model.pillars], dtype=float)
+    draws = max(1, choices.weight_draws)
+
+    def dirichlet(weights: np.ndarray) -> np.ndarray:
+        if len(weights) < 2 or draws == 1:
+            return np.tile(weights, (draws, 1))
+        alpha = np.maximum(settings["concentration"] * weights / weights.sum(), 1e-3)
+        return np.vstack([weights, rng.dirichlet(alpha, draws - 1) * weights.sum()])
+
+    weight_table, pillar_table = dirichlet(base), dirichlet(pillar_base)
+    values = [list(range(len(measures))), aggregations, list(choices.exposure_rule),
+              list(choices.shelter_public_share), list(choices.count_uncounted_jobs),
+              list(choices.absorption_gate), list(range(draws))]
+    codes = np.indices([len(v) for v in values]).reshape(len(values), -1)
+    position = {key: len(measures) + i for i, key in enumerate(variants)}
+    cells = zip(*(np.array(values[i], dtype=object)[codes[i]].tolist() for i in range(5)),
+                strict=True)
+    index = np.array([
+        m if measures[m] is None or (rule, shelter, uncounted) == choices.today
+        else position.get((measures[m], rule, shelter, uncounted), -1)
+        for m, _, rule, shelter, uncounted in cells], dtype=np.int64)
+    keep = index >= 0  # a measure without the variant's indicators at this level
+    codes, index = codes[:, keep], index[keep]
+    return Specifications(
+        index, np.array(aggregations)[codes[1]] == "geometric", weight_table[codes[6]],
+        pillar_table[codes[6]], codes[6] > 0, int(settings["seed"]) + 3,
+        np.array(values[5], dtype=bool)[codes[5]],
+        {name: codes[i] for i, name in enumerate(FACTORS)})
+
+
+def first_order(in_top: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``choice, n_values, first_order`` over the rows with a factor code (the factorial
+    block): ``S_X = sum_r Var_x(E[T_r | X]) / sum_r Var(T_r)``, ``T = in_top`` (specs x
+    regions); NaN where top-decile membership never varies."""
+    rows = []
+    block = next(iter(factors.values()), np.empty(0)) >= 0
+    membership = in_top[block].astype(float)
+    total = membership.var(axis=0).sum() if block.any() else 0.0
+    mean = membership.mean(axis=0) if block.any() else np.empty(0)
+    for name, codes in factors.items():
+        code = codes[block]
+        values, at = np.unique(code, return_inverse=True)
+        counts = np.bincount(at, minlength=len(values)).astype(float)
+        conditional = np.stack([membership[at == v].mean(axis=0)
+                                for v in range(len(values))])  # (values, regions)
+        between = (counts[:, None] * (conditional - mean[None, :]) ** 2).sum(axis=0) \
+            / counts.sum()
+        rows.append({"choice": name, "n_values": len(values),
+                     "first_order": between.sum() / total if total > 0 else np.nan})
+    return pd.DataFrame(rows, columns=["choice", "n_values", "first_order"])
+
+
+def rank_groups(con: duckdb.DuckDBPyConnection, level: str, ids: np.ndarray
+                ) -> np.ndarray | None:
+    """The rank group code of every region (``rank_group = "<context column>"`` of the
+    level's declaration in ``levels.toml``; a region without a value is a group of its
+    own kind, code -1); None for a level without the key (one group)."""
+    column = next((getattr(d, "rank_group", None) for d in declared()
+                   if d.id == level.partition("@")[0]), None)
+    if not column:
+        return None
+    values = con.execute("SELECT region_id, value FROM region_context WHERE level = ? AND "
+                         "indicator = ?", [level, column]).df()
+    found = values.set_index("region_id")["value"].reindex(ids)
+    return np.where(found.notna(), np.unique(found.fillna(-1), return_inverse=True)[1], -1)
