@@ -62,6 +62,9 @@ the layer's ``colors``.
     colour of regions without data (drawn hatched);  ``bounds?``  [[south, west], [north, east]]
 ``count``
     number of ranked regions (the M of "rank N of M");  ``languages?``  ["en"] or ["zh", "en"]
+``periods?``
+    a level with periods: each year's classes, ranks, collapse risk and pillars, packed by
+    column (:mod:`atlas.maps.periods`); the page then has a period control.
 """
 
 from __future__ import annotations
@@ -82,7 +85,8 @@ from atlas.maps.pack import pack, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
 SCRIPTS = ("atlas_decode.js", "atlas_util.js", "atlas_profile.js", "atlas_search.js",
-           "atlas_map.js", "atlas_poster.js", "atlas_start.js")
+           "atlas_map.js", "atlas_periods.js", "atlas_compare.js", "atlas_poster.js",
+           "atlas_start.js")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 DEFAULT_TEXT: dict[str, Any] = {
     "title": "Unemployment-trap risk atlas", "howto": "", "howto_title": "How to read this map",
@@ -128,6 +132,19 @@ DEFAULT_TEXT: dict[str, Any] = {
                          "computed: there is no labour-force figure for this place.",
     "employment_digits": 0, "employment_about": "about {n}",
     "source_line": "Data: {sources}.", "built_line": "Atlas built {date}.",
+    "period": "Year", "periods_title": "Over the years",
+    "period_note": "Shown for {year}: the colours, the rank, the collapse risk and the pillar "
+                   "scores (the colours keep the classes of {default}'s legend). Everything "
+                   "else is for {default}, the latest year.",
+    "periods_rank": "Rank in each year (higher on the chart = riskier; 1st = highest risk).",
+    "periods_pillars": "The two pillars in each year: percentile among that year's "
+                       "{level_plural} (higher = more risk).",
+    "pin": "Pin to compare", "unpin": "Unpin", "compare_title": "Side by side",
+    "compare_show": "Compare the {n} pinned places",
+    "compare_hint": "Pinned. Choose another place and pin it to see both side by side "
+                    "(up to three).",
+    "compare_note": "Each column is one pinned place; percentiles are within the level "
+                    "(higher = more risk).",
 }
 
 
