@@ -249,9 +249,15 @@ def _read_template(name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def atlas_script() -> str:
-    """The atlas JavaScript: the template files concatenated in one strict-mode function."""
-    parts = [_read_template(name) for name in SCRIPTS]
+ONLY_WITH = {"atlas_periods.js": "periods"}  # a script a page has only when DATA has the key
+PERIOD_TEXT = ("period", "periods_title", "period_note", "periods_rank", "periods_pillars")
+
+
+def atlas_script(data: dict[str, Any] | None = None) -> str:
+    """The atlas JavaScript: the template files concatenated in one strict-mode function
+    (without the scripts of :data:`ONLY_WITH` whose DATA key ``data`` lacks)."""
+    parts = [_read_template(name) for name in SCRIPTS
+             if data is None or data.get(ONLY_WITH.get(name, "text"))]
     return "(function () {\n\"use strict\";\n" + "\n".join(parts) + "\n})();\n"
 
 
@@ -320,6 +326,8 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         raise ValueError("map DATA does not follow the contract: " + "; ".join(problems[:8]))
     leaflet = leaflet_assets()
     text = {**DEFAULT_TEXT, **data.get("text", {})}
+    if not data.get("periods"):  # no period control: none of its words
+        text = {k: v for k, v in text.items() if k not in PERIOD_TEXT}
     lang = (data.get("languages") or ["en"])[0]
     title = html.escape(str(text["title"]))
     atlas_map = folium.Map(tiles=None, zoom_snap=0.25, zoom_delta=0.5,
@@ -343,7 +351,7 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         f'<script id="atlas-data" type="application/json">'
         f'{safe_json(pack({**data, "text": text}))}</script>'
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
-    atlas_map.add_child(AtlasScript(atlas_script()))
+    atlas_map.add_child(AtlasScript(atlas_script(data)))
     document = figure.render().replace("\r\n", "\n")
     policy = _policy(document, "https://cdn.jsdelivr.net" if cdn else "")
     document = document.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)

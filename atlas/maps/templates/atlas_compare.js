@@ -43,7 +43,7 @@ function compareColumn(id) {
   return h("div", { class: "atlas-cmp-col", "data-id": id }, head, facts,
     pillars.length ? [h("h4", {}, T.pillars_title), ...pillars] : null,
     top.length ? [h("h4", {}, T.top_title), h("ul", { class: "atlas-cmp-top" }, top.map((o) =>
-      h("li", {}, o[0] + ": " + int(o[1]) + (isNum(o[2]) ? " (" + (100 * o[2]).toFixed(0) + "%)" : ""))))] : null,
+      h("li", {}, o[0] + (isNum(o[1]) ? ": " + int(o[1]) : "") + (isNum(o[2]) ? " (" + (100 * o[2]).toFixed(0) + "%)" : ""))))] : null,
     unpin);
 }
 

@@ -24,7 +24,7 @@ const periodTable = PERIODS ? {
   col: Object.fromEntries(PERIODS.ids.map((id, j) => [id, j])),
 } : null;
 const periodBase = {};  // region id -> its default-year values, put back when that year is chosen
-const defaultCount = DATA.count;
+const defaultCount = DATA.count, defaultTitle = T.title;
 
 // One region's values in year index i: {rank, risk, p: [shock, absorption]} (null: missing).
 function periodValues(id, i) {
@@ -42,6 +42,8 @@ function setPeriod(year) {
   state.period = PERIODS.years[chosen];
   const isDefault = state.period === PERIODS.default;
   DATA.count = isDefault ? defaultCount : PERIODS.count[chosen];
+  // the poster (Print, Save as PNG: atlas_poster.js) is titled with T.title: it names a past year
+  T.title = isDefault ? defaultTitle : defaultTitle + " \u00b7 " + T.period + " " + state.period;
   Object.keys(REGIONS).forEach((id) => {
     const r = REGIONS[id];
     if (r.nodata) return;
