@@ -59,7 +59,10 @@ function renderCompare() {
   document.body.classList.add("atlas-comparing");
 }
 
-// In a profile: pin or unpin the place; with two or more pins, show them side by side.
+// In a profile, under it (after its Close button, so Tab from the title still reaches Close
+// first): pin or unpin the place; with two or more pins, show them side by side.
+const pinRow = h("div", { class: "atlas-pin-row" });
+profile.append(pinRow);
 function pinPart(id) {
   const pinned = state.pins.includes(id);
   const out = [button(pinned ? T.unpin : T.pin, "atlas-pin", () => togglePin(id))];
@@ -67,9 +70,10 @@ function pinPart(id) {
     out.push(button(tpl(T.compare_show, { n: state.pins.length }), "atlas-compare-btn", () => setPins(state.pins, true)));
   }
   if (pinned && state.pins.length === 1) out.push(h("p", { class: "atlas-note" }, T.compare_hint));
-  return h("div", { class: "atlas-pin-row" }, out);
+  pinRow.replaceChildren(...out);
+  return null;  // drawn in pinRow, not in the profile's body
 }
-profileParts.unshift(pinPart);
+profileParts.push(pinPart);
 hashParts.push({
   write: (p) => { if (state.pins.length) p.set("pins", state.pins.join(",")); },
   read: (p) => { const ids = (p.get("pins") || "").split(",").filter(Boolean); state.pins = []; setPinsQuiet(ids); },
