@@ -38,7 +38,6 @@ from atlas.maps.layers import MapLayers, build_layers, declared_layers, fixed_cl
 from atlas.maps.specs import Declarations, MapSpec
 from atlas.maps.text import Words
 from atlas.spec.risk_model import Pillar, RiskModel
-from atlas.store.database import table_exists
 
 NO_CLASS = "-"
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_."  # base 64, JSON-safe
@@ -86,7 +85,9 @@ def decode(text: str, width: int) -> list[int | None]:
 
 def level_periods(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, int]]:
     """``(level id, year)`` of every period of ``level``'s geography, oldest first."""
-    if not table_exists(con, "levels"):
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
+    if not {"level", "geography", "period"} <= columns:  # no table, or an atlas without periods
         return []
     return [(name, int(year)) for name, year in con.execute(
         "SELECT level, period FROM levels WHERE period IS NOT NULL AND geography = "
