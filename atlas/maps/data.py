@@ -20,6 +20,7 @@ import pandas as pd
 
 from atlas.maps.display_geometry import map_geometry
 from atlas.maps.layers import build_layers
+from atlas.maps.periods import period_data
 from atlas.maps.specs import Declarations, MapSpec, load_declarations
 from atlas.maps.text import Words, fill, fill_parts, page_text
 from atlas.spec.risk_model import Pillar, RiskModel, active_model
@@ -280,7 +281,8 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     -------
     dict
         DATA: ``geo``, ``outlines``, ``regions``, ``layers``, ``flags``, ``text``,
-        ``nodata``, ``count``, ``bounds``, ``languages``.
+        ``nodata``, ``count``, ``bounds``, ``languages``, ``periods``
+        (:mod:`atlas.maps.periods`).
     """
     decls = decls or load_declarations()
     config = stored_config(con)
@@ -338,6 +340,8 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "layers": layers.layers, "flags": flags, "count": count, "nodata": NO_DATA,
             "text": page_text(con, spec, words, config, model, counts),
             "bounds": geometry["bounds"], "languages": list(spec.languages),
+            "periods": period_data(con, spec, decls, words, config, model, layers,
+                                   profiles.pillars, list(indices.index)),
             # sources, terms and the edition (atlas.texts.attribution): the side panel's last block
             "terms": sources_block(con, spec.level)}
 

@@ -62,6 +62,9 @@ the layer's ``colors``.
     colour of regions without data (drawn hatched);  ``bounds?``  [[south, west], [north, east]]
 ``count``
     number of ranked regions (the M of "rank N of M");  ``languages?``  ["en"] or ["zh", "en"]
+``periods?``
+    a level with periods: each year's classes, ranks, collapse risk and pillars, packed by
+    column (:mod:`atlas.maps.periods`); the page then has a period control.
 """
 
 from __future__ import annotations
@@ -84,7 +87,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 # In this order in one function; atlas_paint.js draws the regions and waits one frame (so they
 # are painted first), the files after it make the panels, search, legend and the rest.
 SCRIPTS = ("atlas_decode.js", "atlas_util.js", "atlas_paint.js", "atlas_profile.js",
-           "atlas_search.js", "atlas_map.js", "atlas_poster.js", "atlas_start.js")
+           "atlas_search.js", "atlas_map.js", "atlas_periods.js", "atlas_compare.js",
+           "atlas_poster.js", "atlas_start.js")
 FORMATS = {"pct", "rate", "num", "int", "pctile", "pp"}
 DEFAULT_TEXT: dict[str, Any] = {
     "title": "Unemployment-trap risk atlas", "howto": "", "howto_title": "How to read this map",
@@ -130,6 +134,19 @@ DEFAULT_TEXT: dict[str, Any] = {
                          "computed: there is no labour-force figure for this place.",
     "employment_digits": 0, "employment_about": "about {n}",
     "source_line": "Data: {sources}.", "built_line": "Atlas built {date}.",
+    "period": "Year", "periods_title": "Over the years",
+    "period_note": "Shown for {year}: the colours, the rank, the collapse risk and the pillar "
+                   "scores (the colours keep the classes of {default}'s legend). Everything "
+                   "else is for {default}, the latest year.",
+    "periods_rank": "Rank in each year (higher on the chart = riskier; 1st = highest risk).",
+    "periods_pillars": "The two pillars in each year: percentile among that year's "
+                       "{level_plural} (higher = more risk).",
+    "pin": "Pin to compare", "unpin": "Unpin", "compare_title": "Side by side",
+    "compare_show": "Compare the {n} pinned places",
+    "compare_hint": "Pinned. Choose another place and pin it to see both side by side "
+                    "(up to three).",
+    "compare_note": "Each column is one pinned place; percentiles are within the level "
+                    "(higher = more risk).",
 }
 
 
@@ -234,11 +251,17 @@ def _read_template(name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def atlas_script() -> str:
+ONLY_WITH = {"atlas_periods.js": "periods"}  # a script a page has only when DATA has the key
+PERIOD_TEXT = ("period", "periods_title", "period_note", "periods_rank", "periods_pillars")
+
+
+def atlas_script(data: dict[str, Any] | None = None) -> str:
     """The atlas JavaScript: the template files concatenated in one strict-mode async function
-    (``await nextFrame()`` lets the browser paint between start-up steps); an error in it is
-    thrown again outside the promise, so that it is reported like any uncaught error."""
-    parts = [_read_template(name) for name in SCRIPTS]
+    (without the scripts of :data:`ONLY_WITH` whose DATA key ``data`` lacks; ``await
+    nextFrame()`` lets the browser paint between start-up steps); an error in it is thrown
+    again outside the promise, so that it is reported like any uncaught error."""
+    parts = [_read_template(name) for name in SCRIPTS
+             if data is None or data.get(ONLY_WITH.get(name, "text"))]
     return ("(async function () {\n\"use strict\";\n" + "\n".join(parts)
             + "\n})().catch((err) => setTimeout(() => { throw err; }));\n")
 
@@ -308,6 +331,8 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         raise ValueError("map DATA does not follow the contract: " + "; ".join(problems[:8]))
     leaflet = leaflet_assets()
     text = {**DEFAULT_TEXT, **data.get("text", {})}
+    if not data.get("periods"):  # no period control: none of its words
+        text = {k: v for k, v in text.items() if k not in PERIOD_TEXT}
     lang = (data.get("languages") or ["en"])[0]
     title = html.escape(str(text["title"]))
     atlas_map = folium.Map(tiles=None, zoom_snap=0.25, zoom_delta=0.5,
@@ -331,7 +356,7 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         f'<script id="atlas-data" type="application/json">'
         f'{safe_json(pack({**data, "text": text}))}</script>'
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
-    atlas_map.add_child(AtlasScript(atlas_script()))
+    atlas_map.add_child(AtlasScript(atlas_script(data)))
     document = figure.render().replace("\r\n", "\n")
     policy = _policy(document, "https://cdn.jsdelivr.net" if cdn else "")
     document = document.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)

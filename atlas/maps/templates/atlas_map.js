@@ -214,7 +214,8 @@ function layoutPhone() {
   document.documentElement.style.setProperty("--legend-h", legendBox.offsetHeight + "px");
 }
 
-// ---- The URL hash: #layer=..&on=..&sel=..&view=lat,lon,zoom ----
+// ---- The URL hash: #layer=..&on=..&sel=..&view=lat,lon,zoom (and the parts of hashParts) ----
+const hashParts = [];  // {write(params), read(params)} of later scripts (atlas_periods.js, ...)
 function writeHash() {
   if (!state.ready) return;
   const p = new URLSearchParams(), c = map.getCenter();
@@ -222,6 +223,7 @@ function writeHash() {
   p.set("on", [...state.on].join(","));
   if (state.selected) p.set("sel", state.selected);
   p.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom());
+  hashParts.forEach((part) => part.write(p));
   history.replaceState(null, "", "#" + p.toString());
 }
 function readHash() {
@@ -233,6 +235,7 @@ function readHash() {
 function applyHash() {
   const want = readHash();
   state.ready = false;
+  hashParts.forEach((part) => part.read(new URLSearchParams(location.hash.slice(1))));
   setLayer(want.layer || LAYERS[0].key);
   FLAGS.forEach((f) => setOverlay(f.key, want.on ? want.on.includes(f.key) : !!f.on));
   if (want.view) map.setView([want.view[0], want.view[1]], want.view[2], { animate: false });

@@ -1,6 +1,7 @@
 // atlas_profile.js: the hover tooltip and the click / tap profile panel of one region.
 const RAMP = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
 const CHART_W = 340;
+const profileParts = [];  // more parts of a profile, after its facts: (id, region) -> nodes (atlas_periods.js, ...)
 
 // ---- Tooltip: name, the current layer's value, rank; always inside the window. ----
 const tip = h("div", { class: "atlas-tooltip", role: "tooltip", id: "atlas-tooltip", hidden: true });
@@ -136,6 +137,7 @@ function profileContent(id, layer) {
       (r.v || {})[layer.key] !== r.risk ? [h("dt", {}, layer.label), h("dd", {}, layerValueWords(layer, r, pp))] : null,
       r.z ? [h("dt", {}, T.zone), h("dd", {}, r.z)] : null));
   }
+  profileParts.forEach((part) => body.push(h("div", { class: "atlas-prof-part" }, part(id, r))));
   const flags = (r.f || []).map(flagByKey).filter(Boolean);
   if (flags.length) {
     body.push(section(T.flags_title, h("ul", { class: "atlas-flag-list" }, flags.map((f) =>

@@ -122,7 +122,7 @@ function layerValueWords(layer, region, pp) {
     const yv = Array.isArray(v) && isNum(v[1]) ? " (" + format(layer.y_fmt || "num", v[1], pp) + ")" : "";
     return layer.x_label + ": " + xw + xv + "; " + layer.y_label + ": " + yw + yv;
   }
-  return format(layer.fmt, v, pp);
+  return typeof v === "string" ? v : format(layer.fmt, v, pp);  // a text: the value in words (a class's range)
 }
 
 function rankShort(region) {

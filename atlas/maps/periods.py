@@ -1,0 +1,254 @@
+"""A level's periods on its map: DATA's ``periods``, packed by column and quantised.
+
+A level declared with ``periods`` (``atlas/spec/levels.toml``) is in the database once per
+period (``cn_city``, ``cn_city@2010``, ...; the table ``levels`` links them through their
+``geography``). ``period_data`` gathers, per period and region, what the period control of the
+page (``atlas/maps/templates/atlas_periods.js``) recolours and the profile's chart draws: each
+layer's class, the rank, the collapse risk and the two pillars. A level with fewer than two
+periods gets none (its map has no period control).
+
+Every period is coloured with the classes of the default period's legend, so a colour means the
+same range of values in every year: a value is put in the first class whose largest default
+value is not below it (values beyond the ends join the end classes); a layer of declared bins
+keeps its bins. Ranks and their counts are within each period.
+
+The packed form (``DATA.periods``)
+----------------------------------
+``years`` the periods, oldest first; ``default`` the year the rest of DATA shows; ``ids`` the
+region ids of every column below, in order; ``count`` ranked regions per year; ``classes``
+``{layer_key: [one text per year, one character per region: "0".."8", "-" no class; ""
+when no region has a class that year]}``; ``rank`` ``[one text per year]``, the ranks;
+``risk`` the same, the collapse risk in thousandths (``risk * 1000`` rounded, as the profile
+shows it with three decimals); ``pillars`` ``[{key, label}]`` (shock, then absorption) and
+``p`` ``[[one text per year] per pillar]``, their percentiles in whole percents (as the profile
+states them). A text of numbers holds ``width[field]`` characters per region, the number in
+base 64 (the digits of :data:`DIGITS`), ``~`` repeated for a missing one: see :func:`encode`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from atlas.maps.layers import MapLayers, build_layers, declared_layers, fixed_classes, user_bins
+from atlas.maps.specs import Declarations, MapSpec
+from atlas.maps.text import Words
+from atlas.spec.risk_model import Pillar, RiskModel
+
+NO_CLASS = "-"
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_."  # base 64, JSON-safe
+MISSING = "~"
+
+
+def width_for(values: list[int | None]) -> int:
+    """Characters per number for the largest of ``values`` (at least one)."""
+    top = max((v for v in values if v is not None), default=0)
+    width = 1
+    while len(DIGITS) ** width <= top:
+        width += 1
+    return width
+
+
+def encode(values: list[int | None], width: int) -> str:
+    """Non-negative integers (None: missing) as one text of ``width`` base-64 digits each."""
+    out = []
+    for value in values:
+        if value is None:
+            out.append(MISSING * width)
+            continue
+        digits = ""
+        for _ in range(width):
+            value, digit = divmod(value, len(DIGITS))
+            digits = DIGITS[digit] + digits
+        out.append(digits)
+    return "".join(out)
+
+
+def decode(text: str, width: int) -> list[int | None]:
+    """The integers of :func:`encode` (as the page's script reads them)."""
+    out: list[int | None] = []
+    for start in range(0, len(text), width):
+        chunk = text[start:start + width]
+        if chunk.startswith(MISSING):
+            out.append(None)
+            continue
+        value = 0
+        for char in chunk:
+            value = value * len(DIGITS) + DIGITS.index(char)
+        out.append(value)
+    return out
+
+
+def level_periods(con: duckdb.DuckDBPyConnection, level: str) -> list[tuple[str, int]]:
+    """``(level id, year)`` of every period of ``level``'s geography, oldest first."""
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
+    if not {"level", "geography", "period"} <= columns:  # no table, or an atlas without periods
+        return []
+    return [(name, int(year)) for name, year in con.execute(
+        "SELECT level, period FROM levels WHERE period IS NOT NULL AND geography = "
+        "(SELECT geography FROM levels WHERE level = ?) ORDER BY period", [level]).fetchall()]
+
+
+def quantise(value: Any, scale: int) -> int | None:
+    """``round(value * scale)`` as the page rounds (halves up), None when missing."""
+    if value is None or value is pd.NA or not math.isfinite(float(value)):
+        return None
+    return int(math.floor(float(value) * scale + 0.5))
+
+
+def upper_edges(values: dict[str, Any], classes: dict[str, int | None], n: int) -> list[float]:
+    """The largest value of each class (NaN for a class without values)."""
+    edges = [-math.inf] * n
+    for rid, cls in classes.items():
+        value = values.get(rid)
+        if cls is not None and value is not None and pd.notna(value):
+            edges[cls] = max(edges[cls], float(value))
+    return [e if e > -math.inf else math.nan for e in edges]
+
+
+def reclass(value: Any, edges: list[float]) -> int | None:
+    """The class of ``value`` under the default period's ``edges`` (see the module docstring)."""
+    if value is None or pd.isna(value):
+        return None
+    present = [(i, e) for i, e in enumerate(edges) if not math.isnan(e)]
+    if not present:
+        return None
+    return next((i for i, e in present if float(value) <= e), present[-1][0])
+
+
+class _Recolour:
+    """Classes of a period's layer values under the default period's legend."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declarations,
+                 config: dict[str, Any], default: MapLayers) -> None:
+        self.config, self.default = config, default
+        self.decls = {d.key: d for d in declared_layers(con, decls, spec.level)}
+        self.edges: dict[str, Any] = {}
+        for layer in default.layers:
+            key, values, classes = layer["key"], default.values[layer["key"]], \
+                default.classes[layer["key"]]
+            if layer.get("kind") == "bivariate":
+                axis = [{r: (v[i] if v else None) for r, v in values.items()} for i in (0, 1)]
+                self.edges[key] = [upper_edges(axis[0], {r: None if c is None else c % 3
+                                                         for r, c in classes.items()}, 3),
+                                   upper_edges(axis[1], {r: None if c is None else c // 3
+                                                         for r, c in classes.items()}, 3)]
+            else:
+                self.edges[key] = upper_edges(values, classes, len(layer["colors"]))
+
+    def classes(self, layer: dict[str, Any], values: dict[str, Any]) -> dict[str, int | None]:
+        key, decl = layer["key"], self.decls.get(layer["key"])
+        if layer.get("kind") == "bivariate":
+            out = {}
+            for rid, pair in values.items():
+                x_edges, y_edges = self.edges[key]
+                x, y = (reclass(pair[0], x_edges), reclass(pair[1], y_edges)) if pair \
+                    else (None, None)
+                out[rid] = None if x is None or y is None else 3 * y + x
+            return out
+        if decl is not None and decl.scheme == "UserDefined" and decl.bins:
+            series = pd.Series(values, dtype=float)
+            found, _ = fixed_classes(series, user_bins(decl.bins, self.config), layer["fmt"])
+            return dict(zip(series.index, found, strict=True))
+        return {rid: reclass(v, self.edges[key]) for rid, v in values.items()}
+
+
+def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declarations,
+                words: Words, config: dict[str, Any], model: RiskModel, default: MapLayers,
+                pillars: list[Pillar], ids: list[str]) -> dict[str, Any] | None:
+    """DATA's ``periods`` of a level (the module docstring), or None without two periods.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The atlas database.
+    spec : MapSpec
+        The level's map (its level is the default period).
+    decls : Declarations
+        ``atlas/spec/layers.toml``.
+    words : Words
+        The map's UI strings.
+    config : dict
+        The configuration the atlas was built with.
+    model : RiskModel
+        The collapse-risk model in use.
+    default : MapLayers
+        The layers of the default period, as the map shows them.
+    pillars : list of Pillar
+        The model's pillars, shock first (the first two are packed).
+    ids : list of str
+        The regions of the map with indices, in the order of the columns.
+
+    Returns
+    -------
+    dict or None
+    """
+    periods = level_periods(con, spec.level)
+    if len(periods) < 2:
+        return None
+    recolour = _Recolour(con, spec, decls, config, default)
+    shown = pillars[:2]
+    out: dict[str, Any] = {
+        "years": [year for _, year in periods],
+        "default": next(year for name, year in periods if name == spec.level),
+        "ids": ids, "count": [], "classes": {layer["key"]: [] for layer in default.layers},
+        "rank": [], "risk": [],
+        "pillars": [{"key": p.pillar, "label": words.term(p.pillar, p.label)} for p in shown],
+        "p": [[] for _ in shown]}
+    for name, _ in periods:
+        indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
+                              [name]).df().set_index("region_id", drop=False)
+        if name == spec.level:
+            layers = default
+        else:
+            layers = build_layers(con, name, indices, decls, words, config, model)
+        for layer in default.layers:
+            key = layer["key"]
+            values = layers.values.get(key, {})
+            found = default.classes[key] if layers is default else \
+                recolour.classes(layer, values)
+            text = "".join(NO_CLASS if found.get(rid) is None else str(found[rid]) for rid in ids)
+            out["classes"][key].append("" if set(text) <= {NO_CLASS} else text)
+        frame = indices.reindex(ids)
+        out["count"].append(int(indices["collapse_risk"].notna().sum()))
+        out["rank"].append([quantise(v, 1) for v in frame.get("risk_rank", _none(ids))])
+        out["risk"].append([quantise(v, 1000) for v in frame.get("collapse_risk", _none(ids))])
+        for i, pillar in enumerate(shown):
+            column = frame.get(f"pillar_{pillar.pillar}", _none(ids))
+            out["p"][i].append([quantise(v, 100) for v in column])
+    return _encoded(out)
+
+
+def _encoded(out: dict[str, Any]) -> dict[str, Any]:
+    """The numbers of ``out`` as texts of :func:`encode`, one width per field."""
+    out["width"] = {}
+    for field in ("rank", "risk", "p"):
+        columns = out[field] if field != "p" else [c for pillar in out["p"] for c in pillar]
+        width = out["width"][field] = width_for([v for column in columns for v in column])
+        if field == "p":
+            out["p"] = [[encode(c, width) for c in pillar] for pillar in out["p"]]
+        else:
+            out[field] = [encode(c, width) for c in columns]
+    return out
+
+
+def unpack_periods(periods: dict[str, Any]) -> dict[str, Any]:
+    """``periods`` with its numbers decoded: ``rank``, ``risk``, ``p`` as lists of integers
+    (or None), the classes as lists of integers (or None) per region."""
+    width, n = periods["width"], len(periods["ids"])
+    classes = {key: [[None if not text or text[i] == NO_CLASS else int(text[i])
+                      for i in range(n)] for text in texts]
+               for key, texts in periods["classes"].items()}
+    return {**periods, "classes": classes,
+            "rank": [decode(t, width["rank"]) for t in periods["rank"]],
+            "risk": [decode(t, width["risk"]) for t in periods["risk"]],
+            "p": [[decode(t, width["p"]) for t in pillar] for pillar in periods["p"]]}
+
+
+def _none(ids: list[str]) -> pd.Series:
+    return pd.Series([np.nan] * len(ids), index=ids, dtype=float)
