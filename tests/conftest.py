@@ -99,10 +99,12 @@ def fixture_con(fixture_atlas: Path):
     con.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the session's browser tests (every request is blocked per
-    page by :func:`tests.browser.open_map`); skipped without Chromium, failed in CI."""
+    """One headless Chromium for a test module's browser tests (every request is blocked per
+    page by :func:`tests.browser.open_map`); skipped without Chromium, failed in CI. Module
+    scope: Playwright's sync API allows one running instance, so a test that launches its own
+    (``tests.browser.chromium``) must not meet one left open by another module."""
     from tests.browser import browser_available, chromium
 
     if not browser_available():
