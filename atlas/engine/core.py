@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
-from atlas.engine.risk_vector import compute_model_risk
+from atlas.engine.risk_vector import compute_model_risk, write_rank_groups
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
 from atlas.spec import declarations
@@ -246,6 +246,7 @@ def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
                 "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
                 "score DOUBLE)")
+    write_rank_groups(con)
     for model in models:
         run_sql_file(con, "risk_scores.sql", risk_model=model)
         con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "

@@ -4,13 +4,17 @@
 -- Tables: region_base, region_risk, regions, region_attributes (composition_source), levels,
 --   region_context, rust_belt_states.
 --
---   flag_trap              collapse risk in the top trap_top_share of the level
---                          (risk_rank <= ceil(share x ranked regions)) and every pillar
+--   flag_top_decile        collapse risk in the top trap_top_share of the region's rank
+--                          group (group_rank <= ceil(share x regions_in_group)); the group
+--                          is the level's rank_group (levels.toml; countries: the income
+--                          group), else the whole level
+--   flag_trap              collapse risk in the top trap_top_share of its rank group
+--                          (flag_top_decile) and every pillar
 --                          >= trap_min_pillar, and an absolute shock: substitutable_share
 --                          >= trap_min_shock_ratio x the reference level's share
 --                          (reference_substitutable_share = sum substitutable_jobs /
---                          sum (E + U); ratio 0: no floor); levels of min_regions or more
---                          ranked regions (every condition but the rank also holds for
+--                          sum (E + U); ratio 0: no floor); rank groups of min_regions or
+--                          more ranked regions (every condition but the rank also holds for
 --                          a transition target)
 --   flag_rust_belt         industrial_share >= ratio x the reference level's share and
 --                          employment_change <= the threshold (percent over the window)
@@ -40,15 +44,15 @@ change AS (
 ranked AS (
     SELECT b.level, b.region_id, b.industrial_share, b.imputed_share, k.collapse_risk,
         k.min_pillar, k.missing_components,
-        k.regions_in_level >= getvariable('min_regions') AND k.collapse_risk IS NOT NULL
+        k.regions_in_group >= getvariable('min_regions') AND k.collapse_risk IS NOT NULL
             AND k.min_pillar >= getvariable('trap_min_pillar')
             AND (getvariable('trap_min_shock_ratio') = 0
                  OR coalesce(b.substitutable_share >= getvariable('trap_min_shock_ratio')
                              * f.reference_substitutable_share, false)) AS eligible,
         coalesce(b.substitutable_share >= getvariable('trap_min_shock_ratio')
                  * f.reference_substitutable_share, false) AS above_shock_floor,
-        k.risk_rank <= ceil(getvariable('trap_top_share') * k.regions_in_level) AS top,
-        k.risk_rank <= ceil(getvariable('near_trap_top_share') * k.regions_in_level) AS near,
+        k.group_rank <= ceil(getvariable('trap_top_share') * k.regions_in_group) AS top,
+        k.group_rank <= ceil(getvariable('near_trap_top_share') * k.regions_in_group) AS near,
         coalesce(b.industrial_share >= getvariable('rust_belt_min_industrial_ratio')
                  * f.reference_industrial_share
             AND c.employment_change <= getvariable('rust_belt_max_employment_change'),
@@ -67,6 +71,7 @@ ranked AS (
     LEFT JOIN change AS c ON c.level = b.level AND c.region_id = b.region_id
 )
 SELECT level, region_id,
+    coalesce(top, false) AS flag_top_decile,
     coalesce(eligible AND top, false) AS flag_trap,
     rust_belt AS flag_rust_belt,
     lower_tier AS flag_lower_tier,
