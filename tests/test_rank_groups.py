@@ -18,6 +18,8 @@ import pytest
 from atlas.engine.core import _sql_model_risk, compute_indices, compute_risk
 from atlas.engine.risk_vector import compute_model_risk
 from atlas.engine.synth import generate_level, synthetic_config
+from atlas.spec.declarations import level_decl
+from atlas.store.database import stored_config
 from tests.test_risk_vector import TABLES, assert_same, read_tables
 
 # Six regions, one pillar of one component x (higher = riskier), equal jobs: the collapse
@@ -122,7 +124,8 @@ def test_vector_equals_sql_with_groups_and_every_group_gets_its_top_decile():
         assert (frame["regions_in_group"] == n).all()
         assert sorted(frame["group_rank"]) == list(range(1, n + 1))
         top = frame.loc[frame["flag_top_decile"]]
-        assert len(top) == math.ceil(0.1 * n), group  # ceil(trap_top_share x n)
+        # ceil(trap_top_share x n), in groups of min_regions (10) or more ranked regions
+        assert len(top) == (math.ceil(0.1 * n) if n >= 10 else 0), group
         if n > 1:  # the top decile of the group is its highest collapse risks
             assert top["collapse_risk"].min() >= frame.loc[~frame["flag_top_decile"],
                                                            "collapse_risk"].max()
@@ -132,3 +135,58 @@ def test_vector_equals_sql_with_groups_and_every_group_gets_its_top_decile():
     # the whole-level rank stays: one order over the level
     assert sorted(ranked["risk_rank"]) == list(range(1, len(ranked) + 1))
     assert (ranked["regions_in_level"] == len(ranked)).all()
+
+
+def test_trap_confident_only_leaves_out_low_confidence_traps():
+    con = duckdb.connect()
+    grouped_synthetic(con, 2)
+    # diversity groups: every region has every component of the model ...
+    con.execute("ALTER TABLE categories ADD COLUMN IF NOT EXISTS diversity_group VARCHAR")
+    con.execute("UPDATE categories SET diversity_group = 'd' || (hash(category) % 4)")
+    # ... but a third of the regions lose one: low confidence
+    con.execute("DELETE FROM region_context WHERE indicator = 'employment_change' "
+                "AND hash(region_id) % 3 = 0")
+    config = synthetic_config()
+    compute_indices(con, config)
+    query = ("SELECT region_id, flag_trap, flag_transition_target, flag_low_confidence "
+             "FROM region_flags ORDER BY region_id")
+    compute_risk(con, config)
+    loose = con.execute(query).df().set_index("region_id")
+    config["flags"]["trap_confident_only"] = True
+    compute_risk(con, config)
+    strict = con.execute(query).df().set_index("region_id")
+    assert loose["flag_trap"].sum() > strict["flag_trap"].sum() > 0
+    assert (loose["flag_trap"] & loose["flag_low_confidence"]).any()
+    assert not (strict["flag_trap"] & strict["flag_low_confidence"]).any()
+    assert not (strict["flag_transition_target"] & strict["flag_low_confidence"]).any()
+    # the confident traps are untouched
+    sure = ~loose["flag_low_confidence"]
+    assert strict.loc[sure, "flag_trap"].tolist() == loose.loc[sure, "flag_trap"].tolist()
+
+
+@pytest.mark.realdata
+def test_every_income_group_is_flagged_and_no_thin_data_is_a_robust_trap(atlas_con):
+    """Countries rank within their World Bank income group: each group's top decile is
+    flagged (the world list had none of the low-income countries), traps lie in it, and no
+    country with a missing component or of low confidence is a robust trap."""
+    config = stored_config(atlas_con)
+    share, least = config["flags"]["trap_top_share"], config["flags"]["min_regions"]
+    column = level_decl("country").rank_group.column
+    frame = atlas_con.execute(
+        f"SELECT {column}, rank_group, group_rank, regions_in_group, risk_rank, "
+        "regions_in_level, flag_top_decile, flag_trap, flag_robust_trap, flag_low_confidence, "
+        "missing_components FROM region_indices WHERE level = 'country' "
+        "AND collapse_risk IS NOT NULL").df()
+    assert frame["rank_group"].equals(frame[column])  # the declared attribute
+    assert set(frame["rank_group"].dropna()) == {"LIC", "LMC", "UMC", "HIC"}
+    for group, rows in frame.groupby("rank_group"):
+        n = len(rows)
+        assert n >= least and (rows["regions_in_group"] == n).all()
+        assert sorted(rows["group_rank"]) == list(range(1, n + 1))
+        assert rows["flag_top_decile"].sum() == math.ceil(share * n) >= 1, group
+    assert sorted(frame["risk_rank"]) == list(range(1, len(frame) + 1))  # world rank kept
+    assert not (frame["flag_trap"] & ~frame["flag_top_decile"]).any()
+    everyone = atlas_con.execute(
+        "SELECT level, region_id FROM region_indices WHERE flag_robust_trap "
+        "AND (flag_low_confidence OR coalesce(missing_components, 1) > 0)").fetchall()
+    assert everyone == []

@@ -65,6 +65,7 @@ def engine_variables(config: dict[str, Any], measure: str | None = None) -> dict
             "near_trap_top_share",
             "rust_belt_min_industrial_ratio", "rust_belt_max_employment_change",
             "low_confidence_max_imputed_share")},
+        "trap_confident_only": bool(flags.get("trap_confident_only", False)),
     }
 
 

@@ -145,10 +145,13 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
     lower = _for_level(level, "lower_tier", flags)
     scope = rank_scope(level)
     return {
-        "top_decile": f"Top decile: collapse risk in the top {top} of {scope}.",
+        "top_decile": f"Top decile: collapse risk in the top {top} of {scope} (groups of "
+                      f"{flags['min_regions']} or more ranked regions).",
         "trap": (f"Trap: collapse risk in the top {top} of {scope} and every pillar at least "
                  f"{pillar}{shock_floor_text(config)} (groups of {flags['min_regions']} or "
-                 "more ranked regions)."),
+                 "more ranked regions)"
+                 + ("; never a place of low confidence." if flags.get("trap_confident_only")
+                    else ".")),
         "transition_target": (f"Transition target: a trap, or in the top {near} of collapse "
                               f"risk of {scope} with every pillar at least {pillar}"
                               f"{shock_floor_text(config)} and a rust-belt or lower-tier "
