@@ -167,7 +167,7 @@ def validate_config(config: dict[str, Any]) -> None:
            low=0)
     number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
     number(flags["trap_min_shock_ratio"], "flags.trap_min_shock_ratio", low=0)
-    if not isinstance(flags["trap_confident_only"], bool):
+    if not isinstance(flags.get("trap_confident_only", False), bool):  # older atlases: absent
         raise ConfigError("config key 'flags.trap_confident_only' must be true or false, got "
                           f"{flags['trap_confident_only']!r}")
     settings = config["uncertainty"]
