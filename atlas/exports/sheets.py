@@ -101,6 +101,13 @@ def _source(frame: pd.DataFrame, column: str) -> list | None:
     return frame[column].tolist() if column in frame.columns else None
 
 
+def whole_rank_word(level: str) -> str:
+    """"Rank", or "World rank" at a level ranked within groups (its ``rank_group.whole``)."""
+    decl = level_decl(level)
+    whole = decl.rank_group.whole if decl is not None and decl.rank_group else ""
+    return f"{whole[:1].upper()}{whole[1:]} rank" if whole else "Rank"
+
+
 def group_rank_columns(ranking: pd.DataFrame, level: str) -> list[tuple]:
     """At a level ranked within groups (``rank_group`` in levels.toml): the group in words
     and the rank within it, which the flags use; none elsewhere."""
@@ -131,7 +138,8 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     specs = [
         ("#", _source(ranking, "selection_rank"), RANK, None,
          column_meaning("selection_rank", level)),
-        ((f"Rank of {regions}" if regions else "Rank") + (" (90% interval)" if intervals else ""),
+        (whole_rank_word(level) + (f" of {regions}" if regions else "")
+         + (" (90% interval)" if intervals else ""),
          _interval(ranking), None, None,
          "Rank by collapse risk within the level (1 = highest)"
          + (", with the 5th-95th percentile of the rank over all specifications in brackets."
