@@ -112,7 +112,7 @@ def rank_scope(level: str | None) -> str:
     if decl is not None:
         return f"its {decl.rank_group.concept}" if decl.rank_group else "the level"
     grouped = [d for d in families().values() if d.rank_group]
-    return "the level" + "".join(f" (of its {d.rank_group.concept}: {d.name.lower()})"
+    return "the level" + "".join(f" ({d.name.lower()}: of its {d.rank_group.concept})"
                                  for d in grouped)
 
 

@@ -69,7 +69,8 @@ def level_table(con: duckdb.DuckDBPyConnection, level: str, config: dict[str, An
             i.substitutable_share, i.substitutable_jobs, i.reference_substitutable_share,
             i.total_employment, i.uncounted_employment, i.above_shock_floor,
             i.flag_low_confidence, i.min_pillar,
-            i.rank_p05, i.rank_p95, i.flag_trap, i.flag_robust_trap, i.flag_transition_target,
+            i.rank_p05, i.rank_p95, i.flag_top_decile, i.flag_trap, i.flag_robust_trap,
+            i.flag_transition_target,
             coalesce(bool_or(g.gated), false) AS gated
         FROM region_indices AS i
         LEFT JOIN region_gates AS g ON g.level = i.level AND g.region_id = i.region_id
@@ -81,7 +82,8 @@ def level_table(con: duckdb.DuckDBPyConnection, level: str, config: dict[str, An
         ["score", "label"], ascending=[False, True]).head(2).itertuples())
         for rid, group in components.groupby("region_id")}
     public = public_shares(con, level)
-    flags = ("trap", "robust_trap", "transition_target")
+    flags = ("top_decile", "trap", "robust_trap", "transition_target") if whole else (
+        "trap", "robust_trap", "transition_target")
     table = pd.DataFrame({
         "rank": top["group_rank"].astype(int),
         **({f"{whole} rank": top["risk_rank"].astype(int)} if whole else {}),
