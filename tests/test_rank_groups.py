@@ -190,3 +190,16 @@ def test_every_income_group_is_flagged_and_no_thin_data_is_a_robust_trap(atlas_c
         "SELECT level, region_id FROM region_indices WHERE flag_robust_trap "
         "AND (flag_low_confidence OR coalesce(missing_components, 1) > 0)").fetchall()
     assert everyone == []
+
+
+def test_rank_within_groups_off_ranks_the_level_as_a_whole():
+    con = duckdb.connect()
+    grouped_synthetic(con, 3)
+    config = synthetic_config()
+    config["flags"]["rank_within_groups"] = False
+    compute_indices(con, config)
+    risk = con.execute("SELECT rank_group, group_rank, risk_rank, regions_in_group, "
+                       "regions_in_level FROM region_risk").df()
+    assert risk["rank_group"].isna().all()
+    assert risk["group_rank"].equals(risk["risk_rank"])
+    assert risk["regions_in_group"].equals(risk["regions_in_level"])

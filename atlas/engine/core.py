@@ -232,22 +232,24 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
     models = [*config["risk"]["compare"], config["risk"]["model"]]  # the model in use last
+    grouped = bool(config["flags"].get("rank_within_groups", True))
     if risk_method == "vector":
-        compute_model_risk(con, models)
+        compute_model_risk(con, models, grouped)
     else:
-        _sql_model_risk(con, models)
+        _sql_model_risk(con, models, grouped)
     run_sql_file(con, "risk_wide.sql")
     run_sql_file(con, "region_flags.sql", **variables)
 
 
-def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
+def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
+                    grouped: bool = True) -> None:
     """Every model's scores and components with ``risk_scores.sql``, one model at a time."""
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_scores (model VARCHAR, level VARCHAR, "
                 "region_id VARCHAR, collapse_risk DOUBLE, risk_rank BIGINT)")
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
                 "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
                 "score DOUBLE)")
-    write_rank_groups(con)
+    write_rank_groups(con, grouped)
     for model in models:
         run_sql_file(con, "risk_scores.sql", risk_model=model)
         con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "

@@ -87,27 +87,30 @@ def _masked(values: np.ndarray, missing: np.ndarray) -> pa.Array:
     return pa.array(values, mask=missing)
 
 
-def write_rank_groups(con: duckdb.DuckDBPyConnection) -> None:
+def write_rank_groups(con: duckdb.DuckDBPyConnection, grouped: bool = True) -> None:
     """``region_rank_groups`` (temp): the group each region of a level with a ``rank_group``
-    declaration is ranked within (``risk_rank_groups.sql``); empty without any."""
+    declaration is ranked within (``risk_rank_groups.sql``); empty without any, or when not
+    ``grouped`` (``flags.rank_within_groups`` false: every level ranked as a whole)."""
     columns = {row[0] for row in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
-    if "rank_group" in columns and table_exists(con, "region_attributes"):
+    if grouped and "rank_group" in columns and table_exists(con, "region_attributes"):
         run_sql_file(con, "risk_rank_groups.sql")
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE region_rank_groups (level VARCHAR, "
                     "region_id VARCHAR, rank_group VARCHAR)")
 
 
-def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
+def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
+                       grouped: bool = True) -> None:
     """Every model's risk step, vectorised; the last of ``models`` is the model in use.
 
     Writes the temporary tables ``region_components``, ``region_gates``, ``region_pillars``,
     ``region_risk`` (the model in use, with the columns of ``risk_scores.sql``),
     ``risk_model_scores`` and ``risk_model_components`` (every model), each once, from Arrow
-    arrays (``risk_vector_tables.sql`` puts the names back).
+    arrays (``risk_vector_tables.sql`` puts the names back); ``grouped``: rank within the
+    levels' rank groups (:func:`write_rank_groups`).
     """
-    write_rank_groups(con)
+    write_rank_groups(con, grouped)
     run_sql_file(con, "risk_vector_inputs.sql", risk_models=models)
     regions = con.execute("SELECT level_code, group_code, total_employment FROM risk_v_regions "
                           "ORDER BY r").fetchnumpy()
