@@ -198,6 +198,7 @@ def model_of_2026_11_27() -> dict:
     config["exposure"]["shelter_public_share"] = False
     config["exposure"]["count_uncounted_jobs"] = False
     config["flags"]["trap_min_shock_ratio"] = 0.0
+    config["flags"]["rank_within_groups"] = False  # countries ranked over the world
     config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
     for component in config["risk"]["models"]["trap"]["components"]:
         if component["indicator"] == "child_poverty_rate":

@@ -171,8 +171,9 @@ def build(
 def rank(
     level: Annotated[str, typer.Option(help=f"Level: {LEVEL_CHOICES}, ...")] = DEFAULT_LEVEL,
     flag: Annotated[list[str] | None, typer.Option(
-        "--flag", help="Keep regions with this flag (trap, transition_target, rust_belt, "
-                       "lower_tier, robust_trap, global_south, low_confidence). "
+        "--flag", help="Keep regions with this flag (top_decile, trap, transition_target, "
+                       "rust_belt, lower_tier, robust_trap, global_south, low_confidence; "
+                       "countries: top decile, trap and target within their income group). "
                        "Several --flag options mean ANY of them.")] = None,
     state: Annotated[list[str] | None, typer.Option(
         "--state", "--province", "--region",
@@ -273,6 +274,8 @@ def rank(
     columns = ["selection_rank", "risk_rank", "region_id", "name", "total_employment",
                "collapse_risk", "pillar_shock", "pillar_absorption", "risk_tier", "flag_trap",
                "flag_transition_target"]
+    if "rank_group" in ranking and ranking["rank_group"].notna().any():  # e.g. income groups
+        columns[2:2] = ["rank_group", "group_rank"]
     columns = [c for c in columns if c in ranking]
     columns += [c for c in ("note", "allocation", "allocation_bound") if c in ranking]
     print_frame(ranking[columns], title=f"{level}: {len(ranking)} regions",

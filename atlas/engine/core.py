@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
-from atlas.engine.risk_vector import compute_model_risk
+from atlas.engine.risk_vector import compute_model_risk, write_rank_groups
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
 from atlas.spec import declarations
@@ -65,6 +65,7 @@ def engine_variables(config: dict[str, Any], measure: str | None = None) -> dict
             "near_trap_top_share",
             "rust_belt_min_industrial_ratio", "rust_belt_max_employment_change",
             "low_confidence_max_imputed_share")},
+        "trap_confident_only": bool(flags.get("trap_confident_only", False)),
     }
 
 
@@ -236,15 +237,17 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
     models = [*config["risk"]["compare"], config["risk"]["model"]]  # the model in use last
+    grouped = bool(config["flags"].get("rank_within_groups", True))
     if risk_method == "vector":
-        compute_model_risk(con, models)
+        compute_model_risk(con, models, grouped)
     else:
-        _sql_model_risk(con, models)
+        _sql_model_risk(con, models, grouped)
     run_sql_file(con, "risk_wide.sql")
     run_sql_file(con, "region_flags.sql", **variables)
 
 
-def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
+def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
+                    grouped: bool = True) -> None:
     """Every model's scores and components with ``risk_scores.sql``, one model at a time."""
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_scores (model VARCHAR, level VARCHAR, "
                 "region_id VARCHAR, collapse_risk DOUBLE, risk_rank BIGINT)")
@@ -252,6 +255,7 @@ def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
                 "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
                 "score DOUBLE)")
     run_sql_file(con, "gate_references.sql")
+    write_rank_groups(con, grouped)
     for model in models:
         run_sql_file(con, "risk_scores.sql", risk_model=model)
         con.execute("INSERT INTO risk_model_scores SELECT risk_model, level, region_id, "

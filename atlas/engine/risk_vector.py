@@ -11,7 +11,8 @@ What ``atlas/engine/sql/risk_scores.sql`` computes for one model, for every mode
   score where a pillar's gate component is on the safe side of the level's reference change
   (the reference, an ordered sum, comes from ``risk_vector_gates.sql``: the same bits);
 - the collapse risk (geometric or arithmetic mean of the pillar scores), the pillar minimum,
-  the missing components, the rank and the count of ranked regions of every level.
+  the missing components, the rank and the count of ranked regions of every level, and
+  both again within the level's rank groups (``rank_group`` of ``levels.toml``).
 
 :func:`compute_model_risk` writes ``region_components``, ``region_gates``,
 ``region_pillars`` and ``region_risk`` of the model in use and ``risk_model_scores`` and
@@ -27,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from atlas.engine.sql import run_sql_file, sql_text
+from atlas.store.database import table_exists
 
 DECIMALS = 12  # as risk_scores.sql: values rounded so that equal sums in any order tie
 TINY = 1e-300  # the geometric mean's floor of a pillar score
@@ -85,18 +87,35 @@ def _masked(values: np.ndarray, missing: np.ndarray) -> pa.Array:
     return pa.array(values, mask=missing)
 
 
-def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> None:
+def write_rank_groups(con: duckdb.DuckDBPyConnection, grouped: bool = True) -> None:
+    """``region_rank_groups`` (temp): the group each region of a level with a ``rank_group``
+    declaration is ranked within (``risk_rank_groups.sql``); empty without any, or when not
+    ``grouped`` (``flags.rank_within_groups`` false: every level ranked as a whole)."""
+    columns = {row[0] for row in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'levels'").fetchall()}
+    if grouped and "rank_group" in columns and table_exists(con, "region_attributes"):
+        run_sql_file(con, "risk_rank_groups.sql")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE region_rank_groups (level VARCHAR, "
+                    "region_id VARCHAR, rank_group VARCHAR)")
+
+
+def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
+                       grouped: bool = True) -> None:
     """Every model's risk step, vectorised; the last of ``models`` is the model in use.
 
     Writes the temporary tables ``region_components``, ``region_gates``, ``region_pillars``,
     ``region_risk`` (the model in use, with the columns of ``risk_scores.sql``),
     ``risk_model_scores`` and ``risk_model_components`` (every model), each once, from Arrow
-    arrays (``risk_vector_tables.sql`` puts the names back).
+    arrays (``risk_vector_tables.sql`` puts the names back); ``grouped``: rank within the
+    levels' rank groups (:func:`write_rank_groups`).
     """
+    write_rank_groups(con, grouped)
     run_sql_file(con, "risk_vector_inputs.sql", risk_models=models)
-    regions = con.execute("SELECT level_code, total_employment FROM risk_v_regions "
+    regions = con.execute("SELECT level_code, group_code, total_employment FROM risk_v_regions "
                           "ORDER BY r").fetchnumpy()
     level_code = np.asarray(regions["level_code"], dtype=np.int64)
+    group_code = np.asarray(regions["group_code"], dtype=np.int64)
     employment = np.asarray(regions["total_employment"], dtype=float)
     n_regions, n_levels = len(level_code), int(level_code.max(initial=-1)) + 1
     levels = dict(con.execute("SELECT DISTINCT level, level_code FROM risk_v_regions"
@@ -177,6 +196,9 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> Non
     complete = (n_pillars > 0) & (n_pillars == needed[cell_level])
     collapse = np.where(complete, duck_round(full_risk), np.nan)
     rank, in_level = _ranks(collapse, employment[cell_r], cell_r, cell_level)
+    n_groups = int(group_code.max(initial=-1)) + 1  # (level, rank group) pairs
+    group_rank, in_group = _ranks(collapse, employment[cell_r], cell_r,
+                                  cell_model * max(n_groups, 1) + group_code[cell_r])
 
     scored = pa.table({"k": k, "r": r, "value": value, "score": score})
     pillar_rows = pa.table({"mp": p_mp, "r": p_r, "components": counted.astype(np.int64),
@@ -186,7 +208,8 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str]) -> Non
         "collapse_risk": _masked(collapse, ~complete),
         "min_pillar": _masked(np.where(complete, full_min, 0.0), ~complete),
         "missing_components": expected[cell_level] - full_parts,
-        "risk_rank": _masked(rank, ~complete), "regions_in_level": in_level})
+        "risk_rank": _masked(rank, ~complete), "regions_in_level": in_level,
+        "group_rank": _masked(group_rank, ~complete), "regions_in_group": in_group})
     arrays = {"risk_v_scored": scored, "risk_v_pillar_scores": pillar_rows,
               "risk_v_gate_rows": gate_rows, "risk_v_risk": risk_rows}
     for name, table in arrays.items():

@@ -38,7 +38,7 @@ from atlas.store.database import (
     stored_config,
 )
 
-FLAGS = ("trap", "transition_target", "rust_belt", "lower_tier", "robust_trap",
+FLAGS = ("top_decile", "trap", "transition_target", "rust_belt", "lower_tier", "robust_trap",
          "global_south", "low_confidence")
 TIER_LABELS = {1: "Robust top decile", 2: "Reaches top decile", 3: "Other"}
 

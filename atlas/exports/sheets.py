@@ -13,6 +13,7 @@ import pandas as pd
 from atlas.exports.ranking import TIER_LABELS, RankRequest, has_intervals
 from atlas.exports.selection import geography_for, geography_label
 from atlas.exports.workbook import Column, Sheet
+from atlas.spec.declarations import level_decl
 from atlas.texts.dictionary import column_meaning, not_applicable
 
 COUNT, SHARE, SCORE, RATE, RANK = "#,##0", "0.0%", "0.000", "0.0", "0"
@@ -32,7 +33,8 @@ NUMBER_FORMATS = {
                      "unemployment_persistent", "population_change",
                      "substitutable_trend_change"), RATE),
     **dict.fromkeys(("selection_rank", "risk_rank", "rank_p05", "rank_p95",
-                     "regions_in_level", "risk_components", "tier_rank"), RANK),
+                     "regions_in_level", "risk_components", "tier_rank", "group_rank",
+                     "regions_in_group"), RANK),
 }
 # columns not listed above, by how their names end: shares 0..1, changes of a share in
 # percentage points, job counts
@@ -99,6 +101,32 @@ def _source(frame: pd.DataFrame, column: str) -> list | None:
     return frame[column].tolist() if column in frame.columns else None
 
 
+def whole_rank_word(level: str) -> str:
+    """"Rank", or "World rank" at a level ranked within groups (its ``rank_group.whole``)."""
+    decl = level_decl(level)
+    whole = decl.rank_group.whole if decl is not None and decl.rank_group else ""
+    return f"{whole[:1].upper()}{whole[1:]} rank" if whole else "Rank"
+
+
+def group_rank_columns(ranking: pd.DataFrame, level: str) -> list[tuple]:
+    """At a level ranked within groups (``rank_group`` in levels.toml): the group in words
+    and the rank within it, which the flags use; none elsewhere."""
+    decl = level_decl(level)
+    if decl is None or decl.rank_group is None or "group_rank" not in ranking:
+        return []
+    group = decl.rank_group
+    words = decl.map.get("words", {}).get(group.column, {})
+    names = [words.get(g, g) if isinstance(g, str) else None for g in ranking["rank_group"]]
+    ranks = [f"{int(r)} of {int(n)}" if pd.notna(r) else None
+             for r, n in zip(ranking["group_rank"], ranking["regions_in_group"], strict=True)]
+    return [(group.concept[:1].upper() + group.concept[1:], names, None, None,
+             column_meaning("rank_group", level)),
+            (f"Rank within {group.concept}", ranks, None, None,
+             f"Rank by collapse risk within the {group.concept} (1 = highest): the flags "
+             f"are the top of each {group.concept}; the rank columns before it are the "
+             f"{group.whole} rank, shown as context.")]
+
+
 def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     """One row per region with the columns a committee reads, and a totals row."""
     level, currency = request.level, request.currency
@@ -110,7 +138,8 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
     specs = [
         ("#", _source(ranking, "selection_rank"), RANK, None,
          column_meaning("selection_rank", level)),
-        ((f"Rank of {regions}" if regions else "Rank") + (" (90% interval)" if intervals else ""),
+        (whole_rank_word(level) + (f" of {regions}" if regions else "")
+         + (" (90% interval)" if intervals else ""),
          _interval(ranking), None, None,
          "Rank by collapse risk within the level (1 = highest)"
          + (", with the 5th-95th percentile of the rank over all specifications in brackets."
@@ -122,6 +151,7 @@ def summary_sheet(ranking: pd.DataFrame, request: RankRequest) -> Sheet:
          "Best rank of the 90% interval (5th percentile over all specifications), a number."),
         ("rank_high", _source(ranking, "rank_p95") if intervals else None, RANK, None,
          "Worst rank of the 90% interval (95th percentile over all specifications), a number."),
+        *group_rank_columns(ranking, level),
         ("Name", ranking["name"].tolist(), None, f"Total: {len(ranking)} regions",
          column_meaning("name", level)),
         (geography.header, geography_label(ranking, level).tolist(), None, None,

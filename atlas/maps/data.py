@@ -23,6 +23,7 @@ from atlas.maps.layers import build_layers
 from atlas.maps.periods import period_data
 from atlas.maps.specs import Declarations, MapSpec, load_declarations
 from atlas.maps.text import Words, fill, fill_parts, page_text
+from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import Pillar, RiskModel, active_model
 from atlas.store.database import stored_config, table_exists
 from atlas.texts.attribution import sources_block
@@ -304,6 +305,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
         regions[region_id] = {
             "n": row["name"], "alt": _alt(row, spec), "s": fill_parts(
                 spec.region_subtitle, row, spec.words),
+            **_group_rank(row, spec),
             "rank": clean(row.get("risk_rank")), "rank_lo": clean(row.get("rank_p05")),
             "rank_hi": clean(row.get("rank_p95")), "risk": clean(row.get("collapse_risk")),
             "emp": clean(row.get("total_employment")),
@@ -344,6 +346,17 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
                                    profiles.pillars, list(indices.index)),
             # sources, terms and the edition (atlas.texts.attribution): the side panel's last block
             "terms": sources_block(con, spec.level)}
+
+
+def _group_rank(row: dict[str, Any], spec: MapSpec) -> dict[str, Any]:
+    """A region's rank within its rank group (``g`` the group in words, ``grank`` of ``gn``),
+    at a level that ranks within groups (``rank_group`` in levels.toml); else nothing."""
+    if pd.isna(row.get("group_rank")) or pd.isna(row.get("rank_group")) \
+            or level_decl(spec.level) is None or level_decl(spec.level).rank_group is None:
+        return {}
+    column = level_decl(spec.level).rank_group.column
+    group = spec.words.get(column, {}).get(row["rank_group"], row["rank_group"])
+    return {"g": group, "grank": clean(row["group_rank"]), "gn": clean(row["regions_in_group"])}
 
 
 def _alt(row: dict[str, Any], spec: MapSpec) -> list[str]:

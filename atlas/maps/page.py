@@ -22,6 +22,9 @@ the layer's ``colors``.
         alt?      [other names to search by: Chinese, pinyin, English, ISO3, ...]
         s?        subtitle (state; province and tier; ISO3 and income group)
         rank?, rank_lo?, rank_hi?   int rank (1 = highest risk) and its 90% interval
+        g?, grank?, gn?   at a level ranked within groups (levels.toml rank_group): the
+                  group in words, the rank within it and its ranked regions; text
+                  rank_group_short / rank_group_sentence then say both ranks
         risk?     collapse risk 0..1;   emp?  jobs
         v         {layer_key: value | null}   (a bivariate layer: [x, y] | null)
         c         {layer_key: class | null}   (a bivariate layer: 3*y_class + x_class)

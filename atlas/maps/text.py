@@ -19,6 +19,7 @@ import pandas as pd
 from atlas.maps.page import DEFAULT_TEXT
 from atlas.maps.specs import Declarations, MapSpec
 from atlas.sources.inputs import load_manifest
+from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
 from atlas.texts.method_text import method_lines
@@ -187,6 +188,7 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
         The ``text`` of the contract of :mod:`atlas.maps.page`.
     """
     values = {**counts, "model": model.label}
+    grouped = group_rank_text(spec, config, words.text().get("level_plural", ""))
     method = [text for item, text in method_lines(config, spec.level)
               if not item.startswith("flag_")]
     measure = config["exposure"]["default_measure"]
@@ -195,12 +197,32 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
         measure = found[0] if found else measure
     return {**words.text(), "top_note": words.say("top_note", {"measure": measure}),
             "title": spec.title, "subtitle": fill(spec.subtitle, values),
-            "howto": fill(spec.howto, values), "method": method,
+            **grouped,
+            "howto": fill(spec.howto, values) + grouped.get("rank_group_howto", ""),
+            "method": method,
             "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
             # where the profile's jobs figure comes from ([level.map] jobs_inputs)
             "employment_source": "; ".join(without_asides(v) for v in vintages(
                 con, spec.jobs_inputs, licences=False)),
             "exports_url": "index.html#exports", "built": built_date(con)}
+
+
+def group_rank_text(spec: MapSpec, config: dict[str, Any], plural: str) -> dict[str, str]:
+    """The UI strings of a level that ranks within groups (``rank_group`` in levels.toml):
+    which ranking the page shows, in the tooltip, the profile and the how-to; {} elsewhere."""
+    decl = level_decl(spec.level)
+    if decl is None or decl.rank_group is None:
+        return {}
+    concept, whole = decl.rank_group.concept, decl.rank_group.whole
+    top = f"{config['flags']['trap_top_share']:.0%}"
+    return {
+        "rank_group_short": f"{concept} rank {{grank_n}} of {{gn}} ({{group}})",
+        "rank_group_sentence": f"Rank within {concept}: {{group}}, {{grank_n}} of {{gn}}; "
+                               f"{whole} rank {{rank_n}} of {{count}} (1st = highest collapse "
+                               "risk).",
+        "rank_group_howto": f" Ranks and flags compare each of the {plural} with its "
+                            f"{concept} (the flags mark the top {top} of each {concept}); the "
+                            f"{whole} rank is shown as context."}
 
 
 def built_date(con: duckdb.DuckDBPyConnection) -> str | None:

@@ -91,7 +91,8 @@ def level_rows(decls: tuple[LevelDecl, ...]) -> pd.DataFrame:
             rows.append({"level": decl.level_id(period), "taxonomy": decl.taxonomy,
                          "reference_level": reference, "description": decl.description,
                          "geography": decl.geography, "period": period,
-                         "is_default": period is None or period == decl.default_period})
+                         "is_default": period is None or period == decl.default_period,
+                         "rank_group": decl.rank_group.column if decl.rank_group else None})
     frame = pd.DataFrame(rows)
     frame["period"] = frame["period"].astype("Int32")
     return frame

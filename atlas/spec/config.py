@@ -167,6 +167,10 @@ def validate_config(config: dict[str, Any]) -> None:
            low=0)
     number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
     number(flags["trap_min_shock_ratio"], "flags.trap_min_shock_ratio", low=0)
+    for key in ("trap_confident_only", "rank_within_groups"):  # older atlases: absent
+        if not isinstance(flags.get(key, False), bool):
+            raise ConfigError(f"config key 'flags.{key}' must be true or false, got "
+                              f"{flags[key]!r}")
     settings = config["uncertainty"]
     number(settings["draws"], "uncertainty.draws", integer=True, low=0, high=MAX_DRAWS)
     number(settings["concentration"], "uncertainty.concentration", positive=True)

@@ -60,6 +60,25 @@ class Within:
 
 
 @dataclass(frozen=True)
+class RankGroup:
+    """How a level ranks its regions (``rank_group`` of a level): within groups of peers.
+
+    Attributes
+    ----------
+    column
+        The region attribute holding each region's group (e.g. ``income_group``).
+    concept
+        The word for a group in texts ("income group").
+    whole
+        The word for the whole level in texts ("world"): its rank is shown as context.
+    """
+
+    column: str
+    concept: str
+    whole: str
+
+
+@dataclass(frozen=True)
 class LevelDecl:
     """A geography (see ``levels.toml``), with its description: display name, family, the
     geography its regions belong to (``within``), notes, the texts of its columns and of
@@ -91,6 +110,7 @@ class LevelDecl:
     columns: dict[str, str] = field(default_factory=dict)
     catalogue: str | None = None
     lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    rank_group: RankGroup | None = None
 
     def level_id(self, period: int | None) -> str:
         """``cn_city`` for the default period (or no period), ``cn_city@2010`` otherwise."""
@@ -156,6 +176,16 @@ def _within(where: str, value: Any) -> Within:
                   value.get("members"))
 
 
+def _rank_group(where: str, value: Any) -> RankGroup | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not {"column", "concept", "whole"} <= set(value) \
+            or not all(isinstance(value[key], str) for key in ("column", "concept", "whole")):
+        raise ConfigError(f"{where}: rank_group = {value!r} (expected a table with texts "
+                          "column, concept and whole)")
+    return RankGroup(value["column"], value["concept"], value["whole"])
+
+
 def _flag(where: str, entry: dict[str, Any], key: str, default: bool) -> bool:
     value = entry.get(key, default)
     if not isinstance(value, bool):
@@ -195,7 +225,8 @@ def _level(where: str, entry: dict[str, Any], families: dict[str, Any]) -> Level
         decline_window=merged.get("decline_window"), lower_tier=merged.get("lower_tier"),
         not_applicable=frozenset(merged.get("not_applicable", ())),
         columns=dict(merged.get("columns", {})), catalogue=merged.get("catalogue"),
-        lineage={figure: tuple(keys) for figure, keys in merged.get("lineage", {}).items()})
+        lineage={figure: tuple(keys) for figure, keys in merged.get("lineage", {}).items()},
+        rank_group=_rank_group(where, merged.get("rank_group")))
 
 
 def extra_level_files() -> tuple[Path, ...]:

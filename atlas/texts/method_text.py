@@ -104,6 +104,36 @@ def _for_level(level: str | None, key: str, flags: dict[str, Any],
     return separator.join(part.format(**flags) for part in parts)
 
 
+def rank_scope(level: str | None) -> str:
+    """Where a region's rank and top-decile rule are taken: "its income group" at a level
+    that declares a ``rank_group`` (atlas/spec/levels.toml), "the level" otherwise, both
+    without a level when some level declares one."""
+    decl = level_decl(level) if level is not None else None
+    if decl is not None:
+        return f"its {decl.rank_group.concept}" if decl.rank_group else "the level"
+    grouped = [d for d in families().values() if d.rank_group]
+    return "the level" + "".join(f" ({d.name.lower()}: of its {d.rank_group.concept})"
+                                 for d in grouped)
+
+
+def ranking_text(config: dict[str, Any], level: str | None = None) -> str | None:
+    """Which ranking is shown and drives the flags and the allocation at a level with a
+    ``rank_group`` (None elsewhere), from its declaration and the thresholds in use."""
+    decl = level_decl(level) if level is not None else None
+    if decl is None or decl.rank_group is None:
+        return None
+    group = decl.rank_group
+    return (f"{decl.name} are ranked within their {group.concept} ({group.column}): the rank "
+            f"shown, the top {config['flags']['trap_top_share']:.0%} rule and the trap and "
+            f"transition flags compare each with the others of its {group.concept}, and a "
+            "selection by flag (and the allocation among it) takes the flags so made. The "
+            f"collapse risk itself (every component and pillar percentile, the pillar minimum "
+            f"and the shock floor of the trap) is scored over the {group.whole}, so the "
+            "allocation's need x collapse risk and the 90% rank intervals behind the risk "
+            f"tiers are {group.whole}-wide; the {group.whole} rank is shown beside the rank "
+            f"within the {group.concept} as context.")
+
+
 def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, str]:
     """What every flag means, with the thresholds in use; for one level (a map, an export)
     only the rule that applies there."""
@@ -113,12 +143,17 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
     pillar = f"{flags['trap_min_pillar']:.2f}"
     window = _for_level(level, "decline_window", flags, " or ")
     lower = _for_level(level, "lower_tier", flags)
+    scope = rank_scope(level)
     return {
-        "trap": (f"Trap: collapse risk in the top {top} of the level and every pillar at least "
-                 f"{pillar}{shock_floor_text(config)} (levels of {flags['min_regions']} or "
-                 "more regions)."),
+        "top_decile": f"Top decile: collapse risk in the top {top} of {scope} (groups of "
+                      f"{flags['min_regions']} or more ranked regions).",
+        "trap": (f"Trap: collapse risk in the top {top} of {scope} and every pillar at least "
+                 f"{pillar}{shock_floor_text(config)} (groups of {flags['min_regions']} or "
+                 "more ranked regions)"
+                 + ("; never a place of low confidence." if flags.get("trap_confident_only")
+                    else ".")),
         "transition_target": (f"Transition target: a trap, or in the top {near} of collapse "
-                              f"risk with every pillar at least {pillar}"
+                              f"risk of {scope} with every pillar at least {pillar}"
                               f"{shock_floor_text(config)} and a rust-belt or lower-tier "
                               "place."),
         "rust_belt": (f"Rust belt: industrial jobs at least "
@@ -204,6 +239,8 @@ def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple
                                  "oriented so that higher = riskier: (regions below + half "
                                  "the ties) / regions")]
     rows += [("substitutable jobs", substitution_rule(config, level))]
+    ranking = ranking_text(config, level)
+    rows += [("ranking", ranking)] if ranking else []
     rows += [(f"flag_{key}", text) for key, text in flag_texts(config, level).items()]
     rows += [("scenarios", scenario_text(config)),
              ("caveat", "Exposure is not displacement: the scores say which tasks generative "

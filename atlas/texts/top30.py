@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from atlas.spec.declarations import level_decl
 from atlas.store.database import stored_config, table_exists
 from atlas.texts.markdown import level_names, markdown_table
 from atlas.texts.method_text import flag_texts
@@ -59,27 +60,34 @@ def questions(row: Any, public: float, config: dict[str, Any]) -> str:
     return "; ".join(notes)
 
 
-def level_table(con: duckdb.DuckDBPyConnection, level: str, config: dict[str, Any]) -> str:
-    """The top 30 of one level as a markdown table."""
+def level_table(con: duckdb.DuckDBPyConnection, level: str, config: dict[str, Any],
+                group: str | None = None, whole: str | None = None) -> str:
+    """The top 30 of one level as a markdown table; at a level ranked within groups
+    (``rank_group``), of the group ``group``, with the rank over the ``whole`` level beside."""
     top = con.execute("""
-        SELECT i.region_id, i.risk_rank, i.name, i.collapse_risk, i.substitutable_share,
-            i.substitutable_jobs, i.reference_substitutable_share, i.total_employment,
-            i.uncounted_employment, i.above_shock_floor, i.flag_low_confidence, i.min_pillar,
-            i.rank_p05, i.rank_p95, i.flag_trap, i.flag_robust_trap, i.flag_transition_target,
+        SELECT i.region_id, i.group_rank, i.risk_rank, i.name, i.collapse_risk,
+            i.substitutable_share, i.substitutable_jobs, i.reference_substitutable_share,
+            i.total_employment, i.uncounted_employment, i.above_shock_floor,
+            i.flag_low_confidence, i.min_pillar,
+            i.rank_p05, i.rank_p95, i.flag_top_decile, i.flag_trap, i.flag_robust_trap,
+            i.flag_transition_target,
             coalesce(bool_or(g.gated), false) AS gated
         FROM region_indices AS i
         LEFT JOIN region_gates AS g ON g.level = i.level AND g.region_id = i.region_id
-        WHERE i.level = ? AND i.risk_rank <= ?
-        GROUP BY ALL ORDER BY i.risk_rank""", [level, COUNT]).df()
+        WHERE i.level = ? AND i.group_rank <= ? AND i.rank_group IS NOT DISTINCT FROM ?
+        GROUP BY ALL ORDER BY i.group_rank""", [level, COUNT, group]).df()
     components = con.execute("SELECT region_id, label, score FROM region_components "
                              "WHERE level = ?", [level]).df()
     drivers = {rid: ", ".join(f"{r.label} {r.score:.0%}" for r in group.sort_values(
         ["score", "label"], ascending=[False, True]).head(2).itertuples())
         for rid, group in components.groupby("region_id")}
     public = public_shares(con, level)
-    flags = ("trap", "robust_trap", "transition_target")
+    flags = ("top_decile", "trap", "robust_trap", "transition_target") if whole else (
+        "trap", "robust_trap", "transition_target")
     table = pd.DataFrame({
-        "rank": top["risk_rank"].astype(int), "name": top["name"],
+        "rank": top["group_rank"].astype(int),
+        **({f"{whole} rank": top["risk_rank"].astype(int)} if whole else {}),
+        "name": top["name"],
         "collapse risk": top["collapse_risk"],
         "substitutable share (national)": [
             f"{s:.1%} ({r:.1%})" if pd.notna(s) and pd.notna(r) else "" for s, r in
@@ -109,5 +117,23 @@ def top30_document(con: duckdb.DuckDBPyConnection) -> str:
         if not con.execute("SELECT count(*) FROM region_indices WHERE level = ? AND "
                            "risk_rank IS NOT NULL", [level]).fetchone()[0]:
             continue
-        parts += [f"## {title}", "", level_table(con, level, config), ""]
+        decl = level_decl(level)
+        if decl is None or decl.rank_group is None:
+            parts += [f"## {title}", "", level_table(con, level, config), ""]
+            continue
+        ranked = decl.rank_group
+        words = decl.map.get("words", {}).get(ranked.column, {})
+        parts += [f"## {title}", "", f"Ranked within their {ranked.concept}: each table is "
+                  f"the top {COUNT} of one {ranked.concept} (its flags are the top of that "
+                  f"{ranked.concept}), with the {ranked.whole} rank beside it.", ""]
+        present = [row[0] for row in con.execute(
+            "SELECT DISTINCT rank_group FROM region_indices WHERE level = ? AND "
+            "group_rank IS NOT NULL", [level]).fetchall()]
+        order = [*[g for g in words if g in present],
+                 *sorted(g for g in present if g is not None and g not in words),
+                 *([None] if None in present else [])]
+        for group in order:
+            name = words.get(group, group) if group is not None else f"no {ranked.concept}"
+            parts += [f"### {title}: {name}", "",
+                      level_table(con, level, config, group, ranked.whole), ""]
     return "\n".join(parts)

@@ -9,10 +9,11 @@ CREATE OR REPLACE VIEW region_indices AS
 SELECT
     b.level, b.region_id, r.name, r.parent, r.parents, r.kind,
     b.total_employment,
-    k.collapse_risk, k.risk_rank, k.regions_in_level, k.risk_model,
+    k.collapse_risk, k.risk_rank, k.regions_in_level, k.rank_group, k.group_rank,
+    k.regions_in_group, k.risk_model,
     p.* EXCLUDE (level, region_id),
     k.min_pillar, k.missing_components,
-    f.flag_trap, f.flag_transition_target, f.flag_rust_belt, f.flag_lower_tier,
+    f.flag_top_decile, f.flag_trap, f.flag_transition_target, f.flag_rust_belt, f.flag_lower_tier,
     f.flag_global_south, f.flag_low_confidence,
     coalesce(u.flag_robust_trap, false) AS flag_robust_trap,
     u.median_rank, u.rank_p05, u.rank_p95, u.p_top_decile, u.p_trap, u.n_specs,

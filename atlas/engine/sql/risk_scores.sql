@@ -2,7 +2,7 @@
 -- formulas). Variable: risk_model. Tables: risk_components(model, level, component, label,
 -- pillar, indicator, direction, transform, weight), risk_pillars(model, pillar, label,
 -- weight, aggregation, pillar_scale, gate), region_indicator_values, region_base, levels,
--- context_indicators.
+-- context_indicators, region_rank_groups.
 --
 -- Mid-rank percentile within a level: P(x) = (count below x + half the ties) / n
 --   = ((rank - 1) / n + cume_dist) / 2; percent_rank = (rank - 1) / (n - 1).
@@ -116,7 +116,7 @@ combined AS (
     GROUP BY p.level, p.region_id
 ),
 scored AS (
-    SELECT b.level, b.region_id, b.total_employment,
+    SELECT b.level, b.region_id, b.total_employment, g.rank_group,
         CASE WHEN c.pillars = l.pillars THEN round(c.risk, 12) END AS collapse_risk,
         CASE WHEN c.pillars = l.pillars THEN c.min_pillar END AS min_pillar,
         coalesce(n.components, 0) - coalesce(c.components, 0) AS missing_components
@@ -124,12 +124,21 @@ scored AS (
     LEFT JOIN combined AS c ON c.level = b.level AND c.region_id = b.region_id
     LEFT JOIN level_pillars AS l ON l.level = b.level
     LEFT JOIN level_components AS n ON n.level = b.level
+    LEFT JOIN region_rank_groups AS g ON g.level = b.level AND g.region_id = b.region_id
 )
+-- risk_rank over the whole level; group_rank within the level's rank group
+-- (region_rank_groups: risk_rank_groups.sql; a level without groups is one group).
 SELECT level, region_id, collapse_risk, min_pillar, missing_components,
     CASE WHEN collapse_risk IS NOT NULL THEN row_number() OVER (
         PARTITION BY level
         ORDER BY collapse_risk DESC NULLS LAST, total_employment DESC, region_id) END
         AS risk_rank,
     count(collapse_risk) OVER (PARTITION BY level) AS regions_in_level,
+    rank_group,
+    CASE WHEN collapse_risk IS NOT NULL THEN row_number() OVER (
+        PARTITION BY level, rank_group
+        ORDER BY collapse_risk DESC NULLS LAST, total_employment DESC, region_id) END
+        AS group_rank,
+    count(collapse_risk) OVER (PARTITION BY level, rank_group) AS regions_in_group,
     getvariable('risk_model') AS risk_model
 FROM scored;

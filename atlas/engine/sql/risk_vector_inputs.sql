@@ -3,9 +3,13 @@
 -- Regions are numbered in (level, region_id) order: within a level, a smaller number is a
 -- smaller region_id (the last tie-break of the rank).
 CREATE OR REPLACE TEMP TABLE risk_v_regions AS
-SELECT (row_number() OVER (ORDER BY level, region_id) - 1)::BIGINT AS r,
-    dense_rank() OVER (ORDER BY level) - 1 AS level_code, level, region_id, total_employment
-FROM region_base;
+-- group_code numbers the (level, rank group) pairs (region_rank_groups; none: the level).
+SELECT (row_number() OVER (ORDER BY b.level, b.region_id) - 1)::BIGINT AS r,
+    dense_rank() OVER (ORDER BY b.level) - 1 AS level_code,
+    dense_rank() OVER (ORDER BY b.level, g.rank_group) - 1 AS group_code,
+    b.level, b.region_id, b.total_employment, g.rank_group
+FROM region_base AS b
+LEFT JOIN region_rank_groups AS g ON g.level = b.level AND g.region_id = b.region_id;
 
 -- The models' components, numbered; model_code = the position in risk_models.
 CREATE OR REPLACE TEMP TABLE risk_v_components AS

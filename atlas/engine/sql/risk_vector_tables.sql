@@ -1,7 +1,7 @@
 -- The vectorised risk step's tables, from its arrays (registered as risk_v_scored: k, r,
 -- value, score; risk_v_pillar_scores: mp, r, components, pillar_mean, pillar_score (capped
 -- at the gates); risk_v_gate_rows: k, r, mp, gate_score, reference_change, gated; risk_v_risk: model_code, r, collapse_risk, min_pillar, missing_components, risk_rank,
--- regions_in_level), with the names put back. Variable: risk_model (the model in use).
+-- regions_in_level, group_rank, regions_in_group), with the names put back. Variable: risk_model (the model in use).
 -- Columns and types as risk_scores.sql writes them.
 CREATE OR REPLACE TEMP TABLE risk_model_components AS
 SELECT c.model, b.level, b.region_id, c.component, s.value, s.score
@@ -34,7 +34,8 @@ JOIN risk_v_regions AS b USING (r);
 CREATE OR REPLACE TEMP TABLE region_risk AS
 SELECT b.level, b.region_id, s.collapse_risk, s.min_pillar,
     s.missing_components::HUGEINT AS missing_components, s.risk_rank,
-    s.regions_in_level, getvariable('risk_model') AS risk_model
+    s.regions_in_level, b.rank_group, s.group_rank, s.regions_in_group,
+    getvariable('risk_model') AS risk_model
 FROM risk_v_risk AS s
 JOIN risk_v_regions AS b USING (r)
 WHERE list_extract(getvariable('risk_models'), s.model_code + 1) = getvariable('risk_model');

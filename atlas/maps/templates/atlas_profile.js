@@ -103,7 +103,10 @@ function section(title, ...content) {
 
 function rankWords(r) {
   if (!isNum(r.rank)) return [h("p", { class: "atlas-rank" }, T.unranked)];
-  const out = [h("p", { class: "atlas-rank" }, tpl(T.rank_sentence, { rank: ordinal(r.rank), rank_n: int(r.rank) }))];
+  // a level ranked within groups (levels.toml rank_group): the group's rank, the whole level's as context
+  const sentence = isNum(r.grank) && T.rank_group_sentence ? T.rank_group_sentence : T.rank_sentence;
+  const out = [h("p", { class: "atlas-rank" }, tpl(sentence, { rank: ordinal(r.rank), rank_n: int(r.rank),
+    grank: isNum(r.grank) ? ordinal(r.grank) : "", grank_n: int(r.grank), gn: int(r.gn), group: r.g || "" }))];
   if (isNum(r.rank_lo) && isNum(r.rank_hi)) {
     out.push(h("p", { class: "atlas-interval" }, tpl(T.rank_interval, {
       lo: ordinal(r.rank_lo), hi: ordinal(r.rank_hi), lo_n: int(r.rank_lo), hi_n: int(r.rank_hi) })));

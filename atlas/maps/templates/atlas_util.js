@@ -126,6 +126,10 @@ function layerValueWords(layer, region, pp) {
 }
 
 function rankShort(region) {
+  if (isNum(region.grank) && T.rank_group_short) {
+    return tpl(T.rank_group_short, { grank: ordinal(region.grank), grank_n: int(region.grank),
+      gn: int(region.gn), group: region.g || "" });
+  }
   return isNum(region.rank) ? tpl(T.rank_short, { rank: ordinal(region.rank), rank_n: int(region.rank) }) : T.unranked;
 }
 
