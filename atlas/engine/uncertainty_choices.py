@@ -37,7 +37,6 @@ import numpy as np
 import pandas as pd
 
 from atlas.engine.uncertainty_draws import Specifications
-from atlas.spec.declarations import levels as declared
 from atlas.spec.risk_model import Component, RiskModel
 from atlas.store.database import table_exists
 from atlas.store.sql_files import run_sql_file
@@ -220,14 +219,18 @@ def first_order(in_top: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFr
 
 def rank_groups(con: duckdb.DuckDBPyConnection, level: str, ids: np.ndarray
                 ) -> np.ndarray | None:
-    """The rank group code of every region (``rank_group = "<context column>"`` of the
-    level's declaration in ``levels.toml``; a region without a value is a group of its
-    own kind, code -1); None for a level without the key (one group)."""
-    column = next((getattr(d, "rank_group", None) for d in declared()
-                   if d.id == level.partition("@")[0]), None)
-    if not column:
+    """The rank group code of every region, as the engine ranked it (``region_indices.
+    rank_group``: the value of the level's declared ``rank_group`` attribute in
+    ``levels.toml``, with ``flags.rank_within_groups``); a region of a grouped level without
+    a value is a group of its own kind, code -1. None for a level ranked as a whole."""
+    has_column = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = "
+                             "'region_indices' AND column_name = 'rank_group'").fetchone()[0]
+    if not has_column:
         return None
-    values = con.execute("SELECT region_id, value FROM region_context WHERE level = ? AND "
-                         "indicator = ?", [level, column]).df()
-    found = values.set_index("region_id")["value"].reindex(ids)
-    return np.where(found.notna(), np.unique(found.fillna(-1), return_inverse=True)[1], -1)
+    values = con.execute("SELECT region_id, rank_group FROM region_indices WHERE level = ?",
+                         [level]).df()
+    found = values.set_index("region_id")["rank_group"].reindex(ids)
+    if found.notna().sum() == 0:
+        return None
+    codes = np.unique(found.fillna("").astype(str), return_inverse=True)[1]
+    return np.where(found.notna(), codes, -1)
