@@ -19,13 +19,13 @@ distribution (:func:`draw_missing`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
 from atlas.engine.uncertainty_draws import draw_missing, shock_floor
+from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
 
@@ -149,26 +149,26 @@ class Specifications:
 
 
 def specifications(model: RiskModel, components: list[Component], measures: int,
-                   settings: dict[str, Any]) -> Specifications:
+                   settings: UncertaintyConfig) -> Specifications:
     """The structural grid with the configured weights (every measure x aggregation x
     omission: none or one component), then ``draws`` joint random draws of all choices
     (measure and aggregation uniform, omission uniform over none and each component, and
     Dirichlet weights). Spec 0 is the configured model under the first measure."""
-    rng = np.random.default_rng(settings["seed"])
+    rng = np.random.default_rng(settings.seed)
     base = np.array([c.weight for c in components], dtype=float)
     pillar_base = np.array([p.weight for p in model.pillars], dtype=float)
-    aggregations = [model.aggregation] + [a for a in settings["aggregations"]
+    aggregations = [model.aggregation] + [a for a in settings.aggregations
                                           if a != model.aggregation]
-    omissions = [-1] + (list(range(len(components))) if settings["leave_one_out"] else [])
+    omissions = [-1] + (list(range(len(components))) if settings.leave_one_out else [])
     grid = [(m, a, o) for m in range(measures) for a in aggregations for o in omissions]
-    draws = settings["draws"]
+    draws = settings.draws
     measure = [m for m, _, _ in grid] + list(rng.integers(0, measures, draws))
     how = [a for _, a, _ in grid] + list(rng.choice(aggregations, draws))
     omitted = [o for _, _, o in grid] + list(rng.choice(omissions, draws))
-    alpha = np.maximum(settings["concentration"] * base / base.sum(), 1e-3)
+    alpha = np.maximum(settings.concentration * base / base.sum(), 1e-3)
     weights = np.vstack([np.tile(base, (len(grid), 1)),
                          rng.dirichlet(alpha, draws) * base.sum()])
-    pillar_alpha = np.maximum(settings["concentration"] * pillar_base / pillar_base.sum(), 1e-3)
+    pillar_alpha = np.maximum(settings.concentration * pillar_base / pillar_base.sum(), 1e-3)
     pillar_weights = np.vstack([np.tile(pillar_base, (len(grid), 1)),
                                 rng.dirichlet(pillar_alpha, draws) * pillar_base.sum()
                                 if len(pillar_base) > 1 else np.tile(pillar_base, (draws, 1))])
@@ -177,7 +177,7 @@ def specifications(model: RiskModel, components: list[Component], measures: int,
             weights[row, index] = 0.0
     return Specifications(np.array(measure), np.array(how) == "geometric", weights,
                           pillar_weights, np.arange(len(measure)) >= len(grid),
-                          int(settings["seed"]) + 1)
+                          int(settings.seed) + 1)
 
 
 def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
@@ -240,8 +240,8 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     return risk, lowest
 
 
-def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str, Any],
-                      trap: dict[str, float]) -> pd.DataFrame:
+def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: UncertaintyConfig,
+                      trap: FlagsConfig) -> pd.DataFrame:
     """Rank distribution of one level's regions over every specification."""
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m)) \
         or [None]
@@ -251,10 +251,10 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
     rank = rank_order(risk, inputs.size, inputs.region_ids)
     low = np.where(np.isnan(risk), -np.inf, low)
     ranked = np.isfinite(low).sum(axis=1, keepdims=True)
-    cut = np.ceil(trap["trap_top_share"] * ranked)
+    cut = np.ceil(trap.trap_top_share * ranked)
     in_top = (rank <= cut) & np.isfinite(low)
-    is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
-    if float(trap.get("trap_min_shock_ratio", 0)) > 0 and inputs.shock_floor is not None:
+    is_trap = in_top & (low >= trap.trap_min_pillar) & (ranked >= trap.min_regions)
+    if float(trap.trap_min_shock_ratio) > 0 and inputs.shock_floor is not None:
         everyone = np.ones(len(inputs.region_ids), dtype=bool)  # a measure without shares
         above = np.stack([inputs.shock_floor.get(inputs.default_measure if m is None else m,
                                                  everyone) for m in measures])  # (M, R)
@@ -315,20 +315,20 @@ def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
                        by_measure, default_measure, gated, floor)
 
 
-def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
     model = active_model(config)
-    settings = config["uncertainty"]
+    settings = config.uncertainty
     present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
-    levels = [level for level in analysed_levels(con, settings["periods"]) if level in present]
+    levels = [level for level in analysed_levels(con, settings.periods) if level in present]
     frames = []
     exposure = unit_exposure(con)
     for level in levels:
-        inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
-                              exposure, config["flags"]["trap_min_shock_ratio"])
+        inputs = level_inputs(con, level, model, config.exposure.default_measure,
+                              exposure, config.flags.trap_min_shock_ratio)
         if not inputs.components:
             continue
-        frame = level_uncertainty(inputs, model, settings, config["flags"])
+        frame = level_uncertainty(inputs, model, settings, config.flags)
         frames.append(frame.assign(level=level))
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
@@ -339,7 +339,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
         columns=["level", "region_id"])
     doubtful = pd.MultiIndex.from_frame(result[["level", "region_id"]]).isin(
         pd.MultiIndex.from_frame(low[["level", "region_id"]])) if len(result) else []
-    result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings["robust_share"]) \
+    result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings.robust_share) \
         & ~np.asarray(doubtful, dtype=bool)
     register_table(con, "rank_uncertainty", result[
         ["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile", "p_trap",

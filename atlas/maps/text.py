@@ -19,6 +19,7 @@ import pandas as pd
 from atlas.maps.page import DEFAULT_TEXT
 from atlas.maps.specs import Declarations, MapSpec
 from atlas.sources.inputs import load_manifest
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
 from atlas.texts.method_text import method_lines
@@ -163,7 +164,7 @@ def without_asides(text: str) -> str:
 
 
 def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
-              config: dict[str, Any], model: RiskModel, counts: dict[str, int]) -> dict[str, Any]:
+              config: AtlasConfig, model: RiskModel, counts: dict[str, int]) -> dict[str, Any]:
     """``DATA.text`` of a map: UI strings, title, subtitle, how-to, method and sources.
 
     Parameters
@@ -189,7 +190,7 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
     values = {**counts, "model": model.label}
     method = [text for item, text in method_lines(config, spec.level)
               if not item.startswith("flag_")]
-    measure = config["exposure"]["default_measure"]
+    measure = config.exposure.default_measure
     if table_exists(con, "measures"):
         found = con.execute("SELECT label FROM measures WHERE measure = ?", [measure]).fetchone()
         measure = found[0] if found else measure

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import families, level_decl
 from atlas.spec.risk_model import Component, RiskModel, active_model
 
@@ -59,9 +60,9 @@ def gate_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
             "(percent changes only)")
 
 
-def shock_floor_text(config: dict[str, Any]) -> str:
+def shock_floor_text(config: AtlasConfig) -> str:
     """The trap's absolute-shock floor in words (empty when it is 0)."""
-    ratio = float(config["flags"]["trap_min_shock_ratio"])
+    ratio = float(config.flags.trap_min_shock_ratio)
     if ratio <= 0:
         return ""
     times = "" if ratio == 1 else f"{ratio:g} times "
@@ -104,38 +105,38 @@ def _for_level(level: str | None, key: str, flags: dict[str, Any],
     return separator.join(part.format(**flags) for part in parts)
 
 
-def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, str]:
+def flag_texts(config: AtlasConfig, level: str | None = None) -> dict[str, str]:
     """What every flag means, with the thresholds in use; for one level (a map, an export)
     only the rule that applies there."""
-    flags = config["flags"]
-    top = f"{flags['trap_top_share']:.0%}"
-    near = f"{flags['near_trap_top_share']:.0%}"
-    pillar = f"{flags['trap_min_pillar']:.2f}"
+    flags = config.flags
+    top = f"{flags.trap_top_share:.0%}"
+    near = f"{flags.near_trap_top_share:.0%}"
+    pillar = f"{flags.trap_min_pillar:.2f}"
     window = _for_level(level, "decline_window", flags, " or ")
     lower = _for_level(level, "lower_tier", flags)
     return {
         "trap": (f"Trap: collapse risk in the top {top} of the level and every pillar at least "
-                 f"{pillar}{shock_floor_text(config)} (levels of {flags['min_regions']} or "
+                 f"{pillar}{shock_floor_text(config)} (levels of {flags.min_regions} or "
                  "more regions)."),
         "transition_target": (f"Transition target: a trap, or in the top {near} of collapse "
                               f"risk with every pillar at least {pillar}"
                               f"{shock_floor_text(config)} and a rust-belt or lower-tier "
                               "place."),
         "rust_belt": (f"Rust belt: industrial jobs at least "
-                      f"{flags['rust_belt_min_industrial_ratio']:g} x the national share and "
-                      f"employment change at most {flags['rust_belt_max_employment_change']:g}%"
+                      f"{flags.rust_belt_min_industrial_ratio:g} x the national share and "
+                      f"employment change at most {flags.rust_belt_max_employment_change:g}%"
                       f" over {window}."),
         "lower_tier": f"Lower tier: {lower}.",
         "global_south": "Global South: World Bank low or lower-middle income (FY2025).",
         "low_confidence": (f"Low confidence: more than "
-                           f"{flags['low_confidence_max_imputed_share']:.0%} of the jobs are "
+                           f"{flags.low_confidence_max_imputed_share:.0%} of the jobs are "
                            "imputed (suppressed cells), a component is missing, or the "
                            "composition is modelled."),
         "robust_trap": (f"Robust trap: a trap in at least "
-                        f"{config['uncertainty']['robust_share']:.0%} of the model variants "
+                        f"{config.uncertainty.robust_share:.0%} of the model variants "
                         "(measures x aggregations x omitted components x weights)."),
         "zone": "Trap zone: a contiguous cluster of high collapse risk (Local Moran's I, "
-                f"High-High at p < {config['trap_zones']['alpha']:g}).",
+                f"High-High at p < {config.trap_zones.alpha:g}).",
     }
 
 
@@ -151,30 +152,30 @@ def _measure_label(name: str) -> str:
     return next((m.label for m in declarations.measures() if m.name == name), name)
 
 
-def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
+def substitution_rule(config: AtlasConfig, level: str | None = None) -> str:
     """The substitutable-job rule in words, with the measures' labels; the sheltered
     categories of ``level``'s taxonomy (all of them without a level)."""
     from atlas.spec import declarations
 
-    exposure = config["exposure"]
+    exposure = config.exposure
     taxonomy = next((d.taxonomy for d in declarations.levels()
                      if level is not None and d.id == level.partition("@")[0]), None)
     sheltered = "; ".join(f"{TAXONOMY_WORDS.get(name, name)} {', '.join(codes)}"
-                          for name, codes in exposure["sheltered"].items()
+                          for name, codes in exposure.sheltered.items()
                           if level is None or name == taxonomy)
-    threshold = f"{exposure['substitutable_exposure']:.0%}"
+    threshold = f"{exposure.substitutable_exposure:.0%}"
     text = (f"Substitutable jobs: occupations with at least {threshold}"
-            f" of their tasks exposed under {_measure_label(exposure['default_measure'])} and "
-            f"an automation score of at least {exposure['substitutable_automation']:.2f} under "
-            f"{_measure_label(exposure['automation_measure'])} (the model would do the task, "
+            f" of their tasks exposed under {_measure_label(exposure.default_measure)} and "
+            f"an automation score of at least {exposure.substitutable_automation:.2f} under "
+            f"{_measure_label(exposure.automation_measure)} (the model would do the task, "
             "not assist)")
     text += (f"; state-funded categories are never substitutable ({sheltered})"
              if sheltered else "")
-    if exposure["shelter_public_share"]:
+    if exposure.shelter_public_share:
         text += ("; the publicly funded share of every other category with data is never "
                  "substitutable either (US occupations: their government share of national "
                  "jobs in the OEWS staffing matrix)")
-    if exposure["count_uncounted_jobs"]:
+    if exposure.count_uncounted_jobs:
         text += ("; the workers a composition leaves out count in the denominator as not "
                  "substitutable (US: uniformed and other workers OEWS does not count, "
                  "estimated from LAUS and the Census; China: urban private and individual "
@@ -182,19 +183,19 @@ def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
     return text + "."
 
 
-def scenario_text(config: dict[str, Any]) -> str:
+def scenario_text(config: AtlasConfig) -> str:
     """The scenario rule with every preset's numbers."""
     presets = "; ".join(
-        f"{name}: adoption {s['adoption']:g}, displacement {s['displacement']:g}, "
-        f"reabsorption {s['reabsorption_min']:g}-{s['reabsorption_max']:g}"
-        for name, s in config["scenarios"].items())
+        f"{name}: adoption {s.adoption:g}, displacement {s.displacement:g}, "
+        f"reabsorption {s.reabsorption_min:g}-{s.reabsorption_max:g}"
+        for name, s in config.scenarios.items())
     return ("displaced = adoption x displacement x exposed jobs tilted to automation; "
             "reabsorption falls from its maximum (strongest absorption) to its minimum "
             "(weakest absorption pillar); net loss = displaced x (1 - reabsorption); "
             f"unemployment shock = 100 x net loss / labour force. Presets: {presets}.")
 
 
-def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple[str, str]]:
+def method_lines(config: AtlasConfig, level: str | None = None) -> list[tuple[str, str]]:
     """The method as ``(item, text)`` rows, for the export's method sheet and the maps."""
     model = active_model(config)
     rows = [("model", model.label), ("collapse risk", risk_formula(model))]
@@ -211,7 +212,7 @@ def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple
     return rows
 
 
-def column_texts(config: dict[str, Any]) -> dict[str, str]:
+def column_texts(config: AtlasConfig) -> dict[str, str]:
     """Data-dictionary texts of the columns whose meaning depends on the configuration."""
     model = active_model(config)
     flags = flag_texts(config)
@@ -219,7 +220,7 @@ def column_texts(config: dict[str, Any]) -> dict[str, str]:
                               f"{risk_formula(model)}. "
                               + ". ".join(component_summary(model)) + ".",
              "min_pillar": "The lowest pillar score of the region (the trap flag needs every "
-                           f"pillar >= {config['flags']['trap_min_pillar']:g}).",
+                           f"pillar >= {config.flags.trap_min_pillar:g}).",
              "risk_model": "Name of the collapse-risk model in use (config risk.model)."}
     for pillar in model.pillars:
         texts[f"pillar_{pillar.pillar}"] = (f"Pillar score '{pillar.label}' on (0, 1): the "
@@ -271,17 +272,17 @@ def pillar_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
     return f"{lines[pillar].split(':', 1)[0]}: the {scale} {lines[pillar].split(': ', 1)[1]}."
 
 
-def scenario_preset_text(config: dict[str, Any], name: str) -> str:
+def scenario_preset_text(config: AtlasConfig, name: str) -> str:
     """One adoption scenario's numbers in words."""
-    preset = config["scenarios"][name]
-    return (f"Scenario {name}: adoption {preset['adoption']:g} x displacement "
-            f"{preset['displacement']:g} of the exposed task time (tilted to automation), "
-            f"re-employment {preset['reabsorption_min']:g}-{preset['reabsorption_max']:g} "
-            f"(lower where absorption is weak), over {preset['horizon_years']:g} years; the "
+    preset = config.scenarios[name]
+    return (f"Scenario {name}: adoption {preset.adoption:g} x displacement "
+            f"{preset.displacement:g} of the exposed task time (tilted to automation), "
+            f"re-employment {preset.reabsorption_min:g}-{preset.reabsorption_max:g} "
+            f"(lower where absorption is weak), over {preset.horizon_years:g} years; the "
             "shock is the net job loss over the labour force, in percentage points.")
 
 
-def named_text(config: dict[str, Any], name: str, level: str | None = None) -> str:
+def named_text(config: AtlasConfig, name: str, level: str | None = None) -> str:
     """A method text by name, for declarations that must not type a weight or threshold
     (``atlas/spec/layers.toml``): ``risk`` (the plain sentence), ``risk_formula``,
     ``pillar:<pillar>``, ``substitution``, ``scenario:<name>``, ``scenarios``,
@@ -299,7 +300,7 @@ def named_text(config: dict[str, Any], name: str, level: str | None = None) -> s
     if kind == "flag":
         return flag_texts(config, level)[arg]
     if kind == "scenario":
-        return scenario_preset_text(config, arg) if arg in config["scenarios"] else ""
+        return scenario_preset_text(config, arg) if arg in config.scenarios else ""
     texts = {"risk": lambda: risk_sentence(model), "risk_formula": lambda: risk_formula(model),
              "substitution": lambda: substitution_rule(config, level),
              "scenarios": lambda: scenario_text(config)}
