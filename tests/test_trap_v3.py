@@ -12,6 +12,7 @@ from atlas.exports.allocation import pool_tiers
 from atlas.sources.staffing import public_shares
 from atlas.sources.us.context import uncounted_jobs
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 from tests.tiny import tiny_config, tiny_database
 
 PUBLIC_A = {"category_public_share": pd.DataFrame(
@@ -93,7 +94,7 @@ def test_a_trap_needs_an_absolute_shock_by_hand():
     assert rows.loc["R1", "above_shock_floor"] and not rows.loc["R2", "above_shock_floor"]
     assert not (rows.flag_trap & ~rows.above_shock_floor).any()
     config = tiny_config()
-    config["flags"]["trap_min_shock_ratio"] = 2.0
+    config = config.replaced("flags.trap_min_shock_ratio", 2.0)
     rows = indices(tiny_database(extra_regions=10, config=config), "above_shock_floor")
     assert not rows.loc["R1", "above_shock_floor"] and rows.loc["X0", "above_shock_floor"]
 
@@ -102,10 +103,10 @@ def test_the_floor_is_rendered_from_the_config():
     from atlas.texts.method_text import flag_texts
 
     config = load_config()
-    config["flags"]["trap_min_shock_ratio"] = 1.5
+    config = config.replaced("flags.trap_min_shock_ratio", 1.5)
     assert "substitutable share of at least 1.5 times the national" in flag_texts(config)[
         "trap"]
-    config["flags"]["trap_min_shock_ratio"] = 0.0
+    config = config.replaced("flags.trap_min_shock_ratio", 0.0)
     assert "absolute shock" not in flag_texts(config)["trap"]
 
 
@@ -180,29 +181,29 @@ def test_the_reference_change_is_that_of_the_summed_jobs():
 
 
 def test_a_gate_must_be_a_component_of_its_pillar():
-    config = tiny_config()
-    config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = "substitutable_share"
-    from atlas.spec.risk_model import risk_models
-
+    """Checked when the configuration is parsed (one pass), naming the key."""
+    gate = {"risk": {"models": {"trap": {"pillars": {"absorption": {
+        "gate": "substitutable_share"}}}}}}
     with pytest.raises(ConfigError, match="pillars.absorption.gate"):
-        risk_models(config)
+        tiny_config().with_overrides(gate)
 
 
 def test_tier_pooling_is_the_pool_adjacent_violators_rule():
     assert pool_tiers([[1], [2]], [10, 10], [1, 0]) == ([[1], [2]], [10, 10])
 
 
-def model_of_2026_11_27() -> dict:
+def model_of_2026_11_27() -> AtlasConfig:
     """The default configuration with every v3 correction off."""
     config = load_config()
-    config["exposure"]["shelter_public_share"] = False
-    config["exposure"]["count_uncounted_jobs"] = False
-    config["flags"]["trap_min_shock_ratio"] = 0.0
-    config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
-    for component in config["risk"]["models"]["trap"]["components"]:
+    components = config.to_dict()["risk"]["models"]["trap"]["components"]
+    for component in components:
         if component["indicator"] == "child_poverty_rate":
             component.update(indicator="poverty_rate", label="Poverty")
-    return config
+    return config.with_overrides({
+        "exposure": {"shelter_public_share": False, "count_uncounted_jobs": False},
+        "flags": {"trap_min_shock_ratio": 0.0},
+        "risk": {"models": {"trap": {"pillars": {"absorption": {"gate": ""}},
+                                     "components": components}}}})
 
 
 @pytest.mark.realdata

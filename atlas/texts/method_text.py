@@ -3,9 +3,9 @@ states a weight, a threshold or a rule (maps, the index page, exports, ``COMMENT
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
-from atlas.spec.config_types import AtlasConfig
+from atlas.spec.config_types import AtlasConfig, FlagsConfig
 from atlas.spec.declarations import families, level_decl
 from atlas.spec.risk_model import Component, RiskModel, active_model
 
@@ -93,16 +93,17 @@ def risk_formula(model: RiskModel) -> str:
     return f"collapse risk = {body} ({how}); S(pillar) = {scale}"
 
 
-def _for_level(level: str | None, key: str, flags: dict[str, Any],
+def _for_level(level: str | None, key: str, flags: FlagsConfig,
                separator: str = "; ") -> str:
     """The part of a rule that applies at ``level`` (its ``key`` in atlas/spec/levels.toml,
     formatted with the flags' thresholds), or every family's part where the level has none
     (``level=None``: all levels)."""
     decl = level_decl(level) if level is not None else None
+    thresholds = asdict(flags)
     if decl is not None and getattr(decl, key):
-        return getattr(decl, key).format(**flags)
+        return getattr(decl, key).format(**thresholds)
     parts = [getattr(first, key) for first in families().values() if getattr(first, key)]
-    return separator.join(part.format(**flags) for part in parts)
+    return separator.join(part.format(**thresholds) for part in parts)
 
 
 def flag_texts(config: AtlasConfig, level: str | None = None) -> dict[str, str]:
