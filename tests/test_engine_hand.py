@@ -130,8 +130,7 @@ def test_a_missing_component_renormalises_within_its_pillar():
 def test_a_region_without_a_pillar_gets_no_risk():
     context = {"R1": {}, "R2": {"employment_change": 5.0, "unemployment_persistent": 8.0}}
     # R1 still has lack_of_diversity (from its composition): weight 0 removes it
-    weights = tiny_config()
-    weights["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    weights = tiny_config().with_overrides({"risk": {"weights": {"lack_of_diversity": 0.0}}})
     con = tiny_database(context=context, config=weights)
     risk = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "
                             "WHERE level = 'tiny'").fetchall())

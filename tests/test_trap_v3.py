@@ -42,8 +42,7 @@ def test_a_public_share_is_sheltered_by_hand():
     assert rows.substitutable_share.to_dict() == pytest.approx({"R1": 0.45, "R2": 0.075})
     assert rows.loc["R1", "substitutable_excess"] == pytest.approx(0.45 - 0.2625)
     assert rows.loc["R1", "exposure_mean"] == pytest.approx(0.6)  # exposure is unchanged
-    off = tiny_config()
-    off["exposure"]["shelter_public_share"] = False
+    off = tiny_config().replaced("exposure.shelter_public_share", False)
     rows = indices(tiny_database(tables=PUBLIC_A, config=off), "substitutable_share")
     assert rows.substitutable_share.to_dict() == pytest.approx({"R1": 0.6, "R2": 0.1})
 
@@ -75,8 +74,7 @@ def test_uncounted_jobs_join_the_denominator_by_hand():
     share = con.execute("SELECT substitutable_share FROM region_exposure WHERE level = 'tiny' "
                         "AND region_id = 'R1' AND measure = 'm'").fetchone()[0]
     assert share == pytest.approx(0.4)
-    off = tiny_config()
-    off["exposure"]["count_uncounted_jobs"] = False
+    off = tiny_config().replaced("exposure.count_uncounted_jobs", False)
     rows = indices(tiny_database(more_context=UNCOUNTED, config=off),
                    "substitutable_share, substitutable_excess, uncounted_employment")
     assert rows.substitutable_share.to_dict() == pytest.approx({"R1": 0.6, "R2": 0.1})
@@ -137,8 +135,7 @@ def test_a_place_that_grew_faster_than_its_nation_is_gated_by_hand():
     rows = {r: (m, s) for r, m, s in con.execute(query).fetchall()}
     # R1: decline 0.75, unemployment 0.25, diversity 0.75; R2: 0.25, 0.75, 0.25
     assert rows["R1"][0] == pytest.approx(1.75 / 3) and rows["R2"][0] == pytest.approx(1.25 / 3)
-    weights = tiny_config()
-    weights["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    weights = tiny_config().with_overrides({"risk": {"weights": {"lack_of_diversity": 0.0}}})
     con = tiny_database(tables=PERCENT, context=context, config=weights, more_context=[
         ("tiny_nation", "N", "employment_change", 0.0)])
     rows = {r: (m, s) for r, m, s in con.execute(query).fetchall()}
@@ -146,9 +143,9 @@ def test_a_place_that_grew_faster_than_its_nation_is_gated_by_hand():
     # score 0.5; R2 grew faster than the nation: min(0.5, 0.25)
     assert rows["R1"] == pytest.approx((0.5, 0.5))
     assert rows["R2"] == pytest.approx((0.5, 0.25))
-    off = tiny_config()
-    off["risk"]["weights"] = {"lack_of_diversity": 0.0}
-    off["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
+    off = tiny_config().with_overrides({"risk": {
+        "weights": {"lack_of_diversity": 0.0},
+        "models": {"trap": {"pillars": {"absorption": {"gate": ""}}}}}})
     con = tiny_database(tables=PERCENT, context=context, config=off, more_context=[
         ("tiny_nation", "N", "employment_change", 0.0)])
     assert dict(con.execute("SELECT region_id, pillar_score FROM region_pillars WHERE level = "
