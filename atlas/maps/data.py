@@ -109,7 +109,7 @@ class Profiles:
             self.scenarios.setdefault(rid, []).append({
                 "label": words.say("scenario_label", {"name": name}),
                 "displaced": clean(displaced), "net_loss": clean(net), "shock_pp": clean(shock),
-                "years": presets.get(name, {}).get("horizon_years")})
+                "years": presets[name].horizon_years if name in presets else None})
 
     def _indicator(self, indicator: str) -> dict[str, Any]:
         """fmt, scale, unit and label of a component's indicator."""
