@@ -214,7 +214,7 @@ def test_a_changed_weight_changes_every_text_that_states_it(tmp_path):
     assert "weight 0.9" in comment and "weight 0.6" in default and "weight 0.6" not in comment
     # within the pillar 0.9 / (0.9 + 0.4) for a level with both shock components
     assert f"{0.9 / 1.3:.2f}" in method
-    assert not math.isclose(config.risk.pillar_weights.shock, 0.5)
+    assert not math.isclose(config.risk.pillar_weights["shock"], 0.5)
 
 
 def test_the_pillar_correlation_is_stored_as_computed(atlas_con):
