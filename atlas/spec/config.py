@@ -131,9 +131,9 @@ def parse_config(mapping: dict[str, Any], source: str | Path | None = None) -> A
     from atlas.spec.config_parse import parse_sections
 
     try:
-        return parse_sections(mapping, "" if source is None else str(source))
+        return parse_sections(mapping, str(source or ""))
     except ConfigError as exc:
-        if source is None:
+        if not source:
             raise
         raise ConfigError(f"config file {source}: {exc}") from None
 

@@ -206,9 +206,10 @@ class AtlasConfig:
         return json.dumps(self.to_dict())
 
     @classmethod
-    def from_stored(cls, stored: str | dict[str, Any], source: str = "build_info") -> AtlasConfig:
+    def from_stored(cls, stored: str | dict[str, Any], source: str = "") -> AtlasConfig:
         """The configuration a build stored (:meth:`to_json` text or its parsed mapping),
-        validated again and read back as the same type."""
+        validated again and read back as the same type; ``source`` (the file it came from, if
+        any) starts the error messages."""
         from atlas.spec.config import parse_config
 
         mapping = json.loads(stored) if isinstance(stored, str) else stored
