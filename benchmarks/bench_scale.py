@@ -55,6 +55,7 @@ from atlas.engine.synth import (  # noqa: E402
     generate_level,
     synthetic_config,
 )
+from atlas.spec.config_types import AtlasConfig  # noqa: E402
 from atlas.spec.risk_model import active_model  # noqa: E402
 from benchmarks import peers  # noqa: E402
 from tests.pandas_reference import reference_exposure, reference_indices  # noqa: E402
@@ -80,7 +81,7 @@ def timed(run, repeat: int) -> list[float]:
     return times
 
 
-def check_pandas(con: duckdb.DuckDBPyConnection, config: dict, repeat: int) -> list[float]:
+def check_pandas(con: duckdb.DuckDBPyConnection, config: AtlasConfig, repeat: int) -> list[float]:
     """Time the pandas reference and check it against the engine's region_indices."""
     employment = con.execute(
         "SELECT region_id, category, employment, imputed FROM employment").df()

@@ -50,7 +50,7 @@ trend.groupby(["year", "northeast"]).size().unstack()
 
 # %%
 config = stored_config(con)
-ratio = config["flags"]["rust_belt_min_industrial_ratio"]
+ratio = config.flags.rust_belt_min_industrial_ratio
 first_level = f"cn_city@{trend['year'].min()}"
 industry = con.execute("""
     SELECT region_id, industrial_share, reference_industrial_share FROM region_indices

@@ -130,8 +130,7 @@ def test_a_missing_component_renormalises_within_its_pillar():
 def test_a_region_without_a_pillar_gets_no_risk():
     context = {"R1": {}, "R2": {"employment_change": 5.0, "unemployment_persistent": 8.0}}
     # R1 still has lack_of_diversity (from its composition): weight 0 removes it
-    weights = tiny_config()
-    weights["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    weights = tiny_config().with_overrides({"risk": {"weights": {"lack_of_diversity": 0.0}}})
     con = tiny_database(context=context, config=weights)
     risk = dict(con.execute("SELECT region_id, collapse_risk FROM region_indices "
                             "WHERE level = 'tiny'").fetchall())
@@ -140,7 +139,7 @@ def test_a_region_without_a_pillar_gets_no_risk():
 
 def test_sheltered_categories_are_never_substitutable():
     config = tiny_config()
-    config["exposure"]["sheltered"] = {"t": ["A"]}
+    config = config.replaced("exposure.sheltered", {"t": ("A",)})
     con = tiny_database(config=config)
     shares = dict(con.execute("SELECT region_id, substitutable_share FROM region_indices "
                               "WHERE level = 'tiny'").fetchall())
@@ -207,7 +206,7 @@ def test_transition_target_and_rust_belt_by_hand():
     <= -5%: with the measure m as the industrial trait, R1 (share 0.6 vs the nation's 0.375)
     lost 10% and qualifies."""
     config = tiny_config()
-    config["flags"]["industrial_measure"] = "m"
+    config = config.replaced("flags.industrial_measure", "m")
     con = tiny_database(extra_regions=10, config=config)
     frame = con.execute("SELECT region_id, industrial_share, employment_change, risk_rank, "
                         "regions_in_level, min_pillar, flag_rust_belt, flag_trap, "

@@ -24,6 +24,7 @@ import pandas as pd
 import pytest
 
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import active_model
 from tests.pandas_reference import reference_exposure, reference_indices
 
@@ -31,19 +32,20 @@ EXPOSURE = ["exposure_mean", "share_ge_10", "share_ge_50", "coverage", "vulnerab
             "substitutable_share"]
 
 
-def level_frames(con, level: str, config: dict) -> dict[str, pd.DataFrame | pd.Series | None]:
+def level_frames(con, level: str, config: AtlasConfig
+                 ) -> dict[str, pd.DataFrame | pd.Series | None]:
     """The engine's inputs of one level, as the reference takes them."""
     taxonomy = con.execute("SELECT taxonomy FROM levels WHERE level = ?", [level]).fetchone()[0]
     scores = con.execute("SELECT measure, category, score, ge_10, ge_50, vulnerable, "
                          "substitutable FROM exposure_scores WHERE taxonomy = ?",
                          [taxonomy]).df()
-    sheltered = config["exposure"].get("sheltered", {}).get(taxonomy, [])
+    sheltered = list(config.exposure.sheltered.get(taxonomy, ()))
     scores.loc[scores["category"].isin(sheltered) & scores["substitutable"].notna(),
                "substitutable"] = 0.0
     context = con.execute("SELECT region_id, indicator, value FROM region_context "
                           "WHERE level = ?", [level]).df()
     uncounted = None
-    if config["exposure"].get("count_uncounted_jobs"):
+    if config.exposure.count_uncounted_jobs:
         rows = context.loc[(context["indicator"] == "uncounted_jobs")
                            & np.isfinite(context["value"]) & (context["value"] > 0)]
         uncounted = rows.set_index("region_id")["value"].astype(float)
@@ -98,8 +100,8 @@ def test_every_index_agrees_on_levels_that_are_their_own_reference(fixture_con):
         frames = level_frames(fixture_con, level, config)
         reference = reference_indices(
             frames["employment"], frames["scores"], frames["groups"], frames["context"],
-            active_model(config), config["exposure"]["default_measure"],
-            config["risk"]["v1"]["vulnerability_measure"], level,
+            active_model(config), config.exposure.default_measure,
+            config.risk.v1.vulnerability_measure, level,
             uncounted=frames["uncounted"], percent_changes=frames["percent_changes"])
         engine = fixture_con.execute("SELECT * FROM region_indices WHERE level = ?",
                                      [level]).df().set_index("region_id").reindex(
@@ -123,10 +125,10 @@ def test_reference_follows_the_configuration_on_the_fixture_levels(fixture_con, 
     frames = level_frames(fixture_con, level, config)
     args = (frames["employment"], frames["scores"], frames["groups"], frames["context"])
     default = reference_indices(*args, active_model(config),
-                                config["exposure"]["default_measure"],
-                                config["risk"]["v1"]["vulnerability_measure"], level)
-    config["risk"]["weights"] = weights
+                                config.exposure.default_measure,
+                                config.risk.v1.vulnerability_measure, level)
+    config = config.with_overrides({"risk": {"weights": weights}})
     changed = reference_indices(*args, active_model(config),
-                                config["exposure"]["default_measure"],
-                                config["risk"]["v1"]["vulnerability_measure"], level)
+                                config.exposure.default_measure,
+                                config.risk.v1.vulnerability_measure, level)
     assert not np.allclose(default["collapse_risk"], changed["collapse_risk"])

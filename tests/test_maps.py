@@ -73,8 +73,8 @@ def test_user_defined_bins_follow_the_configuration(real_data, atlas_con):
 
     config = stored_config(atlas_con)
     edges = user_bins((0.0, 0.2, 0.5, "uncertainty.robust_share", 1.0), config)
-    assert edges[3] == pytest.approx(config["uncertainty"]["robust_share"], abs=1e-6)
-    share = config["uncertainty"]["robust_share"]
+    assert edges[3] == pytest.approx(config.uncertainty.robust_share, abs=1e-6)
+    share = config.uncertainty.robust_share
     index, labels = classify(pd.Series([0.0, share - 0.01, share, 1.0]), "UserDefined",
                              fmt="pct", bins=edges)
     assert index == [0, 3, 4, 4]  # the threshold itself is robust, as flag_robust_trap says
@@ -375,7 +375,7 @@ def test_a_changed_weight_changes_the_map_and_index_texts(reweighted_maps, real_
         config = stored_config(con)
     finally:
         con.close()
-    assert config["risk"]["weights"] == {"prior_decline": 0.4}
+    assert config.risk.weights == {"prior_decline": 0.4}
     for level, name in MAPS.items():
         expected = named_text(config, "pillar:absorption", level)
         new, old = page_data(reweighted_maps / name), page_data(real_maps / name)

@@ -3,7 +3,7 @@ reused only for exactly that key, and never left behind by a failed build."""
 
 from __future__ import annotations
 
-import copy
+import pickle
 
 import duckdb
 import pytest
@@ -38,17 +38,14 @@ def test_the_key_follows_the_input_bytes_and_the_reader_settings(fake_data):
     config = load_config()
     key = model_key(Inputs(fake_data), config)
     assert model_key(Inputs(fake_data), config) == key
-    weights = copy.deepcopy(config)
-    weights["risk"]["pillar_weights"] = {"changed": 1.0}  # not a reader setting
+    weights = config.replaced("risk.pillar_weights", {"changed": 1.0})  # not a reader setting
     assert model_key(Inputs(fake_data), weights) == key
-    weights["flags"]["trap_top_share"] = 0.2  # nor is a flag threshold the engine applies
-    weights["exposure"]["default_measure"] = "another"
+    weights = weights.replaced("flags.trap_top_share", 0.2)  # nor a threshold the engine applies
+    weights = weights.replaced("exposure.default_measure", "another")
     assert model_key(Inputs(fake_data), weights) == key
-    exposure = copy.deepcopy(config)
-    exposure["exposure"]["substitutable_exposure"] = 0.6  # a score readers derive
+    exposure = config.replaced("exposure.substitutable_exposure", 0.6)  # a score readers derive
     assert model_key(Inputs(fake_data), exposure) != key
-    flags = copy.deepcopy(config)
-    flags["flags"]["us_lower_tier_max_jobs"] = 1  # the lower tier is a reader's column
+    flags = config.replaced("flags.us_lower_tier_max_jobs", 1)  # the lower tier is a reader's
     assert model_key(Inputs(fake_data), flags) != key
     spec = next(iter(load_manifest().values()))
     (fake_data / spec.path).write_bytes(b"contents of another vintage\n")
@@ -70,6 +67,11 @@ def test_readers_see_only_their_settings():
         seen["risk"]
     with pytest.raises(ConfigError, match=r"flags\.trap_top_share is not visible"):
         seen["flags"]["trap_top_share"]
+    # readers use attributes, as on the typed configuration
+    assert seen.flags.us_lower_tier_max_income_ratio == 0.8
+    with pytest.raises(ConfigError, match=r"flags\.trap_top_share is not visible"):
+        _ = seen.flags.trap_top_share
+    assert pickle.loads(pickle.dumps(seen)) == seen  # it travels to the second process
 
 
 def model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:

@@ -4,6 +4,7 @@ instruments left out with a reason, and a config that removes an instrument ever
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import openpyxl
@@ -18,7 +19,7 @@ from atlas.exports.write import write_ranking
 from atlas.spec.config import load_config
 from atlas.spec.programmes import programmes
 
-SETTINGS = {"draws": 200, "seed": 1, "concentration": 20.0}
+SETTINGS = replace(load_config().uncertainty, draws=200, seed=1, concentration=20.0)
 
 
 def _hand_level():
@@ -89,10 +90,9 @@ def test_amounts_are_whole_and_sum_exactly(amount):
     ({"colour": "red"}, "programmes.skills_accounts.colour"),
 ])
 def test_bad_instruments_are_named(change, message):
-    config = load_config()
-    config["programmes"]["skills_accounts"].update(change)
+    """Checked when the configuration is parsed (one pass with the rest)."""
     with pytest.raises(ConfigError, match=message):
-        programmes(config)
+        load_config().with_overrides({"programmes": {"skills_accounts": change}})
 
 
 @pytest.mark.realdata
@@ -131,8 +131,7 @@ def test_a_config_that_removes_an_instrument_removes_it_everywhere(built_atlas, 
 
     copy = tmp_path / "atlas.duckdb"
     shutil.copy(built_atlas, copy)
-    config = load_config()
-    config["programmes"]["income_floor"]["weight"] = 0
+    config = load_config().with_overrides({"programmes": {"income_floor": {"weight": 0}}})
     with duckdb.connect(str(copy)) as con:
         compute_programmes(con, config)
         assert "income_floor" not in {r[0] for r in con.execute(

@@ -152,7 +152,7 @@ def test_trap_confident_only_leaves_out_low_confidence_traps():
              "FROM region_flags ORDER BY region_id")
     compute_risk(con, config)
     loose = con.execute(query).df().set_index("region_id")
-    config["flags"]["trap_confident_only"] = True
+    config = config.replaced("flags.trap_confident_only", True)
     compute_risk(con, config)
     strict = con.execute(query).df().set_index("region_id")
     assert loose["flag_trap"].sum() > strict["flag_trap"].sum() > 0
@@ -170,7 +170,7 @@ def test_every_income_group_is_flagged_and_no_thin_data_is_a_robust_trap(atlas_c
     flagged (the world list had none of the low-income countries), traps lie in it, and no
     country with a missing component or of low confidence is a robust trap."""
     config = stored_config(atlas_con)
-    share, least = config["flags"]["trap_top_share"], config["flags"]["min_regions"]
+    share, least = config.flags.trap_top_share, config.flags.min_regions
     column = level_decl("country").rank_group.column
     frame = atlas_con.execute(
         f"SELECT {column}, rank_group, group_rank, regions_in_group, risk_rank, "
@@ -196,7 +196,7 @@ def test_rank_within_groups_off_ranks_the_level_as_a_whole():
     con = duckdb.connect()
     grouped_synthetic(con, 3)
     config = synthetic_config()
-    config["flags"]["rank_within_groups"] = False
+    config = config.replaced("flags.rank_within_groups", False)
     compute_indices(con, config)
     risk = con.execute("SELECT rank_group, group_rank, risk_rank, regions_in_group, "
                        "regions_in_level FROM region_risk").df()

@@ -61,7 +61,7 @@ def test_unknown_keys_inside_a_new_model_are_named_with_their_path(tmp_path, ext
 def test_a_valid_new_model_loads(tmp_path):
     text = NEW_MODEL.format(model_extra="", pillar_extra="", component_extra="")
     config = load_config(config_file(tmp_path, text + '\n[risk]\ncompare = ["x"]\n'))
-    assert "x" in config["risk"]["models"]
+    assert "x" in config.risk.models and config.risk.compare == ("x",)
 
 
 @pytest.mark.parametrize(("text", "path"), [
@@ -93,8 +93,8 @@ def test_a_component_listed_twice_is_named(tmp_path):
 
 def test_the_same_name_for_disjoint_levels_is_allowed():
     """The default model's low_income is poverty for the US, GDP per head elsewhere."""
-    model = load_config()["risk"]["models"]["trap"]
-    assert [c["component"] for c in model["components"]].count("low_income") == 2
+    model = load_config().risk.models["trap"]
+    assert [c.component for c in model.components].count("low_income") == 2
 
 
 @pytest.mark.parametrize("opener", ["a = " + "[" * 100_000, "a = " + "{b = " * 100_000,

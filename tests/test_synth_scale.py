@@ -104,8 +104,9 @@ def test_pandas_reference_agrees_when_weights_and_aggregation_change():
     """The reference reads the same parsed model: an arithmetic model with other weights."""
     con = synthetic(150, 30, 6)
     config = synthetic_config()
-    config["risk"]["models"]["trap"]["aggregation"] = "arithmetic"
-    config["risk"]["weights"] = {"prior_decline": 0.6, "substitutable_share": 0.1}
+    config = config.with_overrides({"risk": {
+        "models": {"trap": {"aggregation": "arithmetic"}},
+        "weights": {"prior_decline": 0.6, "substitutable_share": 0.1}}})
     compute_indices(con, config)
     engine = con.execute("SELECT * FROM region_indices ORDER BY region_id").df().set_index(
         "region_id")

@@ -96,7 +96,7 @@ def test_every_trap_has_both_the_shock_and_weak_absorption(atlas_con):
     assert {row[0] for row in traps} >= {"us_area", "cn_city", "country"}
     config = load_config()
     for level, count, shock, absorption in traps:
-        assert count > 0 and min(shock, absorption) >= config["flags"]["trap_min_pillar"], level
+        assert count > 0 and min(shock, absorption) >= config.flags.trap_min_pillar, level
 
 
 def test_periods_use_the_components_of_their_geography(atlas_con):
@@ -178,7 +178,8 @@ def test_a_bad_component_is_refused_naming_its_key(tmp_path, component, words):
 ])
 def test_an_unknown_indicator_or_level_is_refused_by_the_engine(tmp_path, component, words):
     config = load_config(write_config(tmp_path, one_component_model(**component)))
-    config["exposure"].update(default_measure="m", automation_measure="m")
+    config = config.replaced("exposure.default_measure", "m").replaced(
+        "exposure.automation_measure", "m")
     with pytest.raises(ConfigError, match=words):
         tiny_database(config=config)
 
@@ -198,12 +199,11 @@ def test_a_changed_weight_changes_every_text_that_states_it(tmp_path):
     path = write_config(tmp_path, "[risk.pillar_weights]\nshock = 0.7\nabsorption = 0.3\n"
                                   "[risk.weights]\nsubstitutable_share = 0.9\n")
     config = load_config(path)
-    for key, value in tiny_config()["exposure"].items():
-        config["exposure"][key] = value
-    config["risk"]["v1"] = tiny_config()["risk"]["v1"]
+    config = config.replaced("exposure", tiny_config().exposure).replaced(
+        "risk.v1", tiny_config().risk.v1)
     con = tiny_database(config=config)
     con.execute("CREATE TABLE build_info (key VARCHAR, value VARCHAR)")
-    con.execute("INSERT INTO build_info VALUES ('config', ?)", [json.dumps(config)])
+    con.execute("INSERT INTO build_info VALUES ('config', ?)", [config.to_json()])
     apply_comments(con, config)
     comment = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = "
                           "'region_indices' AND column_name = 'collapse_risk'").fetchone()[0]
@@ -214,7 +214,7 @@ def test_a_changed_weight_changes_every_text_that_states_it(tmp_path):
     assert "weight 0.9" in comment and "weight 0.6" in default and "weight 0.6" not in comment
     # within the pillar 0.9 / (0.9 + 0.4) for a level with both shock components
     assert f"{0.9 / 1.3:.2f}" in method
-    assert not math.isclose(config["risk"]["pillar_weights"]["shock"], 0.5)
+    assert not math.isclose(config.risk.pillar_weights["shock"], 0.5)
 
 
 def test_the_pillar_correlation_is_stored_as_computed(atlas_con):

@@ -12,6 +12,7 @@ from atlas.exports.allocation import pool_tiers
 from atlas.sources.staffing import public_shares
 from atlas.sources.us.context import uncounted_jobs
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 from tests.tiny import tiny_config, tiny_database
 
 PUBLIC_A = {"category_public_share": pd.DataFrame(
@@ -41,8 +42,7 @@ def test_a_public_share_is_sheltered_by_hand():
     assert rows.substitutable_share.to_dict() == pytest.approx({"R1": 0.45, "R2": 0.075})
     assert rows.loc["R1", "substitutable_excess"] == pytest.approx(0.45 - 0.2625)
     assert rows.loc["R1", "exposure_mean"] == pytest.approx(0.6)  # exposure is unchanged
-    off = tiny_config()
-    off["exposure"]["shelter_public_share"] = False
+    off = tiny_config().replaced("exposure.shelter_public_share", False)
     rows = indices(tiny_database(tables=PUBLIC_A, config=off), "substitutable_share")
     assert rows.substitutable_share.to_dict() == pytest.approx({"R1": 0.6, "R2": 0.1})
 
@@ -74,8 +74,7 @@ def test_uncounted_jobs_join_the_denominator_by_hand():
     share = con.execute("SELECT substitutable_share FROM region_exposure WHERE level = 'tiny' "
                         "AND region_id = 'R1' AND measure = 'm'").fetchone()[0]
     assert share == pytest.approx(0.4)
-    off = tiny_config()
-    off["exposure"]["count_uncounted_jobs"] = False
+    off = tiny_config().replaced("exposure.count_uncounted_jobs", False)
     rows = indices(tiny_database(more_context=UNCOUNTED, config=off),
                    "substitutable_share, substitutable_excess, uncounted_employment")
     assert rows.substitutable_share.to_dict() == pytest.approx({"R1": 0.6, "R2": 0.1})
@@ -93,7 +92,7 @@ def test_a_trap_needs_an_absolute_shock_by_hand():
     assert rows.loc["R1", "above_shock_floor"] and not rows.loc["R2", "above_shock_floor"]
     assert not (rows.flag_trap & ~rows.above_shock_floor).any()
     config = tiny_config()
-    config["flags"]["trap_min_shock_ratio"] = 2.0
+    config = config.replaced("flags.trap_min_shock_ratio", 2.0)
     rows = indices(tiny_database(extra_regions=10, config=config), "above_shock_floor")
     assert not rows.loc["R1", "above_shock_floor"] and rows.loc["X0", "above_shock_floor"]
 
@@ -102,10 +101,10 @@ def test_the_floor_is_rendered_from_the_config():
     from atlas.texts.method_text import flag_texts
 
     config = load_config()
-    config["flags"]["trap_min_shock_ratio"] = 1.5
+    config = config.replaced("flags.trap_min_shock_ratio", 1.5)
     assert "substitutable share of at least 1.5 times the national" in flag_texts(config)[
         "trap"]
-    config["flags"]["trap_min_shock_ratio"] = 0.0
+    config = config.replaced("flags.trap_min_shock_ratio", 0.0)
     assert "absolute shock" not in flag_texts(config)["trap"]
 
 
@@ -136,8 +135,7 @@ def test_a_place_that_grew_faster_than_its_nation_is_gated_by_hand():
     rows = {r: (m, s) for r, m, s in con.execute(query).fetchall()}
     # R1: decline 0.75, unemployment 0.25, diversity 0.75; R2: 0.25, 0.75, 0.25
     assert rows["R1"][0] == pytest.approx(1.75 / 3) and rows["R2"][0] == pytest.approx(1.25 / 3)
-    weights = tiny_config()
-    weights["risk"]["weights"] = {"lack_of_diversity": 0.0}
+    weights = tiny_config().with_overrides({"risk": {"weights": {"lack_of_diversity": 0.0}}})
     con = tiny_database(tables=PERCENT, context=context, config=weights, more_context=[
         ("tiny_nation", "N", "employment_change", 0.0)])
     rows = {r: (m, s) for r, m, s in con.execute(query).fetchall()}
@@ -145,9 +143,9 @@ def test_a_place_that_grew_faster_than_its_nation_is_gated_by_hand():
     # score 0.5; R2 grew faster than the nation: min(0.5, 0.25)
     assert rows["R1"] == pytest.approx((0.5, 0.5))
     assert rows["R2"] == pytest.approx((0.5, 0.25))
-    off = tiny_config()
-    off["risk"]["weights"] = {"lack_of_diversity": 0.0}
-    off["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
+    off = tiny_config().with_overrides({"risk": {
+        "weights": {"lack_of_diversity": 0.0},
+        "models": {"trap": {"pillars": {"absorption": {"gate": ""}}}}}})
     con = tiny_database(tables=PERCENT, context=context, config=off, more_context=[
         ("tiny_nation", "N", "employment_change", 0.0)])
     assert dict(con.execute("SELECT region_id, pillar_score FROM region_pillars WHERE level = "
@@ -180,30 +178,30 @@ def test_the_reference_change_is_that_of_the_summed_jobs():
 
 
 def test_a_gate_must_be_a_component_of_its_pillar():
-    config = tiny_config()
-    config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = "substitutable_share"
-    from atlas.spec.risk_model import risk_models
-
+    """Checked when the configuration is parsed (one pass), naming the key."""
+    gate = {"risk": {"models": {"trap": {"pillars": {"absorption": {
+        "gate": "substitutable_share"}}}}}}
     with pytest.raises(ConfigError, match="pillars.absorption.gate"):
-        risk_models(config)
+        tiny_config().with_overrides(gate)
 
 
 def test_tier_pooling_is_the_pool_adjacent_violators_rule():
     assert pool_tiers([[1], [2]], [10, 10], [1, 0]) == ([[1], [2]], [10, 10])
 
 
-def model_of_2026_11_27() -> dict:
+def model_of_2026_11_27() -> AtlasConfig:
     """The default configuration with every v3 correction off."""
     config = load_config()
-    config["exposure"]["shelter_public_share"] = False
-    config["exposure"]["count_uncounted_jobs"] = False
-    config["flags"]["trap_min_shock_ratio"] = 0.0
-    config["flags"]["rank_within_groups"] = False  # countries ranked over the world
-    config["risk"]["models"]["trap"]["pillars"]["absorption"]["gate"] = ""
-    for component in config["risk"]["models"]["trap"]["components"]:
+    components = config.to_dict()["risk"]["models"]["trap"]["components"]
+    for component in components:
         if component["indicator"] == "child_poverty_rate":
             component.update(indicator="poverty_rate", label="Poverty")
-    return config
+    return config.with_overrides({
+        "exposure": {"shelter_public_share": False, "count_uncounted_jobs": False},
+        "flags": {"trap_min_shock_ratio": 0.0,
+                  "rank_within_groups": False},  # countries ranked over the world
+        "risk": {"models": {"trap": {"pillars": {"absorption": {"gate": ""}},
+                                     "components": components}}}})
 
 
 @pytest.mark.realdata

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,7 +23,7 @@ from atlas.engine.uncertainty_choices import (
     variant_table,
 )
 from atlas.errors import ConfigError
-from atlas.spec.config import load_config, validate_config
+from atlas.spec.config import load_config
 from atlas.spec.risk_model import Component, Pillar, RiskModel, active_model
 
 MODEL = RiskModel("toy", "toy", "geometric", "percentile", (
@@ -124,21 +122,20 @@ def test_factorial_is_balanced_and_today_comes_first():
 
 
 def test_bad_choices_are_one_line_config_errors():
-    config = copy.deepcopy(load_config())
-    config["uncertainty"]["choices"]["exposure_rule"] = ["substitutable", "linear"]
     with pytest.raises(ConfigError, match="uncertainty.choices.exposure_rule"):
-        validate_config(config)
-    config = copy.deepcopy(load_config())
-    config["uncertainty"]["choices"]["weight_draws"] = 0
+        load_config().with_overrides(
+            {"uncertainty": {"choices": {"exposure_rule": ["substitutable", "linear"]}}})
     with pytest.raises(ConfigError, match="uncertainty.choices.weight_draws"):
-        validate_config(config)
+        load_config().with_overrides({"uncertainty": {"choices": {"weight_draws": 0}}})
+    with pytest.raises(ConfigError, match="uncertainty.choices.absorption_gate"):
+        load_config().with_overrides({"uncertainty": {"choices": {"absorption_gate": []}}})
 
 
 def test_todays_variant_reproduces_the_engine_indicators(atlas_con):
     config = load_config()
     choices = choice_settings(config)
     levels = ["us_area", "us_state", "cn_city", "country"]
-    measures = [config["exposure"]["default_measure"], "felten_aioe_pct"]
+    measures = [config.exposure.default_measure, "felten_aioe_pct"]
     table = variant_table(atlas_con, levels, measures, choices)
     today = table.loc[(table["rule"] == "substitutable") & table["shelter"]
                       & table["uncounted"]]
@@ -168,7 +165,7 @@ def test_todays_variant_reproduces_the_engine_indicators(atlas_con):
 def test_todays_factorial_cell_reproduces_risk_rank(atlas_con, level):
     config = load_config()
     model, choices = active_model(config), choice_settings(config)
-    inputs = level_inputs(atlas_con, level, model, config["exposure"]["default_measure"])
+    inputs = level_inputs(atlas_con, level, model, config.exposure.default_measure)
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m))
     table = variant_table(atlas_con, [level], measures[:2], choices)
     inputs.variants = level_variants(table, level, inputs.region_ids, choices)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +20,7 @@ from atlas.engine.uncertainty import (
     within_percentile,
 )
 from atlas.spec.config import load_config
+from atlas.spec.config_parse import parse_scenario
 from atlas.spec.risk_model import active_model
 from tests.tiny import tiny_database
 
@@ -35,11 +38,11 @@ def test_specifications_are_seeded_and_structured():
     config = load_config()
     model = active_model(config)
     components = model.components_for("us_area")
-    a = specifications(model, components, 3, config["uncertainty"])
-    b = specifications(model, components, 3, config["uncertainty"])
+    a = specifications(model, components, 3, config.uncertainty)
+    b = specifications(model, components, 3, config.uncertainty)
     assert np.array_equal(a.weights, b.weights) and np.array_equal(a.measure, b.measure)
-    grid = 3 * len(config["uncertainty"]["aggregations"]) * (1 + len(components))
-    assert len(a.measure) == grid + config["uncertainty"]["draws"]
+    grid = 3 * len(config.uncertainty.aggregations) * (1 + len(components))
+    assert len(a.measure) == grid + config.uncertainty.draws
     assert np.allclose(a.weights[0], [c.weight for c in components])  # spec 0 = the model
     assert a.geometric[0] == (model.aggregation == "geometric") and a.measure[0] == 0
     omitted = (a.weights[:grid] == 0).sum(axis=1)
@@ -53,10 +56,10 @@ def test_specifications_are_seeded_and_structured():
 def test_default_specification_reproduces_the_engine_ranking(atlas_con, level):
     config = load_config()
     model = active_model(config)
-    inputs = level_inputs(atlas_con, level, model, config["exposure"]["default_measure"])
+    inputs = level_inputs(atlas_con, level, model, config.exposure.default_measure)
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m))
     scores = np.stack([component_scores(inputs, m) for m in measures])
-    specs = specifications(model, inputs.components, len(measures), config["uncertainty"])
+    specs = specifications(model, inputs.components, len(measures), config.uncertainty)
     risk, _ = specification_risk(model, scores, specs, inputs.components, inputs.gated)
     ranks = rank_order(risk, inputs.size, inputs.region_ids)[0]
     engine = atlas_con.execute("SELECT region_id, risk_rank, collapse_risk FROM region_indices "
@@ -77,11 +80,12 @@ def test_rank_uncertainty_table(atlas_con):
                                  "JOIN measures m USING (measure) WHERE m.scale = 'unit' "
                                  "AND level = 'us_area' AND substitutable_share IS NOT NULL"
                                  ).fetchone()[0]
-    grid = measures * len(config["uncertainty"]["aggregations"]) * (1 + components)
-    choices = config["uncertainty"]["choices"]  # the factorial block of the structural choices
-    block = measures * len(config["uncertainty"]["aggregations"]) * choices["weight_draws"] \
-        * int(np.prod([len(v) for k, v in choices.items() if k != "weight_draws"]))
-    assert (frame.n_specs == grid + config["uncertainty"]["draws"] + block).all()
+    grid = measures * len(config.uncertainty.aggregations) * (1 + components)
+    choices = config.uncertainty.choices  # the factorial block of the structural choices
+    varied = [getattr(choices, f.name) for f in fields(choices) if f.name != "weight_draws"]
+    block = measures * len(config.uncertainty.aggregations) * choices.weight_draws \
+        * int(np.prod([len(v) for v in varied]))
+    assert (frame.n_specs == grid + config.uncertainty.draws + block).all()
     assert (frame.rank_p05 <= frame.median_rank).all()
     assert (frame.median_rank <= frame.rank_p95).all()
     assert frame.p_top_decile.between(0, 1).all() and (frame.p_trap <= frame.p_top_decile).all()
@@ -99,8 +103,13 @@ CENTRAL = {"adoption": 0.35, "displacement": 0.35, "reabsorption_min": 0.35,
            "reabsorption_max": 0.65, "horizon_years": 10}
 
 
+def run(name: str, table: dict) -> pd.DataFrame:
+    """The scenario ``table`` (as the configuration declares it) projected on BASE."""
+    return project(BASE, parse_scenario(name, table))
+
+
 def test_scenario_by_hand():
-    rows = project(BASE, "central", CENTRAL)
+    rows = run("central", CENTRAL)
     row = rows.iloc[0]
     assert row.displaced == pytest.approx(1000 * 0.35 * 0.35)
     assert row.reabsorption == pytest.approx(0.65 - 0.3 * 0.5)  # the median place: 0.5
@@ -115,22 +124,22 @@ def test_scenario_by_hand():
 
 def test_a_single_reabsorption_value_means_a_range_of_one():
     single = {"adoption": 0.35, "displacement": 0.35, "reabsorption": 0.5, "horizon_years": 10}
-    rows = project(BASE, "s", single)
+    rows = run("s", single)
     assert np.allclose(rows.reabsorption, 0.5)
 
 
 def test_zero_adoption_gives_zero_loss():
-    result = project(BASE, "none", {**CENTRAL, "adoption": 0.0})
+    result = run("none", {**CENTRAL, "adoption": 0.0})
     assert (result.displaced == 0).all() and (result.net_loss == 0).all()
 
 
 @pytest.mark.parametrize("parameter, sign", [("adoption", 1), ("displacement", 1),
                                              ("reabsorption_max", -1)])
 def test_scenarios_are_monotone(parameter, sign):
-    losses = [project(BASE, "s", {**CENTRAL, parameter: value,
+    losses = [run("s", {**CENTRAL, parameter: value,
                                   "reabsorption_min": min(value, 0.35)}).net_loss.sum()
               if parameter == "reabsorption_max" else
-              project(BASE, "s", {**CENTRAL, parameter: value}).net_loss.sum()
+              run("s", {**CENTRAL, parameter: value}).net_loss.sum()
               for value in np.linspace(0, 1, 11)]
     steps = np.diff(losses) * sign
     assert (steps >= 0).all() and steps.sum() > 0

@@ -13,6 +13,7 @@ import pandas as pd
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.sources.levelset import conform_regions
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.database import write_tables
 
 # Three occupations A, B, C. Region R1: A 60, B 40. Region R2: A 10, B 10, C 80.
@@ -43,7 +44,7 @@ CONTEXT = {"R1": {"employment_change": -10.0, "unemployment_persistent": 4.0},
 def tiny_database(names: list[str] | None = None, unemployment: list[float] | None = None,
                   extra_regions: int = 0, nation_id: str = "N",
                   context: dict[str, dict[str, float]] | None = None,
-                  config: dict | None = None, more_context: list[tuple] | None = None,
+                  config: AtlasConfig | None = None, more_context: list[tuple] | None = None,
                   tables: dict[str, pd.DataFrame] | None = None
                   ) -> duckdb.DuckDBPyConnection:
     """An in-memory atlas of the tiny level, with indices computed by the real engine
@@ -104,10 +105,7 @@ def tiny_database(names: list[str] | None = None, unemployment: list[float] | No
     return con
 
 
-def tiny_config() -> dict:
+def tiny_config() -> AtlasConfig:
     """The default configuration with the tiny level's measure ``m`` in every role."""
-    config = load_config()
-    config["exposure"]["default_measure"] = "m"
-    config["exposure"]["automation_measure"] = "m"
-    config["risk"]["v1"]["vulnerability_measure"] = "m"
-    return config
+    return load_config().replaced("exposure.default_measure", "m").replaced(
+        "exposure.automation_measure", "m").replaced("risk.v1.vulnerability_measure", "m")

@@ -9,7 +9,6 @@ that a killed build left in the output folders are removed by the next build.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import time
@@ -43,6 +42,7 @@ from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.spec import reference_path
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 from atlas.store.database import write_tables
@@ -130,7 +130,7 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
     return summary, counts
 
 
-def start_independent_readers(inputs: Inputs, config: dict[str, Any],
+def start_independent_readers(inputs: Inputs, config: AtlasConfig,
                               executor: Executor | None, cache: Path) -> Arriving:
     """Start the readers of the levels declared ``independent`` in ``executor`` (the second
     process), each with inputs of its own, so that they read while this process checks the
@@ -145,7 +145,7 @@ def start_independent_readers(inputs: Inputs, config: dict[str, Any],
             for reader, instances in reader_groups(independent=True).items()}
 
 
-def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
+def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
                       step: Step, arriving: Arriving | None = None) -> list[str]:
     """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
     tables; returns their names."""
@@ -160,7 +160,7 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: di
     return list(tables)
 
 
-def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_text: str,
+def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text: str,
                    step: Step, key: str, cached: Entry | None, executor: Executor | None = None,
                    arriving: Arriving | None = None, build_id: str = ""
                    ) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -182,7 +182,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
         shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
-        compute_top_categories(con, config["exposure"]["default_measure"])
+        compute_top_categories(con, config.exposure.default_measure)
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)
         compute_rank_uncertainty(con, config)
@@ -196,7 +196,7 @@ def build_database(path: Path, inputs: Inputs, config: dict[str, Any], config_te
                     "duckdb_version", "uncertainty_seed", "trap_zone_seed", "build_id"],
             "value": [__version__, git_commit(), datetime.now(UTC).isoformat(timespec="seconds"),
                       str(inputs.data_dir), config_text, duckdb.__version__,
-                      str(config["uncertainty"]["seed"]), str(config["trap_zones"]["seed"]),
+                      str(config.uncertainty.seed), str(config.trap_zones.seed),
                       build_id or new_build_id()],
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
@@ -260,7 +260,7 @@ def prepare_output_folder(out: Path, started: float | None = None,
 
 
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
-          config: dict[str, Any] | None = None, step: Step | None = None,
+          config: AtlasConfig | None = None, step: Step | None = None,
           executor: Executor | None = None, *, cache_dir: Path | None = None,
           build_id: str = "") -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
@@ -296,7 +296,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     def write(temp: Path) -> None:
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
-            temp, inputs, config, json.dumps(config), step, key, cached, executor, arriving,
+            temp, inputs, config, config.to_json(), step, key, cached, executor, arriving,
             build_id)
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256

@@ -12,11 +12,12 @@ import duckdb
 from atlas.engine.backtest import compute_backtests
 from atlas.engine.validate_figures import Context, validation_table
 from atlas.sources.inputs import Inputs
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.database import write_tables
 from atlas.texts.lineage import lineage_table
 
 
-def compute_evidence(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any],
+def compute_evidence(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
                      shift: dict[str, Any]) -> None:
     """Write ``validation``, ``backtest`` and ``lineage``; ``shift`` is what
     :func:`atlas.engine.shift.compute_shift` returned earlier in the build."""

@@ -19,10 +19,11 @@ from atlas.build.outputs import EXPORT_IMPORTS, write_outputs
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, publish, staging, write_manifest
 from atlas.build.worker import second_process
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.cache import CACHE_FOLDER, geometry_cache
 
 
-def build_all(out: str | Path, data_dir: str | Path | None, config: dict[str, Any] | None,
+def build_all(out: str | Path, data_dir: str | Path | None, config: AtlasConfig | None,
               *, maps: bool = True, exports: bool = True, edition: str = "shareable",
               step: Callable[[str], None] | None = None) -> tuple[Any, list[Path]]:
     """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it, in

@@ -34,6 +34,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from atlas.engine.local_moran import level_clusters, neighbour_lists
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.cache import cache_key, cached_frame
 from atlas.store.database import register_table
 
@@ -165,29 +166,29 @@ ZONE_TYPES = {"level": "str", "zone_id": "str", "zone_name": "str", "regions": "
               "jobs": "float64", "mean_collapse_risk": "float64", "members": "str"}
 
 
-def start_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+def start_trap_zones(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
                      executor: Executor | None = None
                      ) -> Callable[[duckdb.DuckDBPyConnection], None]:
     """Read every level with enough ranked regions and start its Local Moran (in
     ``executor``, else here and now); returns the step that waits for the results and writes
     ``trap_zones`` and ``region_lisa`` (whose ``trap_zone`` the ``region_indices`` view
     shows)."""
-    settings = config["trap_zones"]
+    settings = config.trap_zones
     submit = executor.submit if executor is not None else _run_now
     levels = [row[0] for row in con.execute("""
         SELECT r.level FROM region_indices AS r
         JOIN region_geometry AS g USING (level, region_id)
         WHERE r.collapse_risk IS NOT NULL
         GROUP BY r.level HAVING count(*) >= ? ORDER BY r.level""",
-                                             [settings["min_regions"]]).fetchall()]
+                                             [settings.min_regions]).fetchall()]
     started = []
     for level in levels:
         frame = level_regions(con, level)
         pairs = contiguity_pairs(frame)
         started.append((level, frame, submit(
             level_clusters, frame["collapse_risk"].to_numpy(float),
-            pairs["focal"].to_numpy(), pairs["neighbour"].to_numpy(), settings["seed"],
-            settings["permutations"], settings["alpha"])))
+            pairs["focal"].to_numpy(), pairs["neighbour"].to_numpy(), settings.seed,
+            settings.permutations, settings.alpha)))
 
     def finish(con: duckdb.DuckDBPyConnection) -> None:
         region_frames, zone_frames = [], []
@@ -205,6 +206,6 @@ def start_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     return finish
 
 
-def compute_trap_zones(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def compute_trap_zones(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``trap_zones`` and ``region_lisa`` (:func:`start_trap_zones`, here and now)."""
     start_trap_zones(con, config)(con)

@@ -30,6 +30,7 @@ from atlas.engine.risk_vector import compute_model_risk, write_rank_groups
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
 from atlas.spec import declarations
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import risk_models
 from atlas.store.database import persist, register_table, table_exists
 
@@ -52,28 +53,28 @@ def check_measure(con: duckdb.DuckDBPyConnection, measure: str, role: str) -> No
         raise ConfigError(f"unknown {role} '{measure}'; valid measures: {valid}")
 
 
-def engine_variables(config: dict[str, Any], measure: str | None = None) -> dict[str, Any]:
+def engine_variables(config: AtlasConfig, measure: str | None = None) -> dict[str, Any]:
     """The SQL variables of the risk steps, from the configuration (``measure`` overrides the
     exposure measure)."""
-    flags = config["flags"]
+    flags = config.flags
     return {
-        "exposure_measure": measure or config["exposure"]["default_measure"],
-        "vulnerability_measure": config["risk"]["v1"]["vulnerability_measure"],
-        "industrial_measure": flags["industrial_measure"],
-        **{key: float(flags[key]) for key in (
+        "exposure_measure": measure or config.exposure.default_measure,
+        "vulnerability_measure": config.risk.v1.vulnerability_measure,
+        "industrial_measure": flags.industrial_measure,
+        **{key: float(getattr(flags, key)) for key in (
             "min_regions", "trap_top_share", "trap_min_pillar", "trap_min_shock_ratio",
             "near_trap_top_share",
             "rust_belt_min_industrial_ratio", "rust_belt_max_employment_change",
             "low_confidence_max_imputed_share")},
-        "trap_confident_only": bool(flags.get("trap_confident_only", False)),
+        "trap_confident_only": flags.trap_confident_only,
     }
 
 
-def write_model_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def write_model_tables(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """``risk_components``, ``risk_pillars`` (every model) and ``sheltered_categories``."""
     levels = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
     models = risk_models(config)
-    wanted = [config["risk"]["model"], *config["risk"]["compare"]]
+    wanted = [config.risk.model, *config.risk.compare]
     check_component_levels({name: models[name] for name in wanted}, levels)
     register_table(con, "risk_components", pd.concat(
         [models[name].component_rows(levels) for name in wanted], ignore_index=True))
@@ -83,17 +84,17 @@ def write_model_tables(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
     check_indicators(con)
 
 
-def sheltered_categories(con: duckdb.DuckDBPyConnection, config: dict[str, Any]
+def sheltered_categories(con: duckdb.DuckDBPyConnection, config: AtlasConfig
                          ) -> pd.DataFrame:
     """``taxonomy, category, public_share``: the publicly funded share of each category's
     jobs, never substitutable: 1 for the categories of ``[exposure.sheltered]``, and with
     ``exposure.shelter_public_share`` the shares the readers derived from data
     (``category_public_share``); a category in both keeps the larger."""
     listed = pd.DataFrame([(taxonomy, code, 1.0) for taxonomy, codes in
-                           config["exposure"]["sheltered"].items() for code in codes],
+                           config.exposure.sheltered.items() for code in codes],
                           columns=["taxonomy", "category", "public_share"])
     frames = [listed]
-    if config["exposure"]["shelter_public_share"] and table_exists(con, "category_public_share"):
+    if config.exposure.shelter_public_share and table_exists(con, "category_public_share"):
         frames.append(con.execute("SELECT taxonomy, category, public_share "
                                   "FROM category_public_share").df())
     both = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
@@ -223,7 +224,7 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
         run_sql_file(con, name)
 
 
-def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
                  measure: str | None = None, risk_method: str = "vector") -> None:
     """The risk steps into temp tables: base indices, comparison models, the model in use,
     flags. Works on a read-only atlas (every measure's sums are stored).
@@ -236,8 +237,8 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
     run_sql_file(con, "region_base.sql", **variables)
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
-    models = [*config["risk"]["compare"], config["risk"]["model"]]  # the model in use last
-    grouped = bool(config["flags"].get("rank_within_groups", True))
+    models = [*config.risk.compare, config.risk.model]  # the model in use last
+    grouped = config.flags.rank_within_groups
     if risk_method == "vector":
         compute_model_risk(con, models, grouped)
     else:
@@ -264,14 +265,14 @@ def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
                     "value, score FROM region_components", [model])
 
 
-def compute_indices(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+def compute_indices(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
                     sums_method: str = "matrix") -> None:
     """Compute and store the engine's tables and views (see the module docstring);
     ``sums_method``: see :func:`compute_measure_sums`."""
     con.execute("SET preserve_insertion_order = false")  # row order of outputs is not a contract
     ensure_context(con)
     write_model_tables(con, config)
-    compute_measure_sums(con, sums_method, config["exposure"]["count_uncounted_jobs"])
+    compute_measure_sums(con, sums_method, config.exposure.count_uncounted_jobs)
     compute_risk(con, config)
     persist(con, [*RISK_TABLES, "risk_model_scores", "risk_model_components"])
     for name, columns in PLACEHOLDERS.items():
@@ -322,7 +323,7 @@ def ensure_context(con: duckdb.DuckDBPyConnection) -> None:
     wide_table(con, "region_attributes_wide", "region_attributes", "attribute", attributes)
 
 
-def region_indices_query(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
+def region_indices_query(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
                          measure: str | None = None) -> pd.DataFrame:
     """``region_indices`` re-specified under another exposure measure (read-only safe)."""
     compute_risk(con, config, measure)

@@ -13,12 +13,11 @@ practice) asks for them, per level:
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import numpy as np
 import pandas as pd
 
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import active_model, risk_models
 from atlas.store.database import analysed_levels, register_table
 
@@ -130,7 +129,7 @@ def v1_moves(indices: pd.DataFrame, compared: pd.DataFrame, components: pd.DataF
     return picked
 
 
-def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``risk_diagnostics`` and ``risk_v1_moves``."""
     model = active_model(config)
     models = risk_models(config)
@@ -145,7 +144,7 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) 
         "SELECT model, level, region_id, component, score FROM risk_model_components "
         "WHERE model <> ? ORDER BY model, level, region_id, component", [model.name]).df()
     rows, moves = [], []
-    analysed = set(analysed_levels(con, config["uncertainty"]["periods"]))
+    analysed = set(analysed_levels(con, config.uncertainty.periods))
     for level, group in indices.groupby("level"):
         if level not in analysed:
             continue

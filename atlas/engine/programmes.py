@@ -24,13 +24,12 @@ fit, share and its range, a note).
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import numpy as np
 import pandas as pd
 
 from atlas.engine.uncertainty import within_percentile
+from atlas.spec.config_types import AtlasConfig, UncertaintyConfig
 from atlas.spec.programmes import Programme, programmes
 from atlas.store.database import analysed_levels, register_table
 
@@ -77,7 +76,7 @@ def _term_scores(level: str, programme: Programme, components: pd.DataFrame,
 
 
 def level_mix(level: str, regions: pd.Index, instruments: list[Programme],
-              components: pd.DataFrame, indicators: pd.DataFrame, settings: dict[str, Any],
+              components: pd.DataFrame, indicators: pd.DataFrame, settings: UncertaintyConfig,
               ranges: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The mix of one level's regions, and which instruments the level has."""
     available, fits, notes, status = [], [], [], []
@@ -98,10 +97,10 @@ def level_mix(level: str, regions: pd.Index, instruments: list[Programme],
     weights = np.array([p.weight for p in available])
     shares = mix_shares(fit, weights)
     low = high = np.full(shares.shape, np.nan)
-    if ranges and settings["draws"] > 0 and len(available) > 1:
-        rng = np.random.default_rng(settings["seed"])
-        alpha = np.maximum(settings["concentration"] * weights / weights.sum(), 1e-3)
-        drawn = mix_shares(fit, rng.dirichlet(alpha, settings["draws"]))  # (D, R, I)
+    if ranges and settings.draws > 0 and len(available) > 1:
+        rng = np.random.default_rng(settings.seed)
+        alpha = np.maximum(settings.concentration * weights / weights.sum(), 1e-3)
+        drawn = mix_shares(fit, rng.dirichlet(alpha, settings.draws))  # (D, R, I)
         low, high = np.percentile(drawn, [5, 95], axis=0, method="inverted_cdf")
     rows = pd.DataFrame({
         "level": level,
@@ -125,11 +124,11 @@ def programme_rows(instruments: list[Programme], labels: dict[str, str]) -> pd.D
                  "terms"])
 
 
-def compute_programmes(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def compute_programmes(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``programmes``, ``programme_levels`` and ``programme_mix`` for every ranked
     level (ranges for the levels the rank uncertainty analyses)."""
     instruments = programmes(config)
-    settings = config["uncertainty"]
+    settings = config.uncertainty
     labels = dict(con.execute(  # a component may be named differently per level
         "SELECT component, string_agg(DISTINCT label, ' or ' ORDER BY label) "
         "FROM region_components GROUP BY component").fetchall())
@@ -139,7 +138,7 @@ def compute_programmes(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -
                              "FROM region_indicator_values").df()
     ranked = con.execute("SELECT level, region_id FROM region_risk "
                          "WHERE collapse_risk IS NOT NULL ORDER BY level, region_id").df()
-    with_ranges = set(analysed_levels(con, settings["periods"]))
+    with_ranges = set(analysed_levels(con, settings.periods))
     mixes, statuses = [], []
     for level, group in ranked.groupby("level", sort=True):
         wide_c = components.loc[components["level"] == level].pivot_table(

@@ -17,49 +17,46 @@ Virgin Islands) get no shock.
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import numpy as np
 import pandas as pd
 
 from atlas.engine.sql import run_sql_file
-from atlas.spec.config import check_scenario
+from atlas.spec.config_types import AtlasConfig, Scenario
 from atlas.store.database import register_table, table_exists
 
 
-def reabsorption(scenario: dict[str, Any], absorption: pd.Series) -> pd.Series:
+def reabsorption(scenario: Scenario, absorption: pd.Series) -> pd.Series:
     """Share re-employed locally: from ``reabsorption_max`` (strongest absorption, score 0) to
     ``reabsorption_min`` (weakest, score 1); the middle of the range without a score."""
-    low, high = scenario["reabsorption_min"], scenario["reabsorption_max"]
+    low, high = scenario.reabsorption_min, scenario.reabsorption_max
     return (high - (high - low) * absorption.astype(float)).fillna((low + high) / 2)
 
 
-def project(base: pd.DataFrame, name: str, scenario: dict[str, Any]) -> pd.DataFrame:
+def project(base: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Scenario results from ``base`` (``level, region_id, tilted_exposed_jobs, labor_force,
-    absorption``)."""
-    check_scenario(name, scenario)
-    displaced = scenario["adoption"] * scenario["displacement"] * base["tilted_exposed_jobs"]
+    absorption``) for a parsed scenario (:func:`atlas.spec.config_parse.parse_scenario`)."""
+    displaced = scenario.adoption * scenario.displacement * base["tilted_exposed_jobs"]
     share = reabsorption(scenario, base["absorption"])
     net_loss = displaced * (1 - share)
     labor_force = base["labor_force"].where(base["labor_force"] > 0)
     return pd.DataFrame({
-        "level": base["level"], "region_id": base["region_id"], "scenario": name,
+        "level": base["level"], "region_id": base["region_id"], "scenario": scenario.name,
         "displaced": displaced, "reabsorption": share, "net_loss": net_loss,
-        "net_loss_per_year": net_loss / scenario["horizon_years"],
+        "net_loss_per_year": net_loss / scenario.horizon_years,
         "unemployment_rate_shock": 100 * net_loss / labor_force,
-        "adoption": scenario["adoption"], "displacement": scenario["displacement"],
-        "reabsorption_min": scenario["reabsorption_min"],
-        "reabsorption_max": scenario["reabsorption_max"],
-        "horizon_years": scenario["horizon_years"],
+        "adoption": scenario.adoption, "displacement": scenario.displacement,
+        "reabsorption_min": scenario.reabsorption_min,
+        "reabsorption_max": scenario.reabsorption_max,
+        "horizon_years": scenario.horizon_years,
     })
 
 
-def compute_scenarios(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def compute_scenarios(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``scenario_base`` and ``scenario_results`` (every region x configured scenario)."""
-    run_sql_file(con, "scenario_base.sql", exposure_measure=config["exposure"]["default_measure"],
-                 automation_measure=config["exposure"]["automation_measure"])
-    pillar = config["risk"]["absorption_pillar"]
+    run_sql_file(con, "scenario_base.sql", exposure_measure=config.exposure.default_measure,
+                 automation_measure=config.exposure.automation_measure)
+    pillar = config.risk.absorption_pillar
     has_pillars = table_exists(con, "region_pillars")
     absorption = ("(SELECT pillar_score FROM region_pillars AS p WHERE p.level = r.level "
                   "AND p.region_id = r.region_id AND p.pillar = ?)" if has_pillars
@@ -70,8 +67,8 @@ def compute_scenarios(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) ->
         FROM regions AS r
         LEFT JOIN scenario_base AS b USING (level, region_id)""",
                        [pillar] if has_pillars else []).df()
-    results = pd.concat([project(base, name, scenario)
-                         for name, scenario in config["scenarios"].items()], ignore_index=True)
+    results = pd.concat([project(base, scenario)
+                         for scenario in config.scenarios.values()], ignore_index=True)
     results["unemployment_rate_shock"] = results["unemployment_rate_shock"].astype(float)
     results.loc[~np.isfinite(results["unemployment_rate_shock"]), "unemployment_rate_shock"] = None
     register_table(con, "scenario_results", results)

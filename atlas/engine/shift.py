@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.sources.inputs import Inputs
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.evidence import evidence
 from atlas.store.database import register_table
 from atlas.store.sql_files import run_sql_file
@@ -148,7 +149,7 @@ def group_shift(trend: pd.DataFrame) -> pd.DataFrame:
     return out.replace([np.inf, -np.inf], np.nan)
 
 
-def compute_shift(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[str, Any]
+def compute_shift(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig
                   ) -> dict[str, Any]:
     """Write ``occupation_shift``, ``shift_by_group`` and ``shift_projection``, and the
     projection as a context indicator of every level of the trend's taxonomy (so that
@@ -157,7 +158,7 @@ def compute_shift(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: dict[s
     spec = evidence()["shift"]
     panels = sector_panels(inputs, spec)
     before = str(spec["before_year"])
-    measure = config["exposure"]["default_measure"]
+    measure = config.exposure.default_measure
     trend = with_substitutable(occupation_trend(panels, before), con, spec["taxonomy"], measure)
     trend["measure"] = measure
     register_table(con, "occupation_shift", trend)

@@ -20,7 +20,6 @@ the same for a seed whatever the number of threads.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -28,6 +27,7 @@ from atlas.engine.core import compute_indices
 from atlas.errors import AtlasError
 from atlas.sources.levelset import conform_regions_table
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.database import write_tables
 from atlas.store.files import atomic_write
 
@@ -120,14 +120,13 @@ def generate_level(con: duckdb.DuckDBPyConnection, regions: int, categories: int
         FROM range({regions}) AS a(r), range({categories}) AS b(k)""")
 
 
-def synthetic_config(config: dict[str, Any] | None = None) -> dict[str, Any]:
+def synthetic_config(config: AtlasConfig | None = None) -> AtlasConfig:
     """``config`` (default: the atlas's) with the synthetic measures for exposure and
     vulnerability."""
     config = config or load_config()
-    config["exposure"]["default_measure"] = EXPOSURE_MEASURE
-    config["exposure"]["automation_measure"] = VULNERABILITY_MEASURE
-    config["risk"]["v1"]["vulnerability_measure"] = VULNERABILITY_MEASURE
-    return config
+    return config.replaced("exposure.default_measure", EXPOSURE_MEASURE).replaced(
+        "exposure.automation_measure", VULNERABILITY_MEASURE).replaced(
+        "risk.v1.vulnerability_measure", VULNERABILITY_MEASURE)
 
 
 def write_synthetic_database(path: str | Path, regions: int, categories: int, seed: int = 0,

@@ -23,7 +23,6 @@ top decile to each choice (``rank_sensitivity``). Ranks are within each rank gro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -39,6 +38,7 @@ from atlas.engine.uncertainty_choices import (
     variant_table,
 )
 from atlas.engine.uncertainty_draws import Specifications, draw_missing, shock_floor
+from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
 
@@ -168,26 +168,26 @@ def component_scores(inputs: LevelInputs, measure: str | tuple | None) -> np.nda
 
 
 def specifications(model: RiskModel, components: list[Component], measures: int,
-                   settings: dict[str, Any]) -> Specifications:
+                   settings: UncertaintyConfig) -> Specifications:
     """The structural grid with the configured weights (every measure x aggregation x
     omission: none or one component), then ``draws`` joint random draws of all choices
     (measure and aggregation uniform, omission uniform over none and each component, and
     Dirichlet weights). Spec 0 is the configured model under the first measure."""
-    rng = np.random.default_rng(settings["seed"])
+    rng = np.random.default_rng(settings.seed)
     base = np.array([c.weight for c in components], dtype=float)
     pillar_base = np.array([p.weight for p in model.pillars], dtype=float)
-    aggregations = [model.aggregation] + [a for a in settings["aggregations"]
+    aggregations = [model.aggregation] + [a for a in settings.aggregations
                                           if a != model.aggregation]
-    omissions = [-1] + (list(range(len(components))) if settings["leave_one_out"] else [])
+    omissions = [-1] + (list(range(len(components))) if settings.leave_one_out else [])
     grid = [(m, a, o) for m in range(measures) for a in aggregations for o in omissions]
-    draws = settings["draws"]
+    draws = settings.draws
     measure = [m for m, _, _ in grid] + list(rng.integers(0, measures, draws))
     how = [a for _, a, _ in grid] + list(rng.choice(aggregations, draws))
     omitted = [o for _, _, o in grid] + list(rng.choice(omissions, draws))
-    alpha = np.maximum(settings["concentration"] * base / base.sum(), 1e-3)
+    alpha = np.maximum(settings.concentration * base / base.sum(), 1e-3)
     weights = np.vstack([np.tile(base, (len(grid), 1)),
                          rng.dirichlet(alpha, draws) * base.sum()])
-    pillar_alpha = np.maximum(settings["concentration"] * pillar_base / pillar_base.sum(), 1e-3)
+    pillar_alpha = np.maximum(settings.concentration * pillar_base / pillar_base.sum(), 1e-3)
     pillar_weights = np.vstack([np.tile(pillar_base, (len(grid), 1)),
                                 rng.dirichlet(pillar_alpha, draws) * pillar_base.sum()
                                 if len(pillar_base) > 1 else np.tile(pillar_base, (draws, 1))])
@@ -196,7 +196,7 @@ def specifications(model: RiskModel, components: list[Component], measures: int,
             weights[row, index] = 0.0
     return Specifications(np.array(measure), np.array(how) == "geometric", weights,
                           pillar_weights, np.arange(len(measure)) >= len(grid),
-                          int(settings["seed"]) + 1)
+                          int(settings.seed) + 1)
 
 
 def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specifications,
@@ -260,8 +260,8 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     return risk, lowest
 
 
-def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str, Any],
-                      trap: dict[str, float], choices: Choices | None = None
+def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: UncertaintyConfig,
+                      trap: FlagsConfig, choices: Choices | None = None
                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rank distribution of one level's regions over every specification, and the
     first-order sensitivity of its top decile to each structural choice (empty without a
@@ -272,7 +272,7 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
     scores = np.stack([component_scores(inputs, m) for m in [*measures, *variants]])
     specs = specifications(model, inputs.components, len(measures), settings)
     if choices is not None and choices.varied:
-        aggregations = [model.aggregation] + [a for a in settings["aggregations"]
+        aggregations = [model.aggregation] + [a for a in settings.aggregations
                                               if a != model.aggregation]
         specs = specs.joined(factorial(model, inputs.components, measures, variants,
                                        aggregations, choices, settings))
@@ -283,10 +283,10 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: dict[str,
         np.unique(inputs.groups, return_inverse=True)[1]
     ranked = np.stack([np.isfinite(low[:, group == g]).sum(axis=1)
                        for g in range(group.max(initial=0) + 1)], axis=1)[:, group]
-    cut = np.ceil(trap["trap_top_share"] * ranked)
+    cut = np.ceil(trap.trap_top_share * ranked)
     in_top = (rank <= cut) & np.isfinite(low)
-    is_trap = in_top & (low >= trap["trap_min_pillar"]) & (ranked >= trap["min_regions"])
-    if float(trap.get("trap_min_shock_ratio", 0)) > 0 and inputs.shock_floor is not None:
+    is_trap = in_top & (low >= trap.trap_min_pillar) & (ranked >= trap.min_regions)
+    if float(trap.trap_min_shock_ratio) > 0 and inputs.shock_floor is not None:
         everyone = np.ones(len(inputs.region_ids), dtype=bool)  # a measure without shares
         above = np.stack([inputs.shock_floor.get(inputs.default_measure if m is None else m,
                                                  everyone)
@@ -351,26 +351,26 @@ def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
                        by_measure, default_measure, gated, floor)
 
 
-def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
     model = active_model(config)
-    settings = config["uncertainty"]
+    settings = config.uncertainty
     present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
-    levels = [level for level in analysed_levels(con, settings["periods"]) if level in present]
+    levels = [level for level in analysed_levels(con, settings.periods) if level in present]
     frames, tables = [], []
     exposure = unit_exposure(con)
     choices = choice_settings(config)
     measures = sorted(set(exposure["measure"])) if choices.varied else []
     variants = variant_table(con, levels, measures, choices)
     for level in levels:
-        inputs = level_inputs(con, level, model, config["exposure"]["default_measure"],
-                              exposure, config["flags"]["trap_min_shock_ratio"])
+        inputs = level_inputs(con, level, model, config.exposure.default_measure,
+                              exposure, config.flags.trap_min_shock_ratio)
         if not inputs.components:
             continue
         inputs.variants = {key: values for key, values in level_variants(
             variants, level, inputs.region_ids, choices).items() if key[0] in inputs.by_measure}
         inputs.groups = rank_groups(con, level, inputs.region_ids)
-        frame, sensitivity = level_uncertainty(inputs, model, settings, config["flags"],
+        frame, sensitivity = level_uncertainty(inputs, model, settings, config.flags,
                                                choices)
         frames.append(frame.assign(level=level))
         tables.append(sensitivity.assign(level=level))
@@ -388,7 +388,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: dict[str, A
         columns=["level", "region_id"])
     doubtful = pd.MultiIndex.from_frame(result[["level", "region_id"]]).isin(
         pd.MultiIndex.from_frame(low[["level", "region_id"]])) if len(result) else []
-    result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings["robust_share"]) \
+    result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings.robust_share) \
         & ~np.asarray(doubtful, dtype=bool)
     register_table(con, "rank_uncertainty", result[
         ["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile", "p_trap",

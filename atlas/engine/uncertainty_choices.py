@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.engine.uncertainty_draws import Specifications
+from atlas.spec.config_types import AtlasConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel
 from atlas.store.database import table_exists
 from atlas.store.sql_files import run_sql_file
@@ -86,16 +87,16 @@ def _today_first(values: list[Any], today: Any) -> tuple[Any, ...]:
     return tuple(ordered + [v for v in values if v != today])
 
 
-def choice_settings(config: dict[str, Any]) -> Choices:
+def choice_settings(config: AtlasConfig) -> Choices:
     """The configured choices (``uncertainty.choices``), today's value of each first."""
-    choices, exposure = config["uncertainty"]["choices"], config["exposure"]
+    choices, exposure = config.uncertainty.choices, config.exposure
     return Choices(
-        _today_first(list(choices["exposure_rule"]), "substitutable"),
-        _today_first(list(choices["shelter_public_share"]), exposure["shelter_public_share"]),
-        _today_first(list(choices["count_uncounted_jobs"]), exposure["count_uncounted_jobs"]),
-        _today_first(list(choices["absorption_gate"]), True),
-        int(choices["weight_draws"]),
-        tuple(f"{taxonomy}|{code}" for taxonomy, codes in exposure["sheltered"].items()
+        _today_first(list(choices.exposure_rule), "substitutable"),
+        _today_first(list(choices.shelter_public_share), exposure.shelter_public_share),
+        _today_first(list(choices.count_uncounted_jobs), exposure.count_uncounted_jobs),
+        _today_first(list(choices.absorption_gate), True),
+        int(choices.weight_draws),
+        tuple(f"{taxonomy}|{code}" for taxonomy, codes in exposure.sheltered.items()
               for code in codes))
 
 
@@ -156,14 +157,14 @@ def level_variants(table: pd.DataFrame, level: str, ids: np.ndarray, choices: Ch
 
 def factorial(model: RiskModel, components: list[Component], measures: list[str | None],
               variants: list[tuple[str, str, bool, bool]], aggregations: list[str],
-              choices: Choices, settings: dict[str, Any]) -> Specifications:
+              choices: Choices, settings: UncertaintyConfig) -> Specifications:
     """The full factorial block: every measure x aggregation x choice x weight vector.
 
     Spec ``i`` reads the scores at index ``measure[i]`` of the stack ``measures +
     variants`` (today's variant of measure m is m itself). Weight vector 0 is the
     configured one; the others are Dirichlet draws as in the joint random draws; the
     missing component scores are drawn for every spec off weight vector 0."""
-    rng = np.random.default_rng(int(settings["seed"]) + 2)
+    rng = np.random.default_rng(int(settings.seed) + 2)
     base = np.array([c.weight for c in components], dtype=float)
     pillar_base = np.array([p.weight for p in model.pillars], dtype=float)
     draws = max(1, choices.weight_draws)
@@ -171,7 +172,7 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
     def dirichlet(weights: np.ndarray) -> np.ndarray:
         if len(weights) < 2 or draws == 1:
             return np.tile(weights, (draws, 1))
-        alpha = np.maximum(settings["concentration"] * weights / weights.sum(), 1e-3)
+        alpha = np.maximum(settings.concentration * weights / weights.sum(), 1e-3)
         return np.vstack([weights, rng.dirichlet(alpha, draws - 1) * weights.sum()])
 
     weight_table, pillar_table = dirichlet(base), dirichlet(pillar_base)
@@ -190,7 +191,7 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
     codes, index = codes[:, keep], index[keep]
     return Specifications(
         index, np.array(aggregations)[codes[1]] == "geometric", weight_table[codes[6]],
-        pillar_table[codes[6]], codes[6] > 0, int(settings["seed"]) + 3,
+        pillar_table[codes[6]], codes[6] > 0, int(settings.seed) + 3,
         np.array(values[5], dtype=bool)[codes[5]],
         {name: codes[i] for i, name in enumerate(FACTORS)})
 

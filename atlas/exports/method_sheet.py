@@ -18,6 +18,7 @@ from atlas.exports.ranking import (
 from atlas.exports.selection import geography_for
 from atlas.exports.sheets import frame_sheet
 from atlas.exports.workbook import Sheet
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import level_decl
 from atlas.store.database import stored_config
 from atlas.texts.dictionary import not_applicable
@@ -145,7 +146,7 @@ def worked_example(ranking: pd.DataFrame, request: RankRequest) -> str:
     return "; ".join(steps) + "."
 
 
-def tiers_text(request: RankRequest, config: dict, cut: int, regions: int,
+def tiers_text(request: RankRequest, config: AtlasConfig, cut: int, regions: int,
                intervals: bool) -> str:
     """How the risk tiers were set: from the build's rank intervals, or from the point rank
     where there are none (re-ranked under another measure, whose ranks those intervals do
@@ -153,12 +154,12 @@ def tiers_text(request: RankRequest, config: dict, cut: int, regions: int,
     other_measure = re_ranked(request, config)
     if other_measure or not intervals:
         why = (f"the build's 90% rank intervals, robust-trap shares and trap zones describe the "
-               f"ranking under its own measure ({config['exposure']['default_measure']}) and "
+               f"ranking under its own measure ({config.exposure.default_measure}) and "
                "are left out" if other_measure else
                "the uncertainty analysis did not rank this level (config uncertainty.periods)")
         tier1 = (" (under the tiered rule its share goes to the tiers that have regions)"
                  if request.rule == "tiered" and request.budget is not None else "")
-        measure = request.measure or config["exposure"]["default_measure"]
+        measure = request.measure or config.exposure.default_measure
         return (f"From the point rank under {measure}: {why}. {TIER_LABELS[2]}: ranks "
                 f"1-{cut} of {regions} (the level's top decile); "
                 f"{TIER_LABELS[3]}: the rest; no region is '{TIER_LABELS[1]}' (nothing here "
@@ -184,7 +185,7 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
     intervals = has_intervals(ranking) if len(ranking) else bool(con.execute(
         "SELECT count(rank_p95) FROM region_indices WHERE level = ?", [level]).fetchone()[0])
     measure = ranking["exposure_measure"].iloc[0] if len(ranking) else (
-        request.measure or config["exposure"]["default_measure"])
+        request.measure or config.exposure.default_measure)
     rows = [
         ("what this is", f"Regions of level {level} ({described.get(level, level)}) selected by "
                          "the filters below, highest collapse risk first."),
@@ -193,7 +194,7 @@ def method_rows(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                        "region_id ascending (= risk_rank order)"),
         ("risk tiers", tiers_text(request, config, cut, regions, intervals)),
         ("exposure measure", str(measure)),
-        ("automation measure", str(config["exposure"]["automation_measure"])),
+        ("automation measure", str(config.exposure.automation_measure)),
         *model_method(con, level),
     ]
     if request.budget is not None and len(ranking):

@@ -24,6 +24,7 @@ from atlas.exports.allocation import (
     allocate_tiered,
     need_for_rule,
 )
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level, level_decl
 from atlas.spec.options import (
     check_amount,
@@ -91,12 +92,12 @@ def validate_request(request: RankRequest) -> None:
         raise ConfigError("--floor and --cap need --budget (the amount to split)")
 
 
-def top_decile_cut(regions: int, config: dict[str, Any]) -> int:
+def top_decile_cut(regions: int, config: AtlasConfig) -> int:
     """Worst rank still in the level's top share, as the engine computes it for flag_trap."""
-    return math.ceil(config["flags"]["trap_top_share"] * regions)
+    return math.ceil(config.flags.trap_top_share * regions)
 
 
-def risk_tiers(frame: pd.DataFrame, config: dict[str, Any]) -> np.ndarray:
+def risk_tiers(frame: pd.DataFrame, config: AtlasConfig) -> np.ndarray:
     """Tier of every region from its 90% rank interval (1, 2 or 3; see ``TIER_LABELS``).
 
     1: the whole interval (``rank_p95``) lies within the level's top decile; 2: the interval
@@ -122,9 +123,9 @@ def _check_choice(kind: str, value: str, valid: list[str]) -> None:
 BUILD_RANKING_TABLES = ("rank_uncertainty", "region_lisa")
 
 
-def re_ranked(request: RankRequest, config: dict[str, Any]) -> bool:
+def re_ranked(request: RankRequest, config: AtlasConfig) -> bool:
     """True if ``request`` ranks under another measure than the build's."""
-    return request.measure not in (None, config["exposure"]["default_measure"])
+    return request.measure not in (None, config.exposure.default_measure)
 
 
 def has_intervals(frame: pd.DataFrame) -> bool:
@@ -133,7 +134,7 @@ def has_intervals(frame: pd.DataFrame) -> bool:
 
 
 def _indices(con: duckdb.DuckDBPyConnection, request: RankRequest,
-             config: dict[str, Any]) -> pd.DataFrame:
+             config: AtlasConfig) -> pd.DataFrame:
     """region_indices, recomputed under ``measure`` when one is given.
 
     Under another measure than the build's, the columns that describe the build's ranking
@@ -154,7 +155,7 @@ def _indices(con: duckdb.DuckDBPyConnection, request: RankRequest,
     return frame
 
 
-def check_measure_ranks(frame: pd.DataFrame, request: RankRequest, config: dict[str, Any],
+def check_measure_ranks(frame: pd.DataFrame, request: RankRequest, config: AtlasConfig,
                         con: duckdb.DuckDBPyConnection) -> None:
     """Refuse a ``--measure`` that leaves a pillar of the model without information at the
     level: none of its components has two different scores (all missing, or all tied, as the

@@ -23,6 +23,7 @@ from atlas.maps.layers import build_layers
 from atlas.maps.periods import period_data
 from atlas.maps.specs import Declarations, MapSpec, load_declarations
 from atlas.maps.text import Words, fill, fill_parts, page_text
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import Pillar, RiskModel, active_model
 from atlas.store.database import stored_config, table_exists
@@ -48,10 +49,10 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, sql: str, level: str) -> 
     return con.execute(sql, [level]).df() if table_exists(con, table) else pd.DataFrame()
 
 
-def ordered_pillars(model: RiskModel, config: dict[str, Any]) -> list[Pillar]:
+def ordered_pillars(model: RiskModel, config: AtlasConfig) -> list[Pillar]:
     """The model's pillars, the ones the configuration names as roles first (shock, then
     absorption: the order of the bivariate layer's axes)."""
-    roles = [config.get("risk", {}).get(role) for role in ("shock_pillar", "absorption_pillar")]
+    roles = [config.risk.shock_pillar, config.risk.absorption_pillar]
     return sorted(model.pillars, key=lambda p: roles.index(p.pillar) if p.pillar in roles
                   else len(roles))
 
@@ -60,7 +61,7 @@ class Profiles:
     """The per-region parts of the profile panel, read once per level."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declarations,
-                 words: Words, config: dict[str, Any], model: RiskModel) -> None:
+                 words: Words, config: AtlasConfig, model: RiskModel) -> None:
         level = spec.level
         self.spec, self.decls, self.words, self.config = spec, decls, words, config
         self.components = model.components_for(level)
@@ -101,8 +102,8 @@ class Profiles:
         shocks = _frame(con, "scenario_results", "SELECT region_id, scenario, displaced, "
                         "net_loss, unemployment_rate_shock FROM scenario_results WHERE level = ?",
                         level)
-        presets = config.get("scenarios", {})  # slow to fast: by adoption
-        order = {name: presets[name].get("adoption", 0) for name in presets}
+        presets = config.scenarios  # slow to fast: by adoption
+        order = {name: preset.adoption for name, preset in presets.items()}
         self.mix = programme_mix(con, level, spec.languages)
         self.scenarios: dict[str, list[dict[str, Any]]] = {}
         for rid, name, displaced, net, shock in sorted(
@@ -110,7 +111,7 @@ class Profiles:
             self.scenarios.setdefault(rid, []).append({
                 "label": words.say("scenario_label", {"name": name}),
                 "displaced": clean(displaced), "net_loss": clean(net), "shock_pp": clean(shock),
-                "years": presets.get(name, {}).get("horizon_years")})
+                "years": presets[name].horizon_years if name in presets else None})
 
     def _indicator(self, indicator: str) -> dict[str, Any]:
         """fmt, scale, unit and label of a component's indicator."""
@@ -223,7 +224,7 @@ def programme_mix(con: duckdb.DuckDBPyConnection, level: str,
     return mix
 
 
-def _overlays(spec: MapSpec, decls: Declarations, indices: pd.DataFrame, config: dict[str, Any]
+def _overlays(spec: MapSpec, decls: Declarations, indices: pd.DataFrame, config: AtlasConfig
               ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """DATA's ``flags`` (overlays with at least one region) and each region's true flags."""
     texts = flag_texts(config, spec.level)

@@ -21,6 +21,7 @@ import pandas as pd
 from atlas.errors import ConfigError
 from atlas.maps.specs import Declarations, LayerDecl
 from atlas.maps.text import Words, fill
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
 from atlas.texts.method_text import named_text
@@ -46,17 +47,16 @@ def show(fmt: str, value: float) -> str:
 THRESHOLD_HAIR = 1e-9  # a config threshold starts the class above it, as the flags' >= rules
 
 
-def user_bins(bins: tuple[float | str, ...], config: dict[str, Any]) -> list[float]:
+def user_bins(bins: tuple[float | str, ...], config: AtlasConfig) -> list[float]:
     """A layer's declared bins (upper class edges, inclusive) as numbers: a text names a
     config threshold ("section.key", such as the robust-trap share), whose value starts the
     class above it, as the flags' ``>=`` rules do."""
     out = []
     for edge in bins:
         if isinstance(edge, str):
-            section, _, key = edge.partition(".")
             try:
-                edge = float(config[section][key]) - THRESHOLD_HAIR
-            except KeyError:
+                edge = float(config.value(edge)) - THRESHOLD_HAIR
+            except (KeyError, TypeError, ValueError):
                 raise ConfigError(f"layers.toml: bin {edge!r} is not a config setting "
                                   "(expected section.key)") from None
         out.append(float(edge))
@@ -234,7 +234,7 @@ class LayerSource:
         return self.decls.indicators.get(column, {}).get("fmt", "num")
 
 
-def _texts(decl: LayerDecl, config: dict[str, Any], level: str) -> tuple[str, str]:
+def _texts(decl: LayerDecl, config: AtlasConfig, level: str) -> tuple[str, str]:
     what = decl.what_for(level)
     if what is None and decl.what_text:
         what = named_text(config, decl.what_text, level)
@@ -243,7 +243,7 @@ def _texts(decl: LayerDecl, config: dict[str, Any], level: str) -> tuple[str, st
 
 
 def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
-                 decls: Declarations, words: Words, config: dict[str, Any],
+                 decls: Declarations, words: Words, config: AtlasConfig,
                  model: RiskModel) -> MapLayers:
     """Every layer of one level's map.
 

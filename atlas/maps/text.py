@@ -19,6 +19,7 @@ import pandas as pd
 from atlas.maps.page import DEFAULT_TEXT
 from atlas.maps.specs import Declarations, MapSpec
 from atlas.sources.inputs import load_manifest
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
@@ -164,7 +165,7 @@ def without_asides(text: str) -> str:
 
 
 def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
-              config: dict[str, Any], model: RiskModel, counts: dict[str, int]) -> dict[str, Any]:
+              config: AtlasConfig, model: RiskModel, counts: dict[str, int]) -> dict[str, Any]:
     """``DATA.text`` of a map: UI strings, title, subtitle, how-to, method and sources.
 
     Parameters
@@ -191,7 +192,7 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
     grouped = group_rank_text(spec, config, words.text().get("level_plural", ""))
     method = [text for item, text in method_lines(config, spec.level)
               if not item.startswith("flag_")]
-    measure = config["exposure"]["default_measure"]
+    measure = config.exposure.default_measure
     if table_exists(con, "measures"):
         found = con.execute("SELECT label FROM measures WHERE measure = ?", [measure]).fetchone()
         measure = found[0] if found else measure
@@ -207,14 +208,14 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
             "exports_url": "index.html#exports", "built": built_date(con)}
 
 
-def group_rank_text(spec: MapSpec, config: dict[str, Any], plural: str) -> dict[str, str]:
+def group_rank_text(spec: MapSpec, config: AtlasConfig, plural: str) -> dict[str, str]:
     """The UI strings of a level that ranks within groups (``rank_group`` in levels.toml):
     which ranking the page shows, in the tooltip, the profile and the how-to; {} elsewhere."""
     decl = level_decl(spec.level)
     if decl is None or decl.rank_group is None:
         return {}
     concept, whole = decl.rank_group.concept, decl.rank_group.whole
-    top = f"{config['flags']['trap_top_share']:.0%}"
+    top = f"{config.flags.trap_top_share:.0%}"
     return {
         "rank_group_short": f"{concept} rank {{grank_n}} of {{gn}} ({{group}})",
         "rank_group_sentence": f"Rank within {concept}: {{group}}, {{grank_n}} of {{gn}}; "

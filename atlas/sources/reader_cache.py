@@ -37,6 +37,7 @@ import duckdb
 from atlas.errors import ConfigError
 from atlas.sources.inputs import Inputs
 from atlas.spec import declarations
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.cache import cache_file, cache_key, damaged, new_cache_file
 
 # The settings readers may use: per config section, the keys they read (None: all of them).
@@ -52,12 +53,20 @@ SOURCE_SUFFIXES = {".py", ".toml", ".sql", ".csv", ".tsv", ".json"}
 
 
 class ReaderSettings(dict):
-    """The configuration readers see (:data:`READER_SETTINGS`); asking for anything else is
-    an error, so that the cache key holds every setting a reader uses."""
+    """The configuration readers see (:data:`READER_SETTINGS`), read as attributes like the
+    :class:`~atlas.spec.config_types.AtlasConfig` it comes from
+    (``context.config.flags.us_lower_tier_max_jobs``); asking for anything else is an error,
+    so that the cache key holds every setting a reader uses. A plain mapping underneath: the
+    cache key is made from it and it travels to the second process."""
 
     def __init__(self, values: dict[str, Any], where: str = "") -> None:
         super().__init__(values)
         self.where = where
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "where":  # pickle's and copy's probes
+            raise AttributeError(name)
+        return self[name]
 
     def __missing__(self, key: str) -> Any:
         name = f"{self.where}.{key}" if self.where else f"[{key}]"
@@ -66,11 +75,12 @@ class ReaderSettings(dict):
                           "tables are rebuilt when it changes")
 
 
-def reader_config(config: dict[str, Any]) -> ReaderSettings:
+def reader_config(config: AtlasConfig) -> ReaderSettings:
     """The part of ``config`` readers see (:data:`READER_SETTINGS`)."""
     sections = {}
+    plain = config.to_dict()
     for section, keys in READER_SETTINGS.items():
-        values = config.get(section, {})
+        values = plain.get(section, {})
         chosen = values if keys is None else {k: values[k] for k in keys if k in values}
         sections[section] = ReaderSettings(chosen, section)
     return ReaderSettings(sections)
@@ -117,7 +127,7 @@ def sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def model_key(inputs: Inputs, config: dict[str, Any]) -> str:
+def model_key(inputs: Inputs, config: AtlasConfig) -> str:
     """The key of the model tables these inputs, settings and code give.
 
     Reads and hashes every manifest input (an ``InputError`` names a missing or unreadable

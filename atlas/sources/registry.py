@@ -26,6 +26,7 @@ from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import reader_config
 from atlas.sources.scores import SCORE_COLUMNS, derive
 from atlas.spec import declarations
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import LevelDecl, MeasureDecl, resolve
 
 SCORE_FRAME = ["measure", "code", *SCORE_COLUMNS, "rule"]
@@ -53,7 +54,7 @@ class ReadContext:
     level sets, and its level set joins the others' when all are read."""
 
     inputs: Inputs
-    config: dict[str, Any]
+    config: AtlasConfig
     level_sets: list[LevelSet] = field(default_factory=list)
     alone: str | None = None
 
@@ -237,7 +238,7 @@ def unmatched_codes(categories: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFr
     return merged.loc[merged["found"].isna()].drop(columns="found").reset_index(drop=True)
 
 
-def read_all(inputs: Inputs, config: dict[str, Any], arriving: Arriving | None = None
+def read_all(inputs: Inputs, config: AtlasConfig, arriving: Arriving | None = None
              ) -> tuple[list[LevelSet], dict[str, pd.DataFrame]]:
     """Every declared level set and the shared tables (levels, measures, exposure_scores,
     unmatched_codes); ``arriving``: see :func:`read_levels`."""

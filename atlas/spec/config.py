@@ -7,6 +7,9 @@ non-negative numbers with a positive sum, unknown pillars, directions or transfo
 probabilities outside [0, 1], counts outside their bounds. A file larger than
 :data:`MAX_CONFIG_BYTES` or nested deeper than :data:`MAX_CONFIG_DEPTH` is refused with its
 name before (or instead of) being interpreted.
+
+:func:`parse_config` checks and builds the typed :class:`~atlas.spec.config_types.AtlasConfig`
+in one pass (the section parsers are in :mod:`atlas.spec.config_parse`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from atlas.errors import ConfigError
+from atlas.spec.config_types import AtlasConfig
 
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.toml")
 # Tables whose entries users may add to (new names), not only override.
@@ -74,7 +78,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
         path = f"{where}{key}"
         if key not in base:
             if where.rstrip(".") in OPEN_TABLES:
-                merged[key] = deepcopy(value)  # checked by validate_config
+                merged[key] = deepcopy(value)  # checked by parse_config
                 continue
             raise ConfigError(f"unknown config key '{path}'; valid keys: {sorted(base)}")
         if isinstance(base[key], dict):
@@ -86,26 +90,52 @@ def _merge(base: dict[str, Any], override: dict[str, Any], where: str) -> dict[s
     return merged
 
 
-def load_config(path: str | Path | None = None) -> dict[str, Any]:
-    """Return the default configuration, overridden by the TOML file at ``path`` if given.
+def load_config(path: str | Path | None = None) -> AtlasConfig:
+    """Return the default configuration, overridden by the TOML file at ``path`` if given,
+    parsed and validated in one pass (:func:`parse_config`).
 
     Raises
     ------
     ConfigError
-        for an unreadable file, an unknown key or an invalid value (one line naming the key).
+        for an unreadable file, an unknown key or an invalid value (one line naming the file
+        and the key).
     """
     with DEFAULT_CONFIG_PATH.open("rb") as handle:
         config = tomllib.load(handle)
-    if path is not None:
-        user = read_toml(path)
-        try:
-            config = _merge(config, user, "")
-            validate_config(config)
-        except ConfigError as exc:
-            raise ConfigError(f"config file {path}: {exc}") from None
-        return config
-    validate_config(config)
-    return config
+    if path is None:
+        return parse_config(config)
+    user = read_toml(path)
+    try:
+        config = merge(config, user)
+    except ConfigError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    return parse_config(config, source=path)
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with the keys of ``override`` replacing or (in :data:`OPEN_TABLES`) adding to
+    them, as a user's file overrides the defaults; ConfigError names an unknown key."""
+    return _merge(base, override, "")
+
+
+def parse_config(mapping: dict[str, Any], source: str | Path | None = None) -> AtlasConfig:
+    """Validate the configuration ``mapping`` and build its :class:`AtlasConfig` in one pass.
+
+    ``source`` (the file the mapping came from) starts every error message.
+
+    Raises
+    ------
+    ConfigError
+        one line naming the first unknown key, missing key or invalid value.
+    """
+    from atlas.spec.config_parse import parse_sections
+
+    try:
+        return parse_sections(mapping, str(source or ""))
+    except ConfigError as exc:
+        if not source:
+            raise
+        raise ConfigError(f"config file {source}: {exc}") from None
 
 
 def number(value: Any, key: str, *, low: float | None = None, high: float | None = None,
@@ -129,113 +159,3 @@ def _shown(value: Any) -> str:
         return f"an integer of {value.bit_length()} bits"
     shown = repr(value)
     return shown if len(shown) <= 60 else f"{shown[:57]}..."
-
-
-def validate_config(config: dict[str, Any]) -> None:
-    """Check every value the atlas relies on; raise ConfigError naming the first bad key."""
-    from atlas.spec.declarations import levels
-    from atlas.spec.risk_model import risk_models
-
-    exposure = config["exposure"]
-    for key in ("substitutable_exposure", "substitutable_automation"):
-        number(exposure[key], f"exposure.{key}", low=0, high=1)
-    taxonomies = sorted({level.taxonomy for level in levels()})
-    for key in ("shelter_public_share", "count_uncounted_jobs"):
-        if not isinstance(exposure[key], bool):
-            raise ConfigError(f"config key 'exposure.{key}' must be true or false, got "
-                              f"{exposure[key]!r}")
-    for taxonomy, codes in exposure["sheltered"].items():
-        if taxonomy not in taxonomies:
-            raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}': unknown taxonomy; "
-                              f"the levels' taxonomies: {taxonomies}")
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise ConfigError(f"config key 'exposure.sheltered.{taxonomy}' must be a list of "
-                              "category codes")
-    models = risk_models(config)
-    for name in [config["risk"]["model"], *config["risk"]["compare"]]:
-        if name not in models:
-            raise ConfigError(f"config key 'risk.model' / 'risk.compare': unknown model "
-                              f"'{name}'; models: {sorted(models)}")
-    flags = config["flags"]
-    for key in ("trap_top_share", "trap_min_pillar", "near_trap_top_share",
-                "low_confidence_max_imputed_share", "us_lower_tier_max_income_ratio"):
-        number(flags[key], f"flags.{key}", low=0, high=1)
-    number(flags["min_regions"], "flags.min_regions", integer=True, positive=True,
-           high=MAX_DRAWS)
-    number(flags["us_lower_tier_max_jobs"], "flags.us_lower_tier_max_jobs", low=0)
-    number(flags["rust_belt_min_industrial_ratio"], "flags.rust_belt_min_industrial_ratio",
-           low=0)
-    number(flags["rust_belt_max_employment_change"], "flags.rust_belt_max_employment_change")
-    number(flags["trap_min_shock_ratio"], "flags.trap_min_shock_ratio", low=0)
-    for key in ("trap_confident_only", "rank_within_groups"):  # older atlases: absent
-        if not isinstance(flags.get(key, False), bool):
-            raise ConfigError(f"config key 'flags.{key}' must be true or false, got "
-                              f"{flags[key]!r}")
-    settings = config["uncertainty"]
-    number(settings["draws"], "uncertainty.draws", integer=True, low=0, high=MAX_DRAWS)
-    number(settings["concentration"], "uncertainty.concentration", positive=True)
-    number(settings["seed"], "uncertainty.seed", integer=True, low=0, high=MAX_SEED)
-    number(settings["robust_share"], "uncertainty.robust_share", low=0, high=1)
-    if settings["periods"] not in ("default", "all"):
-        raise ConfigError("config key 'uncertainty.periods' must be 'default' or 'all', got "
-                          f"{settings['periods']!r}")
-    check_choices(settings["choices"])
-    for aggregation in settings["aggregations"]:
-        if aggregation not in ("geometric", "arithmetic"):
-            raise ConfigError("config key 'uncertainty.aggregations': unknown aggregation "
-                              f"'{aggregation}'; valid: ['arithmetic', 'geometric']")
-    zones = config["trap_zones"]
-    number(zones["permutations"], "trap_zones.permutations", integer=True, positive=True,
-           high=MAX_DRAWS)
-    number(zones["seed"], "trap_zones.seed", integer=True, low=0, high=MAX_SEED)
-    number(zones["alpha"], "trap_zones.alpha", low=0, high=1)
-    number(zones["min_regions"], "trap_zones.min_regions", integer=True, positive=True,
-           high=MAX_DRAWS)
-    for name, scenario in config["scenarios"].items():
-        check_scenario(name, scenario)
-
-
-def check_choices(choices: dict[str, Any]) -> None:
-    """``uncertainty.choices``: non-empty lists of known values, ``weight_draws`` >= 1."""
-    valid = {"exposure_rule": ("substitutable", "continuous"),
-             "shelter_public_share": (True, False), "count_uncounted_jobs": (True, False),
-             "absorption_gate": (True, False)}
-    for key, allowed in valid.items():
-        values = choices[key]
-        if not isinstance(values, list) or not values or any(
-                type(v) is not type(allowed[0]) or v not in allowed for v in values):
-            raise ConfigError(f"config key 'uncertainty.choices.{key}' must be a non-empty "
-                              f"list of {list(allowed)}, got {values!r}")
-    number(choices["weight_draws"], "uncertainty.choices.weight_draws", integer=True,
-           positive=True, high=MAX_DRAWS)
-
-
-SCENARIO_KEYS = ("adoption", "displacement", "reabsorption_min", "reabsorption_max",
-                 "horizon_years")
-
-
-def check_scenario(name: str, scenario: dict[str, Any]) -> None:
-    """A scenario has adoption, displacement and a reabsorption range within [0, 1] and a
-    horizon > 0 (``reabsorption`` alone stands for a range of one value); nothing else."""
-    if not isinstance(scenario, dict):
-        raise ConfigError(f"config key 'scenarios.{name}' must be a table")
-    unknown = sorted(set(scenario) - {*SCENARIO_KEYS, "reabsorption"})
-    if unknown:
-        raise ConfigError(f"unknown config key 'scenarios.{name}.{unknown[0]}'; valid keys: "
-                          f"{sorted({*SCENARIO_KEYS, 'reabsorption'})}")
-    if "reabsorption" in scenario:
-        value = scenario.pop("reabsorption")
-        scenario.setdefault("reabsorption_min", value)
-        scenario.setdefault("reabsorption_max", value)
-    missing = [key for key in SCENARIO_KEYS if key not in scenario]
-    if missing:
-        raise ConfigError(f"scenario '{name}' lacks {missing}; a scenario needs {SCENARIO_KEYS}")
-    for key in SCENARIO_KEYS[:4]:
-        value = scenario[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise ConfigError(f"config key 'scenarios.{name}.{key}' must be a share in [0, 1], "
-                              f"got {value!r}")
-    if scenario["reabsorption_min"] > scenario["reabsorption_max"]:
-        raise ConfigError(f"config key 'scenarios.{name}.reabsorption_min' must not exceed "
-                          "reabsorption_max")
-    number(scenario["horizon_years"], f"scenarios.{name}.horizon_years", positive=True)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from atlas.errors import ConfigError
 
-__all__ = ["Programme", "Term", "programmes"]
+if TYPE_CHECKING:
+    from atlas.spec.config_types import AtlasConfig
+
+__all__ = ["Programme", "Term", "parse_programmes", "programmes"]
 
 PROGRAMME_KEYS = {"label", "label_zh", "purpose", "weight", "terms"}
 DIRECTIONS = ("higher", "lower")
@@ -37,6 +40,13 @@ class Term:
         if self.component:
             return self.component
         return self.indicator if self.direction == "higher" else f"low {self.indicator}"
+
+    def table(self) -> dict[str, str]:
+        """The term as the configuration declares it."""
+        if self.component:
+            return {"component": self.component}
+        return {"indicator": self.indicator, "direction": self.direction,
+                **({"label": self.label} if self.label else {})}
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,11 @@ class Programme:
         if len(parts) == 1:
             return f"percentile of {parts[0]}"
         return "geometric mean of the percentiles of " + " and ".join(parts)
+
+    def table(self) -> dict[str, Any]:
+        """The instrument as ``[programmes.<name>]`` declares it (what a build stores)."""
+        return {"label": self.label, "label_zh": self.label_zh, "purpose": self.purpose,
+                "weight": self.weight, "terms": [t.table() for t in self.terms]}
 
 
 def _term(name: str, index: int, raw: Any) -> Term:
@@ -85,8 +100,21 @@ def _term(name: str, index: int, raw: Any) -> Term:
     return Term(raw.get("component"), raw.get("indicator"), direction, raw.get("label"))
 
 
-def programmes(config: dict[str, Any]) -> list[Programme]:
+def programmes(config: AtlasConfig) -> list[Programme]:
     """The instruments with a positive weight, in the order the configuration lists them.
+
+    Examples
+    --------
+    >>> from atlas.spec.config import load_config
+    >>> [p.name for p in programmes(load_config())]  # doctest: +NORMALIZE_WHITESPACE
+    ['skills_accounts', 'collaboration_grants', 'informal_support', 'public_employment',
+     'income_floor']
+    """
+    return [p for p in config.programmes if p.weight > 0]
+
+
+def parse_programmes(table: Any) -> tuple[Programme, ...]:
+    """Parse and validate ``[programmes]``: every declared instrument, a zero weight included.
 
     Raises
     ------
@@ -95,18 +123,16 @@ def programmes(config: dict[str, Any]) -> list[Programme]:
 
     Examples
     --------
-    >>> from atlas.spec.config import load_config
-    >>> [p.name for p in programmes(load_config())]  # doctest: +NORMALIZE_WHITESPACE
-    ['skills_accounts', 'collaboration_grants', 'informal_support', 'public_employment',
-     'income_floor']
-    >>> programmes({"programmes": {"x": {"label": "X", "label_zh": "X", "purpose": "p",
-    ...             "weight": 1, "terms": [{"component": "a", "indicator": "b"}]}}})
+    >>> parse_programmes({"x": {"label": "X", "label_zh": "X", "purpose": "p",
+    ...                   "weight": 1, "terms": [{"component": "a", "indicator": "b"}]}})
     Traceback (most recent call last):
     ...
     atlas.errors.ConfigError: config key 'programmes.x.terms[0]' needs exactly one of ...
     """
+    if not isinstance(table, dict):
+        raise ConfigError("config key 'programmes' must be a table")
     found = []
-    for name, raw in config.get("programmes", {}).items():
+    for name, raw in table.items():
         if not isinstance(raw, dict):
             raise ConfigError(f"config key 'programmes.{name}' must be a table")
         unknown = sorted(set(raw) - PROGRAMME_KEYS)
@@ -129,7 +155,6 @@ def programmes(config: dict[str, Any]) -> list[Programme]:
             raise ConfigError(f"config key 'programmes.{name}.terms' must list at least one "
                               "term")
         parsed = tuple(_term(name, i, t) for i, t in enumerate(terms))
-        if weight > 0:
-            found.append(Programme(name, raw["label"], raw["label_zh"], raw["purpose"],
-                                   float(weight), parsed))
-    return found
+        found.append(Programme(name, raw["label"], raw["label_zh"], raw["purpose"],
+                               float(weight), parsed))
+    return tuple(found)

@@ -28,11 +28,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from atlas.errors import ConfigError
+
+if TYPE_CHECKING:
+    from atlas.spec.config_types import AtlasConfig
 
 DIRECTIONS = ("higher", "lower")
 TRANSFORMS = ("percentile", "percent_rank")
@@ -234,13 +237,26 @@ def parse_model(name: str, table: dict[str, Any]) -> RiskModel:
                      pillars=pillars, components=tuple(components))
 
 
-def risk_models(config: dict[str, Any]) -> dict[str, RiskModel]:
-    """Every declared model, the model in use with the ``[risk.weights]`` and
-    ``[risk.pillar_weights]`` overrides applied."""
-    models = {name: parse_model(name, table) for name, table in config["risk"]["models"].items()}
-    active = config["risk"]["model"]
-    overrides = config["risk"].get("weights", {})
-    pillar_overrides = config["risk"].get("pillar_weights", {})
+def model_table(model: RiskModel) -> dict[str, Any]:
+    """``model`` as the ``[risk.models.<name>]`` table it was parsed from (what a build stores)."""
+    pillars = {p.pillar: {"label": p.label, "weight": p.weight, **({"gate": p.gate} if p.gate
+                                                                     else {})}
+               for p in model.pillars}
+    components = [{"component": c.component, "label": c.label, "pillar": c.pillar,
+                   "indicator": c.indicator, "direction": c.direction,
+                   "transform": c.transform, "weight": c.weight,
+                   **({"levels": list(c.levels)} if c.levels else {}),
+                   **({"except_levels": list(c.except_levels)} if c.except_levels else {})}
+                  for c in model.components]
+    return {"label": model.label, "aggregation": model.aggregation,
+            "pillar_scale": model.pillar_scale, "pillars": pillars, "components": components}
+
+
+def with_overrides(models: dict[str, RiskModel], active: str, overrides: dict[str, Any],
+                   pillar_overrides: dict[str, Any]) -> dict[str, RiskModel]:
+    """``models`` with ``[risk.weights]`` and ``[risk.pillar_weights]`` applied to the model in
+    use (``active``); ConfigError names an unknown component or pillar or a bad weight."""
+    models = dict(models)
     if active in models and (overrides or pillar_overrides):
         model = models[active]
         known = {c.component for c in model.components}
@@ -265,6 +281,12 @@ def risk_models(config: dict[str, Any]) -> dict[str, RiskModel]:
     return models
 
 
-def active_model(config: dict[str, Any]) -> RiskModel:
+def risk_models(config: AtlasConfig) -> dict[str, RiskModel]:
+    """Every declared model, the model in use with the ``[risk.weights]`` and
+    ``[risk.pillar_weights]`` overrides applied (parsed with the configuration)."""
+    return config.risk.models
+
+
+def active_model(config: AtlasConfig) -> RiskModel:
     """The model in use (``risk.model``)."""
-    return risk_models(config)[config["risk"]["model"]]
+    return config.risk.active

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import ConfigError
+from atlas.spec.config_types import AtlasConfig
 
 
 def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyConnection:
@@ -78,19 +79,16 @@ def persist(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:
         con.execute(f"DROP TABLE temp.{name}")
 
 
-def stored_config(con: duckdb.DuckDBPyConnection) -> dict:
-    """The configuration a built atlas was made with (``build_info``), validated again."""
-    import json
-
-    from atlas.spec.config import load_config, validate_config
+def stored_config(con: duckdb.DuckDBPyConnection) -> AtlasConfig:
+    """The configuration a built atlas was made with (``build_info``), validated again and
+    read back as the same type (:meth:`AtlasConfig.from_stored`)."""
+    from atlas.spec.config import load_config
 
     settings = dict(con.execute("SELECT key, value FROM build_info").fetchall()) \
         if table_exists(con, "build_info") else {}
     if "config" not in settings:
         return load_config()
-    config = json.loads(settings["config"])
-    validate_config(config)
-    return config
+    return AtlasConfig.from_stored(settings["config"])
 
 
 def analysed_levels(con: duckdb.DuckDBPyConnection, periods: str = "default") -> list[str]:

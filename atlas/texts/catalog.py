@@ -8,16 +8,15 @@ writes them with ``COMMENT ON``, ``missing_comments`` lists what has none, and
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 
+from atlas.spec.config_types import AtlasConfig
 from atlas.store.database import table_exists  # noqa: F401  (re-exported for callers)
 from atlas.texts.catalogue import catalogue
 from atlas.texts.method_text import column_texts
 
 
-def known_texts(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> dict[str, str]:
+def known_texts(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> dict[str, str]:
     """Texts for any column by name: the dictionary, the configuration-dependent texts, the
     context indicators (per level) and the view-only columns."""
     texts = catalogue()
@@ -41,7 +40,7 @@ def known_texts(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> dict[
     return known
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> None:
+def apply_comments(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """``COMMENT ON`` every documented table and view and each of their columns (a column's
     own text, else the text of its name), in one transaction."""
     texts = catalogue()

@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from atlas.errors import AtlasError
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import levels as level_declarations
 from atlas.spec.evidence import evidence
 from atlas.spec.manifest import load_manifest
@@ -44,7 +45,7 @@ def indicator_inputs(geography: str, indicator: str, composition: set[str],
     return list(listed.get(indicator, declared))
 
 
-def lineage_table(con: duckdb.DuckDBPyConnection, config: dict[str, Any]) -> pd.DataFrame:
+def lineage_table(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> pd.DataFrame:
     """One row per level and headline column (collapse_risk, pillar_<p>, each component)."""
     model = active_model(config)
     declared = {d.id: d for d in level_declarations()}

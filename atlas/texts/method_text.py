@@ -3,8 +3,9 @@ states a weight, a threshold or a rule (maps, the index page, exports, ``COMMENT
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict, fields
 
+from atlas.spec.config_types import AtlasConfig, FlagsConfig
 from atlas.spec.declarations import families, level_decl
 from atlas.spec.risk_model import Component, RiskModel, active_model
 
@@ -59,9 +60,9 @@ def gate_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
             "(percent changes only)")
 
 
-def shock_floor_text(config: dict[str, Any]) -> str:
+def shock_floor_text(config: AtlasConfig) -> str:
     """The trap's absolute-shock floor in words (empty when it is 0)."""
-    ratio = float(config["flags"]["trap_min_shock_ratio"])
+    ratio = float(config.flags.trap_min_shock_ratio)
     if ratio <= 0:
         return ""
     times = "" if ratio == 1 else f"{ratio:g} times "
@@ -92,16 +93,17 @@ def risk_formula(model: RiskModel) -> str:
     return f"collapse risk = {body} ({how}); S(pillar) = {scale}"
 
 
-def _for_level(level: str | None, key: str, flags: dict[str, Any],
+def _for_level(level: str | None, key: str, flags: FlagsConfig,
                separator: str = "; ") -> str:
     """The part of a rule that applies at ``level`` (its ``key`` in atlas/spec/levels.toml,
     formatted with the flags' thresholds), or every family's part where the level has none
     (``level=None``: all levels)."""
     decl = level_decl(level) if level is not None else None
+    thresholds = asdict(flags)
     if decl is not None and getattr(decl, key):
-        return getattr(decl, key).format(**flags)
+        return getattr(decl, key).format(**thresholds)
     parts = [getattr(first, key) for first in families().values() if getattr(first, key)]
-    return separator.join(part.format(**flags) for part in parts)
+    return separator.join(part.format(**thresholds) for part in parts)
 
 
 def rank_scope(level: str | None) -> str:
@@ -116,7 +118,7 @@ def rank_scope(level: str | None) -> str:
                                  for d in grouped)
 
 
-def ranking_text(config: dict[str, Any], level: str | None = None) -> str | None:
+def ranking_text(config: AtlasConfig, level: str | None = None) -> str | None:
     """Which ranking is shown and drives the flags and the allocation at a level with a
     ``rank_group`` (None elsewhere), from its declaration and the thresholds in use."""
     decl = level_decl(level) if level is not None else None
@@ -124,7 +126,7 @@ def ranking_text(config: dict[str, Any], level: str | None = None) -> str | None
         return None
     group = decl.rank_group
     return (f"{decl.name} are ranked within their {group.concept} ({group.column}): the rank "
-            f"shown, the top {config['flags']['trap_top_share']:.0%} rule and the trap and "
+            f"shown, the top {config.flags.trap_top_share:.0%} rule and the trap and "
             f"transition flags compare each with the others of its {group.concept}, and a "
             "selection by flag (and the allocation among it) takes the flags so made. The "
             f"collapse risk itself (every component and pillar percentile, the pillar minimum "
@@ -134,44 +136,44 @@ def ranking_text(config: dict[str, Any], level: str | None = None) -> str | None
             f"within the {group.concept} as context.")
 
 
-def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, str]:
+def flag_texts(config: AtlasConfig, level: str | None = None) -> dict[str, str]:
     """What every flag means, with the thresholds in use; for one level (a map, an export)
     only the rule that applies there."""
-    flags = config["flags"]
-    top = f"{flags['trap_top_share']:.0%}"
-    near = f"{flags['near_trap_top_share']:.0%}"
-    pillar = f"{flags['trap_min_pillar']:.2f}"
+    flags = config.flags
+    top = f"{flags.trap_top_share:.0%}"
+    near = f"{flags.near_trap_top_share:.0%}"
+    pillar = f"{flags.trap_min_pillar:.2f}"
     window = _for_level(level, "decline_window", flags, " or ")
     lower = _for_level(level, "lower_tier", flags)
     scope = rank_scope(level)
     return {
         "top_decile": f"Top decile: collapse risk in the top {top} of {scope} (groups of "
-                      f"{flags['min_regions']} or more ranked regions).",
+                      f"{flags.min_regions} or more ranked regions).",
         "trap": (f"Trap: collapse risk in the top {top} of {scope} and every pillar at least "
-                 f"{pillar}{shock_floor_text(config)} (groups of {flags['min_regions']} or "
+                 f"{pillar}{shock_floor_text(config)} (groups of {flags.min_regions} or "
                  "more ranked regions)"
-                 + ("; never a place of low confidence." if flags.get("trap_confident_only")
+                 + ("; never a place of low confidence." if flags.trap_confident_only
                     else ".")),
         "transition_target": (f"Transition target: a trap, or in the top {near} of collapse "
                               f"risk of {scope} with every pillar at least {pillar}"
                               f"{shock_floor_text(config)} and a rust-belt or lower-tier "
                               "place."),
         "rust_belt": (f"Rust belt: industrial jobs at least "
-                      f"{flags['rust_belt_min_industrial_ratio']:g} x the national share and "
-                      f"employment change at most {flags['rust_belt_max_employment_change']:g}%"
+                      f"{flags.rust_belt_min_industrial_ratio:g} x the national share and "
+                      f"employment change at most {flags.rust_belt_max_employment_change:g}%"
                       f" over {window}."),
         "lower_tier": f"Lower tier: {lower}.",
         "global_south": "Global South: World Bank low or lower-middle income (FY2025).",
         "low_confidence": (f"Low confidence: more than "
-                           f"{flags['low_confidence_max_imputed_share']:.0%} of the jobs are "
+                           f"{flags.low_confidence_max_imputed_share:.0%} of the jobs are "
                            "imputed (suppressed cells), a component is missing, or the "
                            "composition is modelled."),
         "robust_trap": (f"Robust trap: a trap in at least "
-                        f"{config['uncertainty']['robust_share']:.0%} of the model variants "
+                        f"{config.uncertainty.robust_share:.0%} of the model variants "
                         "(measures x aggregations x omitted components x weights x the "
                         "structural choices of the indicators)."),
         "zone": "Trap zone: a contiguous cluster of high collapse risk (Local Moran's I, "
-                f"High-High at p < {config['trap_zones']['alpha']:g}).",
+                f"High-High at p < {config.trap_zones.alpha:g}).",
     }
 
 
@@ -187,30 +189,30 @@ def _measure_label(name: str) -> str:
     return next((m.label for m in declarations.measures() if m.name == name), name)
 
 
-def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
+def substitution_rule(config: AtlasConfig, level: str | None = None) -> str:
     """The substitutable-job rule in words, with the measures' labels; the sheltered
     categories of ``level``'s taxonomy (all of them without a level)."""
     from atlas.spec import declarations
 
-    exposure = config["exposure"]
+    exposure = config.exposure
     taxonomy = next((d.taxonomy for d in declarations.levels()
                      if level is not None and d.id == level.partition("@")[0]), None)
     sheltered = "; ".join(f"{TAXONOMY_WORDS.get(name, name)} {', '.join(codes)}"
-                          for name, codes in exposure["sheltered"].items()
+                          for name, codes in exposure.sheltered.items()
                           if level is None or name == taxonomy)
-    threshold = f"{exposure['substitutable_exposure']:.0%}"
+    threshold = f"{exposure.substitutable_exposure:.0%}"
     text = (f"Substitutable jobs: occupations with at least {threshold}"
-            f" of their tasks exposed under {_measure_label(exposure['default_measure'])} and "
-            f"an automation score of at least {exposure['substitutable_automation']:.2f} under "
-            f"{_measure_label(exposure['automation_measure'])} (the model would do the task, "
+            f" of their tasks exposed under {_measure_label(exposure.default_measure)} and "
+            f"an automation score of at least {exposure.substitutable_automation:.2f} under "
+            f"{_measure_label(exposure.automation_measure)} (the model would do the task, "
             "not assist)")
     text += (f"; state-funded categories are never substitutable ({sheltered})"
              if sheltered else "")
-    if exposure["shelter_public_share"]:
+    if exposure.shelter_public_share:
         text += ("; the publicly funded share of every other category with data is never "
                  "substitutable either (US occupations: their government share of national "
                  "jobs in the OEWS staffing matrix)")
-    if exposure["count_uncounted_jobs"]:
+    if exposure.count_uncounted_jobs:
         text += ("; the workers a composition leaves out count in the denominator as not "
                  "substitutable (US: uniformed and other workers OEWS does not count, "
                  "estimated from LAUS and the Census; China: urban private and individual "
@@ -218,19 +220,19 @@ def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
     return text + "."
 
 
-def scenario_text(config: dict[str, Any]) -> str:
+def scenario_text(config: AtlasConfig) -> str:
     """The scenario rule with every preset's numbers."""
     presets = "; ".join(
-        f"{name}: adoption {s['adoption']:g}, displacement {s['displacement']:g}, "
-        f"reabsorption {s['reabsorption_min']:g}-{s['reabsorption_max']:g}"
-        for name, s in config["scenarios"].items())
+        f"{name}: adoption {s.adoption:g}, displacement {s.displacement:g}, "
+        f"reabsorption {s.reabsorption_min:g}-{s.reabsorption_max:g}"
+        for name, s in config.scenarios.items())
     return ("displaced = adoption x displacement x exposed jobs tilted to automation; "
             "reabsorption falls from its maximum (strongest absorption) to its minimum "
             "(weakest absorption pillar); net loss = displaced x (1 - reabsorption); "
             f"unemployment shock = 100 x net loss / labour force. Presets: {presets}.")
 
 
-def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple[str, str]]:
+def method_lines(config: AtlasConfig, level: str | None = None) -> list[tuple[str, str]]:
     """The method as ``(item, text)`` rows, for the export's method sheet and the maps."""
     model = active_model(config)
     rows = [("model", model.label), ("collapse risk", risk_formula(model))]
@@ -249,7 +251,7 @@ def method_lines(config: dict[str, Any], level: str | None = None) -> list[tuple
     return rows
 
 
-def column_texts(config: dict[str, Any]) -> dict[str, str]:
+def column_texts(config: AtlasConfig) -> dict[str, str]:
     """Data-dictionary texts of the columns whose meaning depends on the configuration."""
     model = active_model(config)
     flags = flag_texts(config)
@@ -257,7 +259,7 @@ def column_texts(config: dict[str, Any]) -> dict[str, str]:
                               f"{risk_formula(model)}. "
                               + ". ".join(component_summary(model)) + ".",
              "min_pillar": "The lowest pillar score of the region (the trap flag needs every "
-                           f"pillar >= {config['flags']['trap_min_pillar']:g}).",
+                           f"pillar >= {config.flags.trap_min_pillar:g}).",
              "risk_model": "Name of the collapse-risk model in use (config risk.model)."}
     for pillar in model.pillars:
         texts[f"pillar_{pillar.pillar}"] = (f"Pillar score '{pillar.label}' on (0, 1): the "
@@ -309,17 +311,17 @@ def pillar_text(model: RiskModel, pillar: str, level: str | None = None) -> str:
     return f"{lines[pillar].split(':', 1)[0]}: the {scale} {lines[pillar].split(': ', 1)[1]}."
 
 
-def scenario_preset_text(config: dict[str, Any], name: str) -> str:
+def scenario_preset_text(config: AtlasConfig, name: str) -> str:
     """One adoption scenario's numbers in words."""
-    preset = config["scenarios"][name]
-    return (f"Scenario {name}: adoption {preset['adoption']:g} x displacement "
-            f"{preset['displacement']:g} of the exposed task time (tilted to automation), "
-            f"re-employment {preset['reabsorption_min']:g}-{preset['reabsorption_max']:g} "
-            f"(lower where absorption is weak), over {preset['horizon_years']:g} years; the "
+    preset = config.scenarios[name]
+    return (f"Scenario {name}: adoption {preset.adoption:g} x displacement "
+            f"{preset.displacement:g} of the exposed task time (tilted to automation), "
+            f"re-employment {preset.reabsorption_min:g}-{preset.reabsorption_max:g} "
+            f"(lower where absorption is weak), over {preset.horizon_years:g} years; the "
             "shock is the net job loss over the labour force, in percentage points.")
 
 
-def named_text(config: dict[str, Any], name: str, level: str | None = None) -> str:
+def named_text(config: AtlasConfig, name: str, level: str | None = None) -> str:
     """A method text by name, for declarations that must not type a weight or threshold
     (``atlas/spec/layers.toml``): ``risk`` (the plain sentence), ``risk_formula``,
     ``pillar:<pillar>``, ``substitution``, ``scenario:<name>``, ``scenarios``,
@@ -337,34 +339,34 @@ def named_text(config: dict[str, Any], name: str, level: str | None = None) -> s
     if kind == "flag":
         return flag_texts(config, level)[arg]
     if kind == "scenario":
-        return scenario_preset_text(config, arg) if arg in config["scenarios"] else ""
+        return scenario_preset_text(config, arg) if arg in config.scenarios else ""
     texts = {"risk": lambda: risk_sentence(model), "risk_formula": lambda: risk_formula(model),
              "substitution": lambda: substitution_rule(config, level),
              "scenarios": lambda: scenario_text(config)}
     return texts[name]()
 
 
-def uncertainty_text(config: dict[str, Any]) -> str:
+def uncertainty_text(config: AtlasConfig) -> str:
     """The uncertainty analysis in words, from ``[uncertainty]`` and its ``choices``."""
-    settings, choices = config["uncertainty"], config["uncertainty"]["choices"]
-    varied = {key: values for key, values in choices.items()
-              if key != "weight_draws" and len(values) > 1}
+    settings, choices = config.uncertainty, config.uncertainty.choices
+    varied = {f.name: getattr(choices, f.name) for f in fields(choices)
+              if f.name != "weight_draws" and len(getattr(choices, f.name)) > 1}
     words = {"exposure_rule": "the exposure rule ({})", "shelter_public_share":
              "publicly funded jobs from data sheltered ({})", "count_uncounted_jobs":
              "uncounted workers in the denominators ({})", "absorption_gate":
              "the absorption pillar's growth gate ({})"}
     listed = [words[key].format(" / ".join(str(v).lower() for v in values))
               for key, values in varied.items()]
-    omission = " x leave-one-component-out" if settings["leave_one_out"] else ""
+    omission = " x leave-one-component-out" if settings.leave_one_out else ""
     text = (f"Specifications: the grid of every unit-scale measure with the model's "
-            f"indicators x aggregation ({' / '.join(settings['aggregations'])}){omission} "
-            f"with the configured weights, plus {settings['draws']:,} joint random draws of "
+            f"indicators x aggregation ({' / '.join(settings.aggregations)}){omission} "
+            f"with the configured weights, plus {settings.draws:,} joint random draws of "
             f"these choices with Dirichlet weights (concentration "
-            f"{settings['concentration']:g}) centred on the configured ones, a region's "
+            f"{settings.concentration:g}) centred on the configured ones, a region's "
             "missing component scores drawn from the level's distribution.")
     if listed:
         text += (" Then a full factorial block: every measure x aggregation x "
-                 + " x ".join(listed) + f" x {choices['weight_draws']} weight vectors (the "
+                 + " x ".join(listed) + f" x {choices.weight_draws} weight vectors (the "
                  "configured ones, then Dirichlet draws; the same vectors in every cell). "
                  "The continuous rule counts every job with its exposed share of task time "
                  "instead of the substitutable rule's thresholds; the indicators of every "

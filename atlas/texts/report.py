@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
 
 from atlas.errors import ConfigError
 from atlas.spec import declarations
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.manifest import PROJECT_ROOT
 from atlas.spec.risk_model import active_model, risk_models
 from atlas.store.database import stored_config, table_exists
@@ -133,11 +133,11 @@ def moves(con: duckdb.DuckDBPyConnection, level: str, count: int = 5) -> str:
     return markdown_table(pd.concat([frame.head(count), frame.tail(count)]), digits=0)
 
 
-def model_table(config: dict[str, Any]) -> str:
+def model_table(config: AtlasConfig) -> str:
     """The model in use and its comparison models: formula and weights (from the config)."""
     lines = []
     models = risk_models(config)
-    for name in [config["risk"]["model"], *config["risk"]["compare"]]:
+    for name in [config.risk.model, *config.risk.compare]:
         model = models[name]
         shown = f"`{name}`" if re.fullmatch(r"[\w.-]+", name) else markdown_text(name)
         lines += [f"**{markdown_text(model.label)}** ({shown}): "

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import level_decl
 from atlas.store.database import stored_config, table_exists
 from atlas.texts.markdown import level_names, markdown_table
@@ -38,7 +39,7 @@ def public_shares(con: duckdb.DuckDBPyConnection, level: str) -> pd.Series:
     return frame.set_index("region_id")["public_share"]
 
 
-def questions(row: Any, public: float, config: dict[str, Any]) -> str:
+def questions(row: Any, public: float, config: AtlasConfig) -> str:
     """What a reader might question about one place, in words."""
     notes = []
     uncounted = row.uncounted_employment / row.total_employment if row.total_employment else 0
@@ -48,19 +49,19 @@ def questions(row: Any, public: float, config: dict[str, Any]) -> str:
         notes.append(f"{public:.0%} of jobs publicly funded (sheltered)")
     if row.gated:
         notes.append("grew faster than its nation (absorption capped)")
-    if config["flags"]["trap_min_shock_ratio"] > 0 and not row.above_shock_floor:
+    if config.flags.trap_min_shock_ratio > 0 and not row.above_shock_floor:
         notes.append("substitutable share below the national one: no trap")
     if row.flag_low_confidence:
         notes.append("low confidence (imputed jobs, a missing component or a modelled "
                      "composition)")
     if pd.notna(row.rank_p05) and row.rank_p95 - row.rank_p05 >= WIDE_INTERVAL:
         notes.append(f"rank interval {int(row.rank_p05)}-{int(row.rank_p95)}")
-    if row.min_pillar is not None and row.min_pillar < config["flags"]["trap_min_pillar"]:
+    if row.min_pillar is not None and row.min_pillar < config.flags.trap_min_pillar:
         notes.append("one pillar below the trap minimum")
     return "; ".join(notes)
 
 
-def level_table(con: duckdb.DuckDBPyConnection, level: str, config: dict[str, Any],
+def level_table(con: duckdb.DuckDBPyConnection, level: str, config: AtlasConfig,
                 group: str | None = None, whole: str | None = None) -> str:
     """The top 30 of one level as a markdown table; at a level ranked within groups
     (``rank_group``), of the group ``group``, with the rank over the ``whole`` level beside."""

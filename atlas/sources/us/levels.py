@@ -55,14 +55,14 @@ CONTEXT_INDICATORS = [
 ]
 
 
-def lower_tier(regions: pd.DataFrame, flags: dict[str, Any]) -> pd.Series:
+def lower_tier(regions: pd.DataFrame, flags: Any) -> pd.Series:
     """US lower tier: nonmetro areas and metros under ``us_lower_tier_max_jobs`` jobs whose
     median household income is below ``us_lower_tier_max_income_ratio`` x the national one."""
     national = regions.loc[regions["level"] == "us_nation", "median_hh_income"]
     national_income = float(national.iloc[0]) if len(national) else float("nan")
     small = (regions["kind"] == "nonmetro") | (
-        regions["published_total"] < flags["us_lower_tier_max_jobs"])
-    poor = regions["median_hh_income"] < flags["us_lower_tier_max_income_ratio"] * national_income
+        regions["published_total"] < flags.us_lower_tier_max_jobs)
+    poor = regions["median_hh_income"] < flags.us_lower_tier_max_income_ratio * national_income
     return (regions["level"] == "us_area") & small & poor
 
 
@@ -90,7 +90,7 @@ def read(context, instances: list) -> LevelSet:
     region_context, series = us_region_context(inputs, oews.regions)
     regions = oews.regions.merge(region_context, on=["level", "region_id"], how="left")
     regions["states"] = regions["states"].fillna(regions["state"])
-    regions["lower_tier"] = lower_tier(regions, config["flags"])
+    regions["lower_tier"] = lower_tier(regions, config.flags)
     levels = [decl.level_id(period) for decl, period in instances]
     return LevelSet(
         regions=conform_regions(regions.loc[regions["level"].isin(levels)])[

@@ -64,11 +64,11 @@ def complete(context, scores: pd.DataFrame, taxonomy: str) -> pd.DataFrame:
     unit = scores["measure"].isin({m.name for m in context.measures(scale="unit")})
     low_wage = scores["code"].map(occupations.set_index("category")["low_wage"])
     scores["vulnerable"] = np.where(unit, scores["ge_50"] * low_wage, np.nan)
-    exposure = context.config["exposure"]
+    exposure = context.config.exposure
     usage = frozenset(m.name for m in context.measures(scale="usage"))
     scores = with_substitutable(scores.assign(ge_50=scores["ge_50"].where(unit)),
-                                exposure["automation_measure"],
-                                exposure["substitutable_exposure"],
-                                exposure["substitutable_automation"], usage).assign(
+                                exposure.automation_measure,
+                                exposure.substitutable_exposure,
+                                exposure.substitutable_automation, usage).assign(
         ge_50=scores["ge_50"])
     return pd.concat([scores, residual_scores(scores, occupations)], ignore_index=True)
