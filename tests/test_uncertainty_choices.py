@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,10 +33,10 @@ MODEL = RiskModel("toy", "toy", "geometric", "percentile", (
     Component("share", "share", "shock", "substitutable_share", "higher", "percentile", 1.0),
     Component("decline", "decline", "absorption", "employment_change", "lower", "percentile",
               1.0)))
-SETTINGS = {"draws": 0, "concentration": 20.0, "seed": 1, "aggregations": ["geometric"],
-            "leave_one_out": False}
-TRAP = {"trap_top_share": 0.1, "trap_min_pillar": 0.5, "min_regions": 5,
-        "trap_min_shock_ratio": 0.0}
+SETTINGS = replace(load_config().uncertainty, draws=0, concentration=20.0, seed=1,
+                   aggregations=("geometric",), leave_one_out=False)
+TRAP = replace(load_config().flags, trap_top_share=0.1, trap_min_pillar=0.5, min_regions=5,
+               trap_min_shock_ratio=0.0)
 TODAY = ("substitutable", True, True)
 
 
@@ -106,7 +108,7 @@ def test_factorial_is_balanced_and_today_comes_first():
     variants = [(m, r, s, u) for m in ("a", "b") for r in ("substitutable", "continuous")
                 for s in (True, False) for u in (True, False) if (r, s, u) != TODAY]
     specs = factorial(model, components, ["a", "b"], variants, ["geometric", "arithmetic"],
-                      choices, load_config()["uncertainty"])
+                      choices, load_config().uncertainty)
     assert len(specs) == 2 * 2 * 2 * 2 * 2 * 2 * 4
     for codes in specs.factors.values():  # every value of every choice equally often
         assert len(set(np.bincount(codes))) == 1
@@ -172,7 +174,7 @@ def test_todays_factorial_cell_reproduces_risk_rank(atlas_con, level):
     variants = sorted(inputs.variants, key=str)
     scores = np.stack([component_scores(inputs, m) for m in [*measures, *variants]])
     specs = factorial(model, inputs.components, measures, variants,
-                      [model.aggregation], choices, config["uncertainty"])
+                      [model.aggregation], choices, config.uncertainty)
     risk, _ = specification_risk(model, scores, specs, inputs.components, inputs.gated)
     ranks = rank_order(risk, inputs.size, inputs.region_ids)
     engine = atlas_con.execute("SELECT risk_rank FROM region_indices WHERE level = ? "
@@ -192,7 +194,7 @@ def test_rank_sensitivity_and_robust_traps(atlas_con):
     assert ranked["first_order"].between(0, 1).all() and len(ranked) > 20
     assert (table["n_specs"] >= 2000).all()
     weights = table.loc[table["choice"] == "weights", "n_values"]
-    assert (weights == config["uncertainty"]["choices"]["weight_draws"]).all()
+    assert (weights == config.uncertainty.choices.weight_draws).all()
     doubtful = atlas_con.execute("""
         SELECT count(*) FROM rank_uncertainty AS u
         JOIN region_risk AS r USING (level, region_id)

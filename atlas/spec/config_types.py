@@ -79,6 +79,8 @@ class FlagsConfig:
     trap_top_share: float
     trap_min_pillar: float
     trap_min_shock_ratio: float
+    rank_within_groups: bool
+    trap_confident_only: bool
     near_trap_top_share: float
     industrial_measure: str
     rust_belt_min_industrial_ratio: float
@@ -86,8 +88,6 @@ class FlagsConfig:
     us_lower_tier_max_jobs: float
     us_lower_tier_max_income_ratio: float
     low_confidence_max_imputed_share: float
-    rank_within_groups: bool
-    trap_confident_only: bool
 
 
 @dataclass(frozen=True, slots=True)
