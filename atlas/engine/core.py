@@ -211,10 +211,19 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
         run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql)
     con.execute("ALTER TABLE region_measure_sums ADD COLUMN IF NOT EXISTS "
                 "uncounted_employment DOUBLE")
-    if count_uncounted and table_exists(con, "region_context"):
+    if count_uncounted and _has_uncounted(con):
         run_sql_file(con, "region_uncounted.sql")
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
+
+
+def _has_uncounted(con: duckdb.DuckDBPyConnection) -> bool:
+    """True if ``region_context`` has an uncounted-workers row that ``region_uncounted.sql``
+    would use (without one that file changes nothing, and its passes over the sums cost
+    seconds at scale)."""
+    return table_exists(con, "region_context") and con.execute(
+        "SELECT count(*) > 0 FROM (SELECT 1 FROM region_context WHERE indicator = "
+        "'uncounted_jobs' AND isfinite(value) AND value > 0 LIMIT 1)").fetchone()[0]
 
 
 def compute_risk(con: duckdb.DuckDBPyConnection, config: dict[str, Any],
