@@ -25,7 +25,9 @@ into a DuckDB file (not timed), then times, each ``--repeat`` times in the same 
 Prints one line per size with the minimum of each (``name=min+spread``, spread = max - min
 over the repeats; ``--json`` keeps every run), the ratios of the minimums
 (``engine/floor``, ``sums/floor``, ``engine/duckdb_pass``,
-``polars/engine``, ``polars/sums``, ``pandas/engine``), the peak RSS when the engine has
+``polars/engine``, ``polars/sums``, ``pandas/engine``), the CPU seconds (every thread) of
+each fastest run and the CPU ratios ``cpu_engine/duckdb_pass`` and ``cpu_polars/engine``
+(steadier than the wall clock on a shared machine), the peak RSS when the engine has
 run (before the peers load their frames) and at the end, and the load average before and
 after (the machine may be shared). Each size runs in its own process.
 """
@@ -72,12 +74,26 @@ def peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
+CPU_SECONDS: dict[int, float] = {}  # id(times list) -> CPU seconds of its fastest run
+
+
+def cpu_seconds() -> float:
+    """User and system CPU time of this process, every thread (DuckDB's too)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(run, repeat: int) -> list[float]:
-    times = []
+    """Wall-clock seconds of each run; the CPU seconds of the fastest run go to
+    ``CPU_SECONDS`` (on a shared machine the wall clock waits for other processes, the CPU
+    time much less)."""
+    times, cpus = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         run()
         times.append(time.perf_counter() - started)
+        cpus.append(cpu_seconds() - cpu)
+    CPU_SECONDS[id(times)] = cpus[int(np.argmin(times))]
     return times
 
 
@@ -139,6 +155,8 @@ def run_one(rows: int, args: argparse.Namespace) -> dict:
         out["floor"] = peers.blas_floor(x, s, max(args.repeat, 3))
         del x, s
         con.close()
+    out["cpu"] = {name: CPU_SECONDS[id(value)] for name, value in out.items()
+                  if isinstance(value, list) and id(value) in CPU_SECONDS}
     out["peak_end_gb"] = peak_gb()
     out["load_after"] = os.getloadavg()[0]
     return out
@@ -156,12 +174,22 @@ def line(result: dict) -> str:
             return f"{top}/{bottom}=NA"
         return f"{top}/{bottom}={min(result[top]) / min(result[bottom]):.3g}"
 
+    def cpu_ratio(top: str, bottom: str) -> str:
+        cpu = result.get("cpu", {})
+        if not cpu.get(top) or not cpu.get(bottom):
+            return f"cpu_{top}/{bottom}=NA"
+        return f"cpu_{top}/{bottom}={cpu[top] / cpu[bottom]:.3g}"
+
     names = ("engine", "sums_matrix", "sums_sql", "duckdb_pass", "polars", "pandas", "floor")
     ratios = (("engine", "floor"), ("sums_matrix", "floor"), ("sums_sql", "sums_matrix"),
               ("engine", "duckdb_pass"), ("sums_matrix", "duckdb_pass"), ("polars", "engine"),
               ("polars", "sums_matrix"), ("pandas", "engine"))
     return (f"rows={result['rows']} " + " ".join(show(n) for n in names) + " "
-            + " ".join(ratio(a, b) for a, b in ratios)
+            + " ".join(ratio(a, b) for a, b in ratios) + " "
+            + " ".join(f"cpu_{n}={result['cpu'][n]:.3g}" for n in names
+                       if n in result.get("cpu", {})) + " "
+            + " ".join(cpu_ratio(a, b) for a, b in (("engine", "duckdb_pass"),
+                                                    ("polars", "engine")))
             + f" max_rel_diff={result['max_rel_diff']:.1e}"
             f" peak_engine_gb={result['peak_engine_gb']:.2f}"
             f" peak_end_gb={result['peak_end_gb']:.2f}"

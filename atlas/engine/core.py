@@ -214,7 +214,7 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
     if excess_in_sql:
         run_sql_file(con, "region_excess.sql", excess_levels=excess_in_sql,
                      with_uncounted=False)
-    if count_uncounted and table_exists(con, "region_context"):
+    if count_uncounted and _has_uncounted(con):
         run_sql_file(con, "region_uncounted.sql")
         wider = [row[0] for row in con.execute(
             "SELECT level FROM uncounted_levels ORDER BY level").fetchall()]
@@ -222,6 +222,15 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
             run_sql_file(con, "region_excess.sql", excess_levels=wider, with_uncounted=True)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
+
+
+def _has_uncounted(con: duckdb.DuckDBPyConnection) -> bool:
+    """True if ``region_context`` has an uncounted-workers row that ``region_uncounted.sql``
+    would use (without one that file changes nothing, and its passes over the sums cost
+    seconds at scale)."""
+    return table_exists(con, "region_context") and con.execute(
+        "SELECT count(*) > 0 FROM (SELECT 1 FROM region_context WHERE indicator = "
+        "'uncounted_jobs' AND isfinite(value) AND value > 0 LIMIT 1)").fetchone()[0]
 
 
 def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,

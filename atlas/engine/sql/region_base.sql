@@ -25,8 +25,9 @@
 --   group_hachman        = 1 / sum_g s_g^2 / r_g (r_g: the reference's group share)
 --   entropy_norm, hhi, effective_n, hachman, krugman: over the published detailed cells
 --                          (region_diversity, the v1 concentration)
--- Float sums over regions or groups are ordered aggregates (sum(x ORDER BY key)): the same
--- order in every build, whatever the threads, so two builds give identical bits.
+-- Float sums over regions or groups run in a fixed order (sum(x ORDER BY key), or list_sum
+-- over a sorted list): the same order in every build, whatever the threads, so two builds
+-- give identical bits.
 CREATE OR REPLACE TEMP TABLE region_base AS
 WITH positions AS (
     SELECT
@@ -79,25 +80,33 @@ reference_shares AS (
         count(*) FILTER (WHERE g.employment > 0) OVER (PARTITION BY g.level) AS n_groups
     FROM reference_groups AS g
 ),
-group_totals AS (
-    SELECT level, region_id, sum(employment ORDER BY grp) AS grouped_employment
-    FROM groups
-    GROUP BY level, region_id
-),
-group_indices AS (
+-- Each region's groups as one list sorted by group (an unordered list() and a list_sort cost
+-- far less than ordered aggregates per region); list_sum adds the list in that order, so the
+-- sums are the same bits as sum(... ORDER BY grp).
+region_groups AS (
     SELECT g.level, g.region_id,
-        CASE WHEN max(r.n_groups) > 1 THEN
-            -sum(CASE WHEN g.employment > 0 THEN g.employment / t.grouped_employment
-                 * ln(g.employment / t.grouped_employment) END ORDER BY g.grp)
-                 / ln(max(r.n_groups)) END
-            AS group_entropy,
-        1 / nullif(sum((g.employment / t.grouped_employment) ^ 2 / nullif(r.r_g, 0)
-                       ORDER BY g.grp), 0)
-            AS group_hachman
+        list_sort(list({'grp': g.grp, 'e': g.employment, 'r': r.r_g})) AS cells,
+        max(r.n_groups) AS n_groups
     FROM groups AS g
-    JOIN group_totals AS t ON t.level = g.level AND t.region_id = g.region_id
     LEFT JOIN reference_shares AS r ON r.level = g.level AND r.grp = g.grp
     GROUP BY g.level, g.region_id
+),
+group_totals AS (
+    SELECT level, region_id, cells, n_groups,
+        list_sum([c.e FOR c IN cells]) AS grouped_employment
+    FROM region_groups
+),
+group_indices AS (
+    SELECT level, region_id,
+        CASE WHEN n_groups > 1 THEN
+            -list_sum([CASE WHEN c.e > 0 THEN c.e / grouped_employment
+                       * ln(c.e / grouped_employment) END FOR c IN cells])
+                 / ln(n_groups) END
+            AS group_entropy,
+        1 / nullif(list_sum([(c.e / grouped_employment) ^ 2 / nullif(c.r, 0)
+                             FOR c IN cells]), 0)
+            AS group_hachman
+    FROM group_totals
 )
 SELECT s.level, s.region_id, s.total_employment,
     s.scored / s.total_employment AS coverage,
