@@ -131,7 +131,8 @@ def test_a_failed_build_leaves_no_entry_and_no_temporary(tmp_path, fake_data):
     assert not (tmp_path / "cache").exists()  # not even the folder it created
 
 
-def test_only_the_two_most_recent_entries_are_kept(tmp_path, fake_data):
+def test_only_the_two_most_recent_entries_are_kept(tmp_path, fake_data, monkeypatch):
+    monkeypatch.setattr("atlas.store.cache.KEEP_FILES", 2)
     inputs, cache = Inputs(fake_data), tmp_path / "cache"
     for index in range(3):
         source = duckdb.connect()
