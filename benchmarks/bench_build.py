@@ -141,6 +141,8 @@ def summary(runs: dict[str, list[dict]]) -> list[str]:
     for name in ORDER:
         values = {label: [r["phases"][name] for r in runs[label] if name in r["phases"]]
                   for label in labels}
+        if not any(values.values()):
+            continue
         text = " ".join(f"{label}={min(v):.2f}(+{max(v) - min(v):.2f})" if v else
                         f"{label}=absent" for label, v in values.items())
         for ours, theirs in RATIOS if baseline else ():
