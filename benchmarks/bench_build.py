@@ -19,13 +19,16 @@ hypervisor take turns on the cores), ``peak_rss_mb`` the process's high-water ma
 With ``--baseline REV`` the revision is checked out into a temporary git worktree (removed
 at the end) and run with this virtual environment (``PYTHONPATH`` = the worktree), and the
 two trees are built alternately, ``--repeat`` times each, each into its own output folder
-(kept across its repeats). The current tree's first run starts with an empty cache folder
-(``current_cold``); its later runs find that run's cache (``current_warm``: the model tables,
-validated layers, dissolved geometry and contiguity of ``atlas.sources.reader_cache`` and
-``atlas.store.cache``), as a rebuild after a change of weights or thresholds does. It prints a line
-per run, then per phase the minimum of each group and the ratios baseline / cold and
-baseline / warm, and the load average (the machine may be shared). A phase that failed (an
-exception in the maps, say) is reported as failed with its message.
+(kept across its repeats) and with its own empty cache folder (``ATLAS_CACHE_DIR``, the cache
+shared by every output folder since the user cache; older trees keep theirs in
+``<out>/.cache``). Each tree's first run starts with an empty cache (``*_cold``: the first
+build); its later runs find that run's cache (``*_warm``: a rebuild after a change of weights
+or thresholds). Then the current tree builds once more into a new output folder with its
+warm cache (``current_new_folder``: a first build into a new folder, which the shared cache
+makes a rebuild). It prints a line per run, then per phase the minimum of each group and the
+ratios baseline_cold / current_cold (first build), baseline_warm / current_warm (rebuild) and
+baseline_cold / current_new_folder, and the load average (the machine may be shared). A
+phase that failed (an exception in the maps, say) is reported as failed with its message.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ PHASES = (("checking", "validate"), ("every input", "validate"), ("reading", "re
 ORDER = ["validate", "read", "write_tables", "restore", "engine", "after", "exports", "maps",
          "outputs", "total", "process", "cpu"]
 ROOT = Path(__file__).resolve().parent.parent
+# (current tree's group, baseline's group) compared in the summary
+RATIOS = (("current_cold", "cold"), ("current_warm", "warm"), ("current_new_folder", "cold"))
 
 
 def run_one(data_dir: str | None, out: str) -> dict:
@@ -100,9 +105,9 @@ def run_one(data_dir: str | None, out: str) -> dict:
     return result
 
 
-def run_tree(tree: Path, data_dir: str | None, out: Path) -> dict:
-    """One build of ``tree`` in a fresh process."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def run_tree(tree: Path, data_dir: str | None, out: Path, cache: Path) -> dict:
+    """One build of ``tree`` in a fresh process, with ``cache`` as its cache folder."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "ATLAS_CACHE_DIR": str(cache)}
     command = [sys.executable, str(Path(__file__).resolve()), "--one", "--out", str(out)]
     if data_dir:
         command += ["--data-dir", str(Path(data_dir).resolve())]
@@ -127,30 +132,31 @@ def describe(label: str, result: dict) -> str:
 
 
 def summary(runs: dict[str, list[dict]]) -> list[str]:
-    """Per phase: each group's minimum over its runs, and the first group / each other."""
+    """Per phase: each group's minimum over its runs (and spread), and the ratios of
+    :data:`RATIOS` (the baseline's group / the current tree's group) where both ran."""
     lines = []
     labels = [label for label in runs if runs[label]]
+    baseline = next((label[:-len("_cold")] for label in labels
+                     if label.startswith("baseline") and label.endswith("_cold")), None)
     for name in ORDER:
         values = {label: [r["phases"][name] for r in runs[label] if name in r["phases"]]
                   for label in labels}
-        if not all(values.values()):
-            lines.append(f"{name}: " + " ".join(
-                f"{label}={min(v):.2f}" if v else f"{label}=absent" for label, v in
-                values.items()))
+        if not any(values.values()):
             continue
-        text = " ".join(f"{label}={min(v):.2f}(+{max(v) - min(v):.2f})"
-                        for label, v in values.items())
-        for other in labels[1:] if len(labels) > 1 else []:
-            text += (f" {labels[0]}/{other}="
-                     f"{min(values[labels[0]]) / min(values[other]):.2f}")
+        text = " ".join(f"{label}={min(v):.2f}(+{max(v) - min(v):.2f})" if v else
+                        f"{label}=absent" for label, v in values.items())
+        for ours, theirs in RATIOS if baseline else ():
+            mine, base = values.get(ours), values.get(f"{baseline}_{theirs}")
+            if mine and base:
+                text += f" {theirs}/{ours.removeprefix('current_')}={min(base) / min(mine):.2f}"
         lines.append(f"{name}: {text}")
     return lines
 
 
 def groups(label: str) -> list[str]:
-    """The groups a tree's runs fall in: the current tree's first run starts with an empty
-    cache folder (cold), its later ones find the first one's cache (warm)."""
-    return ["current_cold", "current_warm"] if label == "current" else [label]
+    """The groups a tree's runs fall in: its first run starts with an empty cache folder
+    (cold), its later ones find the first one's cache (warm)."""
+    return [f"{label}_cold", f"{label}_warm"]
 
 
 def main() -> None:
@@ -178,13 +184,19 @@ def main() -> None:
         trees["current"] = ROOT
         runs: dict[str, list[dict]] = {group: [] for label in trees
                                        for group in groups(label)}
+        runs["current_new_folder"] = []
         try:
             for index in range(args.repeat):
                 for label, tree in trees.items():  # alternately, same conditions
-                    result = run_tree(tree, args.data_dir, Path(work) / f"out_{label}")
-                    group = groups(label)[min(index, len(groups(label)) - 1)]
+                    result = run_tree(tree, args.data_dir, Path(work) / f"out_{label}",
+                                      Path(work) / f"cache_{label}")
+                    group = groups(label)[min(index, 1)]
                     runs[group].append(result)
                     print(describe(f"{group} run {index + 1}", result), flush=True)
+            result = run_tree(ROOT, args.data_dir, Path(work) / "out_current_new_folder",
+                              Path(work) / "cache_current")
+            runs["current_new_folder"].append(result)
+            print(describe("current_new_folder run 1", result), flush=True)
         finally:
             if args.baseline:
                 subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force",

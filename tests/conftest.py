@@ -19,6 +19,22 @@ def real_data_dir() -> Path | None:
     return path if (path / "us" / "oews_m2025_area_occ_all.parquet").is_file() else None
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_cache(tmp_path_factory: pytest.TempPathFactory):
+    """The shared build cache (``ATLAS_CACHE_DIR``, :func:`atlas.store.cache.cache_home`) is a
+    folder of this session's, never the user's ``~/.cache/atlas``; its path."""
+    from atlas.store.cache import CACHE_ENV
+
+    folder = tmp_path_factory.mktemp("shared_cache")
+    before = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = str(folder)  # inherited by the second process and subprocesses
+    yield folder
+    if before is None:
+        os.environ.pop(CACHE_ENV, None)
+    else:
+        os.environ[CACHE_ENV] = before
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = real_data_dir()
@@ -31,11 +47,12 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def built_atlas(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the atlas once from the real inputs (database only); returns the database path."""
+    """Build the atlas once from the real inputs (database only), with an empty cache of its
+    own in ``<out>/.cache`` (so that it is a cold build); returns the database path."""
     from atlas.build.database import build
 
     out = tmp_path_factory.mktemp("atlas")
-    return build(out, data_dir).database
+    return build(out, data_dir, cache_dir=out / ".cache").database
 
 
 @pytest.fixture()

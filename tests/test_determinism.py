@@ -19,6 +19,7 @@ from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.synth import generate_level, synthetic_config
 from atlas.engine.uncertainty import compute_rank_uncertainty
 from atlas.sources.inputs import load_manifest
+from atlas.store.cache import CACHE_ENV, verified_file
 from atlas.store.fingerprint import differing, fingerprints, table_fingerprint
 
 
@@ -57,20 +58,27 @@ def test_fingerprint_sees_the_last_bit_and_ignores_timestamps():
 
 @pytest.mark.realdata
 def test_two_real_builds_give_identical_tables(built_atlas, data_dir, tmp_path):
-    """The second build starts with the first one's geometry cache (validated layers,
-    dissolved geometry, contiguity) but not its model tables, so the readers run again:
-    this also checks that a warm geometry cache gives the tables a cold one gives."""
+    """The second build starts with the first one's cache (validated layers, dissolved
+    geometry, contiguity) but its model tables entry is damaged: the entry is a reported miss,
+    the readers run again, and the entry is replaced. This also checks that a warm geometry
+    cache gives the tables a cold one gives."""
     cache = built_atlas.parent / ".cache"
     names = sorted(p.name.split("-")[0] for p in cache.iterdir()
                    if not p.name.endswith(".sha256"))  # the entries, not their recorded sha256
     assert names.count("contiguity") == 4 and "us_region_geometry" in names
     assert {"layer_counties_2023", "layer_cn_boundaries", "model_tables", "cn_city_geometry",
             "world_country_shapes"} <= set(names)
-    shutil.copytree(cache, tmp_path / "again" / ".cache",
-                    ignore=shutil.ignore_patterns("model_tables-*"))
+    copied = tmp_path / "cache"
+    shutil.copytree(cache, copied)
+    [entry] = copied.glob("model_tables-*.duckdb")
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte
+    entry.write_bytes(bytes(data))
     steps: list[str] = []
-    again = build(tmp_path / "again", data_dir, step=steps.append).database
+    again = build(tmp_path / "again", data_dir, step=steps.append, cache_dir=copied).database
+    assert any(entry.name in step and "does not match the sha256" in step for step in steps)
     assert any(step.startswith("checking every input") for step in steps)
+    assert verified_file(entry)  # rebuilt and replaced
     with duckdb.connect(str(built_atlas), read_only=True) as one, \
             duckdb.connect(str(again), read_only=True) as other:
         first, second = fingerprints(one), fingerprints(other)
@@ -79,14 +87,19 @@ def test_two_real_builds_give_identical_tables(built_atlas, data_dir, tmp_path):
 
 
 @pytest.mark.realdata
-def test_a_build_from_cached_model_tables_equals_a_cold_one(built_atlas, data_dir, tmp_path):
-    """With the whole cache (the model tables too) nothing is read or validated again, and
-    every table, its column types and the provenance are those of the cold build."""
-    shutil.copytree(built_atlas.parent / ".cache", tmp_path / "warm" / ".cache")
+def test_a_build_from_cached_model_tables_equals_a_cold_one(built_atlas, data_dir, tmp_path,
+                                                             monkeypatch):
+    """A build into another output folder finds the first one's cache in the shared cache
+    folder (``ATLAS_CACHE_DIR``): nothing is read or validated again, and every table, its
+    column types and the provenance are those of the cold build."""
+    shared = tmp_path / "shared"
+    shutil.copytree(built_atlas.parent / ".cache", shared)
+    monkeypatch.setenv(CACHE_ENV, str(shared))
     steps: list[str] = []
     warm = build(tmp_path / "warm", data_dir, step=steps.append).database
     assert not any(step.startswith(("checking every input", "reading")) for step in steps)
-    assert any(step.startswith("copying the model tables") for step in steps)
+    assert any(step.startswith(f"copying the model tables from {shared}") for step in steps)
+    assert not (tmp_path / "warm" / ".cache").exists()  # nothing cached in the output folder
     types = ("SELECT table_name, column_name, data_type FROM information_schema.columns "
              "ORDER BY ALL")
     with duckdb.connect(str(built_atlas), read_only=True) as one, \

@@ -149,7 +149,7 @@ def test_a_build_with_china_read_elsewhere_equals_one_read_here(built_atlas, dat
 
     steps: list[str] = []
     built, _ = build_all(tmp_path, data_dir, None, maps=False, exports=False,
-                         step=steps.append)
+                         step=steps.append, cache_dir=tmp_path / ".cache")
     assert any(step.startswith("checking every input") for step in steps)
     with duckdb.connect(str(built_atlas), read_only=True) as one, \
             duckdb.connect(str(built.database), read_only=True) as other:

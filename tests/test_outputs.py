@@ -58,7 +58,8 @@ def test_trap_zones_from_the_second_process_equal_those_computed_here(built_atla
 @pytest.mark.realdata
 def test_the_index_lists_the_exports_written_beside_the_maps(built_atlas, tmp_path):
     steps: list[str] = []
-    written = write_outputs(built_atlas, tmp_path, maps=True, exports=True, step=steps.append)
+    written = write_outputs(built_atlas, tmp_path, maps=True, exports=True, step=steps.append,
+                            cache_dir=tmp_path / ".cache")
     assert steps[0].startswith("writing exports and drawing maps at once")
     files = sorted(p.name for p in (tmp_path / "exports").iterdir())
     exports = [name for name in files if not name.endswith(".sources.txt")]

@@ -44,7 +44,7 @@ from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.spec import reference_path
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
+from atlas.store.cache import CACHE_FOLDER, cache_home, geometry_cache
 from atlas.store.database import write_tables
 from atlas.store.files import atomic_write, disk_full, remove_stale_temporaries
 from atlas.store.terms import write_terms_tables
@@ -174,7 +174,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
-            step(f"copying the model tables from {CACHE_FOLDER}/{cached.path.name}")
+            step(f"copying the model tables from {cached.path}")
             restore(con, cached)
         else:
             keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
@@ -265,7 +265,8 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
           build_id: str = "") -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
 
-    ``cache_dir`` (default ``<out_dir>/.cache``) holds the cache; ``build_id`` (default: a new
+    ``cache_dir`` (default :func:`atlas.store.cache.cache_home`, shared by every output
+    folder) holds the cache; ``build_id`` (default: a new
     one) is recorded in ``build_info`` (``atlas.build.pipeline`` builds into a staging
     folder and passes the output folder's cache and the id of the whole build).
 
@@ -285,7 +286,8 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     started = time.perf_counter()
     if executor is None:
         prefetch(HEAVY_IMPORTS)  # the trap zones' libraries, imported while the build reads
-    out = prepare_output_folder(Path(out_dir), started=time.time(), step=step)
+    began = time.time()
+    out = prepare_output_folder(Path(out_dir), started=began, step=step)
     inputs = Inputs(data_dir)
     if inputs.profile is not None:
         step(f"{inputs.data_dir} selects the input profile '{inputs.profile}' of the manifest "
@@ -301,7 +303,10 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.store.cache, atlas.sources.reader_cache)
-    cache = Path(cache_dir) if cache_dir is not None else out / CACHE_FOLDER
+    cache = Path(cache_dir) if cache_dir is not None else cache_home()
+    removed = remove_stale_temporaries([cache], began)  # left by a killed build's cache writes
+    if removed:
+        step(f"removed {len(removed)} temporary file(s) left in {cache} by an interrupted build")
     with geometry_cache(cache, report=step):
         key = model_key(inputs, config)
         cached = find_entry(key)

@@ -5,10 +5,10 @@ exports (both only read the database); the index page, which lists the exports, 
 last. An error in either is raised here in one line. The second process
 (:func:`atlas.build.worker.second_process`) is started before the database is built, so that its
 imports overlap the build; this process never imports the map modules.
-The maps' drawn shapes are cached in the output folder's ``.cache``
-(:func:`atlas.maps.display_geometry.display_shapes`). Every output is drawn from an edition copy of
-the database (:func:`atlas.store.edition.edition_database`): shareable by default, internal on
-request.
+The maps' drawn shapes are cached in the shared cache folder
+(:func:`atlas.store.cache.cache_home`, :func:`atlas.maps.display_geometry.display_shapes`).
+Every output is drawn from an edition copy of the database
+(:func:`atlas.store.edition.edition_database`): shareable by default, internal on request.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from atlas.build.worker import call, result, second_process
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
+from atlas.store.cache import cache_home, geometry_cache
 from atlas.store.edition import DEFAULT_EDITION, edition_database
 
 # what the second process runs to draw the maps (a module:function name)
@@ -37,14 +37,14 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
     The maps are drawn by ``worker`` (or, with both maps and exports, a second process
     started here, with two or more cores) while the exports are written here; all of them
     read an ``edition`` copy of ``database`` (:mod:`atlas.store.edition`). ``cache_dir``
-    defaults to ``<out_dir>/.cache``; the cache entries the second process computes are
-    written with this process's (when its cache block ends without an error). ``shown_dir``
-    is the folder the outputs will be published in (the exports record their command with
-    it; default ``out_dir``)."""
+    defaults to the shared cache folder (:func:`atlas.store.cache.cache_home`); the cache
+    entries the second process computes are written with this process's (when its cache
+    block ends without an error). ``shown_dir`` is the folder the outputs will be published
+    in (the exports record their command with it; default ``out_dir``)."""
     out_dir = Path(out_dir)
     if not (maps or exports):
         return []
-    cache = Path(cache_dir) if cache_dir is not None else out_dir / CACHE_FOLDER
+    cache = Path(cache_dir) if cache_dir is not None else cache_home()
     shown = Path(shown_dir) if shown_dir is not None else out_dir
     with geometry_cache(cache, report=step), contextlib.ExitStack() as stack:
         database = stack.enter_context(edition_database(database, edition, cache))

@@ -20,14 +20,16 @@ from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, publish, staging, write_manifest
 from atlas.build.worker import second_process
 from atlas.spec.config_types import AtlasConfig
-from atlas.store.cache import CACHE_FOLDER, geometry_cache
+from atlas.store.cache import cache_home, geometry_cache
 
 
 def build_all(out: str | Path, data_dir: str | Path | None, config: AtlasConfig | None,
               *, maps: bool = True, exports: bool = True, edition: str = "shareable",
-              step: Callable[[str], None] | None = None) -> tuple[Any, list[Path]]:
+              step: Callable[[str], None] | None = None, cache_dir: str | Path | None = None
+              ) -> tuple[Any, list[Path]]:
     """Build ``<out>/atlas.duckdb`` and (optionally) the maps and exports beside it, in
-    ``edition`` (:mod:`atlas.edition`: shareable, the default, or internal).
+    ``edition`` (:mod:`atlas.edition`: shareable, the default, or internal). ``cache_dir``
+    (default :func:`atlas.store.cache.cache_home`) is the cache shared by every output folder.
 
     Returns
     -------
@@ -41,7 +43,7 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: AtlasConfig 
     check_output_folder(out)  # one line, before anything starts or is created
     started = time.time()
     build_id = new_build_id()
-    cache = out / CACHE_FOLDER
+    cache = Path(cache_dir) if cache_dir is not None else cache_home()
     if exports:
         prefetch(EXPORT_IMPORTS)
     with staging(out, lambda folder: prepare_output_folder(folder, started, step)) as stage, \

@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from atlas.exports.safecells import is_formula_like
@@ -160,6 +161,29 @@ def _page_setup(ws, header_row: int) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
 
 
+def _body_style(cell, number_format: str | None, alignment: Alignment | None) -> StyleArray:
+    """Give ``cell`` a column's body style and return it, to be copied to the column's other
+    cells by :func:`_restyle`: setting a style through openpyxl looks it up in the
+    workbook's style lists on every cell (most of the writing time); copying the ids it
+    registered gives the same cells and the same file."""
+    if number_format:
+        cell.number_format = number_format
+    if alignment is not None:
+        cell.alignment = alignment
+    style = StyleArray(cell._style) if cell._style is not None else StyleArray()
+    style.quotePrefix = 0  # the cell's own (formula-like text), not the column's
+    return style
+
+
+def _restyle(cell, style: StyleArray) -> None:
+    """Give ``cell`` the style of :func:`_body_style` (a formula-like text keeps its quote
+    prefix, which :func:`write_cell` set)."""
+    quoted = cell.quotePrefix
+    cell._style = StyleArray(style)
+    if quoted:
+        cell.quotePrefix = True
+
+
 def _write_sheet(book: Workbook, sheet: Sheet) -> None:
     ws = book.create_sheet(sheet.name)
     bold = Font(bold=True)
@@ -174,13 +198,16 @@ def _write_sheet(book: Workbook, sheet: Sheet) -> None:
         width = widths[index - 1]
         header_lines = max(header_lines, _lines(column.header, width - 1))
         wrap = sheet.wrap and width >= TEXT_WIDTH
+        style = None  # the column's body style, registered once (see _body_style)
         for row, value in enumerate(column.values, start=top + 1):
             cell = ws.cell(row=row, column=index)
             write_cell(cell, value)
-            if column.number_format:
-                cell.number_format = column.number_format
-            if sheet.wrap:
-                cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+            if style is None:
+                style = _body_style(cell, column.number_format,
+                                    Alignment(wrap_text=wrap, vertical="top")
+                                    if sheet.wrap else None)
+            else:
+                _restyle(cell, style)
         ws.column_dimensions[get_column_letter(index)].width = width
     ws.row_dimensions[top].height = 15 * header_lines  # wrapped headers never cover row 2
     last = get_column_letter(max(len(sheet.columns), 1))

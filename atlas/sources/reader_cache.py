@@ -13,17 +13,19 @@ hashes:
   declared reader, crosswalk builder and hook (which may live outside the package);
 - the versions of the libraries that parse and compute them.
 
-After a successful build the model tables are kept in ``<out>/.cache/model_tables-<key>.duckdb``
-with the key, the provenance and the repaired geometries inside, and the sha256 of the file
-recorded beside it (:mod:`atlas.store.cache`). A build whose key matches a stored entry whose bytes
-match that sha256 copies the tables from it (their DuckDB types exactly) instead of validating
-and reading again; anything else (another key, a file cut short, emptied, swapped or edited)
-is a miss, reported in one line, and the entry is rebuilt and replaced. The tables a warm build
+After a successful build the model tables are kept in the shared cache folder
+(:func:`atlas.store.cache.cache_home`) as ``model_tables-<key>.duckdb``, with the key, the
+provenance and the repaired geometries inside, and the sha256 of the file recorded beside it
+(:mod:`atlas.store.cache`). A build whose key matches a stored entry whose bytes match that
+sha256 copies the tables from it (their DuckDB types exactly) instead of validating and
+reading again; anything else (another key, a file cut short, emptied, swapped or edited) is a
+miss, reported in one line, and the entry is rebuilt and replaced. The tables a warm build
 restores are the ones a cold build writes (``tests/test_determinism.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -127,14 +129,30 @@ def sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def stable(value: Any) -> Any:
+    """``value`` as JSON-ready data that is the same in every process: dataclasses as their
+    fields, sets sorted. (A ``repr`` of a frozenset follows the process's string hashing, so
+    a key built from it differed from one process to the next and missed.)"""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__,
+                **{f.name: stable(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, dict):
+        return {str(k): stable(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((stable(v) for v in value), key=repr)
+    if isinstance(value, list | tuple):
+        return [stable(v) for v in value]
+    return value if isinstance(value, str | int | float | bool | None) else repr(value)
+
+
 def model_key(inputs: Inputs, config: AtlasConfig) -> str:
     """The key of the model tables these inputs, settings and code give.
 
     Reads and hashes every manifest input (an ``InputError`` names a missing or unreadable
     one)."""
     digests = {key: inputs.digest(key) for key in inputs.specs}
-    declared = [repr(declarations.levels()), repr(declarations.measures()),
-                repr(declarations.crosswalks()), repr(declarations.arrival_hooks())]
+    declared = stable([declarations.levels(), declarations.measures(),
+                       declarations.crosswalks(), declarations.arrival_hooks()])
     libraries = {name: installed_version(name) for name in LIBRARIES}
     return cache_key("model_tables", digests, reader_config(config), code_digest(),
                      declared, libraries)

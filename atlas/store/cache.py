@@ -1,6 +1,8 @@
 """A cache for results that depend only on the inputs (dissolved geometry, validated
-geometry layers, contiguity, the model tables of :mod:`atlas.sources.reader_cache`), in a folder
-beside the outputs (``<out>/.cache/``).
+geometry layers, contiguity, the model tables of :mod:`atlas.sources.reader_cache`), in the
+user's cache folder (:func:`cache_home`: ``$ATLAS_CACHE_DIR``, else ``$XDG_CACHE_HOME/atlas``,
+else ``~/.cache/atlas``), shared by every output folder: a build into a new folder reuses what
+an earlier build of the same inputs, code and settings computed.
 
 An entry is keyed by the sha256 of everything it depends on (:func:`cache_key`: the inputs'
 sha256, the parameters, ``CACHE_VERSION``). When an entry is written, the sha256 of its bytes
@@ -28,12 +30,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-CACHE_FOLDER = ".cache"  # the cache's folder inside an output folder (safe to delete)
+CACHE_FOLDER = ".cache"  # where builds before the shared cache kept it in an output folder
+CACHE_ENV = "ATLAS_CACHE_DIR"  # the environment variable that chooses the cache folder
 CACHE_VERSION = 2  # raise when the cached code changes what it returns
 DIGEST_SUFFIX = ".sha256"  # the sha256 of an entry's bytes, recorded beside it
 KEY_FIELD = b"atlas_cache_key"
-KEEP = 8  # cache entries kept per name
-KEEP_FILES = 2  # file entries (a whole database of model tables) kept per name
+KEEP = 16  # cache entries kept per name (the folder is shared by every output folder)
+KEEP_FILES = 4  # file entries (a whole database of model tables, ~15 MB) kept per name
+
+
+def cache_home() -> Path:
+    """The cache folder shared by every output folder (safe to delete at any time).
+
+    ``$ATLAS_CACHE_DIR`` if set and not empty, else ``$XDG_CACHE_HOME/atlas``, else
+    ``~/.cache/atlas``. Entries are keyed by everything they depend on, so builds of other
+    inputs, code or settings (other output folders, other checkouts) never read each other's.
+    """
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "atlas"
 
 
 class _Session:
@@ -314,7 +331,10 @@ def cache_file(name: str, key: str, suffix: str) -> Path | None:
         return None
     session.use(name, key, suffix)
     path = session.folder / f"{name}-{key}{suffix}"
-    return path if path.is_file() and verified_file(path) else None
+    if not (path.is_file() and verified_file(path)):
+        return None
+    path.touch()  # recently used: a build into another output folder keeps it
+    return path
 
 
 def new_cache_file(name: str, key: str, suffix: str) -> Path | None:

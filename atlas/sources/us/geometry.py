@@ -2,7 +2,8 @@
 nation (the generic geometry helpers are in :mod:`atlas.sources.region_geometry`).
 
 Dissolving is the slow part, and its result only depends on the inputs, so it is cached
-(:mod:`atlas.store.cache`): a build keeps the dissolved regions in ``<out>/.cache/`` under a key
+(:mod:`atlas.store.cache`): a build keeps the dissolved regions in the shared cache folder
+(:func:`atlas.store.cache.cache_home`) under a key
 that is the sha256 of the counties, the crosswalk and the area to region mapping.
 """
 
