@@ -66,10 +66,11 @@ def test_the_headline_table_says_the_measured_figures_and_the_machine():
     rows = [line for line in table.splitlines() if line.startswith("| `out/maps/")]
     assert rows == ["| `out/maps/cn_cities.html` | 1.1 MB |",
                     "| `out/maps/world.html` | 0.71 MB |"]
-    assert "not measured yet" in table  # no install figure: said, not invented
+    assert "| install (`pip install -e \".[dev,spatial]\"` into a fresh virtual environment) " \
+           "| not measured yet" in table  # no install figure: said, not invented
     measured = {**FIGURES, "install": {"wall_s": 42.0, "cpu_s": 30.2, "load_1min": 1.0,
                                        "date": "2026-12-07", "command": "pip install -e x"}}
-    assert "| install (`pip install -e x`, fresh virtual environment) | 42 s wall clock, " \
+    assert "| install (`pip install -e x` into a fresh virtual environment) | 42 s wall clock, " \
            "30 s CPU (load 1, 2026-12-07) |" in headline_table(measured)
 
 
