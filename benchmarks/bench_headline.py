@@ -5,6 +5,7 @@ which machine. ``atlas report --update-docs`` renders the file as the README's t
 
     python benchmarks/bench_headline.py --data-dir ../shared/data
     python benchmarks/bench_headline.py --data-dir ../shared/data --install
+    python benchmarks/bench_headline.py --install --no-build
 
 The build runs ``build_atlas.py`` in a fresh process into an empty temporary folder (a first
 build: no cache), timed by the wall clock and by the CPU seconds of the process and its
@@ -89,11 +90,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", default=os.environ.get("ATLAS_DATA_DIR", "../shared/data"))
     parser.add_argument("--install", action="store_true", help="also time the install")
+    parser.add_argument("--no-build", action="store_true",
+                        help="keep the file's build figures (time the install only)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
     figures = json.loads(args.output.read_text()) if args.output.is_file() else {}
     figures["machine"] = machine()
-    figures["build"] = measure_build(args.data_dir)
+    if not args.no_build or "build" not in figures:
+        figures["build"] = measure_build(args.data_dir)
     if args.install:
         figures["install"] = measure_install()
     args.output.write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n")
