@@ -26,6 +26,7 @@ from atlas.maps.specs import LAYERS_PATH, LEVELS_PATH, load_declarations, load_m
 from atlas.spec.risk_model import active_model
 from atlas.store.database import stored_config, write_tables
 from atlas.texts.method_text import component_summary, flag_texts, method_lines, named_text
+from atlas.texts.method_zh import flags_in, named_in
 from tests.browser import (
     PHONE,
     block_requests,
@@ -255,20 +256,30 @@ def test_bivariate_classes_are_tercile_pairs(real_data, atlas_con):
     assert (cells == 2).sum() > 20 and (cells == 8).sum() > 10
 
 
+def in_map(config: dict, name: str, level: str) -> str:
+    """A method text as the level's map shows it: in each of its languages (the Chinese of
+    atlas/spec/method_zh.toml first on the China page), every one from the config."""
+    languages = load_map_specs()[level].languages
+    return named_in(languages, config, name, level, named_text(config, name, level))
+
+
 def test_texts_with_weights_come_from_the_stored_config(real_data, atlas_con):
     config = stored_config(atlas_con)
     for level, data in real_data.items():
-        flags = flag_texts(config, level)
-        assert layer(data, "collapse_risk")["what"] == named_text(config, "risk", level)
-        assert layer(data, "collapse_risk")["note"] == named_text(config, "risk_formula")
+        languages = load_map_specs()[level].languages
+        flags = flags_in(languages, config, level, flag_texts(config, level))
+        assert layer(data, "collapse_risk")["what"] == in_map(config, "risk", level)
+        assert layer(data, "collapse_risk")["note"] == in_map(config, "risk_formula", level)
+        assert layer(data, "collapse_risk")["note"].endswith(named_text(config, "risk_formula"))
         for pillar in ("shock", "absorption"):
-            assert layer(data, f"pillar_{pillar}")["note"] == named_text(
+            assert layer(data, f"pillar_{pillar}")["note"] == in_map(
                 config, f"pillar:{pillar}", level)
-        assert layer(data, "shock_central")["note"] == named_text(config, "scenario:central")
+        assert layer(data, "shock_central")["note"] == in_map(config, "scenario:central", level)
         for flag in data["flags"]:
             assert flag["what"] == flags[flag["key"]]
-        assert all(line in data["text"]["method"] for line in component_summary(
-            active_model(config), level))
+            assert flag["what"].endswith(flag_texts(config, level)[flag["key"]])
+        assert all(any(shown.endswith(line) for shown in data["text"]["method"])
+                   for line in component_summary(active_model(config), level))
 
 
 def test_vintages_come_from_provenance(real_data, atlas_con):
@@ -377,7 +388,7 @@ def test_a_changed_weight_changes_the_map_and_index_texts(reweighted_maps, real_
         con.close()
     assert config.risk.weights == {"prior_decline": 0.4}
     for level, name in MAPS.items():
-        expected = named_text(config, "pillar:absorption", level)
+        expected = in_map(config, "pillar:absorption", level)
         new, old = page_data(reweighted_maps / name), page_data(real_maps / name)
         assert layer(new, "pillar_absorption")["note"] == expected
         assert layer(old, "pillar_absorption")["note"] != expected

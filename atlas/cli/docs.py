@@ -1,5 +1,6 @@
 """The commands that write documents from the atlas and its inputs: the data dictionary, the
-inputs table and the diagnostics report (registered on the ``atlas`` app by ``atlas.cli.main``)."""
+inputs table, the diagnostics report and the notebooks (registered on the ``atlas`` app by
+``atlas.cli.main``)."""
 
 from __future__ import annotations
 
@@ -115,4 +116,20 @@ def report(
             console.print(f"{path} is up to date")
             continue
         atomic_write(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
+        console.print(f"wrote {path}")
+
+
+def notebooks(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the .ipynb files.")
+                      ] = Path("out/notebooks"),
+    db: DbOption = DEFAULT_DB,
+    run: Annotated[bool, typer.Option(
+        "--run", help="Execute each notebook first, so it opens with its tables and figures.")
+    ] = False,
+) -> None:
+    """Write the notebooks (notebooks/*.py) as Jupyter .ipynb files that read this atlas;
+    open them with `jupyter lab out/notebooks`."""
+    from atlas.texts.notebooks import write_notebooks
+
+    for path in write_notebooks(db, output, run=run):
         console.print(f"wrote {path}")

@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from atlas.cli.common import DEFAULT_DB, DbOption, console
-from atlas.cli.docs import dictionary, inputs, report, sources
+from atlas.cli.docs import dictionary, inputs, notebooks, report, sources
 from atlas.cli.validate import validate
 from atlas.errors import AtlasError
 from atlas.spec import declarations
@@ -387,7 +387,7 @@ def tables(db: DbOption = DEFAULT_DB) -> None:
     print_frame(list_tables(db))
 
 
-for command in (dictionary, inputs, report, sources, validate):
+for command in (dictionary, inputs, notebooks, report, sources, validate):
     app.command()(command)
 
 

@@ -29,6 +29,7 @@ from atlas.spec.risk_model import Pillar, RiskModel, active_model
 from atlas.store.database import stored_config, table_exists
 from atlas.texts.attribution import sources_block
 from atlas.texts.method_text import flag_texts
+from atlas.texts.method_zh import flags_in
 
 NO_DATA = "#bdbdbd"
 SHOWN_IMPUTED_SHARE = 0.005  # imputed jobs below half a percent are not worth a sentence
@@ -172,7 +173,8 @@ class Profiles:
                 continue
             info = self._indicator(c.indicator)
             reasons.append(self.words.say("missing_component", {
-                "label": c.label, "indicator": info["detail"] or c.indicator,
+                "label": self.words.labels(c.component, c.label),
+                "indicator": info["detail"] or c.indicator,
                 "source": info["source"] or "no source"}))
         for note in self.spec.notes:
             if str(row.get(note["column"])) == str(note["equals"]):
@@ -227,7 +229,7 @@ def programme_mix(con: duckdb.DuckDBPyConnection, level: str,
 def _overlays(spec: MapSpec, decls: Declarations, indices: pd.DataFrame, config: AtlasConfig
               ) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
     """DATA's ``flags`` (overlays with at least one region) and each region's true flags."""
-    texts = flag_texts(config, spec.level)
+    texts = flags_in(spec.languages, config, spec.level, flag_texts(config, spec.level))
     flags, true = [], {rid: [] for rid in indices.index}
     for decl in decls.overlays:
         column = decl.flag_column
@@ -346,7 +348,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
             "periods": period_data(con, spec, decls, words, config, model, layers,
                                    profiles.pillars, list(indices.index)),
             # sources, terms and the edition (atlas.texts.attribution): the side panel's last block
-            "terms": sources_block(con, spec.level)}
+            "terms": sources_block(con, spec.level, spec.languages)}
 
 
 def _group_rank(row: dict[str, Any], spec: MapSpec) -> dict[str, Any]:

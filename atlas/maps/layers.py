@@ -25,6 +25,7 @@ from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
 from atlas.texts.method_text import named_text
+from atlas.texts.method_zh import named_in
 
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]  # ColorBrewer YlOrRd-5
 MINUS = "\u2212"
@@ -161,7 +162,9 @@ def measure_layers(con: duckdb.DuckDBPyConnection, decls: Declarations) -> list[
                       labels={level: fill(text, {"label": label})
                               for level, text in template.get("labels", {}).items()},
                       what=fill(template.get("what", ""), {"label": label,
-                                                           "description": description}))
+                                                           "description": description}),
+                      whats={level: fill(text, {"label": label, "description": description})
+                             for level, text in template.get("whats", {}).items()})
             for measure, label, scale, description in rows]
 
 
@@ -234,11 +237,15 @@ class LayerSource:
         return self.decls.indicators.get(column, {}).get("fmt", "num")
 
 
-def _texts(decl: LayerDecl, config: AtlasConfig, level: str) -> tuple[str, str]:
+def _texts(decl: LayerDecl, config: AtlasConfig, level: str,
+           languages: tuple[str, ...]) -> tuple[str, str]:
+    """A layer's "what" and legend note, in the map's languages."""
     what = decl.what_for(level)
     if what is None and decl.what_text:
-        what = named_text(config, decl.what_text, level)
-    note = named_text(config, decl.note_text, level) if decl.note_text else ""
+        what = named_in(languages, config, decl.what_text, level,
+                        named_text(config, decl.what_text, level))
+    note = (named_in(languages, config, decl.note_text, level,
+                     named_text(config, decl.note_text, level)) if decl.note_text else "")
     return what or "", note
 
 
@@ -273,7 +280,7 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
     source = LayerSource(con, level, indices, model, decls)
     out = MapLayers()
     for decl in declared_layers(con, decls, level):
-        what, note = _texts(decl, config, level)
+        what, note = _texts(decl, config, level, words.languages)
         if decl.kind == "bivariate":
             _bivariate(out, decl, source, words, what, note, level)
             continue
@@ -288,7 +295,7 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
             "key": decl.key, "label": fill(decl.label_for(level),
                                            {"label": source.label(decl.value_column, decl)}),
             "fmt": fmt, "colors": colors, "labels": labels, "what": what, "note": note,
-            "scheme": f"{decl.scheme}, {len(labels)} classes (mapclassify)"})
+            "scheme": words.say("scheme_text", {"scheme": decl.scheme, "k": len(labels)})})
         out.values[decl.key] = values.to_dict()
         out.classes[decl.key] = dict(zip(values.index, classes, strict=True))
     return out
@@ -304,13 +311,14 @@ def _bivariate(out: MapLayers, decl: LayerDecl, source: LayerSource, words: Word
     x_name = fill(_pick(decl.x_label, decl.x_labels, level), {"label": source.label(decl.x, decl)})
     y_name = fill(_pick(decl.y_label, decl.y_labels, level), {"label": source.label(decl.y, decl)})
     class_words = words.text().get("class_words", ["low", "medium", "high"])
-    terciles = (f"Terciles (mapclassify quantiles, k = 3). {x_name}: " + " | ".join(x_labels)
-                + f"; {y_name}: " + " | ".join(y_labels) + ".")
+    terciles = words.say("terciles_text", {"x": x_name, "y": y_name,
+                                           "x_labels": " | ".join(x_labels),
+                                           "y_labels": " | ".join(y_labels)})
     out.layers.append({
         "key": decl.key, "kind": "bivariate", "label": fill(decl.label_for(level), {}),
         "fmt": "num", "colors": list(decl.colors), "labels": [], "what": what,
         "note": " ".join(t for t in (words.say("bivariate_counts", {}), terciles, note) if t),
-        "scheme": "3 x 3 classes",
+        "scheme": words.say("grid_text", {}),
         "x_label": x_name, "y_label": y_name, "x_classes": class_words,
         "y_classes": class_words, "x_fmt": decl.x_fmt, "y_fmt": decl.y_fmt})
     out.values[decl.key] = {rid: [a, b] if pd.notna(a) or pd.notna(b) else None

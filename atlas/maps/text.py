@@ -24,6 +24,7 @@ from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import RiskModel
 from atlas.store.database import table_exists
 from atlas.texts.method_text import method_lines
+from atlas.texts.method_zh import method_in, terms_words
 
 NOT_JOINED = {"ordinal", "method_url", "exports_url", "title", "source_line", "built_line"}
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -93,17 +94,24 @@ class Words:
         return out
 
     def say(self, key: str, values: dict[str, Any]) -> str:
-        """One UI template filled per language (values that are term keys are translated)."""
+        """One UI template filled per language (values that are term keys are translated; a
+        value may also be a ``{language: text}`` dict, see :meth:`labels`)."""
         parts = []
         for lang, table in self.tables.items():
             if key not in table:
                 continue
             terms = self.terms.get(lang, {})
-            local = {k: terms.get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+            local = {k: v.get(lang, v.get("en")) if isinstance(v, dict)
+                     else terms.get(v, v) if isinstance(v, str) else v
+                     for k, v in values.items()}
             local.update({k[:1].upper() + k[1:]: str(v)[:1].upper() + str(v)[1:]
                           for k, v in local.items()})
             parts.append(fill(table[key], local))
         return " ".join(parts)
+
+    def labels(self, key: str, label: str) -> dict[str, str]:
+        """A model label per language: its translation (``terms``) or ``label`` itself."""
+        return {lang: self.terms.get(lang, {}).get(key, label) for lang in self.languages}
 
     def term(self, key: str, label: str) -> str:
         """A model label with its translations in front ("AI冲击 AI shock to the pillar jobs")."""
@@ -113,7 +121,7 @@ class Words:
 
 
 def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...],
-             licences: bool = True) -> list[str]:
+             licences: bool = True, terms_words: dict[str, str] | None = None) -> list[str]:
     """The vintage and licence of each input, from the build's ``provenance`` table.
 
     Parameters
@@ -125,6 +133,9 @@ def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...],
         provenance row (the row with the manifest's vintage when a file serves two keys).
     licences : bool
         Add each input's licence in brackets.
+    terms_words : dict, optional
+        The input's terms (manifest ``terms``) in another language, put in front of the
+        licence (a bilingual map).
 
     Returns
     -------
@@ -146,6 +157,8 @@ def vintages(con: duckdb.DuckDBPyConnection, keys: tuple[str, ...],
         if not found:
             continue
         vintage, licence = next((r for r in found if r[0] == spec.vintage), found[0])
+        word = (terms_words or {}).get(spec.terms, "")
+        licence = f"{word} {licence}" if word and licence else licence
         line = f"{vintage} ({licence})" if licence and licences else str(vintage)
         if line not in out:
             out.append(line)
@@ -190,7 +203,8 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
     """
     values = {**counts, "model": model.label}
     grouped = group_rank_text(spec, config, words.text().get("level_plural", ""))
-    method = [text for item, text in method_lines(config, spec.level)
+    method = [text for item, text in method_in(spec.languages, config, spec.level,
+                                               method_lines(config, spec.level))
               if not item.startswith("flag_")]
     measure = config.exposure.default_measure
     if table_exists(con, "measures"):
@@ -201,7 +215,8 @@ def page_text(con: duckdb.DuckDBPyConnection, spec: MapSpec, words: Words,
             **grouped,
             "howto": fill(spec.howto, values) + grouped.get("rank_group_howto", ""),
             "method": method,
-            "sources": vintages(con, spec.inputs), "method_url": "index.html#method",
+            "sources": vintages(con, spec.inputs, terms_words=terms_words(spec.languages)),
+            "method_url": "index.html#method",
             # where the profile's jobs figure comes from ([level.map] jobs_inputs)
             "employment_source": "; ".join(without_asides(v) for v in vintages(
                 con, spec.jobs_inputs, licences=False)),

@@ -85,6 +85,18 @@ def internal_mark(con: duckdb.DuckDBPyConnection, keys: list[str] | None = None
 
 def withheld_note(con: duckdb.DuckDBPyConnection, level: str) -> str | None:
     """In the shareable edition, the line that says what of ``level`` is left out and why."""
+    found = withheld(con, level)
+    if found is None:
+        return None
+    names, words = found
+    return (f"Shareable edition: values that come only from inputs not licensed for "
+            f"redistribution ({'; '.join(names)}) are left out: {', '.join(words)}. The "
+            "percentiles, ranks and indices the atlas computes from them are shown instead.")
+
+
+def withheld(con: duckdb.DuckDBPyConnection, level: str) -> tuple[list[str], list[str]] | None:
+    """In the shareable edition, the restricted inputs of ``level`` (named with their terms)
+    and the values left out; None when nothing is."""
     if edition_of(con) != "shareable":
         return None
     base = level.split("@")[0]
@@ -99,21 +111,28 @@ def withheld_note(con: duckdb.DuckDBPyConnection, level: str) -> str | None:
              for f in figures]
     inputs = con.execute("SELECT DISTINCT unnest(string_split(inputs, ', ')) FROM "
                          "figure_lineage WHERE level = ? AND restricted", [base]).fetchall()
-    names = restricted_names(con, sorted(row[0] for row in inputs))
-    return (f"Shareable edition: values that come only from inputs not licensed for "
-            f"redistribution ({'; '.join(names)}) are left out: {', '.join(words)}. The "
-            "percentiles, ranks and indices the atlas computes from them are shown instead.")
+    return restricted_names(con, sorted(row[0] for row in inputs)), words
 
 
-def sources_block(con: duckdb.DuckDBPyConnection, level: str | None = None) -> dict[str, Any]:
+def sources_block(con: duckdb.DuckDBPyConnection, level: str | None = None,
+                  languages: tuple[str, ...] | list[str] = ("en",)) -> dict[str, Any]:
     """``title``, ``lines`` (credits), ``mark`` (internal edition) and ``note`` (what the
     shareable edition leaves out of ``level``) for an output of ``level`` (of every level
-    when None)."""
+    when None); a map in Chinese and English gets the title, the terms and the note in both
+    (:func:`atlas.texts.method_zh.sources_in`)."""
     keys = level_inputs(con, level)
-    return {"title": "Sources and terms", "lines": credit_lines(con, keys),
-            "mark": internal_mark(con, keys if level else None),
-            "note": withheld_note(con, level) if level else None,
-            "edition": edition_of(con)}
+    marked = keys if level else None
+    block = {"title": "Sources and terms", "lines": credit_lines(con, keys),
+             "mark": internal_mark(con, marked),
+             "note": withheld_note(con, level) if level else None,
+             "edition": edition_of(con)}
+    if "zh" in languages:
+        from atlas.texts.method_zh import sources_in
+
+        rows = terms_rows(con, keys)
+        block = sources_in(languages, block, rows, withheld(con, level) if level else None,
+                           restricted_names(con, marked))
+    return block
 
 
 def sources_text(block: dict[str, Any]) -> str:

@@ -39,6 +39,8 @@ class Catalogue:
     views, trend_view, view_columns
         The views' comments, the comment of every ``v_<geography>_trend`` view (a
         ``{geography}`` template) and the texts of view-only columns.
+    dictionary
+        The texts of the data dictionary's section on periods (``[dictionary]``).
     """
 
     words: dict[str, str]
@@ -47,6 +49,7 @@ class Catalogue:
     views: dict[str, str]
     trend_view: str
     view_columns: dict[str, str]
+    dictionary: dict[str, str]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -125,7 +128,8 @@ def _catalogue(path: Path, sources: tuple[Path, ...]) -> Catalogue:
     return Catalogue(words=words, columns=columns, tables=tables,
                      views=dict(raw.get("views", {})),
                      trend_view=raw.get("trend_view", {}).get("comment", ""),
-                     view_columns=dict(raw.get("view_columns", {})))
+                     view_columns=dict(raw.get("view_columns", {})),
+                     dictionary=dict(raw.get("dictionary", {})))
 
 
 def catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:

@@ -217,6 +217,11 @@ def generated_documents(con: duckdb.DuckDBPyConnection, root: Path = ROOT) -> di
     readme = readme_path.read_text(encoding="utf-8")
     for name, body in readme_blocks(con).items():
         readme = replace_block(readme, name, body, str(readme_path))
+    from atlas.texts.headline import headline_table, read_headline
+
+    figures = read_headline(root)
+    if figures is not None:  # measured by benchmarks/bench_headline.py, not by the build
+        readme = replace_block(readme, "headline", headline_table(figures), str(readme_path))
     method = method_path.read_text(encoding="utf-8")
     method = replace_block(method, "model", model_table(stored_config(con)), str(method_path))
     method = replace_block(method, "uncertainty", uncertainty_text(stored_config(con)),
