@@ -4,13 +4,13 @@ texts state the thresholds of the configuration in use."""
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 
 import pytest
 
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 from atlas.texts import method_text, method_zh
 from tests.browser import browser_available, hover, map_page, open_profile
 
@@ -74,13 +74,10 @@ def test_every_visible_line_of_the_china_page_has_chinese(real_maps):
     assert found == []
 
 
-def _changed(config: dict) -> dict:
-    config = copy.deepcopy(config)
-    config["flags"]["trap_top_share"] = 0.15
-    config["flags"]["rust_belt_min_industrial_ratio"] = 1.4
-    config["uncertainty"]["robust_share"] = 0.7
-    config["scenarios"]["central"]["adoption"] = 0.45
-    return config
+def _changed(config: AtlasConfig) -> AtlasConfig:
+    return config.with_overrides({
+        "flags": {"trap_top_share": 0.15, "rust_belt_min_industrial_ratio": 1.4},
+        "uncertainty": {"robust_share": 0.7}, "scenarios": {"central": {"adoption": 0.45}}})
 
 
 def test_the_chinese_method_states_the_configured_numbers():

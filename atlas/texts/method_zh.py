@@ -9,10 +9,12 @@ text's languages side by side in the order a map declares them.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from atlas.spec.config_types import AtlasConfig, Scenario
 from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import RiskModel, active_model
 
@@ -103,16 +105,24 @@ def _for_level(table: str, level: str | None, key: str, flags: dict[str, Any]) -
     return getattr(decl, key).format(**flags) if decl is not None and getattr(decl, key) else ""
 
 
-def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, str]:
+def flag_texts(config: AtlasConfig, level: str | None = None) -> dict[str, str]:
     """:func:`atlas.texts.method_text.flag_texts` in Chinese (same keys, same thresholds)."""
-    flags, words = config["flags"], templates()["flags"]
+    flags = {f.name: getattr(config.flags, f.name) for f in fields(config.flags)}
+    words = templates()["flags"]
     ratio = float(flags["trap_min_shock_ratio"])
     floor = ("" if ratio <= 0 else words["floor_one"] if ratio == 1
              else words["floor_times"].format(ratio=f"{ratio:g}"))
     pillar = f"{flags['trap_min_pillar']:.2f}"
+    decl = level_decl(level) if level is not None else None
+    group = decl.rank_group if decl is not None else None
+    scope = (templates()["rank_scope"].get(group.concept, words["scope_level"]) if group
+             else words["scope_level"])
+    top = f"{flags['trap_top_share']:.0%}"
     values = {
-        "trap": {"top": f"{flags['trap_top_share']:.0%}", "pillar": pillar, "floor": floor,
-                 "min_regions": flags["min_regions"]},
+        "top_decile": {"top": top, "scope": scope, "min_regions": flags["min_regions"]},
+        "trap": {"top": top, "pillar": pillar, "floor": floor, "scope": scope,
+                 "min_regions": flags["min_regions"],
+                 "confident": words["confident"] if flags["trap_confident_only"] else ""},
         "transition_target": {"near": f"{flags['near_trap_top_share']:.0%}", "pillar": pillar,
                               "floor": floor},
         "rust_belt": {"ratio": f"{flags['rust_belt_min_industrial_ratio']:g}",
@@ -121,48 +131,47 @@ def flag_texts(config: dict[str, Any], level: str | None = None) -> dict[str, st
         "lower_tier": {"lower": _for_level("lower_tier", level, "lower_tier", flags)},
         "global_south": {},
         "low_confidence": {"share": f"{flags['low_confidence_max_imputed_share']:.0%}"},
-        "robust_trap": {"share": f"{config['uncertainty']['robust_share']:.0%}"},
-        "zone": {"alpha": f"{config['trap_zones']['alpha']:g}"},
+        "robust_trap": {"share": f"{config.uncertainty.robust_share:.0%}"},
+        "zone": {"alpha": f"{config.trap_zones.alpha:g}"},
     }
-    return {key: words[key].format(**v) for key, v in values.items()}
+    return {key: words[key].format(**v) for key, v in values.items()}  # words: method_zh.toml
 
 
-def substitution_rule(config: dict[str, Any], level: str | None = None) -> str:
+def substitution_rule(config: AtlasConfig, level: str | None = None) -> str:
     """:func:`atlas.texts.method_text.substitution_rule` in Chinese."""
     from atlas.spec import declarations
     from atlas.texts.method_text import _measure_label
 
-    exposure = config["exposure"]
+    exposure = config.exposure
     taxonomy = next((d.taxonomy for d in declarations.levels()
                      if level is not None and d.id == level.partition("@")[0]), None)
     names = templates()["taxonomies"]
     sheltered = "；".join(f"{names.get(name, name)} {', '.join(codes)}"
-                         for name, codes in exposure["sheltered"].items()
+                         for name, codes in exposure.sheltered.items()
                          if level is None or name == taxonomy)
-    text = _t("substitution", measure=_measure_label(exposure["default_measure"]),
-              share=f"{exposure['substitutable_exposure']:.0%}",
-              automation_measure=_measure_label(exposure["automation_measure"]),
-              automation=f"{exposure['substitutable_automation']:.2f}")
+    text = _t("substitution", measure=_measure_label(exposure.default_measure),
+              share=f"{exposure.substitutable_exposure:.0%}",
+              automation_measure=_measure_label(exposure.automation_measure),
+              automation=f"{exposure.substitutable_automation:.2f}")
     text += _t("sheltered", sheltered=sheltered) if sheltered else ""
-    text += _t("public_share") if exposure["shelter_public_share"] else ""
-    text += _t("uncounted") if exposure["count_uncounted_jobs"] else ""
+    text += _t("public_share") if exposure.shelter_public_share else ""
+    text += _t("uncounted") if exposure.count_uncounted_jobs else ""
     return text + "。"
 
 
-def _preset(name: str, preset: dict[str, Any], key: str = "preset") -> str:
-    return _t(key, name=_name(name, name), adoption=f"{preset['adoption']:g}",
-              displacement=f"{preset['displacement']:g}", low=f"{preset['reabsorption_min']:g}",
-              high=f"{preset['reabsorption_max']:g}",
-              years=f"{preset.get('horizon_years', 0):g}")
+def _preset(name: str, preset: Scenario, key: str = "preset") -> str:
+    return _t(key, name=_name(name, name), adoption=f"{preset.adoption:g}",
+              displacement=f"{preset.displacement:g}", low=f"{preset.reabsorption_min:g}",
+              high=f"{preset.reabsorption_max:g}", years=f"{preset.horizon_years:g}")
 
 
-def scenario_text(config: dict[str, Any]) -> str:
+def scenario_text(config: AtlasConfig) -> str:
     """:func:`atlas.texts.method_text.scenario_text` in Chinese."""
     return _t("scenarios", presets="；".join(_preset(name, s)
-                                              for name, s in config["scenarios"].items()))
+                                              for name, s in config.scenarios.items()))
 
 
-def method_lines(config: dict[str, Any], level: str | None = None) -> dict[str, list[str]]:
+def method_lines(config: AtlasConfig, level: str | None = None) -> dict[str, list[str]]:
     """The Chinese text of each item of :func:`atlas.texts.method_text.method_lines` (a list
     per item: "pillar" has one per pillar); an item without a Chinese text is absent."""
     model = active_model(config)
@@ -176,7 +185,7 @@ def method_lines(config: dict[str, Any], level: str | None = None) -> dict[str, 
     return out
 
 
-def named_text(config: dict[str, Any], name: str, level: str | None = None) -> str:
+def named_text(config: AtlasConfig, name: str, level: str | None = None) -> str:
     """:func:`atlas.texts.method_text.named_text` in Chinese ("" for a name it lacks)."""
     model = active_model(config)
     kind, _, arg = name.partition(":")
@@ -189,7 +198,7 @@ def named_text(config: dict[str, Any], name: str, level: str | None = None) -> s
     if kind == "flag":
         return flag_texts(config, level).get(arg, "")
     if kind == "scenario":
-        preset = config["scenarios"].get(arg)
+        preset = config.scenarios.get(arg)
         return _preset(arg, preset, "scenario") if preset else ""
     texts = {"risk": lambda: risk_sentence(model), "risk_formula": lambda: risk_formula(model),
              "substitution": lambda: substitution_rule(config, level),
@@ -203,7 +212,7 @@ def joined(languages: tuple[str, ...] | list[str], texts: dict[str, str]) -> str
     return " ".join(texts[lang] for lang in languages if texts.get(lang)) or texts.get("en", "")
 
 
-def named_in(languages: tuple[str, ...] | list[str], config: dict[str, Any], name: str,
+def named_in(languages: tuple[str, ...] | list[str], config: AtlasConfig, name: str,
              level: str | None, english: str) -> str:
     """The method text ``name`` in the map's languages (``english`` is its English text)."""
     texts = {"en": english}
@@ -212,7 +221,7 @@ def named_in(languages: tuple[str, ...] | list[str], config: dict[str, Any], nam
     return joined(languages, texts)
 
 
-def flags_in(languages: tuple[str, ...] | list[str], config: dict[str, Any],
+def flags_in(languages: tuple[str, ...] | list[str], config: AtlasConfig,
              level: str | None, english: dict[str, str]) -> dict[str, str]:
     """The flag texts (``english``: :func:`atlas.texts.method_text.flag_texts`) in the map's
     languages."""
@@ -221,7 +230,7 @@ def flags_in(languages: tuple[str, ...] | list[str], config: dict[str, Any],
             for key, text in english.items()}
 
 
-def method_in(languages: tuple[str, ...] | list[str], config: dict[str, Any],
+def method_in(languages: tuple[str, ...] | list[str], config: AtlasConfig,
               level: str | None, english: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The method rows (``english``: :func:`atlas.texts.method_text.method_lines`) in the
     map's languages; rows of one item (the pillars) are matched in order."""
