@@ -192,7 +192,8 @@ def validate_config(config: dict[str, Any]) -> None:
 
 
 def check_choices(choices: dict[str, Any]) -> None:
-    """``uncertainty.choices``: non-empty lists of known values, ``weight_draws`` >= 1."""
+    """``uncertainty.choices``: non-empty lists of known values, ``weight_draws`` >= 1,
+    ``substitution_threshold`` a non-empty list of numbers in [0, 1]."""
     valid = {"exposure_rule": ("substitutable", "continuous"),
              "shelter_public_share": (True, False), "count_uncounted_jobs": (True, False),
              "absorption_gate": (True, False)}
@@ -204,6 +205,12 @@ def check_choices(choices: dict[str, Any]) -> None:
                               f"list of {list(allowed)}, got {values!r}")
     number(choices["weight_draws"], "uncertainty.choices.weight_draws", integer=True,
            positive=True, high=MAX_DRAWS)
+    thresholds = choices["substitution_threshold"]
+    if not isinstance(thresholds, list) or not thresholds:
+        raise ConfigError("config key 'uncertainty.choices.substitution_threshold' must be a "
+                          f"non-empty list of numbers in [0, 1], got {thresholds!r}")
+    for value in thresholds:
+        number(value, "uncertainty.choices.substitution_threshold", low=0, high=1)
 
 
 SCENARIO_KEYS = ("adoption", "displacement", "reabsorption_min", "reabsorption_max",
