@@ -4,6 +4,7 @@ the sources step's shares at each threshold, the variant indicators, the factori
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import duckdb
 import numpy as np
@@ -164,7 +165,7 @@ def test_real_variant_at_todays_threshold_reproduces_the_engine_share(atlas_con)
     gives region_exposure's substitutable share and excess again."""
     config = load_config()
     today = config["exposure"]["substitutable_exposure"]
-    choices = Choices(substitution_threshold=(0.4, today))
+    choices = replace(choice_settings(config), substitution_threshold=(0.4, today))
     measures = [config["exposure"]["default_measure"]]
     table = variant_table(atlas_con, ["us_area", "cn_city", "country"], measures, choices)
     variant = table.loc[(table["rule"] == rule_name(today)) & table["shelter"]
@@ -175,8 +176,12 @@ def test_real_variant_at_todays_threshold_reproduces_the_engine_share(atlas_con)
     assert len(both) == len(variant) > 1000
     assert np.allclose(both["substitutable_share"], both["s"], atol=1e-9, equal_nan=True)
     assert np.allclose(both["substitutable_excess"], both["x"], atol=1e-9, equal_nan=True)
-    lower = table.loc[(table["rule"] == "substitutable") & table["shelter"]
+    # at 0.4 (a variant now, today's 0.5 the engine's) no share is smaller, most larger
+    table = variant_table(atlas_con, ["us_area", "cn_city", "country"], measures,
+                          replace(choice_settings(config), substitution_threshold=(today, 0.4)))
+    lower = table.loc[(table["rule"] == rule_name(0.4)) & table["shelter"]
                       & table["uncounted"]].merge(both, on=["level", "region_id", "measure"])
+    assert len(lower) == len(both)
     assert (lower["substitutable_share_x"] >= lower["substitutable_share_y"] - 1e-12).all()
     assert (lower["substitutable_share_x"] > lower["substitutable_share_y"] + 1e-6).mean() > 0.5
 
