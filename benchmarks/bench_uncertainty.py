@@ -11,7 +11,8 @@ in one run on a copy of the database; ``specs`` is the most specifications of a 
 ``total_specs`` their sum over the levels, ``specs_per_s`` = total_specs / uncertainty_s.
 ``cpu_s`` is the process's CPU time (all threads), less sensitive to a loaded machine than
 the wall time; ``--compare-fixed`` times the same step with every structural choice fixed
-in the same invocation and prints the ratios. Then a last line with the minimum and the
+in the same invocation and prints the ratios (``--fix NAME``: only choice NAME fixed, e.g.
+``--compare-fixed --fix substitution_threshold``). Then a last line with the minimum and the
 spread (max - min) over the runs, and the load
 average (the machine is shared: compare runs of one invocation, not across invocations).
 """
@@ -72,11 +73,14 @@ def main() -> None:
     parser.add_argument("--compare-fixed", action="store_true",
                         help="also time every run with each structural choice fixed (the "
                              "grid and draws alone) and print the ratio")
+    parser.add_argument("--fix", default=None,
+                        help="with --compare-fixed: fix only this choice of "
+                             "[uncertainty.choices] (its first value)")
     args = parser.parse_args()
     config = load_config()
     fixed = copy.deepcopy(config)
     for key, values in fixed["uncertainty"]["choices"].items():
-        if isinstance(values, list):
+        if isinstance(values, list) and args.fix in (None, key):
             fixed["uncertainty"]["choices"][key] = values[:1]
     runs = []
     for _ in range(args.repeat):

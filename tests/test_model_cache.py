@@ -61,7 +61,10 @@ def test_a_missing_input_is_named_before_any_cache_is_read(fake_data):
 
 def test_readers_see_only_their_settings():
     seen = reader_config(load_config())
-    assert set(seen) == {"exposure", "flags"}
+    assert set(seen) == {"exposure", "flags", "uncertainty"}
+    assert seen["uncertainty"]["choices"]["substitution_threshold"] == [0.5, 0.4, 0.6]
+    with pytest.raises(ConfigError, match=r"uncertainty\.choices\.weight_draws is not visible"):
+        seen["uncertainty"]["choices"]["weight_draws"]
     assert seen["flags"]["us_lower_tier_max_income_ratio"] == 0.8
     with pytest.raises(ConfigError, match=r"\[risk\] is not visible to readers"):
         seen["risk"]

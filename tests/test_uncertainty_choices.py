@@ -189,7 +189,7 @@ def test_rank_sensitivity_and_robust_traps(atlas_con):
     table = atlas_con.execute("SELECT * FROM rank_sensitivity").df()
     assert set(table["choice"]) >= {"exposure_rule", "shelter_public_share",
                                     "count_uncounted_jobs", "absorption_gate", "weights",
-                                    "measure", "aggregation"}
+                                    "measure", "aggregation", "substitution_threshold"}
     ranked = table.dropna(subset=["first_order"])
     assert ranked["first_order"].between(0, 1).all() and len(ranked) > 20
     assert (table["n_specs"] >= 2000).all()

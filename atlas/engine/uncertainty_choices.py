@@ -11,7 +11,12 @@ is today's):
   the listed ``[exposure.sheltered]`` categories;
 - ``count_uncounted_jobs``: uncounted workers in the denominators, or not;
 - ``absorption_gate``: the absorption pillar capped at its gate component for places that
-  grew faster than their nation, or the plain weighted mean.
+  grew faster than their nation, or the plain weighted mean;
+- ``substitution_threshold``: the exposure threshold of the substitutable rule (today's is
+  ``[exposure] substitutable_exposure``); the sources step stores every category's share at
+  each value (``category_substitutable_variants``). The continuous rule has no threshold: its
+  cells read the same indicators at every value (the design stays balanced). A threshold
+  variant's rule is named ``substitutable@<t>`` (:func:`rule_name`).
 
 The indicators of every (measure, rule, shelter, uncounted) variant come from one SQL pass
 (``uncertainty_variants.sql``, :func:`variant_table`); today's variant keeps the engine's
@@ -45,10 +50,12 @@ from atlas.store.sql_files import run_sql_file
 RULES = ("substitutable", "continuous")
 VARIANT_INDICATORS = ("substitutable_share", "substitutable_excess")
 OPTIONAL_TABLES = {  # read by uncertainty_variants.sql, absent from some atlases
+    "category_substitutable_variants": "taxonomy VARCHAR, category VARCHAR, measure VARCHAR, "
+                                       "threshold DOUBLE, substitutable DOUBLE",
     "category_public_share": "taxonomy VARCHAR, category VARCHAR, public_share DOUBLE",
     "region_context": "level VARCHAR, region_id VARCHAR, indicator VARCHAR, value DOUBLE"}
 FACTORS = ("measure", "aggregation", "exposure_rule", "shelter_public_share",
-           "count_uncounted_jobs", "absorption_gate", "weights")
+           "count_uncounted_jobs", "absorption_gate", "weights", "substitution_threshold")
 
 
 @dataclass(frozen=True)
@@ -61,13 +68,34 @@ class Choices:
     absorption_gate: tuple[bool, ...] = (True,)
     weight_draws: int = 1
     sheltered_keys: tuple[str, ...] = ()  # 'taxonomy|category' of [exposure.sheltered]
+    substitution_threshold: tuple[float, ...] = (0.5,)  # today's first
 
     @property
     def varied(self) -> bool:
         """True if any choice has more than one value (else no factorial block: the grid of
         the measures, aggregations and omissions alone)."""
         return any(len(v) > 1 for v in (self.exposure_rule, self.shelter_public_share,
-                                        self.count_uncounted_jobs, self.absorption_gate))
+                                        self.count_uncounted_jobs, self.absorption_gate,
+                                        self.thresholds))
+
+    @property
+    def thresholds(self) -> tuple[float, ...]:
+        """The substitution thresholds that change something: today's alone if the
+        substitutable rule is not among the rules."""
+        return self.substitution_threshold if "substitutable" in self.exposure_rule \
+            else self.substitution_threshold[:1]
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every rule name of the variants: the rules, and ``substitutable@<t>`` for each
+        threshold other than today's."""
+        return self.exposure_rule + tuple(rule_name(t) for t in self.thresholds[1:])
+
+    def cell_rule(self, rule: str, threshold: float) -> str:
+        """The rule name a factorial cell reads: ``rule``, or the threshold variant of the
+        substitutable rule at another threshold than today's."""
+        return rule_name(threshold) if rule == "substitutable" \
+            and threshold != self.substitution_threshold[0] else rule
 
     @property
     def today(self) -> tuple[str, bool, bool]:
@@ -79,7 +107,12 @@ class Choices:
     def indicator_variants(self) -> bool:
         """True if some variant needs indicators other than today's."""
         return any(len(v) > 1 for v in (self.exposure_rule, self.shelter_public_share,
-                                        self.count_uncounted_jobs))
+                                        self.count_uncounted_jobs, self.thresholds))
+
+
+def rule_name(threshold: float) -> str:
+    """The rule name of the substitutable rule at exposure threshold ``threshold``."""
+    return f"substitutable@{float(threshold)!r}"
 
 
 def _today_first(values: list[Any], today: Any) -> tuple[Any, ...]:
@@ -88,8 +121,10 @@ def _today_first(values: list[Any], today: Any) -> tuple[Any, ...]:
 
 
 def choice_settings(config: AtlasConfig) -> Choices:
-    """The configured choices (``uncertainty.choices``), today's value of each first."""
+    """The configured choices (``uncertainty.choices``), today's value of each first (today's
+    substitution threshold, ``[exposure] substitutable_exposure``, always among them)."""
     choices, exposure = config.uncertainty.choices, config.exposure
+    today = float(exposure.substitutable_exposure)
     return Choices(
         _today_first(list(choices.exposure_rule), "substitutable"),
         _today_first(list(choices.shelter_public_share), exposure.shelter_public_share),
@@ -97,14 +132,15 @@ def choice_settings(config: AtlasConfig) -> Choices:
         _today_first(list(choices.absorption_gate), True),
         int(choices.weight_draws),
         tuple(f"{taxonomy}|{code}" for taxonomy, codes in exposure.sheltered.items()
-              for code in codes))
+              for code in codes),
+        tuple(dict.fromkeys([today, *(float(t) for t in choices.substitution_threshold)])))
 
 
 def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: list[str],
                   choices: Choices) -> pd.DataFrame:
     """``level, region_id, measure, rule, shelter, uncounted, substitutable_share,
     substitutable_excess`` of every variant, all levels in one SQL pass (empty if no choice
-    changes the indicators)."""
+    changes the indicators); the rule of a threshold variant is ``substitutable@<t>``."""
     columns = ["level", "region_id", "measure", "rule", "shelter", "uncounted",
                *VARIANT_INDICATORS]
     if not choices.indicator_variants or not levels or not measures:
@@ -114,16 +150,22 @@ def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: l
         con.execute(f"CREATE TEMP TABLE {name} ({OPTIONAL_TABLES[name]})")
     try:
         run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
-                     variant_measures=measures, sheltered_keys=list(choices.sheltered_keys))
+                     variant_measures=measures, sheltered_keys=list(choices.sheltered_keys),
+                     today_threshold=choices.thresholds[0],
+                     variant_thresholds=[*choices.thresholds[1:], -1.0])  # never empty
         wide = con.execute("SELECT * FROM variant_indicators").df()
     finally:
         for name in [*absent, "variant_indicators"]:
             con.execute(f"DROP TABLE IF EXISTS {name}")
-    frames = [wide[["level", "region_id", "measure"]].assign(
+    today = wide["threshold"] == choices.thresholds[0]
+    cases = [(wide.loc[today], rule, x) for rule, x in zip(RULES, ("sub", "score"), strict=True)]
+    cases += [(wide.loc[wide["threshold"] == t], rule_name(t), "sub")
+              for t in choices.thresholds[1:]]
+    frames = [rows[["level", "region_id", "measure"]].assign(
         rule=rule, shelter=shelter, uncounted=uncounted,
-        substitutable_share=wide[f"share_{x}_{on}_{den}"],
-        substitutable_excess=wide[f"excess_{x}_{on}_{den}"])
-        for rule, x in zip(RULES, ("sub", "score"), strict=True)
+        substitutable_share=rows[f"share_{x}_{on}_{den}"],
+        substitutable_excess=rows[f"excess_{x}_{on}_{den}"])
+        for rows, rule, x in cases
         for shelter, on in ((True, "on"), (False, "off"))
         for uncounted, den in ((True, "u"), (False, "e"))]
     return pd.concat(frames, ignore_index=True)[columns]
@@ -147,7 +189,7 @@ def level_variants(table: pd.DataFrame, level: str, ids: np.ndarray, choices: Ch
     out = {}
     for index, (measure, rule, shelter, uncounted) in enumerate(names):
         key = (measure, rule, bool(shelter), bool(uncounted))
-        if key[1:] == choices.today or rule not in choices.exposure_rule \
+        if key[1:] == choices.today or rule not in choices.rules \
                 or key[2] not in choices.shelter_public_share \
                 or key[3] not in choices.count_uncounted_jobs:
             continue
@@ -158,7 +200,8 @@ def level_variants(table: pd.DataFrame, level: str, ids: np.ndarray, choices: Ch
 def factorial(model: RiskModel, components: list[Component], measures: list[str | None],
               variants: list[tuple[str, str, bool, bool]], aggregations: list[str],
               choices: Choices, settings: UncertaintyConfig) -> Specifications:
-    """The full factorial block: every measure x aggregation x choice x weight vector.
+    """The full factorial block: every measure x aggregation x choice x weight vector x
+    substitution threshold.
 
     Spec ``i`` reads the scores at index ``measure[i]`` of the stack ``measures +
     variants`` (today's variant of measure m is m itself). Weight vector 0 is the
@@ -178,15 +221,16 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
     weight_table, pillar_table = dirichlet(base), dirichlet(pillar_base)
     values = [list(range(len(measures))), aggregations, list(choices.exposure_rule),
               list(choices.shelter_public_share), list(choices.count_uncounted_jobs),
-              list(choices.absorption_gate), list(range(draws))]
+              list(choices.absorption_gate), list(range(draws)), list(choices.thresholds)]
     codes = np.indices([len(v) for v in values]).reshape(len(values), -1)
     position = {key: len(measures) + i for i, key in enumerate(variants)}
-    cells = zip(*(np.array(values[i], dtype=object)[codes[i]].tolist() for i in range(5)),
+    cells = zip(*(np.array(values[i], dtype=object)[codes[i]].tolist() for i in (0, 2, 3, 4, 7)),
                 strict=True)
     index = np.array([
-        m if measures[m] is None or (rule, shelter, uncounted) == choices.today
-        else position.get((measures[m], rule, shelter, uncounted), -1)
-        for m, _, rule, shelter, uncounted in cells], dtype=np.int64)
+        m if measures[m] is None or (choices.cell_rule(rule, t), shelter, uncounted)
+        == choices.today else position.get(
+            (measures[m], choices.cell_rule(rule, t), shelter, uncounted), -1)
+        for m, rule, shelter, uncounted, t in cells], dtype=np.int64)
     keep = index >= 0  # a measure without the variant's indicators at this level
     codes, index = codes[:, keep], index[keep]
     return Specifications(

@@ -46,6 +46,7 @@ from atlas.store.cache import cache_file, cache_key, damaged, new_cache_file
 READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
     "exposure": ("automation_measure", "substitutable_exposure", "substitutable_automation"),
     "flags": ("us_lower_tier_max_jobs", "us_lower_tier_max_income_ratio"),
+    "uncertainty.choices": ("substitution_threshold",),  # a dotted name: a nested table
 }
 NAME, SUFFIX = "model_tables", ".duckdb"
 ENTRY_TABLE = "atlas_cache_entry"
@@ -78,14 +79,22 @@ class ReaderSettings(dict):
 
 
 def reader_config(config: AtlasConfig) -> ReaderSettings:
-    """The part of ``config`` readers see (:data:`READER_SETTINGS`)."""
-    sections = {}
+    """The part of ``config`` readers see (:data:`READER_SETTINGS`; a dotted section name is
+    a nested table, seen at the same path as in ``config``)."""
+    sections = ReaderSettings({})
     plain = config.to_dict()
     for section, keys in READER_SETTINGS.items():
-        values = plain.get(section, {})
+        values, seen = plain, sections
+        *outer, last = section.split(".")
+        for depth, part in enumerate(outer):
+            values = values.get(part, {})
+            if part not in seen:
+                dict.__setitem__(seen, part, ReaderSettings({}, ".".join(outer[:depth + 1])))
+            seen = seen[part]
+        values = values.get(last, {})
         chosen = values if keys is None else {k: values[k] for k in keys if k in values}
-        sections[section] = ReaderSettings(chosen, section)
-    return ReaderSettings(sections)
+        dict.__setitem__(seen, last, ReaderSettings(chosen, section))
+    return sections
 
 
 def _files_digest(files: list[Path]) -> str:

@@ -24,7 +24,7 @@ from atlas.errors import ConfigError
 from atlas.sources.inputs import Inputs
 from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import reader_config
-from atlas.sources.scores import SCORE_COLUMNS, derive
+from atlas.sources.scores import SCORE_COLUMNS, derive, substitutable_variants
 from atlas.spec import declarations
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import LevelDecl, MeasureDecl, resolve
@@ -241,7 +241,9 @@ def unmatched_codes(categories: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFr
 def read_all(inputs: Inputs, config: AtlasConfig, arriving: Arriving | None = None
              ) -> tuple[list[LevelSet], dict[str, pd.DataFrame]]:
     """Every declared level set and the shared tables (levels, measures, exposure_scores,
-    unmatched_codes); ``arriving``: see :func:`read_levels`."""
+    unmatched_codes, category_substitutable_variants: the substitutable share of every
+    category at each threshold of ``[uncertainty.choices] substitution_threshold``);
+    ``arriving``: see :func:`read_levels`."""
     context = ReadContext(inputs, reader_config(config))
     level_sets = read_levels(context, arriving)
     by_taxonomy = carry_scores(context, native_scores(context))
@@ -249,8 +251,11 @@ def read_all(inputs: Inputs, config: AtlasConfig, arriving: Arriving | None = No
     kept = {d.taxonomy for d in declarations.levels()} | set(categories["taxonomy"])
     scores = pd.concat([frame.assign(taxonomy=taxonomy) for taxonomy, frame in
                         by_taxonomy.items() if taxonomy in kept], ignore_index=True)
-    scores = scores.rename(columns={"code": "category"})[
-        ["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]]
+    scores = scores.rename(columns={"code": "category"})
+    variants = substitutable_variants(scores, ["taxonomy", "category", "measure"])
+    scores = scores[["taxonomy", "measure", "category", *SCORE_COLUMNS, "rule"]]
     shared = {"levels": level_rows(declarations.levels()), "measures": measure_rows(),
-              "exposure_scores": scores, "unmatched_codes": unmatched_codes(categories, scores)}
+              "exposure_scores": scores, "unmatched_codes": unmatched_codes(categories, scores),
+              "category_substitutable_variants": variants.astype(
+                  {"threshold": float, "substitutable": float})}
     return level_sets, shared

@@ -5,10 +5,11 @@ weight)`` and the rule
 
     score(to) = sum_w weight * score(from) / sum_w weight
 
-applied alike to the score and to the threshold shares ``ge_10``, ``ge_50``, ``vulnerable``
-and ``substitutable`` (which are 0/1 for a scored occupation and become employment shares once
-derived). The map can be an O*NET roll-up, the SOC hierarchy rule for OEWS aggregate and
-"All Other" codes, a major-group residual, a code crosswalk or a staffing matrix.
+applied alike to the score and to the threshold shares ``ge_10``, ``ge_50``, ``vulnerable``,
+``substitutable`` and its variants at other exposure thresholds (``substitutable@<t>``), which
+are 0/1 for a scored occupation and become employment shares once derived. The map can be
+an O*NET roll-up, the SOC hierarchy rule for OEWS aggregate and "All Other" codes, a
+major-group residual, a code crosswalk or a staffing matrix.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 from atlas.store.sql_files import run_sql_file
 
 SCORE_COLUMNS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
+VARIANT_PREFIX = "substitutable@"  # the substitutable share at another exposure threshold
 HIERARCHY_LEVELS = (("broad", 6), ("minor", 5), ("major", 3))
 
 
@@ -37,7 +39,8 @@ def with_thresholds(scores: pd.DataFrame, unit_scale: bool) -> pd.DataFrame:
 
 def with_substitutable(scores: pd.DataFrame, automation_measure: str,
                        exposure_threshold: float, automation_threshold: float,
-                       usage: frozenset[str] = frozenset()) -> pd.DataFrame:
+                       usage: frozenset[str] = frozenset(),
+                       variant_thresholds: tuple[float, ...] = ()) -> pd.DataFrame:
     """Set ``substitutable`` for every unit-scale and usage measure's occupations.
 
     An occupation's jobs are substitutable under a unit measure m when generative AI is
@@ -52,18 +55,60 @@ def with_substitutable(scores: pd.DataFrame, automation_measure: str,
     ----------
     scores
         ``measure, code, score, ge_10, ...`` for one taxonomy's occupations.
+    variant_thresholds
+        Other exposure thresholds: each adds a column ``substitutable@<t>`` (see
+        :func:`variant_column`), the same rule with ``exposure_threshold = t``; ``derive``
+        carries these columns like ``substitutable``.
     """
     scores = scores.copy()
     automation = scores.loc[scores["measure"] == automation_measure].set_index("code")["score"]
     thresholded = scores["ge_50"].notna()
-    exposed = scores["score"] >= exposure_threshold
     automatable = scores["code"].map(automation) >= automation_threshold
-    scores["substitutable"] = np.where(thresholded, (exposed & automatable).astype(float),
-                                       np.nan)
     observed = scores["measure"].isin(usage)
-    scores.loc[observed, "substitutable"] = (scores.loc[observed, "score"]
-                                             * automatable[observed].astype(float))
+
+    def rule(threshold: float) -> np.ndarray:
+        exposed = scores["score"] >= threshold
+        flag = np.where(thresholded, (exposed & automatable).astype(float), np.nan)
+        flag[observed.to_numpy()] = (scores.loc[observed, "score"]
+                                     * automatable[observed].astype(float)).to_numpy()
+        return flag
+
+    scores["substitutable"] = rule(exposure_threshold)
+    for threshold in variant_thresholds:
+        scores[variant_column(threshold)] = rule(threshold)
     return scores
+
+
+def variant_column(threshold: float) -> str:
+    """The column of the substitutable share at exposure threshold ``threshold``."""
+    return f"{VARIANT_PREFIX}{float(threshold)!r}"
+
+
+def variant_columns(frame: pd.DataFrame) -> list[str]:
+    """The ``substitutable@<t>`` columns of ``frame``."""
+    return [c for c in frame.columns if str(c).startswith(VARIANT_PREFIX)]
+
+
+def substitutable_variants(scores: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The ``substitutable@<t>`` columns of ``scores`` as rows ``*keys, threshold,
+    substitutable`` (NULL shares left out)."""
+    columns = variant_columns(scores)
+    long = scores[[*keys, *columns]].melt(id_vars=keys, value_vars=columns,
+                       var_name="threshold", value_name="substitutable").dropna(
+        subset=["substitutable"])
+    threshold = long["threshold"].str.slice(len(VARIANT_PREFIX)).astype(float)
+    return long.assign(threshold=threshold).reset_index(drop=True)
+
+
+def _derive_variants(con: duckdb.DuckDBPyConnection, scores: pd.DataFrame) -> pd.DataFrame:
+    """The ``substitutable@<t>`` columns of the mapped categories (``derive_variants.sql``:
+    the same weighted mean as ``derive_scores.sql``), one column per threshold."""
+    con.register("source_variants", substitutable_variants(scores, ["measure", "code"]))
+    long = run_sql_file(con, "derive_variants.sql", package="atlas.sources").df()
+    wide = long.pivot(index=["measure", "code"], columns="threshold",
+                      values="substitutable")
+    wide.columns = [variant_column(t) for t in wide.columns]
+    return wide.reset_index()
 
 
 def derive(scores: pd.DataFrame, category_map: pd.DataFrame) -> pd.DataFrame:
@@ -78,7 +123,8 @@ def derive(scores: pd.DataFrame, category_map: pd.DataFrame) -> pd.DataFrame:
 
     Returns
     -------
-    DataFrame ``measure, code, score, ge_10, ge_50, vulnerable, rule``.
+    DataFrame ``measure, code, score, ge_10, ge_50, vulnerable, substitutable, rule`` and
+    the ``substitutable@<t>`` columns of ``scores``, by the same rule.
     """
     con = duckdb.connect()
     try:
@@ -88,7 +134,10 @@ def derive(scores: pd.DataFrame, category_map: pd.DataFrame) -> pd.DataFrame:
             {column: float for column in SCORE_COLUMNS})
         con.register("source_scores", source)
         con.register("category_map", mapping[["from_code", "to_code", "weight", "rule"]])
-        return run_sql_file(con, "derive_scores.sql", package="atlas.sources").df()
+        derived = run_sql_file(con, "derive_scores.sql", package="atlas.sources").df()
+        if not variant_columns(scores):
+            return derived
+        return derived.merge(_derive_variants(con, scores), how="left", on=["measure", "code"])
     finally:
         con.close()
 

@@ -54,6 +54,7 @@ RANGES: dict[str, dict[str, Any]] = {
     "trap_zones.alpha": SHARE,
     "trap_zones.min_regions": {"positive": True, "high": MAX_DRAWS},
     "uncertainty.choices.weight_draws": {"positive": True, "high": MAX_DRAWS},
+    "uncertainty.choices.substitution_threshold": SHARE,
 }
 # Settings that take one of a few words (for a tuple field: each of its entries).
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -106,6 +107,10 @@ def setting(value: Any, kind: str, key: str) -> Any:
         return value
     if kind.startswith("tuple[") and key.startswith(NON_EMPTY) and value == []:
         raise ConfigError(f"config key '{key}' must be a non-empty list")
+    if kind == "tuple[float, ...]":
+        if not isinstance(value, list):
+            raise ConfigError(f"config key '{key}' must be a list of numbers, got {value!r}")
+        return tuple(number(v, key, **RANGES.get(key, {})) for v in value)
     if kind == "tuple[bool, ...]":
         if not isinstance(value, list) or not all(isinstance(v, bool) for v in value):
             raise ConfigError(f"config key '{key}' must be a list of true/false, got {value!r}")

@@ -354,7 +354,8 @@ def uncertainty_text(config: AtlasConfig) -> str:
     words = {"exposure_rule": "the exposure rule ({})", "shelter_public_share":
              "publicly funded jobs from data sheltered ({})", "count_uncounted_jobs":
              "uncounted workers in the denominators ({})", "absorption_gate":
-             "the absorption pillar's growth gate ({})"}
+             "the absorption pillar's growth gate ({})", "substitution_threshold":
+             "the substitution threshold ({})"}
     listed = [words[key].format(" / ".join(str(v).lower() for v in values))
               for key, values in varied.items()]
     omission = " x leave-one-component-out" if settings.leave_one_out else ""
@@ -377,8 +378,26 @@ def uncertainty_text(config: AtlasConfig) -> str:
                  "share of the top-decile membership variance the choice alone explains "
                  "(`rank_sensitivity`; choices with many values, such as the weight "
                  "vectors, read a little high).")
+    if "substitution_threshold" in varied:
+        text += " " + threshold_text(config)
     return text + (f" Per region: median rank, 90% interval (5th-95th percentile), "
                    f"`p_top_decile`, `p_trap`; `flag_robust_trap` = a trap in at least "
                    f"{settings['robust_share']:.0%} of all specifications and not of low "
                    "confidence (a place with missing components or thin data is never a "
                    "robust trap).")
+
+
+def threshold_text(config: AtlasConfig) -> str:
+    """The substitution-threshold choice in words (``[uncertainty.choices]
+    substitution_threshold`` and ``[exposure]``)."""
+    exposure = config.exposure
+    values = " / ".join(f"{float(t):g}" for t in
+                        config.uncertainty.choices.substitution_threshold)
+    return (f"The substitution threshold t ({values}) replaces the exposure threshold of the "
+            f"substitutable rule (today's {float(exposure.substitutable_exposure):g}): an "
+            f"occupation's jobs count when its exposure score is at least t and its "
+            f"automation score at least {float(exposure.substitutable_automation):g}; the "
+            "sources step derives every category's share at each t along the crosswalks "
+            "like today's (`category_substitutable_variants`), and the share and the "
+            "excess of each variant follow. The continuous rule has no threshold: its cells "
+            "are the same at every t, which keeps the design balanced.")

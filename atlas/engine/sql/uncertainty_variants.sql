@@ -1,13 +1,16 @@
 -- The AI-shock indicators of every structural variant (atlas.engine.uncertainty_choices), for
 -- the levels in `variant_levels` and the measures in `variant_measures`, in one pass over the
 -- composition. Variables: variant_levels, variant_measures, sheltered_keys (the categories of
--- [exposure.sheltered] as 'taxonomy|category').
+-- [exposure.sheltered] as 'taxonomy|category'), today_threshold ([exposure]
+-- substitutable_exposure) and variant_thresholds (the other exposure thresholds to compute).
 --
--- A variant is (measure m, rule, shelter, uncounted). With e_i the jobs of category i in a
+-- A variant is (measure m, threshold t, rule, shelter, uncounted). With e_i the jobs of category i in a
 -- region, E its jobs, U its uncounted workers (region_context 'uncounted_jobs'), g its
 -- diversity groups and ^ref the same summed over the level's reference level:
---   x_i      = substitutable_i (rule 'substitutable': the thresholded share) or score_i
---              (rule 'continuous': the share of task time exposed) under m;
+--   x_i      = substitutable_i (rule 'substitutable': the thresholded share, at today's
+--              threshold from exposure_scores, at another t from
+--              category_substitutable_variants) or score_i (rule 'continuous': the share of
+--              task time exposed, rows of today's threshold only) under m;
 --   public_i = 1 for a listed category, or (shelter) the larger of that and the category's
 --              publicly funded share from data (category_public_share);
 --   X_g      = sum_(i in g) e_i x_i (1 - public_i);   D = E - jobs without x + uncounted * U
@@ -15,7 +18,7 @@
 --   excess   = sum_(g <> '') max(0, X_g / (E + uncounted * U) - X_g^ref / (E^ref + uncounted * U^ref))
 -- as region_base.sql, region_exposure.sql, region_excess.sql and region_uncounted.sql define
 -- today's indicators (the variant of today's configuration gives them again, to 1e-9).
--- One row per region and measure, a column per variant: share_<x>_<shelter>_<denominator>
+-- One row per region, measure and threshold, a column per variant: share_<x>_<shelter>_<denominator>
 -- and excess_..., x = sub (substitutable) or score (continuous), shelter = on / off,
 -- denominator = u (E + U) or e (E alone).
 CREATE OR REPLACE TEMP TABLE variant_indicators AS
@@ -34,22 +37,32 @@ wanted AS (
        OR l.level IN (SELECT coalesce(reference_level, level) FROM levels
                       WHERE list_contains(getvariable('variant_levels'), level))
 ),
+scores AS (
+    SELECT taxonomy, category, measure, getvariable('today_threshold') AS threshold,
+        substitutable, score
+    FROM exposure_scores
+    WHERE list_contains(getvariable('variant_measures'), measure)
+    UNION ALL
+    SELECT taxonomy, category, measure, threshold, substitutable, NULL AS score
+    FROM category_substitutable_variants
+    WHERE list_contains(getvariable('variant_measures'), measure)
+      AND list_contains(getvariable('variant_thresholds'), threshold)
+),
 facts AS (
-    SELECT w.level, s.category, s.measure,
+    SELECT w.level, s.category, s.measure, s.threshold,
         coalesce(c.diversity_group, s.category) AS grp,
         s.substitutable, s.score,
         CASE WHEN k.key IS NULL THEN 0.0 ELSE 1.0 END AS public_off,
         greatest(CASE WHEN k.key IS NULL THEN 0.0 ELSE 1.0 END,
                  coalesce(p.public_share, 0.0)) AS public_on
     FROM wanted AS w
-    JOIN exposure_scores AS s ON s.taxonomy = w.taxonomy
+    JOIN scores AS s ON s.taxonomy = w.taxonomy
     LEFT JOIN categories AS c ON c.taxonomy = w.taxonomy AND c.category = s.category
     LEFT JOIN public AS p ON p.taxonomy = w.taxonomy AND p.category = s.category
     LEFT JOIN listed AS k ON k.key = w.taxonomy || '|' || s.category
-    WHERE list_contains(getvariable('variant_measures'), s.measure)
 ),
 group_sums AS (
-    SELECT e.level, e.region_id, f.grp, f.measure,
+    SELECT e.level, e.region_id, f.grp, f.measure, f.threshold,
         sum(e.employment * f.substitutable * (1 - f.public_on)) AS sub_on,
         sum(e.employment * f.substitutable * (1 - f.public_off)) AS sub_off,
         sum(e.employment * f.score * (1 - f.public_on)) AS score_on,
@@ -58,7 +71,7 @@ group_sums AS (
         sum(CASE WHEN f.score IS NOT NULL THEN e.employment END) AS scored_score
     FROM employment AS e
     JOIN facts AS f ON f.level = e.level AND f.category = e.category
-    GROUP BY e.level, e.region_id, f.grp, f.measure
+    GROUP BY e.level, e.region_id, f.grp, f.measure, f.threshold
 ),
 jobs AS (
     SELECT s.level, s.region_id, s.total_employment AS e,
@@ -75,7 +88,7 @@ reference_jobs AS (
 ),
 -- the reference shares X_g^ref / (E^ref + U^ref) (suffix _u) and X_g^ref / E^ref (_e)
 reference_groups AS (
-    SELECT w.level, g.grp, g.measure,
+    SELECT w.level, g.grp, g.measure, g.threshold,
         sum(g.sub_on) / nullif(t.e + t.u, 0) AS sub_on_u,
         sum(g.sub_on) / nullif(t.e, 0) AS sub_on_e,
         sum(g.sub_off) / nullif(t.e + t.u, 0) AS sub_off_u,
@@ -87,11 +100,11 @@ reference_groups AS (
     FROM wanted AS w
     JOIN group_sums AS g ON g.level = w.reference_level
     JOIN reference_jobs AS t ON t.level = w.level
-    GROUP BY w.level, g.grp, g.measure, t.e, t.u
+    GROUP BY w.level, g.grp, g.measure, g.threshold, t.e, t.u
 )
--- one row per region and measure: the share and the excess of every variant
+-- one row per region, measure and threshold: the share and the excess of every variant
 -- (<statistic>_<shelter on/off>_<denominator: u = E + U, e = E>)
-SELECT x.level, x.region_id, x.measure,
+SELECT x.level, x.region_id, x.measure, x.threshold,
     sum(x.sub_on) / nullif(sum(x.scored_sub) + j.u, 0) AS share_sub_on_u,
     sum(x.sub_on) / nullif(sum(x.scored_sub), 0) AS share_sub_on_e,
     sum(x.sub_off) / nullif(sum(x.scored_sub) + j.u, 0) AS share_sub_off_u,
@@ -127,5 +140,6 @@ SELECT x.level, x.region_id, x.measure,
 FROM group_sums AS x
 JOIN jobs AS j ON j.level = x.level AND j.region_id = x.region_id
 LEFT JOIN reference_groups AS r ON r.level = x.level AND r.grp = x.grp AND r.measure = x.measure
+    AND r.threshold = x.threshold
 WHERE list_contains(getvariable('variant_levels'), x.level)
-GROUP BY x.level, x.region_id, x.measure, j.e, j.u;
+GROUP BY x.level, x.region_id, x.measure, x.threshold, j.e, j.u;

@@ -8,8 +8,10 @@ a taxonomy.
   "employment_percentile"``: the national-employment-weighted mid-rank percentile of a
   z-score), v1's vulnerable share (``ge_50 x low_wage``), the substitutable share
   (``atlas.sources.scores.with_substitutable``; for usage measures the observed share in
-  automation-prone occupations) and the imputed residual categories (national
-  employment-weighted means of each major group, ``XX-0000``, and of all, ``00-0000``).
+  automation-prone occupations), also at every exposure threshold of ``[uncertainty.choices]
+  substitution_threshold`` (columns ``substitutable@<t>``, carried along the crosswalks) and
+  the imputed residual categories (national employment-weighted means of each major group,
+  ``XX-0000``, and of all, ``00-0000``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,13 @@ def residual_scores(scores: pd.DataFrame, occupations: pd.DataFrame) -> pd.DataF
     return derive(scores, pd.concat([by_group, overall], ignore_index=True))
 
 
+def variant_thresholds(config) -> tuple[float, ...]:
+    """The exposure thresholds of the substitutable share's variants (``[uncertainty.choices]
+    substitution_threshold``, today's included), in ascending order."""
+    return tuple(sorted({float(t) for t in
+                         config.uncertainty.choices.substitution_threshold}))
+
+
 def complete(context, scores: pd.DataFrame, taxonomy: str) -> pd.DataFrame:
     """Derived measures, vulnerable and substitutable shares and residual rows (module
     docstring)."""
@@ -69,6 +78,7 @@ def complete(context, scores: pd.DataFrame, taxonomy: str) -> pd.DataFrame:
     scores = with_substitutable(scores.assign(ge_50=scores["ge_50"].where(unit)),
                                 exposure.automation_measure,
                                 exposure.substitutable_exposure,
-                                exposure.substitutable_automation, usage).assign(
+                                exposure.substitutable_automation, usage,
+                                variant_thresholds(context.config)).assign(
         ge_50=scores["ge_50"])
     return pd.concat([scores, residual_scores(scores, occupations)], ignore_index=True)
