@@ -20,7 +20,6 @@ average (the machine is shared: compare runs of one invocation, not across invoc
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import shutil
 import tempfile
@@ -32,9 +31,10 @@ import numpy as np
 
 from atlas.engine import uncertainty
 from atlas.spec.config import load_config
+from atlas.spec.config_types import AtlasConfig
 
 
-def run_once(db: Path, config: dict) -> dict[str, float]:
+def run_once(db: Path, config: AtlasConfig) -> dict[str, float]:
     timings = {"ranking": 0.0, "specs": 0, "total_specs": 0}
     original = uncertainty.level_uncertainty
 
@@ -78,10 +78,10 @@ def main() -> None:
                              "[uncertainty.choices] (its first value)")
     args = parser.parse_args()
     config = load_config()
-    fixed = copy.deepcopy(config)
-    for key, values in fixed["uncertainty"]["choices"].items():
-        if isinstance(values, list) and args.fix in (None, key):
-            fixed["uncertainty"]["choices"][key] = values[:1]
+    choices = config.to_dict()["uncertainty"]["choices"]
+    fixed = config.with_overrides({"uncertainty": {"choices": {
+        key: values[:1] for key, values in choices.items()
+        if isinstance(values, list) and args.fix in (None, key)}}})
     runs = []
     for _ in range(args.repeat):
         if args.compare_fixed:
