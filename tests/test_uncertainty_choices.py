@@ -24,6 +24,7 @@ from atlas.engine.uncertainty_choices import (
     level_variants,
     variant_table,
 )
+from atlas.engine.uncertainty_draws import Specifications
 from atlas.errors import ConfigError
 from atlas.spec.config import load_config
 from atlas.spec.risk_model import Component, Pillar, RiskModel, active_model
@@ -188,7 +189,8 @@ def test_rank_sensitivity_and_robust_traps(atlas_con):
     config = load_config()
     table = atlas_con.execute("SELECT * FROM rank_sensitivity").df()
     assert set(table["choice"]) >= {"exposure_rule", "shelter_public_share",
-                                    "count_uncounted_jobs", "absorption_gate", "weights",
+                                    "count_uncounted_jobs", "absorption_gate", "absorption_mean",
+                                    "weights",
                                     "measure", "aggregation", "substitution_threshold"}
     ranked = table.dropna(subset=["first_order"])
     assert ranked["first_order"].between(0, 1).all() and len(ranked) > 20
@@ -206,3 +208,31 @@ def test_rank_sensitivity_and_robust_traps(atlas_con):
         SELECT count(*) FROM rank_uncertainty AS u JOIN region_risk AS r USING (level,
         region_id) WHERE u.level = 'country' AND r.missing_components > 0""").fetchone()[0]
     assert countries > 0  # the rule above had countries with missing components to exclude
+
+
+def test_the_absorption_mean_by_hand():
+    """Component scores 0.25 and 1.0 with equal weights: the arithmetic mean 0.625, the
+    geometric mean 0.5; a third region lacking its second score keeps its one score."""
+    model = RiskModel("hand", "hand", "geometric", "mean", (
+        Pillar("absorption", "absorption", 1.0),), (
+        Component("a", "a", "absorption", "x", "higher", "percentile", 1.0),
+        Component("b", "b", "absorption", "y", "higher", "percentile", 1.0)))
+    scores = np.array([[[0.25, 1.0], [0.5, 0.5], [0.64, np.nan]]])  # (measures, regions, K)
+    specs = Specifications(np.zeros(2, np.int64), np.ones(2, bool), np.ones((2, 2)),
+                           np.ones((2, 1)), inner_geometric=np.array([False, True]),
+                           inner_pillar="absorption")
+    risk, lowest = specification_risk(model, scores, specs, list(model.components))
+    assert risk[0].tolist() == pytest.approx([0.625, 0.5, 0.64])
+    assert risk[1].tolist() == pytest.approx([0.5, 0.5, 0.64])
+    assert np.allclose(lowest, risk)
+
+
+def test_the_factorial_crosses_the_absorption_mean():
+    model = active_model(load_config())
+    components = model.components_for("us_area")
+    choices = Choices(absorption_mean=("arithmetic", "geometric"), weight_draws=2)
+    specs = factorial(model, components, ["a"], [], ["geometric"], choices,
+                      load_config().uncertainty)
+    assert len(specs) == 2 * 2 and specs.inner_pillar == "absorption"
+    assert specs.inner_geometric.tolist() == (specs.factors["absorption_mean"] == 1).tolist()
+    assert specs.inner_geometric.sum() == 2

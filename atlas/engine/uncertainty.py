@@ -208,7 +208,9 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
     pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; its score
     is capped at the score of the pillar's gate component for the regions in
-    ``gated[pillar]`` (as ``region_gates`` in ``risk_scores.sql``); the specs of one
+    ``gated[pillar]`` (as ``region_gates`` in ``risk_scores.sql``); in the specs marked
+    ``inner_geometric`` the pillar ``inner_pillar`` is the weighted geometric mean
+    ``exp(sum_k w_k ln p_k / sum_k w_k)`` instead; the specs of one
     measure share that measure's (small) filled scores and availability, so no
     ``(specs, regions, K)`` array is ever made.
     """
@@ -225,14 +227,21 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
         present.append(index)
         w = specs.weights * member[None, :]
         numerator, denominator = np.empty(shape), np.empty(shape)
+        logged = specs.inner_geometric if pillar.pillar == specs.inner_pillar else None
         for measure, rows in enumerate(by_measure):
             if len(rows):
                 numerator[rows] = np.einsum("rk,sk->sr", filled[measure], w[rows])
                 denominator[rows] = np.einsum("rk,sk->sr", available[measure], w[rows])
+                inner = rows[logged[rows]] if logged is not None else rows[:0]
+                if len(inner):  # the weighted geometric mean: exp(sum w log p / sum w)
+                    logs = np.log(np.maximum(filled[measure], 1e-300)) * available[measure]
+                    numerator[inner] = np.einsum("rk,sk->sr", logs, w[inner])
         draw_missing(specs, available, member & observed, w, by_measure, numerator,
-                     denominator)
+                     denominator, logged)
         with np.errstate(invalid="ignore", divide="ignore"):
             np.divide(numerator, denominator, out=numerator)
+        if logged is not None and logged.any():
+            numerator[logged] = np.exp(numerator[logged])
         numerator[~(denominator > 0)] = np.nan
         mean = np.round(numerator, 12, out=numerator)
         score = within_percentile(mean) if model.pillar_scale == "percentile" else mean

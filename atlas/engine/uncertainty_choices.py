@@ -12,6 +12,9 @@ is today's):
 - ``count_uncounted_jobs``: uncounted workers in the denominators, or not;
 - ``absorption_gate``: the absorption pillar capped at its gate component for places that
   grew faster than their nation, or the plain weighted mean;
+- ``absorption_mean``: the absorption pillar as the weighted arithmetic mean of its
+  component scores (today's) or their weighted geometric mean (a place must be weak on
+  every part of absorption: one strong part lifts it more);
 - ``substitution_threshold``: the exposure threshold of the substitutable rule (today's is
   ``[exposure] substitutable_exposure``); the sources step stores every category's share at
   each value (``category_substitutable_variants``). The continuous rule has no threshold: its
@@ -55,7 +58,8 @@ OPTIONAL_TABLES = {  # read by uncertainty_variants.sql, absent from some atlase
     "category_public_share": "taxonomy VARCHAR, category VARCHAR, public_share DOUBLE",
     "region_context": "level VARCHAR, region_id VARCHAR, indicator VARCHAR, value DOUBLE"}
 FACTORS = ("measure", "aggregation", "exposure_rule", "shelter_public_share",
-           "count_uncounted_jobs", "absorption_gate", "weights", "substitution_threshold")
+           "count_uncounted_jobs", "absorption_gate", "weights", "substitution_threshold",
+           "absorption_mean")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,8 @@ class Choices:
     weight_draws: int = 1
     sheltered_keys: tuple[str, ...] = ()  # 'taxonomy|category' of [exposure.sheltered]
     substitution_threshold: tuple[float, ...] = (0.5,)  # today's first
+    absorption_mean: tuple[str, ...] = ("arithmetic",)
+    absorption_pillar: str = "absorption"  # [risk] absorption_pillar
 
     @property
     def varied(self) -> bool:
@@ -76,7 +82,7 @@ class Choices:
         the measures, aggregations and omissions alone)."""
         return any(len(v) > 1 for v in (self.exposure_rule, self.shelter_public_share,
                                         self.count_uncounted_jobs, self.absorption_gate,
-                                        self.thresholds))
+                                        self.thresholds, self.absorption_mean))
 
     @property
     def thresholds(self) -> tuple[float, ...]:
@@ -133,7 +139,9 @@ def choice_settings(config: AtlasConfig) -> Choices:
         int(choices.weight_draws),
         tuple(f"{taxonomy}|{code}" for taxonomy, codes in exposure.sheltered.items()
               for code in codes),
-        tuple(dict.fromkeys([today, *(float(t) for t in choices.substitution_threshold)])))
+        tuple(dict.fromkeys([today, *(float(t) for t in choices.substitution_threshold)])),
+        _today_first(list(choices.absorption_mean), "arithmetic"),
+        config.risk.absorption_pillar)
 
 
 def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: list[str],
@@ -201,7 +209,7 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
               variants: list[tuple[str, str, bool, bool]], aggregations: list[str],
               choices: Choices, settings: UncertaintyConfig) -> Specifications:
     """The full factorial block: every measure x aggregation x choice x weight vector x
-    substitution threshold.
+    substitution threshold x absorption mean.
 
     Spec ``i`` reads the scores at index ``measure[i]`` of the stack ``measures +
     variants`` (today's variant of measure m is m itself). Weight vector 0 is the
@@ -221,7 +229,8 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
     weight_table, pillar_table = dirichlet(base), dirichlet(pillar_base)
     values = [list(range(len(measures))), aggregations, list(choices.exposure_rule),
               list(choices.shelter_public_share), list(choices.count_uncounted_jobs),
-              list(choices.absorption_gate), list(range(draws)), list(choices.thresholds)]
+              list(choices.absorption_gate), list(range(draws)), list(choices.thresholds),
+              list(choices.absorption_mean)]
     codes = np.indices([len(v) for v in values]).reshape(len(values), -1)
     position = {key: len(measures) + i for i, key in enumerate(variants)}
     cells = zip(*(np.array(values[i], dtype=object)[codes[i]].tolist() for i in (0, 2, 3, 4, 7)),
@@ -237,7 +246,8 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
         index, np.array(aggregations)[codes[1]] == "geometric", weight_table[codes[6]],
         pillar_table[codes[6]], codes[6] > 0, int(settings.seed) + 3,
         np.array(values[5], dtype=bool)[codes[5]],
-        {name: codes[i] for i, name in enumerate(FACTORS)})
+        {name: codes[i] for i, name in enumerate(FACTORS)},
+        np.array(values[8], dtype=object)[codes[8]] == "geometric", choices.absorption_pillar)
 
 
 def first_order(in_top: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFrame:

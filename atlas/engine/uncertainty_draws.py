@@ -23,6 +23,8 @@ class Specifications:
     gate: np.ndarray | None = None  # (S,) bool: the pillar gates apply (None: all do)
     factors: dict[str, np.ndarray] | None = None  # choice -> (S,) value code, -1 off the
     # factorial block (atlas.engine.uncertainty_choices)
+    inner_geometric: np.ndarray | None = None  # (S,) bool: the pillar `inner_pillar` is the
+    inner_pillar: str | None = None  # weighted geometric mean of its component scores
 
     def __len__(self) -> int:
         return len(self.measure)
@@ -42,18 +44,21 @@ class Specifications:
             np.vstack([self.weights, other.weights]),
             np.vstack([self.pillar_weights, other.pillar_weights]),
             either(self.random, other.random, False).astype(bool), self.seed,
-            either(self.gate, other.gate, True).astype(bool), factors or None)
+            either(self.gate, other.gate, True).astype(bool), factors or None,
+            either(self.inner_geometric, other.inner_geometric, False).astype(bool),
+            self.inner_pillar or other.inner_pillar)
 
 
 def draw_missing(specs: Specifications, available: np.ndarray, member: np.ndarray,
                  w: np.ndarray, by_measure: list[np.ndarray], numerator: np.ndarray,
-                 denominator: np.ndarray) -> None:
+                 denominator: np.ndarray, logged: np.ndarray | None = None) -> None:
     """In the joint random draws, a missing component score of a region that has another
     component of the pillar is drawn from the level's distribution of scores (uniform on
     (0, 1): they are percentiles), so a region with missing components gets a wider rank
     interval instead of a mean over the components it happens to have. Adds the draws to the
-    pillar's ``numerator`` and ``denominator`` in place; the grid keeps the configured
-    renormalisation, so spec 0 still reproduces ``risk_rank``."""
+    pillar's ``numerator`` and ``denominator`` in place (``logged``: the specs whose numerator
+    sums log scores, a geometric mean, get the log of the draw); the grid keeps the
+    configured renormalisation, so spec 0 still reproduces ``risk_rank``."""
     if specs.random is None or not specs.random.any():
         return
     rng = np.random.default_rng(specs.seed)
@@ -66,6 +71,9 @@ def draw_missing(specs: Specifications, available: np.ndarray, member: np.ndarra
             continue
         weights = w[drawn][:, components]  # (draws, gaps)
         values = rng.random(weights.shape)
+        if logged is not None and logged[drawn].any():
+            values = np.where(logged[drawn][:, None], np.log(np.maximum(values, 1e-300)),
+                              values)
         for target, added in ((numerator, weights * values), (denominator, weights)):
             block = target[drawn]
             np.add.at(block, (slice(None), regions), added)

@@ -61,6 +61,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "uncertainty.periods": ("default", "all"),
     "uncertainty.aggregations": ("arithmetic", "geometric"),
     "uncertainty.choices.exposure_rule": ("substitutable", "continuous"),
+    "uncertainty.choices.absorption_mean": ("arithmetic", "geometric"),
 }
 # List settings that must hold at least one value.
 NON_EMPTY = ("uncertainty.choices.",)

@@ -99,6 +99,7 @@ class ChoicesConfig:
     shelter_public_share: tuple[bool, ...]
     count_uncounted_jobs: tuple[bool, ...]
     absorption_gate: tuple[bool, ...]
+    absorption_mean: tuple[str, ...]
     substitution_threshold: tuple[float, ...]
     weight_draws: int
 

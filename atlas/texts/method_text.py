@@ -354,7 +354,8 @@ def uncertainty_text(config: AtlasConfig) -> str:
     words = {"exposure_rule": "the exposure rule ({})", "shelter_public_share":
              "publicly funded jobs from data sheltered ({})", "count_uncounted_jobs":
              "uncounted workers in the denominators ({})", "absorption_gate":
-             "the absorption pillar's growth gate ({})", "substitution_threshold":
+             "the absorption pillar's growth gate ({})", "absorption_mean":
+             "the absorption pillar's mean of its parts ({})", "substitution_threshold":
              "the substitution threshold ({})"}
     listed = [words[key].format(" / ".join(str(v).lower() for v in values))
               for key, values in varied.items()]
