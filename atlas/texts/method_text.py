@@ -383,7 +383,7 @@ def uncertainty_text(config: AtlasConfig) -> str:
         text += " " + threshold_text(config)
     return text + (f" Per region: median rank, 90% interval (5th-95th percentile), "
                    f"`p_top_decile`, `p_trap`; `flag_robust_trap` = a trap in at least "
-                   f"{settings['robust_share']:.0%} of all specifications and not of low "
+                   f"{settings.robust_share:.0%} of all specifications and not of low "
                    "confidence (a place with missing components or thin data is never a "
                    "robust trap).")
 
