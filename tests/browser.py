@@ -44,6 +44,21 @@ def block_requests(page, refused: list[str]) -> None:
     page.route("**/*", route)
 
 
+def wait_until(page, expression: str, arg=None, timeout: float = 30.0) -> None:
+    """Wait until ``expression`` (a JavaScript function of ``arg``, or an expression) is
+    truthy in ``page``, polling from Python. Playwright's ``wait_for_function`` polls by
+    evaluating a string inside the page, which the maps' Content-Security-Policy (no
+    ``unsafe-eval``) refuses as soon as the first check is false; ``page.evaluate`` runs
+    through the DevTools protocol, outside the page's policy."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression} still false after {timeout:g} s")
+        page.wait_for_timeout(25)
+
+
 @contextmanager
 def chromium():
     """Yield a launched headless Chromium (closed afterwards)."""
@@ -69,7 +84,7 @@ def open_map(browser, url: str, refused: list[str], errors: list[str], *,
     page.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
     block_requests(page, refused)
     page.goto(url)
-    page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
+    wait_until(page, "() => window.atlasMap !== undefined")
     return page
 
 
@@ -135,7 +150,7 @@ def open_profile(page, region_id: str) -> str:
     """Click a region; returns the profile's text."""
     x, y = region_point(page, region_id)
     page.mouse.click(x, y)
-    page.wait_for_function("(id) => window.atlasMap.state.selected === id", arg=region_id)
+    wait_until(page, "(id) => window.atlasMap.state.selected === id", region_id)
     page.wait_for_selector("#atlas-profile:not([hidden])")
     return page.locator("#atlas-profile").inner_text()
 

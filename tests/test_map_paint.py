@@ -10,7 +10,14 @@ import os
 import pytest
 
 from atlas.maps.page import SCRIPTS, atlas_script, render_page
-from tests.browser import PHONE, VIOLATIONS, block_requests, browser_available, chromium
+from tests.browser import (
+    PHONE,
+    VIOLATIONS,
+    block_requests,
+    browser_available,
+    chromium,
+    wait_until,
+)
 from tests.map_fixture import fixture_data
 
 needs_browser = pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),
@@ -70,7 +77,7 @@ def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         block_requests(page, refused)
         page.goto(path.as_uri() + f"#layer={layer_key}")
-        page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
+        wait_until(page, "() => window.atlasMap !== undefined")
         first = page.evaluate("window.__firstFrame")
         final = page.evaluate("""[...document.querySelectorAll("path.atlas-region")].map(
             (p) => [p.getAttribute("data-id"), p.getAttribute("fill")])""")
@@ -103,7 +110,7 @@ def test_outlines_decode_when_first_read(tmp_path):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         block_requests(page, refused)
         page.goto(path.as_uri())
-        page.wait_for_function("window.atlasMap !== undefined", timeout=30000)
+        wait_until(page, "() => window.atlasMap !== undefined")
         outline = page.evaluate("window.atlasMap.data.outlines.features[0].geometry.coordinates")
         drawn = page.locator("path.atlas-outline").count()
     assert not refused and not errors
@@ -127,6 +134,6 @@ def test_an_error_after_the_paint_is_reported(tmp_path, monkeypatch):
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         block_requests(page, [])
         page.goto(path.as_uri())
-        page.wait_for_function("() => window.atlasMap !== undefined", timeout=30000)
+        wait_until(page, "() => window.atlasMap !== undefined")
         page.wait_for_timeout(300)
     assert any("broken start-up" in e for e in errors)

@@ -10,7 +10,7 @@ import pytest
 
 from atlas.errors import ConfigError
 from atlas.maps.specs import map_spec
-from tests.browser import browser_available, map_page
+from tests.browser import browser_available, map_page, wait_until
 
 needs_browser = pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),
                                    reason="needs /usr/bin/chromium and playwright")
@@ -34,7 +34,7 @@ def test_a_small_metro_is_drawn_readably_when_chosen(real_maps, atlas_con):
     with map_page((real_maps / "us_areas.html").as_uri(), 1366, 768) as (page, refused, errors):
         page.locator("#atlas-q").fill("flint")
         page.keyboard.press("Enter")
-        page.wait_for_function("(id) => window.atlasMap.state.selected === id", arg=flint)
+        wait_until(page, "(id) => window.atlasMap.state.selected === id", flint)
         box = page.evaluate("""(id) => { const r = window.atlasMap.byId[id].getElement()
             .getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; }""", flint)
         assert max(box[2], box[3]) >= 120, box
@@ -61,8 +61,7 @@ def test_world_on_a_phone_markers_and_everyday_names(real_maps):
                                ("channel islands", "CHI")):
             page.locator("#atlas-q").fill(query)
             page.keyboard.press("Enter")
-            page.wait_for_function("(id) => window.atlasMap.state.selected === id",
-                                   arg=country)
+            wait_until(page, "(id) => window.atlasMap.state.selected === id", country)
             marker = page.locator("path.atlas-marker")
             assert marker.count() == 1, country
             box = marker.bounding_box()

@@ -36,6 +36,7 @@ from tests.browser import (
     inside,
     map_page,
     open_profile,
+    wait_until,
 )
 from tests.tiny import tiny_database
 
@@ -545,7 +546,7 @@ def test_what_a_planner_s_review_found_stays_fixed(real_maps, atlas_con):
             page, refused, errors):
         page.locator("#atlas-q").fill("tuvalu")
         page.keyboard.press("Enter")
-        page.wait_for_function("() => window.atlasMap.state.selected === 'TUV'")
+        wait_until(page, "() => window.atlasMap.state.selected === 'TUV'")
         assert "Tuvalu" in page.locator("#atlas-profile").inner_text()
         page.evaluate("window.atlasMap.map.setView([38, 127.5], 5, {animate: false})")
         labels = page.evaluate("""() => [...document.querySelectorAll(

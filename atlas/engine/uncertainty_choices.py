@@ -7,8 +7,9 @@ is today's):
 - ``exposure_rule``: ``substitutable`` (an occupation's jobs count when its exposure and
   automation scores pass the thresholds) or ``continuous`` (every job counts with its exposed
   share of task time, ``score_i``, in the share and the specialisation);
-- ``shelter_public_share``: publicly funded jobs from data never substitutable, or only
-  the listed ``[exposure.sheltered]`` categories;
+- ``shelter_public_share``: sheltering on (publicly funded jobs never substitutable: the
+  shares from data and the listed ``[exposure.sheltered]`` categories) or off (no job
+  sheltered);
 - ``count_uncounted_jobs``: uncounted workers in the denominators, or not;
 - ``absorption_gate``: the absorption pillar capped at its gate component for places that
   grew faster than their nation, or the plain weighted mean;

@@ -352,7 +352,7 @@ def uncertainty_text(config: AtlasConfig) -> str:
     varied = {f.name: getattr(choices, f.name) for f in fields(choices)
               if f.name != "weight_draws" and len(getattr(choices, f.name)) > 1}
     words = {"exposure_rule": "the exposure rule ({})", "shelter_public_share":
-             "publicly funded jobs from data sheltered ({})", "count_uncounted_jobs":
+             "publicly funded jobs sheltered ({})", "count_uncounted_jobs":
              "uncounted workers in the denominators ({})", "absorption_gate":
              "the absorption pillar's growth gate ({})", "absorption_mean":
              "the absorption pillar's mean of its parts ({})", "substitution_threshold":

@@ -11,8 +11,9 @@
 --              threshold from exposure_scores, at another t from
 --              category_substitutable_variants) or score_i (rule 'continuous': the share of
 --              task time exposed, rows of today's threshold only) under m;
---   public_i = 1 for a listed category, or (shelter) the larger of that and the category's
---              publicly funded share from data (category_public_share);
+--   public_i = (shelter on) the larger of 1 for a listed category ([exposure.sheltered]) and
+--              the category's publicly funded share from data (category_public_share);
+--              (shelter off) 0: no job is sheltered;
 --   X_g      = sum_(i in g) e_i x_i (1 - public_i);   D = E - jobs without x + uncounted * U
 --   share    = sum_g X_g / D
 --   excess   = sum_(g <> '') max(0, X_g / (E + uncounted * U) - X_g^ref / (E^ref + uncounted * U^ref))
@@ -52,7 +53,7 @@ facts AS (
     SELECT w.level, s.category, s.measure, s.threshold,
         coalesce(c.diversity_group, s.category) AS grp,
         s.substitutable, s.score,
-        CASE WHEN k.key IS NULL THEN 0.0 ELSE 1.0 END AS public_off,
+        0.0 AS public_off,
         greatest(CASE WHEN k.key IS NULL THEN 0.0 ELSE 1.0 END,
                  coalesce(p.public_share, 0.0)) AS public_on
     FROM wanted AS w
