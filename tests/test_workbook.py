@@ -268,7 +268,10 @@ def test_tiered_rule_on_real_regions(atlas_con, tmp_path):
     book = openpyxl.load_workbook(write_ranking(atlas_con, ranked, request, tmp_path / "t.xlsx"))
     method = {row[0]: row[1] for row in book["method"].iter_rows(min_row=2, values_only=True)}
     assert "tiered" in method["allocation rule"]
-    assert "is in tier 1 (Robust top decile)" in method["worked example"]
+    first = ranked.iloc[0]  # the worked example follows the file's first region
+    tier = {"Robust top decile": 1, "Reaches top decile": 2, "Other": 3}[first.risk_tier]
+    assert first["name"] in method["worked example"]
+    assert f"is in tier {tier} ({first.risk_tier})" in method["worked example"]
 
 
 def test_engine_columns_appear_when_present(atlas_con, tmp_path):

@@ -29,6 +29,7 @@ __all__ = [
     "uncertainty",
     "uncertainty_choices",
     "uncertainty_draws",
+    "uncertainty_inputs",
     "validate_figures",
     "sql",
 ]

@@ -18,4 +18,5 @@ __all__ = [
     "report",
     "terminal",
     "top30",
+    "uncertainty_words",
 ]

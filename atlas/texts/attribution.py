@@ -116,14 +116,16 @@ def withheld(con: duckdb.DuckDBPyConnection, level: str) -> tuple[list[str], lis
 
 def sources_block(con: duckdb.DuckDBPyConnection, level: str | None = None,
                   languages: tuple[str, ...] | list[str] = ("en",)) -> dict[str, Any]:
-    """``title``, ``lines`` (credits), ``mark`` (internal edition) and ``note`` (what the
+    """``title``, ``lines`` (credits), ``mark`` (internal edition; ``mark_short``: its first
+    words, the page's first line) and ``note`` (what the
     shareable edition leaves out of ``level``) for an output of ``level`` (of every level
     when None); a map in Chinese and English gets the title, the terms and the note in both
     (:func:`atlas.texts.method_zh.sources_in`)."""
     keys = level_inputs(con, level)
     marked = keys if level else None
+    mark = internal_mark(con, marked)
     block = {"title": "Sources and terms", "lines": credit_lines(con, keys),
-             "mark": internal_mark(con, marked),
+             "mark": mark, "mark_short": INTERNAL if mark else None,
              "note": withheld_note(con, level) if level else None,
              "edition": edition_of(con)}
     if "zh" in languages:

@@ -267,13 +267,16 @@ def sources_in(languages: tuple[str, ...] | list[str], block: dict[str, Any],
         terms_en = english_terms.get(row["terms"], row["terms"])
         both = joined(languages, {"en": terms_en, "zh": words["terms"].get(row["terms"], "")})
         lines.append(f"{row['attribution']} ({both})")
-    mark, note = block.get("mark"), block.get("note")
+    mark, note, short = block.get("mark"), block.get("note"), block.get("mark_short")
     if mark:
         mark = joined(languages, {"en": mark, "zh": words["internal"].format(
             names="；".join(restricted))})
+    if short:
+        short = joined(languages, {"en": short, "zh": words["internal_short"]})
     if withheld is not None and note:
         names, figures = withheld
         note = joined(languages, {"en": note, "zh": words["withheld"].format(
             names="；".join(names), figures="，".join(figures))})
     return {**block, "title": joined(languages, {"en": block["title"], "zh": words["title"]}),
-            "lines": list(dict.fromkeys(lines)), "mark": mark, "note": note}
+            "lines": list(dict.fromkeys(lines)), "mark": mark, "mark_short": short,
+            "note": note}

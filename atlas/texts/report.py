@@ -23,8 +23,9 @@ from atlas.spec.risk_model import active_model, risk_models
 from atlas.store.database import stored_config, table_exists
 from atlas.texts.evidence_report import evidence_document, replace_or_append
 from atlas.texts.markdown import level_names, markdown_table, markdown_text
-from atlas.texts.method_text import component_summary, risk_formula, uncertainty_text
+from atlas.texts.method_text import component_summary, risk_formula
 from atlas.texts.top30 import top30_document
+from atlas.texts.uncertainty_words import uncertainty_text
 
 __all__ = ["ROOT", "generated_documents", "diagnostics_document", "level_names",
            "markdown_table", "markdown_text", "model_table", "replace_block"]

@@ -61,7 +61,7 @@ const TERMS = DATA.terms || { lines: [] };
 const termsBox = h("section", { class: "atlas-terms", "aria-label": TERMS.title || "Sources" },
   h("h3", {}, TERMS.title || "Sources"), TERMS.mark ? h("p", { class: "atlas-internal" }, TERMS.mark) : null,
   TERMS.note ? h("p", {}, TERMS.note) : null, h("ul", { class: "atlas-about-list" }, TERMS.lines.map((t) => h("li", {}, t))));
-if (TERMS.mark) header.prepend(h("p", { class: "atlas-internal" }, TERMS.mark));
+if (TERMS.mark) header.prepend(h("p", { class: "atlas-internal" }, TERMS.mark_short || TERMS.mark));
 side.append(tools, layerList, overlayList, about, termsBox);
 
 function legendRows(layer) {
