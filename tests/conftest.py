@@ -130,3 +130,25 @@ def browser():
         pytest.skip("needs Chromium")
     with chromium() as launched:
         yield launched
+
+
+@pytest.fixture()
+def tiny_db(tmp_path: Path) -> Path:
+    """A one-table DuckDB file (``t``: one row, ``x = 1``) for the command-line tests."""
+    import duckdb
+
+    path = tmp_path / "tiny.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    return path
+
+
+@pytest.fixture(scope="module")
+def fixture_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The synthetic map page (tests/map_fixture.py) written once per test module; its URI."""
+    from atlas.maps.page import render_page
+    from tests.map_fixture import fixture_data
+
+    path = tmp_path_factory.mktemp("page") / "fixture.html"
+    path.write_text(render_page(fixture_data()), encoding="utf-8")
+    return path.as_uri()

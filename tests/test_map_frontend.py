@@ -68,13 +68,6 @@ def test_validate_names_contract_breaches():
 
 
 # ---------------------------------------------------------------- in the browser
-@pytest.fixture(scope="module")
-def fixture_url(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("frontend") / "fixture.html"
-    path.write_text(render_page(fixture_data()), encoding="utf-8")
-    return path.as_uri()
-
-
 @pytest.fixture()
 def session(browser, fixture_url):
     """``open(url=None, phone=False) -> page``; fails the test on any request or JS error."""

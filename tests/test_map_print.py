@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from atlas.maps.page import render_page
 from tests.browser import browser_available, checked_pages, inside
 from tests.map_fixture import fixture_data
 
@@ -33,13 +32,6 @@ LEGEND_ITEMS = """() => [...document.querySelectorAll(['.atlas-classes li', '.at
                                             r.top + r.height / 2);
       return {text: e.textContent, x: r.left, y: r.top, width: r.width, height: r.height,
               seen: !!top && document.getElementById('atlas-legend').contains(top)}; })"""
-
-
-@pytest.fixture(scope="module")
-def fixture_url(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("print") / "fixture.html"
-    path.write_text(render_page(fixture_data()), encoding="utf-8")
-    return path.as_uri()
 
 
 @pytest.fixture()

@@ -15,14 +15,6 @@ from atlas.cli.main import app
 from atlas.store.files import OutputError, atomic_write
 
 
-@pytest.fixture()
-def tiny_db(tmp_path):
-    path = tmp_path / "tiny.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute("CREATE TABLE t AS SELECT 1 AS x")
-    return path
-
-
 def one_line_error(result) -> str:
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()

@@ -16,14 +16,6 @@ MARKER = "PLANTED_MARKER_34"
 
 
 @pytest.fixture()
-def tiny_db(tmp_path):
-    path = tmp_path / "tiny.duckdb"
-    with duckdb.connect(str(path)) as con:
-        con.execute("CREATE TABLE t AS SELECT 1 AS x")
-    return path
-
-
-@pytest.fixture()
 def planted(tmp_path):
     """A folder an IMPORT would read: its schema.sql prints a marker and writes a file."""
     folder = tmp_path / "planted"
