@@ -10,7 +10,7 @@ contract unchanged.
 The packed form
 ---------------
 ``packed``
-    The version of this form (``1``); DATA without it is read as it is.
+    The version of this form (``2``); DATA without it is read as it is.
 ``geo``, ``outlines``
     ``{"grid": g, "ids": [...], "types": "PMPL...", "coords": [...]}``: one letter per feature
     (``P`` Polygon, ``M`` MultiPolygon, ``L`` LineString) and its coordinates as integers on
@@ -27,6 +27,17 @@ The packed form
       same content, that is repeated across regions is stored once in ``words``. A literal
       text starting with ``~`` is written with a second ``~`` in front;
     - numbers, true, false and null are themselves (a whole float is written as an integer).
+
+    When every region has classes ``c`` with the same layer keys (or none), they are stored
+    by column in ``index`` (below) and each region's ``c`` is ``0`` in its row (it keeps its
+    place among the region's keys).
+``index``
+    ``{"ids": [...], "keys": [...], "c": [[class, ...], ...], "empty": [i, ...],
+    "nodata": [i, ...]}``: the regions' ids; and, when the classes are stored by column (every
+    region's ``c`` has the same keys or none), the layer keys, one list of classes per key
+    (in the order of ``ids``), the positions of the regions whose ``c`` is empty and of those
+    with ``nodata``. This is what the page needs to paint the regions in their colours before it
+    reads the regions' rows (``atlas_paint.js``); :func:`split` puts it with the geometry.
 """
 
 from __future__ import annotations
@@ -39,7 +50,10 @@ import numpy as np
 
 from atlas.maps.display_geometry import PRECISION
 
-VERSION = 1
+VERSION = 2
+# What the page reads before its first paint (atlas/maps/page.py writes them before the script)
+FIRST = ("packed", "geo", "index", "layers", "flags", "text", "nodata", "count", "bounds",
+         "languages")
 KINDS = {"Polygon": "P", "MultiPolygon": "M", "LineString": "L"}
 DEPTH = {"P": 2, "M": 3, "L": 1}  # nesting of the rings in a feature's coordinates
 SHARED_MIN = 6  # a repeated list is stored once when its JSON is at least this long
@@ -64,20 +78,49 @@ def pack(data: dict[str, Any], grid: float = PRECISION) -> dict[str, Any]:
     for key in ("geo", "outlines"):
         if isinstance(data.get(key), dict):
             out[key] = pack_features(data[key], grid)
-    out["regions"] = pack_regions(data["regions"])
+    out["regions"], out["index"] = pack_index(data["regions"])
     out["packed"] = VERSION
     return out
 
 
+def split(packed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Packed DATA in two parts: what the first paint needs (:data:`FIRST`) and the rest."""
+    first = {k: v for k, v in packed.items() if k in FIRST}
+    return first, {k: v for k, v in packed.items() if k not in FIRST}
+
+
+def pack_index(regions: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The regions packed (:func:`pack_regions`, without their ids) and their ``index``."""
+    index: dict[str, Any] = {"ids": list(regions)}
+    keys = {tuple(r["c"]) if isinstance(r.get("c"), dict) else None for r in regions.values()}
+    if None not in keys and len(keys - {()}) == 1:
+        (layer_keys,) = keys - {()}
+        rows = list(regions.values())
+        index["keys"] = list(layer_keys)
+        index["c"] = [[r["c"].get(k) for r in rows] for k in layer_keys]
+        index["empty"] = [i for i, r in enumerate(rows) if not r["c"]]
+        index["nodata"] = [i for i, r in enumerate(rows) if r.get("nodata")]
+        regions = {rid: {**r, "c": 0} for rid, r in regions.items()}
+    packed = pack_regions(regions)
+    del packed["ids"]
+    return packed, index
+
+
 def unpack(data: dict[str, Any]) -> dict[str, Any]:
     """DATA restored from :func:`pack` (DATA that is not packed is returned as it is)."""
-    if data.get("packed") != VERSION:
+    if data.get("packed") not in (1, VERSION):  # 1: the regions' ids in `regions`, no index
         return data
     out = {k: v for k, v in data.items() if k != "packed"}
     for key in ("geo", "outlines"):
         if isinstance(data.get(key), dict) and "grid" in data[key]:
             out[key] = unpack_features(data[key])
-    out["regions"] = unpack_regions(data["regions"])
+    index = out.pop("index", None) or {"ids": data["regions"]["ids"]}
+    out["regions"] = unpack_regions({**data["regions"], "ids": index["ids"]})
+    if index.get("keys"):
+        empty = set(index["empty"])
+        for i, region in enumerate(out["regions"].values()):
+            region["c"] = {} if i in empty else {
+                key: index["c"][j][i] for j, key in enumerate(index["keys"])}
     return out
 
 

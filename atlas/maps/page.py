@@ -84,7 +84,7 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.maps.assets import leaflet_assets
-from atlas.maps.pack import pack, unpack
+from atlas.maps.pack import pack, split, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
 # In this order in one function; atlas_paint.js draws the regions and waits one frame (so they
@@ -239,8 +239,10 @@ def page_data(document: str) -> dict[str, Any]:
     dict
         DATA following the contract of this module (vertices on the display grid).
     """
-    blob = document.split('<script id="atlas-data" type="application/json">')[1]
-    return unpack(json.loads(blob.split("</script>")[0]))
+    parts = [json.loads(document.split(tag)[1].split("</script>")[0])
+             for name in ("atlas-first", "atlas-data")  # a page before issue 32: no atlas-first
+             if (tag := f'<script id="{name}" type="application/json">') in document]
+    return unpack({k: v for part in parts for k, v in part.items()})
 
 
 def _hash(code: str) -> str:
@@ -254,6 +256,13 @@ def _read_template(name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _code(script: str) -> str:
+    """A template script without its whole-line ``//`` comments (the page carries the code
+    only; the templates' files keep their comments). The templates have no multi-line
+    strings, so such a line is always a comment."""
+    return "\n".join(line for line in script.split("\n") if not line.lstrip().startswith("//"))
+
+
 ONLY_WITH = {"atlas_periods.js": "periods"}  # a script a page has only when DATA has the key
 PERIOD_TEXT = ("period", "periods_title", "period_note", "periods_rank", "periods_pillars")
 
@@ -263,7 +272,7 @@ def atlas_script(data: dict[str, Any] | None = None) -> str:
     (without the scripts of :data:`ONLY_WITH` whose DATA key ``data`` lacks; ``await
     nextFrame()`` lets the browser paint between start-up steps); an error in it is thrown
     again outside the promise, so that it is reported like any uncaught error."""
-    parts = [_read_template(name) for name in SCRIPTS
+    parts = [_code(_read_template(name)) for name in SCRIPTS
              if data is None or data.get(ONLY_WITH.get(name, "text"))]
     return ("(async function () {\n\"use strict\";\n" + "\n".join(parts)
             + "\n})().catch((err) => setTimeout(() => { throw err; }));\n")
@@ -355,12 +364,17 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
     figure.header.add_child(RawHTML(
         f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
+    first, rest = split(pack({**data, "text": text}))
     figure.html.add_child(RawHTML(
-        f'<script id="atlas-data" type="application/json">'
-        f'{safe_json(pack({**data, "text": text}))}</script>'
+        f'<script id="atlas-first" type="application/json">{safe_json(first)}</script>'
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
     atlas_map.add_child(AtlasScript(atlas_script(data)))
     document = figure.render().replace("\r\n", "\n")
+    # the bulk of DATA after the script: the parser reaches the script (and the script paints
+    # the regions) before it reads it; atlas_paint.js reads it after the first paint
+    end = document.rindex("</html>")
+    document = (document[:end] + f'<script id="atlas-data" type="application/json">'
+                f"{safe_json(rest)}</script>\n" + document[end:])
     policy = _policy(document, "https://cdn.jsdelivr.net" if cdn else "")
     document = document.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
     return document.replace(

@@ -1,52 +1,98 @@
 // atlas_decode.js: DATA as the page stores it (atlas/maps/pack.py) back to the contract of
-// atlas/maps/page.py, before any other script reads it: coordinates from grid deltas, each
-// region's objects from their shapes, texts and lists stored once from `words`. The outlines are
-// decoded when first read (after the regions are painted, atlas_paint.js).
-function atlasDecode(data) {
-  if (data.packed !== 1) return data;
-  const names = { P: "Polygon", M: "MultiPolygon", L: "LineString" }, depth = { P: 2, M: 3, L: 1 };
-  function features(packed) {
-    if (!packed || !("grid" in packed)) return packed;
-    const scale = Math.round(1 / packed.grid);
-    let x = 0, y = 0;
-    const ring = (flat) => {
-      const points = new Array(flat.length / 2);
-      for (let i = 0; i < flat.length; i += 2) {
-        x += flat[i]; y += flat[i + 1];
-        points[i / 2] = [x / scale, y / scale];
-      }
-      return points;
-    };
-    const nested = (value, d) => (d === 1 ? ring(value) : value.map((v) => nested(v, d - 1)));
-    return { type: "FeatureCollection", features: packed.ids.map((id, i) => {
-      const kind = packed.types[i];
-      return { type: "Feature", id: id, properties: {},
-               geometry: { type: names[kind], coordinates: nested(packed.coords[i], depth[kind]) } };
-    }) };
-  }
-  function regions(packed) {
-    const shapes = packed.shapes, words = packed.words;
-    const decode = (v) => {
-      if (Array.isArray(v)) {
-        if (v[0] < 0) return v.slice(1).map(decode);
-        const keys = shapes[v[0]], out = {};
-        for (let i = 0; i < keys.length; i++) out[keys[i]] = decode(v[i + 1]);
-        return out;
-      }
-      if (typeof v === "string" && v[0] === "~") return v[1] === "~" ? v.slice(1) : decode(words[+v.slice(1)]);
-      return v;
-    };
-    const out = {};
-    packed.ids.forEach((id, i) => { out[id] = decode(packed.rows[i]); });
-    return out;
-  }
-  const out = Object.assign({}, data, { geo: features(data.geo), regions: regions(data.regions) });
-  delete out.packed;
-  // the outlines are drawn after the regions are painted: decoded when first read
-  let outlines;
-  Object.defineProperty(out, "outlines", { enumerable: true, get: () => {
-    if (outlines === undefined) outlines = features(data.outlines);
-    return outlines;
+// atlas/maps/page.py. The page holds it in two parts: `atlas-first` (before this script: the
+// geometry, the regions' classes, layers, texts) and `atlas-data` (after it: the regions' rows,
+// outlines, periods ...). atlasDecode(first) makes DATA from the first part, with each region
+// only its classes (`c`, and `nodata`), so that atlas_paint.js can draw the regions at once;
+// atlasMerge(DATA, first, rest) then adds the rest (after the first paint). Coordinates come
+// from grid deltas (straight into Leaflet's LatLng for the paint: atlasShapes), each region's
+// objects from their shapes, texts and lists stored once from `words`. `geo` and `outlines`
+// are GeoJSON made when first read.
+const ATLAS_KINDS = { P: "Polygon", M: "MultiPolygon", L: "LineString" }, ATLAS_DEPTH = { P: 2, M: 3, L: 1 };
+function atlasPacked(data) { return data.packed === 2; }
+function atlasCoords(packed, point) {  // each feature's coordinates, a vertex as point(x, y)
+  const scale = Math.round(1 / packed.grid);
+  let x = 0, y = 0;
+  const ring = (flat) => {
+    const points = new Array(flat.length / 2);
+    for (let i = 0; i < flat.length; i += 2) {
+      x += flat[i]; y += flat[i + 1];
+      points[i / 2] = point(x / scale, y / scale);
+    }
+    return points;
+  };
+  const nested = (value, d) => (d === 1 ? ring(value) : value.map((v) => nested(v, d - 1)));
+  return packed.coords.map((c, i) => nested(c, ATLAS_DEPTH[packed.types[i]]));
+}
+function atlasFeatures(packed) {
+  if (!packed || !("grid" in packed)) return packed;
+  const coords = atlasCoords(packed, (x, y) => [x, y]);
+  return { type: "FeatureCollection", features: packed.ids.map((id, i) => (
+    { type: "Feature", id: id, properties: {}, geometry: { type: ATLAS_KINDS[packed.types[i]], coordinates: coords[i] } })) };
+}
+// The regions' shapes for the paint: [{id, kind ("P", "M", "L"), latlngs}] as L.geoJSON would make
+// them, or null when the geometry is stored as GeoJSON (then L.geoJSON draws it).
+function atlasShapes(first) {
+  const geo = first.geo;
+  if (!atlasPacked(first) || !geo || !("grid" in geo)) return null;
+  const coords = atlasCoords(geo, (x, y) => new L.LatLng(y, x));
+  return geo.ids.map((id, i) => ({ id: id, kind: geo.types[i], latlngs: coords[i] }));
+}
+function atlasLazy(obj, key, make) {  // obj[key] made when first read
+  let value, made = false;
+  Object.defineProperty(obj, key, { enumerable: true, configurable: true, get: () => {
+    if (!made) { value = make(); made = true; }
+    return value;
   } });
+}
+function atlasDecode(first) {
+  if (!atlasPacked(first)) return Object.assign({ regions: {} }, first);
+  const out = {}, index = first.index, regions = {};
+  Object.keys(first).forEach((k) => { if (k !== "packed" && k !== "index" && k !== "geo") out[k] = first[k]; });
+  atlasLazy(out, "geo", () => atlasFeatures(first.geo));
+  const nodata = new Set(index.nodata || []), empty = new Set(index.empty || []);
+  index.ids.forEach((id, i) => {
+    const r = {};
+    if (index.keys) {
+      r.c = {};
+      if (!empty.has(i)) index.keys.forEach((k, j) => { r.c[k] = index.c[j][i]; });
+      if (nodata.has(i)) r.nodata = true;
+    }
+    regions[id] = r;
+  });
+  out.regions = regions;
   return out;
+}
+// Is DATA ready to paint the regions in their classes before the rest is read?
+function atlasPaintable(first) { return !atlasPacked(first) || Boolean(first.index.keys); }
+function atlasMerge(data, first, rest) {
+  if (!atlasPacked(first)) {
+    Object.keys(rest).forEach((k) => { if (k === "regions") Object.assign(data.regions, rest.regions); else data[k] = rest[k]; });
+    return;
+  }
+  const packed = rest.regions, shapes = packed.shapes, words = packed.words, index = first.index;
+  const decode = (v) => {
+    if (Array.isArray(v)) {
+      if (v[0] < 0) return v.slice(1).map(decode);
+      const keys = shapes[v[0]], out = {};
+      for (let i = 0; i < keys.length; i++) out[keys[i]] = decode(v[i + 1]);
+      return out;
+    }
+    if (typeof v === "string" && v[0] === "~") return v[1] === "~" ? v.slice(1) : decode(words[+v.slice(1)]);
+    return v;
+  };
+  index.ids.forEach((id, i) => {
+    const region = decode(packed.rows[i]);
+    if (index.keys) region.c = data.regions[id].c;  // its place among the keys kept (a 0 in the row)
+    data.regions[id] = region;
+  });
+  Object.keys(rest).forEach((k) => { if (k !== "regions" && k !== "outlines") data[k] = rest[k]; });
+  atlasLazy(data, "outlines", () => atlasFeatures(rest.outlines));
+}
+// The rest of DATA (`atlas-data`, after the script in the document), once the parser has read it.
+function atlasRest() {
+  return new Promise((done) => {
+    const read = () => done(JSON.parse(document.getElementById("atlas-data").textContent));
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", read, { once: true });
+    else read();
+  });
 }

@@ -1,7 +1,8 @@
-// atlas_paint.js: the first thing the page does after reading DATA: the map and the regions in
-// the current layer's colours (the layer and view of the address, if any), then one animation
-// frame so that the browser paints them before the rest of the start-up (profile, search,
-// panels, legend, outlines, labels: atlas_profile.js .. atlas_start.js) runs.
+// atlas_paint.js: the first thing the page does after reading the first part of DATA (geometry
+// and classes): the map and the regions in the current layer's colours (the layer and view of
+// the address, if any), then one animation frame so that the browser paints them; then the
+// rest of DATA is read (after the script in the document) before the rest of the start-up
+// (profile, search, panels, legend, outlines, labels: atlas_profile.js .. atlas_start.js) runs.
 performance.mark("atlas-data");
 const state = { layer: layerByKey(readHash().layer) || LAYERS[0], on: new Set(FLAGS.filter((f) => f.on).map((f) => f.key)), selected: null, ready: false };
 const hoverable = window.matchMedia("(hover: hover)").matches;
@@ -36,26 +37,35 @@ function regionStyle(feature) {
            fillOpacity: cls === null ? 1 : 0.9, color: "#555", weight: 0.5, opacity: 0.9 };
 }
 const byId = {}, centroids = {};
-const regionsLayer = L.geoJSON(DATA.geo, {
-  pane: "atlas-regions", style: regionStyle,
-  onEachFeature: (feature, layer) => {
-    const id = feature.id;
-    byId[id] = layer;
-    const r = REGIONS[id];
-    centroids[id] = r && Array.isArray(r.centroid) ? L.latLng(r.centroid[0], r.centroid[1]) : null;
-    layer.on("mouseover mousemove", (e) => {
-      if (!hoverable || !booted) return;
-      layer.setStyle({ weight: 2, color: "#000" });
-      showTooltip(id, e.originalEvent.clientX, e.originalEvent.clientY, state.layer);
-    });
-    layer.on("mouseout", () => { if (booted) { regionsLayer.resetStyle(layer); hideTooltip(); } });
-    layer.on("click", () => { if (booted) { hideTooltip(); selectRegion(id); } });
-  },
-}).addTo(map);
-Object.keys(byId).forEach((id) => {
-  if (!centroids[id]) centroids[id] = byId[id].getBounds().getCenter();
-  byId[id].getElement().setAttribute("data-id", id);
-});
+if (!atlasPaintable(DATA_FIRST)) atlasMerge(DATA, DATA_FIRST, await atlasRest());  // no classes by column
+const regionsLayer = L.geoJSON(null, { pane: "atlas-regions", style: regionStyle, onEachFeature: regionEvents });
+function regionEvents(feature, layer) {
+  const id = feature.id;
+  byId[id] = layer;
+  layer.on("mouseover mousemove", (e) => {
+    if (!hoverable || !booted) return;
+    layer.setStyle({ weight: 2, color: "#000" });
+    showTooltip(id, e.originalEvent.clientX, e.originalEvent.clientY, state.layer);
+  });
+  layer.on("mouseout", () => { if (booted) { regionsLayer.resetStyle(layer); hideTooltip(); } });
+  layer.on("click", () => { if (booted) { hideTooltip(); selectRegion(id); } });
+}
+// What L.geoJSON(DATA.geo) does for each feature, from LatLngs decoded straight from the grid; a
+// feature's GeoJSON geometry is made when read (the selection's outline).
+const shapes = atlasShapes(DATA_FIRST);
+if (shapes) {
+  const options = regionsLayer.options;
+  shapes.forEach((shape, i) => {
+    const layer = shape.kind === "L" ? new L.Polyline(shape.latlngs, options) : new L.Polygon(shape.latlngs, options);
+    layer.feature = { type: "Feature", id: shape.id, properties: {}, get geometry() { return DATA.geo.features[i].geometry; } };
+    layer.defaultOptions = layer.options;
+    regionsLayer.resetStyle(layer);
+    regionEvents(layer.feature, layer);
+    regionsLayer.addLayer(layer);
+  });
+} else regionsLayer.addData(DATA.geo);
+regionsLayer.addTo(map);
+Object.keys(byId).forEach((id) => { byId[id].getElement().setAttribute("data-id", id); });
 (function hatch() {
   const svg = map.getPane("atlas-regions").querySelector("svg");
   const pattern = s("pattern", { id: "atlas-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse",
@@ -65,3 +75,10 @@ Object.keys(byId).forEach((id) => {
 })();
 performance.mark("atlas-painted");
 await nextFrame();
+// The rest of DATA (the regions' rows, outlines, periods ...), read after the first paint.
+if (atlasPaintable(DATA_FIRST)) atlasMerge(DATA, DATA_FIRST, await atlasRest());
+performance.mark("atlas-rest");
+Object.keys(byId).forEach((id) => {
+  const r = REGIONS[id];
+  centroids[id] = r && Array.isArray(r.centroid) ? L.latLng(r.centroid[0], r.centroid[1]) : byId[id].getBounds().getCenter();
+});

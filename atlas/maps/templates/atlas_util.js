@@ -5,7 +5,8 @@
 // Every string that comes from DATA reaches the page through textContent or an attribute,
 // never through innerHTML.
 performance.mark("atlas-script");
-const DATA = atlasDecode(JSON.parse(document.getElementById("atlas-data").textContent));
+const DATA_FIRST = JSON.parse(document.getElementById("atlas-first").textContent);
+const DATA = atlasDecode(DATA_FIRST);  // each region only its classes until atlasMerge (atlas_paint.js)
 const T = DATA.text;
 const SVGNS = "http://www.w3.org/2000/svg";
 const LAYERS = DATA.layers;
