@@ -65,6 +65,46 @@ def test_repeated_texts_and_lists_are_stored_once():
     assert unpack(packed)["regions"] == plain(data)["regions"]
 
 
+def _mixed_classes() -> dict:
+    """The fixture DATA with one region whose classes have other keys: no columns then."""
+    data = tricky_data()
+    data["regions"]["r07"]["c"] = {"risk": 1}
+    return data
+
+
+@pytest.mark.parametrize("make", [tricky_data, _mixed_classes])
+def test_classes_by_column_for_the_first_paint(make):
+    data = make()
+    packed = json.loads(safe_json(pack(data)))
+    index = packed["index"]
+    assert index["ids"] == list(data["regions"]) and "ids" not in packed["regions"]
+    if make is tricky_data:  # every region's classes have the same keys, or none
+        layer_keys = list(data["regions"]["r00"]["c"])
+        assert index["keys"] == layer_keys
+        assert index["c"][layer_keys.index("share")][3] == data["regions"]["r03"]["c"]["share"]
+        assert [data["regions"][index["ids"][i]]["c"] for i in index["empty"]] == [{}, {}]
+        assert all(data["regions"][index["ids"][i]].get("nodata") for i in index["nodata"])
+    else:
+        assert "keys" not in index
+    again = unpack(packed)
+    assert again["regions"] == plain(data)["regions"]
+    for rid, region in data["regions"].items():  # "c" keeps its place among the keys
+        assert list(again["regions"][rid]) == list(region)
+
+
+def test_the_page_holds_what_the_paint_needs_before_its_script():
+    document = render_page(tricky_data())
+    first = document.index('<script id="atlas-first" type="application/json">')
+    script = document.index("(async function () {")
+    rest = document.index('<script id="atlas-data" type="application/json">')
+    assert first < document.index('id="atlas_map"') < script < rest
+    head = json.loads(document[first:].split(">", 1)[1].split("</script>")[0])
+    tail = json.loads(document[rest:].split(">", 1)[1].split("</script>")[0])
+    assert {"geo", "index", "layers"} <= set(head) and not {"regions", "outlines"} & set(head)
+    assert {"regions", "outlines"} <= set(tail) and not set(head) & set(tail)
+    assert page_data(document)["regions"] == plain(tricky_data())["regions"]
+
+
 def test_coordinates_on_the_grid_as_deltas():
     square = [[[10.0004, 20.0], [10.5, 20.0], [10.5, 20.5], [10.0, 20.5], [10.0004, 20.0]]]
     line = [[-106.131, 21.602999999999998], [-106.131, 31.859]]
@@ -101,8 +141,9 @@ def decoded_in_page(browser, path) -> dict:
 
 
 @pytest.mark.browser
-def test_the_page_decodes_what_python_packed(browser, tmp_path):
-    data = tricky_data()
+@pytest.mark.parametrize("make", [tricky_data, _mixed_classes])
+def test_the_page_decodes_what_python_packed(browser, tmp_path, make):
+    data = make()
     path = tmp_path / "tricky.html"
     path.write_text(render_page(data), encoding="utf-8")
     seen = decoded_in_page(browser, path)
@@ -130,8 +171,8 @@ def test_real_pages_carry_their_data_in_half_the_json(real_maps, atlas_con):
     specs = load_map_specs()
     for level, filename in MAPS.items():
         document = (real_maps / filename).read_text(encoding="utf-8")
-        stored = document.split('<script id="atlas-data" type="application/json">')[1]
-        stored = stored.split("</script>")[0]
+        stored = "".join(document.split(f'<script id="{name}" type="application/json">')[1]
+                         .split("</script>")[0] for name in ("atlas-first", "atlas-data"))
         data = map_data(atlas_con, specs[level])
         unpacked = page_data(document)
         assert unpacked["regions"] == plain(data)["regions"], level

@@ -34,6 +34,7 @@ FIRST_FRAME = """window.__firstFrame = null;
       paths: paths.length, started: window.atlasMap !== undefined,
       legend: document.getElementById("atlas-legend") !== null,
       search: document.getElementById("atlas-q") !== null,
+      rest: performance.getEntriesByName("atlas-rest").length > 0,
       fills: [...paths].map((p) => [p.getAttribute("data-id"), p.getAttribute("fill")]) };
   });
 })();"""
@@ -58,11 +59,20 @@ def _expected_fills(data: dict, layer_key: str) -> dict[str, str]:
     return fills
 
 
+def _mixed_classes() -> dict:
+    """Fixture DATA whose regions' classes are not stored by column (other keys in one): the
+    page then reads all of DATA before it paints."""
+    data = fixture_data()
+    data["regions"]["r07"]["c"] = {key: 0 for key in list(data["regions"]["r07"]["c"])[:3]}
+    return data
+
+
 @pytest.mark.browser
 @needs_browser
-@pytest.mark.parametrize("phone", [False, True])
-def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone):
-    data = fixture_data()
+@pytest.mark.parametrize(("phone", "make"), [(False, fixture_data), (True, fixture_data),
+                                             (False, _mixed_classes)])
+def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone, make):
+    data = make()
     layer_key = data["layers"][2]["key"]  # not the default layer: taken from the address
     path = tmp_path / "paint.html"
     path.write_text(render_page(data), encoding="utf-8")
@@ -92,10 +102,12 @@ def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone):
     assert first["paths"] == len(data["geo"]["features"])
     assert dict(first["fills"]) == expected
     assert not first["started"] and not first["legend"] and not first["search"]
+    # ... and before the regions' rows (the rest of DATA, after the script) are read
+    assert not first["rest"]
     # the finished page draws the same regions in the same colours
     assert chosen == layer_key and dict(final) == expected
     assert (marks["atlas-script"] <= marks["atlas-data"] <= marks["atlas-painted"]
-            < marks["atlas-ready"])
+            < marks["atlas-rest"] < marks["atlas-ready"])
 
 
 @pytest.mark.browser
@@ -137,3 +149,65 @@ def test_an_error_after_the_paint_is_reported(tmp_path, monkeypatch):
         wait_until(page, "() => window.atlasMap !== undefined")
         page.wait_for_timeout(300)
     assert any("broken start-up" in e for e in errors)
+
+
+# The region paths against those L.geoJSON(DATA.geo) draws with the same style in the same pane,
+# at the start-up view, zoomed in on a region (polygons cut by the clip bounds) and zoomed out.
+SAME_PATHS = """() => {
+  const a = window.atlasMap, map = a.map, views = [];
+  const d = (layer) => layer.getElement().getAttribute("d");
+  const ref = L.geoJSON(a.data.geo, { pane: "atlas-regions", style: { weight: 0.5 } }).addTo(map);
+  const byRef = {};
+  ref.eachLayer((layer) => { byRef[layer.feature.id] = layer; });
+  const compare = () => Object.keys(a.byId).filter((id) => d(a.byId[id]) !== d(byRef[id]));
+  const cut = () => Object.values(a.byId).filter((l) => l._pxBounds
+    && !map.getRenderer(l)._bounds.contains(l._pxBounds)).length;
+  const ids = Object.keys(a.byId), id = ids[Math.floor(ids.length / 2)];
+  views.push(compare());
+  const inside = ids.length - cut();
+  map.setView(a.byId[id].getBounds().getCenter(), map.getZoom() + 3, { animate: false });
+  views.push(compare());
+  const zoomedCut = cut();
+  map.setView(map.getCenter(), Math.max(map.getMinZoom(), map.getZoom() - 5), { animate: false });
+  views.push(compare());
+  return { views: views, n: ids.length, inside: inside, cut: zoomedCut };
+}"""
+
+
+def _same_paths(browser_page) -> dict:
+    return browser_page.evaluate(SAME_PATHS)
+
+
+@pytest.mark.browser
+@needs_browser
+def test_region_paths_are_those_of_leaflet_geojson(tmp_path):
+    data = fixture_data()
+    path = tmp_path / "paths.html"
+    path.write_text(render_page(data), encoding="utf-8")
+    refused, errors = [], []
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        block_requests(page, refused)
+        page.goto(path.as_uri())
+        wait_until(page, "() => window.atlasMap !== undefined")
+        seen = _same_paths(page)
+    assert not refused and not errors
+    assert seen["n"] == len(data["geo"]["features"])
+    assert seen["views"] == [[], [], []]
+    assert seen["inside"] > 0 and seen["cut"] > 0  # both ways of clipping were taken
+
+
+@pytest.mark.realdata
+@pytest.mark.browser
+@needs_browser
+def test_real_region_paths_are_those_of_leaflet_geojson(real_maps):
+    with chromium() as browser:
+        for name in ("us_areas.html", "world.html"):
+            page = browser.new_page(**PHONE)
+            block_requests(page, [])
+            page.goto((real_maps / name).as_uri())
+            wait_until(page, "() => window.atlasMap !== undefined", timeout=60)
+            seen = _same_paths(page)
+            page.close()
+            assert seen["views"] == [[], [], []], name

@@ -50,13 +50,42 @@ function regionEvents(feature, layer) {
   layer.on("mouseout", () => { if (booted) { regionsLayer.resetStyle(layer); hideTooltip(); } });
   layer.on("click", () => { if (booted) { hideTooltip(); selectRegion(id); } });
 }
+// Leaflet's polygon with two short cuts that give the same paths with less work: a ring's
+// projected bounds as the minimum and maximum of its points (not one Bounds.extend per point),
+// and no clipping point by point of a polygon whose projected bounds lie inside the clip bounds
+// (Sutherland-Hodgman keeps every vertex of such a polygon, in order; empty rings are dropped).
+const RegionPolygon = L.Polygon.extend({
+  _projectLatlngs(latlngs, result, projectedBounds) {
+    if (!(latlngs[0] instanceof L.LatLng)) {
+      for (let i = 0; i < latlngs.length; i++) this._projectLatlngs(latlngs[i], result, projectedBounds);
+      return;
+    }
+    const ring = [], map = this._map;
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i < latlngs.length; i++) {
+      const pt = map.latLngToLayerPoint(latlngs[i]);
+      ring.push(pt);
+      x0 = Math.min(x0, pt.x); y0 = Math.min(y0, pt.y); x1 = Math.max(x1, pt.x); y1 = Math.max(y1, pt.y);
+    }
+    projectedBounds.extend(new L.Point(x0, y0)).extend(new L.Point(x1, y1));
+    result.push(ring);
+  },
+  _clipPoints() {
+    const clip = this._renderer._bounds, w = this.options.weight, pad = new L.Point(w, w);
+    if (this._pxBounds && new L.Bounds(clip.min.subtract(pad), clip.max.add(pad)).contains(this._pxBounds)) {
+      this._parts = this._rings.filter((ring) => ring.length > 0);
+      return;
+    }
+    L.Polygon.prototype._clipPoints.call(this);
+  },
+});
 // What L.geoJSON(DATA.geo) does for each feature, from LatLngs decoded straight from the grid; a
 // feature's GeoJSON geometry is made when read (the selection's outline).
 const shapes = atlasShapes(DATA_FIRST);
 if (shapes) {
   const options = regionsLayer.options;
   shapes.forEach((shape, i) => {
-    const layer = shape.kind === "L" ? new L.Polyline(shape.latlngs, options) : new L.Polygon(shape.latlngs, options);
+    const layer = shape.kind === "L" ? new L.Polyline(shape.latlngs, options) : new RegionPolygon(shape.latlngs, options);
     layer.feature = { type: "Feature", id: shape.id, properties: {}, get geometry() { return DATA.geo.features[i].geometry; } };
     layer.defaultOptions = layer.options;
     regionsLayer.resetStyle(layer);
