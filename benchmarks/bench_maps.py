@@ -14,9 +14,11 @@ animation frame that sees them (watched from a script installed before the page'
 median of ``--runs``; on the same phone loads the time
 until the first frame after the whole start-up (``window.atlasMap`` set: panels, search,
 legend, labels) and
-where the time went, from the page's own marks (``atlas-script``: Leaflet and the page are
-parsed and the atlas script starts; ``atlas-data``: DATA parsed and decoded;
-``atlas-painted``: the regions are drawn; ``atlas-ready``); and a screenshot beside the map as
+where the time went, from the page's own marks (``atlas-script``: Leaflet and the page up to
+the script are parsed and the atlas script starts; ``atlas-data``: the first part of DATA
+(geometry and classes) parsed; ``atlas-painted``: the regions are drawn; ``atlas-rest``: the
+rest of DATA, after the script in the document, read after the paint; ``atlas-ready``); and
+a screenshot beside the map as
 ``<name>.png``. With ``--db out/atlas.duckdb`` also the Python side: the seconds
 ``atlas.maps.render.render_map`` takes per map (data, classification, geometry, page). Prints
 ``map=.. size_mb=.. draw_s=.. phone_paint_s=.. phone_ready_s=.. switch_s=.. switch_max_s=..
