@@ -46,7 +46,9 @@ def test_paint_runs_first_in_one_async_function():
     assert code.startswith("(async function () {") and "await nextFrame();" in code
     # the first await comes after the regions layer is added and before any panel is made
     first = code.index("await nextFrame();")
-    assert code.index("}).addTo(map);") < first < code.index('const side = h("div"')
+    assert code.index("regionsLayer.addTo(map);") < first < code.index('const side = h("div"')
+    # the regions' rows (the rest of DATA) are read after that first frame
+    assert first < code.index("atlasMerge(DATA, DATA_FIRST, await atlasRest());\nperformance.mark")
 
 
 def _expected_fills(data: dict, layer_key: str) -> dict[str, str]:
