@@ -23,6 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from atlas.build.outputs import write_outputs
+from atlas.maps.page import page_data
 from atlas.spec.manifest import load_manifest
 from atlas.store.edition import figure_columns, restricted_figures
 from atlas.texts.attribution import INTERNAL
@@ -113,8 +114,8 @@ def leaks(folder: Path, values: dict[str, set[float]]) -> list[str]:
     for path in files:
         rows: list[tuple[str, list[float]]] = []
         if path.suffix == ".html" and "atlas-data" in (text := path.read_text("utf-8")):
-            data = json.loads(text.split('<script id="atlas-data" type="application/json">'
-                                         )[1].split("</script>")[0])
+            data = page_data(text)  # unpacked: the regions keyed by region_id
+            assert data["regions"], path.name
             rows = [(rid, _numbers(r)) for rid, r in data["regions"].items()]
         elif path.suffix == ".csv":
             frame = pd.read_csv(path, dtype={"region_id": str}, encoding="utf-8-sig")
