@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import rankdata
 
-from atlas.engine import uncertainty
+from atlas.engine import uncertainty_ranks
 from atlas.engine.uncertainty import rank_order, within_percentile
 
 
@@ -26,7 +26,7 @@ def reference_percentile(row: np.ndarray, transform: str) -> np.ndarray:
 
 @pytest.mark.parametrize("transform", ["percentile", "percent_rank"])
 def test_blocked_percentiles_equal_the_reference(monkeypatch, transform):
-    monkeypatch.setattr(uncertainty, "BLOCK_ROWS", 7)  # many blocks, a ragged last one
+    monkeypatch.setattr(uncertainty_ranks, "BLOCK_ROWS", 7)  # many blocks, a ragged last one
     rng = np.random.default_rng(3)
     values = rng.integers(0, 6, size=(40, 25)).astype(float)  # many ties
     values[rng.random(values.shape) < 0.15] = np.nan
