@@ -57,9 +57,11 @@ def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
         risk = np.exp(np.einsum("srp,sp->sr", logs, weights) / total)
     else:
         risk = np.einsum("srp,sp->sr", pillars, weights) / total
-    used = weights > 0
-    missing = np.isnan(pillars) & used[:, None, :]
-    return np.round(np.where(missing.any(axis=2), np.nan, risk), 12)
+    missing = np.zeros(risk.shape, dtype=bool)
+    for p in range(pillars.shape[2]):  # a loop over the few pillars: no reduction over them
+        missing |= np.isnan(pillars[:, :, p]) & (weights[:, p] > 0)[:, None]
+    risk[missing] = np.nan
+    return np.round(risk, 12, out=risk)
 
 
 def component_scores(inputs: LevelInputs, measure: str | tuple | None) -> np.ndarray:
@@ -187,7 +189,9 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
     pillar_weights = specs.pillar_weights[:, present]
     used = pillar_weights > 0
-    lowest = np.where(used[:, None, :], stacked, np.inf).min(axis=2)
+    lowest = np.full(shape, np.inf)
+    for p, score in enumerate(pillar_scores):  # NaN propagates, as a min over the pillars
+        np.minimum(lowest, np.where(used[:, p, None], score, np.inf), out=lowest)
     risk = np.empty(shape)
     for geometric in (True, False):  # each spec aggregated only its own way
         rows = np.flatnonzero(specs.geometric == geometric)

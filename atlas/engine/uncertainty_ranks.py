@@ -82,7 +82,9 @@ def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
     position = np.arange(1, width + 1)[None, :]
     if groups is not None and len(np.unique(groups)) > 1:
         codes, group = np.unique(np.asarray(groups), return_inverse=True)
-        by_group = np.argsort(group[tiebreak][order], axis=-1, kind="stable")
+        small = np.uint8 if len(codes) <= 256 else np.uint16 if len(codes) <= 65536 \
+            else np.int64  # a stable sort of small integers is a radix sort
+        by_group = np.argsort(group.astype(small)[tiebreak][order], axis=-1, kind="stable")
         order = np.take_along_axis(order, by_group, axis=-1)
         starts = np.repeat(np.r_[0, np.cumsum(np.bincount(group))[:-1]],
                            np.bincount(group))
