@@ -22,6 +22,9 @@ top decile to each choice (``rank_sensitivity``). Ranks are within each rank gro
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -46,6 +49,8 @@ from atlas.engine.uncertainty_ranks import rank_order, rank_quantiles, within_pe
 from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
+
+WORKERS = min(2, os.cpu_count() or 1)  # levels ranked at once: NumPy releases the GIL
 
 
 def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
@@ -259,18 +264,23 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     choices = choice_settings(config)
     measures = sorted(set(exposure["measure"])) if choices.varied else []
     variants = variant_table(con, levels, measures, choices)
-    for level in levels:
-        inputs = level_inputs(con, level, model, config.exposure.default_measure,
-                              exposure, config.flags.trap_min_shock_ratio)
-        if not inputs.components:
-            continue
-        inputs.variants = {key: values for key, values in level_variants(
-            variants, level, inputs.region_ids, choices).items() if key[0] in inputs.by_measure}
-        inputs.groups = rank_groups(con, level, inputs.region_ids)
-        frame, sensitivity = level_uncertainty(inputs, model, settings, config.flags,
-                                               choices)
-        frames.append(frame.assign(level=level))
-        tables.append(sensitivity.assign(level=level))
+    jobs = []
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the reads stay on this thread
+        for level in levels:
+            inputs = level_inputs(con, level, model, config.exposure.default_measure,
+                                  exposure, config.flags.trap_min_shock_ratio)
+            if not inputs.components:
+                continue
+            inputs.variants = {key: values for key, values in level_variants(
+                variants, level, inputs.region_ids, choices).items()
+                if key[0] in inputs.by_measure}
+            inputs.groups = rank_groups(con, level, inputs.region_ids)
+            jobs.append((level, pool.submit(level_uncertainty, inputs, model, settings,
+                                            config.flags, choices)))
+        for level, job in jobs:  # in the order of the levels, whichever finished first
+            frame, sensitivity = job.result()
+            frames.append(frame.assign(level=level))
+            tables.append(sensitivity.assign(level=level))
     sensitivity = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     register_table(con, "rank_sensitivity", sensitivity.reindex(
         columns=["level", "choice", "n_values", "first_order", "n_specs"]).astype(
