@@ -293,8 +293,10 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     low = con.execute("SELECT level, region_id FROM region_flags WHERE flag_low_confidence"
                       ).df() if table_exists(con, "region_flags") else pd.DataFrame(
         columns=["level", "region_id"])
-    doubtful = pd.MultiIndex.from_frame(result[["level", "region_id"]]).isin(
-        pd.MultiIndex.from_frame(low[["level", "region_id"]])) if len(result) else []
+    def keys(frame: pd.DataFrame) -> pd.Series:  # level and region as one string
+        return frame["level"].astype(str) + "\x1f" + frame["region_id"].astype(str)
+
+    doubtful = keys(result).isin(keys(low)).to_numpy(bool) if len(result) else []
     result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings.robust_share) \
         & ~np.asarray(doubtful, dtype=bool)
     register_table(con, "rank_uncertainty", result[

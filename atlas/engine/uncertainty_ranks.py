@@ -48,10 +48,14 @@ def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> Non
     index = np.broadcast_to(np.arange(width), block.shape)
     starts = np.ones(block.shape, dtype=bool)
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
-    first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
-    ends = np.ones(block.shape, dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1], axis=1)[:, ::-1]
+    if starts.all():  # no ties (NaNs never compare equal): each value its own first and last
+        first = last = index
+    else:
+        first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
+        ends = np.ones(block.shape, dtype=bool)
+        ends[:, :-1] = starts[:, 1:]
+        last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1],
+                                     axis=1)[:, ::-1]
     missing = np.isnan(block)
     count = (width - missing.sum(axis=1, keepdims=True)).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
