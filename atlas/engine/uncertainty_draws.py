@@ -92,7 +92,9 @@ def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
             FROM region_exposure AS x
             JOIN region_measure_sums AS s USING (level, region_id)
             JOIN measures AS m USING (measure)
-            WHERE m.scale = 'unit'
+            WHERE m.scale = 'unit' AND x.level IN (  -- the level and its reference level
+                SELECT unnest([level, coalesce(reference_level, level)]) FROM levels
+                WHERE level = ?)
         ),
         reference AS (
             SELECT x.measure, sum(x.substitutable_share * x.jobs ORDER BY x.region_id)
@@ -106,6 +108,6 @@ def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
         SELECT x.region_id, x.measure,
             coalesce(x.substitutable_share >= ? * r.share, false) AS above
         FROM shares AS x JOIN reference AS r USING (measure)
-        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, ratio, level]).df()
+        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, level, ratio, level]).df()
     return {measure: group.set_index("region_id")["above"].reindex(ids).fillna(False)
             .to_numpy(bool) for measure, group in frame.groupby("measure")}
