@@ -50,3 +50,53 @@ def test_rank_order_equals_a_three_key_lexsort():
     expected = np.empty_like(order)
     np.put_along_axis(expected, order, np.arange(1, 51)[None, :], axis=-1)
     assert np.array_equal(rank_order(risk, size, ids), expected)
+
+
+@pytest.mark.parametrize("n", [1, 2, 19, 20, 40, 101])
+def test_rank_quantiles_from_counts_equal_numpy(n):
+    """The median and the 5th/95th percentiles read off per-region counts equal
+    np.median and np.percentile(method="inverted_cdf"), values and dtypes, for odd and
+    even numbers of specifications (n * 0.05 whole or not)."""
+    rng = np.random.default_rng(n)
+    rank = rng.integers(1, 13, size=(n, 9))
+    rank[:, 0] = 4  # a region always at one rank
+    median, (p05, p95) = uncertainty_ranks.rank_quantiles(rank, (5.0, 95.0))
+    expected = (np.median(rank, axis=0),
+                np.percentile(rank, 5, axis=0, method="inverted_cdf"),
+                np.percentile(rank, 95, axis=0, method="inverted_cdf"))
+    for got, want in zip((median, p05, p95), expected, strict=True):
+        assert got.dtype == want.dtype
+        assert np.array_equal(got, want)
+
+
+def test_shared_rows_percentiles_equal_the_row_by_row_ones():
+    """Ranking each distinct row once and copying it to its equal rows gives the same
+    array as ranking every row (many specifications share a pillar's means)."""
+    rng = np.random.default_rng(11)
+    distinct = np.round(rng.random((6, 30)), 2)
+    distinct[2, 5:9] = np.nan
+    rows = distinct[rng.integers(0, 6, 50)]
+    rows[7] = rng.random(30)  # one row of its own
+    distinct_rows, inverse = uncertainty_ranks.unique_rows(rows)
+    assert len(distinct_rows) <= 7 and np.array_equal(distinct_rows[inverse], rows,
+                                                      equal_nan=True)
+    for transform in ("percentile", "percent_rank"):
+        shared = within_percentile(rows, transform, shared_rows=True)
+        assert np.array_equal(shared, within_percentile(rows, transform), equal_nan=True)
+
+
+def test_tie_stable_argsort_equals_a_stable_argsort():
+    """The unstable sort of distinct keys, with the rows that hold equal keys re-sorted
+    stably, orders every row as a stable argsort (ties, missing keys as +inf, -inf, and
+    keys too large to shift)."""
+    rng = np.random.default_rng(2)
+    for trial in range(60):
+        key = np.round(rng.normal(size=(rng.integers(1, 20), rng.integers(1, 40))),
+                       int(rng.integers(0, 3)))
+        key[rng.random(key.shape) < 0.2] = np.inf
+        if trial % 5 == 0:
+            key[0, 0] = -np.inf
+        if trial % 7 == 0:
+            key[-1, -1] = 1.7e308  # finite, but twice it is not
+        assert np.array_equal(uncertainty_ranks.tie_stable_argsort(key),
+                              np.argsort(key, axis=-1, kind="stable"))

@@ -108,7 +108,8 @@ def tie_stable_argsort(key: np.ndarray) -> np.ndarray:
         return np.argsort(key, axis=-1, kind="stable")
     finite = np.isfinite(key)
     top = np.abs(key[finite]).max(initial=0.0)
-    spread = np.where(finite, key, 2 * top + 2 + np.arange(key.shape[-1])[None, :])
+    with np.errstate(over="ignore"):
+        spread = np.where(finite, key, 2 * top + 2 + np.arange(key.shape[-1])[None, :])
     if not np.isfinite(spread).all() or (key == -np.inf).any():
         return np.argsort(key, axis=-1, kind="stable")  # keys too large to shift
     order = np.argsort(spread, axis=-1)
