@@ -43,11 +43,17 @@ def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> Non
     """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``."""
     block = np.round(block, 12)
     rows, width = block.shape
-    order = np.argsort(block, axis=1)  # ties share one value: their order does not matter
-    ordered = np.take_along_axis(block, order, axis=1)
+    missing = np.isnan(block)
+    present = width - missing.sum(axis=1, keepdims=True)
+    keyed = block  # missing values as +inf sort last as NaN does, but far faster
+    if missing.any() and not np.isposinf(block).any():
+        keyed = np.where(missing, np.inf, block)
+    order = np.argsort(keyed, axis=1)  # ties share one value: their order does not matter
+    ordered = np.take_along_axis(keyed, order, axis=1)
     index = np.broadcast_to(np.arange(width), block.shape)
     starts = np.ones(block.shape, dtype=bool)
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    starts[index >= present] = True  # each missing value a group of its own, as NaN
     if starts.all():  # no ties (NaNs never compare equal): each value its own first and last
         first = last = index
     else:
@@ -56,8 +62,7 @@ def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> Non
         ends[:, :-1] = starts[:, 1:]
         last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1],
                                      axis=1)[:, ::-1]
-    missing = np.isnan(block)
-    count = (width - missing.sum(axis=1, keepdims=True)).astype(float)
+    count = present.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         if transform == "percent_rank":
             ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
@@ -81,7 +86,7 @@ def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
     id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
     tiebreak = np.lexsort((id_order, -size))
     key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
-    order = tie_stable_argsort(key)
+    order = np.argsort(key, axis=-1, kind="stable")
     width = risk.shape[-1]
     position = np.arange(1, width + 1)[None, :]
     if groups is not None and len(np.unique(groups)) > 1:
@@ -97,27 +102,6 @@ def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
     np.put_along_axis(ranks, tiebreak[order], np.broadcast_to(position, order.shape),
                       axis=-1)
     return ranks
-
-
-def tie_stable_argsort(key: np.ndarray) -> np.ndarray:
-    """``np.argsort(key, axis=-1, kind="stable")`` of a 2-D array, faster: the missing
-    (infinite) keys are replaced by distinct values above every finite key in position
-    order, the rows are sorted with the default (unstable, vectorised) sort, and only the
-    rows that still hold equal keys are sorted again stably."""
-    if key.ndim != 2:
-        return np.argsort(key, axis=-1, kind="stable")
-    finite = np.isfinite(key)
-    top = np.abs(key[finite]).max(initial=0.0)
-    with np.errstate(over="ignore"):
-        spread = np.where(finite, key, 2 * top + 2 + np.arange(key.shape[-1])[None, :])
-    if not np.isfinite(spread).all() or (key == -np.inf).any():
-        return np.argsort(key, axis=-1, kind="stable")  # keys too large to shift
-    order = np.argsort(spread, axis=-1)
-    ordered = np.take_along_axis(spread, order, axis=-1)
-    tied = (ordered[:, 1:] == ordered[:, :-1]).any(axis=-1)
-    if tied.any():
-        order[tied] = np.argsort(key[tied], axis=-1, kind="stable")
-    return order
 
 
 def unique_rows(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
