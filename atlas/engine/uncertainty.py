@@ -35,6 +35,7 @@ from atlas.engine.uncertainty_choices import (
     factorial,
     first_order,
     level_variants,
+    rank_group_table,
     rank_groups,
     variant_table,
 )
@@ -264,6 +265,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     choices = choice_settings(config)
     measures = sorted(set(exposure["measure"])) if choices.varied else []
     variants = variant_table(con, levels, measures, choices)
+    groups = rank_group_table(con)
     jobs = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the reads stay on this thread
         for level in levels:
@@ -274,7 +276,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
             inputs.variants = {key: values for key, values in level_variants(
                 variants, level, inputs.region_ids, choices).items()
                 if key[0] in inputs.by_measure}
-            inputs.groups = rank_groups(con, level, inputs.region_ids)
+            inputs.groups = rank_groups(groups, level, inputs.region_ids)
             jobs.append((level, pool.submit(level_uncertainty, inputs, model, settings,
                                             config.flags, choices)))
         for level, job in jobs:  # in the order of the levels, whichever finished first
