@@ -12,16 +12,24 @@ in one run on a copy of the database; ``specs`` is the most specifications of a 
 ``cpu_s`` is the process's CPU time (all threads), less sensitive to a loaded machine than
 the wall time; ``--compare-fixed`` times the same step with every structural choice fixed
 in the same invocation and prints the ratios (``--fix NAME``: only choice NAME fixed, e.g.
-``--compare-fixed --fix substitution_threshold``). Then a last line with the minimum and the
-spread (max - min) over the runs, and the load
-average (the machine is shared: compare runs of one invocation, not across invocations).
+``--compare-fixed --fix substitution_threshold``). ``--baseline COMMIT`` times the step of
+that commit's code (``git archive`` of ``atlas/`` into a temporary folder) and of this tree
+alternately in one invocation, each run in its own process, and prints the ratios
+baseline / this tree (wall and CPU) and whether both wrote the same ``rank_uncertainty`` and
+``rank_sensitivity`` (a hash of their full-precision CSV). Then a last line with the minimum
+and the spread (max - min) over the runs, and the load average (the machine is shared:
+compare runs of one invocation, not across invocations).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -58,11 +66,54 @@ def run_once(db: Path, config: AtlasConfig) -> dict[str, float]:
             total = time.perf_counter() - started
             cpu = time.process_time() - cpu
             regions = con.execute("SELECT count(*) FROM rank_uncertainty").fetchone()[0]
+            digest = hashlib.sha256("".join(
+                con.execute(f"SELECT * FROM {name} ORDER BY ALL").df().to_csv(index=False)
+                for name in ("rank_uncertainty", "rank_sensitivity")).encode()).hexdigest()
             con.close()
     finally:
         uncertainty.level_uncertainty = original
     return {"total": total, "ranking": timings["ranking"], "specs": timings["specs"],
-            "total_specs": timings["total_specs"], "regions": regions, "cpu": cpu}
+            "total_specs": timings["total_specs"], "regions": regions, "cpu": cpu,
+            "digest": digest[:16]}
+
+
+def run_tree(db: Path, tree: Path) -> dict[str, float]:
+    """:func:`run_once` in a new process importing ``atlas`` from ``tree``."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run([sys.executable, __file__, "--db", str(db), "--json"], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def compare_baseline(db: Path, commit: str, repeat: int) -> None:
+    """Time ``commit``'s code and this tree's alternately, ``repeat`` times each."""
+    root = Path(__file__).resolve().parent.parent
+    runs = []
+    with tempfile.TemporaryDirectory() as old:
+        archive = subprocess.run(["git", "-C", str(root), "archive", commit, "atlas"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        for index in range(repeat):
+            pair = {}
+            for name, tree in (("baseline", Path(old)), ("current", root))[::(-1) ** index]:
+                pair[name] = run_tree(db, tree)
+            base, new = pair["baseline"], pair["current"]
+            runs.append((base, new))
+            for name, r in pair.items():
+                print(f"{name}: uncertainty_s={r['total']:.2f} cpu_s={r['cpu']:.2f} "
+                      f"ranking_s={r['ranking']:.2f} total_specs={r['total_specs']} "
+                      f"specs_per_s={r['total_specs'] / r['total']:.0f} "
+                      f"digest={r['digest']}", flush=True)
+            print(f"ratio baseline/current: wall={base['total'] / new['total']:.2f} "
+                  f"cpu={base['cpu'] / new['cpu']:.2f} "
+                  f"same_tables={base['digest'] == new['digest']}", flush=True)
+    best = {name: min(r[i]["total"] for r in runs) for i, name in enumerate(("base", "new"))}
+    cpu = {name: min(r[i]["cpu"] for r in runs) for i, name in enumerate(("base", "new"))}
+    print(f"min uncertainty_s baseline={best['base']:.2f} current={best['new']:.2f} "
+          f"ratio={best['base'] / best['new']:.2f}; min cpu_s baseline={cpu['base']:.2f} "
+          f"current={cpu['new']:.2f} ratio={cpu['base'] / cpu['new']:.2f}; "
+          f"specs_per_s current={runs[0][1]['total_specs'] / best['new']:.0f} "
+          f"load={os.getloadavg()[0]:.2f} numpy={np.__version__}")
 
 
 def main() -> None:
@@ -76,8 +127,18 @@ def main() -> None:
     parser.add_argument("--fix", default=None,
                         help="with --compare-fixed: fix only this choice of "
                              "[uncertainty.choices] (its first value)")
+    parser.add_argument("--baseline", default=None,
+                        help="a commit: time its code and this tree's alternately")
+    parser.add_argument("--json", action="store_true",
+                        help="one run, its figures as one JSON line (used by --baseline)")
     args = parser.parse_args()
+    if args.baseline:
+        compare_baseline(Path(args.db), args.baseline, args.repeat)
+        return
     config = load_config()
+    if args.json:
+        print(json.dumps(run_once(Path(args.db), config)))
+        return
     choices = config.to_dict()["uncertainty"]["choices"]
     fixed = config.with_overrides({"uncertainty": {"choices": {
         key: values[:1] for key, values in choices.items()

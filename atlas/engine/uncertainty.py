@@ -22,6 +22,9 @@ top decile to each choice (``rank_sensitivity``). Ranks are within each rank gro
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -32,6 +35,7 @@ from atlas.engine.uncertainty_choices import (
     factorial,
     first_order,
     level_variants,
+    rank_group_table,
     rank_groups,
     variant_table,
 )
@@ -42,53 +46,12 @@ from atlas.engine.uncertainty_inputs import (
     level_inputs,
     unit_exposure,
 )
+from atlas.engine.uncertainty_ranks import rank_order, rank_quantiles, within_percentile
 from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
 
-BLOCK_ROWS = 256  # rows ranked at a time: argsort and its temporaries stay in cache
-
-
-def within_percentile(values: np.ndarray, transform: str = "percentile") -> np.ndarray:
-    """Percentiles along the last axis, NaN kept, ties shared.
-
-    ``percentile``: ``(count below + half the ties) / n``; ``percent_rank``:
-    ``count below / (n - 1)`` (0 for a single value). ``n`` counts the non-missing values;
-    values are compared at 12 decimals. Ranked ``BLOCK_ROWS`` rows at a time into one
-    output array (a stable argsort per contiguous block), so that the temporaries stay
-    small whatever the number of specifications.
-    """
-    values = np.asarray(values, dtype=float)
-    flat = values.reshape(-1, values.shape[-1])
-    out = np.empty(flat.shape)
-    for start in range(0, flat.shape[0], BLOCK_ROWS):
-        stop = min(flat.shape[0], start + BLOCK_ROWS)
-        _percentile_block(flat[start:stop], out[start:stop], transform)
-    return out.reshape(values.shape)
-
-
-def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> None:
-    """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``."""
-    block = np.round(block, 12)
-    rows, width = block.shape
-    order = np.argsort(block, axis=1, kind="stable")
-    ordered = np.take_along_axis(block, order, axis=1)
-    index = np.broadcast_to(np.arange(width), block.shape)
-    starts = np.ones(block.shape, dtype=bool)
-    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
-    first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
-    ends = np.ones(block.shape, dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1], axis=1)[:, ::-1]
-    missing = np.isnan(block)
-    count = (width - missing.sum(axis=1, keepdims=True)).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if transform == "percent_rank":
-            ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
-        else:
-            ranked = (first + 0.5 * (last - first + 1)) / count
-    np.put_along_axis(out, order, ranked, axis=1)
-    out[missing] = np.nan
+WORKERS = min(2, os.cpu_count() or 1)  # levels ranked at once: NumPy releases the GIL
 
 
 def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
@@ -100,55 +63,43 @@ def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
         risk = np.exp(np.einsum("srp,sp->sr", logs, weights) / total)
     else:
         risk = np.einsum("srp,sp->sr", pillars, weights) / total
-    used = weights > 0
-    missing = np.isnan(pillars) & used[:, None, :]
-    return np.round(np.where(missing.any(axis=2), np.nan, risk), 12)
-
-
-def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
-               groups: np.ndarray | None = None) -> np.ndarray:
-    """Ranks (1 = highest risk) per specification: risk descending (missing last), then
-    larger size, then region_id, as ``risk_rank``; within each of ``groups`` (an integer
-    code per region; None: one group).
-
-    The regions are put in tie-break order (larger size, then region_id) once; a stable
-    argsort of the risk key per specification then breaks ties in that order (the same
-    ranks as a lexsort over the three keys, with one key to sort); a second stable argsort
-    by group keeps that order within each group, whose ranks start at 1.
-    """
-    id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
-    tiebreak = np.lexsort((id_order, -size))
-    key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
-    order = np.argsort(key, axis=-1, kind="stable")
-    width = risk.shape[-1]
-    position = np.arange(1, width + 1)[None, :]
-    if groups is not None and len(np.unique(groups)) > 1:
-        codes, group = np.unique(np.asarray(groups), return_inverse=True)
-        by_group = np.argsort(group[tiebreak][order], axis=-1, kind="stable")
-        order = np.take_along_axis(order, by_group, axis=-1)
-        starts = np.repeat(np.r_[0, np.cumsum(np.bincount(group))[:-1]],
-                           np.bincount(group))
-        position = position - starts[None, :]
-    ranks = np.empty(order.shape, dtype=np.int64)
-    np.put_along_axis(ranks, tiebreak[order], np.broadcast_to(position, order.shape),
-                      axis=-1)
-    return ranks
+    missing = np.zeros(risk.shape, dtype=bool)
+    for p in range(pillars.shape[2]):  # a loop over the few pillars: no reduction over them
+        missing |= np.isnan(pillars[:, :, p]) & (weights[:, p] > 0)[:, None]
+    risk[missing] = np.nan
+    return np.round(risk, 12, out=risk)
 
 
 def component_scores(inputs: LevelInputs, measure: str | tuple | None) -> np.ndarray:
     """``(regions, components)`` component scores under one measure, or one variant
     ``(measure, rule, shelter, uncounted)`` (its indicators, the measure's others)."""
-    columns = []
-    variant = (inputs.variants or {}).get(measure, {}) if isinstance(measure, tuple) else {}
-    measure = measure[0] if isinstance(measure, tuple) else measure
-    for component in inputs.components:
-        dependent = measure is not None and component.indicator in MEASURE_INDICATORS
-        source = variant if component.indicator in variant else \
-            inputs.by_measure[measure] if dependent else inputs.static
-        values = source.get(component.indicator, np.full(len(inputs.region_ids), np.nan))
-        oriented = values if component.direction == "higher" else -values
-        columns.append(within_percentile(oriented, component.transform))
-    return np.column_stack(columns) if columns else np.empty((len(inputs.region_ids), 0))
+    return stacked_scores(inputs, [measure])[0]
+
+
+def stacked_scores(inputs: LevelInputs, measures: list) -> np.ndarray:
+    """``(measures, regions, components)``: :func:`component_scores` of every measure or
+    variant of ``measures``, the percentiles of all of them in one call per transform
+    (a row per measure and component)."""
+    missing = np.full(len(inputs.region_ids), np.nan)
+    rows, transforms = [], []
+    for key in measures:
+        variant = (inputs.variants or {}).get(key, {}) if isinstance(key, tuple) else {}
+        measure = key[0] if isinstance(key, tuple) else key
+        for component in inputs.components:
+            dependent = measure is not None and component.indicator in MEASURE_INDICATORS
+            source = variant if component.indicator in variant else \
+                inputs.by_measure[measure] if dependent else inputs.static
+            values = source.get(component.indicator, missing)
+            rows.append(values if component.direction == "higher" else -values)
+            transforms.append(component.transform)
+    shape = (len(measures), len(inputs.components), len(inputs.region_ids))
+    if not rows:
+        return np.empty((shape[0], shape[2], 0))
+    values, out = np.vstack(rows), np.empty((len(rows), shape[2]))
+    kinds = np.array(transforms)
+    for transform in dict.fromkeys(transforms):
+        out[kinds == transform] = within_percentile(values[kinds == transform], transform)
+    return out.reshape(shape).transpose(0, 2, 1)
 
 
 def specifications(model: RiskModel, components: list[Component], measures: int,
@@ -228,7 +179,8 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
             numerator[logged] = np.exp(numerator[logged])
         numerator[~(denominator > 0)] = np.nan
         mean = np.round(numerator, 12, out=numerator)
-        score = within_percentile(mean) if model.pillar_scale == "percentile" else mean
+        score = within_percentile(mean, shared_rows=True) \
+            if model.pillar_scale == "percentile" else mean
         capped = (gated or {}).get(pillar.pillar)
         if pillar.gate is not None and capped is not None and capped.any():
             k = [c.component for c in components].index(pillar.gate)
@@ -243,7 +195,9 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
     pillar_weights = specs.pillar_weights[:, present]
     used = pillar_weights > 0
-    lowest = np.where(used[:, None, :], stacked, np.inf).min(axis=2)
+    lowest = np.full(shape, np.inf)
+    for p, score in enumerate(pillar_scores):  # NaN propagates, as a min over the pillars
+        np.minimum(lowest, np.where(used[:, p, None], score, np.inf), out=lowest)
     risk = np.empty(shape)
     for geometric in (True, False):  # each spec aggregated only its own way
         rows = np.flatnonzero(specs.geometric == geometric)
@@ -262,7 +216,7 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: Uncertain
     measures = sorted(inputs.by_measure, key=lambda m: (m != inputs.default_measure, m)) \
         or [None]
     variants = sorted(inputs.variants or {}, key=str)
-    scores = np.stack([component_scores(inputs, m) for m in [*measures, *variants]])
+    scores = stacked_scores(inputs, [*measures, *variants])
     specs = specifications(model, inputs.components, len(measures), settings)
     if choices is not None and choices.varied:
         aggregations = [model.aggregation] + [a for a in settings.aggregations
@@ -287,11 +241,12 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: Uncertain
         is_trap &= above[specs.measure]
     sensitivity = first_order(in_top, specs.factors) if specs.factors else pd.DataFrame(
         columns=["choice", "n_values", "first_order"])
+    median, (p05, p95) = rank_quantiles(rank, (5.0, 95.0))
     return pd.DataFrame({
         "region_id": inputs.region_ids,
-        "median_rank": np.median(rank, axis=0),
-        "rank_p05": np.percentile(rank, 5, axis=0, method="inverted_cdf"),
-        "rank_p95": np.percentile(rank, 95, axis=0, method="inverted_cdf"),
+        "median_rank": median,
+        "rank_p05": p05,
+        "rank_p95": p95,
         "p_top_decile": in_top.mean(axis=0),
         "p_trap": is_trap.mean(axis=0),
         "n_specs": rank.shape[0],
@@ -310,18 +265,24 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     choices = choice_settings(config)
     measures = sorted(set(exposure["measure"])) if choices.varied else []
     variants = variant_table(con, levels, measures, choices)
-    for level in levels:
-        inputs = level_inputs(con, level, model, config.exposure.default_measure,
-                              exposure, config.flags.trap_min_shock_ratio)
-        if not inputs.components:
-            continue
-        inputs.variants = {key: values for key, values in level_variants(
-            variants, level, inputs.region_ids, choices).items() if key[0] in inputs.by_measure}
-        inputs.groups = rank_groups(con, level, inputs.region_ids)
-        frame, sensitivity = level_uncertainty(inputs, model, settings, config.flags,
-                                               choices)
-        frames.append(frame.assign(level=level))
-        tables.append(sensitivity.assign(level=level))
+    groups = rank_group_table(con)
+    jobs = []
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the reads stay on this thread
+        for level in levels:
+            inputs = level_inputs(con, level, model, config.exposure.default_measure,
+                                  exposure, config.flags.trap_min_shock_ratio)
+            if not inputs.components:
+                continue
+            inputs.variants = {key: values for key, values in level_variants(
+                variants, level, inputs.region_ids, choices).items()
+                if key[0] in inputs.by_measure}
+            inputs.groups = rank_groups(groups, level, inputs.region_ids)
+            jobs.append((level, pool.submit(level_uncertainty, inputs, model, settings,
+                                            config.flags, choices)))
+        for level, job in jobs:  # in the order of the levels, whichever finished first
+            frame, sensitivity = job.result()
+            frames.append(frame.assign(level=level))
+            tables.append(sensitivity.assign(level=level))
     sensitivity = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     register_table(con, "rank_sensitivity", sensitivity.reindex(
         columns=["level", "choice", "n_values", "first_order", "n_specs"]).astype(
@@ -334,8 +295,10 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     low = con.execute("SELECT level, region_id FROM region_flags WHERE flag_low_confidence"
                       ).df() if table_exists(con, "region_flags") else pd.DataFrame(
         columns=["level", "region_id"])
-    doubtful = pd.MultiIndex.from_frame(result[["level", "region_id"]]).isin(
-        pd.MultiIndex.from_frame(low[["level", "region_id"]])) if len(result) else []
+    def keys(frame: pd.DataFrame) -> pd.Series:  # level and region as one string
+        return frame["level"].astype(str) + "\x1f" + frame["region_id"].astype(str)
+
+    doubtful = keys(result).isin(keys(low)).to_numpy(bool) if len(result) else []
     result["flag_robust_trap"] = (result["p_trap"].astype(float) >= settings.robust_share) \
         & ~np.asarray(doubtful, dtype=bool)
     register_table(con, "rank_uncertainty", result[

@@ -273,18 +273,24 @@ def first_order(in_top: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFr
     return pd.DataFrame(rows, columns=["choice", "n_values", "first_order"])
 
 
-def rank_groups(con: duckdb.DuckDBPyConnection, level: str, ids: np.ndarray
-                ) -> np.ndarray | None:
-    """The rank group code of every region, as the engine ranked it (``region_indices.
-    rank_group``: the value of the level's declared ``rank_group`` attribute in
-    ``levels.toml``, with ``flags.rank_within_groups``); a region of a grouped level without
-    a value is a group of its own kind, code -1. None for a level ranked as a whole."""
+def rank_group_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """``level, region_id, rank_group`` of every region as the engine ranked it
+    (``region_indices.rank_group``), read once for all levels; None without the column."""
     has_column = con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = "
                              "'region_indices' AND column_name = 'rank_group'").fetchone()[0]
     if not has_column:
         return None
-    values = con.execute("SELECT region_id, rank_group FROM region_indices WHERE level = ?",
-                         [level]).df()
+    return con.execute("SELECT level, region_id, rank_group FROM region_indices").df()
+
+
+def rank_groups(table: pd.DataFrame | None, level: str, ids: np.ndarray) -> np.ndarray | None:
+    """The rank group code of every region of ``level`` (``table``: :func:`rank_group_table`):
+    the value of the level's declared ``rank_group`` attribute in ``levels.toml``, with
+    ``flags.rank_within_groups``; a region of a grouped level without a value is a group of
+    its own kind, code -1. None for a level ranked as a whole."""
+    if table is None:
+        return None
+    values = table.loc[table["level"] == level]
     found = values.set_index("region_id")["rank_group"].reindex(ids)
     if found.notna().sum() == 0:
         return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 
 @dataclass
@@ -80,6 +81,27 @@ def draw_missing(specs: Specifications, available: np.ndarray, member: np.ndarra
             target[drawn] = block
 
 
+def by_region(frame: pd.DataFrame, ids: np.ndarray, columns: list[str],
+              fill: float | bool = np.nan) -> dict[str, dict[str, np.ndarray]]:
+    """Per ``measure`` of ``frame`` (one row per region and measure), each of ``columns``
+    in the order of ``ids`` (``fill`` where a region has no row), by one scatter per
+    measure and column (no reindex per measure)."""
+    position = pd.Index(ids).get_indexer(frame["region_id"])
+    codes, names = pd.factorize(frame["measure"], sort=True)
+    kind = bool if isinstance(fill, bool) else float
+    values = {name: frame[name].to_numpy(kind) for name in columns}
+    out = {}
+    for code, measure in enumerate(names):
+        rows = np.flatnonzero((codes == code) & (position >= 0))
+        grids = {}
+        for name in columns:
+            grid = np.full(len(ids), fill, dtype=kind)
+            grid[position[rows]] = values[name][rows]
+            grids[name] = grid
+        out[measure] = grids
+    return out
+
+
 def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
                 ids: np.ndarray) -> dict[str, np.ndarray]:
     """Per unit-scale measure, whether each region's substitutable share is at least
@@ -92,7 +114,9 @@ def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
             FROM region_exposure AS x
             JOIN region_measure_sums AS s USING (level, region_id)
             JOIN measures AS m USING (measure)
-            WHERE m.scale = 'unit'
+            WHERE m.scale = 'unit' AND x.level IN (  -- the level and its reference level
+                SELECT unnest([level, coalesce(reference_level, level)]) FROM levels
+                WHERE level = ?)
         ),
         reference AS (
             SELECT x.measure, sum(x.substitutable_share * x.jobs ORDER BY x.region_id)
@@ -106,6 +130,6 @@ def shock_floor(con: duckdb.DuckDBPyConnection, level: str, ratio: float,
         SELECT x.region_id, x.measure,
             coalesce(x.substitutable_share >= ? * r.share, false) AS above
         FROM shares AS x JOIN reference AS r USING (measure)
-        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, ratio, level]).df()
-    return {measure: group.set_index("region_id")["above"].reindex(ids).fillna(False)
-            .to_numpy(bool) for measure, group in frame.groupby("measure")}
+        WHERE x.level = ? ORDER BY x.measure, x.region_id""", [level, level, ratio, level]).df()
+    return {measure: grids["above"] for measure, grids in by_region(
+        frame, ids, ["above"], False).items()}

@@ -10,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.engine.uncertainty_draws import shock_floor
+from atlas.engine.uncertainty_draws import by_region, shock_floor
 from atlas.spec.risk_model import Component, RiskModel
 from atlas.store.database import table_exists
 
@@ -65,10 +65,9 @@ def level_inputs(con: duckdb.DuckDBPyConnection, level: str, model: RiskModel,
     if dependent:
         exposure = unit_exposure(con, level) if exposure is None else \
             exposure.loc[exposure["level"] == level]
-        for measure, group in exposure.groupby("measure"):
-            frame = group.set_index("region_id").reindex(ids)
-            if frame[dependent].notna().any().all():
-                by_measure[measure] = {n: frame[n].to_numpy(float) for n in dependent}
+        for measure, grids in by_region(exposure, ids, dependent).items():
+            if all((~np.isnan(grid)).any() for grid in grids.values()):
+                by_measure[measure] = grids
     floor = shock_floor(con, level, float(config_floor), ids) if config_floor else None
     gates = con.execute("SELECT pillar, region_id FROM region_gates WHERE level = ? AND gated",
                         [level]).df() if table_exists(con, "region_gates") else pd.DataFrame(

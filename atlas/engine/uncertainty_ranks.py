@@ -1,0 +1,150 @@
+"""The ranking pieces of the rank uncertainty (:mod:`atlas.engine.uncertainty`): percentiles
+within each row (ties shared), the rank order of every specification, and the median and
+the 90% interval of each region's ranks from counts.
+
+Every shortcut here is exact: rows that are equal byte for byte are ranked once
+(``shared_rows``), and the rank quantiles are order statistics read off a per-region count
+of the integer ranks, equal to ``np.median`` and ``np.percentile(method="inverted_cdf")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+BLOCK_ROWS = 256  # rows ranked at a time: argsort and its temporaries stay in cache
+
+
+def within_percentile(values: np.ndarray, transform: str = "percentile",
+                      shared_rows: bool = False) -> np.ndarray:
+    """Percentiles along the last axis, NaN kept, ties shared.
+
+    ``percentile``: ``(count below + half the ties) / n``; ``percent_rank``:
+    ``count below / (n - 1)`` (0 for a single value). ``n`` counts the non-missing values;
+    values are compared at 12 decimals. Ranked ``BLOCK_ROWS`` rows at a time into one
+    output array (a stable argsort per contiguous block), so that the temporaries stay
+    small whatever the number of specifications. ``shared_rows``: rank each distinct row
+    once and copy it to its equal rows (:func:`unique_rows`; many specifications share a
+    pillar's means).
+    """
+    values = np.asarray(values, dtype=float)
+    flat = values.reshape(-1, values.shape[-1])
+    if shared_rows and flat.shape[0] > 1 and flat.shape[1] > 0:
+        distinct, inverse = unique_rows(flat)
+        if len(distinct) < len(flat):
+            return within_percentile(distinct, transform)[inverse].reshape(values.shape)
+    out = np.empty(flat.shape)
+    for start in range(0, flat.shape[0], BLOCK_ROWS):
+        stop = min(flat.shape[0], start + BLOCK_ROWS)
+        _percentile_block(flat[start:stop], out[start:stop], transform)
+    return out.reshape(values.shape)
+
+
+def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> None:
+    """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``."""
+    block = np.round(block, 12)
+    rows, width = block.shape
+    missing = np.isnan(block)
+    present = width - missing.sum(axis=1, keepdims=True)
+    keyed = block  # missing values as +inf sort last as NaN does, but far faster
+    if missing.any() and not np.isposinf(block).any():
+        keyed = np.where(missing, np.inf, block)
+    order = np.argsort(keyed, axis=1)  # ties share one value: their order does not matter
+    ordered = np.take_along_axis(keyed, order, axis=1)
+    index = np.broadcast_to(np.arange(width), block.shape)
+    starts = np.ones(block.shape, dtype=bool)
+    np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
+    starts[index >= present] = True  # each missing value a group of its own, as NaN
+    if starts.all():  # no ties (NaNs never compare equal): each value its own first and last
+        first = last = index
+    else:
+        first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
+        ends = np.ones(block.shape, dtype=bool)
+        ends[:, :-1] = starts[:, 1:]
+        last = np.minimum.accumulate(np.where(ends, index, width - 1)[:, ::-1],
+                                     axis=1)[:, ::-1]
+    count = present.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if transform == "percent_rank":
+            ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
+        else:
+            ranked = (first + 0.5 * (last - first + 1)) / count
+    np.put_along_axis(out, order, ranked, axis=1)
+    out[missing] = np.nan
+
+
+def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
+               groups: np.ndarray | None = None) -> np.ndarray:
+    """Ranks (1 = highest risk) per specification: risk descending (missing last), then
+    larger size, then region_id, as ``risk_rank``; within each of ``groups`` (an integer
+    code per region; None: one group).
+
+    The regions are put in tie-break order (larger size, then region_id) once; a stable
+    argsort of the risk key per specification then breaks ties in that order (the same
+    ranks as a lexsort over the three keys, with one key to sort); a second stable argsort
+    by group keeps that order within each group, whose ranks start at 1.
+    """
+    id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
+    tiebreak = np.lexsort((id_order, -size))
+    key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
+    order = np.argsort(key, axis=-1, kind="stable")
+    width = risk.shape[-1]
+    position = np.arange(1, width + 1)[None, :]
+    if groups is not None and len(np.unique(groups)) > 1:
+        codes, group = np.unique(np.asarray(groups), return_inverse=True)
+        small = np.uint8 if len(codes) <= 256 else np.uint16 if len(codes) <= 65536 \
+            else np.int64  # a stable sort of small integers is a radix sort
+        by_group = np.argsort(group.astype(small)[tiebreak][order], axis=-1, kind="stable")
+        order = np.take_along_axis(order, by_group, axis=-1)
+        starts = np.repeat(np.r_[0, np.cumsum(np.bincount(group))[:-1]],
+                           np.bincount(group))
+        position = position - starts[None, :]
+    ranks = np.empty(order.shape, dtype=np.int64)
+    np.put_along_axis(ranks, tiebreak[order], np.broadcast_to(position, order.shape),
+                      axis=-1)
+    return ranks
+
+
+def unique_rows(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a 2-D array (equal byte for byte) and, per row, the index of its
+    distinct row: ``unique[inverse]`` is ``flat``."""
+    flat = np.ascontiguousarray(flat)
+    keys = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return flat[first], inverse.reshape(-1)
+
+
+def order_statistics(rank: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The ``k[j]``-th smallest (1-based) of each column of the integer ``rank`` array
+    ``(specs, regions)``, values ``>= 0``: ``(len(k), regions)``.
+
+    One count of every value per region (a bincount); the k-th smallest is the first value
+    whose cumulative count reaches k, i.e. the number of values whose cumulative count is
+    below k.
+    """
+    rank = np.asarray(rank, dtype=np.int64)
+    regions = rank.shape[1]
+    width = int(rank.max(initial=0)) + 1
+    offsets = (np.arange(regions, dtype=np.int64) * width)[None, :]
+    counts = np.bincount((rank + offsets).ravel(), minlength=regions * width)
+    cumulative = np.cumsum(counts.reshape(regions, width), axis=1)
+    return np.stack([(cumulative < kth).sum(axis=1) for kth in np.asarray(k).ravel()])
+
+
+def rank_quantiles(rank: np.ndarray, percents: tuple[float, ...] = (5.0, 95.0)
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Per column of ``rank`` (specs x regions, integers): the median (``np.median``: the
+    mean of the two middle values for an even count) and each percentile of ``percents``
+    as ``np.percentile(..., method="inverted_cdf")`` (the order statistic at
+    ``ceil(n q)``, NumPy's own index arithmetic), from one count per region."""
+    n = rank.shape[0]
+    middle = [(n + 1) // 2, n // 2 + 1] if n % 2 == 0 else [(n + 1) // 2]
+    indices = []
+    for percent in percents:  # NumPy's inverted_cdf: virtual index n q - 1, rounded up
+        virtual = n * (np.float64(percent) / 100) - 1
+        below = np.floor(virtual)
+        index = below if virtual == below else below + 1
+        indices.append(int(np.clip(index, 0, n - 1)) + 1)
+    stats = order_statistics(rank, np.array(middle + indices))
+    median = stats[: len(middle)].mean(axis=0) if len(middle) == 2 \
+        else stats[0].astype(float)
+    return median, [stats[len(middle) + j] for j in range(len(percents))]
