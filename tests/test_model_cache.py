@@ -167,3 +167,53 @@ def test_the_key_is_the_same_in_every_process(fake_data):
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
             for seed in ("1", "3")}
     assert keys == {model_key(Inputs(fake_data), load_config())}
+
+
+def test_the_code_key_covers_every_module_the_readers_import():
+    """Every atlas module a declared reader, crosswalk builder or hook imports, directly or
+    through other modules (also inside functions), is among the hashed files; the engine and
+    the layers above it, which readers cannot import, are not (a change there keeps the
+    model tables)."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    from atlas.sources.reader_cache import code_files, declared_functions
+
+    package = Path(importlib.util.find_spec("atlas").origin).parent
+    hashed = {path.resolve() for path in code_files()}
+
+    def module_file(name: str) -> Path | None:
+        spec = importlib.util.find_spec(name)
+        return Path(spec.origin).resolve() if spec and spec.origin else None
+
+    todo = [name.partition(":")[0] for name in declared_functions()]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = module_file(name)
+        assert path in hashed, f"{name} ({path}) is imported by a reader but not hashed"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and (
+                    node.module == "atlas" or node.module.startswith("atlas.")):
+                todo.append(node.module)
+                todo += [f"{node.module}.{a.name}" for a in node.names
+                         if module_file_exists(f"{node.module}.{a.name}")]
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("atlas")]
+    assert len(seen) > 20  # the readers and what they use
+    assert not any(path.is_relative_to(package / "engine") for path in hashed)
+    assert not any(path.is_relative_to(package / "maps") for path in hashed)
+
+
+def module_file_exists(name: str) -> bool:
+    """True if ``name`` is a module (not a function or class imported from one)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ModuleNotFoundError, ValueError):
+        return False

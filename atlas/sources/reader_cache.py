@@ -8,9 +8,13 @@ hashes:
 - the sha256 of every input listed in ``atlas/spec/manifest.toml``;
 - the configuration settings readers see (:data:`READER_SETTINGS`; a reader that asks for
   another one stops with a ConfigError, so the key cannot miss a setting it uses);
-- the code: every file of the ``atlas`` package and of the project's ``data/`` folder
-  (manifest, reference tables), the declarations as loaded, and the source file of every
-  declared reader, crosswalk builder and hook (which may live outside the package);
+- the code: every file of the layers readers can import (``atlas/errors.py``,
+  ``atlas/__init__.py`` and the packages :data:`READER_LAYERS`: the house's layering,
+  ``tests/test_house.py``, forbids a reader to import from the engine or any higher layer,
+  so a change there leaves the model tables as they were), named by their path inside the
+  package (two checkouts of the same code share entries), the declarations as loaded, and
+  the source file of every declared reader, crosswalk builder and hook (which may live
+  outside the package);
 - the versions of the libraries that parse and compute them.
 
 After a successful build the model tables are kept in the shared cache folder
@@ -53,6 +57,8 @@ ENTRY_TABLE = "atlas_cache_entry"
 LIBRARIES = ("duckdb", "numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyogrio",
              "openpyxl", "scipy")
 SOURCE_SUFFIXES = {".py", ".toml", ".sql", ".csv", ".tsv", ".json"}
+# the packages of the layers at and below the readers' (tests/test_house.py: LAYERS)
+READER_LAYERS = ("spec", "store", "sources")
 
 
 class ReaderSettings(dict):
@@ -97,10 +103,12 @@ def reader_config(config: AtlasConfig) -> ReaderSettings:
     return sections
 
 
-def _files_digest(files: list[Path]) -> str:
+def _files_digest(files: list[Path], root: Path) -> str:
+    """sha256 of the files' names (inside ``root`` relative to it) and bytes."""
     digest = hashlib.sha256()
     for path in sorted(set(files)):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(root) if path.is_relative_to(root) else path
+        digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -115,14 +123,20 @@ def declared_functions() -> list[str]:
 
 def code_digest() -> str:
     """sha256 of the code that turns inputs into model tables (see the module docstring)."""
+    return _files_digest(code_files(), Path(__file__).parents[1])
+
+
+def code_files() -> list[Path]:
+    """The files :func:`code_digest` hashes."""
     package = Path(__file__).parents[1]
-    files = [p for p in package.rglob("*") if p.is_file() and p.suffix in SOURCE_SUFFIXES
-             and "__pycache__" not in p.parts]
+    files = [package / "__init__.py", package / "errors.py"]
+    files += [p for layer in READER_LAYERS for p in (package / layer).rglob("*")
+              if p.is_file() and p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts]
     for name in declared_functions():
         spec = importlib.util.find_spec(name.partition(":")[0])
         if spec is not None and spec.origin and Path(spec.origin).is_file():
             files.append(Path(spec.origin))
-    return _files_digest(files)
+    return files
 
 
 def installed_version(name: str) -> str:
