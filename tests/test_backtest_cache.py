@@ -13,8 +13,13 @@ import pytest
 from scipy.stats import rankdata
 
 from atlas.engine import backtest_metrics
-from atlas.engine.backtest_metrics import (Window, evaluate_windows, ranks, resampled_ranks,
-                                           windows_key)
+from atlas.engine.backtest_metrics import (
+    Window,
+    evaluate_windows,
+    ranks,
+    resampled_ranks,
+    windows_key,
+)
 from atlas.store.cache import cached_frame, geometry_cache
 
 SETTINGS = {"bootstrap": 200, "top_share": 0.1, "bottom_quantile": 0.25}
