@@ -84,3 +84,41 @@ def test_a_cached_table_equals_the_computed_one(tmp_path: Path, monkeypatch):
     other = windows(shift=0.5)
     with pytest.raises(AssertionError, match="evaluated again"), geometry_cache(tmp_path):
         cached_frame("backtest", windows_key(other), lambda: evaluate_windows(other))
+
+
+HERE: list[int] = []  # windows evaluated by counting_evaluate in this process
+
+
+def counting_evaluate(found: list[Window]) -> pd.DataFrame:
+    """evaluate_windows, counted (in the process that runs it)."""
+    HERE.append(len(found))
+    return evaluate_windows(found)
+
+
+def test_backtests_started_early_in_the_second_process_give_the_table(monkeypatch):
+    """The bootstrap started in a second process is taken when the windows did not change
+    (nothing is evaluated here), dropped when they did (evaluated here, for the new windows);
+    either way the table is the one computed here in one go."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    import duckdb
+
+    from atlas.build import evidence
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE model AS SELECT 0.0::DOUBLE AS shift")
+    monkeypatch.setattr(evidence, "backtest_windows", lambda con, inputs: windows(
+        shift=con.execute("SELECT shift FROM model").fetchone()[0]))
+    monkeypatch.setattr(evidence, "evaluate_windows", counting_evaluate)
+    HERE.clear()
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        finish = evidence.start_backtests(con, None, pool)
+        table = finish(con)
+        assert HERE == []  # the second process's table, nothing evaluated here
+        pd.testing.assert_frame_equal(table, evaluate_windows(windows()))
+        finish = evidence.start_backtests(con, None, pool)
+        con.execute("UPDATE model SET shift = 0.5")  # the model changes in between
+        table = finish(con)
+        assert HERE == [2]  # evaluated again, here
+        pd.testing.assert_frame_equal(table, evaluate_windows(windows(shift=0.5)))

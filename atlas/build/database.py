@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
-from atlas.build.evidence import compute_evidence
+from atlas.build.evidence import compute_evidence, start_backtests
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.build.worker import call, result
@@ -185,6 +185,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         compute_top_categories(con, config.exposure.default_measure)
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)
+        backtests = start_backtests(con, inputs, executor)  # in the second process meanwhile
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
         compute_programmes(con, config)
@@ -201,7 +202,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
-        compute_evidence(con, inputs, config, shift)
+        compute_evidence(con, inputs, config, shift, backtests)
         write_terms_tables(con, inputs.specs)
         apply_comments(con, config)
         con.execute("CHECKPOINT")
