@@ -17,6 +17,7 @@ from atlas.sources.reader_cache import (
     model_key,
     reader_config,
     restore,
+    restore_file,
 )
 from atlas.spec.config import load_config
 from atlas.store.cache import geometry_cache
@@ -102,6 +103,29 @@ def test_an_entry_gives_back_its_tables_exactly(tmp_path, fake_data):
     types = "SELECT table_name, column_name, data_type FROM information_schema.columns " \
             "ORDER BY ALL"
     assert target.execute(types).fetchall() == source.execute(types).fetchall()
+
+
+def test_an_entry_file_copied_is_the_tables_restored(tmp_path, fake_data):
+    """restore_file (the entry's file copied, its own table dropped) gives what restore
+    gives; a copy that does not match the recorded sha256 is removed and refused."""
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+    source = duckdb.connect()
+    with geometry_cache(tmp_path / "cache"):
+        keep(source, key, model_tables(source), inputs)
+    entry = find_entry_in(tmp_path / "cache", key)
+    target = tmp_path / "copy.duckdb"
+    assert restore_file(target, entry)
+    restored = duckdb.connect()
+    restore(restored, entry)
+    with duckdb.connect(str(target)) as copied:
+        assert fingerprints(copied) == fingerprints(restored) == fingerprints(source)
+        tables = "SELECT table_name FROM duckdb_tables() ORDER BY ALL"
+        assert copied.execute(tables).fetchall() == [("employment",), ("regions",)]
+    damaged = tmp_path / "damaged.duckdb"
+    (tmp_path / "cache" / f"model_tables-{key}.duckdb.sha256").write_text("0" * 64)
+    assert not restore_file(damaged, entry)
+    assert not damaged.exists()
 
 
 def find_entry_in(folder, key):

@@ -39,7 +39,15 @@ from atlas.engine.uncertainty import compute_rank_uncertainty
 from atlas.errors import AtlasError, ConfigError
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
 from atlas.sources.levelset import LevelSet
-from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
+from atlas.sources.reader_cache import (
+    Entry,
+    find_entry,
+    keep,
+    model_key,
+    reader_config,
+    restore,
+    restore_file,
+)
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.spec import reference_path
 from atlas.spec.config_types import AtlasConfig
@@ -167,15 +175,20 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     """Write the complete database at ``path``; returns its summary.
 
     The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
-    reader settings: :mod:`atlas.sources.reader_cache`) or from reading the inputs (the readers in
-    ``arriving`` run elsewhere), and are then kept under ``key``. The trap zones' Local
-    Moran runs in ``executor`` (the second process of :func:`atlas.build.worker.second_process`)
-    while this one computes the rank uncertainty."""
+    reader settings: :mod:`atlas.sources.reader_cache`; its file copied as the start of
+    this database, :func:`~atlas.sources.reader_cache.restore_file`) or from reading the
+    inputs (the readers in ``arriving`` run elsewhere), and are then kept under ``key``.
+    The trap zones' Local Moran and the backtests' bootstrap run in ``executor`` (the
+    second process of :func:`atlas.build.worker.second_process`) while this one computes
+    the rank uncertainty."""
+    if cached is not None:
+        step(f"copying the model tables from {cached.path}")
+    copied = cached is not None and restore_file(path, cached)  # the file, as it is
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
-            step(f"copying the model tables from {cached.path}")
-            restore(con, cached)
+            if not copied:
+                restore(con, cached)
         else:
             keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
         step("the shift since May 2022: national occupation trends and their projection")

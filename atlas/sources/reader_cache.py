@@ -33,6 +33,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import shutil
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -44,7 +45,14 @@ from atlas.errors import ConfigError
 from atlas.sources.inputs import Inputs
 from atlas.spec import declarations
 from atlas.spec.config_types import AtlasConfig
-from atlas.store.cache import cache_file, cache_key, damaged, new_cache_file
+from atlas.store.cache import (
+    cache_file,
+    cache_key,
+    damaged,
+    file_digest,
+    new_cache_file,
+    recorded_digest,
+)
 
 # The settings readers may use: per config section, the keys they read (None: all of them).
 READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
@@ -210,6 +218,39 @@ def find_entry(key: str) -> Entry | None:
         return None
     return Entry(path, json.loads(stored["tables"]), json.loads(stored["provenance"]),
                  json.loads(stored["repaired"]))
+
+
+def restore_file(target: Path, entry: Entry) -> bool:
+    """Start the database ``target`` (not yet existing) as a copy of the entry's file: its
+    tables as they are, without the entry's own table; True if done. The copy is used only
+    if its bytes match the sha256 recorded for the entry and it holds the entry's key and
+    tables; else it is removed and False returned (then :func:`restore` copies the tables)."""
+    shutil.copyfile(entry.path, target)
+    expected = recorded_digest(entry.path)
+    try:
+        if expected is None or file_digest(target) != expected:
+            raise ValueError("changed since it was checked")
+        with duckdb.connect(str(target)) as con:
+            stored = dict(con.execute(f"SELECT name, value FROM {ENTRY_TABLE}").fetchall())
+            names = {row[0] for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND schema_name = 'main'").fetchall()}
+            if json.loads(stored["tables"]) != entry.tables or names != {*entry.tables,
+                                                                          ENTRY_TABLE}:
+                raise ValueError("holds other tables")
+            if stored.get("key") != find_key(entry):
+                raise ValueError("holds another key")
+            con.execute(f"DROP TABLE {ENTRY_TABLE}")
+    except (ValueError, KeyError, duckdb.Error):
+        for leftover in (target, target.with_name(target.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def find_key(entry: Entry) -> str:
+    """The key in an entry's file name (``model_tables-<key>.duckdb``)."""
+    return entry.path.name.removeprefix(f"{NAME}-").removesuffix(SUFFIX)
 
 
 def restore(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
