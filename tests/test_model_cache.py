@@ -17,6 +17,7 @@ from atlas.sources.reader_cache import (
     model_key,
     reader_config,
     restore,
+    restore_file,
 )
 from atlas.spec.config import load_config
 from atlas.store.cache import geometry_cache
@@ -104,6 +105,29 @@ def test_an_entry_gives_back_its_tables_exactly(tmp_path, fake_data):
     assert target.execute(types).fetchall() == source.execute(types).fetchall()
 
 
+def test_an_entry_file_copied_is_the_tables_restored(tmp_path, fake_data):
+    """restore_file (the entry's file copied, its own table dropped) gives what restore
+    gives; a copy that does not match the recorded sha256 is removed and refused."""
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+    source = duckdb.connect()
+    with geometry_cache(tmp_path / "cache"):
+        keep(source, key, model_tables(source), inputs)
+    entry = find_entry_in(tmp_path / "cache", key)
+    target = tmp_path / "copy.duckdb"
+    assert restore_file(target, entry)
+    restored = duckdb.connect()
+    restore(restored, entry)
+    with duckdb.connect(str(target)) as copied:
+        assert fingerprints(copied) == fingerprints(restored) == fingerprints(source)
+        tables = "SELECT table_name FROM duckdb_tables() ORDER BY ALL"
+        assert copied.execute(tables).fetchall() == [("employment",), ("regions",)]
+    damaged = tmp_path / "damaged.duckdb"
+    (tmp_path / "cache" / f"model_tables-{key}.duckdb.sha256").write_text("0" * 64)
+    assert not restore_file(damaged, entry)
+    assert not damaged.exists()
+
+
 def find_entry_in(folder, key):
     with geometry_cache(folder):
         return find_entry(key)
@@ -167,3 +191,53 @@ def test_the_key_is_the_same_in_every_process(fake_data):
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
             for seed in ("1", "3")}
     assert keys == {model_key(Inputs(fake_data), load_config())}
+
+
+def test_the_code_key_covers_every_module_the_readers_import():
+    """Every atlas module a declared reader, crosswalk builder or hook imports, directly or
+    through other modules (also inside functions), is among the hashed files; the engine and
+    the layers above it, which readers cannot import, are not (a change there keeps the
+    model tables)."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    from atlas.sources.reader_cache import code_files, declared_functions
+
+    package = Path(importlib.util.find_spec("atlas").origin).parent
+    hashed = {path.resolve() for path in code_files()}
+
+    def module_file(name: str) -> Path | None:
+        spec = importlib.util.find_spec(name)
+        return Path(spec.origin).resolve() if spec and spec.origin else None
+
+    todo = [name.partition(":")[0] for name in declared_functions()]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = module_file(name)
+        assert path in hashed, f"{name} ({path}) is imported by a reader but not hashed"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and (
+                    node.module == "atlas" or node.module.startswith("atlas.")):
+                todo.append(node.module)
+                todo += [f"{node.module}.{a.name}" for a in node.names
+                         if module_file_exists(f"{node.module}.{a.name}")]
+            elif isinstance(node, ast.Import):
+                todo += [a.name for a in node.names if a.name.startswith("atlas")]
+    assert len(seen) > 20  # the readers and what they use
+    assert not any(path.is_relative_to(package / "engine") for path in hashed)
+    assert not any(path.is_relative_to(package / "maps") for path in hashed)
+
+
+def module_file_exists(name: str) -> bool:
+    """True if ``name`` is a module (not a function or class imported from one)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ModuleNotFoundError, ValueError):
+        return False

@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
-from atlas.build.evidence import compute_evidence
+from atlas.build.evidence import compute_evidence, start_backtests
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.build.worker import call, result
@@ -39,7 +39,15 @@ from atlas.engine.uncertainty import compute_rank_uncertainty
 from atlas.errors import AtlasError, ConfigError
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
 from atlas.sources.levelset import LevelSet
-from atlas.sources.reader_cache import Entry, find_entry, keep, model_key, reader_config, restore
+from atlas.sources.reader_cache import (
+    Entry,
+    find_entry,
+    keep,
+    model_key,
+    reader_config,
+    restore,
+    restore_file,
+)
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.spec import reference_path
 from atlas.spec.config_types import AtlasConfig
@@ -167,15 +175,20 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     """Write the complete database at ``path``; returns its summary.
 
     The model tables come from ``cached`` (an earlier build's, for the same inputs, code and
-    reader settings: :mod:`atlas.sources.reader_cache`) or from reading the inputs (the readers in
-    ``arriving`` run elsewhere), and are then kept under ``key``. The trap zones' Local
-    Moran runs in ``executor`` (the second process of :func:`atlas.build.worker.second_process`)
-    while this one computes the rank uncertainty."""
+    reader settings: :mod:`atlas.sources.reader_cache`; its file copied as the start of
+    this database, :func:`~atlas.sources.reader_cache.restore_file`) or from reading the
+    inputs (the readers in ``arriving`` run elsewhere), and are then kept under ``key``.
+    The trap zones' Local Moran and the backtests' bootstrap run in ``executor`` (the
+    second process of :func:`atlas.build.worker.second_process`) while this one computes
+    the rank uncertainty."""
+    if cached is not None:
+        step(f"copying the model tables from {cached.path}")
+    copied = cached is not None and restore_file(path, cached)  # the file, as it is
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
-            step(f"copying the model tables from {cached.path}")
-            restore(con, cached)
+            if not copied:
+                restore(con, cached)
         else:
             keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
         step("the shift since May 2022: national occupation trends and their projection")
@@ -185,6 +198,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         compute_top_categories(con, config.exposure.default_measure)
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)
+        backtests = start_backtests(con, inputs, executor)  # in the second process meanwhile
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
         compute_programmes(con, config)
@@ -201,7 +215,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
-        compute_evidence(con, inputs, config, shift)
+        compute_evidence(con, inputs, config, shift, backtests)
         write_terms_tables(con, inputs.specs)
         apply_comments(con, config)
         con.execute("CHECKPOINT")

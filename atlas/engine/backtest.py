@@ -25,10 +25,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from atlas.engine.backtest_metrics import COLUMNS, evaluate
-from atlas.engine.backtest_split import split_sample_backtest
+from atlas.engine.backtest_metrics import Window, evaluate_windows, windows_key
+from atlas.engine.backtest_split import split_sample_windows
 from atlas.sources.inputs import Inputs
 from atlas.spec.evidence import evidence
+from atlas.store.cache import cached_frame
 
 
 def period_levels(con: duckdb.DuckDBPyConnection, geography: str) -> dict[int, str]:
@@ -44,7 +45,12 @@ def predictors(con: duckdb.DuckDBPyConnection, level: str,
                baselines: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Collapse risk, every pillar and every baseline of ``level``, oriented so that higher
     means riskier; and each predictor's role (model / baseline)."""
-    frame = con.execute("SELECT * FROM region_indices WHERE level = ?", [level]).df()
+    columns = [row[0] for row in con.execute("DESCRIBE region_indices").fetchall()]
+    indicators = {baseline["indicator"] for baseline in baselines.values()}
+    wanted = [c for c in columns if c == "region_id" or c == "collapse_risk"
+              or c.startswith("pillar_") or c in indicators]  # only what is read below
+    listed = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
+    frame = con.execute(f"SELECT {listed} FROM region_indices WHERE level = ?", [level]).df()
     frame = frame.set_index("region_id")
     model = ["collapse_risk"] + sorted(c for c in frame.columns if c.startswith("pillar_"))
     out = frame[model].astype(float)
@@ -89,13 +95,13 @@ def windows(first: int, last: int, settings: dict[str, Any]) -> list[int]:
     return out
 
 
-def panel_backtest(con: duckdb.DuckDBPyConnection, geography: str,
-                   settings: dict[str, Any], inputs: Inputs | None = None) -> pd.DataFrame:
+def panel_windows(con: duckdb.DuckDBPyConnection, geography: str,
+                  settings: dict[str, Any], inputs: Inputs | None = None) -> list[Window]:
     """Every window of a geography with periods: model and baselines against each outcome."""
     levels = period_levels(con, geography)
     if not levels:
-        return pd.DataFrame(columns=COLUMNS)
-    results = []
+        return []
+    found = []
     breaks = float(settings["breaks"])
     scored = {level: predictors(con, level, settings["baselines"]) for level in levels.values()}
     for name, outcome in settings["outcomes"].items():
@@ -112,29 +118,39 @@ def panel_backtest(con: duckdb.DuckDBPyConnection, geography: str,
                     continue
                 growth = index[period + k] / index[period].where(index[period] > 0)
                 growth = growth.where((growth < breaks) & (growth > 1 / breaks))
-                part = evaluate(scores, growth, settings,
-                                int(settings["seed"]) + 1000 * number + k)
-                if part.empty:
-                    continue
-                part["role"] = part["predictor"].map(roles)
-                results.append(part.assign(
-                    geography=geography, kind="periods", model_year=period, horizon=k,
-                    years=f"{period}-{period + k}", outcome=name))
-    if not results:
-        return pd.DataFrame(columns=COLUMNS)
-    return pd.concat(results, ignore_index=True)[COLUMNS]
+                found.append(Window(
+                    scores, growth, settings, int(settings["seed"]) + 1000 * number + k, roles,
+                    {"geography": geography, "kind": "periods", "model_year": period,
+                     "horizon": k, "years": f"{period}-{period + k}", "outcome": name}))
+    return found
+
+
+def panel_backtest(con: duckdb.DuckDBPyConnection, geography: str,
+                   settings: dict[str, Any], inputs: Inputs | None = None) -> pd.DataFrame:
+    """The ``backtest`` rows of a geography with periods (:func:`panel_windows`)."""
+    return evaluate_windows(panel_windows(con, geography, settings, inputs))
+
+
+def backtest_windows(con: duckdb.DuckDBPyConnection, inputs: Inputs | None = None
+                     ) -> list[Window]:
+    """The windows of every declared backtest the build's database and inputs allow (the
+    split-sample ones need ``inputs``)."""
+    found: list[Window] = []
+    for geography, settings in evidence().get("backtest", {}).items():
+        if settings.get("kind") == "split_sample":
+            if inputs is not None:
+                found += split_sample_windows(con, inputs, geography, settings)
+        else:
+            found += panel_windows(con, geography, settings, inputs)
+    return found
 
 
 def compute_backtests(con: duckdb.DuckDBPyConnection, inputs: Inputs | None = None
                       ) -> pd.DataFrame:
     """The ``backtest`` table: every declared backtest the build's database and inputs
-    allow (the split-sample ones need ``inputs``)."""
-    parts = []
-    for geography, settings in evidence().get("backtest", {}).items():
-        if settings.get("kind") == "split_sample":
-            if inputs is not None:
-                parts.append(split_sample_backtest(con, inputs, geography, settings))
-        else:
-            parts.append(panel_backtest(con, geography, settings, inputs))
-    parts = [p for p in parts if len(p)]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+    allow. The bootstrap of its windows is kept in the shared cache
+    (:mod:`atlas.store.cache`) under the sha256 of every window's scores, outcome, seed and
+    settings and of the code that evaluates them, so a build whose windows are those of an
+    earlier one (same inputs, same period models) takes that build's table."""
+    found = backtest_windows(con, inputs)
+    return cached_frame("backtest", windows_key(found), lambda: evaluate_windows(found))

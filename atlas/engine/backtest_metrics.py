@@ -1,8 +1,11 @@
 """How well does a score predict the decline that followed? The metrics of a backtest window.
 
 - :func:`ranks`, :func:`centred_ranks`: average ranks along rows, vectorised;
+- :func:`resampled_ranks`: the same ranks of bootstrap resamples, from one sort of the sample;
 - :func:`metrics`: row-wise Spearman with the decline and the hit rate of the top share;
-- :func:`evaluate`: both, with 90% bootstrap intervals, for every predictor of a window.
+- :func:`evaluate`: both, with 90% bootstrap intervals, for every predictor of a window;
+- :class:`Window`, :func:`evaluate_windows`: the ``backtest`` rows of a list of windows, and
+  :func:`windows_key`, the sha256 of everything those rows depend on (their cache key).
 
 Shared by the panel backtests (:mod:`atlas.engine.backtest`) and the split-sample ones
 (:mod:`atlas.engine.backtest_split`).
@@ -10,10 +13,16 @@ Shared by the panel backtests (:mod:`atlas.engine.backtest`) and the split-sampl
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from atlas.store.cache import cache_key
 
 COLUMNS = ["geography", "kind", "model_year", "horizon", "years", "outcome", "predictor",
            "role", "regions", "spearman", "spearman_p05", "spearman_p95", "hit_rate",
@@ -39,9 +48,30 @@ def ranks(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def centred_ranks(values: np.ndarray) -> np.ndarray:
-    """Ranks along the last axis minus their row mean, scaled to unit norm per row."""
-    r = ranks(values)
+def resampled_ranks(sample: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """``ranks(sample[draws])`` without sorting the resamples: equal, bit for bit.
+
+    ``draws`` is a (rows, m) array of indices into the 1-D ``sample``. The sample is sorted
+    once and its distinct values numbered (``values``' runs of equal values, as in
+    :func:`ranks`); each resample then only counts how often it drew each value. A drawn
+    value's average rank is the count of smaller values drawn plus (its own count + 1) / 2,
+    the mean of the positions its run occupies: integers and halves, exact in floating
+    point, as are the sums and quotients of :func:`ranks`.
+    """
+    distinct, group = np.unique(sample, return_inverse=True)
+    width = len(distinct)
+    rows = draws.shape[0]
+    drawn = group[draws] + (np.arange(rows) * width)[:, None]
+    counts = np.bincount(drawn.ravel(), minlength=rows * width).reshape(rows, width)
+    below = np.cumsum(counts, axis=-1) - counts
+    average = below + (counts + 1) / 2
+    return average.ravel()[drawn]
+
+
+def centred_ranks(values: np.ndarray, ranked: np.ndarray | None = None) -> np.ndarray:
+    """Ranks along the last axis minus their row mean, scaled to unit norm per row
+    (``ranked``: those ranks, when already known, e.g. from :func:`resampled_ranks`)."""
+    r = ranks(values) if ranked is None else ranked
     r = r - r.mean(axis=-1, keepdims=True)
     norm = np.sqrt((r * r).sum(axis=-1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -54,10 +84,12 @@ def top_mask(score: np.ndarray, top_share: float) -> np.ndarray:
 
 
 def metrics(score: np.ndarray, decline_ranks: np.ndarray, low: np.ndarray,
-            top_share: float) -> tuple[np.ndarray, np.ndarray]:
+            top_share: float, score_ranks: np.ndarray | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise Spearman of ``score`` with the decline (its centred ranks given) and the hit
-    rate: the share of the top ``top_share`` by score that is in ``low`` (bottom growth)."""
-    rho = (centred_ranks(score) * decline_ranks).sum(axis=-1)
+    rate: the share of the top ``top_share`` by score that is in ``low`` (bottom growth).
+    ``score_ranks``: the ranks of ``score`` along its rows, if already known."""
+    rho = (centred_ranks(score, score_ranks) * decline_ranks).sum(axis=-1)
     top = top_mask(score, top_share)
     return rho, (top & low).sum(axis=-1) / top.sum(axis=-1)
 
@@ -73,16 +105,80 @@ def evaluate(scores: pd.DataFrame, growth: pd.Series, settings: dict[str, Any],
         return pd.DataFrame()
     rng = np.random.default_rng(seed)
     draws = np.vstack([np.arange(n), rng.integers(0, n, size=(int(settings["bootstrap"]), n))])
-    outcome = frame.pop("_growth").to_numpy()[draws]  # row 0: the sample itself
+    growth_sample = frame.pop("_growth").to_numpy()
+    outcome = growth_sample[draws]  # row 0: the sample itself
     top, bottom = float(settings["top_share"]), float(settings["bottom_quantile"])
-    decline = centred_ranks(-outcome)
+    decline = centred_ranks(-outcome, resampled_ranks(-growth_sample, draws))
     low = outcome <= np.quantile(outcome, bottom, axis=-1, keepdims=True)
     rows = []
     for predictor in frame.columns:
-        rho, hit = metrics(frame[predictor].to_numpy(dtype=float)[draws], decline, low, top)
+        sample = frame[predictor].to_numpy(dtype=float)
+        rho, hit = metrics(sample[draws], decline, low, top, resampled_ranks(sample, draws))
         rows.append({"predictor": predictor, "regions": n, "spearman": rho[0],
                      "spearman_p05": np.nanquantile(rho[1:], 0.05),
                      "spearman_p95": np.nanquantile(rho[1:], 0.95), "hit_rate": hit[0],
                      "hit_rate_p05": np.nanquantile(hit[1:], 0.05),
                      "hit_rate_p95": np.nanquantile(hit[1:], 0.95), "chance": bottom})
     return pd.DataFrame(rows)
+
+
+@dataclass
+class Window:
+    """One backtest window: the predictors (``scores``, higher = riskier, one row per region)
+    against ``growth`` (ratio after / before), bootstrapped with ``seed`` and ``settings``;
+    each predictor's role (``roles``, else ``default_role``) and the window's ``labels`` (the
+    ``backtest`` columns geography, kind, model_year, horizon, years, outcome). ``finite``:
+    infinite metrics become missing."""
+
+    scores: pd.DataFrame
+    growth: pd.Series
+    settings: dict[str, Any]
+    seed: int
+    roles: dict[str, str]
+    labels: dict[str, Any] = field(default_factory=dict)
+    default_role: str | None = None
+    finite: bool = False
+
+
+def window_rows(window: Window) -> pd.DataFrame:
+    """The ``backtest`` rows of one window (empty with fewer than 20 regions)."""
+    part = evaluate(window.scores, window.growth, window.settings, window.seed)
+    if part.empty:
+        return part
+    part["role"] = part["predictor"].map(window.roles)
+    if window.default_role is not None:
+        part["role"] = part["role"].fillna(window.default_role)
+    part = part.assign(**window.labels)[COLUMNS]
+    return part.replace([np.inf, -np.inf], np.nan) if window.finite else part
+
+
+def evaluate_windows(windows: list[Window]) -> pd.DataFrame:
+    """The ``backtest`` rows of every window, in order."""
+    parts = [part for part in map(window_rows, windows) if len(part)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+
+
+def _frame_digest(digest: Any, frame: pd.DataFrame) -> None:
+    """Feed ``frame``'s column names, index (type and values) and values as floats (what
+    :func:`evaluate` reads of it) to ``digest``."""
+    digest.update(json.dumps([[str(c) for c in frame.columns], str(frame.index.dtype),
+                              list(frame.shape)]).encode())
+    digest.update("\0".join(map(str, frame.index)).encode() + b"\1")
+    digest.update(np.ascontiguousarray(frame.to_numpy(dtype=float)).tobytes())
+
+
+def windows_key(windows: list[Window]) -> str:
+    """sha256 of everything :func:`evaluate_windows` returns for ``windows`` depends on: every
+    window's scores, growth, settings, seed, roles and labels, the source of the backtest
+    modules and the versions of NumPy and pandas."""
+    digest = hashlib.sha256()
+    for window in windows:
+        digest.update(json.dumps([window.settings, window.seed, window.roles, window.labels,
+                                  window.default_role, window.finite],
+                                 sort_keys=True, default=str).encode())
+        _frame_digest(digest, window.scores)
+        _frame_digest(digest, window.growth.to_frame())
+    here = Path(__file__).parent
+    code = hashlib.sha256(b"".join(path.read_bytes() for path in sorted(
+        here.glob("backtest*.py")))).hexdigest()
+    return cache_key("backtest", digest.hexdigest(), code, np.__version__, pd.__version__)

@@ -18,10 +18,9 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from atlas.engine.backtest_metrics import COLUMNS, evaluate
+from atlas.engine.backtest_metrics import Window, evaluate_windows
 from atlas.sources.inputs import Inputs
 
 
@@ -52,9 +51,9 @@ def split_components(sums: pd.DataFrame, settings: dict[str, Any]) -> pd.DataFra
         "labor_force": sums[("Civilian_labor_force", split)]})
 
 
-def split_sample_backtest(con: duckdb.DuckDBPyConnection, inputs: Inputs, level: str,
-                          settings: dict[str, Any]) -> pd.DataFrame:
-    """The ``backtest`` rows of the split-sample test of ``level``'s absorption pillar."""
+def split_sample_windows(con: duckdb.DuckDBPyConnection, inputs: Inputs, level: str,
+                         settings: dict[str, Any]) -> list[Window]:
+    """The window of the split-sample test of ``level``'s absorption pillar."""
     start, split, end = (int(settings[k]) for k in ("start", "split", "end"))
     years = sorted({start, end, *range(split - int(settings["persistence"]) + 1, split + 1)})
     sums = area_laus(inputs, settings, years)
@@ -79,11 +78,14 @@ def split_sample_backtest(con: duckdb.DuckDBPyConnection, inputs: Inputs, level:
                         "WHERE level = ?", [level]).df().set_index("region_id")
     scores["pillar_absorption_in_sample"] = built["pillar_absorption"]
     growth = sums[("Employed", end)] / sums[("Employed", split)]
-    result = evaluate(scores, growth, settings, int(settings["seed"]))
-    if result.empty:  # too few regions with data to test (evaluate needs 20)
-        return pd.DataFrame(columns=COLUMNS)
     roles = {f"absorption_to_{split}": "model", "pillar_absorption_in_sample": "in-sample"}
-    result["role"] = result["predictor"].map(roles).fillna("baseline")
-    result = result.assign(geography=level, kind="split_sample", model_year=split,
-                           horizon=end - split, years=f"{split}-{end}", outcome="employment")
-    return result[COLUMNS].replace([np.inf, -np.inf], np.nan)
+    return [Window(scores, growth, settings, int(settings["seed"]), roles,
+                   {"geography": level, "kind": "split_sample", "model_year": split,
+                    "horizon": end - split, "years": f"{split}-{end}",
+                    "outcome": "employment"}, default_role="baseline", finite=True)]
+
+
+def split_sample_backtest(con: duckdb.DuckDBPyConnection, inputs: Inputs, level: str,
+                          settings: dict[str, Any]) -> pd.DataFrame:
+    """The ``backtest`` rows of the split-sample test of ``level``'s absorption pillar."""
+    return evaluate_windows(split_sample_windows(con, inputs, level, settings))

@@ -8,9 +8,13 @@ hashes:
 - the sha256 of every input listed in ``atlas/spec/manifest.toml``;
 - the configuration settings readers see (:data:`READER_SETTINGS`; a reader that asks for
   another one stops with a ConfigError, so the key cannot miss a setting it uses);
-- the code: every file of the ``atlas`` package and of the project's ``data/`` folder
-  (manifest, reference tables), the declarations as loaded, and the source file of every
-  declared reader, crosswalk builder and hook (which may live outside the package);
+- the code: every file of the layers readers can import (``atlas/errors.py``,
+  ``atlas/__init__.py`` and the packages :data:`READER_LAYERS`: the house's layering,
+  ``tests/test_house.py``, forbids a reader to import from the engine or any higher layer,
+  so a change there leaves the model tables as they were), named by their path inside the
+  package (two checkouts of the same code share entries), the declarations as loaded, and
+  the source file of every declared reader, crosswalk builder and hook (which may live
+  outside the package);
 - the versions of the libraries that parse and compute them.
 
 After a successful build the model tables are kept in the shared cache folder
@@ -29,6 +33,7 @@ import dataclasses
 import hashlib
 import importlib.util
 import json
+import shutil
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -40,7 +45,14 @@ from atlas.errors import ConfigError
 from atlas.sources.inputs import Inputs
 from atlas.spec import declarations
 from atlas.spec.config_types import AtlasConfig
-from atlas.store.cache import cache_file, cache_key, damaged, new_cache_file
+from atlas.store.cache import (
+    cache_file,
+    cache_key,
+    damaged,
+    file_digest,
+    new_cache_file,
+    recorded_digest,
+)
 
 # The settings readers may use: per config section, the keys they read (None: all of them).
 READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
@@ -53,6 +65,8 @@ ENTRY_TABLE = "atlas_cache_entry"
 LIBRARIES = ("duckdb", "numpy", "pandas", "pyarrow", "geopandas", "shapely", "pyogrio",
              "openpyxl", "scipy")
 SOURCE_SUFFIXES = {".py", ".toml", ".sql", ".csv", ".tsv", ".json"}
+# the packages of the layers at and below the readers' (tests/test_house.py: LAYERS)
+READER_LAYERS = ("spec", "store", "sources")
 
 
 class ReaderSettings(dict):
@@ -97,10 +111,12 @@ def reader_config(config: AtlasConfig) -> ReaderSettings:
     return sections
 
 
-def _files_digest(files: list[Path]) -> str:
+def _files_digest(files: list[Path], root: Path) -> str:
+    """sha256 of the files' names (inside ``root`` relative to it) and bytes."""
     digest = hashlib.sha256()
     for path in sorted(set(files)):
-        digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        name = path.relative_to(root) if path.is_relative_to(root) else path
+        digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -115,14 +131,20 @@ def declared_functions() -> list[str]:
 
 def code_digest() -> str:
     """sha256 of the code that turns inputs into model tables (see the module docstring)."""
+    return _files_digest(code_files(), Path(__file__).parents[1])
+
+
+def code_files() -> list[Path]:
+    """The files :func:`code_digest` hashes."""
     package = Path(__file__).parents[1]
-    files = [p for p in package.rglob("*") if p.is_file() and p.suffix in SOURCE_SUFFIXES
-             and "__pycache__" not in p.parts]
+    files = [package / "__init__.py", package / "errors.py"]
+    files += [p for layer in READER_LAYERS for p in (package / layer).rglob("*")
+              if p.is_file() and p.suffix in SOURCE_SUFFIXES and "__pycache__" not in p.parts]
     for name in declared_functions():
         spec = importlib.util.find_spec(name.partition(":")[0])
         if spec is not None and spec.origin and Path(spec.origin).is_file():
             files.append(Path(spec.origin))
-    return _files_digest(files)
+    return files
 
 
 def installed_version(name: str) -> str:
@@ -196,6 +218,39 @@ def find_entry(key: str) -> Entry | None:
         return None
     return Entry(path, json.loads(stored["tables"]), json.loads(stored["provenance"]),
                  json.loads(stored["repaired"]))
+
+
+def restore_file(target: Path, entry: Entry) -> bool:
+    """Start the database ``target`` (not yet existing) as a copy of the entry's file: its
+    tables as they are, without the entry's own table; True if done. The copy is used only
+    if its bytes match the sha256 recorded for the entry and it holds the entry's key and
+    tables; else it is removed and False returned (then :func:`restore` copies the tables)."""
+    shutil.copyfile(entry.path, target)
+    expected = recorded_digest(entry.path)
+    try:
+        if expected is None or file_digest(target) != expected:
+            raise ValueError("changed since it was checked")
+        with duckdb.connect(str(target)) as con:
+            stored = dict(con.execute(f"SELECT name, value FROM {ENTRY_TABLE}").fetchall())
+            names = {row[0] for row in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+                " AND schema_name = 'main'").fetchall()}
+            if json.loads(stored["tables"]) != entry.tables or names != {*entry.tables,
+                                                                          ENTRY_TABLE}:
+                raise ValueError("holds other tables")
+            if stored.get("key") != find_key(entry):
+                raise ValueError("holds another key")
+            con.execute(f"DROP TABLE {ENTRY_TABLE}")
+    except (ValueError, KeyError, duckdb.Error):
+        for leftover in (target, target.with_name(target.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def find_key(entry: Entry) -> str:
+    """The key in an entry's file name (``model_tables-<key>.duckdb``)."""
+    return entry.path.name.removeprefix(f"{NAME}-").removesuffix(SUFFIX)
 
 
 def restore(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:

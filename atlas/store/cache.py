@@ -294,6 +294,15 @@ def cached_frame(name: str, key: str, compute: Callable[[], pd.DataFrame]) -> pd
     return frame
 
 
+def cached(name: str, key: str) -> pd.DataFrame | None:
+    """The cached frame of ``name`` for exactly ``key`` (:func:`cached_frame`), or None (a
+    miss, or outside :func:`geometry_cache`)."""
+    if _CACHE["session"] is None:
+        return None
+    table = _cached_table(name, key)
+    return None if table is None else table.to_pandas()
+
+
 def cached_geoframe(name: str, key: str, compute: Callable[[], tuple]) -> tuple:
     """:func:`cached_frame` for ``compute() -> (GeoDataFrame, list of str)``: the geometry
     stored as WKB with its column name and CRS, the list in the file's metadata."""
