@@ -252,13 +252,13 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
         run_sql_file(con, "region_indicator_values.sql")
     models = [*config.risk.compare, config.risk.model]  # the model in use last
     grouped = config.flags.rank_within_groups
-    if risk_method == "vector":
+    if risk_method == "vector":  # the wide tables too (risk_tables.write_wide)
         compute_model_risk(con, models, grouped, schema)
     else:
         _sql_model_risk(con, models, grouped)
         if schema == "main":
             persist(con, RISK_TABLES[1:5] + ("risk_model_scores", "risk_model_components"))
-    run_sql_into(con, schema, "risk_wide.sql")
+        run_sql_into(con, schema, "risk_wide.sql")
     run_sql_into(con, schema, "region_flags.sql", **variables)
 
 

@@ -127,6 +127,10 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         "weight": comps["weight"].to_numpy(float)[km],
         "value": scored["value"][mine], "score": scored["score"][mine]}))
 
+    write_wide(con, schema, "region_component_wide", codes, rm,
+               ["risk_p_" + c for c in comps["component"].to_numpy()[km]],
+               scored["score"][mine])
+
     in_use = pills["model"].to_numpy() == codes.model
     mine = in_use[pillars["mp"]]
     mp, rp = pillars["mp"][mine], pillars["r"][mine]
@@ -135,6 +139,10 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         "label": codes.pillar("label", mp), "weight": pills["weight"].to_numpy(float)[mp],
         "aggregation": codes.pillar("aggregation", mp),
         **{c: pillars[c][mine] for c in ("components", "pillar_mean", "pillar_score")}}))
+
+    write_wide(con, schema, "region_pillar_wide", codes, rp,
+               ["pillar_" + p for p in pills["pillar"].to_numpy()[mp]],
+               pillars["pillar_score"][mine])
 
     model_names = pa.array(codes.models, type=pa.string())
     model_code, rr = risk["model_code"], risk["r"]
@@ -161,3 +169,26 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         "pillar": codes.pillar("pillar", gmp[rows]), "gate": codes.component("component",
                                                                             gk[rows]),
         **{c: gates.column(c) for c in ("gate_score", "reference_change", "gated")}}))
+
+
+def write_wide(con: duckdb.DuckDBPyConnection, schema: str, name: str, codes: RiskCodes,
+               r: np.ndarray, columns: list[str], values: np.ndarray) -> None:
+    """``name``: one row per region of ``r``, a column per distinct name of ``columns``
+    (sorted), holding ``values`` (NULL where a region has none): what ``risk_wide.sql``'s
+    ``PIVOT ... USING first(...)`` gives, from the arrays (a region has one value per name)."""
+    if not len(r):  # nothing to spread: the SQL pass decides what an empty PIVOT is
+        sql = sql_text("risk_wide.sql")
+        start = sql.index(f"CREATE OR REPLACE TEMP TABLE {name} AS")
+        statement = sql[start:sql.index(";", start) + 1]
+        con.execute(statement.replace("CREATE OR REPLACE TEMP TABLE ",
+                                      create_table_sql(schema, "")))
+        return
+    regions, row = np.unique(r, return_inverse=True)
+    listed, column = np.unique(np.array(columns, dtype=object), return_inverse=True)
+    matrix = np.zeros((len(regions), len(listed)))
+    present = np.zeros(matrix.shape, dtype=bool)
+    matrix[row, column], present[row, column] = values, True
+    table = {**codes.region(regions)}
+    for j, label in enumerate(listed):
+        table[str(label)] = pa.array(matrix[:, j], mask=~present[:, j])
+    write_arrow(con, schema, name, pa.table(table))

@@ -130,7 +130,8 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
     pills = con.execute("SELECT mp, model_code, model, pillar, label, weight, aggregation, "
                         "pillar_scale "
                         "FROM risk_v_pillars ORDER BY mp").df()
-    found = con.execute(sql_text("risk_vector_values.sql")).fetchnumpy()
+    found = con.execute(sql_text("risk_vector_values.sql").replace(
+        "{indicator_values}", _indicator_values(con, set(comps["indicator"])))).fetchnumpy()
     k, r = np.asarray(found["k"], np.int64), np.asarray(found["r"], np.int64)
     value = np.asarray(found["value"], float)
 
@@ -222,6 +223,26 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
     finally:
         for name in ("risk_v_regions", "risk_v_components", "risk_v_pillars"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _indicator_values(con: duckdb.DuckDBPyConnection, indicators: set[str]) -> str:
+    """``region_indicator_values`` (the view of ``region_indicator_values.sql``) with only the
+    columns of ``region_base`` among ``indicators`` unpivoted (the same rows for those
+    indicators)."""
+    standard = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = "
+                           "'region_indicator_values'").fetchone()[0]
+    if not standard:  # a table of its own (tests): use it as it is
+        return "SELECT level, region_id, indicator, value FROM region_indicator_values"
+    found = con.execute("SELECT * FROM region_base LIMIT 0").description
+    columns = [c for c, *_ in found
+               if c in indicators and c not in ("level", "region_id", "exposure_measure")]
+    context = "SELECT level, region_id, indicator, value FROM region_context"
+    if not columns:
+        return context
+    listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    return (f"SELECT level, region_id, indicator, value FROM (UNPIVOT (SELECT level, "
+            f"region_id, {listed} FROM region_base) ON {listed} INTO NAME indicator "
+            f"VALUE value) UNION ALL {context}")
 
 
 def _gate_caps(con: duckdb.DuckDBPyConnection, n_components: int, higher: np.ndarray,
