@@ -13,7 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from atlas.engine.core import _sql_model_risk, compute_indices, compute_risk
+from atlas.engine.core import (
+    RISK_TABLES,
+    _sql_model_risk,
+    compute_indices,
+    compute_risk,
+    drop_respecification,
+)
 from atlas.engine.risk_vector import compute_model_risk, duck_round, mid_ranks
 from atlas.engine.synth import generate_level, synthetic_config
 from atlas.store.database import stored_config
@@ -168,3 +174,32 @@ def test_vector_equals_sql_on_the_real_atlas(built_atlas):
     assert ranked > 1000
     gates = sql["region_gates"][1]
     assert 0 < gates["gated"].sum() < len(gates)  # the gates are exercised
+
+
+def test_build_writes_the_risk_tables_once_into_the_file():
+    """``compute_indices`` creates every risk table in the database file, leaving no temp
+    copy; a re-specification with the same settings writes temp tables that shadow them,
+    with the same contents, and ``drop_respecification`` shows the stored ones again."""
+    con = duckdb.connect()
+    generate_level(con, 300, 12, 5, 3)
+    config = synthetic_config()
+    compute_indices(con, config)  # creates context_indicators
+    con.execute("INSERT INTO context_indicators (level, indicator, unit) "
+                "VALUES ('synth', 'employment_change', 'percent')")  # gates: not empty
+    compute_indices(con, config)
+    names = {*RISK_TABLES, "risk_model_scores", "risk_model_components"}
+
+    def tables(temporary: bool) -> set[str]:
+        return {row[0] for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary = ?",
+            [temporary]).fetchall()}
+
+    assert names <= tables(False)
+    assert not names & tables(True)
+    built = read_tables(con, TABLES)
+    compute_risk(con, config)
+    assert names <= tables(True)
+    assert_same(built, read_tables(con, TABLES))
+    drop_respecification(con)
+    assert not names & tables(True)
+    assert_same(built, read_tables(con, TABLES))

@@ -13,9 +13,9 @@ exposure_scores, region_context, rust_belt_states`` and the configuration, and w
   region: every index, flag, uncertainty and zone column), ``region_exposure``,
   ``region_diversity``.
 
-The risk steps write temp tables first; a build persists them, a re-specification on a
-read-only atlas (``atlas rank --measure``) leaves them in temp, where they shadow the stored
-ones for that connection.
+The risk steps write their tables once, straight into the database file in a build; a
+re-specification on a read-only atlas (``atlas rank --measure``) writes them as temp
+tables, where they shadow the stored ones for that connection.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
+from atlas.engine.risk_tables import run_sql_into
 from atlas.engine.risk_vector import compute_model_risk, write_rank_groups
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
@@ -234,26 +235,31 @@ def _has_uncounted(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
-                 measure: str | None = None, risk_method: str = "vector") -> None:
-    """The risk steps into temp tables: base indices, comparison models, the model in use,
-    flags. Works on a read-only atlas (every measure's sums are stored).
+                 measure: str | None = None, risk_method: str = "vector",
+                 schema: str = "temp") -> None:
+    """The risk steps (``RISK_TABLES``, ``risk_model_scores``, ``risk_model_components``):
+    base indices, comparison models, the model in use, flags.
 
-    ``risk_method``: ``"vector"`` (default) scores every model at once over all regions
-    (:mod:`atlas.engine.risk_vector`); ``"sql"`` runs ``risk_scores.sql`` once per model, the
-    readable reference the tests compare it with."""
+    ``schema``: ``"temp"`` (default) writes temp tables, so this works on a read-only atlas
+    (every measure's sums are stored); ``"main"`` writes each table once, straight into the
+    database file (a build). ``risk_method``: ``"vector"`` (default) scores every model at
+    once over all regions (:mod:`atlas.engine.risk_vector`); ``"sql"`` runs
+    ``risk_scores.sql`` once per model, the readable reference the tests compare it with."""
     variables = engine_variables(config, measure)
     check_measure(con, variables["exposure_measure"], "exposure measure")
-    run_sql_file(con, "region_base.sql", **variables)
+    run_sql_into(con, schema, "region_base.sql", **variables)
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")
     models = [*config.risk.compare, config.risk.model]  # the model in use last
     grouped = config.flags.rank_within_groups
-    if risk_method == "vector":
-        compute_model_risk(con, models, grouped)
+    if risk_method == "vector":  # the wide tables too (risk_tables.write_wide)
+        compute_model_risk(con, models, grouped, schema)
     else:
         _sql_model_risk(con, models, grouped)
-    run_sql_file(con, "risk_wide.sql")
-    run_sql_file(con, "region_flags.sql", **variables)
+        if schema == "main":
+            persist(con, RISK_TABLES[1:5] + ("risk_model_scores", "risk_model_components"))
+        run_sql_into(con, schema, "risk_wide.sql")
+    run_sql_into(con, schema, "region_flags.sql", **variables)
 
 
 def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
@@ -282,8 +288,8 @@ def compute_indices(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
     ensure_context(con)
     write_model_tables(con, config)
     compute_measure_sums(con, sums_method, config.exposure.count_uncounted_jobs)
-    compute_risk(con, config)
-    persist(con, [*RISK_TABLES, "risk_model_scores", "risk_model_components"])
+    drop_respecification(con)  # a re-specification's temp tables would shadow the file's
+    compute_risk(con, config, schema="main")
     for name, columns in PLACEHOLDERS.items():
         if not table_exists(con, name):
             con.execute(f"CREATE TABLE {name} ({columns})")

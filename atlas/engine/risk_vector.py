@@ -16,7 +16,8 @@ What ``atlas/engine/sql/risk_scores.sql`` computes for one model, for every mode
 
 :func:`compute_model_risk` writes ``region_components``, ``region_gates``,
 ``region_pillars`` and ``region_risk`` of the model in use and ``risk_model_scores`` and
-``risk_model_components`` of every model as temporary tables, each once, through Arrow. The
+``risk_model_components`` of every model, each once, through Arrow, as temporary tables or
+straight into the database file (:mod:`atlas.engine.risk_tables`). The
 SQL file stays the readable reference (``compute_risk(..., risk_method="sql")``); a test
 checks that both give the same tables, on the real atlas and on a gated synthetic case.
 """
@@ -27,6 +28,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from atlas.engine.risk_tables import RiskCodes, write_risk_tables
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.store.database import table_exists
 
@@ -101,30 +103,35 @@ def write_rank_groups(con: duckdb.DuckDBPyConnection, grouped: bool = True) -> N
 
 
 def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
-                       grouped: bool = True) -> None:
+                       grouped: bool = True, schema: str = "temp") -> None:
     """Every model's risk step, vectorised; the last of ``models`` is the model in use.
 
-    Writes the temporary tables ``region_components``, ``region_gates``, ``region_pillars``,
+    Writes the tables ``region_components``, ``region_gates``, ``region_pillars``,
     ``region_risk`` (the model in use, with the columns of ``risk_scores.sql``),
     ``risk_model_scores`` and ``risk_model_components`` (every model), each once, from Arrow
-    arrays (``risk_vector_tables.sql`` puts the names back); ``grouped``: rank within the
-    levels' rank groups (:func:`write_rank_groups`).
+    arrays with the names as dictionaries (:mod:`atlas.engine.risk_tables`), into ``schema``:
+    ``temp`` (a re-specification) or ``main`` (a build: straight into the file);
+    ``grouped``: rank within the levels' rank groups (:func:`write_rank_groups`).
     """
     write_rank_groups(con, grouped)
     run_sql_file(con, "risk_vector_inputs.sql", risk_models=models)
-    regions = con.execute("SELECT level_code, group_code, total_employment FROM risk_v_regions "
-                          "ORDER BY r").fetchnumpy()
-    level_code = np.asarray(regions["level_code"], dtype=np.int64)
-    group_code = np.asarray(regions["group_code"], dtype=np.int64)
-    employment = np.asarray(regions["total_employment"], dtype=float)
+    regions = con.execute("SELECT level_code, group_code, total_employment, level, region_id, "
+                          "rank_group FROM risk_v_regions ORDER BY r").to_arrow_table()
+    level_code = regions.column("level_code").to_numpy().astype(np.int64)
+    group_code = regions.column("group_code").to_numpy().astype(np.int64)
+    employment = regions.column("total_employment").to_numpy(zero_copy_only=False
+                                                             ).astype(float)
     n_regions, n_levels = len(level_code), int(level_code.max(initial=-1)) + 1
     levels = dict(con.execute("SELECT DISTINCT level, level_code FROM risk_v_regions"
                               ).fetchall())
-    comps = con.execute("SELECT k, model_code, level, indicator, direction, transform, weight, "
-                        "pillar FROM risk_v_components ORDER BY k").df()
-    pills = con.execute("SELECT mp, model_code, pillar, weight, aggregation, pillar_scale "
+    comps = con.execute("SELECT k, model_code, model, level, component, label, indicator, "
+                        "direction, transform, weight, pillar FROM risk_v_components "
+                        "ORDER BY k").df()
+    pills = con.execute("SELECT mp, model_code, model, pillar, label, weight, aggregation, "
+                        "pillar_scale "
                         "FROM risk_v_pillars ORDER BY mp").df()
-    found = con.execute(sql_text("risk_vector_values.sql")).fetchnumpy()
+    found = con.execute(sql_text("risk_vector_values.sql").replace(
+        "{indicator_values}", _indicator_values(con, set(comps["indicator"])))).fetchnumpy()
     k, r = np.asarray(found["k"], np.int64), np.asarray(found["r"], np.int64)
     value = np.asarray(found["value"], float)
 
@@ -200,27 +207,42 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
     group_rank, in_group = _ranks(collapse, employment[cell_r], cell_r,
                                   cell_model * max(n_groups, 1) + group_code[cell_r])
 
-    scored = pa.table({"k": k, "r": r, "value": value, "score": score})
-    pillar_rows = pa.table({"mp": p_mp, "r": p_r, "components": counted.astype(np.int64),
-                            "pillar_mean": mean, "pillar_score": pillar_score})
-    risk_rows = pa.table({
+    risk_rows = {
         "model_code": cell_model, "r": cell_r,
         "collapse_risk": _masked(collapse, ~complete),
         "min_pillar": _masked(np.where(complete, full_min, 0.0), ~complete),
         "missing_components": expected[cell_level] - full_parts,
         "risk_rank": _masked(rank, ~complete), "regions_in_level": in_level,
-        "group_rank": _masked(group_rank, ~complete), "regions_in_group": in_group})
-    arrays = {"risk_v_scored": scored, "risk_v_pillar_scores": pillar_rows,
-              "risk_v_gate_rows": gate_rows, "risk_v_risk": risk_rows}
-    for name, table in arrays.items():
-        con.register(name, table)
+        "group_rank": _masked(group_rank, ~complete), "regions_in_group": in_group}
     try:
-        run_sql_file(con, "risk_vector_tables.sql", risk_model=models[-1], risk_models=models)
+        write_risk_tables(
+            con, schema, RiskCodes(regions, level_code, comps, pills, models),
+            {"k": k, "r": r, "value": value, "score": score},
+            {"mp": p_mp, "r": p_r, "components": counted.astype(np.int64),
+             "pillar_mean": mean, "pillar_score": pillar_score}, gate_rows, risk_rows)
     finally:
-        for name in arrays:
-            con.unregister(name)
         for name in ("risk_v_regions", "risk_v_components", "risk_v_pillars"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _indicator_values(con: duckdb.DuckDBPyConnection, indicators: set[str]) -> str:
+    """``region_indicator_values`` (the view of ``region_indicator_values.sql``) with only the
+    columns of ``region_base`` among ``indicators`` unpivoted (the same rows for those
+    indicators)."""
+    standard = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = "
+                           "'region_indicator_values'").fetchone()[0]
+    if not standard:  # a table of its own (tests): use it as it is
+        return "SELECT level, region_id, indicator, value FROM region_indicator_values"
+    found = con.execute("SELECT * FROM region_base LIMIT 0").description
+    columns = [c for c, *_ in found
+               if c in indicators and c not in ("level", "region_id", "exposure_measure")]
+    context = "SELECT level, region_id, indicator, value FROM region_context"
+    if not columns:
+        return context
+    listed = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    return (f"SELECT level, region_id, indicator, value FROM (UNPIVOT (SELECT level, "
+            f"region_id, {listed} FROM region_base) ON {listed} INTO NAME indicator "
+            f"VALUE value) UNION ALL {context}")
 
 
 def _gate_caps(con: duckdb.DuckDBPyConnection, n_components: int, higher: np.ndarray,
