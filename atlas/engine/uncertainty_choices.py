@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 
 from atlas.engine.uncertainty_draws import Specifications
+from atlas.engine.uncertainty_sums import TABLES, variant_wide
 from atlas.spec.config_types import AtlasConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel
 from atlas.store.database import table_exists
-from atlas.store.sql_files import run_sql_file
 
 RULES = ("substitutable", "continuous")
 VARIANT_INDICATORS = ("substitutable_share", "substitutable_excess")
@@ -158,13 +158,13 @@ def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: l
     for name in absent:  # an atlas without public shares or context: none of them
         con.execute(f"CREATE TEMP TABLE {name} ({OPTIONAL_TABLES[name]})")
     try:
-        run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
-                     variant_measures=measures, sheltered_keys=list(choices.sheltered_keys),
-                     today_threshold=choices.thresholds[0],
-                     variant_thresholds=[*choices.thresholds[1:], -1.0])  # never empty
-        wide = con.execute("SELECT * FROM variant_indicators").df()
+        variables = {"variant_levels": levels, "variant_measures": measures,
+                     "sheltered_keys": list(choices.sheltered_keys),
+                     "today_threshold": choices.thresholds[0],
+                     "variant_thresholds": [*choices.thresholds[1:], -1.0]}  # never empty
+        wide = variant_wide(con, **variables)
     finally:
-        for name in [*absent, "variant_indicators"]:
+        for name in [*absent, *TABLES]:
             con.execute(f"DROP TABLE IF EXISTS {name}")
     today = wide["threshold"] == choices.thresholds[0]
     cases = [(wide.loc[today], rule, x) for rule, x in zip(RULES, ("sub", "score"), strict=True)]
