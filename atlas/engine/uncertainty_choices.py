@@ -22,8 +22,9 @@ is today's):
   cells read the same indicators at every value (the design stays balanced). A threshold
   variant's rule is named ``substitutable@<t>`` (:func:`rule_name`).
 
-The indicators of every (measure, rule, shelter, uncounted) variant come from one SQL pass
-(``uncertainty_variants.sql``, :func:`variant_table`); today's variant keeps the engine's
+The indicators of every (measure, rule, shelter, uncounted) variant come from one pass over
+the composition (``uncertainty_variant_facts.sql`` and ``uncertainty_sums``,
+:func:`variant_table`); today's variant keeps the engine's
 own columns, so the default specification still reproduces ``risk_rank`` exactly. The
 factorial block crosses every measure, aggregation, the four choices and ``weight_draws``
 weight vectors (the configured weights, then Dirichlet draws, the same vectors in every
@@ -53,7 +54,7 @@ from atlas.store.database import table_exists
 
 RULES = ("substitutable", "continuous")
 VARIANT_INDICATORS = ("substitutable_share", "substitutable_excess")
-OPTIONAL_TABLES = {  # read by uncertainty_variants.sql, absent from some atlases
+OPTIONAL_TABLES = {  # read by uncertainty_variant_facts.sql, absent from some atlases
     "category_substitutable_variants": "taxonomy VARCHAR, category VARCHAR, measure VARCHAR, "
                                        "threshold DOUBLE, substitutable DOUBLE",
     "category_public_share": "taxonomy VARCHAR, category VARCHAR, public_share DOUBLE",

@@ -1,21 +1,37 @@
-"""The jobs of every diversity group weighted by the AI-shock facts of every structural
-variant: the group sums that ``uncertainty_variants.sql`` turns into shares and excesses.
+"""The AI-shock indicators of every structural variant (``uncertainty_choices``): the jobs
+of every diversity group weighted by the facts of every measure and threshold, then each
+region's share and excess.
 
-For a (level, region r, diversity group g) cell, measure m and threshold t (the categories
-i of g in r with a row of facts under (m, t); ``e_i`` their jobs, ``x_i`` the substitutable
-share, ``s_i`` the score and ``p_i`` the sheltered share of
-``uncertainty_variant_facts.sql``)::
+A variant is (measure m, threshold t, rule, shelter, uncounted). For a (level, region r,
+diversity group g) cell under (m, t) (the categories i of g in r with a row of facts under
+(m, t) in ``uncertainty_variant_facts.sql``: ``e_i`` their jobs, ``x_i`` the
+substitutable share (rule 'substitutable': at today's threshold from exposure_scores, at
+another t from category_substitutable_variants), ``s_i`` the score (rule 'continuous':
+today's threshold only) and ``p_i`` the sheltered share: the larger of 1 for a listed
+category ([exposure.sheltered]) and its publicly funded share from data; 0 with sheltering
+off)::
 
     sub_on   = sum_i e_i x_i (1 - p_i)    sub_off   = sum_i e_i x_i
     score_on = sum_i e_i s_i (1 - p_i)    score_off = sum_i e_i s_i
     scored_sub = sum_(i: x_i known) e_i   scored_score = sum_(i: s_i known) e_i
 
-missing terms skipped (added as 0) and a sum without any known term missing, as SQL adds;
-a row exists where some category of the cell has facts under (m, t). The composition is
-read once, as a sparse (cells x categories) matrix of jobs in a fixed order (cell, then
-category), and multiplied by the (categories x (m, t)) facts: every sum adds its terms in
-that order, so the sums are the same on every run (a hash aggregate of every composition
-row times every (m, t) added them in the order its threads met them, and cost 3-5x more).
+missing terms skipped and a sum without any known term missing, as SQL adds. With E the
+region's jobs, U its uncounted workers and ^ref the same summed over the level's reference
+level, per region (X_g the group sum of the variant's statistic and shelter):
+
+    share  = sum_g X_g / (sum_g scored + uncounted * U)
+    excess = sum_(g <> '') max(0, X_g / (E + uncounted * U) - X_g^ref / (E^ref + uncounted * U^ref))
+
+as region_base.sql, region_exposure.sql, region_excess.sql and region_uncounted.sql define
+today's indicators (the variant of today's configuration gives them again, to 1e-9).
+
+The composition is read once, as a sparse (cells x categories) matrix of jobs in a fixed
+order (cell, then category), and multiplied by the (categories x (m, t)) facts; the
+regions' sums add the cells of a region in order of group. Every sum adds its terms in a
+fixed order, so the indicators are the same on every run (the SQL pass this replaces, a hash
+aggregate of every composition row times every (m, t), added in the order its threads met
+the rows and cost about twice the CPU; it stays as the tests' reference,
+``tests/fixtures/uncertainty_variants_reference.sql``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
--- The per-category facts of the variant indicators (uncertainty_variants.sql), for the levels
+-- The per-category facts of the variant indicators (atlas.engine.uncertainty_sums), for the levels
 -- in `variant_levels` (and their reference levels) and the measures in `variant_measures`.
--- Variables: variant_levels, variant_measures, sheltered_keys, today_threshold and
--- variant_thresholds, as in uncertainty_variants.sql. One row per level, category, measure
+-- Variables: variant_levels, variant_measures, sheltered_keys (the categories of
+-- [exposure.sheltered] as 'taxonomy|category'), today_threshold ([exposure]
+-- substitutable_exposure) and variant_thresholds (the other exposure thresholds). One row per level, category, measure
 -- and threshold: the category's diversity group, its substitutable share and score under the
 -- measure at the threshold (score only at today's threshold) and its sheltered share
 -- public_on; `pair` numbers the (level, category) pairs and `combo` the (measure, threshold)
