@@ -59,10 +59,13 @@ def facts_grid(pair: np.ndarray, combo: np.ndarray, values: np.ndarray, pairs: i
 def group_sums(cell: np.ndarray, pair: np.ndarray, jobs: np.ndarray, cells: int,
                facts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The (cells x combos) sums of :data:`SUMS` and ``terms`` (the rows with facts), from
-    composition rows sorted by ``cell`` (each row: its cell, its (level, category) ``pair``
-    and jobs) and (pairs x combos) ``facts``: ``substitutable`` and ``score`` (NaN where
-    missing), ``present`` (bool) and ``public`` (pairs,)."""
+    composition rows in any order (each row: its cell, its (level, category) ``pair``, once
+    per cell, and jobs; added by cell, then pair) and (pairs x combos) ``facts``:
+    ``substitutable`` and ``score`` (NaN where missing), ``present`` (bool) and ``public``
+    (pairs,)."""
     pairs = len(facts["public"])
+    order = np.lexsort((pair, cell))  # the sum order: by cell, then category, in any input order
+    cell, pair, jobs = cell[order], pair[order], jobs[order]
     indptr = np.concatenate([[0], np.cumsum(np.bincount(cell, minlength=cells))])
     weights = sparse.csr_matrix((jobs, pair, indptr), shape=(cells, pairs))
     ones = sparse.csr_matrix((np.ones(len(pair)), pair, indptr), shape=(cells, pairs))

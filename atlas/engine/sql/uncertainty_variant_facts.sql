@@ -57,15 +57,15 @@ FROM facts AS f;
 CREATE OR REPLACE TEMP TABLE variant_combos AS
 SELECT DISTINCT combo, measure, threshold FROM variant_facts;
 
--- the composition of those levels, a row per region and category that has facts, in the
--- order of the (level, region, group) cells, numbered from 0 by `cell`, then of the category
+-- the composition of those levels, a row per region and category that has facts; `cell`
+-- numbers the (level, region, group) cells from 0 (the rows in no order: the engine's
+-- connection does not preserve the insertion order; uncertainty_sums sorts them)
 CREATE OR REPLACE TEMP TABLE variant_rows AS
 SELECT p.pair, e.employment, e.level, e.region_id, p.grp,
     dense_rank() OVER (ORDER BY e.level, e.region_id, p.grp) - 1 AS cell
 FROM employment AS e
 JOIN (SELECT DISTINCT level, category, grp, pair FROM variant_facts) AS p
-    ON p.level = e.level AND p.category = e.category
-ORDER BY e.level, e.region_id, p.grp, e.category;
+    ON p.level = e.level AND p.category = e.category;
 
 -- the cells, and their region numbered from 0 by `place`
 CREATE OR REPLACE TEMP TABLE variant_cells AS
