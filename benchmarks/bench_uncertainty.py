@@ -4,7 +4,7 @@
 
 Prints per run ``specs=.. total_specs=.. regions=.. uncertainty_s=.. ranking_s=..
 ranking_share=.. specs_per_s=..``: the whole step for all levels (reading the indicators,
-the variant indicators of the structural choices in one SQL pass, then the NumPy ranking of
+the variant indicators of the structural choices in one pass, then the NumPy ranking of
 all specifications) and the NumPy part alone (``level_uncertainty``: component scores,
 pillar means, aggregation, ranks, their distribution and the first-order indices), measured
 in one run on a copy of the database; ``specs`` is the most specifications of a level,

@@ -86,3 +86,54 @@ def test_shared_rows_percentiles_equal_the_row_by_row_ones():
         shared = within_percentile(rows, transform, shared_rows=True)
         assert np.array_equal(shared, within_percentile(rows, transform), equal_nan=True)
 
+
+
+def test_unique_rows_is_exact_when_fingerprints_collide(monkeypatch):
+    """Rows are grouped by a 64-bit fingerprint and the grouping checked word for word:
+    with every fingerprint equal (multipliers of 0), the byte comparison takes over and
+    the result is still exact; with the real multipliers, the same distinct rows."""
+    rng = np.random.default_rng(5)
+    distinct = rng.random((9, 40))
+    distinct[3, :4] = np.nan
+    distinct[4] = -0.0  # -0.0 and 0.0 differ byte for byte: two distinct rows
+    distinct[5] = 0.0
+    rows = distinct[rng.integers(0, 9, 300)]
+    expected = len(np.unique(rows.view(np.dtype((np.void, 8 * 40))).ravel()))
+    found, inverse = uncertainty_ranks.unique_rows(rows)
+    assert len(found) == expected and np.array_equal(
+        found[inverse].view(np.uint64), rows.view(np.uint64))
+    monkeypatch.setattr(uncertainty_ranks, "_multipliers",
+                        lambda width: np.zeros(width, dtype=np.uint64))
+    collided, inverse = uncertainty_ranks.unique_rows(rows)
+    assert len(collided) == expected and np.array_equal(
+        collided[inverse].view(np.uint64), rows.view(np.uint64))
+
+
+def test_aggregate_pillar_by_pillar_equals_the_einsum_over_the_pillar_axis():
+    """The collapse risk summed pillar by pillar equals, bit for bit, the former
+    ``(specs, regions, pillars)`` einsum (geometric rows: exp of the weighted mean log;
+    arithmetic rows: the weighted mean; NaN where a pillar of positive weight is missing)."""
+    from atlas.engine.uncertainty import aggregate
+
+    rng = np.random.default_rng(9)
+    specs, regions, count = 300, 70, 3
+    pillars = rng.random((specs, regions, count))
+    pillars[rng.random(pillars.shape) < 0.05] = np.nan
+    weights = rng.dirichlet(np.ones(count), specs) * 2
+    weights[rng.random(weights.shape) < 0.1] = 0.0
+    weights[0] = [1.0, 0.0, 0.0]
+    geometric = rng.random(specs) < 0.5
+    expected = np.empty((specs, regions))
+    for flag in (True, False):
+        rows = np.flatnonzero(geometric == flag)
+        block, w = pillars[rows], weights[rows]
+        total = w.sum(axis=1)[:, None]
+        if flag:
+            risk = np.exp(np.einsum("srp,sp->sr", np.log(np.maximum(block, 1e-300)), w) / total)
+        else:
+            risk = np.einsum("srp,sp->sr", block, w) / total
+        risk[(np.isnan(block) & (w > 0)[:, None, :]).any(axis=2)] = np.nan
+        expected[rows] = np.round(risk, 12)
+    found = aggregate([pillars[:, :, p].copy() for p in range(count)], weights, geometric)
+    assert np.array_equal(found, expected, equal_nan=True)
+    assert np.isnan(found).any() and not np.isnan(found).all()

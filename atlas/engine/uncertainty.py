@@ -54,18 +54,30 @@ from atlas.store.database import analysed_levels, register_table, table_exists
 WORKERS = min(2, os.cpu_count() or 1)  # levels ranked at once: NumPy releases the GIL
 
 
-def aggregate(pillars: np.ndarray, weights: np.ndarray, how: str) -> np.ndarray:
-    """Collapse risk from pillar scores ``(specs, regions, pillars)`` and pillar weights
-    ``(specs, pillars)``; NaN where a region lacks a pillar."""
+def aggregate(pillars: list[np.ndarray], weights: np.ndarray,
+              geometric: np.ndarray) -> np.ndarray:
+    """Collapse risk ``(specs, regions)`` from each pillar's scores ``(specs, regions)`` and
+    the pillar weights ``(specs, pillars)``: the weighted geometric mean in the rows where
+    ``geometric`` is true, the weighted arithmetic mean in the others; NaN where a region
+    lacks a pillar of positive weight.
+
+    The weighted terms are added pillar by pillar into one array (the order of a sum over
+    the pillar axis), so no ``(specs, regions, pillars)`` array is made.
+    """
     total = weights.sum(axis=1)[:, None]
-    if how == "geometric":
-        logs = np.log(np.maximum(pillars, 1e-300))
-        risk = np.exp(np.einsum("srp,sp->sr", logs, weights) / total)
-    else:
-        risk = np.einsum("srp,sp->sr", pillars, weights) / total
+    rows = np.flatnonzero(geometric)
+    risk = np.zeros(pillars[0].shape)
+    term = np.empty(risk.shape)
     missing = np.zeros(risk.shape, dtype=bool)
-    for p in range(pillars.shape[2]):  # a loop over the few pillars: no reduction over them
-        missing |= np.isnan(pillars[:, :, p]) & (weights[:, p] > 0)[:, None]
+    for p, score in enumerate(pillars):
+        np.multiply(score, weights[:, p, None], out=term)
+        if len(rows):
+            term[rows] = np.log(np.maximum(score[rows], 1e-300)) * weights[rows, p, None]
+        risk += term
+        missing |= np.isnan(score) & (weights[:, p] > 0)[:, None]
+    risk /= total
+    if len(rows):
+        risk[rows] = np.exp(risk[rows])
     risk[missing] = np.nan
     return np.round(risk, 12, out=risk)
 
@@ -192,18 +204,12 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
                                                   scores[measure][capped, k][None, :])
                     score[rows] = block
         pillar_scores.append(score)
-    stacked = np.stack(pillar_scores, axis=2)  # (S, R, P)
     pillar_weights = specs.pillar_weights[:, present]
     used = pillar_weights > 0
     lowest = np.full(shape, np.inf)
     for p, score in enumerate(pillar_scores):  # NaN propagates, as a min over the pillars
         np.minimum(lowest, np.where(used[:, p, None], score, np.inf), out=lowest)
-    risk = np.empty(shape)
-    for geometric in (True, False):  # each spec aggregated only its own way
-        rows = np.flatnonzero(specs.geometric == geometric)
-        if len(rows):
-            risk[rows] = aggregate(stacked[rows], pillar_weights[rows],
-                                   "geometric" if geometric else "arithmetic")
+    risk = aggregate(pillar_scores, pillar_weights, specs.geometric)  # each spec its own way
     return risk, lowest
 
 
@@ -258,7 +264,8 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
     model = active_model(config)
     settings = config.uncertainty
-    present = {row[0] for row in con.execute("SELECT DISTINCT level FROM region_base").fetchall()}
+    present = dict(con.execute("SELECT level, count(*) FROM region_base GROUP BY level"
+                               ).fetchall())  # regions per level
     levels = [level for level in analysed_levels(con, settings.periods) if level in present]
     frames, tables = [], []
     exposure = unit_exposure(con)
@@ -266,9 +273,10 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     measures = sorted(set(exposure["measure"])) if choices.varied else []
     variants = variant_table(con, levels, measures, choices)
     groups = rank_group_table(con)
-    jobs = []
+    jobs = {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the reads stay on this thread
-        for level in levels:
+        # the largest level first, so that one thread ranks it while the other ranks the rest
+        for level in sorted(levels, key=lambda name: -present[name]):
             inputs = level_inputs(con, level, model, config.exposure.default_measure,
                                   exposure, config.flags.trap_min_shock_ratio)
             if not inputs.components:
@@ -277,10 +285,10 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
                 variants, level, inputs.region_ids, choices).items()
                 if key[0] in inputs.by_measure}
             inputs.groups = rank_groups(groups, level, inputs.region_ids)
-            jobs.append((level, pool.submit(level_uncertainty, inputs, model, settings,
-                                            config.flags, choices)))
-        for level, job in jobs:  # in the order of the levels, whichever finished first
-            frame, sensitivity = job.result()
+            jobs[level] = pool.submit(level_uncertainty, inputs, model, settings,
+                                      config.flags, choices)
+        for level in [level for level in levels if level in jobs]:  # in the levels' order
+            frame, sensitivity = jobs[level].result()
             frames.append(frame.assign(level=level))
             tables.append(sensitivity.assign(level=level))
     sensitivity = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()

@@ -22,8 +22,9 @@ is today's):
   cells read the same indicators at every value (the design stays balanced). A threshold
   variant's rule is named ``substitutable@<t>`` (:func:`rule_name`).
 
-The indicators of every (measure, rule, shelter, uncounted) variant come from one SQL pass
-(``uncertainty_variants.sql``, :func:`variant_table`); today's variant keeps the engine's
+The indicators of every (measure, rule, shelter, uncounted) variant come from one pass over
+the composition (``uncertainty_variant_facts.sql`` and ``uncertainty_sums``,
+:func:`variant_table`); today's variant keeps the engine's
 own columns, so the default specification still reproduces ``risk_rank`` exactly. The
 factorial block crosses every measure, aggregation, the four choices and ``weight_draws``
 weight vectors (the configured weights, then Dirichlet draws, the same vectors in every
@@ -46,14 +47,14 @@ import numpy as np
 import pandas as pd
 
 from atlas.engine.uncertainty_draws import Specifications
+from atlas.engine.uncertainty_sums import TABLES, variant_wide
 from atlas.spec.config_types import AtlasConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel
 from atlas.store.database import table_exists
-from atlas.store.sql_files import run_sql_file
 
 RULES = ("substitutable", "continuous")
 VARIANT_INDICATORS = ("substitutable_share", "substitutable_excess")
-OPTIONAL_TABLES = {  # read by uncertainty_variants.sql, absent from some atlases
+OPTIONAL_TABLES = {  # read by uncertainty_variant_facts.sql, absent from some atlases
     "category_substitutable_variants": "taxonomy VARCHAR, category VARCHAR, measure VARCHAR, "
                                        "threshold DOUBLE, substitutable DOUBLE",
     "category_public_share": "taxonomy VARCHAR, category VARCHAR, public_share DOUBLE",
@@ -158,13 +159,13 @@ def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: l
     for name in absent:  # an atlas without public shares or context: none of them
         con.execute(f"CREATE TEMP TABLE {name} ({OPTIONAL_TABLES[name]})")
     try:
-        run_sql_file(con, "uncertainty_variants.sql", variant_levels=levels,
-                     variant_measures=measures, sheltered_keys=list(choices.sheltered_keys),
-                     today_threshold=choices.thresholds[0],
-                     variant_thresholds=[*choices.thresholds[1:], -1.0])  # never empty
-        wide = con.execute("SELECT * FROM variant_indicators").df()
+        variables = {"variant_levels": levels, "variant_measures": measures,
+                     "sheltered_keys": list(choices.sheltered_keys),
+                     "today_threshold": choices.thresholds[0],
+                     "variant_thresholds": [*choices.thresholds[1:], -1.0]}  # never empty
+        wide = variant_wide(con, **variables)
     finally:
-        for name in [*absent, "variant_indicators"]:
+        for name in [*absent, *TABLES]:
             con.execute(f"DROP TABLE IF EXISTS {name}")
     today = wide["threshold"] == choices.thresholds[0]
     cases = [(wide.loc[today], rule, x) for rule, x in zip(RULES, ("sub", "score"), strict=True)]

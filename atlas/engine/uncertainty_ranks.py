@@ -49,7 +49,8 @@ def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> Non
     if missing.any() and not np.isposinf(block).any():
         keyed = np.where(missing, np.inf, block)
     order = np.argsort(keyed, axis=1)  # ties share one value: their order does not matter
-    ordered = np.take_along_axis(keyed, order, axis=1)
+    flat_order = order + (np.arange(rows, dtype=order.dtype) * width)[:, None]
+    ordered = np.take(keyed.ravel(), flat_order)  # take_along_axis, without its index tuple
     index = np.broadcast_to(np.arange(width), block.shape)
     starts = np.ones(block.shape, dtype=bool)
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
@@ -106,11 +107,31 @@ def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
 
 def unique_rows(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of a 2-D array (equal byte for byte) and, per row, the index of its
-    distinct row: ``unique[inverse]`` is ``flat``."""
+    distinct row: ``unique[inverse]`` is ``flat``.
+
+    Rows of 8-byte values are grouped by a 64-bit fingerprint (the row's words times fixed
+    odd multipliers, summed modulo 2**64; a sort of one integer per row instead of a byte
+    comparison of whole rows); the grouping is then checked word for word, and a collision
+    (rows of one fingerprint that differ) falls back to the byte comparison, so the result
+    is always exact.
+    """
     flat = np.ascontiguousarray(flat)
+    if flat.dtype.itemsize == 8 and flat.ndim == 2 and flat.shape[1] > 0:
+        words = flat.view(np.uint64)
+        keys = (words * _multipliers(flat.shape[1])).sum(axis=1, dtype=np.uint64)
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        if np.array_equal(words[first][inverse], words):  # no collision: exact
+            return flat[first], inverse
     keys = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     return flat[first], inverse.reshape(-1)
+
+
+def _multipliers(width: int) -> np.ndarray:
+    """``width`` fixed odd 64-bit multipliers (a seeded generator: the same in every run)."""
+    draws = np.random.default_rng(0x5EED).integers(0, 2**63, size=width, dtype=np.uint64)
+    return draws * np.uint64(2) + np.uint64(1)
 
 
 def order_statistics(rank: np.ndarray, k: np.ndarray) -> np.ndarray:
