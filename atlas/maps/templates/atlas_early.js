@@ -67,33 +67,72 @@ function atlasEarlyView(first, size, start) {
   } else { center = [20, 0]; z = snap(2); }
   if (z === z0) {  // Leaflet pans (the map pane moves) when the zoom stays and the offset fits
     const c = project(center[0], center[1], z0).map((v, i) => Math.trunc(Math.round(v) - o0[i] - size[i] / 2));
-    if (Math.abs(c[0]) <= size[0] && Math.abs(c[1]) <= size[1]) return { z: z, o: o0, pane: [-c[0], -c[1]], project: at(z) };
+    if (Math.abs(c[0]) <= size[0] && Math.abs(c[1]) <= size[1]) return { z: z, o: o0, pane: [-c[0], -c[1]], project: at(z), s: 256 * Math.pow(2, z) };
   }
-  return { z: z, o: origin(center, z), pane: [0, 0], project: at(z) };
+  return { z: z, o: origin(center, z), pane: [0, 0], project: at(z), s: 256 * Math.pow(2, z) };
 }
-function atlasSimplify(points) {  // Leaflet's simplify(points, 1): radial distance, then Douglas-Peucker
-  const sq = (a, b) => (a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2, reduced = [points[0]];
-  let prev = 0;
-  for (let i = 1; i < points.length; i++) if (sq(points[i], points[prev]) > 1) { reduced.push(points[i]); prev = i; }
-  if (prev < points.length - 1) reduced.push(points[points.length - 1]);
-  const keep = new Uint8Array(reduced.length);
-  keep[0] = keep[reduced.length - 1] = 1;
-  const seg = (p, a, b) => {
-    let x = a[0], y = a[1];
-    const dx = b[0] - x, dy = b[1] - y, dot = dx * dx + dy * dy;
-    if (dot > 0) {
-      const t = ((p[0] - x) * dx + (p[1] - y) * dy) / dot;
-      if (t > 1) { x = b[0]; y = b[1]; } else if (t > 0) { x += dx * t; y += dy * t; }
-    }
-    return (p[0] - x) ** 2 + (p[1] - y) ** 2;
-  };
+// Leaflet's simplify(points, 1) (radial distance, then Douglas-Peucker) on the n projected
+// points in X, Y, in place: the points kept are marked in `keep`; returns their count before
+// the marking (the radially reduced points, first ones of X, Y).
+function atlasSimplify(X, Y, n, keep) {
+  let m = 1, px = X[0], py = Y[0];
+  for (let i = 1; i < n; i++) {
+    const dx = X[i] - px, dy = Y[i] - py;
+    if (dx * dx + dy * dy > 1) { px = X[m] = X[i]; py = Y[m] = Y[i]; m++; if (i === n - 1) return atlasDP(X, Y, m, keep); }
+  }
+  if (n > 1) { X[m] = X[n - 1]; Y[m] = Y[n - 1]; m++; }
+  return atlasDP(X, Y, m, keep);
+}
+function atlasDP(X, Y, m, keep) {
+  keep.fill(0, 0, m);
+  keep[0] = keep[m - 1] = 1;
   const step = (f, l) => {
     let max = 0, index = 0;
-    for (let i = f + 1; i <= l - 1; i++) { const d = seg(reduced[i], reduced[f], reduced[l]); if (d > max) { index = i; max = d; } }
+    const ax = X[f], ay = Y[f], dx = X[l] - ax, dy = Y[l] - ay, dot = dx * dx + dy * dy;
+    for (let i = f + 1; i <= l - 1; i++) {
+      let x = ax, y = ay;
+      if (dot > 0) {
+        const t = ((X[i] - x) * dx + (Y[i] - y) * dy) / dot;
+        if (t > 1) { x = X[l]; y = Y[l]; } else if (t > 0) { x += dx * t; y += dy * t; }
+      }
+      const ex = X[i] - x, ey = Y[i] - y, d = ex * ex + ey * ey;
+      if (d > max) { index = i; max = d; }
+    }
     if (max > 1) { keep[index] = 1; step(f, index); step(index, l); }
   };
-  step(0, reduced.length - 1);
-  return reduced.filter((p, i) => keep[i]);
+  step(0, m - 1);
+  return m;
+}
+// Each feature's path at view v, straight from the grid deltas: projected, rounded and
+// simplified as Leaflet does, with no object per point (typed arrays reused across rings).
+function atlasEarlyPaths(geo, v) {
+  const scale = Math.round(1 / geo.grid), o = v.o, s = v.s, R = 6378137, D = Math.PI / 180, K = 0.5 / (Math.PI * R), MAX = 85.0511287798;
+  let X = new Float64Array(4096), Y = new Float64Array(4096), keep = new Uint8Array(4096), x = 0, y = 0;
+  const ring = (flat, closed) => {
+    let n = flat.length / 2;
+    if (n > X.length) { X = new Float64Array(n); Y = new Float64Array(n); keep = new Uint8Array(n); }
+    const x0 = x + flat[0], y0 = y + flat[1];
+    for (let i = 0, j = 0; i < flat.length; i += 2, j++) {
+      x += flat[i]; y += flat[i + 1];
+      const lng = x / scale, sin = Math.sin(Math.max(Math.min(MAX, y / scale), -MAX) * D);
+      X[j] = Math.round(s * (K * (R * lng * D) + 0.5)) - o[0];
+      Y[j] = Math.round(s * (-K * (R * Math.log((1 + sin) / (1 - sin)) / 2) + 0.5)) - o[1];
+    }
+    if (closed && n >= 2 && x0 === x && y0 === y) n--;
+    if (!n) return "";
+    const m = atlasSimplify(X, Y, n, keep);
+    let d = "M" + X[0] + " " + Y[0];
+    for (let j = 1; j < m; j++) if (keep[j]) d += "L" + X[j] + " " + Y[j];
+    return closed ? d + "z" : d;
+  };
+  return geo.coords.map((c, i) => {
+    const kind = geo.types[i];
+    if (kind === "L") return ring(c, false);
+    let d = "";
+    if (kind === "P") c.forEach((r) => { d += ring(r, true); });
+    else c.forEach((p) => p.forEach((r) => { d += ring(r, true); }));
+    return d;
+  });
 }
 function atlasEarly(start) {
   const box = document.getElementById(start.id), first = JSON.parse(document.getElementById("atlas-first").textContent);
@@ -109,17 +148,12 @@ function atlasEarly(start) {
   svg.setAttribute("height", size[1]);
   svg.setAttribute("viewBox", [-v.pane[0], -v.pane[1], size[0], size[1]].join(" "));
   svg.append(atlasHatch("atlas-hatch", first.nodata));
-  const g = document.createElementNS(svg.namespaceURI, "g"), o = v.o;  // Leaflet's stroke, on the group
+  const g = document.createElementNS(svg.namespaceURI, "g");  // Leaflet's stroke, on the group
   const common = { stroke: "#555", "stroke-opacity": 0.9, "stroke-width": 0.5, "stroke-linecap": "round", "stroke-linejoin": "round", "fill-rule": "evenodd" };
   Object.keys(common).forEach((k) => g.setAttribute(k, String(common[k])));
-  const point = (x, y) => { const p = v.project(y, x); return [Math.round(p[0]) - o[0], Math.round(p[1]) - o[1], x, y]; };
-  atlasCoords(geo, point).forEach((shape, i) => {
-    const kind = geo.types[i], rings = kind === "P" ? shape : kind === "M" ? shape.flat() : [shape];
-    let d = "";
-    rings.forEach((ring) => {
-      if (kind !== "L" && ring.length >= 2 && ring[0][2] === ring[ring.length - 1][2] && ring[0][3] === ring[ring.length - 1][3]) ring = ring.slice(0, -1);
-      if (ring.length) d += atlasSimplify(ring).map((p, j) => (j ? "L" : "M") + p[0] + " " + p[1]).join("") + (kind === "L" ? "" : "z");
-    });
+  const paths = atlasEarlyPaths(geo, v);
+  paths.forEach((d, i) => {
+    const kind = geo.types[i];
     const k = at.get(geo.ids[i]), cls = k === undefined || off.has(k) || !col ? null : col[k], fill = typeof cls === "number" && cls >= 0 && cls < layer.colors.length;
     const path = document.createElementNS(svg.namespaceURI, "path");
     path.setAttribute("class", "atlas-region");
