@@ -14,10 +14,13 @@ animation frame that sees them (watched from a script installed before the page'
 median of ``--runs``; on the same phone loads the time
 until the first frame after the whole start-up (``window.atlasMap`` set: panels, search,
 legend, labels) and
-where the time went, from the page's own marks (``atlas-script``: Leaflet and the page up to
-the script are parsed and the atlas script starts; ``atlas-data``: the first part of DATA
-(geometry and classes) parsed; ``atlas-painted``: the regions are drawn; ``atlas-rest``: the
-rest of DATA, after the script in the document, read after the paint; ``atlas-ready``); and
+where the time went, from the page's own marks (``atlas-early`` / ``atlas-early-drawn``: the
+regions drawn before Leaflet's script, from the first part of DATA, by ``atlas_early.js``;
+their paths count as region paths, as they are every region's polygon in its class colour;
+``atlas-script``: Leaflet and the page up to the script are parsed and the atlas script
+starts; ``atlas-data``: the first part of DATA (geometry and classes) parsed;
+``atlas-painted``: Leaflet's regions are drawn; ``atlas-rest``: the rest of DATA, after the
+script in the document, read after the paint; ``atlas-ready``); and
 a screenshot beside the map as
 ``<name>.png``. With ``--db out/atlas.duckdb`` also the Python side: the seconds
 ``atlas.maps.render.render_map`` takes per map (data, classification, geometry, page). Prints

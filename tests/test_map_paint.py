@@ -213,3 +213,133 @@ def test_real_region_paths_are_those_of_leaflet_geojson(real_maps):
             seen = _same_paths(page)
             page.close()
             assert seen["views"] == [[], [], []], name
+
+
+# ---- The early drawing (atlas_early.js): the regions before Leaflet's script runs. ----
+# At the hand-over (the task that adds Leaflet's regions removes the early drawing), what each
+# drawing holds: every path's data-id, d and fill.
+HANDOVER = """window.__handover = null;
+new MutationObserver((records) => {
+  for (const r of records) for (const n of r.removedNodes) {
+    if (!n.classList || !n.classList.contains("atlas-early")) continue;
+    const read = (paths) => [...paths].map((p) => [p.getAttribute("data-id"),
+                                                   p.getAttribute("d"), p.getAttribute("fill")]);
+    const leaflet = document.querySelectorAll(".leaflet-pane path.atlas-region");
+    window.__handover = { early: read(n.querySelectorAll("path")), leaflet: read(leaflet) };
+  }
+}).observe(document, { childList: true, subtree: true });"""
+DESKTOP = {"viewport": {"width": 1400, "height": 900}}
+
+
+def _without_leaflet(document: str) -> str:
+    from atlas.maps.assets import leaflet_assets
+
+    script = f"<script>{leaflet_assets().js}</script>"
+    assert document.count(script) == 1
+    return document.replace(script, "")
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize("phone", [False, True])
+def test_early_drawing_has_every_region_in_its_class_colour_before_leaflet(tmp_path, phone):
+    data = fixture_data()
+    layer_key = data["layers"][2]["key"]
+    path = tmp_path / "early.html"
+    # Leaflet's script taken out: what the page shows before it runs (folium's L.map then fails)
+    path.write_text(_without_leaflet(render_page(data)), encoding="utf-8")
+    refused, errors = [], []
+    with chromium() as browser:
+        page = browser.new_page(**(PHONE if phone else DESKTOP))
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        block_requests(page, refused)
+        page.goto(path.as_uri() + f"#layer={layer_key}")
+        wait_until(page, "() => performance.getEntriesByName('atlas-early-drawn').length > 0")
+        seen = page.evaluate("""() => ({ leaflet: typeof L,
+          svg: [...document.querySelectorAll("#atlas_map > svg.atlas-early")].map((s) => [
+            s.getAttribute("aria-hidden"), s.getBoundingClientRect().width,
+            s.getBoundingClientRect().height]),
+          fills: [...document.querySelectorAll("svg.atlas-early path.atlas-region")].map((p) => [
+            p.getAttribute("data-id"), p.getAttribute("fill"), p.getAttribute("d").length,
+            p.getBoundingClientRect().width]),
+          hatch: document.querySelector("svg.atlas-early pattern#atlas-hatch rect")
+            .getAttribute("fill") })""")
+        size = page.viewport_size
+    assert not refused
+    assert seen["leaflet"] == "undefined" and all("L is not defined" in e for e in errors)
+    assert seen["svg"] == [["true", size["width"], size["height"]]]
+    expected = _expected_fills(data, layer_key)
+    assert {rid: fill for rid, fill, _, _ in seen["fills"]} == expected
+    assert len(seen["fills"]) == len(expected)  # one path per region
+    assert all(length > 10 and width > 1 for _, _, length, width in seen["fills"])
+    assert seen["hatch"] == data["nodata"] and "url(#atlas-hatch)" in expected.values()
+
+
+@pytest.mark.browser
+@needs_browser
+@pytest.mark.parametrize(("phone", "address"), [(False, ""), (True, ""),
+                                                (False, "#view=33,-80,5.5"),
+                                                (True, "#view=10,20,1")])
+def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(tmp_path, phone, address):
+    data = fixture_data()
+    path = tmp_path / "handover.html"
+    path.write_text(render_page(data), encoding="utf-8")
+    refused, errors = [], []
+    with chromium() as browser:
+        page = browser.new_page(**(PHONE if phone else DESKTOP))
+        page.add_init_script(VIOLATIONS)
+        page.add_init_script(HANDOVER)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        block_requests(page, refused)
+        page.goto(path.as_uri() + address)
+        wait_until(page, "() => window.atlasMap !== undefined")
+        seen = page.evaluate("window.__handover")
+        after = page.evaluate("""() => ({ early: document.querySelectorAll(".atlas-early").length,
+          ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
+          regions: [...document.querySelectorAll("path.atlas-region")].map(
+            (p) => p.getAttribute("data-id")),
+          first: window.atlasFirst === undefined })""")
+    assert not refused and not errors
+    n = len(data["geo"]["features"])
+    # the same paths, point for point, in the same colours, as Leaflet's at the same view
+    assert len(seen["early"]) == n and sorted(seen["early"]) == sorted(seen["leaflet"])
+    # nothing left behind: one path per region, no id twice
+    assert after["early"] == 0 and after["first"]
+    assert sorted(after["regions"]) == sorted(f["id"] for f in data["geo"]["features"])
+    assert len(after["ids"]) == len(set(after["ids"]))
+
+
+def _screens(browser, path, address: str) -> list[bytes]:
+    shots = []
+    for options in (DESKTOP, PHONE):
+        page = browser.new_page(**options)
+        block_requests(page, [])
+        page.goto(path.as_uri() + address)
+        wait_until(page, "() => window.atlasMap !== undefined")
+        page.wait_for_timeout(300)
+        shots.append(page.screenshot())
+        page.close()
+    return shots
+
+
+@pytest.mark.browser
+@needs_browser
+def test_final_page_equals_the_page_without_the_early_drawing(tmp_path):
+    import re
+
+    from atlas.maps.page import _policy
+
+    data = fixture_data()
+    document = render_page(data)
+    call = 'atlasEarly({"id":'
+    assert document.count(call) == 1
+    plain = document.replace(call, '({"id":')  # the same page, drawing nothing before Leaflet
+    plain = re.sub(r'content="default-src[^"]*"', lambda m: f'content="{_policy(plain)}"', plain)
+    (tmp_path / "early.html").write_text(document, encoding="utf-8")
+    (tmp_path / "plain.html").write_text(plain, encoding="utf-8")
+    address = f"#layer={data['layers'][1]['key']}&sel=r00"
+    with chromium() as browser:
+        for hash_ in ("", address):
+            assert (_screens(browser, tmp_path / "early.html", hash_)
+                    == _screens(browser, tmp_path / "plain.html", hash_)), hash_

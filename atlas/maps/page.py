@@ -260,7 +260,8 @@ def _code(script: str) -> str:
     """A template script without its whole-line ``//`` comments (the page carries the code
     only; the templates' files keep their comments). The templates have no multi-line
     strings, so such a line is always a comment."""
-    return "\n".join(line for line in script.split("\n") if not line.lstrip().startswith("//"))
+    return "\n".join(line.lstrip() for line in script.split("\n")
+                     if not line.lstrip().startswith("//"))
 
 
 ONLY_WITH = {"atlas_periods.js": "periods"}  # a script a page has only when DATA has the key
@@ -276,6 +277,16 @@ def atlas_script(data: dict[str, Any] | None = None) -> str:
              if data is None or data.get(ONLY_WITH.get(name, "text"))]
     return ("(async function () {\n\"use strict\";\n" + "\n".join(parts)
             + "\n})().catch((err) => setTimeout(() => { throw err; }));\n")
+
+
+def early_script(atlas_map: folium.Map) -> str:
+    """The script drawing the regions before Leaflet (``atlas_early.js``), given the map's
+    container id and the view folium's ``L.map(...)`` starts at (Leaflet's first view, from
+    which it fits the data's bounds)."""
+    start = {"id": atlas_map.get_name(), "center": list(atlas_map.location),
+             "zoom": atlas_map.options["zoom"], "snap": atlas_map.options["zoom_snap"]}
+    return _code(_read_template("atlas_early.js")).replace(
+        "ATLAS_START_VIEW", json.dumps(start, separators=(",", ":")))
 
 
 class RawHTML(Element):
@@ -356,11 +367,11 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
     figure.add_child(atlas_map)
     if cdn:
         assets = (f'<link rel="stylesheet" href="{leaflet.cdn_css}" integrity='
-                  f'"{leaflet.integrity_css}" crossorigin="anonymous">'
-                  f'<script src="{leaflet.cdn_js}" integrity="{leaflet.integrity_js}" '
+                  f'"{leaflet.integrity_css}" crossorigin="anonymous">')
+        script = (f'<script src="{leaflet.cdn_js}" integrity="{leaflet.integrity_js}" '
                   'crossorigin="anonymous"></script>')
     else:
-        assets = f"<style>{leaflet.css}</style><script>{leaflet.js}</script>"
+        assets, script = f"<style>{leaflet.css}</style>", f"<script>{leaflet.js}</script>"
     figure.header.add_child(RawHTML(
         f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
@@ -370,6 +381,10 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
     atlas_map.add_child(AtlasScript(atlas_script(data)))
     document = figure.render().replace("\r\n", "\n")
+    # after the map's <div>, before folium's L.map(...): the early drawing, then Leaflet
+    end = document.index("</body>")
+    document = (document[:end] + f"<script>{early_script(atlas_map)}</script>{script}\n"
+                + document[end:])
     # the bulk of DATA after the script: the parser reaches the script (and the script paints
     # the regions) before it reads it; atlas_paint.js reads it after the first paint
     end = document.rindex("</html>")

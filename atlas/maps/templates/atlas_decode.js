@@ -7,22 +7,8 @@
 // from grid deltas (straight into Leaflet's LatLng for the paint: atlasShapes), each region's
 // objects from their shapes, texts and lists stored once from `words`. `geo` and `outlines`
 // are GeoJSON made when first read.
-const ATLAS_KINDS = { P: "Polygon", M: "MultiPolygon", L: "LineString" }, ATLAS_DEPTH = { P: 2, M: 3, L: 1 };
+// atlasCoords, ATLAS_KINDS and ATLAS_DEPTH are in atlas_early.js (run before this script).
 function atlasPacked(data) { return data.packed === 2; }
-function atlasCoords(packed, point) {  // each feature's coordinates, a vertex as point(x, y)
-  const scale = Math.round(1 / packed.grid);
-  let x = 0, y = 0;
-  const ring = (flat) => {
-    const points = new Array(flat.length / 2);
-    for (let i = 0; i < flat.length; i += 2) {
-      x += flat[i]; y += flat[i + 1];
-      points[i / 2] = point(x / scale, y / scale);
-    }
-    return points;
-  };
-  const nested = (value, d) => (d === 1 ? ring(value) : value.map((v) => nested(v, d - 1)));
-  return packed.coords.map((c, i) => nested(c, ATLAS_DEPTH[packed.types[i]]));
-}
 function atlasFeatures(packed) {
   if (!packed || !("grid" in packed)) return packed;
   const coords = atlasCoords(packed, (x, y) => [x, y]);

@@ -226,12 +226,7 @@ function writeHash() {
   hashParts.forEach((part) => part.write(p));
   history.replaceState(null, "", "#" + p.toString());
 }
-function readHash() {
-  const p = new URLSearchParams(location.hash.slice(1));
-  const view = (p.get("view") || "").split(",").map(Number);
-  return { layer: p.get("layer"), on: p.has("on") ? p.get("on").split(",").filter(Boolean) : null,
-           sel: p.get("sel"), view: view.length === 3 && view.every(isFinite) ? view : null };
-}
+// readHash() is in atlas_early.js (run before this script).
 function applyHash() {
   const want = readHash();
   state.ready = false;

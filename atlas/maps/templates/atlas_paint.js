@@ -95,12 +95,12 @@ if (shapes) {
 } else regionsLayer.addData(DATA.geo);
 regionsLayer.addTo(map);
 Object.keys(byId).forEach((id) => { byId[id].getElement().setAttribute("data-id", id); });
+// The early drawing (atlas_early.js) leaves in this task, before the hatch pattern is made: no
+// frame shows both drawings, and no two elements ever share an id.
+document.querySelectorAll("svg.atlas-early").forEach((el) => el.remove());
 (function hatch() {
   const svg = map.getPane("atlas-regions").querySelector("svg");
-  const pattern = s("pattern", { id: "atlas-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse",
-                                 patternTransform: "rotate(45)" },
-    s("rect", { width: 6, height: 6, fill: DATA.nodata }), s("line", { x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#8a8a8a", "stroke-width": 1.5 }));
-  if (svg) svg.prepend(s("defs", {}, pattern));
+  if (svg) svg.prepend(s("defs", {}, atlasHatch("atlas-hatch", DATA.nodata)));
 })();
 performance.mark("atlas-painted");
 await nextFrame();

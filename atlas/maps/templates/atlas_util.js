@@ -5,7 +5,9 @@
 // Every string that comes from DATA reaches the page through textContent or an attribute,
 // never through innerHTML.
 performance.mark("atlas-script");
-const DATA_FIRST = JSON.parse(document.getElementById("atlas-first").textContent);
+// atlas_early.js has read it (window.atlasFirst) unless it failed
+const DATA_FIRST = window.atlasFirst || JSON.parse(document.getElementById("atlas-first").textContent);
+delete window.atlasFirst;
 const DATA = atlasDecode(DATA_FIRST);  // each region only its classes until atlasMerge (atlas_paint.js)
 const T = DATA.text;
 const SVGNS = "http://www.w3.org/2000/svg";
