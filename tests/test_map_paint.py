@@ -6,6 +6,7 @@ made; the page then finishes its start-up with the same colours. Synthetic DATA
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,7 +16,6 @@ from tests.browser import (
     VIOLATIONS,
     block_requests,
     browser_available,
-    chromium,
     wait_until,
 )
 from tests.map_fixture import fixture_data
@@ -69,26 +69,42 @@ def _mixed_classes() -> dict:
     return data
 
 
+DESKTOP = {"viewport": {"width": 1400, "height": 900}}
+
+
+@contextmanager
+def _opened(browser, url: str, refused: list[str], errors: list[str], options: dict = DESKTOP,
+            init_scripts: tuple[str, ...] = (), console: bool = False):
+    """A page of the module's Chromium (the ``browser`` fixture) in a context of its own, at
+    ``url``: every request refused and counted in ``refused``, script errors (and, with
+    ``console``, console errors) in ``errors``; the context is closed on leaving."""
+    context = browser.new_context(**options)
+    page = context.new_page()
+    for script in init_scripts:
+        page.add_init_script(script)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    if console:
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    block_requests(page, refused)
+    page.goto(url)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.mark.browser
 @needs_browser
 @pytest.mark.parametrize(("phone", "make"), [(False, fixture_data), (True, fixture_data),
                                              (False, _mixed_classes)])
-def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone, make):
+def test_regions_are_painted_before_the_rest_of_the_start_up(browser, tmp_path, phone, make):
     data = make()
     layer_key = data["layers"][2]["key"]  # not the default layer: taken from the address
     path = tmp_path / "paint.html"
     path.write_text(render_page(data), encoding="utf-8")
     refused, errors = [], []
-    with chromium() as browser:
-        context = browser.new_context(**(PHONE if phone else {"viewport": {"width": 1400,
-                                                                             "height": 900}}))
-        page = context.new_page()
-        page.add_init_script(VIOLATIONS)
-        page.add_init_script(FIRST_FRAME)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        block_requests(page, refused)
-        page.goto(path.as_uri() + f"#layer={layer_key}")
+    with _opened(browser, path.as_uri() + f"#layer={layer_key}", refused, errors,
+                 PHONE if phone else DESKTOP, (VIOLATIONS, FIRST_FRAME), console=True) as page:
         wait_until(page, "() => window.atlasMap !== undefined")
         first = page.evaluate("window.__firstFrame")
         final = page.evaluate("""[...document.querySelectorAll("path.atlas-region")].map(
@@ -96,7 +112,6 @@ def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone, ma
         marks = dict(page.evaluate(
             "performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])"))
         chosen = page.evaluate("window.atlasMap.state.layer.key")
-        context.close()
     assert not refused and not errors
     expected = _expected_fills(data, layer_key)
     # the frame that first shows the regions shows all of them, in the chosen layer's colours,
@@ -114,16 +129,12 @@ def test_regions_are_painted_before_the_rest_of_the_start_up(tmp_path, phone, ma
 
 @pytest.mark.browser
 @needs_browser
-def test_outlines_decode_when_first_read(tmp_path):
+def test_outlines_decode_when_first_read(browser, tmp_path):
     data = fixture_data()
     path = tmp_path / "outlines.html"
     path.write_text(render_page(data), encoding="utf-8")
     refused, errors = [], []
-    with chromium() as browser:
-        page = browser.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        block_requests(page, refused)
-        page.goto(path.as_uri())
+    with _opened(browser, path.as_uri(), refused, errors, {}) as page:
         wait_until(page, "() => window.atlasMap !== undefined")
         outline = page.evaluate("window.atlasMap.data.outlines.features[0].geometry.coordinates")
         drawn = page.locator("path.atlas-outline").count()
@@ -134,7 +145,7 @@ def test_outlines_decode_when_first_read(tmp_path):
 
 @pytest.mark.browser
 @needs_browser
-def test_an_error_after_the_paint_is_reported(tmp_path, monkeypatch):
+def test_an_error_after_the_paint_is_reported(browser, tmp_path, monkeypatch):
     from atlas.maps import page as map_page
 
     read = map_page._read_template
@@ -143,11 +154,7 @@ def test_an_error_after_the_paint_is_reported(tmp_path, monkeypatch):
     path = tmp_path / "broken.html"
     path.write_text(render_page(fixture_data()), encoding="utf-8")
     errors = []
-    with chromium() as browser:
-        page = browser.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        block_requests(page, [])
-        page.goto(path.as_uri())
+    with _opened(browser, path.as_uri(), [], errors, {}) as page:
         wait_until(page, "() => window.atlasMap !== undefined")
         page.wait_for_timeout(300)
     assert any("broken start-up" in e for e in errors)
@@ -182,16 +189,12 @@ def _same_paths(browser_page) -> dict:
 
 @pytest.mark.browser
 @needs_browser
-def test_region_paths_are_those_of_leaflet_geojson(tmp_path):
+def test_region_paths_are_those_of_leaflet_geojson(browser, tmp_path):
     data = fixture_data()
     path = tmp_path / "paths.html"
     path.write_text(render_page(data), encoding="utf-8")
     refused, errors = [], []
-    with chromium() as browser:
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        block_requests(page, refused)
-        page.goto(path.as_uri())
+    with _opened(browser, path.as_uri(), refused, errors) as page:
         wait_until(page, "() => window.atlasMap !== undefined")
         seen = _same_paths(page)
     assert not refused and not errors
@@ -203,16 +206,12 @@ def test_region_paths_are_those_of_leaflet_geojson(tmp_path):
 @pytest.mark.realdata
 @pytest.mark.browser
 @needs_browser
-def test_real_region_paths_are_those_of_leaflet_geojson(real_maps):
-    with chromium() as browser:
-        for name in ("us_areas.html", "world.html"):
-            page = browser.new_page(**PHONE)
-            block_requests(page, [])
-            page.goto((real_maps / name).as_uri())
+def test_real_region_paths_are_those_of_leaflet_geojson(browser, real_maps):
+    for name in ("us_areas.html", "world.html"):
+        with _opened(browser, (real_maps / name).as_uri(), [], [], PHONE) as page:
             wait_until(page, "() => window.atlasMap !== undefined", timeout=60)
             seen = _same_paths(page)
-            page.close()
-            assert seen["views"] == [[], [], []], name
+        assert seen["views"] == [[], [], []], name
 
 
 # ---- The early drawing (atlas_early.js): the regions before Leaflet's script runs. ----
@@ -228,7 +227,6 @@ new MutationObserver((records) => {
     window.__handover = { early: read(n.querySelectorAll("path")), leaflet: read(leaflet) };
   }
 }).observe(document, { childList: true, subtree: true });"""
-DESKTOP = {"viewport": {"width": 1400, "height": 900}}
 
 
 def _without_leaflet(document: str) -> str:
@@ -242,18 +240,16 @@ def _without_leaflet(document: str) -> str:
 @pytest.mark.browser
 @needs_browser
 @pytest.mark.parametrize("phone", [False, True])
-def test_early_drawing_has_every_region_in_its_class_colour_before_leaflet(tmp_path, phone):
+def test_early_drawing_has_every_region_in_its_class_colour_before_leaflet(browser, tmp_path,
+                                                                           phone):
     data = fixture_data()
     layer_key = data["layers"][2]["key"]
     path = tmp_path / "early.html"
     # Leaflet's script taken out: what the page shows before it runs (folium's L.map then fails)
     path.write_text(_without_leaflet(render_page(data)), encoding="utf-8")
     refused, errors = [], []
-    with chromium() as browser:
-        page = browser.new_page(**(PHONE if phone else DESKTOP))
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        block_requests(page, refused)
-        page.goto(path.as_uri() + f"#layer={layer_key}")
+    with _opened(browser, path.as_uri() + f"#layer={layer_key}", refused, errors,
+                 PHONE if phone else DESKTOP) as page:
         wait_until(page, "() => performance.getEntriesByName('atlas-early-drawn').length > 0")
         seen = page.evaluate("""() => ({ leaflet: typeof L,
           svg: [...document.querySelectorAll("#atlas_map > svg.atlas-early")].map((s) => [
@@ -280,19 +276,14 @@ def test_early_drawing_has_every_region_in_its_class_colour_before_leaflet(tmp_p
 @pytest.mark.parametrize(("phone", "address"), [(False, ""), (True, ""),
                                                 (False, "#view=33,-80,5.5"),
                                                 (True, "#view=10,20,1")])
-def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(tmp_path, phone, address):
+def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(browser, tmp_path, phone,
+                                                                address):
     data = fixture_data()
     path = tmp_path / "handover.html"
     path.write_text(render_page(data), encoding="utf-8")
     refused, errors = [], []
-    with chromium() as browser:
-        page = browser.new_page(**(PHONE if phone else DESKTOP))
-        page.add_init_script(VIOLATIONS)
-        page.add_init_script(HANDOVER)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        block_requests(page, refused)
-        page.goto(path.as_uri() + address)
+    with _opened(browser, path.as_uri() + address, refused, errors, PHONE if phone else DESKTOP,
+                 (VIOLATIONS, HANDOVER), console=True) as page:
         wait_until(page, "() => window.atlasMap !== undefined")
         seen = page.evaluate("window.__handover")
         after = page.evaluate("""() => ({ early: document.querySelectorAll(".atlas-early").length,
@@ -313,19 +304,16 @@ def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(tmp_path, phone, 
 def _screens(browser, path, address: str) -> list[bytes]:
     shots = []
     for options in (DESKTOP, PHONE):
-        page = browser.new_page(**options)
-        block_requests(page, [])
-        page.goto(path.as_uri() + address)
-        wait_until(page, "() => window.atlasMap !== undefined")
-        page.wait_for_timeout(300)
-        shots.append(page.screenshot())
-        page.close()
+        with _opened(browser, path.as_uri() + address, [], [], options) as page:
+            wait_until(page, "() => window.atlasMap !== undefined")
+            page.wait_for_timeout(300)
+            shots.append(page.screenshot())
     return shots
 
 
 @pytest.mark.browser
 @needs_browser
-def test_final_page_equals_the_page_without_the_early_drawing(tmp_path):
+def test_final_page_equals_the_page_without_the_early_drawing(browser, tmp_path):
     import re
 
     from atlas.maps.page import _policy
@@ -339,7 +327,6 @@ def test_final_page_equals_the_page_without_the_early_drawing(tmp_path):
     (tmp_path / "early.html").write_text(document, encoding="utf-8")
     (tmp_path / "plain.html").write_text(plain, encoding="utf-8")
     address = f"#layer={data['layers'][1]['key']}&sel=r00"
-    with chromium() as browser:
-        for hash_ in ("", address):
-            assert (_screens(browser, tmp_path / "early.html", hash_)
-                    == _screens(browser, tmp_path / "plain.html", hash_)), hash_
+    for hash_ in ("", address):
+        assert (_screens(browser, tmp_path / "early.html", hash_)
+                == _screens(browser, tmp_path / "plain.html", hash_)), hash_
