@@ -74,6 +74,22 @@ def test_the_headline_table_says_the_measured_figures_and_the_machine():
            "30 s CPU (load 1, 2026-12-07) |" in headline_table(measured)
 
 
+def test_the_headline_table_says_the_rebuild_and_what_users_wait_on_when_measured():
+    assert "rebuild" not in headline_table(FIGURES)  # not measured: no row
+    speed = {"load_1min": 1.5, "date": "2026-12-08", "grid_s": 2.814,
+             "grid_specifications": 40190, "phone_paint_s": {"world.html": 0.45,
+                                                             "cn_cities.html": 0.6},
+             "engine_10m_s": 6.0, "duckdb_pass_10m_s": 2.0, "polars_10m_s": 5.0}
+    table = headline_table({**FIGURES, "speed": speed, "rebuild": {
+        "wall_s": 12.0, "cpu_s": 20.4, "load_1min": 1.0, "date": "2026-12-08"}})
+    assert "| a rebuild into the same folder (what the cache holds reused, everything else " \
+           "computed again) | 12 s wall clock, 20 s CPU (load 1, 2026-12-08) |" in table
+    assert "(40,190 specifications) | 2.81 s (load 1.5, 2026-12-08) |" in table
+    assert "| `cn_cities.html` 0.60 s, `world.html` 0.45 s (load 1.5" in table
+    assert "| 6.00 s: 3.0x one DuckDB grouped pass of the sums (2.00 s); polars computing the " \
+           "sums alone 5.00 s (load 1.5, 2026-12-08) |" in table
+
+
 def test_the_committed_headline_is_the_readme_block(tmp_path):
     figures = read_headline(ROOT)
     text = README.read_text(encoding="utf-8")
