@@ -84,7 +84,7 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.maps.assets import leaflet_assets
-from atlas.maps.pack import pack, split, unpack
+from atlas.maps.pack import DIGITS, pack, split, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
 # In this order in one function; atlas_paint.js draws the regions and waits one frame (so they
@@ -286,7 +286,8 @@ def early_script(atlas_map: folium.Map) -> str:
     start = {"id": atlas_map.get_name(), "center": list(atlas_map.location),
              "zoom": atlas_map.options["zoom"], "snap": atlas_map.options["zoom_snap"]}
     return _code(_read_template("atlas_early.js")).replace(
-        "ATLAS_START_VIEW", json.dumps(start, separators=(",", ":")))
+        "ATLAS_START_VIEW", json.dumps(start, separators=(",", ":"))).replace(
+        "ATLAS_DIGIT_TEXT", json.dumps(DIGITS))
 
 
 class RawHTML(Element):
