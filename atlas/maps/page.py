@@ -373,7 +373,8 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
                   'crossorigin="anonymous"></script>')
     else:
         assets, script = f"<style>{leaflet.css}</style>", f"<script>{leaflet.js}</script>"
-    figure.header.add_child(RawHTML(
+    figure.header.add_child(RawHTML(  # no frame before the map's <div> (an empty page)
+        f'<link rel="expect" href="#{atlas_map.get_name()}" blocking="render">'
         f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
     first, rest = split(pack({**data, "text": text}))
