@@ -10,7 +10,8 @@ contract unchanged.
 The packed form
 ---------------
 ``packed``
-    The version of this form (``2``); DATA without it is read as it is.
+    The version of this form (``3``; ``2`` stored each ring as a list of integers, still read
+    by :func:`unpack`); DATA without it is read as it is.
 ``geo``, ``outlines``
     ``{"grid": g, "ids": [...], "types": "PMPL...", "coords": [...]}``: one letter per feature
     (``P`` Polygon, ``M`` MultiPolygon, ``L`` LineString) and its coordinates as integers on
