@@ -12,7 +12,15 @@ import json
 
 import pytest
 
-from atlas.maps.pack import pack, pack_features, unpack, unpack_features
+from atlas.maps.pack import (
+    DIGITS,
+    decode_deltas,
+    encode_deltas,
+    pack,
+    pack_features,
+    unpack,
+    unpack_features,
+)
 from atlas.maps.page import page_data, render_page, safe_json
 from tests.browser import checked_pages
 from tests.map_fixture import fixture_data
@@ -117,14 +125,22 @@ def test_coordinates_on_the_grid_as_deltas():
          "geometry": {"type": "LineString", "coordinates": line}}]}
     packed = pack_features(collection, 0.001)
     assert packed["types"] == "PML" and packed["ids"] == ["a", "b", "c"]
-    assert packed["coords"][0][0][:4] == [10000, 20000, 500, 0]  # absolute, then deltas
-    assert packed["coords"][1][0][0][:4] == [0, 0, 500, 0]  # from the previous vertex
+    # absolute, then deltas, each zigzagged (2d, or -2d - 1) in 5-bit groups, the lowest first,
+    # +32 while more follow: 10000 -> 20000 = 0 + 17 * 32 + 19 * 1024 -> 32, 49, 19 = "gxT";
+    # 20000 -> 40000 = 0, 2, 7, 1 -> "ginB"; 500 -> 1000 = 8, 31 -> "of"; 0 -> "A"
+    assert packed["coords"][0][0].startswith("gxTginBofA")
+    assert decode_deltas(packed["coords"][0][0])[:4] == [10000, 20000, 500, 0]
+    assert decode_deltas(packed["coords"][1][0][0])[:4] == [0, 0, 500, 0]  # from the previous
     back = unpack_features(json.loads(json.dumps(packed)))
     assert back["features"][0]["geometry"]["coordinates"][0][0] == [10.0, 20.0]
     assert back["features"][2]["geometry"]["coordinates"] == [[-106.131, 21.603],
                                                                [-106.131, 31.859]]
     assert back["features"][1]["geometry"]["coordinates"][1] == \
         back["features"][0]["geometry"]["coordinates"]
+    old = {**packed, "coords": [[[10000, 20000, 500, 0, 0, 500, -500, 0, 0, -500]], [], []]}
+    assert unpack_features({**old, "types": "P", "ids": ["a"], "coords": old["coords"][:1]})[
+        "features"][0]["geometry"]["coordinates"] == \
+        back["features"][0]["geometry"]["coordinates"]  # version 2: lists of integers
     with_props = copy.deepcopy(collection)
     with_props["features"][0]["properties"] = {"name": "kept"}
     assert pack_features(with_props, 0.001) is with_props  # anything else stays GeoJSON
@@ -177,3 +193,18 @@ def test_real_pages_carry_their_data_in_half_the_json(real_maps, atlas_con):
         unpacked = page_data(document)
         assert unpacked["regions"] == plain(data)["regions"], level
         assert len(stored.encode()) <= 0.5 * len(safe_json(data).encode()), level
+
+
+def test_ring_text_digits():
+    """Zigzag 5-bit groups (hand-computed), a round trip at the limits, and the errors."""
+    import numpy as np
+
+    assert encode_deltas(np.array([0, 1, -1, 15, -16, 16])) == "ACBefgB"
+    values = [0, 15, -16, 16, -17, 511, 512, -512, -513, 2**29 - 1, -(2**29)]
+    text = encode_deltas(np.array(values))
+    assert decode_deltas(text) == values and set(text) <= set(DIGITS)
+    assert safe_json(text) == json.dumps(text)  # nothing escaped in the page
+    with pytest.raises(ValueError, match="too large"):
+        encode_deltas(np.array([2**29]))
+    with pytest.raises(ValueError, match="ends inside a number"):
+        decode_deltas("g")

@@ -330,3 +330,43 @@ def test_final_page_equals_the_page_without_the_early_drawing(browser, tmp_path)
     for hash_ in ("", address):
         assert (_screens(browser, tmp_path / "early.html", hash_)
                 == _screens(browser, tmp_path / "plain.html", hash_)), hash_
+
+
+# Counts the animation frames in which the map's <div> is not in the document yet.
+FRAMES_BEFORE_MAP = """window.__framesBeforeMap = 0;
+(function watch() {
+  requestAnimationFrame(() => {
+    if (document.getElementById("atlas_map")) return;
+    window.__framesBeforeMap += 1;
+    watch();
+  });
+})();"""
+
+
+@pytest.mark.browser
+@needs_browser
+def test_no_frame_before_the_map_div(browser, tmp_path):
+    """The head asks the browser not to render before the map's <div> is parsed (``<link
+    rel=expect blocking=render>``): no frame of an empty page while the head and the geometry
+    before the early drawing are parsed (the page padded with a large head comment, parsed
+    slowly: CPU 4x slower); without the link, such frames are drawn."""
+    document = render_page(fixture_data())
+    link = '<link rel="expect" href="#atlas_map" blocking="render">'
+    assert document.count(link) == 1 and document.index(link) < document.index("<style>")
+    padded = document.replace("</head>", "<!--" + "x" * 3_000_000 + "--></head>", 1)
+    counts = {}
+    for name, page_text in (("with", padded), ("without", padded.replace(link, ""))):
+        path = tmp_path / f"{name}.html"
+        path.write_text(page_text, encoding="utf-8")
+        context = browser.new_context(**PHONE)
+        page = context.new_page()
+        context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+        page.add_init_script(FRAMES_BEFORE_MAP)
+        refused: list[str] = []
+        block_requests(page, refused)
+        page.goto(path.as_uri())
+        wait_until(page, "() => window.atlasMap !== undefined", timeout=60)
+        counts[name] = page.evaluate("window.__framesBeforeMap")
+        context.close()
+        assert not refused
+    assert counts["with"] == 0 and counts["without"] > 0, counts

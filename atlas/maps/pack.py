@@ -10,13 +10,19 @@ contract unchanged.
 The packed form
 ---------------
 ``packed``
-    The version of this form (``2``); DATA without it is read as it is.
+    The version of this form (``3``; ``2`` stored each ring as a list of integers, still read
+    by :func:`unpack`); DATA without it is read as it is.
 ``geo``, ``outlines``
     ``{"grid": g, "ids": [...], "types": "PMPL...", "coords": [...]}``: one letter per feature
     (``P`` Polygon, ``M`` MultiPolygon, ``L`` LineString) and its coordinates as integers on
-    the grid ``g`` (the display geometry's precision, 0.001 degrees), each ring a flat list
-    ``[x, y, x, y, ...]`` holding the difference to the previous vertex of the collection. A
-    collection with anything else (properties, other geometries) stays GeoJSON.
+    the grid ``g`` (the display geometry's precision, 0.001 degrees), each ring one text
+    holding, for each vertex, x then y as the difference to the previous vertex of the
+    collection (the first vertex of the collection from 0, 0). Each difference ``d`` is
+    zigzagged (``2d`` for ``d >= 0``, ``-2d - 1`` otherwise) and written in 5-bit groups, the
+    lowest first, each group one character of :data:`DIGITS` (its index: the group, plus 32
+    when more groups follow): a difference under 16 in size takes one character, under 512
+    two (JSON's digit lists took about twice as many). A collection with anything else
+    (properties, other geometries) stays GeoJSON.
 ``regions``
     ``{"ids": [...], "rows": [...], "shapes": [[key, ...], ...], "words": [...]}``. A row is
     a region encoded as below, ``ids`` their region ids in order:
@@ -50,7 +56,12 @@ import numpy as np
 
 from atlas.maps.display_geometry import PRECISION
 
-VERSION = 2
+VERSION = 3  # 3: each ring one text of zigzag 5-bit digits (2: a list of integers)
+# The 64 digits of a ring's text: none is escaped in JSON or by atlas.maps.render.safe_json
+DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_DIGIT_BYTES = np.frombuffer(DIGITS.encode("ascii"), dtype=np.uint8)
+_DIGIT_VALUES = {c: i for i, c in enumerate(DIGITS)}
+_GROUPS = 6  # 5-bit groups of the largest difference allowed (30 bits)
 # What the page reads before its first paint (atlas/maps/page.py writes them before the script)
 FIRST = ("packed", "geo", "index", "layers", "flags", "text", "nodata", "count", "bounds",
          "languages")
@@ -108,7 +119,7 @@ def pack_index(regions: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict
 
 def unpack(data: dict[str, Any]) -> dict[str, Any]:
     """DATA restored from :func:`pack` (DATA that is not packed is returned as it is)."""
-    if data.get("packed") not in (1, VERSION):  # 1: the regions' ids in `regions`, no index
+    if data.get("packed") not in (1, 2, VERSION):  # 1: the regions' ids in `regions`, no index
         return data
     out = {k: v for k, v in data.items() if k != "packed"}
     for key in ("geo", "outlines"):
@@ -135,14 +146,14 @@ def pack_features(collection: dict[str, Any], grid: float) -> dict[str, Any]:
     previous = np.zeros(2, dtype=np.int64)
     coords = []
 
-    def ring(points: list[list[float]]) -> list[int]:
+    def ring(points: list[list[float]]) -> str:
         nonlocal previous
         if not points:
-            return []
+            return ""
         on_grid = np.rint(np.asarray(points, dtype=float) * scale).astype(np.int64)
         deltas = np.diff(on_grid, axis=0, prepend=previous[None, :])
         previous = on_grid[-1]
-        return deltas.ravel().tolist()
+        return encode_deltas(deltas.ravel())
 
     def nested(value: list, depth: int) -> list:
         return ring(value) if depth == 1 else [nested(v, depth - 1) for v in value]
@@ -162,9 +173,10 @@ def unpack_features(packed: dict[str, Any]) -> dict[str, Any]:
     names = {letter: name for name, letter in KINDS.items()}
     x = y = 0
 
-    def ring(flat: list[int]) -> list[list[float]]:
+    def ring(flat: str | list[int]) -> list[list[float]]:
         nonlocal x, y
         points = []
+        flat = decode_deltas(flat) if isinstance(flat, str) else flat  # a list: version 2
         for dx, dy in zip(flat[::2], flat[1::2], strict=True):
             x, y = x + dx, y + dy
             points.append([x / scale, y / scale])
@@ -178,6 +190,54 @@ def unpack_features(packed: dict[str, Any]) -> dict[str, Any]:
                 for fid, kind, c in zip(packed["ids"], packed["types"], packed["coords"],
                                         strict=True)]
     return {"type": "FeatureCollection", "features": features}
+
+
+def encode_deltas(deltas: np.ndarray) -> str:
+    """Integers as the text of a ring (zigzag, 5-bit groups as :data:`DIGITS`).
+
+    Parameters
+    ----------
+    deltas : numpy.ndarray
+        One-dimensional integers, each under 2**29 in size.
+
+    Returns
+    -------
+    str
+        Their text; :func:`decode_deltas` reads it back.
+
+    Raises
+    ------
+    ValueError
+        When a value is too large for six groups.
+    """
+    values = np.asarray(deltas, dtype=np.int64)
+    zigzag = np.where(values < 0, -2 * values - 1, 2 * values)
+    if zigzag.size and zigzag.max() >= 1 << (5 * _GROUPS):
+        raise ValueError(f"a coordinate step of {int(np.abs(values).max())} grid units is too "
+                         f"large to pack (at most {(1 << (5 * _GROUPS - 1)) - 1})")
+    groups = (zigzag[:, None] >> (5 * np.arange(_GROUPS))) & 31
+    count = np.ones(len(zigzag), dtype=np.int64)
+    for k in range(1, _GROUPS):
+        count += zigzag >= 1 << (5 * k)
+    used = np.arange(_GROUPS)[None, :] < count[:, None]
+    more = np.arange(_GROUPS)[None, :] < count[:, None] - 1
+    digits = groups + 32 * more
+    return _DIGIT_BYTES[digits[used]].tobytes().decode("ascii")
+
+
+def decode_deltas(text: str) -> list[int]:
+    """The integers of a ring's text (:func:`encode_deltas`)."""
+    out, value, shift = [], 0, 0
+    for char in text:
+        digit = _DIGIT_VALUES[char]
+        value |= (digit & 31) << shift
+        shift += 5
+        if digit < 32:
+            out.append(value >> 1 if value % 2 == 0 else -(value >> 1) - 1)
+            value, shift = 0, 0
+    if shift:
+        raise ValueError(f"a ring's text ends inside a number: {text[-8:]!r}")
+    return out
 
 
 def _number(value: float) -> float | int:

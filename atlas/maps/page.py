@@ -84,7 +84,7 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.maps.assets import leaflet_assets
-from atlas.maps.pack import pack, split, unpack
+from atlas.maps.pack import DIGITS, pack, split, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
 # In this order in one function; atlas_paint.js draws the regions and waits one frame (so they
@@ -286,7 +286,8 @@ def early_script(atlas_map: folium.Map) -> str:
     start = {"id": atlas_map.get_name(), "center": list(atlas_map.location),
              "zoom": atlas_map.options["zoom"], "snap": atlas_map.options["zoom_snap"]}
     return _code(_read_template("atlas_early.js")).replace(
-        "ATLAS_START_VIEW", json.dumps(start, separators=(",", ":")))
+        "ATLAS_START_VIEW", json.dumps(start, separators=(",", ":"))).replace(
+        "ATLAS_DIGIT_TEXT", json.dumps(DIGITS))
 
 
 class RawHTML(Element):
@@ -372,7 +373,8 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
                   'crossorigin="anonymous"></script>')
     else:
         assets, script = f"<style>{leaflet.css}</style>", f"<script>{leaflet.js}</script>"
-    figure.header.add_child(RawHTML(
+    figure.header.add_child(RawHTML(  # no frame before the map's <div> (an empty page)
+        f'<link rel="expect" href="#{atlas_map.get_name()}" blocking="render">'
         f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
     first, rest = split(pack({**data, "text": text}))

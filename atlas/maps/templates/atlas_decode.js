@@ -7,8 +7,8 @@
 // from grid deltas (straight into Leaflet's LatLng for the paint: atlasShapes), each region's
 // objects from their shapes, texts and lists stored once from `words`. `geo` and `outlines`
 // are GeoJSON made when first read.
-// atlasCoords, ATLAS_KINDS and ATLAS_DEPTH are in atlas_early.js (run before this script).
-function atlasPacked(data) { return data.packed === 2; }
+// atlasCoords, atlasRing, ATLAS_KINDS and ATLAS_DEPTH are in atlas_early.js (run before this script).
+function atlasPacked(data) { return data.packed === 3; }
 function atlasFeatures(packed) {
   if (!packed || !("grid" in packed)) return packed;
   const coords = atlasCoords(packed, (x, y) => [x, y]);

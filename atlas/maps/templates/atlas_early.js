@@ -5,17 +5,35 @@
 // Leaflet will take (the address's `#view=` or the data's bounds fitted as in atlas_paint.js),
 // projected, rounded and simplified as Leaflet does. atlas_paint.js removes this drawing in the
 // task that adds Leaflet's regions (so no frame shows both). Its functions are shared with the
-// page's script (one copy): atlasCoords (the grid deltas), readHash, atlasHatch.
+// page's script (one copy): atlasRing and atlasCoords (the packed rings), readHash, atlasHatch.
 const ATLAS_KINDS = { P: "Polygon", M: "MultiPolygon", L: "LineString" }, ATLAS_DEPTH = { P: 2, M: 3, L: 1 };
+// The packed rings (atlas/maps/pack.py): each ring one text, x then y of each vertex as the
+// difference to the previous vertex of the collection, zigzagged, in 5-bit groups (lowest
+// first), each group one of the 64 digits below (+32: more groups follow).
+const ATLAS_DIGITS = new Int8Array(128).fill(-1);
+ATLAS_DIGIT_TEXT.split("").forEach((c, i) => { ATLAS_DIGITS[c.charCodeAt(0)] = i; });
+function atlasCursor() { return { x: 0, y: 0, xy: new Int32Array(4096) }; }  // where the decoding is
+// One ring's vertices on the grid, absolute, as x, y pairs in at.xy (reused from ring to ring:
+// read them before the next call), continuing from the cursor's last vertex; returns their number.
+function atlasRing(text, at) {
+  if (text.length > at.xy.length) at.xy = new Int32Array(text.length);
+  const xy = at.xy, D = ATLAS_DIGITS, end = text.length;
+  let x = at.x, y = at.y, k = 0;
+  for (let i = 0; i < end;) {
+    let v = 0, shift = 0, c;
+    do { c = D[text.charCodeAt(i++)]; v |= (c & 31) << shift; shift += 5; } while (c >= 32);
+    const d = (v >>> 1) ^ -(v & 1);
+    if (k & 1) { y += d; xy[k] = y; } else { x += d; xy[k] = x; }
+    k++;
+  }
+  at.x = x; at.y = y;
+  return k >> 1;
+}
 function atlasCoords(packed, point) {  // each feature's coordinates, a vertex as point(x, y)
-  const scale = Math.round(1 / packed.grid);
-  let x = 0, y = 0;
-  const ring = (flat) => {
-    const points = new Array(flat.length / 2);
-    for (let i = 0; i < flat.length; i += 2) {
-      x += flat[i]; y += flat[i + 1];
-      points[i / 2] = point(x / scale, y / scale);
-    }
+  const scale = Math.round(1 / packed.grid), at = atlasCursor();
+  const ring = (text) => {
+    const n = atlasRing(text, at), xy = at.xy, points = new Array(n);
+    for (let j = 0; j < n; j++) points[j] = point(xy[2 * j] / scale, xy[2 * j + 1] / scale);
     return points;
   };
   const nested = (value, d) => (d === 1 ? ring(value) : value.map((v) => nested(v, d - 1)));
@@ -83,10 +101,18 @@ function atlasSimplify(X, Y, n, keep) {
   if (n > 1) { X[m] = X[n - 1]; Y[m] = Y[n - 1]; m++; }
   return atlasDP(X, Y, m, keep);
 }
+// Leaflet's _simplifyDP with a stack of index pairs instead of recursion (each interval is
+// split independently, so the order does not change what is kept); no function per ring.
+let ATLAS_STACK = new Int32Array(8192);
 function atlasDP(X, Y, m, keep) {
   keep.fill(0, 0, m);
   keep[0] = keep[m - 1] = 1;
-  const step = (f, l) => {
+  if (2 * m + 2 > ATLAS_STACK.length) ATLAS_STACK = new Int32Array(2 * m + 2);
+  const stack = ATLAS_STACK;
+  let top = 0;
+  stack[top++] = 0; stack[top++] = m - 1;
+  while (top > 0) {
+    const l = stack[--top], f = stack[--top];
     let max = 0, index = 0;
     const ax = X[f], ay = Y[f], dx = X[l] - ax, dy = Y[l] - ay, dot = dx * dx + dy * dy;
     for (let i = f + 1; i <= l - 1; i++) {
@@ -98,27 +124,26 @@ function atlasDP(X, Y, m, keep) {
       const ex = X[i] - x, ey = Y[i] - y, d = ex * ex + ey * ey;
       if (d > max) { index = i; max = d; }
     }
-    if (max > 1) { keep[index] = 1; step(f, index); step(index, l); }
-  };
-  step(0, m - 1);
+    if (max > 1) { keep[index] = 1; stack[top++] = f; stack[top++] = index; stack[top++] = index; stack[top++] = l; }
+  }
   return m;
 }
 // Each feature's path at view v, straight from the grid deltas: projected, rounded and
 // simplified as Leaflet does, with no object per point (typed arrays reused across rings).
 function atlasEarlyPaths(geo, v) {
   const scale = Math.round(1 / geo.grid), o = v.o, s = v.s, R = 6378137, D = Math.PI / 180, K = 0.5 / (Math.PI * R), MAX = 85.0511287798;
-  let X = new Float64Array(4096), Y = new Float64Array(4096), keep = new Uint8Array(4096), x = 0, y = 0;
-  const ring = (flat, closed) => {
-    let n = flat.length / 2;
-    if (n > X.length) { X = new Float64Array(n); Y = new Float64Array(n); keep = new Uint8Array(n); }
-    const x0 = x + flat[0], y0 = y + flat[1];
-    for (let i = 0, j = 0; i < flat.length; i += 2, j++) {
-      x += flat[i]; y += flat[i + 1];
-      const lng = x / scale, sin = Math.sin(Math.max(Math.min(MAX, y / scale), -MAX) * D);
+  let X = new Int32Array(4096), Y = new Int32Array(4096), keep = new Uint8Array(4096);  // whole pixels
+  const at = atlasCursor();
+  const ring = (text, closed) => {
+    let n = atlasRing(text, at);
+    const xy = at.xy;
+    if (n > X.length) { X = new Int32Array(n); Y = new Int32Array(n); keep = new Uint8Array(n); }
+    for (let j = 0; j < n; j++) {
+      const lng = xy[2 * j] / scale, sin = Math.sin(Math.max(Math.min(MAX, xy[2 * j + 1] / scale), -MAX) * D);
       X[j] = Math.round(s * (K * (R * lng * D) + 0.5)) - o[0];
       Y[j] = Math.round(s * (-K * (R * Math.log((1 + sin) / (1 - sin)) / 2) + 0.5)) - o[1];
     }
-    if (closed && n >= 2 && x0 === x && y0 === y) n--;
+    if (closed && n >= 2 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1]) n--;
     if (!n) return "";
     const m = atlasSimplify(X, Y, n, keep);
     let d = "M" + X[0] + " " + Y[0];
@@ -137,8 +162,9 @@ function atlasEarlyPaths(geo, v) {
 function atlasEarly(start) {
   const box = document.getElementById(start.id), first = JSON.parse(document.getElementById("atlas-first").textContent);
   window.atlasFirst = first;
+  performance.mark("atlas-early-read");
   const geo = first.geo, index = first.index, hash = readHash();
-  if (!box || first.packed !== 2 || !geo || !("grid" in geo) || !index.keys) return;
+  if (!box || first.packed !== 3 || !geo || !("grid" in geo) || !index.keys) return;
   const layer = first.layers.find((l) => l.key === hash.layer) || first.layers[0], col = index.c[index.keys.indexOf(layer.key)];
   const at = new Map(index.ids.map((id, k) => [id, k])), off = new Set((index.nodata || []).concat(index.empty || [])), size = [box.clientWidth, box.clientHeight];
   const v = atlasEarlyView(first, size, start), svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
@@ -152,6 +178,7 @@ function atlasEarly(start) {
   const common = { stroke: "#555", "stroke-opacity": 0.9, "stroke-width": 0.5, "stroke-linecap": "round", "stroke-linejoin": "round", "fill-rule": "evenodd" };
   Object.keys(common).forEach((k) => g.setAttribute(k, String(common[k])));
   const paths = atlasEarlyPaths(geo, v);
+  performance.mark("atlas-early-paths");
   paths.forEach((d, i) => {
     const kind = geo.types[i];
     const k = at.get(geo.ids[i]), cls = k === undefined || off.has(k) || !col ? null : col[k], fill = typeof cls === "number" && cls >= 0 && cls < layer.colors.length;
