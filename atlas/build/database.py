@@ -9,6 +9,7 @@ that a killed build left in the output folders are removed by the next build.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
@@ -44,6 +45,7 @@ from atlas.sources.reader_cache import (
     find_entry,
     keep,
     model_key,
+    read_into_entry,
     reader_config,
     restore,
     restore_file,
@@ -153,6 +155,26 @@ def start_independent_readers(inputs: Inputs, config: AtlasConfig,
             for reader, instances in reader_groups(independent=True).items()}
 
 
+def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
+                          ) -> tuple[list[str], Callable[[], None]]:
+    """Start validating the geometry inputs in ``executor`` (the second process; validated
+    layers are cached, tables are not) while this process checks the tables; returns their
+    keys and what takes the validated layers in (as cache entries, written only if this
+    build succeeds), after which :meth:`Inputs.check_all` finds them. An input the second
+    process finds bad is left to this one's check, which says what is wrong."""
+    keys = [key for key, spec in inputs.specs.items() if spec.is_geometry]
+    if executor is None or not keys:
+        return [], lambda: None
+    future = executor.submit(call, "atlas.sources.inputs:check_inputs", inputs.data_dir, keys,
+                             cache=cache, hand_back=True)
+
+    def collect() -> None:
+        with contextlib.suppress(AtlasError):
+            result(future)
+
+    return keys, collect
+
+
 def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
                       step: Step, arriving: Arriving | None = None) -> list[str]:
     """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
@@ -170,7 +192,8 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: At
 
 def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text: str,
                    step: Step, key: str, cached: Entry | None, executor: Executor | None = None,
-                   arriving: Arriving | None = None, build_id: str = ""
+                   arriving: Arriving | None = None, build_id: str = "",
+                   on_read: Callable[[], None] | None = None
                    ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Write the complete database at ``path``; returns its summary.
 
@@ -184,13 +207,19 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     if cached is not None:
         step(f"copying the model tables from {cached.path}")
     copied = cached is not None and restore_file(path, cached)  # the file, as it is
+    read = partial(read_model_tables, inputs=inputs, config=config, step=step,
+                   arriving=arriving)
+    # a first build: the model tables written into the cache's new entry, copied from there
+    entry = cached is None and read_into_entry(path, key, inputs, read)
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
             if not copied:
                 restore(con, cached)
-        else:
-            keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
+        elif not entry:
+            keep(con, key, read(con), inputs)  # outside a cache block: keep does nothing
+        if on_read is not None:
+            on_read()
         step("the shift since May 2022: national occupation trends and their projection")
         shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
@@ -276,7 +305,8 @@ def prepare_output_folder(out: Path, started: float | None = None,
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
           config: AtlasConfig | None = None, step: Step | None = None,
           executor: Executor | None = None, *, cache_dir: Path | None = None,
-          build_id: str = "") -> BuildResult:
+          build_id: str = "", warm: Callable[[], None] | None = None,
+          on_read: Callable[[], None] | None = None) -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
 
     ``cache_dir`` (default :func:`atlas.store.cache.cache_home`, shared by every output
@@ -286,7 +316,11 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
 
     ``executor`` (a second process that imported :data:`atlas.engine.local_moran.HEAVY_IMPORTS`)
     computes the trap zones' Local Moran; without one they are computed here, their libraries
-    imported in the background meanwhile.
+    imported in the background meanwhile. ``warm`` (:func:`atlas.build.worker.warm_up`, if
+    the executor was started without its imports) is called once the second process has
+    been handed its share of the reading, so that it reads first and imports then;
+    ``on_read`` once the model tables are in the database (the outputs' libraries are
+    imported in the background then, not while this process reads).
 
     Raises
     ------
@@ -313,7 +347,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
             temp, inputs, config, config.to_json(), step, key, cached, executor, arriving,
-            build_id)
+            build_id, on_read)
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.store.cache, atlas.sources.reader_cache)
@@ -326,10 +360,17 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         cached = find_entry(key)
         arriving: Arriving = {}
         if cached is None:
+            later, take_geometry = start_geometry_checks(inputs, executor, cache)
             arriving = start_independent_readers(inputs, config, executor, cache)
+            if warm is not None:
+                warm()  # the second process's imports, after its share of the reading
             step("checking every input against atlas/spec/manifest.toml")
-            inputs.check_all()
+            inputs.check_all(skip=later)  # the tables (and geometry without a second process)
+            take_geometry()
+            inputs.check_all()  # the geometry: validated in the second process, or here
         else:
+            if warm is not None:
+                warm()
             step("every input, the code and the reader settings are those of an earlier "
                  "build: its checked model tables are reused")
             inputs.restore(cached.provenance, cached.repaired)

@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import os
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from atlas.spec.manifest import (
 )
 
 __all__ = ["DEFAULT_DATA_DIR", "MANIFEST_PATH", "PROJECT_ROOT", "InputSpec", "Inputs",
-           "load_manifest", "resolve_data_dir", "sha256_of", "validate_frame"]
+           "check_inputs", "load_manifest", "resolve_data_dir", "sha256_of", "validate_frame"]
 
 DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -237,8 +238,9 @@ class Inputs:
             self.table(key)
         return self.path(key)
 
-    def check_all(self) -> None:
-        """Read and validate every manifest input (cached for the readers); fails fast.
+    def check_all(self, skip: Collection[str] = ()) -> None:
+        """Read and validate every manifest input (cached for the readers) but those in
+        ``skip``; fails fast.
 
         Raises
         ------
@@ -246,6 +248,8 @@ class Inputs:
             for the first input that is missing or fails a check.
         """
         for key, spec in self.specs.items():
+            if key in skip:
+                continue
             if spec.is_geometry:
                 self.geometry(key)
             else:
@@ -271,3 +275,12 @@ class Inputs:
                 notes.append(f"{spec.path}: {len(ids)} invalid geometries repaired with "
                              f"{spec.repair} ({spec.id_column or 'feature'} {shown})")
         return notes
+
+
+def check_inputs(data_dir: str | Path, keys: Collection[str]) -> None:
+    """Validate the inputs ``keys`` under ``data_dir`` (what the build's second process runs
+    while the first checks the others: the validated geometry it computes comes back as cache
+    entries, :func:`atlas.build.worker.call`, and the first process's own check of those
+    inputs then finds them; tables are not cached, so only geometry is worth sending)."""
+    inputs = Inputs(data_dir)
+    inputs.check_all(skip=set(inputs.specs) - set(keys))
