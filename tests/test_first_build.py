@@ -1,0 +1,96 @@
+"""A first build (empty cache) shares the checking of the inputs with its second process: the
+geometry inputs are validated there, before its reader and its imports, and come back as cache
+entries that this process's own check then finds (tables are parsed here: they are not cached);
+an input the second process finds bad is still named here, by this process's check."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import FIXTURES
+
+import atlas.sources.geometry_reading as geometry_reading
+from atlas.build import worker
+from atlas.build.database import start_geometry_checks
+from atlas.build.worker import call, second_process
+from atlas.errors import InputError
+from atlas.sources.inputs import Inputs
+from atlas.store.cache import adopt, geometry_cache
+
+
+def geometry_keys(inputs: Inputs) -> list[str]:
+    return [key for key, spec in inputs.specs.items() if spec.is_geometry]
+
+
+def test_check_all_skips_only_what_it_is_told():
+    inputs = Inputs(FIXTURES)
+    later = geometry_keys(inputs)
+    assert later and len(later) < len(inputs.specs)
+    inputs.check_all(skip=later)
+    assert set(inputs.provenance) == set(inputs.specs) - set(later)
+    inputs.check_all()
+    assert set(inputs.provenance) == set(inputs.specs)
+
+
+def test_geometry_checked_elsewhere_is_found_here_not_validated_again(tmp_path, monkeypatch):
+    """What check_inputs hands back (as the second process does) is, layer by layer and with
+    the repaired ids, what validating here gives; with it adopted nothing is validated again."""
+    monkeypatch.setattr(worker, "_HANDED_BACK", {})
+    keys = geometry_keys(Inputs(FIXTURES))
+    value, error, entries = call("atlas.sources.inputs:check_inputs", FIXTURES, keys,
+                                 cache=tmp_path / "cache", hand_back=True)
+    assert value is None and error is None
+    assert {name for name, _ in entries} == {f"layer_{key}" for key in keys}
+    assert not (tmp_path / "cache").exists()  # handed back, not written there
+    here = Inputs(FIXTURES)
+    expected = {key: here.geometry(key) for key in keys}  # no cache: validated here
+
+    def validated_again(*args):
+        raise AssertionError("validated again")
+
+    monkeypatch.setattr(geometry_reading, "validate_geometry", validated_again)
+    with geometry_cache(tmp_path / "cache"):
+        adopt(entries)
+        inputs = Inputs(FIXTURES)
+        inputs.check_all()
+        for key in keys:
+            found = inputs.geometry(key)
+            pd.testing.assert_frame_equal(found.drop(columns=found.geometry.name),
+                                          expected[key].drop(columns=found.geometry.name))
+            assert found.geometry.to_wkb().tolist() == expected[key].geometry.to_wkb().tolist()
+            assert found.crs == expected[key].crs
+            assert inputs.repaired[key] == here.repaired[key]
+            assert {**inputs.provenance[key], "loaded_at": ""} == \
+                {**here.provenance[key], "loaded_at": ""}
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the second process needs two cores")
+def test_a_bad_geometry_input_is_named_by_this_process(tmp_path):
+    """The second process's failure is left to this process's check, which raises the
+    InputError naming the file and what is wrong, as a build without a second process does."""
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES, data)
+    inputs = Inputs(data)
+    key = geometry_keys(inputs)[-1]
+    path = data / inputs.specs[key].path
+    path.write_bytes(path.read_bytes()[:200])  # cut short
+    with second_process(maps=False, warm=False) as executor, \
+            geometry_cache(tmp_path / "cache"):
+        later, take = start_geometry_checks(inputs, executor, tmp_path / "cache")
+        assert key in later
+        inputs.check_all(skip=later)
+        take()  # the second process's error is not raised here
+        with pytest.raises(InputError, match="not valid JSON at line") as raised:
+            inputs.check_all()
+    assert inputs.specs[key].path in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_without_a_second_process_everything_is_checked_here():
+    inputs = Inputs(FIXTURES)
+    later, take = start_geometry_checks(inputs, None, FIXTURES)
+    assert later == []
+    take()
