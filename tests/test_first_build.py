@@ -94,3 +94,17 @@ def test_without_a_second_process_everything_is_checked_here():
     later, take = start_geometry_checks(inputs, None, FIXTURES)
     assert later == []
     take()
+
+
+def test_deferred_inputs_are_collected_once_when_first_asked_for():
+    inputs = Inputs(FIXTURES)
+    later = geometry_keys(inputs)
+    calls = []
+    inputs.defer(later, lambda: calls.append(1))
+    inputs.check_all(skip=later)
+    assert calls == []  # the tables do not wait for the geometry
+    inputs.geometry(later[0])
+    assert calls == [1]
+    inputs.check_all()
+    assert calls == [1]
+    assert set(inputs.provenance) == set(inputs.specs)

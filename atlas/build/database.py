@@ -175,6 +175,12 @@ def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
     return keys, collect
 
 
+def data_quality_notes(inputs: Inputs, step: Step) -> None:
+    """Tell ``step`` the data-quality notes of the inputs (the repaired geometries)."""
+    for note in inputs.notes():
+        step(f"data-quality note: {note}")
+
+
 def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
                       step: Step, arriving: Arriving | None = None) -> list[str]:
     """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
@@ -182,6 +188,10 @@ def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: At
     step("reading the declared levels and measures (atlas/spec/levels.toml, "
          "atlas/spec/measures.toml)")
     level_sets, shared = read_all(inputs, config, arriving)
+    # what no reader here asked for (the geometry of the second process's reader: validated
+    # there, taken from what it handed back)
+    inputs.check_all()
+    data_quality_notes(inputs, step)
     step("writing the model tables")
     tables = level_tables(level_sets, shared)
     tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
@@ -366,15 +376,15 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
                 warm()  # the second process's imports, after its share of the reading
             step("checking every input against atlas/spec/manifest.toml")
             inputs.check_all(skip=later)  # the tables (and geometry without a second process)
-            take_geometry()
-            inputs.check_all()  # the geometry: validated in the second process, or here
+            # the geometry, validated in the second process meanwhile, is taken when a reader
+            # first asks for it, and checked here before the model tables are written
+            inputs.defer(later, take_geometry)
         else:
             if warm is not None:
                 warm()
             step("every input, the code and the reader settings are those of an earlier "
                  "build: its checked model tables are reused")
             inputs.restore(cached.provenance, cached.repaired)
-        for note in inputs.notes():
-            step(f"data-quality note: {note}")
+            data_quality_notes(inputs, step)
         target = atomic_write(out / "atlas.duckdb", write)
     return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

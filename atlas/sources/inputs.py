@@ -15,7 +15,7 @@ import csv
 import hashlib
 import io
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -151,6 +151,19 @@ class Inputs:
         self._tables: dict[str, pd.DataFrame] = {}
         self._layers: dict[str, object] = {}
         self._digests: dict[str, str] = {}
+        self._deferred: tuple[set[str], Callable[[], None]] = (set(), lambda: None)
+
+    def defer(self, keys: Collection[str], collect: Callable[[], None]) -> None:
+        """Leave ``keys`` to :meth:`check_all` with ``skip`` until one of them is asked for:
+        ``collect()`` is called then, once, before it is read (the build's second process
+        validates them meanwhile, and ``collect`` takes what it computed into the cache)."""
+        self._deferred = (set(keys), collect)
+
+    def _collect(self, key: str) -> None:
+        keys, collect = self._deferred
+        if key in keys:
+            self._deferred = (set(), lambda: None)
+            collect()
 
     def path(self, key: str) -> Path:
         """Absolute path of an input; raises ``InputError`` if the file is missing."""
@@ -197,6 +210,7 @@ class Inputs:
         if spec.is_geometry:
             raise ConfigError(f"{spec.path}: a geometry input; read it with Inputs.geometry")
         if key not in self._tables:
+            self._collect(key)
             path, data = self._read(key)
             frame = validate_frame(parse_table(data, spec), spec, spec.path)
             self._record(key, path, data, len(frame))
@@ -221,6 +235,7 @@ class Inputs:
             raise ConfigError(f"{spec.path}: layer {layer!r} is not the manifest's layer "
                               f"{spec.layer!r} (add a manifest entry for it)")
         if key not in self._layers:
+            self._collect(key)
             path, data = self._read(key)
             frame, repaired = read_geometry(path, data, spec, spec.path)
             self._record(key, path, data, len(frame))
