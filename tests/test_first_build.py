@@ -14,7 +14,7 @@ from conftest import FIXTURES
 
 import atlas.sources.geometry_reading as geometry_reading
 from atlas.build import worker
-from atlas.build.database import start_geometry_checks
+from atlas.build.reading import start_geometry_checks
 from atlas.build.worker import call, second_process
 from atlas.errors import InputError
 from atlas.sources.inputs import Inputs
@@ -108,3 +108,37 @@ def test_deferred_inputs_are_collected_once_when_first_asked_for():
     inputs.check_all()
     assert calls == [1]
     assert set(inputs.provenance) == set(inputs.specs)
+
+
+def test_model_tables_read_through_arrow_are_those_read_from_pandas():
+    """as_arrow: the same DuckDB types and values as registering the frame itself, for the
+    column kinds the model tables have; the frame itself where Arrow would read a column
+    otherwise (mixed objects, only nulls)."""
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    from atlas.store.database import as_arrow, write_tables
+    from atlas.store.fingerprint import fingerprints
+
+    frame = pd.DataFrame({
+        "text": pd.array(["a", None, "é"], dtype="str"),
+        "objects": pd.Series(["x", None, np.nan], dtype=object),
+        "value": [0.1, np.nan, -0.0],
+        "count": pd.array([1, None, 3], dtype="Int32"),
+        "big": np.array([1, 2, 2**40], dtype=np.int64),
+        "flag": [True, False, True],
+    })
+    assert isinstance(as_arrow(frame), pa.Table)
+    mixed = pd.DataFrame({"mixed": pd.Series(["x", 1, None], dtype=object)})
+    empty = pd.DataFrame({"nothing": pd.Series([None, None], dtype=object)})
+    assert as_arrow(mixed) is mixed and as_arrow(empty) is empty
+    tables = {"frame": frame, "mixed": mixed.astype(str), "empty": empty}
+    plain, through_arrow = duckdb.connect(), duckdb.connect()
+    write_tables(plain, tables)
+    write_tables(through_arrow, tables, arrow=True)
+    types = "SELECT table_name, column_name, data_type FROM information_schema.columns " \
+            "ORDER BY ALL"
+    assert through_arrow.execute(types).fetchall() == plain.execute(types).fetchall()
+    assert fingerprints(through_arrow) == fingerprints(plain)
+    assert plain.execute("SELECT count(*) FROM frame WHERE objects IS NULL").fetchone()[0] == 2

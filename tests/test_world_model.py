@@ -137,7 +137,6 @@ def test_the_leave_one_out_errors_are_those_of_refitting_without_each_row():
     """loo_squared_errors (the design computed once for every penalty) gives, per penalty,
     the mean squared residual of refitting without each row (same standardisation), and
     inf where the fit is singular (no penalty, a duplicated column)."""
-
     from atlas.sources.world.modelled import _design, _penalty, loo_squared_errors
 
     rng = np.random.default_rng(3)

@@ -1,7 +1,8 @@
 """Build the atlas database from the real inputs, atomically.
 
-Every input is validated first (``Inputs.check_all``), so bad input stops the build before
-anything is computed or written. The database is written to a temporary file beside the
+Every input is validated before the model tables are written (``Inputs.check_all``, with the
+second process's share: :mod:`atlas.build.reading`), so bad input stops the build before
+anything is written. The database is written to a temporary file beside the
 target and renamed over it only when every step has succeeded, so a failed build leaves the
 previous ``atlas.duckdb`` intact and readers of the old file are never disturbed. Temporaries
 that a killed build left in the output folders are removed by the next build.
@@ -9,7 +10,6 @@ that a killed build left in the output folders are removed by the next build.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import time
@@ -28,7 +28,12 @@ from atlas import __version__
 from atlas.build.evidence import compute_evidence, start_backtests
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
-from atlas.build.worker import call, result
+from atlas.build.reading import (
+    data_quality_notes,
+    read_model_tables,
+    start_geometry_checks,
+    start_independent_readers,
+)
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
@@ -37,21 +42,18 @@ from atlas.engine.programmes import compute_programmes
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
 from atlas.engine.uncertainty import compute_rank_uncertainty
-from atlas.errors import AtlasError, ConfigError
+from atlas.errors import ConfigError
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
-from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import (
     Entry,
     find_entry,
     keep,
     model_key,
     read_into_entry,
-    reader_config,
     restore,
     restore_file,
 )
-from atlas.sources.registry import Arriving, read_all, reader_groups
-from atlas.spec import reference_path
+from atlas.sources.registry import Arriving
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level
 from atlas.store.cache import CACHE_FOLDER, cache_home, geometry_cache
@@ -60,7 +62,6 @@ from atlas.store.files import atomic_write, disk_full, remove_stale_temporaries
 from atlas.store.terms import write_terms_tables
 from atlas.texts.catalog import apply_comments
 
-RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
 Step = Callable[[str], None]
@@ -86,37 +87,6 @@ def git_commit() -> str:
         return "unknown"
 
 
-def level_tables(level_sets: list[LevelSet], shared: dict[str, pd.DataFrame]
-                 ) -> dict[str, pd.DataFrame]:
-    """The model tables: every level set's frames concatenated, and the registry's shared
-    tables (levels, measures, exposure_scores, unmatched_codes)."""
-    names = ("regions", "employment", "categories")
-    tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
-              for name in names}
-    tables.update(shared)
-    tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
-    tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
-                                             ignore_index=True)
-    tables["region_attributes"] = pd.concat([s.attributes for s in level_sets],
-                                            ignore_index=True)
-    extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
-    for name in sorted(extra_names):
-        tables[name] = pd.concat([s.extra_tables[name] for s in level_sets
-                                  if name in s.extra_tables], ignore_index=True)
-    return tables
-
-
-def check_unique_scores(scores: pd.DataFrame) -> None:
-    """One score per taxonomy, measure and category, or an AtlasError naming the first
-    duplicate (two readers scoring the same category would otherwise mix silently)."""
-    duplicated = scores.duplicated(["taxonomy", "measure", "category"], keep=False)
-    if duplicated.any():
-        first = scores.loc[duplicated].iloc[0]
-        raise AtlasError(f"table exposure_scores: two scores for taxonomy '{first.taxonomy}', "
-                         f"measure '{first.measure}', category '{first.category}' "
-                         "(expected one per category)")
-
-
 def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, int]]:
     """Top 10 regions of the first declared level by collapse risk, and region counts per
     level (``employment``: that level's jobs)."""
@@ -138,66 +108,6 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
         "SELECT coalesce(sum(employment), 0) FROM employment WHERE level = ?", [first]
     ).fetchone()[0])
     return summary, counts
-
-
-def start_independent_readers(inputs: Inputs, config: AtlasConfig,
-                              executor: Executor | None, cache: Path) -> Arriving:
-    """Start the readers of the levels declared ``independent`` in ``executor`` (the second
-    process), each with inputs of its own, so that they read while this process checks the
-    inputs and reads the other levels; what :func:`atlas.sources.registry.read_levels` collects.
-    The cache entries they compute come back with them, written only if this build succeeds."""
-    if executor is None:
-        return {}
-    settings = reader_config(config)
-    return {reader: partial(result, executor.submit(
-                call, "atlas.sources.registry:read_group", inputs.data_dir, settings, reader,
-                instances, cache=cache, hand_back=True))
-            for reader, instances in reader_groups(independent=True).items()}
-
-
-def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
-                          ) -> tuple[list[str], Callable[[], None]]:
-    """Start validating the geometry inputs in ``executor`` (the second process; validated
-    layers are cached, tables are not) while this process checks the tables; returns their
-    keys and what takes the validated layers in (as cache entries, written only if this
-    build succeeds), after which :meth:`Inputs.check_all` finds them. An input the second
-    process finds bad is left to this one's check, which says what is wrong."""
-    keys = [key for key, spec in inputs.specs.items() if spec.is_geometry]
-    if executor is None or not keys:
-        return [], lambda: None
-    future = executor.submit(call, "atlas.sources.inputs:check_inputs", inputs.data_dir, keys,
-                             cache=cache, hand_back=True)
-
-    def collect() -> None:
-        with contextlib.suppress(AtlasError):
-            result(future)
-
-    return keys, collect
-
-
-def data_quality_notes(inputs: Inputs, step: Step) -> None:
-    """Tell ``step`` the data-quality notes of the inputs (the repaired geometries)."""
-    for note in inputs.notes():
-        step(f"data-quality note: {note}")
-
-
-def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
-                      step: Step, arriving: Arriving | None = None) -> list[str]:
-    """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
-    tables; returns their names."""
-    step("reading the declared levels and measures (atlas/spec/levels.toml, "
-         "atlas/spec/measures.toml)")
-    level_sets, shared = read_all(inputs, config, arriving)
-    # what no reader here asked for (the geometry of the second process's reader: validated
-    # there, taken from what it handed back)
-    inputs.check_all()
-    data_quality_notes(inputs, step)
-    step("writing the model tables")
-    tables = level_tables(level_sets, shared)
-    tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
-    check_unique_scores(tables["exposure_scores"])
-    write_tables(con, tables)
-    return list(tables)
 
 
 def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text: str,
