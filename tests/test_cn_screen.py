@@ -79,3 +79,41 @@ def test_the_largest_break_names_the_problem():
     _, found, _ = screened(frame, "emp", "employment")
     note = unreverted(found, pd.Series({"both": 900.0}), 2000, 2005, "employment")
     assert "from 2003 to 2004" in note["both"]
+
+
+def _point_outliers_one_by_one(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The screen as first written: city by city, year by year, with numpy's median."""
+    import numpy as np
+
+    from atlas.sources.cn.screen import AGREE, JUMP, NEIGHBOURS
+
+    flagged = pd.Series(False, index=frame.index)
+    valid = frame.loc[frame[column] > 0, ["adcode_cnmaps", "year", column]]
+    for _, city in valid.sort_values("year").groupby("adcode_cnmaps", sort=False):
+        values = city[column].to_numpy(float)
+        for i in range(len(values)):
+            around = np.r_[values[max(0, i - NEIGHBOURS):i], values[i + 1:i + 1 + NEIGHBOURS]]
+            if len(around) < 2 or around.max() > AGREE * around.min():
+                continue
+            ratio = values[i] / np.median(around)
+            if ratio >= JUMP or ratio <= 1 / JUMP:
+                flagged[city.index[i]] = True
+    return flagged
+
+
+def test_the_screen_of_all_rows_at_once_flags_what_the_loop_flags():
+    """Random short series (gaps, zeros, NaN, values on the JUMP and AGREE borders, a
+    shuffled index): the vectorised screen flags exactly the rows the loop flags."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    levels = [1.0, 1.2, 1.4, 1.5, 2.1, 3.0, 3.6, 1 / 3, 10.0]
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        emp = rng.choice(levels, n)
+        emp[rng.random(n) < 0.15] = rng.choice([0.0, np.nan, -1.0])
+        frame = pd.DataFrame({"adcode_cnmaps": rng.integers(0, 4, n).astype(str),
+                              "year": rng.permutation(2000 + np.arange(n)), "emp": emp},
+                             index=rng.permutation(n) * 3)
+        pd.testing.assert_series_equal(point_outliers(frame, "emp"),
+                                       _point_outliers_one_by_one(frame, "emp"))

@@ -15,6 +15,7 @@ from atlas.sources.reader_cache import (
     find_entry,
     keep,
     model_key,
+    read_into_entry,
     reader_config,
     restore,
     restore_file,
@@ -241,3 +242,45 @@ def module_file_exists(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ModuleNotFoundError, ValueError):
         return False
+
+
+def test_a_first_build_writes_its_tables_once_into_the_entry_and_copies_it(tmp_path, fake_data):
+    """read_into_entry: the database starts as the new entry's file without the entry's own
+    table, with what keep would have stored; the entry is what find_entry then reads; outside
+    a cache block nothing is done (the build then writes its tables itself)."""
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+    inputs.provenance = {"k": {"file": "f.csv", "sha256": "s", "loaded_at": "then"}}
+    inputs.repaired = {"k": ["1"]}
+    target = tmp_path / "atlas.duckdb"
+    assert not read_into_entry(target, key, inputs, model_tables)  # no cache block
+    assert not target.exists()
+    with geometry_cache(tmp_path / "cache"):
+        assert read_into_entry(target, key, inputs, model_tables)
+    source = duckdb.connect()
+    model_tables(source)
+    with duckdb.connect(str(target)) as built:
+        assert fingerprints(built) == fingerprints(source)
+        tables = "SELECT table_name FROM duckdb_tables() ORDER BY ALL"
+        assert built.execute(tables).fetchall() == [("employment",), ("regions",)]
+    entry = find_entry_in(tmp_path / "cache", key)
+    assert entry.tables == ["regions", "employment"]
+    assert entry.provenance == {"k": {"file": "f.csv", "sha256": "s"}}
+    assert entry.repaired == {"k": ["1"]}
+    with duckdb.connect(str(entry.path), read_only=True) as stored:
+        assert ENTRY_TABLE in {row[0] for row in stored.execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+
+
+def test_a_failed_first_build_leaves_no_entry(tmp_path, fake_data):
+    inputs = Inputs(fake_data)
+    key = model_key(inputs, load_config())
+
+    def fails(con):
+        model_tables(con)
+        raise InputError("f.csv", "bad")
+
+    with pytest.raises(InputError), geometry_cache(tmp_path / "cache"):
+        read_into_entry(tmp_path / "atlas.duckdb", key, inputs, fails)
+    assert not (tmp_path / "cache").exists()  # the block made the folder and removed it
+    assert not (tmp_path / "atlas.duckdb").exists()

@@ -131,3 +131,26 @@ def test_the_authored_caveats_file_is_valid():
     caveats = read_caveats()
     assert {"ARG", "JPN", "SRB"} <= set(caveats.index)
     assert "urban" in caveats.loc["ARG", "caveat"]
+
+
+def test_the_leave_one_out_errors_are_those_of_refitting_without_each_row():
+    """loo_squared_errors (the design computed once for every penalty) gives, per penalty,
+    the mean squared residual of refitting without each row (same standardisation), and
+    inf where the fit is singular (no penalty, a duplicated column)."""
+    from atlas.sources.world.modelled import _design, _penalty, loo_squared_errors
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    design = _design(x, mean, scale)
+    for lam, error in zip((0.1, 1.0, 30.0), loo_squared_errors(x, y, (0.1, 1.0, 30.0)),
+                          strict=True):
+        squares = []
+        for i in range(len(x)):
+            keep = np.arange(len(x)) != i
+            gram = design[keep].T @ design[keep] + _penalty(design.shape[1], lam)
+            coef = np.linalg.solve(gram, design[keep].T @ y[keep])
+            squares.append((y[i] - design[i] @ coef) ** 2)
+        assert error == pytest.approx(float(np.mean(squares)), rel=1e-10)
+    duplicated = np.column_stack([x, x[:, 0]])
+    assert loo_squared_errors(duplicated, y, (0.0, 1.0))[0] == float("inf")

@@ -1,7 +1,8 @@
 """Build the atlas database from the real inputs, atomically.
 
-Every input is validated first (``Inputs.check_all``), so bad input stops the build before
-anything is computed or written. The database is written to a temporary file beside the
+Every input is validated before the model tables are written (``Inputs.check_all``, with the
+second process's share: :mod:`atlas.build.reading`), so bad input stops the build before
+anything is written. The database is written to a temporary file beside the
 target and renamed over it only when every step has succeeded, so a failed build leaves the
 previous ``atlas.duckdb`` intact and readers of the old file are never disturbed. Temporaries
 that a killed build left in the output folders are removed by the next build.
@@ -27,7 +28,12 @@ from atlas import __version__
 from atlas.build.evidence import compute_evidence, start_backtests
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
-from atlas.build.worker import call, result
+from atlas.build.reading import (
+    data_quality_notes,
+    read_model_tables,
+    start_geometry_checks,
+    start_independent_readers,
+)
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
@@ -36,20 +42,18 @@ from atlas.engine.programmes import compute_programmes
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
 from atlas.engine.uncertainty import compute_rank_uncertainty
-from atlas.errors import AtlasError, ConfigError
+from atlas.errors import ConfigError
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
-from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import (
     Entry,
     find_entry,
     keep,
     model_key,
-    reader_config,
+    read_into_entry,
     restore,
     restore_file,
 )
-from atlas.sources.registry import Arriving, read_all, reader_groups
-from atlas.spec import reference_path
+from atlas.sources.registry import Arriving
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level
 from atlas.store.cache import CACHE_FOLDER, cache_home, geometry_cache
@@ -58,7 +62,6 @@ from atlas.store.files import atomic_write, disk_full, remove_stale_temporaries
 from atlas.store.terms import write_terms_tables
 from atlas.texts.catalog import apply_comments
 
-RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
 Step = Callable[[str], None]
@@ -84,37 +87,6 @@ def git_commit() -> str:
         return "unknown"
 
 
-def level_tables(level_sets: list[LevelSet], shared: dict[str, pd.DataFrame]
-                 ) -> dict[str, pd.DataFrame]:
-    """The model tables: every level set's frames concatenated, and the registry's shared
-    tables (levels, measures, exposure_scores, unmatched_codes)."""
-    names = ("regions", "employment", "categories")
-    tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
-              for name in names}
-    tables.update(shared)
-    tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
-    tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
-                                             ignore_index=True)
-    tables["region_attributes"] = pd.concat([s.attributes for s in level_sets],
-                                            ignore_index=True)
-    extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
-    for name in sorted(extra_names):
-        tables[name] = pd.concat([s.extra_tables[name] for s in level_sets
-                                  if name in s.extra_tables], ignore_index=True)
-    return tables
-
-
-def check_unique_scores(scores: pd.DataFrame) -> None:
-    """One score per taxonomy, measure and category, or an AtlasError naming the first
-    duplicate (two readers scoring the same category would otherwise mix silently)."""
-    duplicated = scores.duplicated(["taxonomy", "measure", "category"], keep=False)
-    if duplicated.any():
-        first = scores.loc[duplicated].iloc[0]
-        raise AtlasError(f"table exposure_scores: two scores for taxonomy '{first.taxonomy}', "
-                         f"measure '{first.measure}', category '{first.category}' "
-                         "(expected one per category)")
-
-
 def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, int]]:
     """Top 10 regions of the first declared level by collapse risk, and region counts per
     level (``employment``: that level's jobs)."""
@@ -138,39 +110,10 @@ def summarize(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, dict[str, i
     return summary, counts
 
 
-def start_independent_readers(inputs: Inputs, config: AtlasConfig,
-                              executor: Executor | None, cache: Path) -> Arriving:
-    """Start the readers of the levels declared ``independent`` in ``executor`` (the second
-    process), each with inputs of its own, so that they read while this process checks the
-    inputs and reads the other levels; what :func:`atlas.sources.registry.read_levels` collects.
-    The cache entries they compute come back with them, written only if this build succeeds."""
-    if executor is None:
-        return {}
-    settings = reader_config(config)
-    return {reader: partial(result, executor.submit(
-                call, "atlas.sources.registry:read_group", inputs.data_dir, settings, reader,
-                instances, cache=cache, hand_back=True))
-            for reader, instances in reader_groups(independent=True).items()}
-
-
-def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
-                      step: Step, arriving: Arriving | None = None) -> list[str]:
-    """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
-    tables; returns their names."""
-    step("reading the declared levels and measures (atlas/spec/levels.toml, "
-         "atlas/spec/measures.toml)")
-    level_sets, shared = read_all(inputs, config, arriving)
-    step("writing the model tables")
-    tables = level_tables(level_sets, shared)
-    tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
-    check_unique_scores(tables["exposure_scores"])
-    write_tables(con, tables)
-    return list(tables)
-
-
 def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text: str,
                    step: Step, key: str, cached: Entry | None, executor: Executor | None = None,
-                   arriving: Arriving | None = None, build_id: str = ""
+                   arriving: Arriving | None = None, build_id: str = "",
+                   on_read: Callable[[], None] | None = None
                    ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Write the complete database at ``path``; returns its summary.
 
@@ -184,13 +127,19 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     if cached is not None:
         step(f"copying the model tables from {cached.path}")
     copied = cached is not None and restore_file(path, cached)  # the file, as it is
+    read = partial(read_model_tables, inputs=inputs, config=config, step=step,
+                   arriving=arriving)
+    # a first build: the model tables written into the cache's new entry, copied from there
+    entry = cached is None and read_into_entry(path, key, inputs, read)
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
             if not copied:
                 restore(con, cached)
-        else:
-            keep(con, key, read_model_tables(con, inputs, config, step, arriving), inputs)
+        elif not entry:
+            keep(con, key, read(con), inputs)  # outside a cache block: keep does nothing
+        if on_read is not None:
+            on_read()
         step("the shift since May 2022: national occupation trends and their projection")
         shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
@@ -276,7 +225,8 @@ def prepare_output_folder(out: Path, started: float | None = None,
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
           config: AtlasConfig | None = None, step: Step | None = None,
           executor: Executor | None = None, *, cache_dir: Path | None = None,
-          build_id: str = "") -> BuildResult:
+          build_id: str = "", warm: Callable[[], None] | None = None,
+          on_read: Callable[[], None] | None = None) -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
 
     ``cache_dir`` (default :func:`atlas.store.cache.cache_home`, shared by every output
@@ -286,7 +236,11 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
 
     ``executor`` (a second process that imported :data:`atlas.engine.local_moran.HEAVY_IMPORTS`)
     computes the trap zones' Local Moran; without one they are computed here, their libraries
-    imported in the background meanwhile.
+    imported in the background meanwhile. ``warm`` (:func:`atlas.build.worker.warm_up`, if
+    the executor was started without its imports) is called once the second process has
+    been handed its share of the reading, so that it reads first and imports then;
+    ``on_read`` once the model tables are in the database (the outputs' libraries are
+    imported in the background then, not while this process reads).
 
     Raises
     ------
@@ -313,7 +267,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         temp.unlink()  # DuckDB creates the file itself
         built["summary"], built["counts"] = build_database(
             temp, inputs, config, config.to_json(), step, key, cached, executor, arriving,
-            build_id)
+            build_id, on_read)
 
     # model tables, validated geometry, dissolved regions, contiguity: cached by the sha256
     # of what they depend on (atlas.store.cache, atlas.sources.reader_cache)
@@ -326,14 +280,21 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         cached = find_entry(key)
         arriving: Arriving = {}
         if cached is None:
+            later, take_geometry = start_geometry_checks(inputs, executor, cache)
             arriving = start_independent_readers(inputs, config, executor, cache)
+            if warm is not None:
+                warm()  # the second process's imports, after its share of the reading
             step("checking every input against atlas/spec/manifest.toml")
-            inputs.check_all()
+            inputs.check_all(skip=later)  # the tables (and geometry without a second process)
+            # the geometry, validated in the second process meanwhile, is taken when a reader
+            # first asks for it, and checked here before the model tables are written
+            inputs.defer(later, take_geometry)
         else:
+            if warm is not None:
+                warm()
             step("every input, the code and the reader settings are those of an earlier "
                  "build: its checked model tables are reused")
             inputs.restore(cached.provenance, cached.repaired)
-        for note in inputs.notes():
-            step(f"data-quality note: {note}")
+            data_quality_notes(inputs, step)
         target = atomic_write(out / "atlas.duckdb", write)
     return BuildResult(target, time.perf_counter() - started, built["summary"], built["counts"])

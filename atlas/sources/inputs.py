@@ -15,6 +15,7 @@ import csv
 import hashlib
 import io
 import os
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from atlas.spec.manifest import (
 )
 
 __all__ = ["DEFAULT_DATA_DIR", "MANIFEST_PATH", "PROJECT_ROOT", "InputSpec", "Inputs",
-           "load_manifest", "resolve_data_dir", "sha256_of", "validate_frame"]
+           "check_inputs", "load_manifest", "resolve_data_dir", "sha256_of", "validate_frame"]
 
 DEFAULT_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
 
@@ -150,6 +151,19 @@ class Inputs:
         self._tables: dict[str, pd.DataFrame] = {}
         self._layers: dict[str, object] = {}
         self._digests: dict[str, str] = {}
+        self._deferred: tuple[set[str], Callable[[], None]] = (set(), lambda: None)
+
+    def defer(self, keys: Collection[str], collect: Callable[[], None]) -> None:
+        """Leave ``keys`` to :meth:`check_all` with ``skip`` until one of them is asked for:
+        ``collect()`` is called then, once, before it is read (the build's second process
+        validates them meanwhile, and ``collect`` takes what it computed into the cache)."""
+        self._deferred = (set(keys), collect)
+
+    def _collect(self, key: str) -> None:
+        keys, collect = self._deferred
+        if key in keys:
+            self._deferred = (set(), lambda: None)
+            collect()
 
     def path(self, key: str) -> Path:
         """Absolute path of an input; raises ``InputError`` if the file is missing."""
@@ -196,6 +210,7 @@ class Inputs:
         if spec.is_geometry:
             raise ConfigError(f"{spec.path}: a geometry input; read it with Inputs.geometry")
         if key not in self._tables:
+            self._collect(key)
             path, data = self._read(key)
             frame = validate_frame(parse_table(data, spec), spec, spec.path)
             self._record(key, path, data, len(frame))
@@ -220,6 +235,7 @@ class Inputs:
             raise ConfigError(f"{spec.path}: layer {layer!r} is not the manifest's layer "
                               f"{spec.layer!r} (add a manifest entry for it)")
         if key not in self._layers:
+            self._collect(key)
             path, data = self._read(key)
             frame, repaired = read_geometry(path, data, spec, spec.path)
             self._record(key, path, data, len(frame))
@@ -237,8 +253,9 @@ class Inputs:
             self.table(key)
         return self.path(key)
 
-    def check_all(self) -> None:
-        """Read and validate every manifest input (cached for the readers); fails fast.
+    def check_all(self, skip: Collection[str] = ()) -> None:
+        """Read and validate every manifest input (cached for the readers) but those in
+        ``skip``; fails fast.
 
         Raises
         ------
@@ -246,6 +263,8 @@ class Inputs:
             for the first input that is missing or fails a check.
         """
         for key, spec in self.specs.items():
+            if key in skip:
+                continue
             if spec.is_geometry:
                 self.geometry(key)
             else:
@@ -271,3 +290,12 @@ class Inputs:
                 notes.append(f"{spec.path}: {len(ids)} invalid geometries repaired with "
                              f"{spec.repair} ({spec.id_column or 'feature'} {shown})")
         return notes
+
+
+def check_inputs(data_dir: str | Path, keys: Collection[str]) -> None:
+    """Validate the inputs ``keys`` under ``data_dir`` (what the build's second process runs
+    while the first checks the others: the validated geometry it computes comes back as cache
+    entries, :func:`atlas.build.worker.call`, and the first process's own check of those
+    inputs then finds them; tables are not cached, so only geometry is worth sending)."""
+    inputs = Inputs(data_dir)
+    inputs.check_all(skip=set(inputs.specs) - set(keys))

@@ -34,6 +34,7 @@ import hashlib
 import importlib.util
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -264,16 +265,44 @@ def restore(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
         con.execute("DETACH model_cache")
 
 
+def _entry_record(key: str, tables: list[str], inputs: Inputs) -> dict[str, str]:
+    """What an entry's own table holds: its key, tables, and the inputs' provenance (without
+    ``loaded_at``) and repaired geometries."""
+    provenance = {k: {f: v for f, v in record.items() if f != "loaded_at"}
+                  for k, record in inputs.provenance.items()}
+    return {"key": key, "tables": json.dumps(tables), "provenance": json.dumps(provenance),
+            "repaired": json.dumps(inputs.repaired)}
+
+
+def read_into_entry(target: Path, key: str, inputs: Inputs,
+                    read: Callable[[duckdb.DuckDBPyConnection], list[str]]) -> bool:
+    """Write the model tables (``read(con)`` writes them and returns their names) into a new
+    entry of ``key`` (written into the cache folder when the build ends without an error),
+    then start the database ``target`` (not yet existing) as a copy of it without the
+    entry's own table: a first build writes its model tables once, instead of into its
+    database and then again into the entry (:func:`keep`), and its database is then what a
+    rebuild's :func:`restore_file` makes. False (nothing done) outside a cache block."""
+    temp = new_cache_file(NAME, key, SUFFIX)
+    if temp is None:
+        return False
+    with duckdb.connect(str(temp)) as con:
+        tables = read(con)
+        con.execute(f"CREATE TABLE {ENTRY_TABLE} (name VARCHAR, value VARCHAR)")
+        con.executemany(f"INSERT INTO {ENTRY_TABLE} VALUES (?, ?)",
+                        list(_entry_record(key, tables, inputs).items()))
+    shutil.copyfile(temp, target)
+    with duckdb.connect(str(target)) as con:
+        con.execute(f"DROP TABLE {ENTRY_TABLE}")
+    return True
+
+
 def keep(con: duckdb.DuckDBPyConnection, key: str, tables: list[str], inputs: Inputs) -> None:
     """Store ``tables`` of ``con`` as the entry of ``key`` (written into the cache folder when
     the build ends without an error; nothing outside a cache block)."""
     temp = new_cache_file(NAME, key, SUFFIX)
     if temp is None:
         return
-    provenance = {k: {f: v for f, v in record.items() if f != "loaded_at"}
-                  for k, record in inputs.provenance.items()}
-    stored = {"key": key, "tables": json.dumps(tables), "provenance": json.dumps(provenance),
-              "repaired": json.dumps(inputs.repaired)}
+    stored = _entry_record(key, tables, inputs)
     con.execute(f"ATTACH {sql_path(temp)} AS model_cache")
     try:
         for name in tables:

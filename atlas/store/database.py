@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from atlas.errors import ConfigError
 from atlas.spec.config_types import AtlasConfig
@@ -54,7 +55,7 @@ def open_atlas(db: str | Path, external_access: bool = True) -> duckdb.DuckDBPyC
         raise ConfigError(f"cannot open {path}: {exc}") from exc
 
 
-def register_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
+def register_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | pa.Table,
                    temp: bool = False) -> None:
     """Create (or replace) table ``name`` from a data frame (a temp table with ``temp``)."""
     view = f"_frame_{name}"
@@ -66,10 +67,31 @@ def register_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFram
         con.unregister(view)
 
 
-def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
-    """Create (or replace) one table per data frame."""
+# Arrow types DuckDB reads as it reads the pandas columns they come from (see as_arrow)
+_PLAIN_ARROW = (pa.types.is_string, pa.types.is_large_string, pa.types.is_float64,
+                pa.types.is_int64, pa.types.is_int32, pa.types.is_boolean)
+
+
+def as_arrow(frame: pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """``frame`` as an Arrow table, which DuckDB reads without visiting a Python object per
+    value (a column of Python strings: 2-3x faster), where every column becomes a plain
+    Arrow type (text, float64, int64, int32, boolean: the DuckDB types of the pandas
+    columns); else the frame itself (mixed objects, a column of only nulls, dates, ...)."""
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return frame
+    if all(any(plain(field.type) for plain in _PLAIN_ARROW) for field in table.schema):
+        return table
+    return frame
+
+
+def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame],
+                 *, arrow: bool = False) -> None:
+    """Create (or replace) one table per data frame (``arrow``: read through
+    :func:`as_arrow`)."""
     for name, frame in tables.items():
-        register_table(con, name, frame)
+        register_table(con, name, as_arrow(frame) if arrow else frame)
 
 
 def persist(con: duckdb.DuckDBPyConnection, names: Iterable[str]) -> None:

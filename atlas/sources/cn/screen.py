@@ -29,18 +29,39 @@ PERSONS_PER_UNIT = 10_000  # both screened series count 10,000 persons
 
 def point_outliers(frame: pd.DataFrame, column: str) -> pd.Series:
     """True for the rows of ``frame`` (``adcode_cnmaps, year, column``) whose value is a
-    point outlier of its city's series (see the module docstring)."""
+    point outlier of its city's series (see the module docstring).
+
+    All rows at once: each observed year's neighbours (up to ``NEIGHBOURS`` observed years
+    on each side, of the same city) side by side, sorted, their median taken as
+    :func:`numpy.median` takes it (the middle value, or the mean of the two middle ones)."""
+    valid = frame.loc[frame[column] > 0, ["adcode_cnmaps", "year", column]].sort_values(
+        ["adcode_cnmaps", "year"], kind="stable")
+    values = valid[column].to_numpy(float)
+    city = valid["adcode_cnmaps"].to_numpy()
+    around = np.full((len(values), 2 * NEIGHBOURS), np.nan)
+    offsets = [*range(-NEIGHBOURS, 0), *range(1, NEIGHBOURS + 1)]
+    for slot, offset in enumerate(offsets):
+        rows = np.arange(len(values))
+        other = rows + offset
+        inside = (other >= 0) & (other < len(values))
+        same = np.zeros(len(values), dtype=bool)
+        same[inside] = city[other[inside]] == city[inside]
+        around[same, slot] = values[other[same]]
+    count = np.sum(~np.isnan(around), axis=1)
+    ordered = np.sort(around, axis=1)  # NaN last
+    low = np.where(count > 0, ordered[:, 0], np.nan)
+    high = np.take_along_axis(ordered, np.maximum(count - 1, 0)[:, None], axis=1)[:, 0]
+    lower_middle = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[:, None],
+                                      axis=1)[:, 0]
+    upper_middle = np.take_along_axis(ordered, (count // 2)[:, None].clip(max=2 * NEIGHBOURS - 1),
+                                      axis=1)[:, 0]
+    median = np.where(count % 2 == 1, lower_middle, (lower_middle + upper_middle) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = values / median
+        agree = (count >= 2) & (high <= AGREE * low)
+        jumped = agree & ((ratio >= JUMP) | (ratio <= 1 / JUMP))
     flagged = pd.Series(False, index=frame.index)
-    valid = frame.loc[frame[column] > 0, ["adcode_cnmaps", "year", column]]
-    for _, city in valid.sort_values("year").groupby("adcode_cnmaps", sort=False):
-        values = city[column].to_numpy(float)
-        for i in range(len(values)):
-            around = np.r_[values[max(0, i - NEIGHBOURS):i], values[i + 1:i + 1 + NEIGHBOURS]]
-            if len(around) < 2 or around.max() > AGREE * around.min():
-                continue
-            ratio = values[i] / np.median(around)
-            if ratio >= JUMP or ratio <= 1 / JUMP:
-                flagged[city.index[i]] = True
+    flagged[valid.index[jumped]] = True
     return flagged
 
 

@@ -39,6 +39,7 @@ of the other countries in the same World Bank income group.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,16 +109,26 @@ def fit_ridge(x: np.ndarray, y: np.ndarray, lam: float) -> Ridge:
     return Ridge(mean, scale, np.linalg.solve(gram, design.T @ y), lam)
 
 
-def loo_squared_error(x: np.ndarray, y: np.ndarray, lam: float) -> float:
-    """Mean squared leave-one-out residual, exact for a linear smoother: ``e_i / (1 - h_ii)``
-    (standardisation uses all rows; only the penalty choice relies on it)."""
+def loo_squared_errors(x: np.ndarray, y: np.ndarray, lams: Sequence[float]) -> list[float]:
+    """Mean squared leave-one-out residual for each penalty of ``lams``, exact for a linear
+    smoother: ``e_i / (1 - h_ii)`` (standardisation uses all rows; only the penalty choice
+    relies on it); ``inf`` where the fit is singular. The design and its cross-product do
+    not depend on the penalty and are computed once."""
     mean, scale = x.mean(axis=0), x.std(axis=0)
     design = _design(x, mean, np.where(scale > 0, scale, 1.0))
-    gram = design.T @ design + _penalty(design.shape[1], lam)
-    hat = design @ np.linalg.solve(gram, design.T)
-    residual = y - hat @ y
-    leverage = np.clip(np.diag(hat), None, 1 - 1e-9)
-    return float(((residual / (1 - leverage)[:, None]) ** 2).mean())
+    cross = design.T @ design
+    errors = []
+    for lam in lams:
+        gram = cross + _penalty(design.shape[1], lam)
+        try:
+            hat = design @ np.linalg.solve(gram, design.T)
+        except np.linalg.LinAlgError:
+            errors.append(float("inf"))
+            continue
+        residual = y - hat @ y
+        leverage = np.clip(np.diag(hat), None, 1 - 1e-9)
+        errors.append(float(((residual / (1 - leverage)[:, None]) ** 2).mean()))
+    return errors
 
 
 def clr(shares: np.ndarray) -> np.ndarray:
@@ -128,16 +139,10 @@ def clr(shares: np.ndarray) -> np.ndarray:
 
 def choose_penalty(x: np.ndarray, shares: np.ndarray) -> float:
     """The penalty of ``LAMBDAS`` with the smallest leave-one-out squared error of the
-    centred log-ratios (the same for every reference group; a singular fit is skipped)."""
-    target = clr(shares)
-
-    def error(lam: float) -> float:
-        try:
-            return loo_squared_error(x, target, lam)
-        except np.linalg.LinAlgError:
-            return float("inf")
-
-    return min(LAMBDAS, key=error)
+    centred log-ratios (the same for every reference group; a singular fit is skipped; the
+    first of equal errors)."""
+    errors = loo_squared_errors(x, clr(shares), LAMBDAS)
+    return min(zip(LAMBDAS, errors, strict=True), key=lambda pair: pair[1])[0]
 
 
 def fit(x: np.ndarray, shares: np.ndarray, reference: int) -> Ridge:

@@ -1,0 +1,124 @@
+"""The input side of a first build (no cached model tables): the inputs checked, the
+declared readers run, the model tables written.
+
+The second process (:mod:`atlas.build.worker`) is handed its share first: the check of the
+geometry inputs (validated layers are cached: they come back as cache entries that this
+process's check then finds, taken when a reader first asks for one) and the readers of the
+levels declared ``independent``; meanwhile this process checks the tables and reads the
+other levels. Every input is checked before the model tables are written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from concurrent.futures import Executor
+from functools import partial
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from atlas.build.worker import call, result
+from atlas.errors import AtlasError
+from atlas.sources.inputs import Inputs
+from atlas.sources.levelset import LevelSet
+from atlas.sources.reader_cache import reader_config
+from atlas.sources.registry import Arriving, read_all, reader_groups
+from atlas.spec import reference_path
+from atlas.spec.config_types import AtlasConfig
+from atlas.store.database import write_tables
+
+RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
+Step = Callable[[str], None]
+
+
+def level_tables(level_sets: list[LevelSet], shared: dict[str, pd.DataFrame]
+                 ) -> dict[str, pd.DataFrame]:
+    """The model tables: every level set's frames concatenated, and the registry's shared
+    tables (levels, measures, exposure_scores, unmatched_codes)."""
+    names = ("regions", "employment", "categories")
+    tables = {name: pd.concat([getattr(s, name) for s in level_sets], ignore_index=True)
+              for name in names}
+    tables.update(shared)
+    tables["region_context"] = pd.concat([s.context for s in level_sets], ignore_index=True)
+    tables["context_indicators"] = pd.concat([s.indicators for s in level_sets],
+                                             ignore_index=True)
+    tables["region_attributes"] = pd.concat([s.attributes for s in level_sets],
+                                            ignore_index=True)
+    extra_names = {name for level_set in level_sets for name in level_set.extra_tables}
+    for name in sorted(extra_names):
+        tables[name] = pd.concat([s.extra_tables[name] for s in level_sets
+                                  if name in s.extra_tables], ignore_index=True)
+    return tables
+
+
+def check_unique_scores(scores: pd.DataFrame) -> None:
+    """One score per taxonomy, measure and category, or an AtlasError naming the first
+    duplicate (two readers scoring the same category would otherwise mix silently)."""
+    duplicated = scores.duplicated(["taxonomy", "measure", "category"], keep=False)
+    if duplicated.any():
+        first = scores.loc[duplicated].iloc[0]
+        raise AtlasError(f"table exposure_scores: two scores for taxonomy '{first.taxonomy}', "
+                         f"measure '{first.measure}', category '{first.category}' "
+                         "(expected one per category)")
+
+
+def start_independent_readers(inputs: Inputs, config: AtlasConfig,
+                              executor: Executor | None, cache: Path) -> Arriving:
+    """Start the readers of the levels declared ``independent`` in ``executor`` (the second
+    process), each with inputs of its own, so that they read while this process checks the
+    inputs and reads the other levels; what :func:`atlas.sources.registry.read_levels` collects.
+    The cache entries they compute come back with them, written only if this build succeeds."""
+    if executor is None:
+        return {}
+    settings = reader_config(config)
+    return {reader: partial(result, executor.submit(
+                call, "atlas.sources.registry:read_group", inputs.data_dir, settings, reader,
+                instances, cache=cache, hand_back=True))
+            for reader, instances in reader_groups(independent=True).items()}
+
+
+def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
+                          ) -> tuple[list[str], Callable[[], None]]:
+    """Start validating the geometry inputs in ``executor`` (the second process; validated
+    layers are cached, tables are not) while this process checks the tables; returns their
+    keys and what takes the validated layers in (as cache entries, written only if this
+    build succeeds), after which :meth:`Inputs.check_all` finds them. An input the second
+    process finds bad is left to this one's check, which says what is wrong."""
+    keys = [key for key, spec in inputs.specs.items() if spec.is_geometry]
+    if executor is None or not keys:
+        return [], lambda: None
+    future = executor.submit(call, "atlas.sources.inputs:check_inputs", inputs.data_dir, keys,
+                             cache=cache, hand_back=True)
+
+    def collect() -> None:
+        with contextlib.suppress(AtlasError):
+            result(future)
+
+    return keys, collect
+
+
+def data_quality_notes(inputs: Inputs, step: Step) -> None:
+    """Tell ``step`` the data-quality notes of the inputs (the repaired geometries)."""
+    for note in inputs.notes():
+        step(f"data-quality note: {note}")
+
+
+def read_model_tables(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
+                      step: Step, arriving: Arriving | None = None) -> list[str]:
+    """Run the declared readers (those in ``arriving`` started elsewhere) and write the model
+    tables; returns their names."""
+    step("reading the declared levels and measures (atlas/spec/levels.toml, "
+         "atlas/spec/measures.toml)")
+    level_sets, shared = read_all(inputs, config, arriving)
+    # what no reader here asked for (the geometry of the second process's reader: validated
+    # there, taken from what it handed back)
+    inputs.check_all()
+    data_quality_notes(inputs, step)
+    step("writing the model tables")
+    tables = level_tables(level_sets, shared)
+    tables["rust_belt_states"] = pd.read_csv(RUST_BELT_TABLE, dtype=str)
+    check_unique_scores(tables["exposure_scores"])
+    write_tables(con, tables, arrow=True)  # the same DuckDB types, read faster
+    return list(tables)
