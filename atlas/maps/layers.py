@@ -135,7 +135,9 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
         else:
             labels.append(label)
         merged.append(len(labels) - 1)
-    return [merged[int(index[i])] if i in index.index else None for i in values.index], labels
+    by_region = dict(zip(present.index, np.asarray(merged)[index.to_numpy()].tolist(),
+                         strict=True))  # one look-up per region, not a Series lookup each
+    return [by_region.get(i) for i in values.index], labels
 
 
 @dataclass
