@@ -93,6 +93,11 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
+def _text_width(text: str) -> int:
+    """:func:`atlas.texts.terminal.display_width`, at once for ASCII (one column a character)."""
+    return len(text) if text.isascii() else display_width(text)
+
+
 def _shown_width(value: object, number_format: str | None) -> int:
     """Approximate width of a value as Excel shows it under ``number_format``."""
     value = cell_value(value)
@@ -105,14 +110,14 @@ def _shown_width(value: object, number_format: str | None) -> int:
         digits = f"{value:,.0f}" if abs(value) >= 1000 or (number_format or "").startswith(
             "#,##0") else f"{value:.3f}"
         return len(digits) + len(suffix) + (2 if number_format and "%" in number_format else 1)
-    return max(display_width(line) for line in str(value).split("\n"))
+    return max(_text_width(line) for line in str(value).split("\n"))
 
 
 def _column_width(column: Column, wrap: bool) -> float:
     values = [*column.values, column.total]
     widest = max([_shown_width(v, column.number_format) for v in values], default=0)
-    header = max(display_width(word) for word in column.header.split()) if column.header else 0
-    width = max(widest, header, min(display_width(column.header), HEADER_WRAP))
+    header = max(_text_width(word) for word in column.header.split()) if column.header else 0
+    width = max(widest, header, min(_text_width(column.header), HEADER_WRAP))
     return min(width + 2, TEXT_WIDTH if wrap else MAX_WIDTH)
 
 
@@ -129,6 +134,18 @@ def _lines(text: str, width: float) -> int:
 
 
 
+@dataclass(frozen=True)
+class _Style:
+    """The formats of a cell style: for numbers and plain text, for formula-like text (with
+    Excel's quote prefix) and for dates (in openpyxl's date format unless the style has one);
+    None is the default format."""
+
+    plain: Format | None
+    quoted: Format | None
+    timed: Format | None
+    day: Format | None
+
+
 class _Formats:
     """The workbook's cell formats, each registered once (xlsxwriter writes one style record
     per format added): a format is named by its properties, sorted."""
@@ -136,6 +153,7 @@ class _Formats:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
         self.known: dict[tuple, Format] = {}
+        self.styles: dict[tuple, _Style] = {}
 
     def get(self, **properties: object) -> Format | None:
         """The format with ``properties`` (xlsxwriter's names; falsy ones left out); None
@@ -147,27 +165,34 @@ class _Formats:
             self.known[key] = self.book.add_format(dict(key))
         return self.known[key]
 
+    def style(self, **properties: object) -> _Style:
+        """The :class:`_Style` of ``properties`` (looked up once per column, not per cell)."""
+        key = tuple(sorted((name, value) for name, value in properties.items() if value))
+        if key not in self.styles:
+            own = dict(key)
+            self.styles[key] = _Style(
+                self.get(**own), self.get(**own, quote_prefix=True),
+                self.get(**{"num_format": DATE_FORMAT, **own}),
+                self.get(**{"num_format": DAY_FORMAT, **own}))
+        return self.styles[key]
 
-def write_cell(ws: Worksheet, row: int, col: int, value: object, formats: _Formats,
-               **style: object) -> None:
-    """Store ``value`` at (``row``, ``col``) (0-based) with the format of ``style``; text is
-    always stored as text (never a formula), and formula-like text with Excel's quote
-    prefix (:func:`atlas.exports.safecells.is_formula_like`)."""
+
+def write_cell(ws: Worksheet, row: int, col: int, value: object, style: _Style) -> None:
+    """Store ``value`` at (``row``, ``col``) (0-based) in ``style``; text is always stored as
+    text (never a formula), and formula-like text with Excel's quote prefix
+    (:func:`atlas.exports.safecells.is_formula_like`)."""
     value = cell_value(value)
     if value is None or value == "":  # a blank cell (with its format), as openpyxl wrote it
-        ws.write_blank(row, col, None, formats.get(**style))
+        ws.write_blank(row, col, None, style.plain)
     elif isinstance(value, str):
-        if is_formula_like(value):
-            style = {**style, "quote_prefix": True}
-        ws.write_string(row, col, value, formats.get(**style))
+        ws.write_string(row, col, value, style.quoted if is_formula_like(value) else style.plain)
     elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, formats.get(**style))
+        ws.write_boolean(row, col, value, style.plain)
     elif isinstance(value, int | float):
-        ws.write_number(row, col, value, formats.get(**style))
-    else:  # a date or datetime, in openpyxl's default format unless the column has one
-        default = DATE_FORMAT if isinstance(value, dt.datetime) else DAY_FORMAT
-        style = {"num_format": default, **{k: v for k, v in style.items() if v}}
-        ws.write_datetime(row, col, value, formats.get(**style))
+        ws.write_number(row, col, value, style.plain)
+    else:  # a date or datetime
+        ws.write_datetime(row, col, value,
+                          style.timed if isinstance(value, dt.datetime) else style.day)
 
 
 def _title_block(ws: Worksheet, sheet: Sheet, widths: list[float], formats: _Formats) -> int:
@@ -183,7 +208,7 @@ def _title_block(ws: Worksheet, sheet: Sheet, widths: list[float], formats: _For
                      {"bold": text.startswith("Warning")})
         if span > 1:
             ws.merge_range(row - 1, 0, row - 1, span - 1, "", formats.get(**style))
-        write_cell(ws, row - 1, 0, text, formats, **style)
+        write_cell(ws, row - 1, 0, text, formats.style(**style))
         ws.set_row(row - 1, (18 if row == 1 else 15) * _lines(text, total * 0.95))
     return len(sheet.title) + 2  # a blank row between the title block and the table
 
@@ -203,15 +228,16 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, formats: _Formats,
     top = _title_block(ws, sheet, widths, formats)
     header_lines = 1
     for index, column in enumerate(sheet.columns):
-        write_cell(ws, top - 1, index, column.header, formats,
-                   bold=True, text_wrap=True, valign="top")
+        write_cell(ws, top - 1, index, column.header,
+                   formats.style(bold=True, text_wrap=True, valign="top"))
         width = widths[index]
         header_lines = max(header_lines, _lines(column.header, width - 1))
         body = {"num_format": column.number_format}
         if sheet.wrap:
             body.update(text_wrap=sheet.wrap and width >= TEXT_WIDTH, valign="top")
+        style = formats.style(**body)
         for row, value in enumerate(column.values, start=top):
-            write_cell(ws, row, index, value, formats, **body)
+            write_cell(ws, row, index, value, style)
         ws.set_column_pixels(index, index, round(width * DIGIT_PIXELS))  # exactly `width`
     ws.set_row(top - 1, 15 * header_lines)  # wrapped headers never cover the next row
     ws.freeze_panes(top, 0)
@@ -220,12 +246,12 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, formats: _Formats,
     if sheet.totals:
         row = top + sheet.rows
         for index, column in enumerate(sheet.columns):
-            write_cell(ws, row, index, column.total, formats, bold=True, top=1,
-                       num_format=column.number_format)
+            write_cell(ws, row, index, column.total,
+                       formats.style(bold=True, top=1, num_format=column.number_format))
     for offset, subtotal in enumerate(sheet.subtotals, start=top + sheet.rows + sheet.totals):
         for index, column in enumerate(sheet.columns):
-            write_cell(ws, offset, index, subtotal.get(column.header), formats, bold=True,
-                       num_format=column.number_format)
+            write_cell(ws, offset, index, subtotal.get(column.header),
+                       formats.style(bold=True, num_format=column.number_format))
     if mark:  # red tab, printed header
         ws.set_tab_color("#B00020")
         ws.set_header("&C" + mark.replace("&", "&&"))

@@ -121,6 +121,20 @@ def reclass(value: Any, edges: list[float]) -> int | None:
     return next((i for i, e in present if float(value) <= e), present[-1][0])
 
 
+def reclass_many(values: dict[str, Any], edges: list[float]) -> dict[str, int | None]:
+    """:func:`reclass` of every value (by region), at once."""
+    present = [(i, e) for i, e in enumerate(edges) if not math.isnan(e)]
+    if not present:
+        return dict.fromkeys(values)
+    number = np.array([math.nan if v is None or pd.isna(v) else float(v)
+                       for v in values.values()], dtype=float)
+    index = np.array([i for i, _ in present])
+    below = number[:, None] <= np.array([e for _, e in present])[None, :]
+    found = np.where(below.any(axis=1), index[below.argmax(axis=1)], index[-1]).tolist()
+    return {rid: None if math.isnan(x) else c
+            for rid, x, c in zip(values, number.tolist(), found, strict=True)}
+
+
 class _Recolour:
     """Classes of a period's layer values under the default period's legend."""
 
@@ -155,7 +169,7 @@ class _Recolour:
             series = pd.Series(values, dtype=float)
             found, _ = fixed_classes(series, user_bins(decl.bins, self.config), layer["fmt"])
             return dict(zip(series.index, found, strict=True))
-        return {rid: reclass(v, self.edges[key]) for rid, v in values.items()}
+        return reclass_many(values, self.edges[key])
 
 
 def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declarations,
@@ -206,7 +220,8 @@ def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declaratio
         if name == spec.level:
             layers = default
         else:
-            layers = build_layers(con, name, indices, decls, words, config, model)
+            layers = build_layers(con, name, indices, decls, words, config, model,
+                                  values_only=True)  # classed by the default's legend
         for layer in default.layers:
             key = layer["key"]
             values = layers.values.get(key, {})
