@@ -10,10 +10,19 @@ import math
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from atlas.maps.page import page_data, render_page
-from atlas.maps.periods import decode, encode, reclass, unpack_periods, upper_edges, width_for
+from atlas.maps.periods import (
+    decode,
+    encode,
+    reclass,
+    reclass_many,
+    unpack_periods,
+    upper_edges,
+    width_for,
+)
 from tests.browser import browser_available, inside, map_page
 from tests.map_fixture import XSS_NAME, fixture_data
 
@@ -40,6 +49,14 @@ def test_a_past_year_takes_the_classes_of_the_default_legend():
     assert [reclass(v, edges) for v in (0.5, 2.0, 2.1, 5.0, 6.0, 7.0, 99.0)] == \
         [0, 0, 1, 1, 2, 2, 2]  # beyond the ends: the end classes (the empty one is skipped)
     assert reclass(math.nan, edges) is None and reclass(None, edges) is None
+
+
+@pytest.mark.parametrize("edges", [[2.0, 5.0, 7.0, math.nan], [math.nan, 3.0, math.nan, 1.0],
+                                   [math.nan, math.nan], [4.0]])
+def test_every_region_reclassed_at_once_as_one_by_one(edges):
+    values = {"a": 0.5, "b": 2.0, "c": 2.1, "d": 5.0, "e": 6.0, "f": 7.0, "g": 99.0,
+              "h": math.nan, "i": None, "j": -3, "k": pd.NA}
+    assert reclass_many(values, edges) == {rid: reclass(v, edges) for rid, v in values.items()}
 
 
 # ---------------------------------------------------------------- the real China map
@@ -237,3 +254,32 @@ def test_pins_escape_names_and_a_level_without_periods_has_no_control(tmp_path):
         assert page.locator("#atlas-compare").is_hidden()
         assert page.evaluate("window.atlasMap.state.pins") == ["r02", "r03", "r04"]
         assert refused == [] and errors == []
+
+
+@pytest.mark.realdata
+def test_another_periods_values_are_those_of_its_full_layers(atlas_con):
+    """A past period's layers are built as values only (the default legend classes them):
+    the values must be exactly those the full layers hold, bivariate pairs included."""
+    from atlas.maps.layers import build_layers
+    from atlas.maps.specs import load_declarations, load_map_specs
+    from atlas.maps.text import Words
+    from atlas.spec.risk_model import active_model
+    from atlas.store.database import stored_config
+
+    decls, spec = load_declarations(), load_map_specs()["us_area"]
+    config = stored_config(atlas_con)
+    model, words = active_model(config), Words(spec, decls)
+    level = atlas_con.execute("SELECT level FROM levels WHERE geography = (SELECT geography "
+                              "FROM levels WHERE level = 'us_area') AND level <> 'us_area' "
+                              "ORDER BY level LIMIT 1").fetchone()[0]
+    indices = atlas_con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY "
+                                "region_id", [level]).df().set_index("region_id", drop=False)
+    full = build_layers(atlas_con, level, indices, decls, words, config, model)
+    only = build_layers(atlas_con, level, indices, decls, words, config, model,
+                        values_only=True)
+    assert only.values.keys() == full.values.keys() and len(full.values) > 5
+    assert any(layer.get("kind") == "bivariate" for layer in full.layers)
+    for key, values in full.values.items():
+        assert only.values[key].keys() == values.keys()
+        assert repr(only.values[key]) == repr(values), key  # NaN as NaN
+    assert only.layers == [] and only.classes == {}
