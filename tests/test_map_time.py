@@ -17,6 +17,7 @@ from atlas.maps.page import page_data, render_page
 from atlas.maps.periods import (
     decode,
     encode,
+    level_periods,
     reclass,
     reclass_many,
     unpack_periods,
@@ -266,12 +267,11 @@ def test_another_periods_values_are_those_of_its_full_layers(atlas_con):
     from atlas.spec.risk_model import active_model
     from atlas.store.database import stored_config
 
-    decls, spec = load_declarations(), load_map_specs()["us_area"]
+    decls, spec = load_declarations(), load_map_specs()["cn_city"]
     config = stored_config(atlas_con)
     model, words = active_model(config), Words(spec, decls)
-    level = atlas_con.execute("SELECT level FROM levels WHERE geography = (SELECT geography "
-                              "FROM levels WHERE level = 'us_area') AND level <> 'us_area' "
-                              "ORDER BY level LIMIT 1").fetchone()[0]
+    level = level_periods(atlas_con, "cn_city")[0][0]  # the oldest period
+    assert level != "cn_city"
     indices = atlas_con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY "
                                 "region_id", [level]).df().set_index("region_id", drop=False)
     full = build_layers(atlas_con, level, indices, decls, words, config, model)
