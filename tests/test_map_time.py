@@ -18,6 +18,7 @@ from atlas.maps.periods import (
     decode,
     encode,
     level_periods,
+    period_indices,
     reclass,
     reclass_many,
     unpack_periods,
@@ -283,3 +284,39 @@ def test_another_periods_values_are_those_of_its_full_layers(atlas_con):
         assert only.values[key].keys() == values.keys()
         assert repr(only.values[key]) == repr(values), key  # NaN as NaN
     assert only.layers == [] and only.classes == {}
+
+
+def _assert_read_alone(con, names: list[str]) -> None:
+    """:func:`period_indices` equals one ``SELECT *`` per level: values, dtypes, the Python
+    type of every cell (None, NaN, NA) and the index."""
+    frames = period_indices(con, names)
+    assert list(frames) == names
+    for name in names:
+        alone = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
+                            [name]).df().set_index("region_id", drop=False)
+        pd.testing.assert_frame_equal(frames[name], alone, check_exact=True)
+        for column in alone.columns:
+            assert [type(v) for v in frames[name][column].tolist()] == \
+                [type(v) for v in alone[column].tolist()], (name, column)
+
+
+def test_periods_read_at_once_as_each_alone():
+    """One query for every period gives each period's frame as its own query does, where a
+    combined read changes dtypes: a text column empty in one level only, an integer or a
+    flag missing in another level only, and a level without rows."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE region_indices (level VARCHAR, region_id VARCHAR, "
+                "zone VARCHAR, n BIGINT, big HUGEINT, flag BOOLEAN, risk DOUBLE)")
+    con.execute("INSERT INTO region_indices VALUES "
+                "('a', 'r2', NULL, 3, 7, true, 0.5), ('a', 'r1', NULL, 1, 8, false, NULL), "
+                "('b', 'r1', 'hot', NULL, NULL, NULL, 0.25), ('b', 'r3', NULL, 2, 1, true, 1), "
+                "('c', 'r9', 'cold', 5, 2, false, NULL)")
+    _assert_read_alone(con, ["b", "a", "c", "none"])
+    assert period_indices(con, ["a"])["a"]["zone"].dtype == object
+
+
+@pytest.mark.realdata
+def test_china_periods_read_at_once_as_each_alone(atlas_con):
+    _assert_read_alone(atlas_con, [name for name, _ in level_periods(atlas_con, "cn_city")])
