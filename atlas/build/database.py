@@ -27,7 +27,7 @@ from atlas import __version__
 from atlas.build.evidence import compute_evidence, start_backtests
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
-from atlas.build.worker import call, result
+from atlas.build.worker import call, result, warm_up_later
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
@@ -199,6 +199,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)
         backtests = start_backtests(con, inputs, executor)  # in the second process meanwhile
+        warm_up_later(executor)  # the map modules, there, once the backtests are done
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
         compute_programmes(con, config)
@@ -284,9 +285,10 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     one) is recorded in ``build_info`` (``atlas.build.pipeline`` builds into a staging
     folder and passes the output folder's cache and the id of the whole build).
 
-    ``executor`` (a second process that imported :data:`atlas.engine.local_moran.HEAVY_IMPORTS`)
-    computes the trap zones' Local Moran; without one they are computed here, their libraries
-    imported in the background meanwhile.
+    ``executor`` (the second process of :func:`atlas.build.worker.second_process`) computes
+    the trap zones' Local Moran (importing :data:`atlas.engine.local_moran.HEAVY_IMPORTS` for
+    the first level); without one they are computed here, their libraries imported in the
+    background meanwhile.
 
     Raises
     ------

@@ -2,10 +2,10 @@
 the default exports, staged and published together (:mod:`atlas.build.publish`).
 
 Work that does not depend on the database starts at once: the second process is started
-(:func:`atlas.build.worker.second_process`) and imports the trap zones' and the maps' libraries
-while the database is built; the build hands it the trap zones' Local Moran, and then it
-draws the maps while this process writes the exports (imported in the background meanwhile:
-:mod:`atlas.build.prefetch`).
+(:func:`atlas.build.worker.second_process`); the build hands it the trap zones' Local Moran and
+the backtests' bootstrap, then the maps' imports (queued behind them, not at its start, so
+that they never share the cores with the engine), and then it draws the maps while this
+process writes the exports (imported in the background meanwhile: :mod:`atlas.build.prefetch`).
 """
 
 from __future__ import annotations
