@@ -22,10 +22,15 @@ two trees are built alternately, ``--repeat`` times each, each into its own outp
 (kept across its repeats) and with its own empty cache folder (``ATLAS_CACHE_DIR``, the cache
 shared by every output folder since the user cache; older trees keep theirs in
 ``<out>/.cache``). Each tree's first run starts with an empty cache (``*_cold``: the first
-build); its later runs find that run's cache (``*_warm``: a rebuild after a change of weights
-or thresholds). Then the current tree builds once more into a new output folder with its
-warm cache (``current_new_folder``: a first build into a new folder, which the shared cache
-makes a rebuild). It prints a line per run, then per phase the minimum of each group and the
+build, with the default configuration); its later runs find that run's cache (``*_warm``: a
+rebuild after a change of weights), and each of them really changes a weight: it builds
+with a configuration file (:data:`WARM_CONFIG`) that moves the shock pillar's weight from the
+default's to another value in every repeat, so that the engine, the rank uncertainty, the
+backtests and everything after are recomputed, as after a user's change (the cache may
+only reuse what the weights cannot change: the checked inputs, the geometry). Then the
+current tree builds once more, with the default configuration, into a new output folder with
+its warm cache (``current_new_folder``: a first build into a new folder, which the shared
+cache makes a rebuild). It prints a line per run, then per phase the minimum of each group and the
 ratios baseline_cold / current_cold (first build), baseline_warm / current_warm (rebuild) and
 baseline_cold / current_new_folder, and the load average (the machine may be shared). A
 phase that failed (an exception in the maps, say) is reported as failed with its message.
@@ -53,10 +58,26 @@ ORDER = ["validate", "read", "write_tables", "restore", "engine", "after", "expo
 ROOT = Path(__file__).resolve().parent.parent
 # (current tree's group, baseline's group) compared in the summary
 RATIOS = (("current_cold", "cold"), ("current_warm", "warm"), ("current_new_folder", "cold"))
+# what a rebuild changes (``*_warm`` run number n >= 1): the shock pillar's weight, to
+# SHOCK_WEIGHTS[n % 2] (the default model's is 0.5)
+WARM_CONFIG = "[risk.pillar_weights]\nshock = {weight}\n"
+SHOCK_WEIGHTS = (0.45, 0.55)
 
 
-def run_one(data_dir: str | None, out: str) -> dict:
-    """Build into ``out`` in this process; returns the phase times."""
+def load(config_path: str | None):
+    """The configuration at ``config_path`` (None: the default), as the tree reads it."""
+    if config_path is None:
+        return None
+    try:
+        from atlas.spec.config import load_config
+    except ImportError:  # a revision from before the move into packages (issue 27)
+        from atlas.config import load_config
+    return load_config(config_path)
+
+
+def run_one(data_dir: str | None, out: str, config_path: str | None = None) -> dict:
+    """Build into ``out`` in this process (with the configuration file ``config_path``, if
+    given); returns the phase times."""
     marks: list[tuple[float, str]] = []
 
     def step(message: str) -> None:
@@ -66,6 +87,7 @@ def run_one(data_dir: str | None, out: str) -> dict:
                 return
 
     result: dict = {"errors": {}}
+    config = load(config_path)
     started = time.perf_counter()
     try:
         from atlas.build.pipeline import build_all  # what `atlas build` runs
@@ -76,7 +98,7 @@ def run_one(data_dir: str | None, out: str) -> dict:
             build_all = None
     if build_all is not None:
         try:
-            build_all(out, data_dir, None, step=step)
+            build_all(out, data_dir, config, step=step)
         except Exception as exc:  # report a failed phase instead of losing the run
             result["errors"][marks[-1][1] if marks else "validate"] = \
                 f"{type(exc).__name__}: {exc}"
@@ -84,7 +106,7 @@ def run_one(data_dir: str | None, out: str) -> dict:
         from atlas.build.database import build
         from atlas.build.outputs import write_outputs
 
-        built = build(out, data_dir, step=step)
+        built = build(out, data_dir, config, step=step)
         marks.append((time.perf_counter(), "closing"))
         try:
             write_outputs(built.database, Path(out), maps=True, exports=True, step=step)
@@ -105,10 +127,14 @@ def run_one(data_dir: str | None, out: str) -> dict:
     return result
 
 
-def run_tree(tree: Path, data_dir: str | None, out: Path, cache: Path) -> dict:
-    """One build of ``tree`` in a fresh process, with ``cache`` as its cache folder."""
+def run_tree(tree: Path, data_dir: str | None, out: Path, cache: Path,
+             config: Path | None = None) -> dict:
+    """One build of ``tree`` in a fresh process, with ``cache`` as its cache folder (and the
+    configuration file ``config``, if given)."""
     env = {**os.environ, "PYTHONPATH": str(tree), "ATLAS_CACHE_DIR": str(cache)}
     command = [sys.executable, str(Path(__file__).resolve()), "--one", "--out", str(out)]
+    if config is not None:
+        command += ["--config", str(config)]
     if data_dir:
         command += ["--data-dir", str(Path(data_dir).resolve())]
     started = time.perf_counter()
@@ -167,9 +193,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--config", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(args.data_dir, args.out)))
+        print(json.dumps(run_one(args.data_dir, args.out, args.config)))
         return
     print(f"machine: {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
@@ -187,9 +214,14 @@ def main() -> None:
         runs["current_new_folder"] = []
         try:
             for index in range(args.repeat):
+                config = None
+                if index:  # a rebuild after a change of weights
+                    config = Path(work) / f"weights_{index}.toml"
+                    config.write_text(WARM_CONFIG.format(
+                        weight=SHOCK_WEIGHTS[index % 2]), encoding="utf-8")
                 for label, tree in trees.items():  # alternately, same conditions
                     result = run_tree(tree, args.data_dir, Path(work) / f"out_{label}",
-                                      Path(work) / f"cache_{label}")
+                                      Path(work) / f"cache_{label}", config)
                     group = groups(label)[min(index, 1)]
                     runs[group].append(result)
                     print(describe(f"{group} run {index + 1}", result), flush=True)

@@ -77,7 +77,7 @@ def test_a_bad_geometry_input_is_named_by_this_process(tmp_path):
     key = geometry_keys(inputs)[-1]
     path = data / inputs.specs[key].path
     path.write_bytes(path.read_bytes()[:200])  # cut short
-    with second_process(maps=False, warm=False) as executor, \
+    with second_process(maps=False) as executor, \
             geometry_cache(tmp_path / "cache"):
         later, take = start_geometry_checks(inputs, executor, tmp_path / "cache")
         assert key in later

@@ -10,10 +10,21 @@ import math
 import os
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from atlas.maps.page import page_data, render_page
-from atlas.maps.periods import decode, encode, reclass, unpack_periods, upper_edges, width_for
+from atlas.maps.periods import (
+    decode,
+    encode,
+    level_periods,
+    period_indices,
+    reclass,
+    reclass_many,
+    unpack_periods,
+    upper_edges,
+    width_for,
+)
 from tests.browser import browser_available, inside, map_page
 from tests.map_fixture import XSS_NAME, fixture_data
 
@@ -40,6 +51,14 @@ def test_a_past_year_takes_the_classes_of_the_default_legend():
     assert [reclass(v, edges) for v in (0.5, 2.0, 2.1, 5.0, 6.0, 7.0, 99.0)] == \
         [0, 0, 1, 1, 2, 2, 2]  # beyond the ends: the end classes (the empty one is skipped)
     assert reclass(math.nan, edges) is None and reclass(None, edges) is None
+
+
+@pytest.mark.parametrize("edges", [[2.0, 5.0, 7.0, math.nan], [math.nan, 3.0, math.nan, 1.0],
+                                   [math.nan, math.nan], [4.0]])
+def test_every_region_reclassed_at_once_as_one_by_one(edges):
+    values = {"a": 0.5, "b": 2.0, "c": 2.1, "d": 5.0, "e": 6.0, "f": 7.0, "g": 99.0,
+              "h": math.nan, "i": None, "j": -3, "k": pd.NA}
+    assert reclass_many(values, edges) == {rid: reclass(v, edges) for rid, v in values.items()}
 
 
 # ---------------------------------------------------------------- the real China map
@@ -237,3 +256,67 @@ def test_pins_escape_names_and_a_level_without_periods_has_no_control(tmp_path):
         assert page.locator("#atlas-compare").is_hidden()
         assert page.evaluate("window.atlasMap.state.pins") == ["r02", "r03", "r04"]
         assert refused == [] and errors == []
+
+
+@pytest.mark.realdata
+def test_another_periods_values_are_those_of_its_full_layers(atlas_con):
+    """A past period's layers are built as values only (the default legend classes them):
+    the values must be exactly those the full layers hold, bivariate pairs included."""
+    from atlas.maps.layers import build_layers
+    from atlas.maps.specs import load_declarations, load_map_specs
+    from atlas.maps.text import Words
+    from atlas.spec.risk_model import active_model
+    from atlas.store.database import stored_config
+
+    decls, spec = load_declarations(), load_map_specs()["cn_city"]
+    config = stored_config(atlas_con)
+    model, words = active_model(config), Words(spec, decls)
+    level = level_periods(atlas_con, "cn_city")[0][0]  # the oldest period
+    assert level != "cn_city"
+    indices = atlas_con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY "
+                                "region_id", [level]).df().set_index("region_id", drop=False)
+    full = build_layers(atlas_con, level, indices, decls, words, config, model)
+    only = build_layers(atlas_con, level, indices, decls, words, config, model,
+                        values_only=True)
+    assert only.values.keys() == full.values.keys() and len(full.values) > 5
+    assert any(layer.get("kind") == "bivariate" for layer in full.layers)
+    for key, values in full.values.items():
+        assert only.values[key].keys() == values.keys()
+        assert repr(only.values[key]) == repr(values), key  # NaN as NaN
+    assert only.layers == [] and only.classes == {}
+
+
+def _assert_read_alone(con, names: list[str]) -> None:
+    """:func:`period_indices` equals one ``SELECT *`` per level: values, dtypes, the Python
+    type of every cell (None, NaN, NA) and the index."""
+    frames = period_indices(con, names)
+    assert list(frames) == names
+    for name in names:
+        alone = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
+                            [name]).df().set_index("region_id", drop=False)
+        pd.testing.assert_frame_equal(frames[name], alone, check_exact=True)
+        for column in alone.columns:
+            assert [type(v) for v in frames[name][column].tolist()] == \
+                [type(v) for v in alone[column].tolist()], (name, column)
+
+
+def test_periods_read_at_once_as_each_alone():
+    """One query for every period gives each period's frame as its own query does, where a
+    combined read changes dtypes: a text column empty in one level only, an integer or a
+    flag missing in another level only, and a level without rows."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE region_indices (level VARCHAR, region_id VARCHAR, "
+                "zone VARCHAR, n BIGINT, big HUGEINT, flag BOOLEAN, risk DOUBLE)")
+    con.execute("INSERT INTO region_indices VALUES "
+                "('a', 'r2', NULL, 3, 7, true, 0.5), ('a', 'r1', NULL, 1, 8, false, NULL), "
+                "('b', 'r1', 'hot', NULL, NULL, NULL, 0.25), ('b', 'r3', NULL, 2, 1, true, 1), "
+                "('c', 'r9', 'cold', 5, 2, false, NULL)")
+    _assert_read_alone(con, ["b", "a", "c", "none"])
+    assert period_indices(con, ["a"])["a"]["zone"].dtype == object
+
+
+@pytest.mark.realdata
+def test_china_periods_read_at_once_as_each_alone(atlas_con):
+    _assert_read_alone(atlas_con, [name for name, _ in level_periods(atlas_con, "cn_city")])

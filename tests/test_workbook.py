@@ -97,7 +97,9 @@ def test_summary_title_block_page_setup_and_numeric_ranks(ohio):
     for sheet_name in ohio.sheetnames:  # every sheet prints landscape, one page wide
         ws = ohio[sheet_name]
         assert ws.page_setup.orientation == "landscape", sheet_name
-        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, sheet_name
+        # fitToWidth: 1 is the attribute's default in OOXML (ECMA-376), which xlsxwriter omits
+        assert (ws.page_setup.fitToWidth or 1) == 1 and ws.page_setup.fitToHeight == 0, \
+            sheet_name
         assert ws.sheet_properties.pageSetUpPr.fitToPage, sheet_name
         assert ws.print_title_rows == f"${header_row(ws)}:${header_row(ws)}", sheet_name
     assert sheet.row_dimensions[top].height >= 30  # "Rank of 528 (90% interval)" wraps

@@ -34,6 +34,7 @@ from atlas.build.reading import (
     start_geometry_checks,
     start_independent_readers,
 )
+from atlas.build.worker import warm_up_later
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
@@ -148,6 +149,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)
         backtests = start_backtests(con, inputs, executor)  # in the second process meanwhile
+        warm_up_later(executor)  # the map modules, there, once the backtests are done
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
         compute_programmes(con, config)
@@ -225,8 +227,7 @@ def prepare_output_folder(out: Path, started: float | None = None,
 def build(out_dir: str | Path, data_dir: str | Path | None = None,
           config: AtlasConfig | None = None, step: Step | None = None,
           executor: Executor | None = None, *, cache_dir: Path | None = None,
-          build_id: str = "", warm: Callable[[], None] | None = None,
-          on_read: Callable[[], None] | None = None) -> BuildResult:
+          build_id: str = "", on_read: Callable[[], None] | None = None) -> BuildResult:
     """Build ``<out_dir>/atlas.duckdb`` from the inputs under ``data_dir``.
 
     ``cache_dir`` (default :func:`atlas.store.cache.cache_home`, shared by every output
@@ -234,13 +235,12 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     one) is recorded in ``build_info`` (``atlas.build.pipeline`` builds into a staging
     folder and passes the output folder's cache and the id of the whole build).
 
-    ``executor`` (a second process that imported :data:`atlas.engine.local_moran.HEAVY_IMPORTS`)
-    computes the trap zones' Local Moran; without one they are computed here, their libraries
-    imported in the background meanwhile. ``warm`` (:func:`atlas.build.worker.warm_up`, if
-    the executor was started without its imports) is called once the second process has
-    been handed its share of the reading, so that it reads first and imports then;
-    ``on_read`` once the model tables are in the database (the outputs' libraries are
-    imported in the background then, not while this process reads).
+    ``executor`` (the second process of :func:`atlas.build.worker.second_process`) checks the
+    geometry inputs and reads the independent levels first, then computes the trap zones'
+    Local Moran (importing :data:`atlas.engine.local_moran.HEAVY_IMPORTS` for the first
+    level); without one they are computed here, their libraries imported in the background
+    meanwhile. ``on_read`` is called once the model tables are in the database (the outputs'
+    libraries are imported in the background then, not while this process reads).
 
     Raises
     ------
@@ -282,16 +282,12 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         if cached is None:
             later, take_geometry = start_geometry_checks(inputs, executor, cache)
             arriving = start_independent_readers(inputs, config, executor, cache)
-            if warm is not None:
-                warm()  # the second process's imports, after its share of the reading
             step("checking every input against atlas/spec/manifest.toml")
             inputs.check_all(skip=later)  # the tables (and geometry without a second process)
             # the geometry, validated in the second process meanwhile, is taken when a reader
             # first asks for it, and checked here before the model tables are written
             inputs.defer(later, take_geometry)
         else:
-            if warm is not None:
-                warm()
             step("every input, the code and the reader settings are those of an earlier "
                  "build: its checked model tables are reused")
             inputs.restore(cached.provenance, cached.repaired)

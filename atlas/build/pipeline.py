@@ -3,11 +3,10 @@ the default exports, staged and published together (:mod:`atlas.build.publish`).
 
 Work that does not depend on the database starts at once: the second process is started
 (:func:`atlas.build.worker.second_process`): it checks the geometry inputs and reads the levels
-declared independent, then imports the trap zones' and the maps' libraries while the database
-is built; the build hands it the trap zones' Local Moran, and then it
-draws the maps while this process writes the exports (imported in the background once the
-model tables are written, :mod:`atlas.build.prefetch`: an import there would take this
-process's interpreter from the reading).
+declared independent; the build hands it the trap zones' Local Moran and the backtests'
+bootstrap, then the maps' imports (queued behind them, not at its start, so
+that they never share the cores with the engine), and then it draws the maps while this
+process writes the exports (imported in the background meanwhile: :mod:`atlas.build.prefetch`).
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Any
 from atlas.build.outputs import EXPORT_IMPORTS, write_outputs
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, publish, staging, write_manifest
-from atlas.build.worker import second_process, warm_up
+from atlas.build.worker import second_process
 from atlas.spec.config_types import AtlasConfig
 from atlas.store.cache import cache_home, geometry_cache
 
@@ -48,10 +47,9 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: AtlasConfig 
     cache = Path(cache_dir) if cache_dir is not None else cache_home()
     with staging(out, lambda folder: prepare_output_folder(folder, started, step)) as stage, \
             geometry_cache(cache, report=step):
-        with second_process(maps, warm=False) as worker:
+        with second_process(maps) as worker:
             result = build(stage, data_dir, config, step=step, executor=worker,
                            cache_dir=cache, build_id=build_id,
-                           warm=lambda: warm_up(worker, maps),
                            on_read=(lambda: prefetch(EXPORT_IMPORTS)) if exports else None)
             written = write_outputs(result.database, stage, maps=maps, exports=exports,
                                     step=step, worker=worker, cache_dir=cache, shown_dir=out,

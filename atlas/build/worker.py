@@ -1,12 +1,20 @@
-"""The build's second process: started when the build starts, it imports the heavy libraries
-(esda, libpysal, the map modules with mapclassify and folium: about 3 s) while this process
-validates and reads, so that this one never imports them.
+"""The build's second process: started when the build starts, so that this process never
+imports the heavy libraries (esda, libpysal, the map modules with mapclassify and folium:
+about 3 s of CPU).
+
+It imports them when its work needs them, not at its start: a rebuild reaches the engine
+about 2.5 s after it starts, and an import at the start then shared the two cores with the
+engine. esda and libpysal are imported by the first trap zones' Local Moran (after the
+engine, while this process computes the rank uncertainty); the map modules are queued by
+:func:`warm_up_later` behind the backtests' bootstrap, so that they load while this process
+writes the diagnostics and the evidence, before the maps are asked for.
 
 The build hands it work that needs nothing of this process's state: the check of the geometry
 inputs (:func:`atlas.sources.inputs.check_inputs`) and the readers of levels declared
-``independent`` (:func:`atlas.sources.registry.read_group`), first, then the imports (a
-pool runs its work in order: :func:`warm_up` is submitted after them), the trap zones' Local Moran
-(:mod:`atlas.engine.local_moran`), then the maps (:mod:`atlas.build.outputs`). Work goes there as
+``independent`` (:func:`atlas.sources.registry.read_group`), first (a pool runs its work in
+order, so nothing imported for later work delays them), the trap zones' Local Moran
+(:mod:`atlas.engine.local_moran`), the backtests' bootstrap, then the maps
+(:mod:`atlas.build.outputs`). Work goes there as
 ``submit(call, "module:function", *args, cache=...)`` and comes back with :func:`result`.
 """
 
@@ -15,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -29,13 +37,29 @@ from atlas.store.cache import adopt, computed_entries, geometry_cache
 _HANDED_BACK: dict = {}
 
 
-def _warm_up(maps: bool) -> None:
-    """Import what the second process will be asked to run, before it is asked."""
-    from atlas.engine.local_moran import warm_up
+def _started() -> None:
+    """Nothing: submitted at the start so that the process is spawned then."""
 
-    warm_up()
-    if maps:
-        import atlas.maps.render  # noqa: F401
+
+def _warm_up_maps() -> None:
+    """Import the map modules (in the second process, before the maps are asked for)."""
+    import atlas.maps.render  # noqa: F401
+
+
+class SecondProcess(ProcessPoolExecutor):
+    """The second process (one worker, spawned); ``maps``: it will draw the maps."""
+
+    def __init__(self, maps: bool) -> None:
+        super().__init__(1, mp_context=get_context("spawn"))
+        self.maps, self.warming = maps, False
+
+
+def warm_up_later(executor: Executor | None) -> None:
+    """Queue the map modules' import in ``executor`` (a :class:`SecondProcess` that will draw
+    the maps; once), behind the work already submitted to it."""
+    if isinstance(executor, SecondProcess) and executor.maps and not executor.warming:
+        executor.warming = True
+        executor.submit(_warm_up_maps)
 
 
 def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = False
@@ -71,27 +95,17 @@ def result(future: Future) -> Any:
     return value
 
 
-def warm_up(executor: ProcessPoolExecutor | None, maps: bool = True) -> None:
-    """Have the second process import the trap zones' and (with ``maps``) the maps'
-    libraries once the work submitted before is done."""
-    if executor is not None:
-        executor.submit(_warm_up, maps)
-
-
 @contextlib.contextmanager
-def second_process(maps: bool = True, warm: bool = True
-                   ) -> Iterator[ProcessPoolExecutor | None]:
-    """A second process for the independent readers, the trap zones' Local Moran and (with
-    ``maps``) the maps, started now and importing what it needs (``warm=False``: not yet;
-    the caller calls :func:`warm_up` after submitting what should come first); None with one
-    core. It ends with the block; work not yet started is cancelled if the block fails."""
+def second_process(maps: bool = True) -> Iterator[ProcessPoolExecutor | None]:
+    """A second process for the independent readers, the trap zones' Local Moran, the
+    backtests' bootstrap and (with ``maps``) the maps, started now; None with one core. It ends
+    with the block; work not yet started is cancelled if the block fails."""
     if (os.cpu_count() or 1) < 2:
         yield None
         return
-    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"))
+    pool = SecondProcess(maps)
     try:
-        if warm:
-            warm_up(pool, maps)
+        pool.submit(_started)  # spawned now (its interpreter and base modules), nothing heavy
         yield pool
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)

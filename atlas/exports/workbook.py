@@ -2,6 +2,8 @@
 row, and text that can never run as a formula.
 
 The content of the sheets comes from ``atlas.exports.sheets``; this module only lays it out.
+The files are written with xlsxwriter (several times faster than openpyxl for the same
+cells, styles and page set-up; openpyxl still reads them in the tests).
 """
 
 from __future__ import annotations
@@ -13,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from atlas.exports.safecells import is_formula_like
 from atlas.store.files import atomic_write
@@ -26,6 +27,9 @@ from atlas.texts.terminal import display_width
 HEADER_WRAP = 14  # a longer header wraps onto a second line instead of widening its column
 MAX_WIDTH = 60
 TEXT_WIDTH = 100  # long-text columns (method, dictionary) wrap at this width
+DIGIT_PIXELS = 7  # a character of Calibri 11, the width unit of a column
+DATE_FORMAT = "yyyy-mm-dd h:mm:ss"  # what openpyxl gave times and dates
+DAY_FORMAT = "yyyy-mm-dd"
 
 
 @dataclass
@@ -72,7 +76,7 @@ class Sheet:
 
 
 def cell_value(value: object) -> object:
-    """A value openpyxl can store: Python scalars, None for missing, text without control
+    """A value a cell can store: Python scalars, None for missing, text without control
     characters Excel refuses."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -89,13 +93,9 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
-def write_cell(cell, value: object) -> None:
-    """Store ``value`` in ``cell``; formula-like text is stored as quoted text, not a formula."""
-    value = cell_value(value)
-    cell.value = value
-    if is_formula_like(value):
-        cell.data_type = "s"
-        cell.quotePrefix = True
+def _text_width(text: str) -> int:
+    """:func:`atlas.texts.terminal.display_width`, at once for ASCII (one column a character)."""
+    return len(text) if text.isascii() else display_width(text)
 
 
 def _shown_width(value: object, number_format: str | None) -> int:
@@ -110,14 +110,14 @@ def _shown_width(value: object, number_format: str | None) -> int:
         digits = f"{value:,.0f}" if abs(value) >= 1000 or (number_format or "").startswith(
             "#,##0") else f"{value:.3f}"
         return len(digits) + len(suffix) + (2 if number_format and "%" in number_format else 1)
-    return max(display_width(line) for line in str(value).split("\n"))
+    return max(_text_width(line) for line in str(value).split("\n"))
 
 
 def _column_width(column: Column, wrap: bool) -> float:
     values = [*column.values, column.total]
     widest = max([_shown_width(v, column.number_format) for v in values], default=0)
-    header = max(display_width(word) for word in column.header.split()) if column.header else 0
-    width = max(widest, header, min(display_width(column.header), HEADER_WRAP))
+    header = max(_text_width(word) for word in column.header.split()) if column.header else 0
+    width = max(widest, header, min(_text_width(column.header), HEADER_WRAP))
     return min(width + 2, TEXT_WIDTH if wrap else MAX_WIDTH)
 
 
@@ -133,123 +133,142 @@ def _lines(text: str, width: float) -> int:
     return lines
 
 
-def _title_block(ws, sheet: Sheet, widths: list[float]) -> int:
-    """Write the title lines across the table's width; returns the header row's number."""
+
+@dataclass(frozen=True)
+class _Style:
+    """The formats of a cell style: for numbers and plain text, for formula-like text (with
+    Excel's quote prefix) and for dates (in openpyxl's date format unless the style has one);
+    None is the default format."""
+
+    plain: Format | None
+    quoted: Format | None
+    timed: Format | None
+    day: Format | None
+
+
+class _Formats:
+    """The workbook's cell formats, each registered once (xlsxwriter writes one style record
+    per format added): a format is named by its properties, sorted."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.known: dict[tuple, Format] = {}
+        self.styles: dict[tuple, _Style] = {}
+
+    def get(self, **properties: object) -> Format | None:
+        """The format with ``properties`` (xlsxwriter's names; falsy ones left out); None
+        for the default one."""
+        key = tuple(sorted((name, value) for name, value in properties.items() if value))
+        if not key:
+            return None
+        if key not in self.known:
+            self.known[key] = self.book.add_format(dict(key))
+        return self.known[key]
+
+    def style(self, **properties: object) -> _Style:
+        """The :class:`_Style` of ``properties`` (looked up once per column, not per cell)."""
+        key = tuple(sorted((name, value) for name, value in properties.items() if value))
+        if key not in self.styles:
+            own = dict(key)
+            self.styles[key] = _Style(
+                self.get(**own), self.get(**own, quote_prefix=True),
+                self.get(**{"num_format": DATE_FORMAT, **own}),
+                self.get(**{"num_format": DAY_FORMAT, **own}))
+        return self.styles[key]
+
+
+def write_cell(ws: Worksheet, row: int, col: int, value: object, style: _Style) -> None:
+    """Store ``value`` at (``row``, ``col``) (0-based) in ``style``; text is always stored as
+    text (never a formula), and formula-like text with Excel's quote prefix
+    (:func:`atlas.exports.safecells.is_formula_like`)."""
+    value = cell_value(value)
+    if value is None or value == "":  # a blank cell (with its format), as openpyxl wrote it
+        ws.write_blank(row, col, None, style.plain)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, style.quoted if is_formula_like(value) else style.plain)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, style.plain)
+    elif isinstance(value, int | float):
+        ws.write_number(row, col, value, style.plain)
+    else:  # a date or datetime
+        ws.write_datetime(row, col, value,
+                          style.timed if isinstance(value, dt.datetime) else style.day)
+
+
+def _title_block(ws: Worksheet, sheet: Sheet, widths: list[float], formats: _Formats) -> int:
+    """Write the title lines across the table's width; returns the header row's number
+    (1-based)."""
     if not sheet.title:
         return 1
     span = max(len(sheet.columns), 1)
     total = sum(widths) or 60
     for row, text in enumerate(sheet.title, start=1):
-        cell = ws.cell(row=row, column=1)
-        write_cell(cell, text)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        cell.font = Font(bold=True, size=13) if row == 1 else Font(bold=text.startswith(
-            "Warning"))
+        style = {"text_wrap": True, "valign": "top"}
+        style.update({"bold": True, "font_size": 13} if row == 1 else
+                     {"bold": text.startswith("Warning")})
         if span > 1:
-            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=span)
-        ws.row_dimensions[row].height = (18 if row == 1 else 15) * _lines(text, total * 0.95)
+            ws.merge_range(row - 1, 0, row - 1, span - 1, "", formats.get(**style))
+        write_cell(ws, row - 1, 0, text, formats.style(**style))
+        ws.set_row(row - 1, (18 if row == 1 else 15) * _lines(text, total * 0.95))
     return len(sheet.title) + 2  # a blank row between the title block and the table
 
 
-def _page_setup(ws, header_row: int) -> None:
+def _page_setup(ws: Worksheet, header_row: int) -> None:
     """Print landscape, all columns on one page's width, the header row on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(header_row - 1)
+    ws.set_margins(left=0.4, right=0.4, top=1, bottom=1)  # top, bottom: openpyxl's defaults
 
 
-def _body_style(cell, number_format: str | None, alignment: Alignment | None) -> StyleArray:
-    """Give ``cell`` a column's body style and return it, to be copied to the column's other
-    cells by :func:`_restyle`: setting a style through openpyxl looks it up in the
-    workbook's style lists on every cell (most of the writing time); copying the ids it
-    registered gives the same cells and the same file."""
-    if number_format:
-        cell.number_format = number_format
-    if alignment is not None:
-        cell.alignment = alignment
-    style = StyleArray(cell._style) if cell._style is not None else StyleArray()
-    style.quotePrefix = 0  # the cell's own (formula-like text), not the column's
-    return style
-
-
-def _restyle(cell, style: StyleArray) -> None:
-    """Give ``cell`` the style of :func:`_body_style` (a formula-like text keeps its quote
-    prefix, which :func:`write_cell` set)."""
-    quoted = cell.quotePrefix
-    cell._style = StyleArray(style)
-    if quoted:
-        cell.quotePrefix = True
-
-
-def _write_sheet(book: Workbook, sheet: Sheet) -> None:
-    ws = book.create_sheet(sheet.name)
-    bold = Font(bold=True)
-    header_alignment = Alignment(wrap_text=True, vertical="top")
+def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, formats: _Formats,
+                 mark: str | None) -> None:
+    ws = book.add_worksheet(sheet.name)
     widths = [_column_width(column, sheet.wrap) for column in sheet.columns]
-    top = _title_block(ws, sheet, widths)
+    top = _title_block(ws, sheet, widths, formats)
     header_lines = 1
-    for index, column in enumerate(sheet.columns, start=1):
-        head = ws.cell(row=top, column=index)
-        write_cell(head, column.header)
-        head.font, head.alignment = bold, header_alignment
-        width = widths[index - 1]
+    for index, column in enumerate(sheet.columns):
+        write_cell(ws, top - 1, index, column.header,
+                   formats.style(bold=True, text_wrap=True, valign="top"))
+        width = widths[index]
         header_lines = max(header_lines, _lines(column.header, width - 1))
-        wrap = sheet.wrap and width >= TEXT_WIDTH
-        style = None  # the column's body style, registered once (see _body_style)
-        for row, value in enumerate(column.values, start=top + 1):
-            cell = ws.cell(row=row, column=index)
-            write_cell(cell, value)
-            if style is None:
-                style = _body_style(cell, column.number_format,
-                                    Alignment(wrap_text=wrap, vertical="top")
-                                    if sheet.wrap else None)
-            else:
-                _restyle(cell, style)
-        ws.column_dimensions[get_column_letter(index)].width = width
-    ws.row_dimensions[top].height = 15 * header_lines  # wrapped headers never cover row 2
-    last = get_column_letter(max(len(sheet.columns), 1))
-    ws.freeze_panes = f"A{top + 1}"
-    ws.auto_filter.ref = f"A{top}:{last}{top + sheet.rows}"
+        body = {"num_format": column.number_format}
+        if sheet.wrap:
+            body.update(text_wrap=sheet.wrap and width >= TEXT_WIDTH, valign="top")
+        style = formats.style(**body)
+        for row, value in enumerate(column.values, start=top):
+            write_cell(ws, row, index, value, style)
+        ws.set_column_pixels(index, index, round(width * DIGIT_PIXELS))  # exactly `width`
+    ws.set_row(top - 1, 15 * header_lines)  # wrapped headers never cover the next row
+    ws.freeze_panes(top, 0)
+    ws.autofilter(top - 1, 0, top - 1 + sheet.rows, max(len(sheet.columns), 1) - 1)
     _page_setup(ws, top)
     if sheet.totals:
-        row = top + sheet.rows + 1
-        line = Border(top=Side(style="thin"))
-        for index, column in enumerate(sheet.columns, start=1):
-            cell = ws.cell(row=row, column=index)
-            write_cell(cell, column.total)
-            cell.font, cell.border = bold, line
-            if column.number_format:
-                cell.number_format = column.number_format
-    for offset, subtotal in enumerate(sheet.subtotals, start=top + sheet.rows + 1 + sheet.totals):
-        for index, column in enumerate(sheet.columns, start=1):
-            cell = ws.cell(row=offset, column=index)
-            write_cell(cell, subtotal.get(column.header))
-            cell.font = bold
-            if column.number_format:
-                cell.number_format = column.number_format
-
-
-def _mark(book: Workbook, mark: str) -> None:
-    """Mark every sheet (red tab, printed header) and the file's properties with ``mark``."""
-    book.properties.title = book.properties.subject = mark
-    for ws in book.worksheets:
-        ws.sheet_properties.tabColor = "B00020"
-        ws.oddHeader.center.text = ws.evenHeader.center.text = mark.replace("&", "&&")
+        row = top + sheet.rows
+        for index, column in enumerate(sheet.columns):
+            write_cell(ws, row, index, column.total,
+                       formats.style(bold=True, top=1, num_format=column.number_format))
+    for offset, subtotal in enumerate(sheet.subtotals, start=top + sheet.rows + sheet.totals):
+        for index, column in enumerate(sheet.columns):
+            write_cell(ws, offset, index, subtotal.get(column.header),
+                       formats.style(bold=True, num_format=column.number_format))
+    if mark:  # red tab, printed header
+        ws.set_tab_color("#B00020")
+        ws.set_header("&C" + mark.replace("&", "&&"))
 
 
 def write_workbook(path: Path, sheets: list[Sheet], mark: str | None = None) -> Path:
     """Write ``sheets`` in order to an XLSX file at ``path``, atomically; ``mark`` (the
-    internal edition's) on every sheet."""
+    internal edition's) on every sheet and in the file's properties."""
     def write(temp: Path) -> None:
-        book = Workbook()
-        book.remove(book.active)
+        book = xlsxwriter.Workbook(str(temp), {"strings_to_formulas": False,
+                                               "strings_to_numbers": False,
+                                               "strings_to_urls": False})
+        formats = _Formats(book)
         for sheet in sheets:
-            _write_sheet(book, sheet)
+            _write_sheet(book, sheet, formats, mark)
         if mark:
-            _mark(book, mark)
-        book.save(temp)
+            book.set_properties({"title": mark, "subject": mark})
+        book.close()
 
     return atomic_write(path, write)

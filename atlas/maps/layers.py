@@ -135,7 +135,9 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
         else:
             labels.append(label)
         merged.append(len(labels) - 1)
-    return [merged[int(index[i])] if i in index.index else None for i in values.index], labels
+    by_region = dict(zip(present.index, np.asarray(merged)[index.to_numpy()].tolist(),
+                         strict=True))  # one look-up per region, not a Series lookup each
+    return [by_region.get(i) for i in values.index], labels
 
 
 @dataclass
@@ -251,7 +253,7 @@ def _texts(decl: LayerDecl, config: AtlasConfig, level: str,
 
 def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
                  decls: Declarations, words: Words, config: AtlasConfig,
-                 model: RiskModel) -> MapLayers:
+                 model: RiskModel, *, values_only: bool = False) -> MapLayers:
     """Every layer of one level's map.
 
     Parameters
@@ -271,6 +273,9 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
         threshold is rendered from it).
     model : RiskModel
         The collapse-risk model in use.
+    values_only : bool, default False
+        Only ``values`` (another period's, which the default period's legend classes:
+        :mod:`atlas.maps.periods`): no classes, no ``layers``.
 
     Returns
     -------
@@ -280,6 +285,9 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
     source = LayerSource(con, level, indices, model, decls)
     out = MapLayers()
     for decl in declared_layers(con, decls, level):
+        if values_only:
+            _values(out, decl, source)
+            continue
         what, note = _texts(decl, config, level, words.languages)
         if decl.kind == "bivariate":
             _bivariate(out, decl, source, words, what, note, level)
@@ -299,6 +307,24 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
         out.values[decl.key] = values.to_dict()
         out.classes[decl.key] = dict(zip(values.index, classes, strict=True))
     return out
+
+
+def _values(out: MapLayers, decl: LayerDecl, source: LayerSource) -> None:
+    """The values :func:`build_layers` gives a layer, without its classes and texts."""
+    if decl.kind == "bivariate":
+        x, y = source.column(decl.x), source.column(decl.y)
+        if x is not None and y is not None and x.notna().sum() and y.notna().sum():
+            out.values[decl.key] = _pairs(x, y)
+        return
+    values = source.series(decl)
+    if values is not None:
+        out.values[decl.key] = values.to_dict()
+
+
+def _pairs(x: pd.Series, y: pd.Series) -> dict[str, list | None]:
+    """The bivariate layer's value of each region: its (x, y), or None without either."""
+    return {rid: [a, b] if pd.notna(a) or pd.notna(b) else None
+            for rid, a, b in zip(x.index, x, y, strict=True)}
 
 
 def _bivariate(out: MapLayers, decl: LayerDecl, source: LayerSource, words: Words, what: str,
@@ -321,8 +347,7 @@ def _bivariate(out: MapLayers, decl: LayerDecl, source: LayerSource, words: Word
         "scheme": words.say("grid_text", {}),
         "x_label": x_name, "y_label": y_name, "x_classes": class_words,
         "y_classes": class_words, "x_fmt": decl.x_fmt, "y_fmt": decl.y_fmt})
-    out.values[decl.key] = {rid: [a, b] if pd.notna(a) or pd.notna(b) else None
-                            for rid, a, b in zip(x.index, x, y, strict=True)}
+    out.values[decl.key] = _pairs(x, y)
     out.classes[decl.key] = {rid: 3 * cy + cx if cx is not None and cy is not None else None
                              for rid, cx, cy in zip(x.index, x_classes, y_classes, strict=True)}
 

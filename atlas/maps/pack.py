@@ -254,21 +254,22 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
     def node(value: Any) -> Any:
         """The value's key: "t<text>", "n<list>", "b0"/"b1", or the number or None."""
+        # the most frequent kinds first (numbers, texts); the kinds are disjoint
+        if isinstance(value, float):
+            return _number(value)
+        if isinstance(value, str):
+            key = "t~" + value if value.startswith("~") else "t" + value
+            uses[key] += 1
+            return key
         if isinstance(value, dict):
             head, items = shapes.setdefault(tuple(value), len(shapes)), value.values()
         elif isinstance(value, list | tuple):
             head, items = -1, value
-        elif isinstance(value, str):
-            key = "t~" + value if value.startswith("~") else "t" + value
-            uses[key] += 1
-            return key
         elif isinstance(value, bool):
             return f"b{value:d}"
-        elif isinstance(value, float):
-            return _number(value)
         else:
             return value
-        body = (head, *(node(v) for v in items))
+        body = (head, *[node(v) for v in items])
         key = nodes.get(body)
         if key is None:
             key = nodes[body] = f"n{len(bodies)}"

@@ -121,6 +121,62 @@ def reclass(value: Any, edges: list[float]) -> int | None:
     return next((i for i, e in present if float(value) <= e), present[-1][0])
 
 
+def reclass_many(values: dict[str, Any], edges: list[float]) -> dict[str, int | None]:
+    """:func:`reclass` of every value (by region), at once."""
+    present = [(i, e) for i, e in enumerate(edges) if not math.isnan(e)]
+    if not present:
+        return dict.fromkeys(values)
+    number = np.array([math.nan if v is None or pd.isna(v) else float(v)
+                       for v in values.values()], dtype=float)
+    index = np.array([i for i, _ in present])
+    below = number[:, None] <= np.array([e for _, e in present])[None, :]
+    found = np.where(below.any(axis=1), index[below.argmax(axis=1)], index[-1]).tolist()
+    return {rid: None if math.isnan(x) else c
+            for rid, x, c in zip(values, number.tolist(), found, strict=True)}
+
+
+def period_indices(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, pd.DataFrame]:
+    """Each level's ``region_indices`` rows, indexed by region_id, read in one query.
+
+    Every frame equals ``SELECT * ... WHERE level = ? ORDER BY region_id`` of its level alone
+    (a test), dtypes included: a column the combined read gives a nullable dtype because
+    another level has missing values gets the NumPy dtype again when this level has none,
+    and a text column without any text in this level holds None (object), as a read of the
+    level alone gives it.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The atlas database.
+    names : list of str
+        The levels (e.g. every period of a geography).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+    """
+    combined = con.execute("SELECT * FROM region_indices WHERE list_contains(?, level) "
+                           "ORDER BY level, region_id", [names]).df()
+    texts = [c for c, t in combined.dtypes.items() if isinstance(t, pd.StringDtype)]
+    nullable = [c for c, t in combined.dtypes.items()
+                if isinstance(t, pd.api.extensions.ExtensionDtype) and t.kind in "iub"]
+    level = combined["level"].to_numpy()
+    bounds = [0, *(np.flatnonzero(level[1:] != level[:-1]) + 1).tolist(), len(level)]
+    spans = {level[a]: (a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if a < b}
+    out = {}
+    for name in names:
+        start, stop = spans.get(name, (0, 0))  # the rows are ordered by level: one span each
+        part = combined.iloc[start:stop].reset_index(drop=True)
+        for column in texts:
+            if part[column].isna().all():
+                part[column] = pd.Series([None] * len(part), dtype=object)
+        for column in nullable:
+            if not part[column].isna().any():
+                part[column] = part[column].astype(part[column].dtype.numpy_dtype)
+        out[name] = part.set_index("region_id", drop=False)
+    return out
+
+
 class _Recolour:
     """Classes of a period's layer values under the default period's legend."""
 
@@ -155,7 +211,7 @@ class _Recolour:
             series = pd.Series(values, dtype=float)
             found, _ = fixed_classes(series, user_bins(decl.bins, self.config), layer["fmt"])
             return dict(zip(series.index, found, strict=True))
-        return {rid: reclass(v, self.edges[key]) for rid, v in values.items()}
+        return reclass_many(values, self.edges[key])
 
 
 def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declarations,
@@ -200,13 +256,14 @@ def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declaratio
         "rank": [], "risk": [],
         "pillars": [{"key": p.pillar, "label": words.term(p.pillar, p.label)} for p in shown],
         "p": [[] for _ in shown]}
+    frames = period_indices(con, [name for name, _ in periods])
     for name, _ in periods:
-        indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY region_id",
-                              [name]).df().set_index("region_id", drop=False)
+        indices = frames[name]
         if name == spec.level:
             layers = default
         else:
-            layers = build_layers(con, name, indices, decls, words, config, model)
+            layers = build_layers(con, name, indices, decls, words, config, model,
+                                  values_only=True)  # classed by the default's legend
         for layer in default.layers:
             key = layer["key"]
             values = layers.values.get(key, {})
