@@ -73,11 +73,3 @@ def level_clusters(values: np.ndarray, focal: np.ndarray, neighbour: np.ndarray,
     """:func:`local_clusters` of ``values`` under the contiguity of the pairs."""
     return local_clusters(values, weights_from_pairs(len(values), focal, neighbour), seed,
                           permutations, alpha)
-
-
-def warm_up() -> None:
-    """Import the heavy libraries (run in the second process before any level)."""
-    import importlib
-
-    for name in HEAVY_IMPORTS:
-        importlib.import_module(name)
