@@ -128,7 +128,7 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         "value": scored["value"][mine], "score": scored["score"][mine]}))
 
     write_wide(con, schema, "region_component_wide", codes, rm,
-               ["risk_p_" + c for c in comps["component"].to_numpy()[km]],
+               np.array(["risk_p_" + c for c in comps["component"]], dtype=object), km,
                scored["score"][mine])
 
     in_use = pills["model"].to_numpy() == codes.model
@@ -141,7 +141,7 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         **{c: pillars[c][mine] for c in ("components", "pillar_mean", "pillar_score")}}))
 
     write_wide(con, schema, "region_pillar_wide", codes, rp,
-               ["pillar_" + p for p in pills["pillar"].to_numpy()[mp]],
+               np.array(["pillar_" + p for p in pills["pillar"]], dtype=object), mp,
                pillars["pillar_score"][mine])
 
     model_names = pa.array(codes.models, type=pa.string())
@@ -172,10 +172,11 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
 
 
 def write_wide(con: duckdb.DuckDBPyConnection, schema: str, name: str, codes: RiskCodes,
-               r: np.ndarray, columns: list[str], values: np.ndarray) -> None:
-    """``name``: one row per region of ``r``, a column per distinct name of ``columns``
-    (sorted), holding ``values`` (NULL where a region has none): what ``risk_wide.sql``'s
-    ``PIVOT ... USING first(...)`` gives, from the arrays (a region has one value per name)."""
+               r: np.ndarray, labels: np.ndarray, code: np.ndarray, values: np.ndarray) -> None:
+    """``name``: one row per region of ``r``, a column per distinct label (sorted) of the
+    rows' codes (``labels[code]``), holding ``values`` (NULL where a region has none): what
+    ``risk_wide.sql``'s ``PIVOT ... USING first(...)`` gives, from the arrays (a region has
+    one value per label). Regions and labels are found by counting, not by sorting rows."""
     if not len(r):  # nothing to spread: the SQL pass decides what an empty PIVOT is
         sql = sql_text("risk_wide.sql")
         start = sql.index(f"CREATE OR REPLACE TEMP TABLE {name} AS")
@@ -183,8 +184,12 @@ def write_wide(con: duckdb.DuckDBPyConnection, schema: str, name: str, codes: Ri
         con.execute(statement.replace("CREATE OR REPLACE TEMP TABLE ",
                                       create_table_sql(schema, "")))
         return
-    regions, row = np.unique(r, return_inverse=True)
-    listed, column = np.unique(np.array(columns, dtype=object), return_inverse=True)
+    seen = np.bincount(r) > 0
+    regions = np.flatnonzero(seen)
+    row = (np.cumsum(seen) - 1)[r]
+    used = np.bincount(code, minlength=len(labels)) > 0
+    listed = np.unique(labels[used])
+    column = np.searchsorted(listed, labels)[code]
     matrix = np.zeros((len(regions), len(listed)))
     present = np.zeros(matrix.shape, dtype=bool)
     matrix[row, column], present[row, column] = values, True
