@@ -20,7 +20,13 @@ from atlas.engine.core import (
     compute_risk,
     drop_respecification,
 )
-from atlas.engine.risk_vector import compute_model_risk, duck_round, mid_ranks
+from atlas.engine.risk_vector import (
+    _first_rows,
+    _grouped,
+    compute_model_risk,
+    duck_round,
+    mid_ranks,
+)
 from atlas.engine.synth import generate_level, synthetic_config
 from atlas.store.database import stored_config
 
@@ -79,6 +85,16 @@ def test_mid_ranks_by_hand():
     assert mid.tolist() == [0.125, 0.5, 0.5, 0.875, 0.5]
     percent = mid_ranks(groups[::-1], values[::-1], np.ones(5, dtype=bool))
     assert percent.tolist() == [0.0, 1.0, 1 / 3, 1 / 3, 0.0]
+
+
+@pytest.mark.parametrize("span", [40, 10**9])  # counted in a table; sorted (sparse keys)
+def test_grouped_keys_equal_numpy_unique(span):
+    keys = np.random.default_rng(3).integers(0, min(span, 40), 500) * (span // 40)
+    distinct, position = _grouped(keys, span)
+    expected, inverse = np.unique(keys, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(position, inverse)
+    first = _first_rows(position, len(distinct))
+    assert np.array_equal(position[first], np.arange(len(distinct)))  # a row of each
 
 
 def test_vector_equals_sql_on_a_synthetic_level_with_ties():
