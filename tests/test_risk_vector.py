@@ -20,9 +20,16 @@ from atlas.engine.core import (
     compute_risk,
     drop_respecification,
 )
-from atlas.engine.risk_vector import compute_model_risk, duck_round, mid_ranks
+from atlas.engine.risk_vector import (
+    _first_rows,
+    _grouped,
+    compute_model_risk,
+    duck_round,
+    mid_ranks,
+)
 from atlas.engine.synth import generate_level, synthetic_config
 from atlas.store.database import stored_config
+from atlas.store.edition import figure_columns, withhold
 
 TABLES = {"region_components": ["level", "region_id", "component"],
           "region_gates": ["level", "region_id", "pillar"],
@@ -79,6 +86,16 @@ def test_mid_ranks_by_hand():
     assert mid.tolist() == [0.125, 0.5, 0.5, 0.875, 0.5]
     percent = mid_ranks(groups[::-1], values[::-1], np.ones(5, dtype=bool))
     assert percent.tolist() == [0.0, 1.0, 1 / 3, 1 / 3, 0.0]
+
+
+@pytest.mark.parametrize("span", [40, 10**9])  # counted in a table; sorted (sparse keys)
+def test_grouped_keys_equal_numpy_unique(span):
+    keys = np.random.default_rng(3).integers(0, min(span, 40), 500) * (span // 40)
+    distinct, position = _grouped(keys, span)
+    expected, inverse = np.unique(keys, return_inverse=True)
+    assert np.array_equal(distinct, expected) and np.array_equal(position, inverse)
+    first = _first_rows(position, len(distinct))
+    assert np.array_equal(position[first], np.arange(len(distinct)))  # a row of each
 
 
 def test_vector_equals_sql_on_a_synthetic_level_with_ties():
@@ -179,7 +196,8 @@ def test_vector_equals_sql_on_the_real_atlas(built_atlas):
 def test_build_writes_the_risk_tables_once_into_the_file():
     """``compute_indices`` creates every risk table in the database file, leaving no temp
     copy; a re-specification with the same settings writes temp tables that shadow them,
-    with the same contents, and ``drop_respecification`` shows the stored ones again."""
+    with the same contents, and ``drop_respecification`` shows the stored ones again.
+    ``region_components`` is a view (over ``risk_model_components``) in both."""
     con = duckdb.connect()
     generate_level(con, 300, 12, 5, 3)
     config = synthetic_config()
@@ -191,15 +209,42 @@ def test_build_writes_the_risk_tables_once_into_the_file():
 
     def tables(temporary: bool) -> set[str]:
         return {row[0] for row in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE temporary = ?",
-            [temporary]).fetchall()}
+            "SELECT table_name FROM duckdb_tables() WHERE temporary = ? UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE temporary = ? AND NOT internal",
+            [temporary, temporary]).fetchall()}
+
+    def views(temporary: bool) -> set[str]:
+        return {row[0] for row in con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE temporary = ?", [temporary]).fetchall()}
 
     assert names <= tables(False)
     assert not names & tables(True)
+    assert "region_components" in views(False)
     built = read_tables(con, TABLES)
+    assert len(built["region_components"][1]) > 0
     compute_risk(con, config)
     assert names <= tables(True)
+    assert "region_components" in views(True)
     assert_same(built, read_tables(con, TABLES))
     drop_respecification(con)
     assert not names & tables(True)
     assert_same(built, read_tables(con, TABLES))
+
+
+def test_shareable_copy_empties_the_view_through_its_table():
+    """``region_components`` is a view: the shareable edition's emptying
+    (``atlas.store.edition.withhold``) updates the tables only, and the view shows the
+    restricted indicator's values emptied (through ``risk_model_components``), the others
+    kept."""
+    con = duckdb.connect()
+    generate_level(con, 300, 12, 5, 3)
+    compute_indices(con, synthetic_config())
+    con.execute("CREATE TABLE figure_lineage AS SELECT 'synth' AS level, "
+                "'context.employment_change' AS figure, true AS restricted")
+    places = {place[0] for place in figure_columns(con, "synth",
+                                                   "context.employment_change")}
+    assert places == {"region_context", "region_context_wide", "risk_model_components"}
+    withhold(con)
+    counts = dict(con.execute("SELECT indicator = 'employment_change', count(value) "
+                              "FROM region_components GROUP BY 1").fetchall())
+    assert counts == {True: 0, False: 4 * 300}

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
-from atlas.engine.risk_tables import run_sql_into
+from atlas.engine.risk_tables import drop_object, run_sql_into
 from atlas.engine.risk_vector import compute_model_risk, write_rank_groups
 from atlas.engine.sql import run_sql_file, sql_text
 from atlas.errors import AtlasError, ConfigError
@@ -257,6 +257,7 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
     else:
         _sql_model_risk(con, models, grouped)
         if schema == "main":
+            drop_object(con, "main", "region_components")  # a view, in a vector build
             persist(con, RISK_TABLES[1:5] + ("risk_model_scores", "risk_model_components"))
         run_sql_into(con, schema, "risk_wide.sql")
     run_sql_into(con, schema, "region_flags.sql", **variables)
@@ -270,6 +271,7 @@ def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
     con.execute("CREATE OR REPLACE TEMP TABLE risk_model_components (model VARCHAR, "
                 "level VARCHAR, region_id VARCHAR, component VARCHAR, value DOUBLE, "
                 "score DOUBLE)")
+    drop_object(con, "temp", "region_components")  # the vectorised step's view
     run_sql_file(con, "gate_references.sql")
     write_rank_groups(con, grouped)
     for model in models:
@@ -348,7 +350,7 @@ def region_indices_query(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
 def drop_respecification(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the temp tables of a re-specification, so the stored ones show again."""
     for name in (*RISK_TABLES, "risk_model_scores", "risk_model_components"):
-        con.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        drop_object(con, "temp", name)  # region_components is a view
 
 
 def compute_top_categories(con: duckdb.DuckDBPyConnection, measure: str,

@@ -11,6 +11,8 @@ table is materialised in memory first and copied into the file afterwards.
 Columns and types are those of ``risk_scores.sql`` (the readable reference; a test compares
 both): ``region_components``, ``region_gates``, ``region_pillars``, ``region_risk`` of the
 model in use, ``risk_model_scores`` and ``risk_model_components`` of every model.
+``region_components`` is a view: the rows of ``risk_model_components`` of the model in use
+with their component's names and weight (``region_components_view.sql``).
 """
 
 from __future__ import annotations
@@ -57,6 +59,30 @@ def write_arrow(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: p
         con.execute(f"{create_table_sql(schema, name)} AS SELECT {select} FROM _risk_rows")
     finally:
         con.unregister("_risk_rows")
+
+
+def drop_object(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Drop the table or view ``schema.name`` if there is one (a view and a table of one
+    name cannot be replaced by each other)."""
+    create_table_sql(schema, name)  # checks the schema
+    for kind, catalog, column in (("TABLE", "duckdb_tables()", "table_name"),
+                                  ("VIEW", "duckdb_views()", "view_name")):
+        if con.execute(f"SELECT count(*) FROM {catalog} WHERE {column} = ? AND temporary = ? "
+                       "AND (temporary OR database_name = current_database())",
+                       [name, schema == "temp"]).fetchone()[0]:
+            con.execute(f"DROP {kind} {schema}.{name}")
+
+
+def create_components_view(con: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
+    """``region_components`` as a view over ``risk_model_components`` (the rows of
+    ``model``, the model in use) and ``risk_components`` (``region_components_view.sql``):
+    the same rows and columns as a table, not written twice."""
+    drop_object(con, schema, "region_components")
+    text = sql_text("region_components_view.sql").replace(
+        "{model}", "'" + model.replace("'", "''") + "'")
+    if schema != "temp":
+        text = text.replace("CREATE OR REPLACE TEMP VIEW ", f"CREATE VIEW {schema}.")
+    con.execute(text)
 
 
 def names(values: pa.Array | pd.Series | list, codes: np.ndarray) -> pa.Array:
@@ -119,16 +145,12 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         "model": codes.component("model", k), **codes.region(r),
         "component": codes.component("component", k),
         "value": scored["value"], "score": scored["score"]}))
+    create_components_view(con, schema, codes.model)
     mine = (comps["model"].to_numpy() == codes.model)[k]
     km, rm = k[mine], r[mine]
-    write_arrow(con, schema, "region_components", pa.table({
-        **codes.region(rm), **{c: codes.component(c, km) for c in (
-            "component", "label", "pillar", "indicator")},
-        "weight": comps["weight"].to_numpy(float)[km],
-        "value": scored["value"][mine], "score": scored["score"][mine]}))
 
     write_wide(con, schema, "region_component_wide", codes, rm,
-               ["risk_p_" + c for c in comps["component"].to_numpy()[km]],
+               np.array(["risk_p_" + c for c in comps["component"]], dtype=object), km,
                scored["score"][mine])
 
     in_use = pills["model"].to_numpy() == codes.model
@@ -141,7 +163,7 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
         **{c: pillars[c][mine] for c in ("components", "pillar_mean", "pillar_score")}}))
 
     write_wide(con, schema, "region_pillar_wide", codes, rp,
-               ["pillar_" + p for p in pills["pillar"].to_numpy()[mp]],
+               np.array(["pillar_" + p for p in pills["pillar"]], dtype=object), mp,
                pillars["pillar_score"][mine])
 
     model_names = pa.array(codes.models, type=pa.string())
@@ -172,10 +194,11 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
 
 
 def write_wide(con: duckdb.DuckDBPyConnection, schema: str, name: str, codes: RiskCodes,
-               r: np.ndarray, columns: list[str], values: np.ndarray) -> None:
-    """``name``: one row per region of ``r``, a column per distinct name of ``columns``
-    (sorted), holding ``values`` (NULL where a region has none): what ``risk_wide.sql``'s
-    ``PIVOT ... USING first(...)`` gives, from the arrays (a region has one value per name)."""
+               r: np.ndarray, labels: np.ndarray, code: np.ndarray, values: np.ndarray) -> None:
+    """``name``: one row per region of ``r``, a column per distinct label (sorted) of the
+    rows' codes (``labels[code]``), holding ``values`` (NULL where a region has none): what
+    ``risk_wide.sql``'s ``PIVOT ... USING first(...)`` gives, from the arrays (a region has
+    one value per label). Regions and labels are found by counting, not by sorting rows."""
     if not len(r):  # nothing to spread: the SQL pass decides what an empty PIVOT is
         sql = sql_text("risk_wide.sql")
         start = sql.index(f"CREATE OR REPLACE TEMP TABLE {name} AS")
@@ -183,8 +206,12 @@ def write_wide(con: duckdb.DuckDBPyConnection, schema: str, name: str, codes: Ri
         con.execute(statement.replace("CREATE OR REPLACE TEMP TABLE ",
                                       create_table_sql(schema, "")))
         return
-    regions, row = np.unique(r, return_inverse=True)
-    listed, column = np.unique(np.array(columns, dtype=object), return_inverse=True)
+    seen = np.bincount(r) > 0
+    regions = np.flatnonzero(seen)
+    row = (np.cumsum(seen) - 1)[r]
+    used = np.bincount(code, minlength=len(labels)) > 0
+    listed = np.unique(labels[used])
+    column = np.searchsorted(listed, labels)[code]
     matrix = np.zeros((len(regions), len(listed)))
     present = np.zeros(matrix.shape, dtype=bool)
     matrix[row, column], present[row, column] = values, True

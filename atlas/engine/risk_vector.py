@@ -80,9 +80,25 @@ def mid_ranks(groups: np.ndarray, values: np.ndarray, transform: np.ndarray) -> 
     return out
 
 
-def _grouped(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct keys (sorted) and each row's position among them."""
-    return np.unique(keys, return_inverse=True)
+def _grouped(keys: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and each row's position among them, as ``np.unique``
+    gives them; keys in ``[0, span)`` are counted in a table of ``span`` flags instead of
+    sorted, where that table is not much larger than the keys."""
+    if span > 8 * len(keys) + 4096:
+        return np.unique(keys, return_inverse=True)
+    seen = np.zeros(span, dtype=bool)
+    seen[keys] = True
+    return np.flatnonzero(seen), (np.cumsum(seen) - 1)[keys]
+
+
+def _first_rows(at: np.ndarray, distinct: int) -> np.ndarray:
+    """For each of ``distinct`` positions, a row with that position in ``at`` (the first
+    where NumPy writes repeated indices in order; the rows of a position share their value,
+    level, indicator, direction and transform, so any one of them gives the same score)."""
+    first = np.empty(distinct, dtype=np.int64)
+    rows = np.arange(len(at) - 1, -1, -1)
+    first[at[rows]] = rows  # written last to first: the first row's index stays
+    return first
 
 
 def _masked(values: np.ndarray, missing: np.ndarray) -> pa.Array:
@@ -140,8 +156,9 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
                             sort=False).ngroup().to_numpy()
     higher = (comps["direction"] == "higher").to_numpy()
     percent = (comps["transform"] == "percent_rank").to_numpy()
-    pairs, first, inverse = np.unique(scoring[k] * n_regions + r, return_index=True,
-                                      return_inverse=True)
+    pairs, inverse = _grouped(scoring[k] * n_regions + r,
+                              (int(scoring.max(initial=-1)) + 1) * n_regions)
+    first = _first_rows(inverse, len(pairs))
     kk = k[first]
     oriented = duck_round(np.where(higher[kk], value[first], -value[first]))
     score = mid_ranks(scoring[kk], oriented, percent[kk])[inverse]
@@ -156,7 +173,8 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
     mp = mp_of_k[k]
     used = (weight > 0) & (mp >= 0)
     used[used] = pillar_weight[mp[used]] > 0
-    keys, at = _grouped(mp[used] * n_regions + r[used])
+    keys, at = _grouped(mp[used] * n_regions + r[used],
+                        (int(mp.max(initial=-1)) + 1) * n_regions)
     counted = np.bincount(at)
     mean = duck_round(np.bincount(at, weights=weight[used] * score[used])
                       / np.bincount(at, weights=weight[used]))
@@ -170,7 +188,8 @@ def compute_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],
 
     # Collapse risk of every model and region.
     p_model = pills["model_code"].to_numpy(np.int64)[p_mp]
-    cells, of = _grouped(p_model * n_regions + p_r)
+    cells, of = _grouped(p_model * n_regions + p_r,
+                         (int(p_model.max(initial=-1)) + 1) * n_regions)
     w = pillar_weight[p_mp]
     order = np.argsort(of, kind="stable")
     starts = np.flatnonzero(np.r_[True, of[order][1:] != of[order][:-1]]) if len(of) else \

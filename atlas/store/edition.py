@@ -31,8 +31,10 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str, column: str | None = Non
     if column is None:
         return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                                 [table]).fetchone()[0])
-    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND "
-                            "column_name = ?", [table, column]).fetchone()[0])
+    # tables only: a view (region_components) shows what is emptied in the tables it reads
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() JOIN duckdb_tables() "
+                            "USING (database_name, schema_name, table_name) WHERE table_name = ? "
+                            "AND column_name = ?", [table, column]).fetchone()[0])
 
 
 def restricted_figures(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
