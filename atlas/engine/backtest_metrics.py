@@ -147,7 +147,7 @@ def window_rows(window: Window) -> pd.DataFrame:
         return part
     part["role"] = part["predictor"].map(window.roles)
     if window.default_role is not None:
-        part["role"] = part["role"].fillna(window.default_role)
+        part["role"] = part["role"].astype(object).fillna(window.default_role)  # NaN: float
     part = part.assign(**window.labels)[COLUMNS]
     return part.replace([np.inf, -np.inf], np.nan) if window.finite else part
 

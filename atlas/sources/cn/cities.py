@@ -160,7 +160,10 @@ def _city_shapes(boundaries, level: str) -> pd.DataFrame:
 
 def _with_notes(quality: pd.Series, notes: pd.Series) -> pd.Series:
     """``data_quality`` with the screens' notes added ("ok" gives way to them)."""
-    added = quality.where(quality != "ok", "").str.cat(notes.fillna(""), sep="; ")
+    # object first: a column with no note at all is float (NaN), which pandas will not fill
+    # with text in a future version
+    added = quality.where(quality != "ok", "").str.cat(notes.astype(object).fillna(""),
+                                                      sep="; ")
     added = added.str.strip("; ")
     return added.where(added != "", quality)
 
