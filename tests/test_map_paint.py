@@ -70,14 +70,23 @@ def _mixed_classes() -> dict:
 
 
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
+STARTED = "() => window.atlasMap !== undefined"  # the whole start-up is over
+
+
+def _written(tmp_path, name: str, data: dict, edit=lambda html: html):
+    """``data`` rendered as the page ``<tmp_path>/<name>`` (its HTML passed through ``edit``)."""
+    path = tmp_path / name
+    path.write_text(edit(render_page(data)), encoding="utf-8")
+    return path
 
 
 @contextmanager
 def _opened(browser, url: str, refused: list[str], errors: list[str], options: dict = DESKTOP,
-            init_scripts: tuple[str, ...] = (), console: bool = False):
+            init_scripts: tuple[str, ...] = (), console: bool = False, until: str | None = None):
     """A page of the module's Chromium (the ``browser`` fixture) in a context of its own, at
     ``url``: every request refused and counted in ``refused``, script errors (and, with
-    ``console``, console errors) in ``errors``; the context is closed on leaving."""
+    ``console``, console errors) in ``errors``; with ``until`` (say :data:`STARTED`), once that
+    condition holds; the context is closed on leaving."""
     context = browser.new_context(**options)
     page = context.new_page()
     for script in init_scripts:
@@ -88,6 +97,8 @@ def _opened(browser, url: str, refused: list[str], errors: list[str], options: d
     block_requests(page, refused)
     page.goto(url)
     try:
+        if until is not None:
+            wait_until(page, until)
         yield page
     finally:
         context.close()
@@ -100,12 +111,11 @@ def _opened(browser, url: str, refused: list[str], errors: list[str], options: d
 def test_regions_are_painted_before_the_rest_of_the_start_up(browser, tmp_path, phone, make):
     data = make()
     layer_key = data["layers"][2]["key"]  # not the default layer: taken from the address
-    path = tmp_path / "paint.html"
-    path.write_text(render_page(data), encoding="utf-8")
+    path = _written(tmp_path, "paint.html", data)
     refused, errors = [], []
     with _opened(browser, path.as_uri() + f"#layer={layer_key}", refused, errors,
-                 PHONE if phone else DESKTOP, (VIOLATIONS, FIRST_FRAME), console=True) as page:
-        wait_until(page, "() => window.atlasMap !== undefined")
+                 PHONE if phone else DESKTOP, (VIOLATIONS, FIRST_FRAME), console=True,
+                 until=STARTED) as page:
         first = page.evaluate("window.__firstFrame")
         final = page.evaluate("""[...document.querySelectorAll("path.atlas-region")].map(
             (p) => [p.getAttribute("data-id"), p.getAttribute("fill")])""")
@@ -131,11 +141,9 @@ def test_regions_are_painted_before_the_rest_of_the_start_up(browser, tmp_path, 
 @needs_browser
 def test_outlines_decode_when_first_read(browser, tmp_path):
     data = fixture_data()
-    path = tmp_path / "outlines.html"
-    path.write_text(render_page(data), encoding="utf-8")
+    path = _written(tmp_path, "outlines.html", data)
     refused, errors = [], []
-    with _opened(browser, path.as_uri(), refused, errors, {}) as page:
-        wait_until(page, "() => window.atlasMap !== undefined")
+    with _opened(browser, path.as_uri(), refused, errors, {}, until=STARTED) as page:
         outline = page.evaluate("window.atlasMap.data.outlines.features[0].geometry.coordinates")
         drawn = page.locator("path.atlas-outline").count()
     assert not refused and not errors
@@ -151,11 +159,9 @@ def test_an_error_after_the_paint_is_reported(browser, tmp_path, monkeypatch):
     read = map_page._read_template
     monkeypatch.setattr(map_page, "_read_template", lambda name: read(name) + (
         '\nthrow new Error("broken start-up");\n' if name == "atlas_start.js" else ""))
-    path = tmp_path / "broken.html"
-    path.write_text(render_page(fixture_data()), encoding="utf-8")
+    path = _written(tmp_path, "broken.html", fixture_data())
     errors = []
-    with _opened(browser, path.as_uri(), [], errors, {}) as page:
-        wait_until(page, "() => window.atlasMap !== undefined")
+    with _opened(browser, path.as_uri(), [], errors, {}, until=STARTED) as page:
         page.wait_for_timeout(300)
     assert any("broken start-up" in e for e in errors)
 
@@ -191,11 +197,9 @@ def _same_paths(browser_page) -> dict:
 @needs_browser
 def test_region_paths_are_those_of_leaflet_geojson(browser, tmp_path):
     data = fixture_data()
-    path = tmp_path / "paths.html"
-    path.write_text(render_page(data), encoding="utf-8")
+    path = _written(tmp_path, "paths.html", data)
     refused, errors = [], []
-    with _opened(browser, path.as_uri(), refused, errors) as page:
-        wait_until(page, "() => window.atlasMap !== undefined")
+    with _opened(browser, path.as_uri(), refused, errors, until=STARTED) as page:
         seen = _same_paths(page)
     assert not refused and not errors
     assert seen["n"] == len(data["geo"]["features"])
@@ -244,9 +248,8 @@ def test_early_drawing_has_every_region_in_its_class_colour_before_leaflet(brows
                                                                            phone):
     data = fixture_data()
     layer_key = data["layers"][2]["key"]
-    path = tmp_path / "early.html"
     # Leaflet's script taken out: what the page shows before it runs (folium's L.map then fails)
-    path.write_text(_without_leaflet(render_page(data)), encoding="utf-8")
+    path = _written(tmp_path, "early.html", data, _without_leaflet)
     refused, errors = [], []
     with _opened(browser, path.as_uri() + f"#layer={layer_key}", refused, errors,
                  PHONE if phone else DESKTOP) as page:
@@ -279,12 +282,10 @@ def test_early_drawing_has_every_region_in_its_class_colour_before_leaflet(brows
 def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(browser, tmp_path, phone,
                                                                 address):
     data = fixture_data()
-    path = tmp_path / "handover.html"
-    path.write_text(render_page(data), encoding="utf-8")
+    path = _written(tmp_path, "handover.html", data)
     refused, errors = [], []
     with _opened(browser, path.as_uri() + address, refused, errors, PHONE if phone else DESKTOP,
-                 (VIOLATIONS, HANDOVER), console=True) as page:
-        wait_until(page, "() => window.atlasMap !== undefined")
+                 (VIOLATIONS, HANDOVER), console=True, until=STARTED) as page:
         seen = page.evaluate("window.__handover")
         after = page.evaluate("""() => ({ early: document.querySelectorAll(".atlas-early").length,
           ids: [...document.querySelectorAll("[id]")].map((e) => e.id),
@@ -304,8 +305,7 @@ def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(browser, tmp_path
 def _screens(browser, path, address: str) -> list[bytes]:
     shots = []
     for options in (DESKTOP, PHONE):
-        with _opened(browser, path.as_uri() + address, [], [], options) as page:
-            wait_until(page, "() => window.atlasMap !== undefined")
+        with _opened(browser, path.as_uri() + address, [], [], options, until=STARTED) as page:
             page.wait_for_timeout(300)
             shots.append(page.screenshot())
     return shots
