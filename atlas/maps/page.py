@@ -209,7 +209,8 @@ def validate(data: dict[str, Any]) -> list[str]:
 
 
 def safe_json(data: Any) -> str:
-    """JSON that cannot close a ``<script>`` element or open HTML (``<``, ``>``, ``&`` escaped).
+    """JSON that cannot close a ``<script>`` element or open HTML (``<``, ``>``, ``&`` escaped),
+    in ASCII (every other character as ``\\uXXXX``: see :func:`ascii_html`).
 
     Parameters
     ----------
@@ -219,11 +220,16 @@ def safe_json(data: Any) -> str:
     Returns
     -------
     str
-        Compact JSON, non-ASCII kept, safe inside ``<script type="application/json">``.
+        Compact ASCII JSON, safe inside ``<script type="application/json">``.
     """
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def ascii_html(text: str) -> str:
+    """``html.escape(text)`` in ASCII (other characters as references, ``&#40548;``): the pages
+    are ASCII, so Chromium decodes them in its one-byte path (docs/maps_frontend.md)."""
+    return html.escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def page_data(document: str) -> dict[str, Any]:
@@ -246,8 +252,7 @@ def page_data(document: str) -> dict[str, Any]:
 
 
 def _hash(code: str) -> str:
-    digest = hashlib.sha256(code.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+    return "'sha256-" + base64.b64encode(hashlib.sha256(code.encode()).digest()).decode() + "'"
 
 
 def _read_template(name: str) -> str:
@@ -264,6 +269,7 @@ def _code(script: str) -> str:
                      if not line.lstrip().startswith("//"))
 
 
+FOLIUM_CHARSET = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
 ONLY_WITH = {"atlas_periods.js": "periods"}  # a script a page has only when DATA has the key
 PERIOD_TEXT = ("period", "periods_title", "period_note", "periods_rank", "periods_pillars")
 
@@ -292,16 +298,13 @@ def early_script(atlas_map: folium.Map) -> str:
 
 class RawHTML(Element):
     """HTML inserted as it is. ``branca.element.Element(text)`` would compile ``text`` as a
-    Jinja template, so that a region name such as ``{{ 7 * 7 }}`` in the DATA would be
-    evaluated at build time (and ``{%`` would stop the build); this element never parses it.
-    """
+    Jinja template (a region name ``{{ 7 * 7 }}`` evaluated, ``{%`` stopping the build)."""
 
     _template = Template("{{ this.raw }}")  # branca's Template does not autoescape
 
     def __init__(self, raw: str) -> None:
         super().__init__()
-        self._name = "RawHTML"
-        self.raw = raw
+        self._name, self.raw = "RawHTML", raw
 
 
 class AtlasScript(MacroElement):
@@ -311,8 +314,7 @@ class AtlasScript(MacroElement):
 
     def __init__(self, code: str) -> None:
         super().__init__()
-        self._name = "AtlasScript"
-        self.code = code
+        self._name, self.code = "AtlasScript", code
 
     def render(self, **kwargs: Any) -> None:
         self.code = self.code.replace("ATLAS_LEAFLET_MAP", self._parent.get_name())
@@ -321,11 +323,10 @@ class AtlasScript(MacroElement):
 
 def _policy(document: str, origin: str = "") -> str:
     """A Content-Security-Policy allowing exactly the document's inline scripts and styles."""
-    scripts = [_hash(code) for code in re.findall(r"<script>(.*?)</script>", document, re.S)]
-    styles = [_hash(code) for code in re.findall(r"<style>(.*?)</style>", document, re.S)]
-    return (f"default-src 'none'; script-src {origin} {' '.join(scripts)}; "
-            f"style-src {origin} {' '.join(styles)}; img-src data:; base-uri 'none'; "
-            "form-action 'none'")
+    scripts, styles = (" ".join(_hash(code) for code in re.findall(
+        rf"<{tag}>(.*?)</{tag}>", document, re.S)) for tag in ("script", "style"))
+    return (f"default-src 'none'; script-src {origin} {scripts}; style-src {origin} {styles}; "
+            "img-src data:; base-uri 'none'; form-action 'none'")
 
 
 def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) -> str:
@@ -358,7 +359,7 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
     if not data.get("periods"):  # no period control: none of its words
         text = {k: v for k, v in text.items() if k not in PERIOD_TEXT}
     lang = (data.get("languages") or ["en"])[0]
-    title = html.escape(str(text["title"]))
+    title = ascii_html(str(text["title"]))
     atlas_map = folium.Map(tiles=None, zoom_snap=0.25, zoom_delta=0.5,
                            wheel_px_per_zoom_level=120, zoom_control=False, min_zoom=1,
                            max_zoom=12, world_copy_jump=False, control_scale=False)
@@ -375,7 +376,7 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
         assets, script = f"<style>{leaflet.css}</style>", f"<script>{leaflet.js}</script>"
     figure.header.add_child(RawHTML(  # no frame before the map's <div> (an empty page)
         f'<link rel="expect" href="#{atlas_map.get_name()}" blocking="render">'
-        f'<meta name="description" content="{html.escape(str(text.get("howto", "")))}">'
+        f'<meta name="description" content="{ascii_html(str(text.get("howto", "")))}">'
         f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
     first, rest = split(pack({**data, "text": text}))
     figure.html.add_child(RawHTML(
@@ -394,5 +395,6 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
                 f"{safe_json(rest)}</script>\n" + document[end:])
     policy = _policy(document, "https://cdn.jsdelivr.net" if cdn else "")
     document = document.replace("<html>", f'<html lang="{html.escape(lang)}">', 1)
-    return document.replace(
-        "<head>", f'<head><meta http-equiv="Content-Security-Policy" content="{policy}">', 1)
+    document = document.replace(FOLIUM_CHARSET, "", 1)  # said first, once: no guessing
+    return document.replace("<head>", '<head><meta charset="utf-8"><meta http-equiv='
+                            f'"Content-Security-Policy" content="{policy}">', 1)

@@ -101,7 +101,7 @@ function button(label, cls, onclick) {
 function fold(text) {
   return String(text || "").normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 }
-const SEPARATORS = /[\s\-'’.,()·/]+/g;  // spaces and the punctuation between name parts
+const SEPARATORS = /[\s\-'\u2019.,()\u00b7/]+/g;  // spaces and the punctuation between name parts
 function compact(text) { return fold(text).replace(SEPARATORS, ""); }
 // Folded, with punctuation as spaces and "saint" as "st": "St. Louis" and "saint louis"
 // both read "st louis", "Winston-Salem" reads "winston salem".
