@@ -84,6 +84,7 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.maps.assets import leaflet_assets
+from atlas.maps.first_paint import defer_styles
 from atlas.maps.pack import DIGITS, pack, split, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -367,27 +368,27 @@ def render_page(data: dict[str, Any], *, cdn: bool = False, check: bool = True) 
     atlas_map._name, atlas_map._id = "atlas", "map"  # the div and its map: #atlas_map
     figure = Figure(title=title)
     figure.add_child(atlas_map)
+    assets, script = f"<style>{leaflet.css}</style>", f"<script>{leaflet.js}</script>"
     if cdn:
         assets = (f'<link rel="stylesheet" href="{leaflet.cdn_css}" integrity='
                   f'"{leaflet.integrity_css}" crossorigin="anonymous">')
         script = (f'<script src="{leaflet.cdn_js}" integrity="{leaflet.integrity_js}" '
                   'crossorigin="anonymous"></script>')
-    else:
-        assets, script = f"<style>{leaflet.css}</style>", f"<script>{leaflet.js}</script>"
     figure.header.add_child(RawHTML(  # no frame before the map's <div> (an empty page)
         f'<link rel="expect" href="#{atlas_map.get_name()}" blocking="render">'
         f'<meta name="description" content="{ascii_html(str(text.get("howto", "")))}">'
-        f"{assets}<style>{_read_template('atlas_map.css')}</style>"), name="atlas_assets")
+        f"{assets}<style>{(css := _read_template('atlas_map.css'))}</style>"), name="atlas_assets")
     first, rest = split(pack({**data, "text": text}))
     figure.html.add_child(RawHTML(
         f'<script id="atlas-first" type="application/json">{safe_json(first)}</script>'
         "<noscript>This map needs JavaScript.</noscript>"), name="atlas_data")
     atlas_map.add_child(AtlasScript(atlas_script(data)))
     document = figure.render().replace("\r\n", "\n")
-    # after the map's <div>, before folium's L.map(...): the early drawing, then Leaflet
-    end = document.index("</body>")
-    document = (document[:end] + f"<script>{early_script(atlas_map)}</script>{script}\n"
-                + document[end:])
+    # after the map's <div>, before folium's L.map(...): the early drawing, the head's styles
+    # (atlas/maps/first_paint.py), then Leaflet
+    end, early = document.index("</body>"), f"<script>{early_script(atlas_map)}</script>"
+    document = defer_styles(document[:end] + f"{early}{script}\n" + document[end:], early,
+                            css, (leaflet.css, css))
     # the bulk of DATA after the script: the parser reaches the script (and the script paints
     # the regions) before it reads it; atlas_paint.js reads it after the first paint
     end = document.rindex("</html>")
