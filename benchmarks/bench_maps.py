@@ -20,7 +20,9 @@ script, from the first part of DATA, by ``atlas_early.js``; their paths count as
 as they are every region's polygon in its class colour; ``atlas-script``: Leaflet and the page
 up to the script are parsed and the atlas script starts; ``atlas-data``: the first part of DATA
 (geometry and classes) parsed; ``atlas-painted``: Leaflet's regions are drawn; ``atlas-rest``:
-the rest of DATA, after the script in the document, read after the paint; ``atlas-ready``).
+the rest of DATA, after the script in the document, read after the paint; ``atlas-ready``) and
+the browser's ``first-contentful-paint`` (the frame with the polygons on screen: the animation
+frame above is when that frame starts; its style, layout and paint follow).
 
 The phone loads go round every map of every folder (say, main's pages and a branch's) and
 two **floor** pages, one load each per round, ``--runs`` rounds, so that the machine's load
@@ -64,7 +66,9 @@ FIRST_FRAME = """(function watch(painted) {
     if (window.atlasMap !== undefined) console.debug("__atlas ready " + now); else watch(painted);
   });
 })(false);"""
-MARKS = "() => performance.getEntriesByType('mark').map((m) => [m.name, m.startTime])"
+# the page's marks, and when the browser painted its first content (the polygons, drawn first)
+MARKS = ("() => performance.getEntriesByType('mark').concat(performance.getEntriesByType("
+         "'paint')).map((m) => [m.name, m.startTime])")
 THROTTLE = 4  # the CPU slow-down of the phone runs
 SWITCH = """async () => { const times = [], layers = window.atlasMap.data.layers;
     for (const layer of layers.slice(1).concat(layers[0])) {
@@ -143,7 +147,8 @@ def phone_paint(browser, path: Path, paths: int, refused: list, errors: list) ->
     with page.expect_console_message(lambda m: m.text.startswith("__atlas ready"),
                                      timeout=120000):
         page.goto(path.resolve().as_uri(), wait_until="commit")
-    marks = {name: t / 1000 for name, t in page.evaluate(MARKS) if name.startswith("atlas-")}
+    marks = {name: t / 1000 for name, t in page.evaluate(MARKS)
+             if name.startswith("atlas-") or name == "first-contentful-paint"}
     context.close()
     return {"paint_s": said["painted"], "ready_s": said["ready"], "marks": marks}
 

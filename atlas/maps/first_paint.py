@@ -1,4 +1,9 @@
-"""What the first frame of a map page needs from its styles (issue 32 item 4).
+"""What the first frame of a map page waits for, cut to what it needs (issue 32 item 4).
+
+The pages are pure ASCII (JSON with ``\\uXXXX``, HTML text with character references: see
+:func:`ascii_html`) and say ``<meta charset="utf-8">`` first, once (folium's own declaration,
+``FOLIUM_CHARSET``, is removed): Chromium then decodes them in its one-byte path, and does not
+guess the encoding of a local file from its bytes (measured in docs/maps_frontend.md).
 
 The early drawing (``atlas_early.js``) is the page's first frame. It needs the map's box
 (folium's sizing styles) and a few rules of ``atlas_map.css`` (those before ``EARLY_RULES_END``),
@@ -13,9 +18,17 @@ same as with every style in the head.
 
 from __future__ import annotations
 
+import html
 import re
 
 EARLY_RULES_END = "/* end of the early drawing's rules */"
+FOLIUM_CHARSET = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
+
+
+def ascii_html(text: str) -> str:
+    """``html.escape(text)`` in ASCII: other characters as references (``&#40548;``), which the
+    page shows as the characters themselves."""
+    return html.escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def early_rules(atlas_css: str) -> str:

@@ -84,7 +84,7 @@ import folium
 from branca.element import Element, Figure, MacroElement, Template
 
 from atlas.maps.assets import leaflet_assets
-from atlas.maps.first_paint import defer_styles
+from atlas.maps.first_paint import FOLIUM_CHARSET, ascii_html, defer_styles
 from atlas.maps.pack import DIGITS, pack, split, unpack
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -211,7 +211,7 @@ def validate(data: dict[str, Any]) -> list[str]:
 
 def safe_json(data: Any) -> str:
     """JSON that cannot close a ``<script>`` element or open HTML (``<``, ``>``, ``&`` escaped),
-    in ASCII (every other character as ``\\uXXXX``: see :func:`ascii_html`).
+    in ASCII (every other character as ``\\uXXXX``: see :mod:`atlas.maps.first_paint`).
 
     Parameters
     ----------
@@ -225,12 +225,6 @@ def safe_json(data: Any) -> str:
     """
     text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def ascii_html(text: str) -> str:
-    """``html.escape(text)`` in ASCII (other characters as references, ``&#40548;``): the pages
-    are ASCII, so Chromium decodes them in its one-byte path (docs/maps_frontend.md)."""
-    return html.escape(text).encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def page_data(document: str) -> dict[str, Any]:
@@ -270,7 +264,6 @@ def _code(script: str) -> str:
                      if not line.lstrip().startswith("//"))
 
 
-FOLIUM_CHARSET = '<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
 ONLY_WITH = {"atlas_periods.js": "periods"}  # a script a page has only when DATA has the key
 PERIOD_TEXT = ("period", "periods_title", "period_note", "periods_rank", "periods_pillars")
 
