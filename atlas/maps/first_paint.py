@@ -56,11 +56,12 @@ def defer_styles(document: str, anchor: str, atlas_css: str, large: tuple[str, .
     Returns
     -------
     str
-        The page, with one ``<style>`` in the head where the first one was.
+        The page, with one ``<style>`` in the head where the first one was (unchanged when it
+        has no head, no style in it, or not exactly one ``anchor``).
     """
-    head_end = document.index("</head>")
-    styles = re.findall(r"<style>.*?</style>", document[:head_end], re.S)
-    if not styles or document.count(anchor) != 1:
+    head_end = document.find("</head>")
+    styles = re.findall(r"<style>.*?</style>", document[:max(head_end, 0)], re.S)
+    if not styles or document.count(anchor) != 1:  # no head, no style, or no single anchor
         return document
     first = document.index(styles[0])
     head = document[:head_end]
