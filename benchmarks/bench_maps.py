@@ -153,6 +153,50 @@ def phone_paint(browser, path: Path, paths: int, refused: list, errors: list) ->
     return {"paint_s": said["painted"], "ready_s": said["ready"], "marks": marks}
 
 
+TRACED = ["devtools.timeline", "disabled-by-default-devtools.timeline", "blink.user_timing",
+          "loading", "blink", "navigation"]
+KINDS = {"decode": "TextResourceDecoder::Decode", "css": "CSSParserImpl::parseStyleSheet",
+         "scripts": "EvaluateScript", "style": "UpdateLayoutTree", "layout": "Layout",
+         "html": "ParseHTML"}
+
+
+def phone_cpu(browser, path: Path, paths: int) -> dict:
+    """One phone load (as :func:`phone_paint`) under a Chromium trace: the renderer main
+    thread's CPU time (thread clock, in ms), from the navigation's commit until the first
+    frame with all ``paths`` region paths, in all (``main``) and by kind of work (outermost
+    events only; ``html`` is the parser's, including the scripts and styles it runs)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    block_requests(page, [])
+    context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": THROTTLE})
+    page.add_init_script(FIRST_FRAME.replace("__PATHS__", str(paths)).replace(
+        'console.debug("__atlas painted "', 'performance.mark("__painted"); console.debug('
+        '"__atlas painted "'))
+    page.goto("about:blank")
+    browser.start_tracing(page=page, categories=TRACED)
+    with page.expect_console_message(lambda m: m.text.startswith("__atlas painted"),
+                                     timeout=120000):
+        page.goto(path.resolve().as_uri(), wait_until="commit")
+    events = json.loads(browser.stop_tracing())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    context.close()
+    end = min(e["ts"] for e in events if e.get("name") == "__painted")
+    parser = next(e for e in events if e.get("name") == "ParseHTML")
+    thread = [e for e in events if (e["pid"], e["tid"]) == (parser["pid"], parser["tid"])
+              and e.get("ph") == "X" and e["ts"] < end]
+    start = min(e["ts"] for e in thread if e["name"] == "RenderFrameImpl::CommitNavigation")
+    out = {"main": sum(e.get("tdur", 0) for e in thread
+                       if e["name"] == "RunTask" and e["ts"] >= start) / 1000}
+    for kind, name in KINDS.items():
+        last, out[kind] = 0, 0.0
+        for e in sorted((e for e in thread if e["name"] == name and e["ts"] >= start),
+                        key=lambda e: e["ts"]):
+            if e["ts"] >= last:
+                out[kind] += e.get("tdur", 0) / 1000
+                last = e["ts"] + e.get("dur", 0)
+    return out
+
+
 def spread(values: list[float]) -> dict:
     """Median, quartiles and range of ``values``."""
     q1, _, q3 = statistics.quantiles(values, n=4) if len(values) > 1 else values * 3
@@ -214,6 +258,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15, help="phone loads per map and folder")
     parser.add_argument("--draw-runs", type=int, default=3, help="desktop loads per map")
     parser.add_argument("--db", default=None, help="also time render_map on this atlas")
+    parser.add_argument("--trace", type=int, default=0,
+                        help="traced phone loads per page (main-thread CPU until the paint)")
     args = parser.parse_args()
     rendered = python_side(Path(args.db)) if args.db else {}
     from playwright.sync_api import sync_playwright
@@ -240,6 +286,11 @@ def main() -> None:
             for path in floors:
                 floor[path].append(phone_paint(browser, path, 1, refused, errors)["paint_s"])
             loads.append(os.getloadavg()[0])
+        traced = {path: [] for path in [*pages, *floors]}
+        for _ in range(args.trace):  # in turns too
+            for path in traced:
+                traced[path].append(phone_cpu(browser, path, results[path]["paths"]
+                                              if path in results else 1))
         browser.close()
     results = [summary(r) for r in results.values()]
     print(f"load average (1 min) during the phone loads: {min(loads):.1f}-{max(loads):.1f}")
@@ -250,6 +301,11 @@ def main() -> None:
         print(f"floor={path.stem} size_mb={sizes[path]:.2f} "
               f"phone_paint_s={f['median']:.2f} (quartiles {f['q1']:.2f}-{f['q3']:.2f}, "
               f"range {f['min']:.2f}-{f['max']:.2f}, n={f['n']})")
+    for path, cpu in traced.items():
+        if cpu:
+            print(f"cpu {path.parent.name}/{path.name}: main-thread ms until the paint, median "
+                  f"of {len(cpu)}: " + " ".join(f"{k}={statistics.median(c[k] for c in cpu):.1f}"
+                                                for k in cpu[0]))
     for name in names:
         mine = [r for r in results if r["map"] == name]
         if len(mine) > 1:
