@@ -34,7 +34,11 @@ out/atlas.duckdb`` also the Python side: the seconds ``atlas.maps.render.render_
 map. Prints ``map=.. size_mb=.. draw_s=.. phone_paint_s=.. (quartiles, range, n)
 phone_ready_s=.. switch_s=.. switch_max_s=.. paths=..`` and the phone marks per map, the floor
 pages, each map's median paint over the first folder's, and the ratio of the slowest to the
-fastest draw; writes ``bench_maps.json`` in each folder.
+fastest draw; writes ``bench_maps.json`` in each folder. With ``--trace N``, N more phone loads
+per page (in turns, the floor pages too) under a Chromium trace: the renderer main thread's
+own time (thread clock, so other processes' load does not count) from the navigation's commit
+until the painted frame, in all and by kind of work (decoding, CSS, scripts, style, layout,
+the parser), the median per page: steadier than the wall clock on a busy machine.
 """
 
 from __future__ import annotations
