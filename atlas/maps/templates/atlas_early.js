@@ -134,25 +134,14 @@ function atlasEarlyPaths(geo, v) {
   const scale = Math.round(1 / geo.grid), o = v.o, s = v.s, R = 6378137, D = Math.PI / 180, K = 0.5 / (Math.PI * R), MAX = 85.0511287798;
   let X = new Int32Array(4096), Y = new Int32Array(4096), keep = new Uint8Array(4096);  // whole pixels
   const at = atlasCursor();
-  // Each grid longitude's and latitude's pixel, computed once: the regions share their borders'
-  // vertices (the same formula for each value, so the same pixels).
-  const NONE = -2147483648, W = 180 * scale, PX = new Int32Array(2 * W + 1).fill(NONE), PY = new Int32Array(W + 1).fill(NONE);
-  const px = (gx) => {
-    const lng = gx / scale;
-    return Math.round(s * (K * (R * lng * D) + 0.5)) - o[0];
-  };
-  const py = (gy) => {
-    const sin = Math.sin(Math.max(Math.min(MAX, gy / scale), -MAX) * D);
-    return Math.round(s * (-K * (R * Math.log((1 + sin) / (1 - sin)) / 2) + 0.5)) - o[1];
-  };
   const ring = (text, closed) => {
     let n = atlasRing(text, at);
     const xy = at.xy;
     if (n > X.length) { X = new Int32Array(n); Y = new Int32Array(n); keep = new Uint8Array(n); }
     for (let j = 0; j < n; j++) {
-      const gx = xy[2 * j], gy = xy[2 * j + 1], ix = gx + W, iy = gy + (W >> 1);
-      if (ix >= 0 && ix <= 2 * W) { X[j] = PX[ix] !== NONE ? PX[ix] : (PX[ix] = px(gx)); } else X[j] = px(gx);
-      if (iy >= 0 && iy <= W) { Y[j] = PY[iy] !== NONE ? PY[iy] : (PY[iy] = py(gy)); } else Y[j] = py(gy);
+      const lng = xy[2 * j] / scale, sin = Math.sin(Math.max(Math.min(MAX, xy[2 * j + 1] / scale), -MAX) * D);
+      X[j] = Math.round(s * (K * (R * lng * D) + 0.5)) - o[0];
+      Y[j] = Math.round(s * (-K * (R * Math.log((1 + sin) / (1 - sin)) / 2) + 0.5)) - o[1];
     }
     if (closed && n >= 2 && xy[0] === xy[2 * n - 2] && xy[1] === xy[2 * n - 1]) n--;
     if (!n) return "";
