@@ -33,6 +33,7 @@ from atlas.build.reading import (
     read_model_tables,
     start_geometry_checks,
     start_independent_readers,
+    start_preparing,
 )
 from atlas.build.worker import warm_up_later
 from atlas.engine.clusters import start_trap_zones
@@ -281,6 +282,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
         arriving: Arriving = {}
         if cached is None:
             later, take_geometry = start_geometry_checks(inputs, executor, cache)
+            start_preparing(inputs, executor, cache)  # the dissolves, there, after those
             arriving = start_independent_readers(inputs, config, executor, cache)
             step("checking every input against atlas/spec/manifest.toml")
             inputs.check_all(skip=later)  # the tables (and geometry without a second process)

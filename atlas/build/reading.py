@@ -25,8 +25,9 @@ from atlas.sources.inputs import Inputs
 from atlas.sources.levelset import LevelSet
 from atlas.sources.reader_cache import reader_config
 from atlas.sources.registry import Arriving, read_all, reader_groups
-from atlas.spec import reference_path
+from atlas.spec import declarations, reference_path
 from atlas.spec.config_types import AtlasConfig
+from atlas.store.cache import expect
 from atlas.store.database import write_tables
 
 RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
@@ -97,6 +98,25 @@ def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
             result(future)
 
     return keys, collect
+
+
+def start_preparing(inputs: Inputs, executor: Executor | None, cache: Path) -> None:
+    """Start the declared ``prepare`` functions (levels.toml: the dissolves) in ``executor``
+    (the second process), after the geometry checks, whose validated layers they use; the
+    entries they compute are taken into this process's cache before its next lookup that
+    finds nothing (:func:`atlas.store.cache.expect`), so that a reader finds its dissolved
+    regions there instead of computing them. Nothing without a second process or a
+    declared ``prepare``; if they fail, the readers compute (and report) it themselves."""
+    if executor is None or not any(decl.prepare for decl in declarations.levels()):
+        return
+    future = executor.submit(call, "atlas.sources.registry:prepare", inputs.data_dir,
+                             cache=cache, hand_back=True)
+
+    def collect() -> None:
+        with contextlib.suppress(AtlasError):
+            result(future)
+
+    expect(collect)
 
 
 def data_quality_notes(inputs: Inputs, step: Step) -> None:

@@ -121,6 +121,15 @@ def read_group(data_dir: Path, settings: dict[str, Any], reader: str,
     return resolve(reader)(ReadContext(Inputs(data_dir), settings, alone=reader), instances)
 
 
+def prepare(data_dir: Path) -> None:
+    """Run every declared ``prepare`` function (levels.toml) once, with inputs of its own:
+    what the build's second process computes ahead for the readers (the dissolves); it only
+    fills the cache, under keys of everything each result depends on."""
+    inputs = Inputs(data_dir)
+    for name in dict.fromkeys(d.prepare for d in declarations.levels() if d.prepare):
+        resolve(name)(inputs)
+
+
 def read_levels(context: ReadContext, arriving: Arriving | None = None) -> list[LevelSet]:
     """Run every level reader once with the (level, period) instances it serves, in
     declaration order; a reader in ``arriving`` (started elsewhere: its level set when

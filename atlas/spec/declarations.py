@@ -95,6 +95,7 @@ class LevelDecl:
     default_period: int | None = None
     map: dict[str, Any] = field(default_factory=dict)
     independent: bool = False
+    prepare: str | None = None
     family: str = ""
     name: str = ""
     within: Within = Within(("state",), "State", "state")
@@ -216,6 +217,7 @@ def _level(where: str, entry: dict[str, Any], families: dict[str, Any]) -> Level
         inputs=tuple(merged.get("inputs", ())), periods=periods, default_period=default,
         map=dict(merged.get("map", {})),
         independent=_flag(where, merged, "independent", False),
+        prepare=merged.get("prepare"),
         family=merged["family"], name=merged["name"], within=_within(where, merged["within"]),
         aliases_level=merged.get("aliases_level"),
         in_reports=_flag(where, merged, "in_reports", True),

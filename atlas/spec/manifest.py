@@ -35,7 +35,8 @@ TERMS = ("public domain", "open with attribution", "research use only", "unknown
 SHAREABLE_TERMS = TERMS[:2]
 KEYS = {"use", "path", "vintage", "licence", "terms", "attribution", "key", "columns", "sheet",
         "min_rows", "ranges",
-        "text_columns", "encoding", "layer", "id", "repair", "allow_empty", "geometry_types"}
+        "text_columns", "encoding", "layer", "id", "repair", "allow_empty", "geometry_types",
+        "also_read"}
 GEOMETRY_ONLY = {"layer", "id", "repair", "allow_empty", "geometry_types"}
 # What a [profiles.<name>] table may set on every entry: only the size of a complete file
 PROFILE_KEYS = {"min_rows"}
@@ -65,6 +66,9 @@ class InputSpec:
         ``{column: (low, high)}``, inclusive bounds for numeric columns.
     text_columns
         ``str`` columns checked for mis-decoded text (mojibake, U+FFFD).
+    also_read
+        Parquet inputs only: columns the readers use without checks; when set, only the
+        declared ``columns`` and these are loaded (the file's other columns never are).
     encoding
         the encoding of a text file (CSV, TSV, GeoJSON, TopoJSON); undecodable bytes stop
         the build.
@@ -94,6 +98,7 @@ class InputSpec:
     repair: str | None = None
     allow_empty: tuple[str, ...] = ()
     geometry_types: tuple[str, ...] = ()
+    also_read: tuple[str, ...] = ()
 
     @property
     def restricted(self) -> bool:
@@ -165,6 +170,7 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
         id_column=entry.get("id"), repair=_repair(entry.get("repair"), where),
         allow_empty=tuple(str(v) for v in entry.get("allow_empty", ())),
         geometry_types=tuple(entry.get("geometry_types", ())),
+        also_read=tuple(entry.get("also_read", ())),
     )
     if spec.terms not in TERMS:
         raise ConfigError(f"{where}: terms = {spec.terms!r} (expected one of {list(TERMS)})")
@@ -186,6 +192,9 @@ def spec_from_entry(key: str, entry: dict) -> InputSpec:
     if not spec.is_geometry and GEOMETRY_ONLY & set(entry):
         raise ConfigError(f"{where}: {sorted(GEOMETRY_ONLY & set(entry))} apply to geometry "
                           f"inputs only ({sorted(GEOMETRY_SUFFIXES)})")
+    if spec.also_read and spec.suffix != ".parquet":
+        raise ConfigError(f"{where}: also_read applies to Parquet inputs only (the columns "
+                          "loaded from a .parquet file)")
     try:
         codecs.lookup(spec.encoding)
     except LookupError as exc:

@@ -66,6 +66,7 @@ class _Session:
         self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
         self.used: dict[str, list[str]] = {}
         self.suffixes: dict[str, str] = {}  # per name: ".parquet", or a file entry's suffix
+        self.expected: list[Callable[[], None]] = []  # see expect()
 
     def use(self, name: str, key: str, suffix: str = ".parquet") -> None:
         keys = self.used.setdefault(name, [])
@@ -233,6 +234,25 @@ def adopt(entries: dict[tuple[str, str], pa.Table]) -> None:
         session.pending[name, key] = table
 
 
+def expect(collect: Callable[[], None]) -> None:
+    """Call ``collect`` (once) before the running block's next lookup that finds nothing:
+    another process may be computing entries, which ``collect`` waits for and
+    :func:`adopt` s (the build's second process dissolving regions ahead of the readers).
+    Nothing outside a block."""
+    session = _CACHE["session"]
+    if session is not None:
+        session.expected.append(collect)
+
+
+def _arrived(session: _Session, name: str, key: str) -> bool:
+    """After a miss: wait for the entries :func:`expect` announced; True if ``(name, key)``
+    is now among the block's entries."""
+    waiting, session.expected = session.expected, []
+    for collect in waiting:
+        collect()
+    return bool(waiting) and (name, key) in session.pending
+
+
 def cache_key(*parts: object) -> str:
     """sha256 of the JSON of ``parts`` (and ``CACHE_VERSION``)."""
     text = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)
@@ -250,7 +270,7 @@ def _cached_table(name: str, key: str) -> pa.Table | None:
         return session.pending[name, key]
     path = session.folder / f"{name}-{key}.parquet"
     if not path.is_file():
-        return None
+        return session.pending[name, key] if _arrived(session, name, key) else None
     data = verified_bytes(path)
     if data is None:
         return None

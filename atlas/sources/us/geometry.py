@@ -14,6 +14,7 @@ import shapely
 
 from atlas.sources.geometry_reading import valid_polygonal
 from atlas.sources.inputs import Inputs
+from atlas.sources.us.oews import read_regions
 from atlas.store.cache import cache_key, cached_frame
 
 
@@ -34,6 +35,12 @@ def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
                     sorted(zip(areas.index.astype(str), areas.astype(str), strict=True)))
     return cached_frame("us_region_geometry", key,
                         lambda: _dissolve_us(counties, crosswalk, areas))
+
+
+def prepare(inputs: Inputs) -> None:
+    """Dissolve the US regions into the cache ahead of the reader (``prepare`` in
+    levels.toml: the build's second process does it while this one reads OEWS)."""
+    us_region_geometry(inputs, read_regions(inputs))
 
 
 def _dissolve_us(counties, crosswalk: pd.DataFrame, areas: pd.Series) -> pd.DataFrame:

@@ -130,17 +130,22 @@ def _trim_rounding_excess(composition: pd.DataFrame, excess: pd.Series) -> pd.Da
     return composition.loc[composition["employment"] > 0]
 
 
-def read_oews(inputs: Inputs) -> OewsLevels:
-    """Read OEWS May 2025 into the three US levels."""
-    spec = inputs.specs["oews_area_occ"]
+def _raw_rows(inputs: Inputs) -> pd.DataFrame:
+    """The OEWS rows of the areas of the three US levels."""
     raw = inputs.table("oews_area_occ")
-    raw = raw.loc[raw["area_kind"].isin(list(AREA_KINDS))].copy()
-    abbreviations = _state_abbreviations(inputs)
+    return raw.loc[raw["area_kind"].isin(list(AREA_KINDS))]
 
+
+def read_regions(inputs: Inputs) -> pd.DataFrame:
+    """The regions of the three US levels (``level, region_id, area_code, name, state,
+    state_fips, kind, published_total``), as :func:`read_oews` gives them."""
+    return oews_regions(_raw_rows(inputs), _state_abbreviations(inputs))
+
+
+def oews_regions(raw: pd.DataFrame, abbreviations: dict[str, str]) -> pd.DataFrame:
+    """The regions of the OEWS rows ``raw`` (see :func:`read_regions`)."""
     areas = raw.drop_duplicates("area_code")[["area_code", "area_kind", "state_code", "area_name"]]
     oews_area = raw.drop_duplicates("area_code").set_index("area_code").get("oews_area")
-    composition = compose_with_residuals(raw, spec.path)
-
     regions = areas.assign(level=areas["area_kind"].map(AREA_KINDS))
     regions["region_id"] = np.select(
         [regions["level"] == "us_nation", regions["level"] == "us_state"],
@@ -154,8 +159,16 @@ def read_oews(inputs: Inputs) -> OewsLevels:
     regions["name"] = regions["area_name"]
     totals = raw.loc[raw["soc_code"] == UNALLOCATED].set_index("area_code")["tot_emp"]
     regions["published_total"] = regions["area_code"].map(totals)
-    regions = regions[["level", "region_id", "area_code", "name", "state", "state_fips", "kind",
-                       "published_total"]].reset_index(drop=True)
+    return regions[["level", "region_id", "area_code", "name", "state", "state_fips", "kind",
+                    "published_total"]].reset_index(drop=True)
+
+
+def read_oews(inputs: Inputs) -> OewsLevels:
+    """Read OEWS May 2025 into the three US levels."""
+    spec = inputs.specs["oews_area_occ"]
+    raw = _raw_rows(inputs)
+    regions = oews_regions(raw, _state_abbreviations(inputs))
+    composition = compose_with_residuals(raw, spec.path)
 
     keys = regions.set_index("area_code")[["level", "region_id"]]
     employment = composition.join(keys, on="area_code")[
