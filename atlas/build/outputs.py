@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from atlas.build.worker import call, result, second_process
+from atlas.build.worker import call, result, second_process, take_prepared
 from atlas.store.cache import cache_home, geometry_cache
 from atlas.store.edition import DEFAULT_EDITION, edition_database
 
@@ -63,6 +63,7 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
                 written += write_default_exports(database, out_dir / "exports",
                                                  shown=shown)
             written += result(drawn)
+            take_prepared(worker)  # the drawn shapes computed early, into the cache
             index = worker.submit(call, "atlas.maps.render:write_index", database, out_dir / "maps")
             return [*written, result(index)]
         written = []

@@ -32,6 +32,8 @@ from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
 from atlas.store.cache import adopt, computed_entries, geometry_cache
 
+# what the second process runs to compute the maps' drawn shapes early (module:function)
+PREPARE_TARGET = "atlas.maps.render:prepare_shapes"
 # Cache entries computed by earlier calls of this (second) process that handed them back: a
 # later such call starts with them (the validated geometry the China reader reads, say).
 _HANDED_BACK: dict = {}
@@ -47,19 +49,42 @@ def _warm_up_maps() -> None:
 
 
 class SecondProcess(ProcessPoolExecutor):
-    """The second process (one worker, spawned); ``maps``: it will draw the maps."""
+    """The second process (one worker, spawned); ``maps``: it will draw the maps;
+    ``prepared``: the work :func:`warm_up_later` queued for them (see :func:`take_prepared`)."""
 
     def __init__(self, maps: bool) -> None:
         super().__init__(1, mp_context=get_context("spawn"))
         self.maps, self.warming = maps, False
+        self.prepared: list[Future] = []
 
 
-def warm_up_later(executor: Executor | None) -> None:
+def warm_up_later(executor: Executor | None, model_tables: Path | None = None,
+                  cache: Path | None = None) -> None:
     """Queue the map modules' import in ``executor`` (a :class:`SecondProcess` that will draw
-    the maps; once), behind the work already submitted to it."""
+    the maps; once), behind the work already submitted to it; then, given the closed file of
+    the build's ``model_tables`` (a model-tables cache entry) and the ``cache`` folder, the
+    maps' drawn shapes computed from it (:data:`PREPARE_TARGET`), so that the maps find them
+    in the cache instead of simplifying the shapes after the database is written."""
     if isinstance(executor, SecondProcess) and executor.maps and not executor.warming:
         executor.warming = True
         executor.submit(_warm_up_maps)
+        if model_tables is not None and cache is not None:
+            executor.prepared.append(executor.submit(
+                call, PREPARE_TARGET, model_tables, cache=cache, hand_back=True))
+
+
+def take_prepared(executor: Executor | None) -> None:
+    """Take what :func:`warm_up_later` prepared into this process's cache block (written
+    with it); called once the maps are drawn. Its failure is not the build's: the maps
+    compute the shapes themselves (and raise any error in them)."""
+    if not isinstance(executor, SecondProcess):
+        return
+    for future in executor.prepared:
+        try:
+            result(future)
+        except Exception:  # noqa: BLE001  (the maps computed the shapes: a cache only saves time)
+            continue
+    executor.prepared.clear()
 
 
 def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = False

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from atlas.maps.data import map_data
+from atlas.maps.display_geometry import display_shapes
 from atlas.maps.index_page import index_page
 from atlas.maps.layers import classify  # noqa: F401  (public API)
 from atlas.maps.page import render_page, safe_json  # noqa: F401  (public API)
@@ -78,6 +79,34 @@ def write_level_maps(database: Path, out_dir: Path, *,
     with closing(open_atlas(database)) as con:
         return [write_level_map(con, spec, Path(out_dir), decls)
                 for spec in drawn_specs(con, specs)]
+
+
+def prepare_shapes(model_tables: Path) -> int:
+    """Compute (inside a :func:`atlas.store.cache.geometry_cache` block: into the cache) the
+    drawn shapes of every declared map's level and outline level, from a closed file holding
+    the model tables (``regions``, ``region_geometry``): what
+    :func:`atlas.maps.display_geometry.display_shapes` will ask for when the maps are drawn
+    from the finished database. Their cache key is the sha256 of the rows they are made
+    from, so if those rows differ there the maps simply compute them again. Returns the
+    number of shapes sets made or found; 0 if the file cannot be read (the maps then
+    compute them)."""
+    try:
+        con = duckdb.connect(str(model_tables), read_only=True)
+    except (duckdb.Error, OSError):
+        return 0
+    with closing(con):
+        try:
+            levels = {row[0] for row in con.execute(
+                "SELECT DISTINCT level FROM region_geometry").fetchall()}
+        except duckdb.Error:
+            return 0
+        done = 0
+        for spec in load_map_specs().values():
+            for level in (spec.level, spec.outline_level):
+                if level and level in levels:
+                    display_shapes(con, level, spec)
+                    done += 1
+        return done
 
 
 def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
