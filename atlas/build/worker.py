@@ -7,7 +7,9 @@ about 2.5 s after it starts, and an import at the start then shared the two core
 engine. esda and libpysal are imported by the first trap zones' Local Moran (after the
 engine, while this process computes the rank uncertainty); the map modules are queued by
 :func:`warm_up_later` behind the backtests' bootstrap, so that they load while this process
-writes the diagnostics and the evidence, before the maps are asked for.
+writes the diagnostics and the evidence, before the maps are asked for; behind them, the
+maps' drawn shapes are simplified from the closed model-tables file into the cache
+(:data:`PREPARE_TARGET`), so that the maps, drawn once the database is written, find them.
 
 The build hands it work that needs nothing of this process's state: the check of the geometry
 inputs (:func:`atlas.sources.inputs.check_inputs`) and the readers of levels declared
