@@ -47,6 +47,8 @@ def _started() -> None:
 
 def _warm_up_maps() -> None:
     """Import the map modules (in the second process, before the maps are asked for)."""
+    import mapclassify  # noqa: F401  (imported by the classes when they are made)
+
     import atlas.maps.render  # noqa: F401
 
 
