@@ -49,3 +49,21 @@ def test_other_executors_are_left_alone():
     with ThreadPoolExecutor(1) as pool:
         warm_up_later(pool)  # not a SecondProcess: nothing submitted, nothing raised
         warm_up_later(None)
+
+
+def test_the_index_page_module_needs_neither_folium_nor_mapclassify():
+    """The build's main process writes the index page (after the exports, while the second
+    process draws the maps): its module must not pull the pages' or the classes' libraries
+    (1.8-3 s of CPU); the map modules still import them when they draw."""
+    import subprocess
+
+    code = ("import sys, atlas.maps.index_page; "
+            "print(sorted(m for m in ('folium', 'branca', 'mapclassify', 'atlas.maps.page', "
+            "'atlas.maps.render') if m in sys.modules)); "
+            "import atlas.maps.render; "
+            "from atlas.maps.layers import classify; import pandas as pd; "
+            "classify(pd.Series([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]), 'Quantiles', k=3); "
+            "print(sorted(m for m in ('folium', 'mapclassify') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
+    assert out.splitlines() == ["[]", "['folium', 'mapclassify']"]

@@ -46,6 +46,8 @@ from atlas.engine.shift import compute_shift
 from atlas.engine.uncertainty import compute_rank_uncertainty
 from atlas.errors import ConfigError
 from atlas.sources.inputs import PROJECT_ROOT, Inputs
+from atlas.sources.reader_cache import NAME as MODEL_TABLES
+from atlas.sources.reader_cache import SUFFIX as MODEL_SUFFIX
 from atlas.sources.reader_cache import (
     Entry,
     find_entry,
@@ -58,7 +60,13 @@ from atlas.sources.reader_cache import (
 from atlas.sources.registry import Arriving
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level
-from atlas.store.cache import CACHE_FOLDER, cache_home, geometry_cache
+from atlas.store.cache import (
+    CACHE_FOLDER,
+    cache_folder,
+    cache_home,
+    geometry_cache,
+    pending_file,
+)
 from atlas.store.database import write_tables
 from atlas.store.files import atomic_write, disk_full, remove_stale_temporaries
 from atlas.store.terms import write_terms_tables
@@ -150,7 +158,10 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)
         backtests = start_backtests(con, inputs, executor)  # in the second process meanwhile
-        warm_up_later(executor)  # the map modules, there, once the backtests are done
+        # the map modules there once the backtests are done, then the drawn shapes from the
+        # model tables' file (closed: this process reads only its own copy)
+        warm_up_later(executor, cached.path if cached is not None
+                      else pending_file(MODEL_TABLES, key, MODEL_SUFFIX), cache_folder())
         compute_rank_uncertainty(con, config)
         compute_scenarios(con, config)
         compute_programmes(con, config)

@@ -7,7 +7,9 @@ about 2.5 s after it starts, and an import at the start then shared the two core
 engine. esda and libpysal are imported by the first trap zones' Local Moran (after the
 engine, while this process computes the rank uncertainty); the map modules are queued by
 :func:`warm_up_later` behind the backtests' bootstrap, so that they load while this process
-writes the diagnostics and the evidence, before the maps are asked for.
+writes the diagnostics and the evidence, before the maps are asked for; behind them, the
+maps' drawn shapes are simplified from the closed model-tables file into the cache
+(:data:`PREPARE_TARGET`), so that the maps, drawn once the database is written, find them.
 
 The build hands it work that needs nothing of this process's state: the check of the geometry
 inputs (:func:`atlas.sources.inputs.check_inputs`) and the readers of levels declared
@@ -32,6 +34,8 @@ from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
 from atlas.store.cache import adopt, computed_entries, geometry_cache
 
+# what the second process runs to compute the maps' drawn shapes early (module:function)
+PREPARE_TARGET = "atlas.maps.render:prepare_shapes"
 # Cache entries computed by earlier calls of this (second) process that handed them back: a
 # later such call starts with them (the validated geometry the China reader reads, say).
 _HANDED_BACK: dict = {}
@@ -43,23 +47,48 @@ def _started() -> None:
 
 def _warm_up_maps() -> None:
     """Import the map modules (in the second process, before the maps are asked for)."""
+    import mapclassify  # noqa: F401  (imported by the classes when they are made)
+
     import atlas.maps.render  # noqa: F401
 
 
 class SecondProcess(ProcessPoolExecutor):
-    """The second process (one worker, spawned); ``maps``: it will draw the maps."""
+    """The second process (one worker, spawned); ``maps``: it will draw the maps;
+    ``prepared``: the work :func:`warm_up_later` queued for them (see :func:`take_prepared`)."""
 
     def __init__(self, maps: bool) -> None:
         super().__init__(1, mp_context=get_context("spawn"))
         self.maps, self.warming = maps, False
+        self.prepared: list[Future] = []
 
 
-def warm_up_later(executor: Executor | None) -> None:
+def warm_up_later(executor: Executor | None, model_tables: Path | None = None,
+                  cache: Path | None = None) -> None:
     """Queue the map modules' import in ``executor`` (a :class:`SecondProcess` that will draw
-    the maps; once), behind the work already submitted to it."""
+    the maps; once), behind the work already submitted to it; then, given the closed file of
+    the build's ``model_tables`` (a model-tables cache entry) and the ``cache`` folder, the
+    maps' drawn shapes computed from it (:data:`PREPARE_TARGET`), so that the maps find them
+    in the cache instead of simplifying the shapes after the database is written."""
     if isinstance(executor, SecondProcess) and executor.maps and not executor.warming:
         executor.warming = True
         executor.submit(_warm_up_maps)
+        if model_tables is not None and cache is not None:
+            executor.prepared.append(executor.submit(
+                call, PREPARE_TARGET, model_tables, cache=cache, hand_back=True))
+
+
+def take_prepared(executor: Executor | None) -> None:
+    """Take what :func:`warm_up_later` prepared into this process's cache block (written
+    with it); called once the maps are drawn. Its failure is not the build's: the maps
+    compute the shapes themselves (and raise any error in them)."""
+    if not isinstance(executor, SecondProcess):
+        return
+    for future in executor.prepared:
+        try:
+            result(future)
+        except Exception:  # noqa: BLE001  (the maps computed the shapes: a cache only saves time)
+            continue
+    executor.prepared.clear()
 
 
 def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = False

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
+from contextlib import closing
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,11 @@ import duckdb
 import pandas as pd
 
 from atlas.maps.data import flag_hits, ordered_pillars
-from atlas.maps.specs import Declarations, MapSpec
+from atlas.maps.specs import Declarations, MapSpec, load_declarations, load_map_specs
 from atlas.maps.text import fill_parts
 from atlas.spec.risk_model import active_model
-from atlas.store.database import stored_config, table_exists
+from atlas.store.database import open_atlas, stored_config, table_exists
+from atlas.store.files import atomic_write
 from atlas.texts.attribution import sources_block
 from atlas.texts.method_text import component_summary, method_lines
 
@@ -199,3 +202,38 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
         f"<section id='method'><h2>Method</h2><p>Rendered from the configuration this atlas "
         f"was built with (model <code>{escape(model.name)}</code>).</p><dl>{method}</dl>"
         f"</section>{''.join(sections)}{terms}</body></html>")
+
+
+def drawn_specs(con: duckdb.DuckDBPyConnection,
+                specs: dict[str, MapSpec] | None = None) -> list[MapSpec]:
+    """The declared maps whose level has indices (the default period: the plain level id)."""
+    specs = load_map_specs() if specs is None else specs
+    levels = {row[0] for row in con.execute(
+        "SELECT DISTINCT level FROM region_indices").fetchall()}
+    return [spec for level, spec in specs.items() if level in levels]
+
+
+def stamped(con: duckdb.DuckDBPyConnection, document: str) -> str:
+    """``document`` with the build id of the database (``build_info``) in a
+    ``<meta name="atlas-build">`` tag, so that a page says which build it belongs to."""
+    try:
+        row = con.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
+    except duckdb.CatalogException:  # a database made without a build (tests, synth)
+        row = None
+    if row is None or "</head>" not in document:
+        return document
+    tag = f'<meta name="atlas-build" content="{html.escape(row[0])}">'
+    return document.replace("</head>", tag + "</head>", 1)
+
+
+def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
+                decls: Declarations | None = None) -> Path:
+    """Write ``index.html``: the drawn maps, and the exports found in ``out_dir/../exports``
+    (so it is written after them)."""
+    out_dir = Path(out_dir)
+    decls = decls or load_declarations()
+    with closing(open_atlas(database)) as con:
+        document = stamped(con, index_page(con, drawn_specs(con, specs), decls,
+                                           exports=out_dir.parent / "exports"))
+    return atomic_write(out_dir / "index.html",
+                        lambda p: p.write_text(document, encoding="utf-8"))

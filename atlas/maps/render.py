@@ -17,28 +17,19 @@ Region names are untrusted text: they reach a page only as JSON data shown throu
 
 from __future__ import annotations
 
-import html
 from contextlib import closing
 from pathlib import Path
 
 import duckdb
 
 from atlas.maps.data import map_data
-from atlas.maps.index_page import index_page
+from atlas.maps.display_geometry import display_shapes
+from atlas.maps.index_page import drawn_specs, stamped, write_index  # noqa: F401  (public API)
 from atlas.maps.layers import classify  # noqa: F401  (public API)
 from atlas.maps.page import render_page, safe_json  # noqa: F401  (public API)
 from atlas.maps.specs import Declarations, MapSpec, load_declarations, load_map_specs
 from atlas.store.database import open_atlas
 from atlas.store.files import atomic_write
-
-
-def drawn_specs(con: duckdb.DuckDBPyConnection,
-                specs: dict[str, MapSpec] | None = None) -> list[MapSpec]:
-    """The declared maps whose level has indices (the default period: the plain level id)."""
-    specs = load_map_specs() if specs is None else specs
-    levels = {row[0] for row in con.execute(
-        "SELECT DISTINCT level FROM region_indices").fetchall()}
-    return [spec for level, spec in specs.items() if level in levels]
 
 
 def render_map(con: duckdb.DuckDBPyConnection, spec: MapSpec,
@@ -49,19 +40,6 @@ def render_map(con: duckdb.DuckDBPyConnection, spec: MapSpec,
 
 def _write(path: Path, document: str) -> Path:
     return atomic_write(path, lambda p: p.write_text(document, encoding="utf-8"))
-
-
-def stamped(con: duckdb.DuckDBPyConnection, document: str) -> str:
-    """``document`` with the build id of the database (``build_info``) in a
-    ``<meta name="atlas-build">`` tag, so that a page says which build it belongs to."""
-    try:
-        row = con.execute("SELECT value FROM build_info WHERE key = 'build_id'").fetchone()
-    except duckdb.CatalogException:  # a database made without a build (tests, synth)
-        row = None
-    if row is None or "</head>" not in document:
-        return document
-    tag = f'<meta name="atlas-build" content="{html.escape(row[0])}">'
-    return document.replace("</head>", tag + "</head>", 1)
 
 
 def write_level_map(con: duckdb.DuckDBPyConnection, spec: MapSpec, out_dir: Path,
@@ -80,16 +58,32 @@ def write_level_maps(database: Path, out_dir: Path, *,
                 for spec in drawn_specs(con, specs)]
 
 
-def write_index(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,
-                decls: Declarations | None = None) -> Path:
-    """Write ``index.html``: the drawn maps, and the exports found in ``out_dir/../exports``
-    (so it is written after them)."""
-    out_dir = Path(out_dir)
-    decls = decls or load_declarations()
-    with closing(open_atlas(database)) as con:
-        document = stamped(con, index_page(con, drawn_specs(con, specs), decls,
-                                           exports=out_dir.parent / "exports"))
-    return _write(out_dir / "index.html", document)
+def prepare_shapes(model_tables: Path) -> int:
+    """Compute (inside a :func:`atlas.store.cache.geometry_cache` block: into the cache) the
+    drawn shapes of every declared map's level and outline level, from a closed file holding
+    the model tables (``regions``, ``region_geometry``): what
+    :func:`atlas.maps.display_geometry.display_shapes` will ask for when the maps are drawn
+    from the finished database. Their cache key is the sha256 of the rows they are made
+    from, so if those rows differ there the maps simply compute them again. Returns the
+    number of shapes sets made or found; 0 if the file cannot be read (the maps then
+    compute them)."""
+    try:
+        con = duckdb.connect(str(model_tables), read_only=True)
+    except (duckdb.Error, OSError):
+        return 0
+    with closing(con):
+        try:
+            levels = {row[0] for row in con.execute(
+                "SELECT DISTINCT level FROM region_geometry").fetchall()}
+        except duckdb.Error:
+            return 0
+        done = 0
+        for spec in load_map_specs().values():
+            for level in (spec.level, spec.outline_level):
+                if level and level in levels:
+                    display_shapes(con, level, spec)
+                    done += 1
+        return done
 
 
 def write_maps(database: Path, out_dir: Path, *, specs: dict[str, MapSpec] | None = None,

@@ -16,7 +16,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from atlas.maps.page import DEFAULT_TEXT
 from atlas.maps.specs import Declarations, MapSpec
 from atlas.sources.inputs import load_manifest
 from atlas.spec.config_types import AtlasConfig
@@ -58,6 +57,8 @@ class Words:
     """The UI strings of one map, per language, and their bilingual join."""
 
     def __init__(self, spec: MapSpec, decls: Declarations) -> None:
+        from atlas.maps.page import DEFAULT_TEXT  # here: the index page needs no folium
+
         self.languages = spec.languages
         self.tables: dict[str, dict[str, Any]] = {}
         for lang in self.languages:

@@ -253,6 +253,19 @@ def _arrived(session: _Session, name: str, key: str) -> bool:
     return bool(waiting) and (name, key) in session.pending
 
 
+def cache_folder() -> Path | None:
+    """The folder of the running :func:`geometry_cache` block (None outside one)."""
+    session = _CACHE["session"]
+    return session.folder if session is not None else None
+
+
+def pending_file(name: str, key: str, suffix: str) -> Path | None:
+    """The temporary file this block writes the file entry of ``name`` for ``key`` to
+    (:func:`new_cache_file`), or None (no such entry pending, or outside a block)."""
+    session = _CACHE["session"]
+    return session.pending_files.get((name, key, suffix)) if session is not None else None
+
+
 def cache_key(*parts: object) -> str:
     """sha256 of the JSON of ``parts`` (and ``CACHE_VERSION``)."""
     text = json.dumps([CACHE_VERSION, *parts], sort_keys=True, default=str)

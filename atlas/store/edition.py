@@ -37,6 +37,24 @@ def _exists(con: duckdb.DuckDBPyConnection, table: str, column: str | None = Non
                             "AND column_name = ?", [table, column]).fetchone()[0])
 
 
+class Catalog:
+    """The tables and their columns of a database, read once (two catalog queries instead of
+    one per question: :func:`withhold` asks about a hundred); answers as :func:`_exists`.
+    Valid while no table or column is created or dropped."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.tables = {row[0] for row in con.execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+        # tables only: a view (region_components) shows what is emptied in the tables it reads
+        self.columns = set(con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() JOIN duckdb_tables() "
+            "USING (database_name, schema_name, table_name)").fetchall())
+
+    def exists(self, table: str, column: str | None = None) -> bool:
+        """True if the table (with ``column``: the table with that column) exists."""
+        return table in self.tables if column is None else (table, column) in self.columns
+
+
 def restricted_figures(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """``(level, figure)`` of every restricted figure the database records."""
     if not _exists(con, "figure_lineage"):
@@ -46,10 +64,12 @@ def restricted_figures(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()]
 
 
-def figure_columns(con: duckdb.DuckDBPyConnection, level: str, figure: str
-                   ) -> list[tuple[str, str, str, list[str]]]:
+def figure_columns(con: duckdb.DuckDBPyConnection, level: str, figure: str,
+                   catalog: Catalog | None = None) -> list[tuple[str, str, str, list[str]]]:
     """Where a figure of ``level`` is held: ``(table, column, condition, parameters)`` per
-    place, the condition selecting the level's rows (every period) that hold it."""
+    place, the condition selecting the level's rows (every period) that hold it.
+    ``catalog`` (default: read now) is the database's :class:`Catalog`."""
+    has = (catalog or Catalog(con)).exists
     columns = lineage_columns()
     levels = "(level = ? OR level LIKE ?)"
     like = [level, f"{level}@%"]
@@ -58,11 +78,11 @@ def figure_columns(con: duckdb.DuckDBPyConnection, level: str, figure: str
     if kind == "composition":
         for place in columns["composition"]:
             table, column = place.split(".")
-            if not _exists(con, table, column):
+            if not has(table, column):
                 continue
-            if _exists(con, table, "level"):
+            if has(table, "level"):
                 places.append((table, column, levels, like))
-            elif _exists(con, table, "taxonomy"):
+            elif has(table, "taxonomy"):
                 places.append((table, column, "taxonomy IN (SELECT taxonomy FROM levels WHERE "
                                + levels + ")", like))
     elif kind == "regions":
@@ -71,7 +91,7 @@ def figure_columns(con: duckdb.DuckDBPyConnection, level: str, figure: str
         for place in columns[f"{kind}_long"]:
             where, _, key = place.partition(":")
             table, column = where.split(".")
-            if not _exists(con, table, column):
+            if not has(table, column):
                 continue
             if key == "component":  # a model's component, named by its indicator
                 places.append((table, column, f"{levels} AND component IN (SELECT component "
@@ -79,17 +99,19 @@ def figure_columns(con: duckdb.DuckDBPyConnection, level: str, figure: str
             else:
                 places.append((table, column, f"{levels} AND {key} = ?", [*like, name]))
         for table in columns.get(f"{kind}_wide", []):
-            if _exists(con, table, name):
+            if has(table, name):
                 places.append((table, name, levels, like))
-    return [p for p in places if _exists(con, p[0], p[1])]
+    return [p for p in places if has(p[0], p[1])]
 
 
 def withhold(con: duckdb.DuckDBPyConnection) -> int:
     """Empty every restricted figure in this (edition copy of the) database; returns the
     number of places emptied."""
     places: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+    catalog = Catalog(con)  # what is emptied changes no table's columns
     for level, figure in restricted_figures(con):
-        for table, column, condition, parameters in figure_columns(con, level, figure):
+        for table, column, condition, parameters in figure_columns(con, level, figure,
+                                                                   catalog):
             places.setdefault((table, column), []).append((condition, parameters))
     # one UPDATE per table and set of rows: the columns emptied in the same rows together
     statements: dict[tuple[str, str, tuple[str, ...]], list[str]] = {}
