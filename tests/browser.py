@@ -159,3 +159,22 @@ def inside(box: dict, width: int, height: int) -> bool:
     """Whether a bounding box lies entirely inside a ``width`` x ``height`` window."""
     return (box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= width + 0.5
             and box["y"] + box["height"] <= height + 0.5)
+
+
+def final_screens(browser, path: Path, address: str = "") -> list[bytes]:
+    """Screenshots of the page at ``path`` (with the ``#...`` ``address``) once its whole
+    start-up is over, on a desktop (1400 x 900) and a phone; no request, no error."""
+    shots = []
+    with checked_pages(browser, path.as_uri() + address) as open_:
+        for phone in (False, True):
+            page = open_(phone=phone)
+            page.wait_for_timeout(300)  # the frame after the start-up's last change
+            shots.append(page.screenshot())
+    return shots
+
+
+def assert_same_screens(browser, first: Path, second: Path, address: str) -> None:
+    """The two pages look the same after start-up, without and with ``address``."""
+    for hash_ in ("", address):
+        assert final_screens(browser, first, hash_) == final_screens(browser, second, hash_), \
+            f"{first.name} and {second.name} differ at {hash_ or 'no address'}"

@@ -15,7 +15,7 @@ from atlas.maps import page as page_module
 from atlas.maps.assets import leaflet_assets
 from atlas.maps.first_paint import EARLY_RULES_END, defer_styles, early_rules
 from atlas.maps.page import TEMPLATES, page_data, render_page
-from tests.browser import PHONE, block_requests, browser_available, wait_until
+from tests.browser import assert_same_screens, browser_available
 from tests.map_fixture import fixture_data
 
 needs_browser = pytest.mark.skipif(not browser_available() and not os.environ.get("CI"),
@@ -67,24 +67,6 @@ def test_head_keeps_only_the_rules_of_the_first_frame():
     assert defer_styles(body, "<script>", css, ()) == body  # no head: nothing to move
 
 
-def _shots(browser, path, address: str) -> list[bytes]:
-    shots = []
-    for options in ({"viewport": {"width": 1400, "height": 900}}, PHONE):
-        context = browser.new_context(**options)
-        page = context.new_page()
-        refused: list[str] = []
-        errors: list[str] = []
-        page.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
-        block_requests(page, refused)
-        page.goto(path.as_uri() + address)
-        wait_until(page, "() => window.atlasMap !== undefined", timeout=60)
-        page.wait_for_timeout(300)
-        shots.append(page.screenshot())
-        context.close()
-        assert refused == [] and errors == []
-    return shots
-
-
 @pytest.mark.browser
 @needs_browser
 def test_final_page_equals_the_page_with_every_style_in_the_head(browser, tmp_path, monkeypatch):
@@ -95,7 +77,5 @@ def test_final_page_equals_the_page_with_every_style_in_the_head(browser, tmp_pa
     assert head.split("</head>")[0].count("<style>") == 5 and moved != head
     (tmp_path / "moved.html").write_text(moved, encoding="ascii")
     (tmp_path / "head.html").write_text(head, encoding="ascii")
-    address = f"#layer={data['layers'][1]['key']}&sel=r01"
-    for hash_ in ("", address):
-        assert (_shots(browser, tmp_path / "moved.html", hash_)
-                == _shots(browser, tmp_path / "head.html", hash_)), hash_
+    assert_same_screens(browser, tmp_path / "moved.html", tmp_path / "head.html",
+                        f"#layer={data['layers'][1]['key']}&sel=r01")

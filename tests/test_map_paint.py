@@ -14,6 +14,7 @@ from atlas.maps.page import SCRIPTS, atlas_script, render_page
 from tests.browser import (
     PHONE,
     VIOLATIONS,
+    assert_same_screens,
     block_requests,
     browser_available,
     wait_until,
@@ -302,15 +303,6 @@ def test_early_drawing_is_leaflets_and_leaves_at_the_hand_over(browser, tmp_path
     assert len(after["ids"]) == len(set(after["ids"]))
 
 
-def _screens(browser, path, address: str) -> list[bytes]:
-    shots = []
-    for options in (DESKTOP, PHONE):
-        with _opened(browser, path.as_uri() + address, [], [], options, until=STARTED) as page:
-            page.wait_for_timeout(300)
-            shots.append(page.screenshot())
-    return shots
-
-
 @pytest.mark.browser
 @needs_browser
 def test_final_page_equals_the_page_without_the_early_drawing(browser, tmp_path):
@@ -326,10 +318,8 @@ def test_final_page_equals_the_page_without_the_early_drawing(browser, tmp_path)
     plain = re.sub(r'content="default-src[^"]*"', lambda m: f'content="{_policy(plain)}"', plain)
     (tmp_path / "early.html").write_text(document, encoding="utf-8")
     (tmp_path / "plain.html").write_text(plain, encoding="utf-8")
-    address = f"#layer={data['layers'][1]['key']}&sel=r00"
-    for hash_ in ("", address):
-        assert (_screens(browser, tmp_path / "early.html", hash_)
-                == _screens(browser, tmp_path / "plain.html", hash_)), hash_
+    assert_same_screens(browser, tmp_path / "early.html", tmp_path / "plain.html",
+                        f"#layer={data['layers'][1]['key']}&sel=r00")
 
 
 # Counts the animation frames in which the map's <div> is not in the document yet.
