@@ -28,6 +28,7 @@ DEFAULT_EDITION = "shareable"
 
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str, column: str | None = None) -> bool:
+    """One catalogue query per question: the reference :class:`Catalog` is tested against."""
     if column is None:
         return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
                                 [table]).fetchone()[0])
@@ -55,9 +56,11 @@ class Catalog:
         return table in self.tables if column is None else (table, column) in self.columns
 
 
-def restricted_figures(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """``(level, figure)`` of every restricted figure the database records."""
-    if not _exists(con, "figure_lineage"):
+def restricted_figures(con: duckdb.DuckDBPyConnection, catalog: Catalog | None = None
+                       ) -> list[tuple[str, str]]:
+    """``(level, figure)`` of every restricted figure the database records (``catalog``,
+    default: read now, is the database's :class:`Catalog`)."""
+    if not (catalog or Catalog(con)).exists("figure_lineage"):
         return []
     return [tuple(row) for row in con.execute(
         "SELECT level, figure FROM figure_lineage WHERE restricted ORDER BY level, figure"
@@ -109,7 +112,7 @@ def withhold(con: duckdb.DuckDBPyConnection) -> int:
     number of places emptied."""
     places: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
     catalog = Catalog(con)  # what is emptied changes no table's columns
-    for level, figure in restricted_figures(con):
+    for level, figure in restricted_figures(con, catalog):
         for table, column, condition, parameters in figure_columns(con, level, figure,
                                                                    catalog):
             places.setdefault((table, column), []).append((condition, parameters))
