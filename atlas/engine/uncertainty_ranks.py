@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK_ROWS = 256  # rows ranked at a time: argsort and its temporaries stay in cache
+SCALE = 1e12  # values are compared at 12 decimals
 
 
 def within_percentile(values: np.ndarray, transform: str = "percentile",
@@ -40,17 +41,32 @@ def within_percentile(values: np.ndarray, transform: str = "percentile",
 
 
 def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> None:
-    """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``."""
-    block = np.round(block, 12)
+    """:func:`within_percentile` of a ``(rows, n)`` block, written into ``out``.
+
+    The values are sorted as integer keys (:func:`decimal_codes`: the value at 12 decimals
+    as an integer, then its column) where they fit, else by an argsort of the rounded
+    values; ties share one percentile, so the order within a tie does not matter."""
     rows, width = block.shape
     missing = np.isnan(block)
     present = width - missing.sum(axis=1, keepdims=True)
-    keyed = block  # missing values as +inf sort last as NaN does, but far faster
-    if missing.any() and not np.isposinf(block).any():
-        keyed = np.where(missing, np.inf, block)
-    order = np.argsort(keyed, axis=1)  # ties share one value: their order does not matter
-    flat_order = order + (np.arange(rows, dtype=order.dtype) * width)[:, None]
-    ordered = np.take(keyed.ravel(), flat_order)  # take_along_axis, without its index tuple
+    bits = max(1, (width - 1).bit_length())
+    codes = decimal_codes(block, missing, bits)
+    if codes is not None:  # one integer per value: its code, then its column
+        keys = codes.astype(np.int64)
+        keys <<= bits
+        keys |= np.arange(width, dtype=np.int64)
+        keys.sort(axis=1)
+        order = keys & ((1 << bits) - 1)
+        keys >>= bits
+        ordered = keys
+    else:
+        block = np.round(block, 12)
+        keyed = block  # missing values as +inf sort last as NaN does, but far faster
+        if missing.any() and not np.isposinf(block).any():
+            keyed = np.where(missing, np.inf, block)
+        order = np.argsort(keyed, axis=1)  # ties share one value: their order does not matter
+        flat_order = order + (np.arange(rows, dtype=order.dtype) * width)[:, None]
+        ordered = np.take(keyed.ravel(), flat_order)  # take_along_axis, without its index tuple
     index = np.broadcast_to(np.arange(width), block.shape)
     starts = np.ones(block.shape, dtype=bool)
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
@@ -69,8 +85,43 @@ def _percentile_block(block: np.ndarray, out: np.ndarray, transform: str) -> Non
             ranked = np.where(count > 1, first / np.maximum(count - 1, 1), 0.0)
         else:
             ranked = (first + 0.5 * (last - first + 1)) / count
-    np.put_along_axis(out, order, ranked, axis=1)
+    order = order + (np.arange(rows, dtype=np.int64) * width)[:, None]
+    out.reshape(-1)[order.ravel()] = np.broadcast_to(ranked, block.shape).ravel()  # a view
     out[missing] = np.nan
+
+
+def decimal_codes(values: np.ndarray, missing: np.ndarray, bits: int, spare: int = 1,
+                  descending: bool = False, exact: bool = False) -> np.ndarray | None:
+    """The values at 12 decimals as whole numbers from 0 (``rint(x * 1e12)`` less the
+    smallest, or the largest less it with ``descending``; a float array of integers),
+    missing values one above the largest code; None if some value is infinite, if the codes
+    would not leave ``bits`` low bits of an int64 free (``spare``: how many such ranges must
+    fit, e.g. one per rank group) or, with ``exact``, if some value is not itself a value at
+    12 decimals (``x != rint(x * 1e12) / 1e12``).
+
+    Two values are equal at 12 decimals (``np.round(x, 12)``, which is
+    ``rint(x * 1e12) / 1e12``) exactly when their codes are equal, and ordered as them: the
+    codes stay below 2**51, where distinct integers divided by 1e12 stay distinct. With
+    ``exact``, distinct values have distinct codes (``x = fl(k / 1e12)`` is increasing in
+    k), so the codes order the values themselves.
+    """
+    if missing.all():
+        return np.zeros(values.shape)
+    scaled = np.multiply(values, SCALE)
+    np.rint(scaled, out=scaled)
+    low, high = np.nanmin(scaled), np.nanmax(scaled)
+    if not (abs(low) < 2.0 ** 51 and abs(high) < 2.0 ** 51) \
+            or (high - low + 2) * spare >= 2.0 ** min(51, 62 - bits):
+        return None
+    if exact and np.count_nonzero(scaled / SCALE != values) > np.count_nonzero(missing):
+        return None  # NaN != NaN: only the missing values may differ
+    if descending:
+        np.subtract(high, scaled, out=scaled)
+    else:
+        scaled -= low
+    if missing.any():
+        scaled[missing] = high - low + 1
+    return scaled
 
 
 def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
@@ -79,30 +130,68 @@ def rank_order(risk: np.ndarray, size: np.ndarray, region_ids: np.ndarray,
     larger size, then region_id, as ``risk_rank``; within each of ``groups`` (an integer
     code per region; None: one group).
 
-    The regions are put in tie-break order (larger size, then region_id) once; a stable
-    argsort of the risk key per specification then breaks ties in that order (the same
-    ranks as a lexsort over the three keys, with one key to sort); a second stable argsort
-    by group keeps that order within each group, whose ranks start at 1.
+    The regions are put in tie-break order (larger size, then region_id) once. Where the
+    risks are values at 12 decimals (as :func:`atlas.engine.uncertainty.aggregate` rounds
+    them), each (specification, region) becomes one distinct integer, its group, then its
+    risk code (:func:`decimal_codes`, descending), then its tie-break position, and one
+    plain sort per row orders them (:func:`_rank_keys`). Otherwise a stable argsort of the
+    risk key per specification breaks ties in tie-break order and a second stable argsort
+    by group keeps that order within each group. Either way the ranks start at 1 in each
+    group and equal a lexsort over (group, risk, size, region_id).
     """
     id_order = np.argsort(np.argsort(region_ids, kind="stable"), kind="stable")
     tiebreak = np.lexsort((id_order, -size))
-    key = np.where(np.isnan(risk), np.inf, -risk)[..., tiebreak]
-    order = np.argsort(key, axis=-1, kind="stable")
     width = risk.shape[-1]
-    position = np.arange(1, width + 1)[None, :]
+    flat = risk.reshape(-1, width)
+    position = np.arange(1, width + 1)
+    group = None
     if groups is not None and len(np.unique(groups)) > 1:
         codes, group = np.unique(np.asarray(groups), return_inverse=True)
-        small = np.uint8 if len(codes) <= 256 else np.uint16 if len(codes) <= 65536 \
-            else np.int64  # a stable sort of small integers is a radix sort
-        by_group = np.argsort(group.astype(small)[tiebreak][order], axis=-1, kind="stable")
-        order = np.take_along_axis(order, by_group, axis=-1)
+        group = group.reshape(-1)
         starts = np.repeat(np.r_[0, np.cumsum(np.bincount(group))[:-1]],
                            np.bincount(group))
-        position = position - starts[None, :]
-    ranks = np.empty(order.shape, dtype=np.int64)
-    np.put_along_axis(ranks, tiebreak[order], np.broadcast_to(position, order.shape),
-                      axis=-1)
-    return ranks
+        position = position - starts
+    order = _rank_keys(flat, tiebreak, group)  # columns, best first
+    if order is None:
+        key = np.where(np.isnan(flat), np.inf, -flat)[:, tiebreak]
+        order = np.argsort(key, axis=-1, kind="stable")
+        if group is not None:
+            small = np.uint8 if len(codes) <= 256 else np.uint16 if len(codes) <= 65536 \
+                else np.int64  # a stable sort of small integers is a radix sort
+            by_group = np.argsort(group.astype(small)[tiebreak][order], axis=-1,
+                                  kind="stable")
+            order = np.take_along_axis(order, by_group, axis=-1)
+        order = tiebreak[order]
+    ranks = np.empty(flat.shape, dtype=np.int64)
+    order += (np.arange(len(flat), dtype=np.int64) * width)[:, None]
+    np.put(ranks, order, position)  # ``position`` repeated for every row
+    return ranks.reshape(risk.shape)
+
+
+def _rank_keys(risk: np.ndarray, tiebreak: np.ndarray, group: np.ndarray | None
+               ) -> np.ndarray | None:
+    """Per row of ``risk`` (specs x regions), the columns sorted by group, then risk
+    descending (missing last), then tie-break position (``tiebreak``: the columns in
+    tie-break order): one int64 key per value, sorted, its low bits the position. None
+    where the risks are not exactly values at 12 decimals (``fl(k / 1e12)`` for whole k) or
+    the keys would not fit."""
+    width = risk.shape[-1]
+    bits = max(1, (width - 1).bit_length())
+    missing = np.isnan(risk)
+    spare = 1 if group is None else int(group.max()) + 1
+    codes = decimal_codes(risk, missing, bits, spare, descending=True, exact=True)
+    if codes is None:
+        return None
+    keys = codes.astype(np.int64)
+    if group is not None:  # the group first: whole spans of codes (the missing code + 1)
+        keys += group.astype(np.int64)[None, :] * (int(codes.max(initial=0)) + 1)
+    keys <<= bits
+    rank_of = np.empty(width, dtype=np.int64)
+    rank_of[tiebreak] = np.arange(width)
+    keys |= rank_of[None, :]
+    keys.sort(axis=1)
+    keys &= (1 << bits) - 1
+    return tiebreak[keys]
 
 
 def unique_rows(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
