@@ -59,26 +59,30 @@ def aggregate(pillars: list[np.ndarray], weights: np.ndarray,
     """Collapse risk ``(specs, regions)`` from each pillar's scores ``(specs, regions)`` and
     the pillar weights ``(specs, pillars)``: the weighted geometric mean in the rows where
     ``geometric`` is true, the weighted arithmetic mean in the others; NaN where a region
-    lacks a pillar of positive weight.
+    lacks a pillar (a missing score makes its term, and so the sum, NaN, even at weight 0).
 
-    The weighted terms are added pillar by pillar into one array (the order of a sum over
-    the pillar axis), so no ``(specs, regions, pillars)`` array is made.
+    The arithmetic rows and the geometric rows are each taken out once per pillar and their
+    weighted terms added pillar by pillar into one array (the order of a sum over the
+    pillar axis, the same operations on every value as before), so no ``(specs, regions,
+    pillars)`` array is made and no logarithm is taken for an arithmetic row.
     """
     total = weights.sum(axis=1)[:, None]
-    rows = np.flatnonzero(geometric)
-    risk = np.zeros(pillars[0].shape)
-    term = np.empty(risk.shape)
-    missing = np.zeros(risk.shape, dtype=bool)
-    for p, score in enumerate(pillars):
-        np.multiply(score, weights[:, p, None], out=term)
-        if len(rows):
-            term[rows] = np.log(np.maximum(score[rows], 1e-300)) * weights[rows, p, None]
-        risk += term
-        missing |= np.isnan(score) & (weights[:, p] > 0)[:, None]
-    risk /= total
-    if len(rows):
-        risk[rows] = np.exp(risk[rows])
-    risk[missing] = np.nan
+    risk = np.empty(pillars[0].shape)
+    for rows, logged in ((np.flatnonzero(~geometric), False),
+                         (np.flatnonzero(geometric), True)):
+        if not len(rows):
+            continue
+        summed = np.zeros((len(rows), risk.shape[1]))
+        for p, score in enumerate(pillars):
+            term = score[rows]
+            if logged:
+                np.log(np.maximum(term, 1e-300, out=term), out=term)
+            term *= weights[rows, p, None]
+            summed += term
+        summed /= total[rows]
+        if logged:
+            np.exp(summed, out=summed)
+        risk[rows] = summed
     return np.round(risk, 12, out=risk)
 
 
@@ -208,7 +212,7 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     used = pillar_weights > 0
     lowest = np.full(shape, np.inf)
     for p, score in enumerate(pillar_scores):  # NaN propagates, as a min over the pillars
-        np.minimum(lowest, np.where(used[:, p, None], score, np.inf), out=lowest)
+        np.minimum(lowest, score, out=lowest, where=used[:, p, None])
     risk = aggregate(pillar_scores, pillar_weights, specs.geometric)  # each spec its own way
     return risk, lowest
 

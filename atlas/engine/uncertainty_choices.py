@@ -258,15 +258,19 @@ def first_order(in_top: np.ndarray, factors: dict[str, np.ndarray]) -> pd.DataFr
     regions); NaN where top-decile membership never varies."""
     rows = []
     block = next(iter(factors.values()), np.empty(0)) >= 0
-    membership = in_top[block].astype(float)
+    member = in_top[block]
+    membership = member.astype(float)
     total = membership.var(axis=0).sum() if block.any() else 0.0
     mean = membership.mean(axis=0) if block.any() else np.empty(0)
+    del membership
     for name, codes in factors.items():
         code = codes[block]
         values, at = np.unique(code, return_inverse=True)
-        counts = np.bincount(at, minlength=len(values)).astype(float)
-        conditional = np.stack([membership[at == v].mean(axis=0)
+        counts = np.bincount(at, minlength=len(values))
+        # the mean of 0/1 rows: a whole count over the rows (exact in any order) / rows
+        conditional = np.stack([member[at == v].sum(axis=0) / counts[v]
                                 for v in range(len(values))])  # (values, regions)
+        counts = counts.astype(float)
         between = (counts[:, None] * (conditional - mean[None, :]) ** 2).sum(axis=0) \
             / counts.sum()
         rows.append({"choice": name, "n_values": len(values),
