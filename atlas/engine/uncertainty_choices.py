@@ -235,13 +235,16 @@ def factorial(model: RiskModel, components: list[Component], measures: list[str 
               list(choices.absorption_mean)]
     codes = np.indices([len(v) for v in values]).reshape(len(values), -1)
     position = {key: len(measures) + i for i, key in enumerate(variants)}
-    cells = zip(*(np.array(values[i], dtype=object)[codes[i]].tolist() for i in (0, 2, 3, 4, 7)),
-                strict=True)
-    index = np.array([
+    axes = (0, 2, 3, 4, 7)  # what a cell reads: measure, rule, shelter, uncounted, threshold
+    sizes = [len(values[i]) for i in axes]
+    table = np.array([  # the scores index of each distinct reading, then of every cell
         m if measures[m] is None or (choices.cell_rule(rule, t), shelter, uncounted)
         == choices.today else position.get(
             (measures[m], choices.cell_rule(rule, t), shelter, uncounted), -1)
-        for m, rule, shelter, uncounted, t in cells], dtype=np.int64)
+        for m, rule, shelter, uncounted, t in (
+            [values[i][c] for i, c in zip(axes, cell, strict=True)]
+            for cell in np.ndindex(*sizes))], dtype=np.int64)
+    index = table[np.ravel_multi_index(codes[list(axes)], sizes)]
     keep = index >= 0  # a measure without the variant's indicators at this level
     codes, index = codes[:, keep], index[keep]
     return Specifications(
