@@ -264,6 +264,15 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: Uncertain
                                         >= 0).sum()))
 
 
+def _variants(cursor: duckdb.DuckDBPyConnection, levels: list[str], measures: list[str],
+              choices: Choices) -> pd.DataFrame:
+    """:func:`variant_table` on ``cursor`` (a connection of its own), closed afterwards."""
+    try:
+        return variant_table(cursor, levels, measures, choices)
+    finally:
+        cursor.close()
+
+
 def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``rank_uncertainty`` (read by the ``region_indices`` view)."""
     model = active_model(config)
@@ -275,16 +284,20 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     exposure = unit_exposure(con)
     choices = choice_settings(config)
     measures = sorted(set(exposure["measure"])) if choices.varied else []
-    variants = variant_table(con, levels, measures, choices)
     groups = rank_group_table(con)
-    jobs = {}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the reads stay on this thread
-        # the largest level first, so that one thread ranks it while the other ranks the rest
+    jobs, read = {}, {}
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        # the variant indicators on a second connection (its own temp tables) while this
+        # thread reads every level's inputs; the largest level first, so that one thread
+        # ranks it while the other ranks the rest
+        pending = pool.submit(_variants, con.cursor(), levels, measures, choices)
         for level in sorted(levels, key=lambda name: -present[name]):
             inputs = level_inputs(con, level, model, config.exposure.default_measure,
                                   exposure, config.flags.trap_min_shock_ratio)
-            if not inputs.components:
-                continue
+            if inputs.components:
+                read[level] = inputs
+        variants = pending.result()
+        for level, inputs in read.items():
             inputs.variants = {key: values for key, values in level_variants(
                 variants, level, inputs.region_ids, choices).items()
                 if key[0] in inputs.by_measure}
