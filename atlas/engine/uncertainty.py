@@ -46,12 +46,18 @@ from atlas.engine.uncertainty_inputs import (
     level_inputs,
     unit_exposure,
 )
-from atlas.engine.uncertainty_ranks import rank_order, rank_quantiles, within_percentile
+from atlas.engine.uncertainty_ranks import (
+    rank_counts,
+    rank_order,
+    rank_quantiles,
+    within_percentile,
+)
 from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
 
 WORKERS = min(2, os.cpu_count() or 1)  # levels ranked at once: NumPy releases the GIL
+SPEC_ROWS = 1024  # specifications aggregated and ranked at a time
 
 
 def aggregate(pillars: list[np.ndarray], weights: np.ndarray,
@@ -154,7 +160,17 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
                        components: list[Component],
                        gated: dict[str, np.ndarray] | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
-    """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region.
+    """Collapse risk ``(specs, regions)`` and the minimum pillar score per spec and region
+    (:func:`pillar_scores`, each spec aggregated its own way)."""
+    pillars, weights = pillar_scores(model, scores, specs, components, gated)
+    return aggregate(pillars, weights, specs.geometric), lowest_pillar(pillars, weights)
+
+
+def pillar_scores(model: RiskModel, scores: np.ndarray, specs: Specifications,
+                  components: list[Component], gated: dict[str, np.ndarray] | None = None
+                  ) -> tuple[list[np.ndarray], np.ndarray]:
+    """The score ``(specs, regions)`` of each pillar with data and the pillar weights
+    ``(specs, pillars)`` of those pillars.
 
     ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
     pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; its score
@@ -208,13 +224,16 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
                                                   scores[measure][capped, k][None, :])
                     score[rows] = block
         pillar_scores.append(score)
-    pillar_weights = specs.pillar_weights[:, present]
-    used = pillar_weights > 0
-    lowest = np.full(shape, np.inf)
-    for p, score in enumerate(pillar_scores):  # NaN propagates, as a min over the pillars
-        np.minimum(lowest, score, out=lowest, where=used[:, p, None])
-    risk = aggregate(pillar_scores, pillar_weights, specs.geometric)  # each spec its own way
-    return risk, lowest
+    return pillar_scores, specs.pillar_weights[:, present]
+
+
+def lowest_pillar(pillars: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
+    """The minimum score ``(specs, regions)`` over the pillars of positive weight (NaN
+    propagates, as a min over the pillars)."""
+    lowest = np.full(pillars[0].shape, np.inf)
+    for p, score in enumerate(pillars):
+        np.minimum(lowest, score, out=lowest, where=weights[:, p, None] > 0)
+    return lowest
 
 
 def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: UncertaintyConfig,
@@ -233,33 +252,46 @@ def level_uncertainty(inputs: LevelInputs, model: RiskModel, settings: Uncertain
                                               if a != model.aggregation]
         specs = specs.joined(factorial(model, inputs.components, measures, variants,
                                        aggregations, choices, settings))
-    risk, low = specification_risk(model, scores, specs, inputs.components, inputs.gated)
-    rank = rank_order(risk, inputs.size, inputs.region_ids, inputs.groups)
-    low = np.where(np.isnan(risk), -np.inf, low)
+    pillars, weights = pillar_scores(model, scores, specs, inputs.components, inputs.gated)
     group = np.zeros(len(inputs.region_ids), np.int64) if inputs.groups is None else \
         np.unique(inputs.groups, return_inverse=True)[1]
-    ranked = np.stack([np.isfinite(low[:, group == g]).sum(axis=1)
-                       for g in range(group.max(initial=0) + 1)], axis=1)[:, group]
-    cut = np.ceil(trap.trap_top_share * ranked)
-    in_top = (rank <= cut) & np.isfinite(low)
-    is_trap = in_top & (low >= trap.trap_min_pillar) & (ranked >= trap.min_regions)
+    above = None
     if float(trap.trap_min_shock_ratio) > 0 and inputs.shock_floor is not None:
         everyone = np.ones(len(inputs.region_ids), dtype=bool)  # a measure without shares
         above = np.stack([inputs.shock_floor.get(inputs.default_measure if m is None else m,
                                                  everyone)
                           for m in [*measures, *(v[0] for v in variants)]])  # (M + V, R)
-        is_trap &= above[specs.measure]
+    count, width = len(specs), len(inputs.region_ids)
+    in_top = np.empty((count, width), dtype=bool)
+    trapped = np.zeros(width, dtype=np.int64)
+    counts = np.zeros((width, width + 1), dtype=np.int64)  # per region, how often each rank
+    for start in range(0, count, SPEC_ROWS):  # blocks of specs: small temporaries
+        rows = slice(start, min(count, start + SPEC_ROWS))
+        block = [score[rows] for score in pillars]
+        risk = aggregate(block, weights[rows], specs.geometric[rows])
+        rank = rank_order(risk, inputs.size, inputs.region_ids, inputs.groups)
+        counts = rank_counts(rank, width + 1, counts)
+        low = np.where(np.isnan(risk), -np.inf, lowest_pillar(block, weights[rows]))
+        ranked = np.stack([np.isfinite(low[:, group == g]).sum(axis=1)
+                           for g in range(group.max(initial=0) + 1)], axis=1)[:, group]
+        cut = np.ceil(trap.trap_top_share * ranked)
+        top = in_top[rows]
+        np.logical_and(rank <= cut, np.isfinite(low), out=top)
+        is_trap = top & (low >= trap.trap_min_pillar) & (ranked >= trap.min_regions)
+        if above is not None:
+            is_trap &= above[specs.measure[rows]]
+        trapped += is_trap.sum(axis=0)
     sensitivity = first_order(in_top, specs.factors) if specs.factors else pd.DataFrame(
         columns=["choice", "n_values", "first_order"])
-    median, (p05, p95) = rank_quantiles(rank, (5.0, 95.0))
+    median, (p05, p95) = rank_quantiles(None, (5.0, 95.0), counts, count)
     return pd.DataFrame({
         "region_id": inputs.region_ids,
         "median_rank": median,
         "rank_p05": p05,
         "rank_p95": p95,
         "p_top_decile": in_top.mean(axis=0),
-        "p_trap": is_trap.mean(axis=0),
-        "n_specs": rank.shape[0],
+        "p_trap": trapped / count,  # the mean of 0/1 values: a whole count over the specs
+        "n_specs": count,
     }), sensitivity.assign(n_specs=int((next(iter((specs.factors or {}).values()), np.empty(0))
                                         >= 0).sum()))
 

@@ -207,10 +207,16 @@ def unique_rows(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     flat = np.ascontiguousarray(flat)
     if flat.dtype.itemsize == 8 and flat.ndim == 2 and flat.shape[1] > 0:
         words = flat.view(np.uint64)
-        keys = (words * _multipliers(flat.shape[1])).sum(axis=1, dtype=np.uint64)
+        multipliers = _multipliers(flat.shape[1])
+        keys = np.empty(len(words), dtype=np.uint64)
+        blocks = [slice(start, start + BLOCK_ROWS * 4)  # small temporaries
+                  for start in range(0, len(words), BLOCK_ROWS * 4)]
+        for rows in blocks:
+            keys[rows] = (words[rows] * multipliers).sum(axis=1, dtype=np.uint64)
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
-        if np.array_equal(words[first][inverse], words):  # no collision: exact
+        if all(np.array_equal(words[first[inverse[rows]]], words[rows])
+               for rows in blocks):  # no collision: exact
             return flat[first], inverse
     keys = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
@@ -223,30 +229,44 @@ def _multipliers(width: int) -> np.ndarray:
     return draws * np.uint64(2) + np.uint64(1)
 
 
-def order_statistics(rank: np.ndarray, k: np.ndarray) -> np.ndarray:
+def rank_counts(rank: np.ndarray, width: int, counts: np.ndarray | None = None
+                ) -> np.ndarray:
+    """``(regions, width)``: how often each value ``0 <= v < width`` occurs in each column of
+    the integer ``rank`` array ``(specs, regions)`` (one bincount), added to ``counts``
+    (so that blocks of specifications can be counted one after the other)."""
+    rank = np.asarray(rank, dtype=np.int64)
+    regions = rank.shape[1]
+    offsets = (np.arange(regions, dtype=np.int64) * width)[None, :]
+    found = np.bincount((rank + offsets).ravel(), minlength=regions * width)
+    found = found.reshape(regions, width)
+    return found if counts is None else np.add(counts, found, out=counts)
+
+
+def order_statistics(rank: np.ndarray, k: np.ndarray,
+                     counts: np.ndarray | None = None) -> np.ndarray:
     """The ``k[j]``-th smallest (1-based) of each column of the integer ``rank`` array
-    ``(specs, regions)``, values ``>= 0``: ``(len(k), regions)``.
+    ``(specs, regions)``, values ``>= 0``: ``(len(k), regions)``; or of the values counted
+    in ``counts`` (:func:`rank_counts`; ``rank`` then unused).
 
     One count of every value per region (a bincount); the k-th smallest is the first value
     whose cumulative count reaches k, i.e. the number of values whose cumulative count is
-    below k.
+    below k (values above the largest one counted change nothing).
     """
-    rank = np.asarray(rank, dtype=np.int64)
-    regions = rank.shape[1]
-    width = int(rank.max(initial=0)) + 1
-    offsets = (np.arange(regions, dtype=np.int64) * width)[None, :]
-    counts = np.bincount((rank + offsets).ravel(), minlength=regions * width)
-    cumulative = np.cumsum(counts.reshape(regions, width), axis=1)
+    if counts is None:
+        counts = rank_counts(rank, int(np.asarray(rank).max(initial=0)) + 1)
+    cumulative = np.cumsum(counts, axis=1)
     return np.stack([(cumulative < kth).sum(axis=1) for kth in np.asarray(k).ravel()])
 
 
-def rank_quantiles(rank: np.ndarray, percents: tuple[float, ...] = (5.0, 95.0)
+def rank_quantiles(rank: np.ndarray | None, percents: tuple[float, ...] = (5.0, 95.0),
+                   counts: np.ndarray | None = None, n: int | None = None
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
     """Per column of ``rank`` (specs x regions, integers): the median (``np.median``: the
     mean of the two middle values for an even count) and each percentile of ``percents``
     as ``np.percentile(..., method="inverted_cdf")`` (the order statistic at
-    ``ceil(n q)``, NumPy's own index arithmetic), from one count per region."""
-    n = rank.shape[0]
+    ``ceil(n q)``, NumPy's own index arithmetic), from one count per region; or from
+    ``counts`` of ``n`` specifications (:func:`rank_counts`) instead of ``rank``."""
+    n = rank.shape[0] if n is None else n
     middle = [(n + 1) // 2, n // 2 + 1] if n % 2 == 0 else [(n + 1) // 2]
     indices = []
     for percent in percents:  # NumPy's inverted_cdf: virtual index n q - 1, rounded up
@@ -254,7 +274,7 @@ def rank_quantiles(rank: np.ndarray, percents: tuple[float, ...] = (5.0, 95.0)
         below = np.floor(virtual)
         index = below if virtual == below else below + 1
         indices.append(int(np.clip(index, 0, n - 1)) + 1)
-    stats = order_statistics(rank, np.array(middle + indices))
+    stats = order_statistics(rank, np.array(middle + indices), counts)
     median = stats[: len(middle)].mean(axis=0) if len(middle) == 2 \
         else stats[0].astype(float)
     return median, [stats[len(middle) + j] for j in range(len(percents))]
