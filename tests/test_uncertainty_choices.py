@@ -236,3 +236,19 @@ def test_the_factorial_crosses_the_absorption_mean():
     assert len(specs) == 2 * 2 and specs.inner_pillar == "absorption"
     assert specs.inner_geometric.tolist() == (specs.factors["absorption_mean"] == 1).tolist()
     assert specs.inner_geometric.sum() == 2
+
+
+def test_blocks_of_specifications_give_the_same_distribution(monkeypatch):
+    """Aggregating and ranking the specifications a few at a time (ragged last block) gives
+    the frame and the sensitivity of one block of all of them, value for value."""
+    from atlas.engine import uncertainty
+
+    settings = replace(SETTINGS, draws=40, aggregations=("geometric", "arithmetic"),
+                       leave_one_out=True)
+    choices = Choices(exposure_rule=("substitutable", "continuous"), weight_draws=3)
+    whole = level_uncertainty(toy_level(), MODEL, settings, TRAP, choices)
+    monkeypatch.setattr(uncertainty, "SPEC_ROWS", 7)
+    blocked = level_uncertainty(toy_level(), MODEL, settings, TRAP, choices)
+    assert whole[0]["n_specs"].iloc[0] > 7 * 3
+    pd.testing.assert_frame_equal(whole[0], blocked[0], check_exact=True)
+    pd.testing.assert_frame_equal(whole[1], blocked[1], check_exact=True)

@@ -137,3 +137,81 @@ def test_aggregate_pillar_by_pillar_equals_the_einsum_over_the_pillar_axis():
     found = aggregate([pillars[:, :, p].copy() for p in range(count)], weights, geometric)
     assert np.array_equal(found, expected, equal_nan=True)
     assert np.isnan(found).any() and not np.isnan(found).all()
+
+
+def fallback_rank_order(monkeypatch, *args):
+    """``rank_order`` by the stable argsorts (the integer keys refused)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(uncertainty_ranks, "_rank_keys", lambda *a: None)
+        return rank_order(*args)
+
+
+def test_integer_key_rank_order_by_hand_with_ties_missing_and_groups():
+    """Risk 0.5 tied between a (size 1) and c (size 2): c, the larger, first; d missing
+    last; within groups {a, b} and {c, d} the ranks start at 1 again."""
+    risk = np.array([[0.5, 0.7, 0.5, np.nan]])
+    size, ids = np.array([1.0, 1.0, 2.0, 1.0]), np.array(["a", "b", "c", "d"])
+    assert uncertainty_ranks._rank_keys(risk, np.arange(4), None) is not None  # the fast path
+    assert rank_order(risk, size, ids).tolist() == [[3, 1, 2, 4]]
+    assert rank_order(risk, size, ids, np.array([0, 0, 1, 1])).tolist() == [[2, 1, 1, 2]]
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_integer_key_rank_order_equals_the_stable_argsorts(monkeypatch, grouped):
+    """Values at 12 decimals with many ties (equal risks, equal sizes), missing values and
+    rows that are all missing: the one-key sort gives the ranks of the two stable argsorts."""
+    rng = np.random.default_rng(11)
+    risk = np.round(rng.integers(0, 7, size=(60, 90)) / 7, 12)
+    risk[rng.random(risk.shape) < 0.1] = np.nan
+    risk[4] = np.nan
+    size = rng.integers(1, 4, 90).astype(float)
+    ids = np.array([f"r{i:03d}" for i in rng.permutation(90)])
+    groups = rng.integers(-1, 3, 90) if grouped else None
+    fast = rank_order(risk, size, ids, groups)
+    assert np.array_equal(fast, fallback_rank_order(monkeypatch, risk, size, ids, groups))
+    if not grouped:  # every row a permutation of the ranks 1..90
+        assert np.array_equal(np.sort(fast, axis=1), np.tile(np.arange(1, 91), (60, 1)))
+
+
+def test_rank_keys_refuse_values_not_at_12_decimals():
+    """1/3 is not a value at 12 decimals: two risks equal there but not as numbers must not
+    be tied, so the keys are refused and the stable argsort orders them."""
+    risk = np.array([[1 / 3, np.round(1 / 3, 12), 0.25]])
+    assert uncertainty_ranks._rank_keys(risk, np.arange(3), None) is None
+    assert rank_order(risk, np.ones(3), np.array(["a", "b", "c"])).tolist() == [[1, 2, 3]]
+
+
+@pytest.mark.parametrize("transform", ["percentile", "percent_rank"])
+def test_integer_key_percentiles_equal_the_argsort_ones(monkeypatch, transform):
+    """Values equal at 12 decimals but not as numbers share a percentile on both paths, bit
+    for bit; values too large for the keys fall back to the argsort."""
+    rng = np.random.default_rng(4)
+    values = rng.integers(0, 9, size=(50, 40)) / 9 + rng.choice([0.0, 1e-14], (50, 40))
+    values[rng.random(values.shape) < 0.1] = np.nan
+    values[7] = np.nan
+    values[0, :3] = [1 / 9, 1 / 9 + 1e-14, 1 / 9]  # equal at 12 decimals, not as numbers
+    fast = within_percentile(values, transform)
+    with monkeypatch.context() as patch:
+        patch.setattr(uncertainty_ranks, "decimal_codes", lambda *a, **k: None)
+        slow = within_percentile(values, transform)
+    assert np.array_equal(fast, slow, equal_nan=True)
+    tie = np.round(values[0], 12) == np.round(values[0, 0], 12)
+    assert len(set(values[0][tie])) == 2 and len(set(fast[0][tie])) == 1  # a shared percentile
+    large = values * 1e9  # codes beyond 2**51: the argsort
+    missing = np.isnan(large)
+    assert uncertainty_ranks.decimal_codes(large, missing, 6) is None
+    assert np.array_equal(within_percentile(large, transform),
+                          np.array([reference_percentile(row, transform) for row in large]),
+                          equal_nan=True)
+
+
+def test_rank_counts_added_block_by_block_give_the_same_quantiles():
+    rng = np.random.default_rng(8)
+    rank = rng.integers(1, 30, size=(101, 12))
+    counts = np.zeros((12, 31), dtype=np.int64)
+    for start in range(0, 101, 17):
+        uncertainty_ranks.rank_counts(rank[start:start + 17], 31, counts)
+    whole = uncertainty_ranks.rank_quantiles(rank, (5.0, 95.0))
+    blocked = uncertainty_ranks.rank_quantiles(None, (5.0, 95.0), counts, 101)
+    assert np.array_equal(whole[0], blocked[0])
+    assert all(np.array_equal(a, b) for a, b in zip(whole[1], blocked[1], strict=True))
