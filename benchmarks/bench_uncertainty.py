@@ -10,8 +10,10 @@ pillar means, aggregation, ranks, their distribution and the first-order indices
 in one run on a copy of the database; ``specs`` is the most specifications of a level,
 ``total_specs`` their sum over the levels, ``specs_per_s`` = total_specs / uncertainty_s.
 ``cpu_s`` is the process's CPU time (all threads), less sensitive to a loaded machine than
-the wall time; ``--compare-fixed`` times the same step with every structural choice fixed
-in the same invocation and prints the ratios (``--fix NAME``: only choice NAME fixed, e.g.
+the wall time, and ``sys_s`` and ``page_faults`` its kernel part and minor page faults
+(fresh pages of large temporary arrays: costly on this virtual machine); ``--compare-fixed``
+times the same step with every structural choice fixed in the same invocation and prints
+the ratios (``--fix NAME``: only choice NAME fixed, e.g.
 ``--compare-fixed --fix substitution_threshold``). ``--baseline COMMIT`` times the step of
 that commit's code (``git archive`` of ``atlas/`` into a temporary folder) and of this tree
 alternately in one invocation, each run in its own process, and prints the ratios
@@ -27,6 +29,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -61,10 +64,12 @@ def run_once(db: Path, config: AtlasConfig) -> dict[str, float]:
             copy = Path(work) / "atlas.duckdb"
             shutil.copy(db, copy)
             con = duckdb.connect(str(copy))
+            usage = resource.getrusage(resource.RUSAGE_SELF)
             started, cpu = time.perf_counter(), time.process_time()
             uncertainty.compute_rank_uncertainty(con, config)
             total = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            after = resource.getrusage(resource.RUSAGE_SELF)
             regions = con.execute("SELECT count(*) FROM rank_uncertainty").fetchone()[0]
             digest = hashlib.sha256("".join(
                 con.execute(f"SELECT * FROM {name} ORDER BY ALL").df().to_csv(index=False)
@@ -74,6 +79,7 @@ def run_once(db: Path, config: AtlasConfig) -> dict[str, float]:
         uncertainty.level_uncertainty = original
     return {"total": total, "ranking": timings["ranking"], "specs": timings["specs"],
             "total_specs": timings["total_specs"], "regions": regions, "cpu": cpu,
+            "sys": after.ru_stime - usage.ru_stime, "faults": after.ru_minflt - usage.ru_minflt,
             "digest": digest[:16]}
 
 
@@ -101,6 +107,7 @@ def compare_baseline(db: Path, commit: str, repeat: int) -> None:
             runs.append((base, new))
             for name, r in pair.items():
                 print(f"{name}: uncertainty_s={r['total']:.2f} cpu_s={r['cpu']:.2f} "
+                      f"sys_s={r['sys']:.2f} page_faults={r['faults']} "
                       f"ranking_s={r['ranking']:.2f} total_specs={r['total_specs']} "
                       f"specs_per_s={r['total_specs'] / r['total']:.0f} "
                       f"digest={r['digest']}", flush=True)
@@ -154,7 +161,8 @@ def main() -> None:
         if args.compare_fixed:
             print(f"ratio grid/fixed: wall={result['total'] / base['total']:.2f} "
                   f"cpu={result['cpu'] / base['cpu']:.2f}", flush=True)
-        print(f"cpu_s={result['cpu']:.2f} specs={result['specs']} "
+        print(f"cpu_s={result['cpu']:.2f} sys_s={result['sys']:.2f} "
+              f"page_faults={result['faults']} specs={result['specs']} "
               f"total_specs={result['total_specs']} "
               f"regions={result['regions']} uncertainty_s={result['total']:.2f} "
               f"ranking_s={result['ranking']:.2f} "
