@@ -315,7 +315,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     frames, tables = [], []
     exposure = unit_exposure(con)
     choices = choice_settings(config)
-    measures = sorted(set(exposure["measure"])) if choices.varied else []
+    measures = sorted(exposure["measure"].unique()) if choices.varied else []  # no Arrow iteration
     groups = rank_group_table(con)
     jobs, read = {}, {}
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
