@@ -187,13 +187,16 @@ def pillar_scores(model: RiskModel, scores: np.ndarray, specs: Specifications,
     shape = (len(specs.measure), scores.shape[1])
     pillar_scores, present = [], []
     observed = available.any(axis=(0, 1))  # components with data at this level
+    buffers = np.empty(shape), np.empty(shape)  # every row is written for each pillar
     for index, pillar in enumerate(model.pillars):
         member = np.array([c.pillar == pillar.pillar for c in components], dtype=bool)
         if not (member & observed).any():  # a pillar without data is left out, as in SQL
             continue
         present.append(index)
         w = specs.weights * member[None, :]
-        numerator, denominator = np.empty(shape), np.empty(shape)
+        # the pillars' means share two buffers where the percentiles are new arrays
+        numerator = buffers[0] if model.pillar_scale == "percentile" else np.empty(shape)
+        denominator = buffers[1]
         logged = specs.inner_geometric if pillar.pillar == specs.inner_pillar else None
         for measure, rows in enumerate(by_measure):
             if len(rows):
