@@ -50,9 +50,12 @@ def mix_shares(fit: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """
     raw = fit * weights[..., None, :]
     total = raw.sum(axis=-1, keepdims=True)
-    equal = np.full(raw.shape, 1.0 / raw.shape[-1])
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, raw / total, equal)
+        np.divide(raw, total, out=raw)  # in place: no second (draws, regions, ...) array
+    empty = ~(total > 0)  # no weight at all (or NaN): equal shares
+    if empty.any():
+        raw[np.broadcast_to(empty, raw.shape)] = 1.0 / raw.shape[-1]
+    return raw
 
 
 def _term_scores(level: str, programme: Programme, components: pd.DataFrame,
