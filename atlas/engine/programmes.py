@@ -135,10 +135,18 @@ def compute_programmes(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> N
     labels = dict(con.execute(  # a component may be named differently per level
         "SELECT component, string_agg(DISTINCT label, ' or ' ORDER BY label) "
         "FROM region_components GROUP BY component").fetchall())
+    # only the components and indicators the instruments' terms name (a view of every
+    # indicator of every level is ~170,000 rows; the others are never read)
+    used = [t.component for p in instruments for t in p.terms if t.component]
+    named = [t.indicator for p in instruments for t in p.terms if not t.component]
     components = con.execute("SELECT level, region_id, component, score "
-                             "FROM region_components").df()
+                             "FROM region_components "
+                             "WHERE list_contains(?::VARCHAR[], component)",
+                             [sorted(set(used))]).df()
     indicators = con.execute("SELECT level, region_id, indicator, value "
-                             "FROM region_indicator_values").df()
+                             "FROM region_indicator_values "
+                             "WHERE list_contains(?::VARCHAR[], indicator)",
+                             [sorted(set(named))]).df()
     ranked = con.execute("SELECT level, region_id FROM region_risk "
                          "WHERE collapse_risk IS NOT NULL ORDER BY level, region_id").df()
     with_ranges = set(analysed_levels(con, settings.periods))
