@@ -27,6 +27,7 @@ import pandas as pd
 
 from atlas.engine.backtest_metrics import Window, evaluate_windows, windows_key
 from atlas.engine.backtest_split import split_sample_windows
+from atlas.engine.input_results import input_key
 from atlas.sources.inputs import Inputs
 from atlas.spec.evidence import evidence
 from atlas.store.cache import cached_frame
@@ -45,21 +46,36 @@ def predictors(con: duckdb.DuckDBPyConnection, level: str,
                baselines: dict[str, dict[str, Any]]) -> tuple[pd.DataFrame, dict[str, str]]:
     """Collapse risk, every pillar and every baseline of ``level``, oriented so that higher
     means riskier; and each predictor's role (model / baseline)."""
+    return level_predictors(con, [level], baselines)[level]
+
+
+def level_predictors(con: duckdb.DuckDBPyConnection, levels: list[str],
+                     baselines: dict[str, dict[str, Any]]
+                     ) -> dict[str, tuple[pd.DataFrame, dict[str, str]]]:
+    """:func:`predictors` of every level of ``levels``, read in one query of
+    ``region_indices`` (a view of many joins: one pass instead of one per level). Each
+    level's rows are sorted by region (:func:`atlas.engine.backtest_metrics.evaluate`
+    sorts them anyway), so that the windows' cache key does not depend on the query's order."""
     columns = [row[0] for row in con.execute("DESCRIBE region_indices").fetchall()]
     indicators = {baseline["indicator"] for baseline in baselines.values()}
     wanted = [c for c in columns if c == "region_id" or c == "collapse_risk"
               or c.startswith("pillar_") or c in indicators]  # only what is read below
     listed = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
-    frame = con.execute(f"SELECT {listed} FROM region_indices WHERE level = ?", [level]).df()
-    frame = frame.set_index("region_id")
-    model = ["collapse_risk"] + sorted(c for c in frame.columns if c.startswith("pillar_"))
-    out = frame[model].astype(float)
-    roles = dict.fromkeys(model, "model")
-    for name, baseline in baselines.items():
-        if baseline["indicator"] in frame:
-            out[name] = float(baseline["sign"]) * frame[baseline["indicator"]].astype(float)
-            roles[name] = "baseline"
-    return out, roles
+    every = con.execute(f"SELECT level AS _level, {listed} FROM region_indices "
+                        "WHERE list_contains(?, level)", [list(levels)]).df()
+    found = {}
+    for level in levels:
+        frame = every.loc[every["_level"] == level].drop(columns="_level")
+        frame = frame.set_index("region_id").sort_index()
+        model = ["collapse_risk"] + sorted(c for c in frame.columns if c.startswith("pillar_"))
+        out = frame[model].astype(float)
+        roles = dict.fromkeys(model, "model")
+        for name, baseline in baselines.items():
+            if baseline["indicator"] in frame:
+                out[name] = float(baseline["sign"]) * frame[baseline["indicator"]].astype(float)
+                roles[name] = "baseline"
+        found[level] = (out, roles)
+    return found
 
 
 def outcome_index(con: duckdb.DuckDBPyConnection, geography: str, outcome: dict[str, str],
@@ -75,11 +91,19 @@ def outcome_index(con: duckdb.DuckDBPyConnection, geography: str, outcome: dict[
         return series.pivot_table(index="region_id", columns="year", values="value")
     if inputs is None:
         return pd.DataFrame()
-    table = inputs.table(outcome["input"])
-    frame = pd.DataFrame({"region_id": table[outcome["region"]].astype(str),
-                          "year": table[outcome["year"]].astype(int),
-                          "value": pd.to_numeric(table[outcome["value"]], errors="coerce")})
-    return frame.dropna().pivot_table(index="region_id", columns="year", values="value")
+
+    def compute() -> pd.DataFrame:
+        table = inputs.table(outcome["input"])
+        return pd.DataFrame({
+            "region_id": table[outcome["region"]].astype(str),
+            "year": table[outcome["year"]].astype(int),
+            "value": pd.to_numeric(table[outcome["value"]], errors="coerce")}).dropna()
+
+    # from the input alone: kept in the shared cache under its content (input_results)
+    key = input_key("outcome", inputs, [outcome["input"]], outcome,
+                    modules=[__name__, "atlas.engine.input_results"])
+    return cached_frame("backtest_outcome", key, compute).pivot_table(
+        index="region_id", columns="year", values="value")
 
 
 def windows(first: int, last: int, settings: dict[str, Any]) -> list[int]:
@@ -103,7 +127,7 @@ def panel_windows(con: duckdb.DuckDBPyConnection, geography: str,
         return []
     found = []
     breaks = float(settings["breaks"])
-    scored = {level: predictors(con, level, settings["baselines"]) for level in levels.values()}
+    scored = level_predictors(con, list(levels.values()), settings["baselines"])
     for name, outcome in settings["outcomes"].items():
         index = outcome_index(con, geography, outcome, inputs)
         if index.empty:

@@ -21,21 +21,31 @@ import duckdb
 import pandas as pd
 
 from atlas.engine.backtest_metrics import Window, evaluate_windows
+from atlas.engine.input_results import input_key
 from atlas.sources.inputs import Inputs
+from atlas.store.cache import cached_frame
 
 
 def area_laus(inputs: Inputs, settings: dict[str, Any], years: list[int]) -> pd.DataFrame:
     """Employed, unemployed and labour force per region and year: the member counties of
-    each region (the crosswalk) summed; counties without LAUS rows are left out."""
-    laus = inputs.table(settings["laus"])
+    each region (the crosswalk) summed; counties without LAUS rows are left out. Computed
+    from the two inputs alone, so kept in the shared cache under their content, the settings
+    and this code (:func:`atlas.engine.input_results.input_key`)."""
     county, region = settings["county_column"], settings["region_column"]
-    crosswalk = inputs.table(settings["crosswalk"])[[county, region]]
-    laus = laus.loc[laus["geo_level"] == "county"].merge(
-        crosswalk, left_on="FIPS_Code", right_on=county, how="inner")
     columns = {f"{kind}_{year}": (kind, year) for year in years
                for kind in ("Employed", "Unemployed", "Civilian_labor_force")}
-    sums = laus.groupby(region)[list(columns)].sum(min_count=1)
-    sums.columns = pd.MultiIndex.from_tuples(list(columns.values()))
+
+    def compute() -> pd.DataFrame:
+        laus = inputs.table(settings["laus"])
+        crosswalk = inputs.table(settings["crosswalk"])[[county, region]]
+        laus = laus.loc[laus["geo_level"] == "county"].merge(
+            crosswalk, left_on="FIPS_Code", right_on=county, how="inner")
+        return laus.groupby(region)[list(columns)].sum(min_count=1).reset_index()
+
+    key = input_key("area_laus", inputs, [settings["laus"], settings["crosswalk"]], settings,
+                    years, modules=[__name__, "atlas.engine.input_results"])
+    sums = cached_frame("area_laus", key, compute).set_index(region)
+    sums.columns = pd.MultiIndex.from_tuples([columns[c] for c in sums.columns])
     return sums
 
 

@@ -114,15 +114,30 @@ def _neighbour_pairs(frame: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def level_regions(con: duckdb.DuckDBPyConnection, level: str) -> gpd.GeoDataFrame:
     """The level's ranked regions with their geometry, in ``region_id`` order."""
+    return ranked_regions(con, [level]).get(level, _regions_frame(pd.DataFrame(
+        columns=["region_id", "name", "total_employment", "collapse_risk", "geometry"])))
+
+
+def _regions_frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows.drop(columns="geometry").reset_index(drop=True),
+                            geometry=shapely.from_wkb(rows["geometry"].map(bytes).to_numpy()),
+                            crs="EPSG:4326")
+
+
+def ranked_regions(con: duckdb.DuckDBPyConnection, levels: list[str] | None = None,
+                   min_regions: int = 0) -> dict[str, gpd.GeoDataFrame]:
+    """:func:`level_regions` of the ``levels`` (None: every level) that have at least
+    ``min_regions`` ranked regions with a geometry, in level order: one query of
+    ``region_indices`` (a view of many joins) instead of one per level."""
     rows = con.execute("""
-        SELECT r.region_id, r.name, r.total_employment, r.collapse_risk, g.geometry
+        SELECT r.level, r.region_id, r.name, r.total_employment, r.collapse_risk, g.geometry
         FROM region_indices AS r
         JOIN region_geometry AS g USING (level, region_id)
-        WHERE r.level = ? AND r.collapse_risk IS NOT NULL
-        ORDER BY r.region_id""", [level]).df()
-    return gpd.GeoDataFrame(rows.drop(columns="geometry"),
-                            geometry=shapely.from_wkb(rows["geometry"].map(bytes)),
-                            crs="EPSG:4326")
+        WHERE r.collapse_risk IS NOT NULL AND (? IS NULL OR list_contains(?, r.level))
+        ORDER BY r.level, r.region_id""", [levels, levels]).df()
+    return {str(level): _regions_frame(group.drop(columns="level"))
+            for level, group in rows.groupby("level", sort=True)
+            if len(group) >= min_regions}
 
 
 def level_zones(level: str, frame: pd.DataFrame, labels: pd.DataFrame
@@ -175,15 +190,8 @@ def start_trap_zones(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
     shows)."""
     settings = config.trap_zones
     submit = executor.submit if executor is not None else _run_now
-    levels = [row[0] for row in con.execute("""
-        SELECT r.level FROM region_indices AS r
-        JOIN region_geometry AS g USING (level, region_id)
-        WHERE r.collapse_risk IS NOT NULL
-        GROUP BY r.level HAVING count(*) >= ? ORDER BY r.level""",
-                                             [settings.min_regions]).fetchall()]
     started = []
-    for level in levels:
-        frame = level_regions(con, level)
+    for level, frame in ranked_regions(con, min_regions=settings.min_regions).items():
         pairs = contiguity_pairs(frame)
         started.append((level, frame, submit(
             level_clusters, frame["collapse_risk"].to_numpy(float),

@@ -21,6 +21,8 @@ from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import active_model, risk_models
 from atlas.store.database import analysed_levels, register_table
 
+# the composition's columns each level's collapse risk is correlated with
+SIZE_COLUMNS = ("share_ge_50", "substitutable_share", "exposure_mean")
 
 def correlation_ratio(y: np.ndarray, x: np.ndarray, bins: int = 10) -> float:
     """``Var(E[y | x]) / Var(y)``, ``E[y | x]`` the mean of y within quantile bins of x."""
@@ -81,7 +83,7 @@ def level_diagnostics(level: str, indices: pd.DataFrame, components: pd.DataFram
     size = np.log(indices.set_index("region_id")["total_employment"].where(
         indices.set_index("region_id")["total_employment"] > 0))
     rows.append((level, "spearman", "collapse_risk", "ln_total_employment", spearman(risk, size)))
-    for column in ("share_ge_50", "substitutable_share", "exposure_mean"):
+    for column in SIZE_COLUMNS:
         rows.append((level, "spearman", "collapse_risk", column,
                      spearman(risk, indices.set_index("region_id")[column])))
     for model, group in compared.groupby("model"):
@@ -134,17 +136,25 @@ def compute_diagnostics(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> 
     model = active_model(config)
     models = risk_models(config)
     pillars = [p.pillar for p in model.pillars]
+    analysed = set(analysed_levels(con, config.uncertainty.periods))
+    chosen = sorted(analysed)  # only the analysed levels' rows, and the columns read below
     # every read in a fixed order: correlations add in row order, so the same bits each build
-    indices = con.execute("SELECT * FROM region_indices ORDER BY level, region_id").df()
+    indices = con.execute(f"""
+        SELECT level, region_id, name, risk_rank, total_employment, collapse_risk,
+            COLUMNS('^pillar_'), {", ".join(SIZE_COLUMNS)}
+        FROM region_indices WHERE list_contains(?, level) ORDER BY level, region_id""",
+                          [chosen]).df()
     components = con.execute("SELECT level, region_id, component, score FROM region_components "
-                             "ORDER BY level, region_id, component").df()
+                             "WHERE list_contains(?, level) "
+                             "ORDER BY level, region_id, component", [chosen]).df()
     compared = con.execute("SELECT * FROM risk_model_scores WHERE model <> ? "
-                           "ORDER BY model, level, region_id", [model.name]).df()
+                           "AND list_contains(?, level) ORDER BY model, level, region_id",
+                           [model.name, chosen]).df()
     compared_components = con.execute(
         "SELECT model, level, region_id, component, score FROM risk_model_components "
-        "WHERE model <> ? ORDER BY model, level, region_id, component", [model.name]).df()
+        "WHERE model <> ? AND list_contains(?, level) "
+        "ORDER BY model, level, region_id, component", [model.name, chosen]).df()
     rows, moves = [], []
-    analysed = set(analysed_levels(con, config.uncertainty.periods))
     for level, group in indices.groupby("level"):
         if level not in analysed:
             continue

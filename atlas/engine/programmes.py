@@ -50,9 +50,12 @@ def mix_shares(fit: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """
     raw = fit * weights[..., None, :]
     total = raw.sum(axis=-1, keepdims=True)
-    equal = np.full(raw.shape, 1.0 / raw.shape[-1])
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, raw / total, equal)
+        np.divide(raw, total, out=raw)  # in place: no second (draws, regions, ...) array
+    empty = ~(total > 0)  # no weight at all (or NaN): equal shares
+    if empty.any():
+        raw[np.broadcast_to(empty, raw.shape)] = 1.0 / raw.shape[-1]
+    return raw
 
 
 def _term_scores(level: str, programme: Programme, components: pd.DataFrame,
@@ -132,10 +135,18 @@ def compute_programmes(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> N
     labels = dict(con.execute(  # a component may be named differently per level
         "SELECT component, string_agg(DISTINCT label, ' or ' ORDER BY label) "
         "FROM region_components GROUP BY component").fetchall())
+    # only the components and indicators the instruments' terms name (a view of every
+    # indicator of every level is ~170,000 rows; the others are never read)
+    used = [t.component for p in instruments for t in p.terms if t.component]
+    named = [t.indicator for p in instruments for t in p.terms if not t.component]
     components = con.execute("SELECT level, region_id, component, score "
-                             "FROM region_components").df()
+                             "FROM region_components "
+                             "WHERE list_contains(?::VARCHAR[], component)",
+                             [sorted(set(used))]).df()
     indicators = con.execute("SELECT level, region_id, indicator, value "
-                             "FROM region_indicator_values").df()
+                             "FROM region_indicator_values "
+                             "WHERE list_contains(?::VARCHAR[], indicator)",
+                             [sorted(set(named))]).df()
     ranked = con.execute("SELECT level, region_id FROM region_risk "
                          "WHERE collapse_risk IS NOT NULL ORDER BY level, region_id").df()
     with_ranges = set(analysed_levels(con, settings.periods))

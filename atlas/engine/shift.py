@@ -23,9 +23,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from atlas.engine.input_results import input_key
 from atlas.sources.inputs import Inputs
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.evidence import evidence
+from atlas.store.cache import cached_frame
 from atlas.store.database import register_table
 from atlas.store.sql_files import run_sql_file
 
@@ -149,6 +151,45 @@ def group_shift(trend: pd.DataFrame) -> pd.DataFrame:
     return out.replace([np.inf, -np.inf], np.nan)
 
 
+def panel_figures(panels: pd.DataFrame) -> pd.DataFrame:
+    """The panels' figures the validation reads, as rows (panel, occupation, jobs): each
+    panel's total (:func:`panel_total`, occupation ``00-0000``), then the jobs per panel and
+    detailed occupation (all sectors)."""
+    totals = pd.DataFrame([{"panel": panel, "occupation": TOTAL_CODE,
+                            "jobs": panel_total(panels, panel)}
+                           for panel in sorted(set(panels["panel"]))],
+                          columns=["panel", "occupation", "jobs"])
+    jobs = panels.loc[panels["occupation"] != TOTAL_CODE].groupby(
+        ["panel", "occupation"])["jobs"].sum().reset_index()
+    return pd.concat([totals, jobs[["panel", "occupation", "jobs"]]], ignore_index=True)
+
+
+def national_trend(inputs: Inputs, spec: dict[str, Any]
+                   ) -> tuple[pd.DataFrame, dict[str, float], dict[tuple[str, str], float]]:
+    """:func:`occupation_trend` of the two panels, their totals and their jobs per
+    occupation: computed from the two OEWS inputs alone, so kept in the shared cache under
+    their content, the ``[shift]`` settings and this code
+    (:func:`atlas.engine.input_results.input_key`); a rebuild then reads neither file."""
+    key = input_key("shift", inputs, [spec["before"], spec["after"]], spec,
+                    modules=[__name__, "atlas.engine.input_results"])
+    read: list[pd.DataFrame] = []
+
+    def panels() -> pd.DataFrame:
+        if not read:
+            read.append(sector_panels(inputs, spec))
+        return read[0]
+
+    trend = cached_frame("shift_trend", key,
+                         lambda: occupation_trend(panels(), str(spec["before_year"])))
+    figures = cached_frame("shift_figures", key, lambda: panel_figures(panels()))
+    total = figures["occupation"] == TOTAL_CODE
+    totals = {str(panel): float(jobs) for panel, jobs in zip(
+        figures.loc[total, "panel"], figures.loc[total, "jobs"], strict=True)}
+    jobs = {(str(panel), str(occ)): float(j) for panel, occ, j in figures.loc[
+        ~total, ["panel", "occupation", "jobs"]].itertuples(index=False)}
+    return trend, totals, jobs
+
+
 def compute_shift(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig
                   ) -> dict[str, Any]:
     """Write ``occupation_shift``, ``shift_by_group`` and ``shift_projection``, and the
@@ -156,20 +197,15 @@ def compute_shift(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasC
     ``region_indices``, the maps and the exports carry it); returns the figures the
     validation table reads (panel totals, the gaps)."""
     spec = evidence()["shift"]
-    panels = sector_panels(inputs, spec)
-    before = str(spec["before_year"])
     measure = config.exposure.default_measure
-    trend = with_substitutable(occupation_trend(panels, before), con, spec["taxonomy"], measure)
+    national, totals, jobs = national_trend(inputs, spec)
+    trend = with_substitutable(national, con, spec["taxonomy"], measure)
     trend["measure"] = measure
     register_table(con, "occupation_shift", trend)
     register_table(con, "shift_by_group", group_shift(trend))
     run_sql_file(con, "shift_projection.sql", taxonomy=spec["taxonomy"], measure=measure,
                  power=float(spec["horizon_years"]) / float(spec["years"]))
     add_context(con, spec)
-    totals = {panel: panel_total(panels, panel) for panel in sorted(set(panels["panel"]))}
-    jobs = {(panel, occ): float(j) for panel, occ, j in panels.loc[
-        panels["occupation"] != TOTAL_CODE].groupby(["panel", "occupation"])["jobs"].sum()
-        .reset_index().itertuples(index=False)}
     return {"totals": totals, "jobs": jobs,
             "gaps": {within: substitution_gap(trend, within)
                      for within in ("overall", "major_group")}}
