@@ -72,7 +72,7 @@ def level_group_indices(level: str, region_ids: pa.Array, groups: np.ndarray,
         entropy = -entropy / np.log(float(n_groups)) if n_groups else np.full(n, np.nan)
         hachman_null = ~hachman_any | (hachman == 0)
         hachman = 1 / hachman
-    keep = present[:, [g for g in columns]].any(axis=1) if columns else np.zeros(n, bool)
+    keep = present[:, columns].any(axis=1) if columns else np.zeros(n, dtype=bool)
     return pa.table({
         "level": pa.array([level] * int(keep.sum()), type=pa.string()),
         "region_id": region_ids.filter(pa.array(keep)),
