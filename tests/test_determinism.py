@@ -45,11 +45,13 @@ def test_fingerprint_sees_the_last_bit_and_ignores_timestamps():
     con = duckdb.connect()
     con.execute("CREATE TABLE t AS SELECT 0.1::DOUBLE + 0.2::DOUBLE AS x")
     con.execute("CREATE TABLE build_info AS SELECT * FROM (VALUES ('created_at', 'a'), "
-                "('seed', '1')) AS v(key, value)")
+                "('git_commit', 'c1'), ('data_dir', '/d1'), ('seed', '1')) AS v(key, value)")
     con.execute("CREATE TABLE provenance AS SELECT 'f' AS file, 'a' AS loaded_at")
     before = fingerprints(con)
     con.execute("UPDATE t SET x = 0.3::DOUBLE")  # 0.1 + 0.2 differs from 0.3 in the last bit
     con.execute("UPDATE build_info SET value = 'b' WHERE key = 'created_at'")
+    con.execute("UPDATE build_info SET value = 'c2' WHERE key = 'git_commit'")  # where, not what
+    con.execute("UPDATE build_info SET value = '/d2' WHERE key = 'data_dir'")
     con.execute("UPDATE provenance SET loaded_at = 'b'")
     assert differing(before, fingerprints(con)) == ["t"]
     con.execute("UPDATE build_info SET value = '2' WHERE key = 'seed'")

@@ -14,7 +14,7 @@ import duckdb
 
 # (table, column) pairs and build_info keys that record when or where a build ran
 EXCLUDED_COLUMNS = {("provenance", "loaded_at")}
-EXCLUDED_BUILD_INFO = ("created_at", "build_id")
+EXCLUDED_BUILD_INFO = ("created_at", "build_id", "git_commit", "data_dir")
 
 
 def _quote(name: str) -> str:
