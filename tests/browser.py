@@ -59,17 +59,60 @@ def wait_until(page, expression: str, arg=None, timeout: float = 30.0) -> None:
         page.wait_for_timeout(25)
 
 
-@contextmanager
-def chromium():
-    """Yield a launched headless Chromium (closed afterwards)."""
+# The one Chromium of the test process: {"playwright": ..., "browser": ...} while it runs.
+_SHARED: dict = {}
+
+
+def shared_chromium():
+    """The test process's headless Chromium, launched on first use and kept for the tests
+    that follow (launching one costs more than most browser tests); a new one if it died.
+
+    While Playwright's sync API runs, it marks its event loop as running in this thread, so
+    a test that runs asyncio itself (nbclient) must come after :func:`close_chromium`
+    (``tests/conftest.py`` closes it before every module without browser tests).
+    """
+    browser = _SHARED.get("browser")
+    if browser is not None and browser.is_connected():
+        return browser
+    close_chromium()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
+    playwright = sync_playwright().start()
+    try:
+        _SHARED["browser"] = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                        args=CHROMIUM_ARGS)
+    except BaseException:
+        playwright.stop()
+        raise
+    _SHARED["playwright"] = playwright
+    return _SHARED["browser"]
+
+
+def close_chromium() -> None:
+    """Close the shared Chromium and stop Playwright, if they run."""
+    browser, playwright = _SHARED.pop("browser", None), _SHARED.pop("playwright", None)
+    try:
+        if browser is not None and browser.is_connected():
             browser.close()
+    finally:
+        if playwright is not None:
+            playwright.stop()
+
+
+@contextmanager
+def chromium():
+    """Yield the shared headless Chromium (:func:`shared_chromium`); every context (and so
+    every page) opened in it meanwhile is closed afterwards, as closing a browser of one's
+    own would."""
+    browser = shared_chromium()
+    before = set(browser.contexts)
+    try:
+        yield browser
+    finally:
+        if browser.is_connected():
+            for context in browser.contexts:
+                if context not in before:
+                    context.close()
 
 
 def open_map(browser, url: str, refused: list[str], errors: list[str], *,

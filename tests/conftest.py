@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -75,6 +76,29 @@ def real_maps(built_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return out
 
 
+class FullBuild(NamedTuple):
+    """:func:`full_build`: the output folder and the build's progress lines."""
+
+    out: Path
+    steps: list[str]
+
+
+@pytest.fixture(scope="session")
+def full_build(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> FullBuild:
+    """The complete atlas built once from the real inputs as ``atlas build`` builds it
+    (:func:`atlas.build.pipeline.build_all`: database, maps and exports, China read in the
+    second process), with an empty cache of its own in ``<out>/.cache`` (a cold build).
+
+    Shared read-only by the modules that need a whole published build; a test that builds
+    into an output folder builds into a copy of it."""
+    from atlas.build.pipeline import build_all
+
+    out = tmp_path_factory.mktemp("full_build") / "out"
+    steps: list[str] = []
+    build_all(out, data_dir, None, step=steps.append, cache_dir=out / ".cache")
+    return FullBuild(out, steps)
+
+
 # One build with a changed weight, for the tests that check the texts follow the config.
 REWEIGHTED = "[risk.weights]\nprior_decline = 0.4\n"
 
@@ -118,10 +142,10 @@ def fixture_con(fixture_atlas: Path):
 
 @pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for a test module's browser tests (every request is blocked per
-    page by :func:`tests.browser.open_map`); skipped without Chromium, failed in CI. Module
-    scope: Playwright's sync API allows one running instance, so a test that launches its own
-    (``tests.browser.chromium``) must not meet one left open by another module."""
+    """The session's headless Chromium (:func:`tests.browser.shared_chromium`, launched once
+    for a run of modules with browser tests; every request is blocked per page by
+    :func:`tests.browser.open_map`); skipped without Chromium, failed in CI. Tests open their
+    pages in contexts of their own and close them."""
     from tests.browser import browser_available, chromium
 
     if not browser_available():
@@ -130,6 +154,33 @@ def browser():
         pytest.skip("needs Chromium")
     with chromium() as launched:
         yield launched
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Note the test files with browser tests (``@pytest.mark.browser``) for
+    :func:`pytest_runtest_setup`."""
+    global BROWSER_FILES
+    BROWSER_FILES = {item.path for item in items if item.get_closest_marker("browser")}
+
+
+BROWSER_FILES: set[Path] = set()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Close the shared Chromium before the first test of a file without browser tests (and
+    before its fixtures): Playwright's sync API marks its event loop as running in this
+    thread, which asyncio users (nbclient) must not meet."""
+    if item.path not in BROWSER_FILES:
+        from tests.browser import close_chromium
+
+        close_chromium()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.browser import close_chromium
+
+    close_chromium()
 
 
 @pytest.fixture()

@@ -138,23 +138,19 @@ def test_cache_entries_handed_back_are_written_only_if_the_build_succeeds(tmp_pa
 
 @pytest.mark.realdata
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the second process needs two cores")
-def test_a_build_with_china_read_elsewhere_equals_one_read_here(built_atlas, data_dir,
-                                                                 tmp_path):
-    """``build_all`` reads China's cities in its second process; every table is that of the
-    one-process build (``built_atlas``), and China's dissolved cities reach the cache."""
+def test_a_build_with_china_read_elsewhere_equals_one_read_here(built_atlas, full_build):
+    """``build_all`` (the session's complete build, ``full_build``, cold with a cache of its
+    own) reads China's cities in its second process; every table is that of the one-process
+    build (``built_atlas``), and China's dissolved cities reach the cache."""
     import duckdb
 
-    from atlas.build.pipeline import build_all
     from atlas.store.fingerprint import differing, fingerprints
 
-    steps: list[str] = []
-    built, _ = build_all(tmp_path, data_dir, None, maps=False, exports=False,
-                         step=steps.append, cache_dir=tmp_path / ".cache")
-    assert any(step.startswith("checking every input") for step in steps)
+    assert any(step.startswith("checking every input") for step in full_build.steps)
     with duckdb.connect(str(built_atlas), read_only=True) as one, \
-            duckdb.connect(str(built.database), read_only=True) as other:
+            duckdb.connect(str(full_build.out / "atlas.duckdb"), read_only=True) as other:
         assert differing(fingerprints(one), fingerprints(other)) == []
-    assert list((tmp_path / ".cache").glob("cn_city_geometry-*.parquet"))
+    assert list((full_build.out / ".cache").glob("cn_city_geometry-*.parquet"))
 
 
 def test_an_independent_reader_sees_no_other_level_in_this_process_too(monkeypatch):

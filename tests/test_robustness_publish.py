@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import tempfile
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -132,10 +133,19 @@ def test_a_staging_folder_of_a_killed_build_is_removed(tmp_path):
 # -- with the real inputs: one complete build, then failures and a second build ---------------
 
 @pytest.fixture(scope="module")
-def published(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("published") / "out"
-    build_all(out, data_dir, None)
-    return out
+def published(full_build) -> Path:
+    """The session's complete real build (``tests/conftest.py``), read only."""
+    return full_build.out
+
+
+@pytest.fixture()
+def published_copy(full_build, tmp_path: Path) -> Path:
+    """A copy of the session's complete real build, for the tests that build into it."""
+    copy = tmp_path / "published"
+    shutil.copytree(full_build.out, copy, symlinks=True,
+                    ignore=lambda folder, names: [".cache"] if folder == str(full_build.out)
+                    else [])
+    return copy
 
 
 def test_every_part_carries_the_build_id_of_the_manifest(published):
@@ -161,7 +171,8 @@ def test_every_part_carries_the_build_id_of_the_manifest(published):
     assert not [p for p in published.iterdir() if re.match(r"\.stage-|\.publishing", p.name)]
 
 
-def test_a_killed_second_process_publishes_nothing(published, data_dir, monkeypatch):
+def test_a_killed_second_process_publishes_nothing(published_copy, data_dir, monkeypatch):
+    published = published_copy
     before = snapshot(published)
     monkeypatch.setattr("atlas.build.outputs.MAPS_TARGET", "publish_helpers:die")
     with pytest.raises(BrokenProcessPool):  # the second process died drawing the maps
@@ -169,7 +180,8 @@ def test_a_killed_second_process_publishes_nothing(published, data_dir, monkeypa
     assert snapshot(published) == before
 
 
-def test_bad_input_publishes_nothing(published, data_dir, tmp_path):
+def test_bad_input_publishes_nothing(published_copy, data_dir, tmp_path):
+    published = published_copy
     broken = tmp_path / "data"  # links to the real inputs, one file changed
     (broken / "cn").mkdir(parents=True)
     for path in data_dir.iterdir():
