@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import atlas.maps.display_geometry as display_geometry
-from atlas.build.worker import second_process, take_prepared, warm_up_later
+from atlas.build.worker import collect_prepared, second_process, warm_up_later
 from atlas.maps.render import prepare_shapes
 from atlas.maps.specs import load_map_specs
 from atlas.store.cache import computed_entries, geometry_cache
@@ -73,7 +73,7 @@ def test_the_second_process_hands_the_shapes_to_the_build_cache(fixture_atlas, t
     with geometry_cache(cache), second_process() as worker:
         warm_up_later(worker, database, cache)
         assert len(worker.prepared) == 1
-        take_prepared(worker)
+        collect_prepared(worker)
         assert worker.prepared == []
     # written with this (the build's) block, not by the second process
     assert len(list(cache.glob("display_shapes-*.parquet"))) == len(_asked(database))

@@ -1,6 +1,6 @@
 """The input side of a first build: only the Parquet columns the readers use are loaded
 (``also_read`` in atlas/spec/manifest.toml), and the second process dissolves the regions
-ahead of the readers (``prepare`` in atlas/spec/levels.toml, :func:`atlas.store.cache.expect`)
+ahead of the readers (``prepare`` in atlas/spec/levels.toml, :func:`atlas.build.worker.prepare`)
 without ever deciding a result."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from atlas.sources.checks import validate_frame
 from atlas.sources.inputs import parse_table
 from atlas.spec import declarations
 from atlas.spec.manifest import spec_from_entry
-from atlas.store.cache import adopt, cached_frame, computed_entries, expect, geometry_cache
+from atlas.store.cache import adopt, cached_frame, computed_entries, geometry_cache, on_next_miss
 
 ENTRY = {"path": "x/table.parquet", "columns": {"code": "str", "jobs": "count"},
          "also_read": ["title"]}
@@ -50,7 +50,7 @@ def test_also_read_is_for_parquet_inputs_only():
         spec_from_entry("t", {**ENTRY, "path": "x/table.csv"})
 
 
-def test_an_expected_entry_is_waited_for_once_on_the_first_miss(tmp_path):
+def test_an_announced_entry_is_waited_for_once_on_the_first_miss(tmp_path):
     calls = []
     frame = pd.DataFrame({"region_id": ["a"], "value": [1.5]})
 
@@ -65,13 +65,13 @@ def test_an_expected_entry_is_waited_for_once_on_the_first_miss(tmp_path):
         raise AssertionError("computed here although the second process had it")
 
     with geometry_cache(tmp_path / "here"):
-        expect(collect)
+        on_next_miss(collect)
         got = cached_frame("dissolved", "k1", never)
         assert calls == [1]
         pd.testing.assert_frame_equal(got, frame)
         again = cached_frame("other", "k2", lambda: frame.assign(value=2.0))  # a plain miss
         assert calls == [1] and again["value"].tolist() == [2.0]
-    expect(collect)  # outside a block: nothing kept, nothing called
+    on_next_miss(collect)  # outside a block: nothing kept, nothing called
     assert calls == [1]
 
 

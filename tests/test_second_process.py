@@ -8,9 +8,22 @@ from __future__ import annotations
 import os
 import sys
 
+import pandas as pd
 import pytest
 
-from atlas.build.worker import SecondProcess, second_process, warm_up_later
+from atlas.build.worker import (
+    AT_A_POINT,
+    BEFORE_A_MISS,
+    SecondProcess,
+    call,
+    collect_prepared,
+    prepare,
+    result,
+    second_process,
+    warm_up_later,
+)
+from atlas.errors import AtlasError
+from atlas.store.cache import cached_frame, geometry_cache
 
 HEAVY = ("esda", "libpysal", "mapclassify", "folium", "atlas.maps.render")
 needs_two_cores = pytest.mark.skipif((os.cpu_count() or 1) < 2,
@@ -41,6 +54,43 @@ def test_a_process_that_draws_no_maps_never_imports_them():
         warm_up_later(worker)
         assert not worker.warming
         assert worker.submit(_loaded).result() == []
+
+
+@needs_two_cores
+def test_a_failed_prepare_never_fails_the_build_which_computes_it_itself(tmp_path):
+    """Work queued with :func:`prepare` that fails in the second process (an AtlasError, any
+    other error) is collected without raising, at either collection point; the lookup that
+    missed computes its entry here, and the block writes it as without the work."""
+    cache = tmp_path / "cache"
+    frame = pd.DataFrame({"region_id": ["a", "b"], "value": [1.5, 2.5]})
+    bad = ("atlas.nowhere:missing",)  # a ConfigError there
+    wrong = ("atlas.build.worker:_started", "an argument it does not take")  # a TypeError there
+    with geometry_cache(cache), second_process(maps=False) as worker:
+        with pytest.raises(AtlasError, match="cannot be found"):
+            result(worker.submit(call, *bad))  # they do fail there
+        with pytest.raises(TypeError):
+            result(worker.submit(call, *wrong))
+        handles = [prepare(worker, *bad, cache=cache, collect=BEFORE_A_MISS),
+                   prepare(worker, *wrong, cache=cache, collect=BEFORE_A_MISS)]
+        later = [prepare(worker, *bad, cache=cache), prepare(worker, *wrong, cache=cache)]
+        assert worker.prepared == later  # queued for collect_prepared, the others for a miss
+        got = cached_frame("dissolved", "k1", lambda: frame)  # the miss collects the first two
+        pd.testing.assert_frame_equal(got, frame)
+        assert all(handle._future is None for handle in handles)  # collected, once
+        later[0].collect()  # collected by its caller, then the rest at the point
+        collect_prepared(worker)
+        assert worker.prepared == [] and later[1]._future is None
+    assert len(list(cache.glob("dissolved-*.parquet"))) == 1
+
+
+def test_without_a_second_process_nothing_is_prepared(tmp_path):
+    with geometry_cache(tmp_path):
+        handle = prepare(None, "atlas.nowhere:missing", cache=tmp_path, collect=BEFORE_A_MISS)
+        handle.collect()
+        assert cached_frame("x", "k", lambda: pd.DataFrame({"a": [1]}))["a"].tolist() == [1]
+    with pytest.raises(ValueError, match="collection point"):
+        prepare(None, "atlas.nowhere:missing", cache=tmp_path, collect="whenever")
+    assert AT_A_POINT != BEFORE_A_MISS
 
 
 def test_other_executors_are_left_alone():

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from atlas.build.worker import call, result, second_process, take_prepared
+from atlas.build.worker import call, collect_prepared, result, second_process
 from atlas.store.cache import cache_home, geometry_cache
 from atlas.store.edition import DEFAULT_EDITION, edition_database
 
@@ -70,7 +70,7 @@ def write_outputs(database: Path, out_dir: Path, *, maps: bool, exports: bool,
 
             index = write_index(database, out_dir / "maps")
             written += result(drawn)
-            take_prepared(worker)  # the drawn shapes computed early, into the cache
+            collect_prepared(worker)  # the drawn shapes computed early, into the cache
             return [*written, index]
         written = []
         if exports:

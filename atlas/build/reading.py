@@ -10,7 +10,6 @@ other levels. Every input is checked before the model tables are written.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from concurrent.futures import Executor
 from functools import partial
@@ -19,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from atlas.build.worker import call, result
+from atlas.build.worker import BEFORE_A_MISS, call, prepare, result
 from atlas.errors import AtlasError
 from atlas.sources.inputs import Inputs
 from atlas.sources.levelset import LevelSet
@@ -27,7 +26,6 @@ from atlas.sources.reader_cache import reader_config
 from atlas.sources.registry import Arriving, read_all, reader_groups
 from atlas.spec import declarations, reference_path
 from atlas.spec.config_types import AtlasConfig
-from atlas.store.cache import expect
 from atlas.store.database import write_tables
 
 RUST_BELT_TABLE = reference_path("rust_belt_states.csv")
@@ -84,39 +82,28 @@ def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
                           ) -> tuple[list[str], Callable[[], None]]:
     """Start validating the geometry inputs in ``executor`` (the second process; validated
     layers are cached, tables are not) while this process checks the tables; returns their
-    keys and what takes the validated layers in (as cache entries, written only if this
-    build succeeds), after which :meth:`Inputs.check_all` finds them. An input the second
-    process finds bad is left to this one's check, which says what is wrong."""
+    keys and what takes the validated layers in (:func:`atlas.build.worker.prepare`, as cache
+    entries, written only if this build succeeds), after which :meth:`Inputs.check_all`
+    finds them. An input the second process finds bad is left to this one's check, which
+    says what is wrong."""
     keys = [key for key, spec in inputs.specs.items() if spec.is_geometry]
     if executor is None or not keys:
         return [], lambda: None
-    future = executor.submit(call, "atlas.sources.inputs:check_inputs", inputs.data_dir, keys,
-                             cache=cache, hand_back=True)
-
-    def collect() -> None:
-        with contextlib.suppress(AtlasError):
-            result(future)
-
-    return keys, collect
+    return keys, prepare(executor, "atlas.sources.inputs:check_inputs", inputs.data_dir, keys,
+                         cache=cache).collect
 
 
 def start_preparing(inputs: Inputs, executor: Executor | None, cache: Path) -> None:
     """Start the declared ``prepare`` functions (levels.toml: the dissolves) in ``executor``
     (the second process), after the geometry checks, whose validated layers they use; the
     entries they compute are taken into this process's cache before its next lookup that
-    finds nothing (:func:`atlas.store.cache.expect`), so that a reader finds its dissolved
-    regions there instead of computing them. Nothing without a second process or a
-    declared ``prepare``; if they fail, the readers compute (and report) it themselves."""
-    if executor is None or not any(decl.prepare for decl in declarations.levels()):
-        return
-    future = executor.submit(call, "atlas.sources.registry:prepare", inputs.data_dir,
-                             cache=cache, hand_back=True)
-
-    def collect() -> None:
-        with contextlib.suppress(AtlasError):
-            result(future)
-
-    expect(collect)
+    finds nothing (:func:`atlas.build.worker.prepare`, :data:`~atlas.build.worker.BEFORE_A_MISS`),
+    so that a reader finds its dissolved regions there instead of computing them. Nothing
+    without a second process or a declared ``prepare``; if they fail, the readers compute
+    (and report) it themselves."""
+    if executor is not None and any(decl.prepare for decl in declarations.levels()):
+        prepare(executor, "atlas.sources.registry:prepare", inputs.data_dir, cache=cache,
+                collect=BEFORE_A_MISS)
 
 
 def data_quality_notes(inputs: Inputs, step: Step) -> None:

@@ -18,6 +18,13 @@ order, so nothing imported for later work delays them), the trap zones' Local Mo
 (:mod:`atlas.engine.local_moran`), the backtests' bootstrap, then the maps
 (:mod:`atlas.build.outputs`). Work goes there as
 ``submit(call, "module:function", *args, cache=...)`` and comes back with :func:`result`.
+
+Work that only fills the cache goes there as :func:`prepare` (one mechanism for all of it:
+the geometry checks' validated layers, the dissolves declared ``prepare`` in levels.toml, the
+maps' drawn shapes): its cache entries are handed back and taken into this process's cache
+block at a collection point, before the block's next miss or where the caller says
+(:meth:`Prepared.collect`, :func:`collect_prepared`); a failure there never fails or changes
+a build (what asks for the entries computes them itself).
 """
 
 from __future__ import annotations
@@ -32,10 +39,12 @@ from typing import Any
 
 from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
-from atlas.store.cache import adopt, computed_entries, geometry_cache
+from atlas.store.cache import adopt, computed_entries, geometry_cache, on_next_miss
 
 # what the second process runs to compute the maps' drawn shapes early (module:function)
 PREPARE_TARGET = "atlas.maps.render:prepare_shapes"
+# the collection points of prepare(): before the cache's next miss, or when the caller says
+BEFORE_A_MISS, AT_A_POINT = "before a miss", "at a point"
 # Cache entries computed by earlier calls of this (second) process that handed them back: a
 # later such call starts with them (the validated geometry the China reader reads, say).
 _HANDED_BACK: dict = {}
@@ -54,12 +63,67 @@ def _warm_up_maps() -> None:
 
 class SecondProcess(ProcessPoolExecutor):
     """The second process (one worker, spawned); ``maps``: it will draw the maps;
-    ``prepared``: the work :func:`warm_up_later` queued for them (see :func:`take_prepared`)."""
+    ``prepared``: the work queued for a collection point of its own (:func:`collect_prepared`)."""
 
     def __init__(self, maps: bool) -> None:
         super().__init__(1, mp_context=get_context("spawn"))
         self.maps, self.warming = maps, False
-        self.prepared: list[Future] = []
+        self.prepared: list[Prepared] = []
+
+
+class Prepared:
+    """Cache entries the second process is computing (:func:`prepare`), to be taken into
+    this process's cache block by :meth:`collect`, once."""
+
+    def __init__(self, future: Future | None) -> None:
+        self._future = future
+
+    def collect(self) -> None:
+        """Wait for the work and take the cache entries it handed back into the running cache
+        block (written with it); the first call only: later ones return at once. Its failure
+        (an AtlasError, any other error, a broken process) is never the build's: nothing is
+        taken, and what asks for the entries computes them itself (and reports any error in
+        them, in one line)."""
+        future, self._future = self._future, None
+        if future is None:
+            return
+        with contextlib.suppress(Exception):  # a cache only saves time: the caller computes it
+            result(future)
+
+
+def prepare(executor: Executor | None, target: str, *args: Any, cache: Path | None,
+            collect: str = AT_A_POINT) -> Prepared:
+    """Queue ``module:function(*args)`` in ``executor`` (the second process; behind the work
+    already submitted to it), for the cache entries it computes in the output folder's
+    ``cache``: they are handed back, to be written with this process's cache block, never
+    deciding a result (the function only fills the cache, under keys of everything each
+    result depends on). ``collect`` is the collection point:
+
+    - :data:`BEFORE_A_MISS`: before the running cache block's next lookup that finds
+      nothing (:func:`atlas.store.cache.on_next_miss`), so that the lookup finds them;
+    - :data:`AT_A_POINT`: when the caller calls :meth:`Prepared.collect`, or, queued in a
+      :class:`SecondProcess`, at :func:`collect_prepared`.
+
+    Without an ``executor`` nothing is queued (the handle collects nothing)."""
+    if collect not in (BEFORE_A_MISS, AT_A_POINT):
+        raise ValueError(f"unknown collection point {collect!r}")
+    if executor is None:
+        return Prepared(None)
+    handle = Prepared(executor.submit(call, target, *args, cache=cache, hand_back=True))
+    if collect == BEFORE_A_MISS:
+        on_next_miss(handle.collect)
+    elif isinstance(executor, SecondProcess):
+        executor.prepared.append(handle)
+    return handle
+
+
+def collect_prepared(executor: Executor | None) -> None:
+    """Collect (:meth:`Prepared.collect`) what :func:`prepare` queued in ``executor`` to be
+    collected at a point: the maps' drawn shapes, once the maps are drawn."""
+    if isinstance(executor, SecondProcess):
+        handles, executor.prepared = executor.prepared, []
+        for handle in handles:
+            handle.collect()
 
 
 def warm_up_later(executor: Executor | None, model_tables: Path | None = None,
@@ -67,28 +131,14 @@ def warm_up_later(executor: Executor | None, model_tables: Path | None = None,
     """Queue the map modules' import in ``executor`` (a :class:`SecondProcess` that will draw
     the maps; once), behind the work already submitted to it; then, given the closed file of
     the build's ``model_tables`` (a model-tables cache entry) and the ``cache`` folder, the
-    maps' drawn shapes computed from it (:data:`PREPARE_TARGET`), so that the maps find them
-    in the cache instead of simplifying the shapes after the database is written."""
+    maps' drawn shapes computed from it (:data:`PREPARE_TARGET`, :func:`prepare`), collected
+    once the maps are drawn (:func:`collect_prepared`), so that the maps find them in the
+    cache instead of simplifying the shapes after the database is written."""
     if isinstance(executor, SecondProcess) and executor.maps and not executor.warming:
         executor.warming = True
         executor.submit(_warm_up_maps)
         if model_tables is not None and cache is not None:
-            executor.prepared.append(executor.submit(
-                call, PREPARE_TARGET, model_tables, cache=cache, hand_back=True))
-
-
-def take_prepared(executor: Executor | None) -> None:
-    """Take what :func:`warm_up_later` prepared into this process's cache block (written
-    with it); called once the maps are drawn. Its failure is not the build's: the maps
-    compute the shapes themselves (and raise any error in them)."""
-    if not isinstance(executor, SecondProcess):
-        return
-    for future in executor.prepared:
-        try:
-            result(future)
-        except Exception:  # noqa: BLE001  (the maps computed the shapes: a cache only saves time)
-            continue
-    executor.prepared.clear()
+            prepare(executor, PREPARE_TARGET, model_tables, cache=cache)
 
 
 def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = False

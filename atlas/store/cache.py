@@ -66,7 +66,7 @@ class _Session:
         self.pending_files: dict[tuple[str, str, str], Path] = {}  # (name, key, suffix): temp
         self.used: dict[str, list[str]] = {}
         self.suffixes: dict[str, str] = {}  # per name: ".parquet", or a file entry's suffix
-        self.expected: list[Callable[[], None]] = []  # see expect()
+        self.on_miss: list[Callable[[], None]] = []  # see on_next_miss()
 
     def use(self, name: str, key: str, suffix: str = ".parquet") -> None:
         keys = self.used.setdefault(name, [])
@@ -234,20 +234,19 @@ def adopt(entries: dict[tuple[str, str], pa.Table]) -> None:
         session.pending[name, key] = table
 
 
-def expect(collect: Callable[[], None]) -> None:
+def on_next_miss(collect: Callable[[], None]) -> None:
     """Call ``collect`` (once) before the running block's next lookup that finds nothing:
-    another process may be computing entries, which ``collect`` waits for and
-    :func:`adopt` s (the build's second process dissolving regions ahead of the readers).
-    Nothing outside a block."""
+    entries computed elsewhere may be on their way, which ``collect`` waits for and
+    :func:`adopt` s, so that the lookup finds them. Nothing outside a block."""
     session = _CACHE["session"]
     if session is not None:
-        session.expected.append(collect)
+        session.on_miss.append(collect)
 
 
 def _arrived(session: _Session, name: str, key: str) -> bool:
-    """After a miss: wait for the entries :func:`expect` announced; True if ``(name, key)``
-    is now among the block's entries."""
-    waiting, session.expected = session.expected, []
+    """After a miss: call what :func:`on_next_miss` registered; True if ``(name, key)`` is
+    now among the block's entries."""
+    waiting, session.on_miss = session.on_miss, []
     for collect in waiting:
         collect()
     return bool(waiting) and (name, key) in session.pending
