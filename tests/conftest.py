@@ -99,6 +99,32 @@ def full_build(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Full
     return FullBuild(out, steps)
 
 
+class WrittenOutputs(NamedTuple):
+    """:func:`shareable_outputs`: the folder, the progress lines, the files written and the
+    cache folder of the drawing."""
+
+    out: Path
+    steps: list[str]
+    written: list[Path]
+    cache: Path
+
+
+@pytest.fixture(scope="session")
+def shareable_outputs(built_atlas: Path, tmp_path_factory: pytest.TempPathFactory
+                      ) -> WrittenOutputs:
+    """The maps and exports of the session's atlas in the shareable edition (the default),
+    written once by :func:`atlas.build.outputs.write_outputs` (exports here, maps in the
+    second process at once), with an empty cache of its own beside the folder (not in it:
+    the tests walk every file of the folder)."""
+    from atlas.build.outputs import write_outputs
+
+    base = tmp_path_factory.mktemp("shareable")
+    steps: list[str] = []
+    written = write_outputs(built_atlas, base / "out", maps=True, exports=True,
+                            step=steps.append, cache_dir=base / ".cache", edition="shareable")
+    return WrittenOutputs(base / "out", steps, written, base / ".cache")
+
+
 # One build with a changed weight, for the tests that check the texts follow the config.
 REWEIGHTED = "[risk.weights]\nprior_decline = 0.4\n"
 

@@ -56,20 +56,19 @@ def test_trap_zones_from_the_second_process_equal_those_computed_here(built_atla
 
 @needs_two_cores
 @pytest.mark.realdata
-def test_the_index_lists_the_exports_written_beside_the_maps(built_atlas, tmp_path):
-    steps: list[str] = []
-    written = write_outputs(built_atlas, tmp_path, maps=True, exports=True, step=steps.append,
-                            cache_dir=tmp_path / ".cache")
+def test_the_index_lists_the_exports_written_beside_the_maps(shareable_outputs):
+    # written once per session by write_outputs (conftest.shareable_outputs)
+    out, steps, written, cache = shareable_outputs
     assert steps[0].startswith("writing exports and drawing maps at once")
-    files = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    files = sorted(p.name for p in (out / "exports").iterdir())
     exports = [name for name in files if not name.endswith(".sources.txt")]
     assert len(exports) == 8 and {p.name for p in written} >= set(files)
     # each CSV has its sources file beside it (atlas.texts.attribution)
     assert set(files) - set(exports) == {f"{n}.sources.txt" for n in exports if n.endswith(".csv")}
-    index = (tmp_path / "maps" / "index.html").read_text(encoding="utf-8")
+    index = (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert all(f"href='../exports/{name}'" in index for name in exports)
     assert written[-1].name == "index.html"
-    assert list((tmp_path / ".cache").glob("display_shapes-*.parquet"))  # drawn shapes kept
+    assert list(cache.glob("display_shapes-*.parquet"))  # drawn shapes kept
 
 
 @needs_two_cores

@@ -34,15 +34,14 @@ NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 
 @pytest.fixture(scope="module")
-def editions(built_atlas: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The outputs of the session's atlas in both editions."""
-    out = {}
-    for edition in ("shareable", "internal"):
-        folder = tmp_path_factory.mktemp(edition)
-        write_outputs(built_atlas, folder, maps=True, exports=True, step=lambda m: None,
-                      edition=edition)
-        out[edition] = folder
-    return out
+def editions(built_atlas: Path, shareable_outputs, tmp_path_factory: pytest.TempPathFactory
+             ) -> dict[str, Path]:
+    """The outputs of the session's atlas in both editions (the shareable ones are the
+    session's, ``conftest.shareable_outputs``)."""
+    folder = tmp_path_factory.mktemp("internal")
+    write_outputs(built_atlas, folder, maps=True, exports=True, step=lambda m: None,
+                  edition="internal")
+    return {"shareable": shareable_outputs.out, "internal": folder}
 
 
 @pytest.fixture(scope="module")
