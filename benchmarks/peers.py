@@ -30,9 +30,9 @@ def dense_inputs(con: duckdb.DuckDBPyConnection, level: str) -> tuple[np.ndarray
     compute_measure_sums(con, "matrix")  # category_facts, measure_order
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0]
     facts, _ = level_facts(con, level, measures)
-    rows = composition(con, level)
-    x = np.zeros((len(rows.region_ids), len(facts.categories)))
-    x[rows.region, rows.code] = rows.jobs
+    _, offsets, codes, jobs, _ = composition(con, level)
+    x = np.zeros((len(offsets) - 1, len(facts.categories)))
+    x[np.repeat(np.arange(len(offsets) - 1), np.diff(offsets)), codes] = jobs
     return x, np.ascontiguousarray(facts.filled)
 
 

@@ -1,17 +1,12 @@
-"""region_base's group diversity (from the matrix engine's NumPy step, and from the SQL file
-with sorted lists) is the ordered-aggregate formula to the bit, and region_uncounted.sql is
-skipped only where it would change nothing."""
+"""region_base's group diversity from sorted lists is the ordered-aggregate formula to the bit,
+and region_uncounted.sql is skipped only where it would change nothing."""
 
 from __future__ import annotations
-
-import math
-import struct
 
 import duckdb
 import pytest
 
 from atlas.engine.core import compute_indices, compute_measure_sums
-from atlas.engine.group_indices import ensure_group_indices
 from atlas.engine.sql import run_sql_file
 from atlas.engine.synth import generate_level, synthetic_config
 
@@ -81,33 +76,6 @@ def test_group_diversity_is_the_ordered_aggregates_to_the_bit(engine_con):
     single = con.execute("SELECT group_entropy FROM region_base WHERE region_id = "
                          "(SELECT max(region_id) FROM region_base)").fetchone()[0]
     assert single == 0.0  # one group: -1 ln 1 = 0
-
-
-def _bits(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """``region_group_indices`` sorted, each double as its 8 bytes (NaN and -0.0 kept apart
-    from NULL and 0.0)."""
-    return [(level, region, *(None if v is None else struct.pack("<d", v) for v in values))
-            for level, region, *values in con.execute(
-                "SELECT level, region_id, group_entropy, group_hachman "
-                "FROM region_group_indices ORDER BY level, region_id").fetchall()]
-
-
-def test_numpy_group_indices_are_the_sql_files_bits(engine_con):
-    """The matrix engine's group entropy and Hachman (atlas.engine.group_indices) are the
-    bits of region_group_indices.sql, which a re-specification on a stored atlas runs."""
-    con = engine_con
-    from_numpy = _bits(con)  # compute_indices made it with the sums
-    con.execute("DROP TABLE region_group_indices")
-    ensure_group_indices(con)
-    from_sql = _bits(con)
-    assert len(from_numpy) == 3000 and from_numpy == from_sql
-    values = [tuple(v and struct.unpack("<d", v)[0] for v in row[2:]) for row in from_sql]
-    # the region without jobs: no entropy term (NULL) and Hachman 1 / (0 / 0)^2 = NaN; the
-    # region with one group: -(1 ln 1) / ln G = -0.0; real values for all others
-    assert [v for v in values if v[0] is None or math.isnan(v[1])] == [(None, pytest.approx(
-        float("nan"), nan_ok=True))]
-    assert [row[2] for row in from_sql].count(struct.pack("<d", -0.0)) == 1
-    assert sum(0 < v[0] < 1 and v[1] > 0 for v in values if v[0] is not None) == 2998
 
 
 def _sums(con: duckdb.DuckDBPyConnection) -> list[tuple]:

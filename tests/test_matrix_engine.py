@@ -82,30 +82,6 @@ def test_small_blocks_give_the_same_sums(monkeypatch):
     assert assert_same_sums(reference, blocked, rtol=1e-13) > 8000
 
 
-def test_rows_in_any_order_give_the_same_bits(monkeypatch):
-    """The composition leaves DuckDB unsorted, as integer codes: the regions are numbered in
-    ``region_id`` order with every row counted, and any order of the rows gives the same
-    bits in every sum (several blocks, duplicate cells and zero jobs included)."""
-    con = synthetic(True)()
-    compute_measure_sums(con, "matrix")  # category_facts and measure_order for level_facts
-    measures = con.execute("SELECT measures FROM measure_order").fetchone()[0]
-    monkeypatch.setattr(matrix_engine, "BLOCK_CELLS", 700)
-    facts, _ = matrix_engine.level_facts(con, "synth", measures)
-    rows = matrix_engine.composition(con, "synth")
-    expected = con.execute("SELECT region_id, count(*) FROM employment WHERE level = 'synth' "
-                           "GROUP BY region_id ORDER BY region_id").fetchall()
-    counts = np.bincount(rows.region, minlength=len(rows.region_ids)).tolist()
-    assert list(zip(rows.region_ids.to_pylist(), counts, strict=True)) == expected
-    first = matrix_engine.level_sums(facts, rows)
-    shuffled = np.random.default_rng(7).permutation(len(rows.region))
-    second = matrix_engine.level_sums(facts, matrix_engine.Composition(
-        rows.region_ids, rows.region[shuffled], rows.code[shuffled], rows.jobs[shuffled],
-        rows.imputed[shuffled]))
-    assert first.keys() == second.keys() and len(first["total_employment"]) == 300
-    for name, values in first.items():
-        assert values.tobytes() == second[name].tobytes(), name
-
-
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="method"):
         compute_measure_sums(duckdb.connect(), "numba")

@@ -25,7 +25,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from atlas.engine.group_indices import ensure_group_indices, write_level_group_indices
 from atlas.engine.matrix_engine import finish_level, matrix_level, reference_first, write_tables
 from atlas.engine.risk_tables import drop_object, run_sql_into
 from atlas.engine.risk_vector import compute_model_risk, write_rank_groups
@@ -190,7 +189,7 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
     unscored_done = False
     references = dict(con.execute(
         "SELECT level, coalesce(reference_level, level) FROM levels").fetchall())
-    tables, grouped = [], []  # the matrix engine's rows and group sums of every level
+    tables = []  # the matrix engine's rows of every level, written together at the end
     shares: dict[str, dict] = {}  # reference shares of the levels summed here
     excess_in_sql = []  # levels summed in SQL, or whose reference was
     for level in reference_first(listed, references):
@@ -203,9 +202,6 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
                 if summed is not None:
                     rows, with_excess = finish_level(summed, references, shares)
                     tables.append(rows)
-                    grouped.append((level, summed.region_ids, summed.facts.groups,
-                                    summed.sums["group_employment"],
-                                    summed.sums["group_present"]))
                     excess_in_sql += [] if with_excess else [level]
                 continue
         if not unscored_done:
@@ -225,7 +221,6 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
             "SELECT level FROM uncounted_levels ORDER BY level").fetchall()]
         if wider:
             run_sql_file(con, "region_excess.sql", excess_levels=wider, with_uncounted=True)
-    write_level_group_indices(con, grouped, listed)
     for name in ("region_exposure.sql", "region_diversity.sql"):
         run_sql_file(con, name)
 
@@ -252,7 +247,6 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
     ``risk_scores.sql`` once per model, the readable reference the tests compare it with."""
     variables = engine_variables(config, measure)
     check_measure(con, variables["exposure_measure"], "exposure measure")
-    ensure_group_indices(con)
     run_sql_into(con, schema, "region_base.sql", **variables)
     if not table_exists(con, "region_indicator_values"):
         run_sql_file(con, "region_indicator_values.sql")

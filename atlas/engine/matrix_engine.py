@@ -6,14 +6,12 @@ The same tables as the SQL reference pass (``region_sums_level.sql``), computed 
    reference share, diversity group, sheltered, every statistic of every measure) become the
    columns of the statistics matrix S, sorted by diversity group (``matrix_codes``, one
    integer code per category);
-2. the composition streams out of DuckDB as flat Arrow columns of integer codes (region,
-   category), jobs and imputed flags, the regions numbered in ``region_id`` order (a join
-   with the level's sorted regions, ``matrix_regions``); no pandas, no string, no list per
-   region in between;
-3. the rows are put in order of their block of regions (a counting sort); blocks become
-   dense matrices (at most ``BLOCK_CELLS`` cells, so memory stays bounded at any size) and
-   :func:`atlas.engine.matrix_sums.block_sums` multiplies them with S (BLAS) and with the
-   group indicator;
+2. the composition streams out of DuckDB as Arrow, grouped by region (one list of
+   ``(code, jobs, imputed)`` per region: the CSR form of the region x category matrix, with
+   the list offsets as row pointers), regions in ``region_id`` order; no pandas in between;
+3. blocks of regions become dense matrices (at most ``BLOCK_CELLS`` cells, so memory stays
+   bounded at any size) and :func:`atlas.engine.matrix_sums.block_sums` multiplies them with S
+   (BLAS) and with the group indicator;
 4. the substitutable excess of every region and measure (:func:`substitutable_excess`) comes
    from the group sums and the reference level's, once every level is summed;
 5. the sums go back into DuckDB through Arrow, lists in ``measure_order``.
@@ -85,80 +83,43 @@ def level_facts(con: duckdb.DuckDBPyConnection, level: str,
     return facts, n_reference
 
 
-@dataclass
-class Composition:
-    """One level's composition as flat arrays (rows in DuckDB's order, not sorted).
-
-    ``region_ids``: the level's regions with rows, sorted (the SQL pass's ``ORDER BY
-    region_id``); per row ``region`` (its position in ``region_ids``), the category ``code``,
-    the ``jobs`` and the ``imputed`` flag.
-    """
-
-    region_ids: pa.Array
-    region: np.ndarray
-    code: np.ndarray
-    jobs: np.ndarray
-    imputed: np.ndarray
-
-
-def composition(con: duckdb.DuckDBPyConnection, level: str) -> Composition:
-    """The level's composition as integer codes, fetched as Arrow columns (no string and no
-    list per region leaves DuckDB; the regions are numbered in ``region_id`` order).
-
-    Raises
-    ------
-    ValueError
-        on a NULL region id, jobs or imputed flag (the SQL pass has the NULL semantics).
-    """
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE matrix_regions AS
-        SELECT region_id, (row_number() OVER (ORDER BY region_id) - 1)::INTEGER AS code
-        FROM (SELECT DISTINCT region_id FROM employment WHERE level = ?)""", [level])
-    region_ids = con.execute("SELECT region_id FROM matrix_regions ORDER BY code"
-                             ).to_arrow_table().column(0).combine_chunks()
-    if region_ids.null_count:
-        raise ValueError("NULL region id")
+def composition(con: duckdb.DuckDBPyConnection, level: str) -> tuple[pa.Array, np.ndarray,
+                                                                       np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    """The level's composition in CSR form: region ids (sorted), row offsets, and per row the
+    category code, jobs and imputed flag (Arrow buffers, no copies where Arrow allows)."""
     table = con.execute("""
-        SELECT r.code AS region, c.code, e.employment AS jobs, e.imputed
-        FROM employment AS e
-        JOIN matrix_codes AS c ON c.category = e.category
-        JOIN matrix_regions AS r ON r.region_id = e.region_id
-        WHERE e.level = ?""", [level]).to_arrow_table()
-    columns = {name: table.column(name).combine_chunks() for name in table.column_names}
-    if columns["jobs"].null_count or columns["imputed"].null_count:
-        raise ValueError("NULL employment or imputed flag")
-    return Composition(region_ids, columns["region"].to_numpy(), columns["code"].to_numpy(),
-                       columns["jobs"].to_numpy(),
-                       columns["imputed"].to_numpy(zero_copy_only=False))
+        SELECT e.region_id, list({'c': c.code, 'e': e.employment, 'i': e.imputed}) AS cells
+        FROM employment AS e JOIN matrix_codes AS c ON c.category = e.category
+        WHERE e.level = ?
+        GROUP BY e.region_id
+        ORDER BY e.region_id""", [level]).to_arrow_table()
+    cells = table.column("cells").combine_chunks()
+    offsets = cells.offsets.to_numpy().astype(np.int64)
+    values = cells.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+    offsets -= offsets[0]
+    codes, jobs, imputed = (values.field(name) for name in ("c", "e", "i"))
+    if jobs.null_count or imputed.null_count:
+        raise ValueError("NULL employment or imputed flag")  # the SQL pass handles these
+    return (table.column("region_id").combine_chunks(), offsets,
+            codes.to_numpy(), jobs.to_numpy(),
+            imputed.to_numpy(zero_copy_only=False))
 
 
-def level_sums(facts: CategoryFacts, rows: Composition) -> dict[str, np.ndarray]:
-    """:func:`block_sums` over blocks of at most ``BLOCK_CELLS`` cells (consecutive regions),
-    written into arrays over all regions.
-
-    The rows are put in block order by a stable counting sort of their block number (a radix
-    sort, one pass: the blocks are few), not sorted by region: inside a block the sums do
-    not depend on the row order. The blocks are the same runs of regions as before, so the
-    same rows meet in each block (which decides :func:`block_sums`'s path).
-    """
-    regions = len(rows.region_ids)
+def level_sums(facts: CategoryFacts, offsets: np.ndarray, codes: np.ndarray, jobs: np.ndarray,
+               imputed: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`block_sums` over blocks of at most ``BLOCK_CELLS`` cells, concatenated."""
+    regions = len(offsets) - 1
     step = max(1, BLOCK_CELLS // max(1, len(facts.categories)))
-    blocks = -(-regions // step)
-    block = rows.region // step
-    block = block.astype(np.uint16 if blocks <= 1 << 16 else np.int64)
-    order = np.argsort(block, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(block, minlength=blocks))]
-    out: dict[str, np.ndarray] = {}
-    for number in range(blocks):
-        start, stop = number * step, min(regions, (number + 1) * step)
-        picked = order[bounds[number]:bounds[number + 1]]
-        part = block_sums(rows.code[picked], rows.jobs[picked], rows.imputed[picked],
-                          rows.region[picked] - start, stop - start, facts)
-        for name, values in part.items():
-            if name not in out:
-                out[name] = np.empty((regions, *values.shape[1:]), dtype=values.dtype)
-            out[name][start:stop] = values
-    return out
+    parts = []
+    for start in range(0, regions, step):
+        stop = min(regions, start + step)
+        low, high = offsets[start], offsets[stop]
+        parts.append(block_sums(codes[low:high], jobs[low:high], imputed[low:high],
+                                offsets[start:stop + 1] - low, facts))
+    if not parts:
+        return {}
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
 
 
 def _lists(values: np.ndarray, null_rows: np.ndarray | None = None) -> pa.Array:
@@ -313,6 +274,6 @@ def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]
     """The matrix engine's sums of one level (after ``region_sums.sql``; None when the level
     has no rows), for :func:`finish_level`."""
     facts, n_reference = level_facts(con, level, measures)
-    rows = composition(con, level)
-    sums = level_sums(facts, rows)
-    return LevelSums(level, rows.region_ids, sums, facts, n_reference) if sums else None
+    region_ids, offsets, codes, jobs, imputed = composition(con, level)
+    sums = level_sums(facts, offsets, codes, jobs, imputed)
+    return LevelSums(level, region_ids, sums, facts, n_reference) if sums else None

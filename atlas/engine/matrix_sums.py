@@ -1,7 +1,7 @@
 """The per-region sums of one block of regions as matrix products (NumPy, BLAS).
 
-A block is a run of regions with their composition rows (in any order): per row its region
-within the block ``local``, the category code ``c`` (the level's column of the category,
+A block is a run of regions with their composition rows in CSR form: ``offsets`` (one more
+than the regions), and per row the category code ``c`` (the level's column of the category,
 see :class:`CategoryFacts`), the jobs ``e`` and the ``imputed`` flag. With
 
 - ``E[r, k] = sum e`` over the rows of region r and category k (all jobs),
@@ -98,19 +98,9 @@ def _masked(values: np.ndarray, valid: np.ndarray, present: np.ndarray,
     return out
 
 
-def block_sums(codes: np.ndarray, e: np.ndarray, imputed: np.ndarray, local: np.ndarray,
-               n: int, facts: CategoryFacts) -> dict[str, np.ndarray]:
+def block_sums(codes: np.ndarray, e: np.ndarray, imputed: np.ndarray, offsets: np.ndarray,
+               facts: CategoryFacts) -> dict[str, np.ndarray]:
     """Every sum of ``region_measure_sums`` / ``region_group_sums`` for one block of regions.
-
-    Parameters
-    ----------
-    codes, e, imputed
-        per composition row: the category code, the jobs, the imputed flag; rows in any
-        order (every sum below is order-free or sorts first).
-    local
-        per row, its region within the block (``0 .. n - 1``); every region has a row.
-    n
-        the block's regions.
 
     Returns
     -------
@@ -118,9 +108,10 @@ def block_sums(codes: np.ndarray, e: np.ndarray, imputed: np.ndarray, local: np.
     ``group_present (n, G)`` bool, ``group_employment (n, G)``,
     ``group_substitutable (n, G, M)``. NaN stands for NULL.
     """
-    k_count, m_count = len(facts.categories), facts.measures
-    local = local.astype(np.int64, copy=False)
-    cell = local * k_count + codes
+    n, k_count, m_count = len(offsets) - 1, len(facts.categories), facts.measures
+    lengths = np.diff(offsets)
+    local = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    cell = np.repeat(np.arange(0, n * k_count, k_count, dtype=np.int64), lengths) + codes
     count = np.bincount(cell, minlength=n * k_count)
     published = ~imputed & (e > 0)
     unique = count.size == 0 or count.max() <= 1

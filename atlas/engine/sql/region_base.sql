@@ -3,9 +3,7 @@
 -- re-specifications on a read-only atlas (atlas rank --measure) shadow the stored one.
 -- Variables: exposure_measure, vulnerability_measure (v1's vulnerable_share),
 --   industrial_measure (trait behind flag_rust_belt).
--- Tables: region_measure_sums, measure_order, measures, region_diversity and
---   region_group_indices (group_entropy, group_hachman: region_group_indices.sql, or the
---   matrix engine's same bits, atlas.engine.group_indices).
+-- Tables: region_measure_sums, region_group_sums, measure_order, measures, levels, regions.
 --
 -- With e_i the jobs in category i, E = sum e_i, S the categories scored under the measure:
 --   exposure_mean        = sum_S e_i score_i / sum_S e_i
@@ -27,8 +25,9 @@
 --   group_hachman        = 1 / sum_g s_g^2 / r_g (r_g: the reference's group share)
 --   entropy_norm, hhi, effective_n, hachman, krugman: over the published detailed cells
 --                          (region_diversity, the v1 concentration)
--- group_entropy and group_hachman come from region_group_indices (sums over groups in a fixed
--- order, see there), so re-specifying the measure does not recompute them.
+-- Float sums over regions or groups run in a fixed order (sum(x ORDER BY key), or list_sum
+-- over a sorted list): the same order in every build, whatever the threads, so two builds
+-- give identical bits.
 CREATE OR REPLACE TEMP TABLE region_base AS
 WITH positions AS (
     SELECT
@@ -62,6 +61,52 @@ picked AS (
             AS vulnerable_share,
         s.substitutable_excess[i_exposure] AS substitutable_excess
     FROM region_measure_sums AS s, positions
+),
+groups AS (
+    SELECT g.level, g.region_id, g.grp, g.employment
+    FROM region_group_sums AS g
+    WHERE g.grp <> ''
+),
+reference_groups AS (
+    SELECT l.level, g.grp, sum(g.employment ORDER BY g.region_id) AS employment
+    FROM levels AS l
+    JOIN groups AS g ON g.level = coalesce(l.reference_level, l.level)
+    GROUP BY l.level, g.grp
+),
+reference_shares AS (
+    SELECT g.level, g.grp, g.employment / sum(g.employment) OVER (
+        PARTITION BY g.level ORDER BY g.grp
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS r_g,
+        count(*) FILTER (WHERE g.employment > 0) OVER (PARTITION BY g.level) AS n_groups
+    FROM reference_groups AS g
+),
+-- Each region's groups as one list sorted by group (an unordered list() and a list_sort cost
+-- far less than ordered aggregates per region); list_sum adds the list in that order, so the
+-- sums are the same bits as sum(... ORDER BY grp).
+region_groups AS (
+    SELECT g.level, g.region_id,
+        list_sort(list({'grp': g.grp, 'e': g.employment, 'r': r.r_g})) AS cells,
+        max(r.n_groups) AS n_groups
+    FROM groups AS g
+    LEFT JOIN reference_shares AS r ON r.level = g.level AND r.grp = g.grp
+    GROUP BY g.level, g.region_id
+),
+group_totals AS (
+    SELECT level, region_id, cells, n_groups,
+        list_sum([c.e FOR c IN cells]) AS grouped_employment
+    FROM region_groups
+),
+group_indices AS (
+    SELECT level, region_id,
+        CASE WHEN n_groups > 1 THEN
+            -list_sum([CASE WHEN c.e > 0 THEN c.e / grouped_employment
+                       * ln(c.e / grouped_employment) END FOR c IN cells])
+                 / ln(n_groups) END
+            AS group_entropy,
+        1 / nullif(list_sum([(c.e / grouped_employment) ^ 2 / nullif(c.r, 0)
+                             FOR c IN cells]), 0)
+            AS group_hachman
+    FROM group_totals
 )
 SELECT s.level, s.region_id, s.total_employment,
     s.scored / s.total_employment AS coverage,
@@ -82,5 +127,5 @@ SELECT s.level, s.region_id, s.total_employment,
     d.entropy_norm, d.hhi, d.effective_n, d.hachman, d.krugman,
     getvariable('exposure_measure') AS exposure_measure
 FROM picked AS s
-LEFT JOIN region_group_indices AS g ON g.level = s.level AND g.region_id = s.region_id
+LEFT JOIN group_indices AS g ON g.level = s.level AND g.region_id = s.region_id
 LEFT JOIN region_diversity AS d ON d.level = s.level AND d.region_id = s.region_id;
