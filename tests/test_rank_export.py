@@ -124,10 +124,10 @@ def test_cli_rank_writes_the_issue_example(built_atlas, tmp_path):
 
     result = CliRunner().invoke(app, [*README_EXAMPLE, "--db", str(built_atlas), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    frame = pd.read_excel(out, sheet_name="data")
+    frame = pd.read_excel(out, sheet_name="data", engine="openpyxl")
     assert frame.allocation.sum() == 250_000_000
     assert (frame.state == "OH").all()
-    provenance = pd.read_excel(out, sheet_name="provenance")
+    provenance = pd.read_excel(out, sheet_name="provenance", engine="openpyxl")
     assert provenance.vintage.astype(str).str.contains("--budget").any()
 
 
