@@ -101,7 +101,7 @@ def outcome_index(con: duckdb.DuckDBPyConnection, geography: str, outcome: dict[
 
     # from the input alone: kept in the shared cache under its content (input_results)
     key = input_key("outcome", inputs, [outcome["input"]], outcome,
-                    modules=[__name__, "atlas.engine.input_results"])
+                    modules=[__name__])
     return cached_frame("backtest_outcome", key, compute).pivot_table(
         index="region_id", columns="year", values="value")
 

@@ -43,7 +43,7 @@ def area_laus(inputs: Inputs, settings: dict[str, Any], years: list[int]) -> pd.
         return laus.groupby(region)[list(columns)].sum(min_count=1).reset_index()
 
     key = input_key("area_laus", inputs, [settings["laus"], settings["crosswalk"]], settings,
-                    years, modules=[__name__, "atlas.engine.input_results"])
+                    years, modules=[__name__])
     sums = cached_frame("area_laus", key, compute).set_index(region)
     sums.columns = pd.MultiIndex.from_tuples([columns[c] for c in sums.columns])
     return sums

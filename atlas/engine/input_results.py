@@ -45,8 +45,10 @@ def module_digest(modules: Iterable[str]) -> str:
 def input_key(name: str, inputs: Inputs, keys: Iterable[str], *parts: object,
               modules: Iterable[str] = ()) -> str:
     """The cache key of the result ``name`` computed from the inputs ``keys`` of ``inputs``
-    by the code of ``modules`` with the settings ``parts`` (see the module docstring)."""
+    by the code of ``modules`` (this module, which makes the key, always among them) with the
+    settings ``parts`` (see the module docstring)."""
     keys = sorted(set(keys))
+    modules = [__name__, *modules]
     return cache_key(name, {key: inputs.digest(key) for key in keys},
                      {key: repr(inputs.specs[key]) for key in keys}, _reader_code(),
                      module_digest(modules), list(parts),

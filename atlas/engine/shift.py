@@ -171,7 +171,7 @@ def national_trend(inputs: Inputs, spec: dict[str, Any]
     their content, the ``[shift]`` settings and this code
     (:func:`atlas.engine.input_results.input_key`); a rebuild then reads neither file."""
     key = input_key("shift", inputs, [spec["before"], spec["after"]], spec,
-                    modules=[__name__, "atlas.engine.input_results"])
+                    modules=[__name__])
     read: list[pd.DataFrame] = []
 
     def panels() -> pd.DataFrame:
