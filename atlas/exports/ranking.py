@@ -219,7 +219,8 @@ def allocation_for(frame: pd.DataFrame, request: RankRequest) -> Allocation:
     return allocate_detailed(need, request.budget, request.floor, request.cap)
 
 
-def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.DataFrame:
+def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest,
+                 indices: pd.DataFrame | None = None) -> pd.DataFrame:
     """Regions of one level matching the filters, sorted by collapse risk (highest first).
 
     Sorting is by collapse_risk descending, then total_employment descending, then
@@ -227,6 +228,8 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     collapse risk and ranks are recomputed under that measure first. Adds ``selection_rank``,
     ``risk_tier`` (see ``risk_tiers``), ``note`` (with ``any_county_in``) and, with a budget,
     ``allocation_need``, ``allocation``, ``allocation_bound`` and ``currency``.
+    ``indices``: ``SELECT * FROM region_indices`` already read (used without ``measure``;
+    never changed), for callers that rank several levels.
     """
     validate_request(request)
     levels = [row[0] for row in con.execute(
@@ -235,7 +238,8 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest) -> pd.Dat
     for flag in request.flags:
         _check_choice("flag", flag, list(FLAGS))
     config = stored_config(con)
-    indices = _indices(con, request, config)
+    if indices is None or request.measure is not None:
+        indices = _indices(con, request, config)
     frame = indices.loc[indices["level"] == request.level].copy()
     if re_ranked(request, config) and frame["collapse_risk"].notna().sum() > 1:
         check_measure_ranks(frame, request, config, con)

@@ -108,10 +108,12 @@ def sources_frame(block: dict) -> pd.DataFrame:
 
 def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
                     request: RankRequest, command: str,
-                    warnings: list[str] | None = None) -> list[Sheet]:
+                    warnings: list[str] | None = None,
+                    block: dict | None = None) -> list[Sheet]:
     """The sheets of an XLSX export: summary (with its title block), data, programmes, method,
     dictionary, provenance, sources. ``warnings``: default
-    ``selection_warnings(ranking, request)``."""
+    ``selection_warnings(ranking, request)``; ``block``: the level's sources block, default
+    ``sources_block(con, request.level)``."""
     summary = summary_sheet(ranking, request)
     if warnings is None:
         warnings = selection_warnings(ranking, request)
@@ -123,7 +125,8 @@ def workbook_sheets(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame,
             method_sheet(con, ranking, request),
             dictionary_sheet(summary, data, request.level, column_comments(con)),
             frame_sheet("provenance", provenance_frame(con, command), wrap=True),
-            frame_sheet("sources", sources_frame(sources_block(con, request.level)),
+            frame_sheet("sources", sources_frame(
+                block if block is not None else sources_block(con, request.level)),
                         wrap=True)]
 
 
@@ -144,12 +147,14 @@ def _write_parquet(frame: pd.DataFrame, path: Path, sources: str) -> Path:
 
 def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request: RankRequest,
                   path: Path, fmt: str | None = None, command: str | None = None,
-                  bom: bool = True, warnings: list[str] | None = None) -> Path:
+                  bom: bool = True, warnings: list[str] | None = None,
+                  block: dict | None = None) -> Path:
     """Write ``ranking`` to ``path`` in ``fmt`` (default: from the file suffix).
 
     ``bom``: CSV with a UTF-8 byte-order mark (the default, for Excel). ``warnings``: the
     lines of the XLSX summary's title block that start "Warning:" (default:
-    ``atlas.sheets.selection_warnings``).
+    ``atlas.sheets.selection_warnings``). ``block``: the level's sources block
+    (:func:`atlas.texts.attribution.sources_block`; default: read from ``con``).
     """
     named = Path(path).suffix.lstrip(".").lower()
     fmt = (fmt or named).lower()
@@ -159,7 +164,7 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
         raise ConfigError(f"-o {Path(path).name}: the name says {named}, the format is {fmt} "
                           f"(name the file .{fmt}, or leave out --format)")
     command = command or command_for(request, fmt, path, original_database(con))
-    block = sources_block(con, request.level)
+    block = block if block is not None else sources_block(con, request.level)
     if fmt in {"csv", "parquet"}:  # the sidecar only once the table is written
         written = _write_parquet(ranking, Path(path), sources_text(block)) \
             if fmt == "parquet" else write_frame(ranking, Path(path), fmt, bom=bom)
@@ -172,7 +177,7 @@ def write_ranking(con: duckdb.DuckDBPyConnection, ranking: pd.DataFrame, request
         return atomic_write(path, lambda p: p.write_text(json.dumps(collection),
                                                          encoding="utf-8"))
     return write_workbook(Path(path),
-                          workbook_sheets(con, ranking, request, command, warnings),
+                          workbook_sheets(con, ranking, request, command, warnings, block),
                           mark=block["mark"])
 
 
@@ -180,7 +185,10 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100,
                           shown: Path | None = None) -> list[Path]:
     """Top ``top`` regions by collapse risk of every level (its default period), as CSV and
     XLSX. ``shown``: the output folder they will be published in (their recorded command
-    names its ``atlas.duckdb`` and ``exports/``; default: where they are written)."""
+    names its ``atlas.duckdb`` and ``exports/``; default: where they are written).
+
+    ``region_indices`` is read once for every level, and each level's sources block once
+    for its three files (both the same as each file read them before)."""
     con = open_atlas(database)
     written = []
     try:
@@ -188,15 +196,17 @@ def write_default_exports(database: Path, out_dir: Path, top: int = 100,
             "SELECT i.level FROM region_indices AS i JOIN levels AS l USING (level) "
             "WHERE l.is_default GROUP BY i.level HAVING count(*) > 1 ORDER BY i.level"
         ).fetchall()]
+        indices = con.execute("SELECT * FROM region_indices").df() if levels else None
         for level in levels:
             request = RankRequest(level=level, top=top)
-            ranking = rank_regions(con, request)
+            ranking = rank_regions(con, request, indices=indices)
+            block = sources_block(con, level)
             for fmt in ("csv", "xlsx"):
                 name = f"{level}_top{top}.{fmt}"
                 command = None if shown is None else command_for(
                     request, fmt, shown / "exports" / name, str(shown / "atlas.duckdb"))
                 written.append(write_ranking(con, ranking, request, out_dir / name, fmt,
-                                             command=command))
+                                             command=command, block=block))
             written.append(sidecar_path(written[-2]))  # the CSV's sources
     finally:
         con.close()

@@ -183,18 +183,61 @@ def declared_layers(con: duckdb.DuckDBPyConnection, decls: Declarations,
 
 
 class LayerSource:
-    """Values and database labels of the columns a level's layers read."""
+    """Values and database labels of the columns a level's layers read.
+
+    ``measures``: the exposure measures of the layers that will be asked for; their values
+    are read in one query, on the first exposure layer asked for (one query per measure
+    before: 4 measures x 17 periods on China's map). The database's labels are read on the
+    first label asked for (a past period's values need none)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
-                 model: RiskModel, decls: Declarations) -> None:
+                 model: RiskModel, decls: Declarations, measures: tuple[str, ...] = ()
+                 ) -> None:
         self.con, self.level, self.indices, self.decls = con, level, indices, decls
         self.pillars = {f"pillar_{p.pillar}": p for p in model.pillars}
-        self.context = con.execute(
-            "SELECT indicator, label, unit FROM context_indicators WHERE level = ?",
-            [level]).df().set_index("indicator") if table_exists(con, "context_indicators") \
-            else pd.DataFrame(columns=["label", "unit"])
-        self.measures = dict(con.execute("SELECT measure, label FROM measures").fetchall()) \
-            if table_exists(con, "measures") else {}
+        self.wanted = tuple(dict.fromkeys(measures))
+        self._exposure: dict[str, pd.Series] | None = None
+        self._labels: tuple[pd.DataFrame, dict[str, str]] | None = None
+
+    @property
+    def context(self) -> pd.DataFrame:
+        """The level's ``context_indicators`` (label, unit), indexed by indicator."""
+        return self._database_labels()[0]
+
+    @property
+    def measures(self) -> dict[str, str]:
+        """Every measure's label."""
+        return self._database_labels()[1]
+
+    def _database_labels(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        if self._labels is None:
+            con, level = self.con, self.level
+            context = con.execute(
+                "SELECT indicator, label, unit FROM context_indicators WHERE level = ?",
+                [level]).df().set_index("indicator") if table_exists(con, "context_indicators") \
+                else pd.DataFrame(columns=["label", "unit"])
+            measures = dict(con.execute("SELECT measure, label FROM measures").fetchall()) \
+                if table_exists(con, "measures") else {}
+            self._labels = (context, measures)
+        return self._labels
+
+    def exposure(self, measure: str) -> pd.Series:
+        """``exposure_mean`` of the level's regions under ``measure``, indexed by region_id
+        (the measures of ``wanted`` read at once, another one alone)."""
+        if measure not in self.wanted:
+            return self._exposure_frame([measure]).set_index("region_id")["exposure_mean"]
+        if self._exposure is None:
+            frame = self._exposure_frame(list(self.wanted))
+            self._exposure = {name: rows.drop(columns="measure").set_index("region_id")[
+                "exposure_mean"] for name, rows in frame.groupby("measure", sort=False)}
+        found = self._exposure.get(measure)
+        return found if found is not None else pd.Series(dtype=float)
+
+    def _exposure_frame(self, measures: list[str]) -> pd.DataFrame:
+        marks = ", ".join("?" * len(measures))
+        return self.con.execute(
+            "SELECT measure, region_id, exposure_mean FROM region_exposure WHERE level = ? "
+            f"AND measure IN ({marks})", [self.level, *measures]).df()
 
     def column(self, name: str) -> pd.Series | None:
         """A region_indices column (None when absent)."""
@@ -210,10 +253,7 @@ class LayerSource:
                 "WHERE level = ? AND scenario = ?", [self.level, decl.scenario]).df()
             found = frame.set_index("region_id")["unemployment_rate_shock"]
         elif decl.source == "exposure":
-            frame = self.con.execute(
-                "SELECT region_id, exposure_mean FROM region_exposure WHERE level = ? "
-                "AND measure = ?", [self.level, decl.measure]).df()
-            found = frame.set_index("region_id")["exposure_mean"]
+            found = self.exposure(decl.measure)
         else:
             found = self.column(decl.value_column)
         if found is None:
@@ -283,9 +323,11 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
     MapLayers
         DATA's ``layers`` and the per-region values and classes, keyed by layer key.
     """
-    source = LayerSource(con, level, indices, model, decls)
+    declared = declared_layers(con, decls, level)
+    source = LayerSource(con, level, indices, model, decls,
+                         tuple(d.measure for d in declared if d.source == "exposure"))
     out = MapLayers()
-    for decl in declared_layers(con, decls, level):
+    for decl in declared:
         if values_only:
             _values(out, decl, source)
             continue
