@@ -142,29 +142,43 @@ def pack_features(collection: dict[str, Any], grid: float) -> dict[str, Any]:
             set(f) - {"type", "id", "properties", "geometry"} or f.get("properties")
             or (f.get("geometry") or {}).get("type") not in KINDS for f in features):
         return collection
-    scale = 1 / grid
-    previous = np.zeros(2, dtype=np.int64)
-    coords = []
+    rings: list[list] = []  # every ring of the collection, in order
 
-    def ring(points: list[list[float]]) -> str:
-        nonlocal previous
-        if not points:
-            return ""
-        on_grid = np.rint(np.asarray(points, dtype=float) * scale).astype(np.int64)
-        deltas = np.diff(on_grid, axis=0, prepend=previous[None, :])
-        previous = on_grid[-1]
-        return encode_deltas(deltas.ravel())
-
-    def nested(value: list, depth: int) -> list:
-        return ring(value) if depth == 1 else [nested(v, depth - 1) for v in value]
+    def nested(value: list, depth: int) -> Any:  # the ring's number in `rings`
+        if depth == 1:
+            rings.append(value)
+            return len(rings) - 1
+        return [nested(v, depth - 1) for v in value]
 
     kinds = ""
+    shapes = []
     for feature in features:
         kind = KINDS[feature["geometry"]["type"]]
         kinds += kind
-        coords.append(nested(feature["geometry"]["coordinates"], DEPTH[kind]))
+        shapes.append(nested(feature["geometry"]["coordinates"], DEPTH[kind]))
+    texts = ring_texts(rings, grid)
+
+    def text(value: Any) -> Any:
+        return texts[value] if isinstance(value, int) else [text(v) for v in value]
+
     return {"grid": grid, "ids": [f.get("id") for f in features], "types": kinds,
-            "coords": coords}
+            "coords": [text(shape) for shape in shapes]}
+
+
+def ring_texts(rings: list[list], grid: float) -> list[str]:
+    """The text of each ring (:func:`encode_deltas`) of a collection's ``rings`` (lists of
+    ``[x, y]``, in order), each vertex as the difference to the previous vertex of the
+    collection (the first from 0, 0) on the grid ``grid``: every ring's numbers at once (one
+    NumPy pass over the collection, not one per ring; the same texts)."""
+    sizes = np.array([len(ring) for ring in rings], dtype=np.int64)
+    if not sizes.sum():
+        return [""] * len(rings)
+    points = np.array([point for ring in rings for point in ring], dtype=float)
+    on_grid = np.rint(points * (1 / grid)).astype(np.int64)
+    deltas = np.diff(on_grid, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    flat, widths = _digits(deltas)
+    ends = np.concatenate([[0], np.cumsum(widths)])[2 * np.cumsum(sizes)].tolist()
+    return [flat[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def unpack_features(packed: dict[str, Any]) -> dict[str, Any]:
@@ -210,6 +224,11 @@ def encode_deltas(deltas: np.ndarray) -> str:
     ValueError
         When a value is too large for six groups.
     """
+    return _digits(deltas)[0]
+
+
+def _digits(deltas: np.ndarray) -> tuple[str, np.ndarray]:
+    """:func:`encode_deltas`'s text and the number of characters of each integer."""
     values = np.asarray(deltas, dtype=np.int64)
     zigzag = np.where(values < 0, -2 * values - 1, 2 * values)
     if zigzag.size and zigzag.max() >= 1 << (5 * _GROUPS):
@@ -222,7 +241,7 @@ def encode_deltas(deltas: np.ndarray) -> str:
     used = np.arange(_GROUPS)[None, :] < count[:, None]
     more = np.arange(_GROUPS)[None, :] < count[:, None] - 1
     digits = groups + 32 * more
-    return _DIGIT_BYTES[digits[used]].tobytes().decode("ascii")
+    return _DIGIT_BYTES[digits[used]].tobytes().decode("ascii"), count
 
 
 def decode_deltas(text: str) -> list[int]:
