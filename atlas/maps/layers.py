@@ -231,7 +231,7 @@ class LayerSource:
             self._exposure = {name: rows.drop(columns="measure").set_index("region_id")[
                 "exposure_mean"] for name, rows in frame.groupby("measure", sort=False)}
         found = self._exposure.get(measure)
-        return found if found is not None else pd.Series(dtype=float)
+        return found if found is not None else pd.Series(dtype=float, name="exposure_mean")
 
     def _exposure_frame(self, measures: list[str]) -> pd.DataFrame:
         marks = ", ".join("?" * len(measures))

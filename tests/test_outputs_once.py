@@ -1,0 +1,156 @@
+"""The outputs phase reads and computes once what it used to repeat, with the same results.
+
+- the default exports read ``region_indices`` once for every level and each level's sources
+  block once for its three files: the rankings and the files are those of one read per file;
+- a map level's exposure layers are read in one query: the values of one query per measure;
+- a collection's rings are packed in one NumPy pass: the texts of one pass per ring.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from atlas.exports.ranking import RankRequest, rank_regions
+from atlas.exports.write import command_for, write_default_exports, write_ranking
+from atlas.maps.layers import LayerSource
+from atlas.maps.pack import decode_deltas, encode_deltas, pack_features, ring_texts
+from atlas.maps.specs import load_declarations
+from atlas.spec.risk_model import active_model
+from atlas.store.database import open_atlas, stored_config
+
+
+def ring_by_ring(rings: list[list], grid: float) -> list[str]:
+    """The packing before: one NumPy pass per ring, carrying the last vertex along."""
+    previous = np.zeros(2, dtype=np.int64)
+    out = []
+    for points in rings:
+        if not points:
+            out.append("")
+            continue
+        on_grid = np.rint(np.asarray(points, dtype=float) * (1 / grid)).astype(np.int64)
+        deltas = np.diff(on_grid, axis=0, prepend=previous[None, :])
+        previous = on_grid[-1]
+        out.append(encode_deltas(deltas.ravel()))
+    return out
+
+
+def test_rings_packed_at_once_equal_ring_by_ring():
+    rng = np.random.default_rng(8)
+    rings = []
+    for size in [5, 0, 1, 2, 300, 0, 0, 17, 4, 1]:  # empty rings keep the previous vertex
+        start = rng.uniform(-180, 180, 2)
+        steps = rng.normal(0, rng.choice([0.0004, 0.01, 3.0, 40.0]), (size, 2))
+        rings.append([[float(x), float(y)] for x, y in start + np.cumsum(steps, axis=0)])
+    texts = ring_texts(rings, 0.001)
+    assert texts == ring_by_ring(rings, 0.001)
+    assert [len(t) for t in texts].count(0) == 3
+    # the numbers are the deltas on the grid across the whole collection
+    flat = [v for t in texts for v in decode_deltas(t)]
+    grid = np.rint(np.array([p for r in rings for p in r]) * 1000).astype(np.int64)
+    assert np.cumsum(np.array(flat).reshape(-1, 2), axis=0).tolist() == grid.tolist()
+    assert ring_texts([[], []], 0.001) == ["", ""]
+    with pytest.raises(ValueError, match="too large"):
+        ring_texts([[[0.0, 0.0], [0.0, 600_000.0]]], 0.001)
+
+
+def _rings(value: list, depth: int, out: list) -> list:
+    """The rings of a GeoJSON coordinates value, in order."""
+    if depth == 1:
+        out.append(value)
+    else:
+        for v in value:
+            _rings(v, depth - 1, out)
+    return out
+
+
+def _texts(value: list | str, out: list) -> list:
+    """The ring texts of a packed coordinates value, in order."""
+    if isinstance(value, str):
+        out.append(value)
+    else:
+        for v in value:
+            _texts(v, out)
+    return out
+
+
+def test_real_collections_pack_as_ring_by_ring(atlas_con):
+    """The US areas' drawn shapes (polygons, multipolygons, holes) and outlines (lines)."""
+    from atlas.maps.display_geometry import map_geometry
+    from atlas.maps.specs import load_map_specs
+
+    spec = next(s for s in load_map_specs().values() if s.level == "us_area")
+    geometry = map_geometry(atlas_con, spec, set())
+    depth = {"Polygon": 2, "MultiPolygon": 3, "LineString": 1}
+    for collection in (geometry["geo"], geometry["outlines"]):
+        rings: list = []
+        for feature in collection["features"]:
+            _rings(feature["geometry"]["coordinates"], depth[feature["geometry"]["type"]],
+                   rings)
+        texts = _texts(pack_features(collection, 0.001)["coords"], [])
+        assert texts == ring_by_ring(rings, 0.001) and len(rings) > 100
+
+
+def test_exposure_layers_read_at_once_equal_one_query_per_measure(fixture_con):
+    con = fixture_con
+    config = stored_config(con)
+    model, decls = active_model(config), load_declarations()
+    pairs = con.execute("SELECT DISTINCT level, measure FROM region_exposure "
+                        "ORDER BY level, measure").fetchall()
+    measures = sorted({m for _, m in pairs})
+    assert len(measures) >= 2
+    shown = 0
+    for level in sorted({lv for lv, _ in pairs}):
+        indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY "
+                              "region_id", [level]).df().set_index("region_id", drop=False)
+        source = LayerSource(con, level, indices, model, decls, (*measures[1:], "absent"))
+        for measure in [*measures, "absent"]:  # the first measure is not among those wanted
+            alone = con.execute(
+                "SELECT region_id, exposure_mean FROM region_exposure WHERE level = ? "
+                "AND measure = ?", [level, measure]).df().set_index("region_id")[
+                "exposure_mean"]
+            found = source.exposure(measure)
+            pd.testing.assert_series_equal(
+                found.reindex(indices.index), alone.reindex(indices.index))
+            shown += int(found.reindex(indices.index).notna().any())
+    assert shown >= len(measures)  # values were compared, not only missing ones
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+
+def test_default_exports_equal_one_read_per_file(fixture_atlas, tmp_path):
+    shown = Path("/srv/published")
+    written = write_default_exports(fixture_atlas / "atlas.duckdb", tmp_path / "once",
+                                    shown=shown)
+    with open_atlas(fixture_atlas / "atlas.duckdb") as con:
+        _same_files(con, written, shown, tmp_path)
+
+
+def _same_files(con, written: list[Path], shown: Path, tmp_path: Path) -> None:
+    indices = con.execute("SELECT * FROM region_indices").df()
+    levels = sorted({p.name.split("_top")[0] for p in written})
+    assert len(levels) >= 2
+    for level in levels:
+        request = RankRequest(level=level, top=100)
+        alone = rank_regions(con, request)
+        pd.testing.assert_frame_equal(rank_regions(con, request, indices=indices), alone)
+        for fmt in ("csv", "xlsx"):
+            name = f"{level}_top100.{fmt}"
+            command = command_for(request, fmt, shown / "exports" / name,
+                                  str(shown / "atlas.duckdb"))
+            before = write_ranking(con, alone, request, tmp_path / "alone" / name, fmt,
+                                   command=command)
+            after = tmp_path / "once" / name
+            if fmt == "csv":
+                assert after.read_bytes() == before.read_bytes()
+                sidecar = Path(f"{after}.sources.txt")
+                assert sidecar.read_bytes() == Path(f"{before}.sources.txt").read_bytes()
+            else:
+                assert _parts(after) == _parts(before)
