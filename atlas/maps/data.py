@@ -22,11 +22,11 @@ from atlas.maps.display_geometry import map_geometry
 from atlas.maps.layers import build_layers
 from atlas.maps.periods import period_data
 from atlas.maps.specs import Declarations, MapSpec, load_declarations
-from atlas.maps.text import Words, fill, fill_parts, page_text
+from atlas.maps.text import Words, fill, fill_parts, has_table, page_text
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import level_decl
 from atlas.spec.risk_model import Pillar, RiskModel, active_model
-from atlas.store.database import stored_config, table_exists
+from atlas.store.database import stored_config
 from atlas.texts.attribution import sources_block
 from atlas.texts.method_text import flag_texts
 from atlas.texts.method_zh import flags_in
@@ -47,7 +47,7 @@ def clean(value: Any) -> Any:
 
 
 def _frame(con: duckdb.DuckDBPyConnection, table: str, sql: str, level: str) -> pd.DataFrame:
-    return con.execute(sql, [level]).df() if table_exists(con, table) else pd.DataFrame()
+    return con.execute(sql, [level]).df() if has_table(con, table) else pd.DataFrame()
 
 
 def ordered_pillars(model: RiskModel, config: AtlasConfig) -> list[Pillar]:
@@ -95,7 +95,7 @@ class Profiles:
             series = con.execute("SELECT region_id, year, value FROM region_series WHERE level = ?"
                                  " AND series = ? ORDER BY region_id, year",
                                  [level, spec.trend["series"]]).df() \
-                if table_exists(con, "region_series") else pd.DataFrame()
+                if has_table(con, "region_series") else pd.DataFrame()
             for rid, year, value in series.itertuples(index=False):
                 years, values = self.trend.setdefault(rid, ([], []))
                 years.append(int(year))
@@ -211,7 +211,7 @@ def programme_mix(con: duckdb.DuckDBPyConnection, level: str,
                   languages: tuple[str, ...] | list[str]) -> dict[str, list[list[Any]]]:
     """Each region's programme mix: ``[[label, share, p05, p95], ...]`` in the configured
     order, the label in every language of the map (``programmes``, ``programme_mix``)."""
-    if not table_exists(con, "programme_mix"):
+    if not has_table(con, "programme_mix"):
         return {}
     rows = con.execute(
         "SELECT m.region_id, p.label, p.label_zh, m.share, m.share_p05, m.share_p95 "
@@ -261,7 +261,7 @@ def named_text_or_flag(texts: dict[str, str], name: str | None, key: str) -> str
 
 
 def _zones(con: duckdb.DuckDBPyConnection, level: str, words: Words) -> dict[str, str]:
-    if not table_exists(con, "trap_zones"):
+    if not has_table(con, "trap_zones"):
         return {}
     rows = con.execute("SELECT zone_id, zone_name, regions FROM trap_zones WHERE level = ?",
                        [level]).fetchall()

@@ -18,11 +18,15 @@ import numpy as np
 import pandas as pd
 
 from atlas.errors import ConfigError
+from atlas.maps.layer_source import (  # noqa: F401  (public API)
+    LayerSource,
+    declared_layers,
+    measure_layers,
+)
 from atlas.maps.specs import Declarations, LayerDecl
 from atlas.maps.text import Words, fill
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import RiskModel
-from atlas.store.database import table_exists
 from atlas.texts.method_text import named_text
 from atlas.texts.method_zh import named_in
 
@@ -150,136 +154,6 @@ class MapLayers:
     classes: dict[str, dict[str, int | None]] = field(default_factory=dict)
 
 
-def measure_layers(con: duckdb.DuckDBPyConnection, decls: Declarations) -> list[LayerDecl]:
-    """One exposure layer per ``measures`` row with ``map_layer = true`` (no column: none)."""
-    columns = {row[0] for row in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'measures'").fetchall()}
-    if "map_layer" not in columns:
-        return []
-    template = decls.measure_layers
-    rows = con.execute("SELECT measure, label, scale, coalesce(description, '') FROM measures "
-                       "WHERE map_layer ORDER BY measure").fetchall()
-    return [LayerDecl(key=f"m:{measure}", source="exposure", measure=measure,
-                      fmt=template.get("fmt", {}).get(scale, "num"),
-                      label=fill(template.get("label", "{label}"), {"label": label}),
-                      labels={level: fill(text, {"label": label})
-                              for level, text in template.get("labels", {}).items()},
-                      what=fill(template.get("what", ""), {"label": label,
-                                                           "description": description}),
-                      whats={level: fill(text, {"label": label, "description": description})
-                             for level, text in template.get("whats", {}).items()})
-            for measure, label, scale, description in rows]
-
-
-def declared_layers(con: duckdb.DuckDBPyConnection, decls: Declarations,
-                    level: str) -> list[LayerDecl]:
-    """The declared layers that apply to ``level``, with the measure layers inserted."""
-    layers = [d for d in decls.layers if d.applies_to(level)]
-    keys = {d.key for d in layers}
-    extra = [d for d in measure_layers(con, decls) if d.key not in keys]
-    after = decls.measure_layers.get("after")
-    position = next((i + 1 for i, d in enumerate(layers) if d.key == after), len(layers))
-    return layers[:position] + extra + layers[position:]
-
-
-class LayerSource:
-    """Values and database labels of the columns a level's layers read.
-
-    ``measures``: the exposure measures of the layers that will be asked for; their values
-    are read in one query, on the first exposure layer asked for (one query per measure
-    before: 4 measures x 17 periods on China's map). The database's labels are read on the
-    first label asked for (a past period's values need none)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
-                 model: RiskModel, decls: Declarations, measures: tuple[str, ...] = ()
-                 ) -> None:
-        self.con, self.level, self.indices, self.decls = con, level, indices, decls
-        self.pillars = {f"pillar_{p.pillar}": p for p in model.pillars}
-        self.wanted = tuple(dict.fromkeys(measures))
-        self._exposure: dict[str, pd.Series] | None = None
-        self._labels: tuple[pd.DataFrame, dict[str, str]] | None = None
-
-    @property
-    def context(self) -> pd.DataFrame:
-        """The level's ``context_indicators`` (label, unit), indexed by indicator."""
-        return self._database_labels()[0]
-
-    @property
-    def measures(self) -> dict[str, str]:
-        """Every measure's label."""
-        return self._database_labels()[1]
-
-    def _database_labels(self) -> tuple[pd.DataFrame, dict[str, str]]:
-        if self._labels is None:
-            con, level = self.con, self.level
-            context = con.execute(
-                "SELECT indicator, label, unit FROM context_indicators WHERE level = ?",
-                [level]).df().set_index("indicator") if table_exists(con, "context_indicators") \
-                else pd.DataFrame(columns=["label", "unit"])
-            measures = dict(con.execute("SELECT measure, label FROM measures").fetchall()) \
-                if table_exists(con, "measures") else {}
-            self._labels = (context, measures)
-        return self._labels
-
-    def exposure(self, measure: str) -> pd.Series:
-        """``exposure_mean`` of the level's regions under ``measure``, indexed by region_id
-        (the measures of ``wanted`` read at once, another one alone)."""
-        if measure not in self.wanted:
-            return self._exposure_frame([measure]).set_index("region_id")["exposure_mean"]
-        if self._exposure is None:
-            frame = self._exposure_frame(list(self.wanted))
-            self._exposure = {name: rows.drop(columns="measure").set_index("region_id")[
-                "exposure_mean"] for name, rows in frame.groupby("measure", sort=False)}
-        found = self._exposure.get(measure)
-        return found if found is not None else pd.Series(dtype=float, name="exposure_mean")
-
-    def _exposure_frame(self, measures: list[str]) -> pd.DataFrame:
-        marks = ", ".join("?" * len(measures))
-        return self.con.execute(
-            "SELECT measure, region_id, exposure_mean FROM region_exposure WHERE level = ? "
-            f"AND measure IN ({marks})", [self.level, *measures]).df()
-
-    def column(self, name: str) -> pd.Series | None:
-        """A region_indices column (None when absent)."""
-        return self.indices.get(name)
-
-    def series(self, decl: LayerDecl) -> pd.Series | None:
-        """The layer's value per region_id, or None when the level has no such values."""
-        if decl.source == "scenario":
-            if not table_exists(self.con, "scenario_results"):
-                return None
-            frame = self.con.execute(
-                "SELECT region_id, unemployment_rate_shock FROM scenario_results "
-                "WHERE level = ? AND scenario = ?", [self.level, decl.scenario]).df()
-            found = frame.set_index("region_id")["unemployment_rate_shock"]
-        elif decl.source == "exposure":
-            found = self.exposure(decl.measure)
-        else:
-            found = self.column(decl.value_column)
-        if found is None:
-            return None
-        values = pd.to_numeric(found.reindex(self.indices.index), errors="coerce")
-        return values if values.notna().any() else None
-
-    def label(self, column: str, decl: LayerDecl) -> str:
-        """The database's own label of a layer's column (pillar, indicator or measure)."""
-        if column in self.pillars:
-            return self.pillars[column].label
-        if column in self.context.index:
-            return str(self.context.loc[column, "label"])
-        if decl.measure:
-            return self.measures.get(decl.measure, decl.measure)
-        return column
-
-    def fmt(self, column: str, decl: LayerDecl) -> str:
-        """The declared format, else the one of the indicator's unit, else ``num``."""
-        if decl.fmt:
-            return decl.fmt
-        if column in self.context.index:
-            return self.decls.units.get(str(self.context.loc[column, "unit"]), "num")
-        return self.decls.indicators.get(column, {}).get("fmt", "num")
-
-
 def _texts(decl: LayerDecl, config: AtlasConfig, level: str,
            languages: tuple[str, ...]) -> tuple[str, str]:
     """A layer's "what" and legend note, in the map's languages."""
@@ -294,7 +168,8 @@ def _texts(decl: LayerDecl, config: AtlasConfig, level: str,
 
 def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
                  decls: Declarations, words: Words, config: AtlasConfig,
-                 model: RiskModel, *, values_only: bool = False) -> MapLayers:
+                 model: RiskModel, *, values_only: bool = False,
+                 measures: list[LayerDecl] | None = None) -> MapLayers:
     """Every layer of one level's map.
 
     Parameters
@@ -317,13 +192,15 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
     values_only : bool, default False
         Only ``values`` (another period's, which the default period's legend classes:
         :mod:`atlas.maps.periods`): no classes, no ``layers``.
+    measures : list of LayerDecl, optional
+        :func:`measure_layers` already read (default: read here).
 
     Returns
     -------
     MapLayers
         DATA's ``layers`` and the per-region values and classes, keyed by layer key.
     """
-    declared = declared_layers(con, decls, level)
+    declared = declared_layers(con, decls, level, measures)
     source = LayerSource(con, level, indices, model, decls,
                          tuple(d.measure for d in declared if d.source == "exposure"))
     out = MapLayers()

@@ -34,7 +34,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from atlas.maps.layers import MapLayers, build_layers, declared_layers, fixed_classes, user_bins
+from atlas.maps.layers import (
+    MapLayers,
+    build_layers,
+    declared_layers,
+    fixed_classes,
+    measure_layers,
+    user_bins,
+)
 from atlas.maps.specs import Declarations, MapSpec
 from atlas.maps.text import Words
 from atlas.spec.risk_model import Pillar, RiskModel
@@ -257,13 +264,14 @@ def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declaratio
         "pillars": [{"key": p.pillar, "label": words.term(p.pillar, p.label)} for p in shown],
         "p": [[] for _ in shown]}
     frames = period_indices(con, [name for name, _ in periods])
+    measures = measure_layers(con, decls)  # once for every period
     for name, _ in periods:
         indices = frames[name]
         if name == spec.level:
             layers = default
         else:
             layers = build_layers(con, name, indices, decls, words, config, model,
-                                  values_only=True)  # classed by the default's legend
+                                  values_only=True, measures=measures)  # default's legend
         for layer in default.layers:
             key = layer["key"]
             values = layers.values.get(key, {})

@@ -28,6 +28,7 @@ from atlas.maps.index_page import drawn_specs, stamped, write_index  # noqa: F40
 from atlas.maps.layers import classify  # noqa: F401  (public API)
 from atlas.maps.page import render_page, safe_json  # noqa: F401  (public API)
 from atlas.maps.specs import Declarations, MapSpec, load_declarations, load_map_specs
+from atlas.maps.text import tables_known
 from atlas.store.database import open_atlas
 from atlas.store.files import atomic_write
 
@@ -53,7 +54,7 @@ def write_level_maps(database: Path, out_dir: Path, *,
                      decls: Declarations | None = None) -> list[Path]:
     """Write one map per declared level present in the database; returns the files."""
     decls = decls or load_declarations()
-    with closing(open_atlas(database)) as con:
+    with closing(open_atlas(database)) as con, tables_known(con):  # a finished database
         return [write_level_map(con, spec, Path(out_dir), decls)
                 for spec in drawn_specs(con, specs)]
 
