@@ -154,3 +154,47 @@ def _same_files(con, written: list[Path], shown: Path, tmp_path: Path) -> None:
                 assert sidecar.read_bytes() == Path(f"{before}.sources.txt").read_bytes()
             else:
                 assert _parts(after) == _parts(before)
+
+
+def test_top_categories_in_one_pass_equal_groupby(fixture_con):
+    from atlas.maps.data import _top_categories, clean
+
+    top = fixture_con.execute("SELECT region_id, title, employment, score FROM "
+                              "region_top_categories ORDER BY region_id, position").df()
+    assert len(top) > 20
+    extra = top.iloc[:3].copy()
+    extra["region_id"] = None  # a row without a region: left out, as groupby leaves it
+    top = pd.concat([top, extra], ignore_index=True)
+    for n in (1, 2, 5, 100):
+        grouped = {rid: [[t, clean(e), clean(s)] for t, e, s in
+                         zip(g.title, g.employment, g.score, strict=True)][:n]
+                   for rid, g in top.groupby("region_id")}
+        assert _top_categories(top, n) == grouped
+        assert any(len(rows) == min(n, 5) for rows in grouped.values())
+
+
+def test_flags_and_intervals_in_words_equal_row_by_row(fixture_con):
+    from atlas.exports.sheets import _interval, flags_in_words, not_applicable
+
+    shown = 0
+    for level in ("us_area", "cn_city", "country"):
+        ranking = rank_regions(fixture_con, RankRequest(level=level, top=100))
+        flags = [c for c in ranking.columns
+                 if c.startswith("flag_") and c not in not_applicable(level)]
+        words = {c: c.removeprefix("flag_").replace("_", " ") for c in flags}
+        assert flags_in_words(ranking, level) == [
+            ", ".join(words[c] for c in flags if pd.notna(row[c]) and bool(row[c]))
+            for _, row in ranking[flags].astype(object).iterrows()]
+        expected = []
+        for _, row in ranking.iterrows():
+            rank = "" if pd.isna(row["risk_rank"]) else f"{int(row['risk_rank'])}"
+            low, high = row.get("rank_p05"), row.get("rank_p95")
+            both = low is not None and high is not None and pd.notna(low) and pd.notna(high)
+            expected.append(f"{rank} ({int(low)}-{int(high)})" if both else rank)
+        assert _interval(ranking) == expected
+        shown += sum("(" in text for text in expected) + sum(bool(w) for w in
+                                                             flags_in_words(ranking, level))
+        no_interval = ranking.drop(columns=["rank_p05", "rank_p95"], errors="ignore")
+        assert _interval(no_interval) == [
+            "" if pd.isna(r) else f"{int(r)}" for r in ranking["risk_rank"]]
+    assert shown > 0

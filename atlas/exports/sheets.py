@@ -75,16 +75,20 @@ def flags_in_words(frame: pd.DataFrame, level: str) -> list[str]:
     """The region's flags as words, e.g. "trap, rust belt" ("" if none)."""
     flags = [c for c in frame.columns if c.startswith("flag_") and c not in not_applicable(level)]
     words = {c: c.removeprefix("flag_").replace("_", " ") for c in flags}
-    return [", ".join(words[c] for c in flags if pd.notna(row[c]) and bool(row[c]))
-            for _, row in frame[flags].astype(object).iterrows()]
+    values = frame[flags].astype(object).to_numpy()  # rows as arrays, not a Series each
+    return [", ".join(words[c] for c, v in zip(flags, row, strict=True)
+                      if pd.notna(v) and bool(v)) for row in values]
 
 
 def _interval(frame: pd.DataFrame) -> list[str]:
     """Rank with its 90% interval, e.g. "12 (5-31)"."""
     out = []
-    for _, row in frame.iterrows():
-        rank = "" if pd.isna(row["risk_rank"]) else f"{int(row['risk_rank'])}"
-        low, high = row.get("rank_p05"), row.get("rank_p95")
+    missing = [None] * len(frame)
+    for point, low, high in zip(frame["risk_rank"].tolist(),
+                                frame["rank_p05"].tolist() if "rank_p05" in frame else missing,
+                                frame["rank_p95"].tolist() if "rank_p95" in frame else missing,
+                                strict=True):
+        rank = "" if pd.isna(point) else f"{int(point)}"
         has_interval = low is not None and high is not None and pd.notna(low) and pd.notna(high)
         out.append(f"{rank} ({int(low)}-{int(high)})" if has_interval else rank)
     return out

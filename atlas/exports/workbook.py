@@ -100,7 +100,11 @@ def _text_width(text: str) -> int:
 
 def _shown_width(value: object, number_format: str | None) -> int:
     """Approximate width of a value as Excel shows it under ``number_format``."""
-    value = cell_value(value)
+    return _clean_width(cell_value(value), number_format)
+
+
+def _clean_width(value: object, number_format: str | None) -> int:
+    """:func:`_shown_width` of a value already made a cell's (:func:`cell_value`)."""
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -113,9 +117,13 @@ def _shown_width(value: object, number_format: str | None) -> int:
     return max(_text_width(line) for line in str(value).split("\n"))
 
 
-def _column_width(column: Column, wrap: bool) -> float:
-    values = [*column.values, column.total]
-    widest = max([_shown_width(v, column.number_format) for v in values], default=0)
+def _column_width(column: Column, wrap: bool, cells: list | None = None) -> float:
+    """The column's width in characters; ``cells``: its values already made cells'
+    (:func:`cell_value`; default: made here)."""
+    if cells is None:
+        cells = [cell_value(v) for v in column.values]
+    values = [*cells, cell_value(column.total)]
+    widest = max([_clean_width(v, column.number_format) for v in values], default=0)
     header = max(_text_width(word) for word in column.header.split()) if column.header else 0
     width = max(widest, header, min(_text_width(column.header), HEADER_WRAP))
     return min(width + 2, TEXT_WIDTH if wrap else MAX_WIDTH)
@@ -181,7 +189,11 @@ def write_cell(ws: Worksheet, row: int, col: int, value: object, style: _Style) 
     """Store ``value`` at (``row``, ``col``) (0-based) in ``style``; text is always stored as
     text (never a formula), and formula-like text with Excel's quote prefix
     (:func:`atlas.exports.safecells.is_formula_like`)."""
-    value = cell_value(value)
+    _write_clean(ws, row, col, cell_value(value), style)
+
+
+def _write_clean(ws: Worksheet, row: int, col: int, value: object, style: _Style) -> None:
+    """:func:`write_cell` of a value already made a cell's (:func:`cell_value`)."""
     if value is None or value == "":  # a blank cell (with its format), as openpyxl wrote it
         ws.write_blank(row, col, None, style.plain)
     elif isinstance(value, str):
@@ -224,7 +236,9 @@ def _page_setup(ws: Worksheet, header_row: int) -> None:
 def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, formats: _Formats,
                  mark: str | None) -> None:
     ws = book.add_worksheet(sheet.name)
-    widths = [_column_width(column, sheet.wrap) for column in sheet.columns]
+    cells = [[cell_value(v) for v in column.values] for column in sheet.columns]  # once each
+    widths = [_column_width(column, sheet.wrap, values)
+              for column, values in zip(sheet.columns, cells, strict=True)]
     top = _title_block(ws, sheet, widths, formats)
     header_lines = 1
     for index, column in enumerate(sheet.columns):
@@ -236,8 +250,8 @@ def _write_sheet(book: xlsxwriter.Workbook, sheet: Sheet, formats: _Formats,
         if sheet.wrap:
             body.update(text_wrap=sheet.wrap and width >= TEXT_WIDTH, valign="top")
         style = formats.style(**body)
-        for row, value in enumerate(column.values, start=top):
-            write_cell(ws, row, index, value, style)
+        for row, value in enumerate(cells[index], start=top):
+            _write_clean(ws, row, index, value, style)
         ws.set_column_pixels(index, index, round(width * DIGIT_PIXELS))  # exactly `width`
     ws.set_row(top - 1, 15 * header_lines)  # wrapped headers never cover the next row
     ws.freeze_panes(top, 0)

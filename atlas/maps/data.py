@@ -50,6 +50,18 @@ def _frame(con: duckdb.DuckDBPyConnection, table: str, sql: str, level: str) -> 
     return con.execute(sql, [level]).df() if has_table(con, table) else pd.DataFrame()
 
 
+def _top_categories(top: pd.DataFrame, n: int) -> dict[str, list[list[Any]]]:
+    """Each region's first ``n`` rows of ``top`` (in its order) as ``[title, employment,
+    score]``: what ``groupby("region_id")`` gave, in one pass over the columns."""
+    out: dict[str, list[list[Any]]] = {}
+    for rid, title, jobs, score in zip(top["region_id"].tolist(), top["title"].tolist(),
+                                       top["employment"].tolist(), top["score"].tolist(),
+                                       strict=True):
+        if not pd.isna(rid):  # groupby leaves missing keys out
+            out.setdefault(rid, []).append([title, clean(jobs), clean(score)])
+    return {rid: rows[:n] for rid, rows in out.items()}
+
+
 def ordered_pillars(model: RiskModel, config: AtlasConfig) -> list[Pillar]:
     """The model's pillars, the ones the configuration names as roles first (shock, then
     absorption: the order of the bivariate layer's axes)."""
@@ -87,9 +99,7 @@ class Profiles:
         top = _frame(con, "region_top_categories", "SELECT region_id, title, employment, score "
                      "FROM region_top_categories WHERE level = ? ORDER BY region_id, position",
                      level)
-        self.top = {rid: [[t, clean(e), clean(s)] for t, e, s in
-                          zip(g.title, g.employment, g.score, strict=True)][:spec.top_n]
-                    for rid, g in top.groupby("region_id")} if len(top) else {}
+        self.top = _top_categories(top, spec.top_n) if len(top) else {}
         self.trend: dict[str, tuple[list[int], list[Any]]] = {}  # region -> (years, values)
         if spec.trend:
             series = con.execute("SELECT region_id, year, value FROM region_series WHERE level = ?"
