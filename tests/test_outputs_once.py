@@ -198,3 +198,24 @@ def test_flags_and_intervals_in_words_equal_row_by_row(fixture_con):
         assert _interval(no_interval) == [
             "" if pd.isna(r) else f"{int(r)}" for r in ranking["risk_rank"]]
     assert shown > 0
+
+
+def test_tables_known_once_answer_as_table_exists():
+    import duckdb
+
+    from atlas.maps.text import has_table, tables_known
+    from atlas.store.database import table_exists
+
+    con, other = duckdb.connect(), duckdb.connect()
+    con.execute("CREATE TABLE t (a INT); CREATE VIEW v AS SELECT * FROM t; "
+                "CREATE TEMP TABLE tmp (b INT); CREATE SCHEMA s; CREATE TABLE s.inner_t (c INT)")
+    other.execute("CREATE TABLE elsewhere (a INT)")
+    names = ["t", "v", "tmp", "inner_t", "missing", "T", "elsewhere"]
+    expected = [table_exists(con, n) for n in names]
+    assert expected == [True, True, True, True, False, False, False]
+    with tables_known(con):
+        con.execute("CREATE TABLE later (a INT)")  # the block reads the catalogue once
+        assert [has_table(con, n) for n in names] == expected
+        assert not has_table(con, "later")
+        assert has_table(other, "elsewhere")  # another connection: asked as before
+    assert has_table(con, "later")  # after the block: asked again
