@@ -5,7 +5,8 @@ insets, UI strings, ...) and ``atlas/spec/layers.toml`` (layers, overlays); the 
 
 - :mod:`atlas.maps.specs` reads the declarations;
 - :mod:`atlas.maps.data` builds a level's DATA (the contract of :mod:`atlas.maps.page`), with
-  :mod:`atlas.maps.layers` (values, mapclassify classes), :mod:`atlas.maps.display_geometry`
+  :mod:`atlas.maps.layers` (values, mapclassify classes; the declared layers and their values
+  read by :mod:`atlas.maps.layer_source`), :mod:`atlas.maps.display_geometry`
   (insets, simplification, bounds, label points) and :mod:`atlas.maps.text` (words, method,
   vintages);
 - :mod:`atlas.maps.page` renders the page (folium, Leaflet inlined, a strict CSP);
