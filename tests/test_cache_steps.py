@@ -23,6 +23,7 @@ from atlas.store.cache import geometry_cache
 from atlas.store.cache_steps import code_files, step_key, table_digest
 from atlas.store.database import analysed_levels
 from atlas.store.fingerprint import differing, fingerprints
+from tests.conftest import FIXTURES
 
 SUMS = ("measure_order", "region_measure_sums", "region_group_sums")
 
@@ -185,3 +186,28 @@ def test_reused_variants_equal_the_computed_ones(atlas_copy, tmp_path: Path, mon
     assert list(again.dtypes == "float64") == list(computed.dtypes == "float64")
     with geometry_cache(tmp_path / "cache"), pytest.raises(TypeError):
         variant_table(atlas_copy, levels, measures[:1], choices)  # another key: computed
+
+
+def test_a_rebuild_after_a_weight_change_equals_a_cold_build(tmp_path: Path):
+    """The fixtures built, then rebuilt into the same folder with another weight: every
+    cached step is reused (one entry of each, none added by the rebuild), and the rebuilt
+    database equals a cold build of that configuration with an empty cache, table by table."""
+    from atlas.build.database import build
+
+    changed = tmp_path / "weights.toml"
+    changed.write_text("[risk.pillar_weights]\nshock = 0.45\n", encoding="utf-8")
+    config = load_config(changed)
+    cache = tmp_path / "cache"
+    build(tmp_path / "out", FIXTURES, load_config(), cache_dir=cache)
+    first = sorted(p.name for p in cache.glob("*.duckdb"))
+    steps = {name.split("-")[0] for name in first}
+    assert {"measure_sums", "shift_projection", "scenario_base", "programmes"} <= steps
+    rebuilt = build(tmp_path / "out", FIXTURES, config, cache_dir=cache).database
+    assert sorted(p.name for p in cache.glob("*.duckdb")) == first  # every step reused
+    assert len(list(cache.glob("uncertainty_variants-*.parquet"))) == 1
+    cold = build(tmp_path / "cold", FIXTURES, config, cache_dir=tmp_path / "empty").database
+    with duckdb.connect(str(rebuilt), read_only=True) as a, \
+            duckdb.connect(str(cold), read_only=True) as b:
+        assert differing(fingerprints(a), fingerprints(b)) == []
+        assert a.execute("SELECT value FROM build_info WHERE key = 'config'").fetchone() \
+            == b.execute("SELECT value FROM build_info WHERE key = 'config'").fetchone()
