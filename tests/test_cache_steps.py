@@ -201,7 +201,8 @@ def test_a_rebuild_after_a_weight_change_equals_a_cold_build(tmp_path: Path):
     build(tmp_path / "out", FIXTURES, load_config(), cache_dir=cache)
     first = sorted(p.name for p in cache.glob("*.duckdb"))
     steps = {name.split("-")[0] for name in first}
-    assert {"measure_sums", "shift_projection", "scenario_base", "programmes"} <= steps
+    assert {"measure_sums", "shift_projection", "scenario_base", "programmes",
+            "top_categories"} <= steps
     rebuilt = build(tmp_path / "out", FIXTURES, config, cache_dir=cache).database
     assert sorted(p.name for p in cache.glob("*.duckdb")) == first  # every step reused
     assert len(list(cache.glob("uncertainty_variants-*.parquet"))) == 1

@@ -157,14 +157,13 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
         the readable reference (``region_unscored.sql``, ``region_sums_level.sql`` level by
         level). Both give the same tables (to 1e-9, tested).
     count_uncounted
-        ``exposure.count_uncounted_jobs``: the uncounted workers of ``region_context`` join
-        the AI-shock denominators (``region_uncounted.sql``).
+        ``exposure.count_uncounted_jobs``: ``region_context``'s uncounted workers join the
+        AI-shock denominators (``region_uncounted.sql``).
 
     Raises
     ------
     AtlasError
-        if a number of jobs is not finite, or the composition has a level that ``levels``
-        does not list (its regions would otherwise be left out without a word).
+        if a number of jobs is not finite, or a level of the composition is not in ``levels``.
     """
     if method not in SUMS_METHODS:
         raise ValueError(f"method must be one of {SUMS_METHODS}, not {method!r}")
@@ -185,8 +184,7 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
                                     "sheltered_categories", "region_context"),
              writes=("measure_order", "region_measure_sums", "region_group_sums"))
 def measure_sums(con: duckdb.DuckDBPyConnection, method: str, count_uncounted: bool) -> None:
-    """The sums of :func:`compute_measure_sums`: a cached step (no weight, threshold or flag
-    can change them; :func:`atlas.store.cache_steps.cached_step`)."""
+    """The sums of :func:`compute_measure_sums`, a cached step (no weight can change them)."""
     run_sql_file(con, "region_sums.sql")
     listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
     occurring = {row[0] for row in con.execute(
@@ -361,9 +359,11 @@ def drop_respecification(con: duckdb.DuckDBPyConnection) -> None:
         drop_object(con, "temp", name)  # region_components is a view
 
 
-def compute_top_categories(con: duckdb.DuckDBPyConnection, measure: str,
-                           count: int = 5) -> None:
-    """``region_top_categories``: each region's ``count`` most exposed categories (for maps)."""
+@cached_step("top_categories", reads=("employment", "categories", "exposure_scores", "levels"),
+             writes=("region_top_categories",))
+def compute_top_categories(con: duckdb.DuckDBPyConnection, measure: str, count: int = 5) -> None:
+    """``region_top_categories``: each region's ``count`` most exposed categories (for maps;
+    a cached step)."""
     run_sql_file(con, "region_top_categories.sql", exposure_measure=measure,
                  top_categories=count)
 

@@ -166,20 +166,22 @@ def keep_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
 
 def cached_step(name: str, reads: Sequence[str], writes: Sequence[str] = ()
                 ) -> Callable[[F], F]:
-    """Mark ``step(con, *arguments)`` as a cached step (see the module docstring): with
-    ``writes``, the tables it writes are reused (it returns None); without, the DataFrame
-    it returns."""
+    """Mark ``step(con, *arguments, **named)`` as a cached step (see the module docstring):
+    with ``writes``, the tables it writes are reused (it returns None); without, the
+    DataFrame it returns. The arguments as given are the key's (a default left out and the
+    same value given are two keys of one result)."""
     def decorate(step: F) -> F:
         @functools.wraps(step)
-        def run(con: duckdb.DuckDBPyConnection, *arguments: Any) -> Any:
+        def run(con: duckdb.DuckDBPyConnection, *arguments: Any, **named: Any) -> Any:
             if cache_folder() is None:
-                return step(con, *arguments)
-            key = step_key(con, name, step.__module__, reads, arguments)
+                return step(con, *arguments, **named)
+            key = step_key(con, name, step.__module__, reads,
+                           [*arguments, *sorted(named.items())])
             if not writes:
-                return cached_frame(name, key, lambda: step(con, *arguments))
+                return cached_frame(name, key, lambda: step(con, *arguments, **named))
             if restore_tables(con, name, key, writes):
                 return None
-            step(con, *arguments)
+            step(con, *arguments, **named)
             keep_tables(con, name, key, writes)
             return None
 
