@@ -1,7 +1,8 @@
 """Build steps whose result is reused from the shared cache when nothing they read changed.
 
-A rebuild after a change of weights recomputes every step after the model tables, also the
-ones no weight can change (the engine's matrix sums, the uncertainty's indicator variants).
+A rebuild after a change of weights recomputed every step after the model tables, also the
+ones no weight can change (the engine's matrix sums, the shift's projection, the scenarios'
+base, the top categories, the programmes, the uncertainty's indicator variants).
 :func:`cached_step` marks such a step: a function ``step(con, *arguments)`` that reads the
 tables ``reads`` of the database ``con`` and its arguments (the exact settings it reads, as
 typed values: never the whole configuration) and either writes the tables ``writes`` or
@@ -52,6 +53,10 @@ LAYERS = ("errors", "spec", "store", "sources", "engine", "texts", "exports", "m
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def table_digest(con: duckdb.DuckDBPyConnection, name: str) -> list[Any]:
@@ -133,7 +138,7 @@ def restore_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
     if path is None:
         return False
     try:
-        con.execute(f"ATTACH '{path}' AS {ALIAS} (READ_ONLY)")
+        con.execute(f"ATTACH {_literal(path)} AS {ALIAS} (READ_ONLY)")
     except duckdb.Error:
         return False
     try:
@@ -156,7 +161,7 @@ def keep_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
     path = new_cache_file(name, key, SUFFIX)
     if path is None:
         return
-    con.execute(f"ATTACH '{path}' AS {ALIAS}")
+    con.execute(f"ATTACH {_literal(path)} AS {ALIAS}")
     try:
         _copy(con, writes, _database(con), ALIAS)
         con.execute(f"CREATE TABLE {ALIAS}.{KEY_TABLE} AS SELECT ?::VARCHAR AS key", [key])
