@@ -33,6 +33,7 @@ from atlas.errors import AtlasError, ConfigError
 from atlas.spec import declarations
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import risk_models
+from atlas.store.cache_steps import cached_step
 from atlas.store.database import persist, register_table, table_exists
 
 RISK_TABLES = ("region_base", "region_components", "region_gates", "region_pillars",
@@ -146,24 +147,23 @@ SUMS_METHODS = ("matrix", "sql")
 
 def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
                          count_uncounted: bool = False) -> None:
-    """``region_measure_sums`` and ``region_group_sums``: ``region_sums.sql`` once, then
-    every level's sums.
+    """``region_measure_sums``, ``region_group_sums`` (:func:`measure_sums`: cached) and the
+    views ``region_exposure`` and ``region_diversity`` over them.
 
     Parameters
     ----------
     method
-        ``matrix`` (default, faster): the sums as matrix products (``atlas.engine.matrix_engine``);
-        ``sql``: the readable reference, ``region_unscored.sql`` and the grouped pass
-        ``region_sums_level.sql`` level by level. Both give the same tables (to 1e-9, tested).
+        ``matrix`` (default, faster): matrix products (``atlas.engine.matrix_engine``); ``sql``:
+        the readable reference (``region_unscored.sql``, ``region_sums_level.sql`` level by
+        level). Both give the same tables (to 1e-9, tested).
     count_uncounted
-        ``exposure.count_uncounted_jobs``: the uncounted workers of ``region_context`` join
-        the AI-shock denominators (``region_uncounted.sql``).
+        ``exposure.count_uncounted_jobs``: ``region_context``'s uncounted workers join the
+        AI-shock denominators (``region_uncounted.sql``).
 
     Raises
     ------
     AtlasError
-        if the composition has a level that the ``levels`` table does not list (its regions
-        would otherwise be left out without a word).
+        if a number of jobs is not finite, or a level of the composition is not in ``levels``.
     """
     if method not in SUMS_METHODS:
         raise ValueError(f"method must be one of {SUMS_METHODS}, not {method!r}")
@@ -171,12 +171,20 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
     if not table_exists(con, "sheltered_categories"):  # written by write_model_tables
         con.execute("CREATE TABLE sheltered_categories (taxonomy VARCHAR, category VARCHAR, "
                     "public_share DOUBLE)")
-    bad = con.execute("SELECT level, region_id, category, employment FROM employment "
-                      "WHERE NOT isfinite(employment) ORDER BY level, region_id, category "
-                      "LIMIT 1").fetchone()
-    if bad:
+    if bad := con.execute("SELECT level, region_id, category, employment FROM employment WHERE "
+                          "NOT isfinite(employment) ORDER BY ALL LIMIT 1").fetchone():
         raise AtlasError(f"table employment: level {bad[0]!r}, region {bad[1]!r}, category "
                          f"{bad[2]!r}: employment is {bad[3]} (expected a finite number of jobs)")
+    measure_sums(con, method, count_uncounted)
+    for name in ("region_exposure.sql", "region_diversity.sql"):
+        run_sql_file(con, name)
+
+
+@cached_step("measure_sums", reads=("employment", "exposure_scores", "levels", "categories",
+                                    "sheltered_categories", "region_context"),
+             writes=("measure_order", "region_measure_sums", "region_group_sums"))
+def measure_sums(con: duckdb.DuckDBPyConnection, method: str, count_uncounted: bool) -> None:
+    """The sums of :func:`compute_measure_sums`, a cached step (no weight can change them)."""
     run_sql_file(con, "region_sums.sql")
     listed = [row[0] for row in con.execute("SELECT level FROM levels ORDER BY level").fetchall()]
     occurring = {row[0] for row in con.execute(
@@ -221,8 +229,6 @@ def compute_measure_sums(con: duckdb.DuckDBPyConnection, method: str = "matrix",
             "SELECT level FROM uncounted_levels ORDER BY level").fetchall()]
         if wider:
             run_sql_file(con, "region_excess.sql", excess_levels=wider, with_uncounted=True)
-    for name in ("region_exposure.sql", "region_diversity.sql"):
-        run_sql_file(con, name)
 
 
 def _has_uncounted(con: duckdb.DuckDBPyConnection) -> bool:
@@ -353,9 +359,11 @@ def drop_respecification(con: duckdb.DuckDBPyConnection) -> None:
         drop_object(con, "temp", name)  # region_components is a view
 
 
-def compute_top_categories(con: duckdb.DuckDBPyConnection, measure: str,
-                           count: int = 5) -> None:
-    """``region_top_categories``: each region's ``count`` most exposed categories (for maps)."""
+@cached_step("top_categories", reads=("employment", "categories", "exposure_scores", "levels"),
+             writes=("region_top_categories",))
+def compute_top_categories(con: duckdb.DuckDBPyConnection, measure: str, count: int = 5) -> None:
+    """``region_top_categories``: each region's ``count`` most exposed categories (for maps;
+    a cached step)."""
     run_sql_file(con, "region_top_categories.sql", exposure_measure=measure,
                  top_categories=count)
 

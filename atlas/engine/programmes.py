@@ -31,6 +31,7 @@ import pandas as pd
 from atlas.engine.uncertainty import within_percentile
 from atlas.spec.config_types import AtlasConfig, UncertaintyConfig
 from atlas.spec.programmes import Programme, programmes
+from atlas.store.cache_steps import cached_step
 from atlas.store.database import analysed_levels, register_table
 
 __all__ = ["compute_programmes", "level_mix", "mix_shares"]
@@ -129,26 +130,44 @@ def programme_rows(instruments: list[Programme], labels: dict[str, str]) -> pd.D
 
 def compute_programmes(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``programmes``, ``programme_levels`` and ``programme_mix`` for every ranked
-    level (ranges for the levels the rank uncertainty analyses)."""
+    level (ranges for the levels the rank uncertainty analyses): what they read is put in
+    temp tables (``programme_*_in``), from which :func:`programme_tables` computes them."""
     instruments = programmes(config)
-    settings = config.uncertainty
-    labels = dict(con.execute(  # a component may be named differently per level
-        "SELECT component, string_agg(DISTINCT label, ' or ' ORDER BY label) "
-        "FROM region_components GROUP BY component").fetchall())
     # only the components and indicators the instruments' terms name (a view of every
     # indicator of every level is ~170,000 rows; the others are never read)
-    used = [t.component for p in instruments for t in p.terms if t.component]
-    named = [t.indicator for p in instruments for t in p.terms if not t.component]
-    components = con.execute("SELECT level, region_id, component, score "
-                             "FROM region_components "
-                             "WHERE list_contains(?::VARCHAR[], component)",
-                             [sorted(set(used))]).df()
-    indicators = con.execute("SELECT level, region_id, indicator, value "
-                             "FROM region_indicator_values "
-                             "WHERE list_contains(?::VARCHAR[], indicator)",
-                             [sorted(set(named))]).df()
-    ranked = con.execute("SELECT level, region_id FROM region_risk "
-                         "WHERE collapse_risk IS NOT NULL ORDER BY level, region_id").df()
+    used = sorted({t.component for p in instruments for t in p.terms if t.component})
+    named = sorted({t.indicator for p in instruments for t in p.terms if not t.component})
+    for name, query, values in (
+            ("labels", "SELECT component, string_agg(DISTINCT label, ' or ' ORDER BY label) "
+                       "AS label FROM region_components GROUP BY component", []),
+            ("components", "SELECT level, region_id, component, score FROM region_components "
+                           "WHERE list_contains(?::VARCHAR[], component)", [used]),
+            ("indicators", "SELECT level, region_id, indicator, value FROM "
+                           "region_indicator_values WHERE list_contains(?::VARCHAR[], "
+                           "indicator)", [named]),
+            ("ranked", "SELECT level, region_id FROM region_risk WHERE collapse_risk IS NOT "
+                       "NULL", [])):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE programme_{name}_in AS {query}", values)
+    try:
+        programme_tables(con, instruments, config.uncertainty)
+    finally:
+        for name in ("labels", "components", "indicators", "ranked"):
+            con.execute(f"DROP TABLE IF EXISTS programme_{name}_in")
+
+
+@cached_step("programmes", reads=("programme_labels_in", "programme_components_in",
+                                  "programme_indicators_in", "programme_ranked_in", "levels"),
+             writes=("programme_mix", "programme_levels", "programmes"))
+def programme_tables(con: duckdb.DuckDBPyConnection, instruments: list[Programme],
+                     settings: UncertaintyConfig) -> None:
+    """The tables of :func:`compute_programmes` from its temp tables: a cached step
+    (:func:`atlas.store.cache_steps.cached_step`; no risk weight changes them)."""
+    labels = dict(con.execute(  # a component may be named differently per level
+        "SELECT component, label FROM programme_labels_in").fetchall())
+    components = con.execute("SELECT * FROM programme_components_in").df()
+    indicators = con.execute("SELECT * FROM programme_indicators_in").df()
+    ranked = con.execute("SELECT level, region_id FROM programme_ranked_in "
+                         "ORDER BY level, region_id").df()
     with_ranges = set(analysed_levels(con, settings.periods))
     mixes, statuses = [], []
     for level, group in ranked.groupby("level", sort=True):

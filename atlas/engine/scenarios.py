@@ -23,6 +23,7 @@ import pandas as pd
 
 from atlas.engine.sql import run_sql_file
 from atlas.spec.config_types import AtlasConfig, Scenario
+from atlas.store.cache_steps import cached_step
 from atlas.store.database import register_table, table_exists
 
 
@@ -52,10 +53,19 @@ def project(base: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     })
 
 
+@cached_step("scenario_base", reads=("exposure_scores", "levels", "employment"),
+             writes=("scenario_base",))
+def scenario_base(con: duckdb.DuckDBPyConnection, exposure_measure: str,
+                  automation_measure: str) -> None:
+    """``scenario_base`` (``scenario_base.sql``): a cached step
+    (:func:`atlas.store.cache_steps.cached_step`)."""
+    run_sql_file(con, "scenario_base.sql", exposure_measure=exposure_measure,
+                 automation_measure=automation_measure)
+
+
 def compute_scenarios(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
     """Write ``scenario_base`` and ``scenario_results`` (every region x configured scenario)."""
-    run_sql_file(con, "scenario_base.sql", exposure_measure=config.exposure.default_measure,
-                 automation_measure=config.exposure.automation_measure)
+    scenario_base(con, config.exposure.default_measure, config.exposure.automation_measure)
     pillar = config.risk.absorption_pillar
     has_pillars = table_exists(con, "region_pillars")
     absorption = ("(SELECT pillar_score FROM region_pillars AS p WHERE p.level = r.level "

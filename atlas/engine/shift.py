@@ -28,6 +28,7 @@ from atlas.sources.inputs import Inputs
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.evidence import evidence
 from atlas.store.cache import cached_frame
+from atlas.store.cache_steps import cached_step
 from atlas.store.database import register_table
 from atlas.store.sql_files import run_sql_file
 
@@ -203,12 +204,20 @@ def compute_shift(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasC
     trend["measure"] = measure
     register_table(con, "occupation_shift", trend)
     register_table(con, "shift_by_group", group_shift(trend))
-    run_sql_file(con, "shift_projection.sql", taxonomy=spec["taxonomy"], measure=measure,
-                 power=float(spec["horizon_years"]) / float(spec["years"]))
+    project(con, spec["taxonomy"], measure, float(spec["horizon_years"]) / float(spec["years"]))
     add_context(con, spec)
     return {"totals": totals, "jobs": jobs,
             "gaps": {within: substitution_gap(trend, within)
                      for within in ("overall", "major_group")}}
+
+
+@cached_step("shift_projection", reads=("employment", "levels", "occupation_shift"),
+             writes=("shift_projection",))
+def project(con: duckdb.DuckDBPyConnection, taxonomy: str, measure: str, power: float) -> None:
+    """``shift_projection`` (``shift_projection.sql``: every region's mix of ``taxonomy``
+    under the national trend to the ``power``): a cached step
+    (:func:`atlas.store.cache_steps.cached_step`)."""
+    run_sql_file(con, "shift_projection.sql", taxonomy=taxonomy, measure=measure, power=power)
 
 
 def add_context(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> None:

@@ -50,6 +50,7 @@ from atlas.engine.uncertainty_draws import Specifications
 from atlas.engine.uncertainty_sums import TABLES, variant_wide
 from atlas.spec.config_types import AtlasConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel
+from atlas.store.cache_steps import cached_step
 from atlas.store.database import table_exists
 
 RULES = ("substitutable", "continuous")
@@ -146,11 +147,15 @@ def choice_settings(config: AtlasConfig) -> Choices:
         config.risk.absorption_pillar)
 
 
+@cached_step("uncertainty_variants", reads=(
+    "category_public_share", "category_substitutable_variants", "employment", "exposure_scores",
+    "levels", "region_measure_sums", "categories", "region_context"))
 def variant_table(con: duckdb.DuckDBPyConnection, levels: list[str], measures: list[str],
                   choices: Choices) -> pd.DataFrame:
     """``level, region_id, measure, rule, shelter, uncounted, substitutable_share,
     substitutable_excess`` of every variant, all levels in one SQL pass (empty if no choice
-    changes the indicators); the rule of a threshold variant is ``substitutable@<t>``."""
+    changes the indicators); the rule of a threshold variant is ``substitutable@<t>``. A
+    cached step (no weight can change it: :func:`atlas.store.cache_steps.cached_step`)."""
     columns = ["level", "region_id", "measure", "rule", "shelter", "uncounted",
                *VARIANT_INDICATORS]
     if not choices.indicator_variants or not levels or not measures:
