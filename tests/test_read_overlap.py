@@ -166,3 +166,15 @@ def test_derive_shares_a_connection_and_leaves_nothing_registered():
     for view in ("source_scores", "category_map"):
         with pytest.raises(duckdb.CatalogException):
             _connection().execute(f"SELECT * FROM {view}")
+
+
+def test_the_second_process_checks_the_geometry_it_uses_and_this_one_the_rest():
+    """The second process validates the geometry of the levels whose dissolve (``prepare``)
+    or reader (``independent``) it runs; the countries' geometry is validated here."""
+    from atlas.build.reading import second_process_geometry
+    from atlas.spec.manifest import load_manifest
+
+    keys = [key for key, spec in load_manifest().items() if spec.is_geometry]
+    there = second_process_geometry(keys)
+    assert there == ["counties_2023", "counties_2017", "cn_boundaries"]
+    assert {"world_countries", "world_countries_topo"} <= set(keys) - set(there)
