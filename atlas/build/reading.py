@@ -2,10 +2,12 @@
 declared readers run, the model tables written.
 
 The second process (:mod:`atlas.build.worker`) is handed its share first: the check of the
-geometry inputs (validated layers are cached: they come back as cache entries that this
-process's check then finds, taken when a reader first asks for one) and the readers of the
-levels declared ``independent``; meanwhile this process checks the tables and reads the
-other levels. Every input is checked before the model tables are written.
+geometry inputs it uses itself (validated layers are cached: they come back as cache entries
+that this process's check then finds, taken when a reader first asks for one), the dissolves
+declared ``prepare`` and the readers of the levels declared ``independent``; meanwhile this
+process checks the tables, reads the other levels (validating the other geometry inputs when
+they are asked for) and carries the scores. Every input is checked before the model tables
+are written.
 """
 
 from __future__ import annotations
@@ -78,18 +80,33 @@ def start_independent_readers(inputs: Inputs, config: AtlasConfig,
             for reader, instances in reader_groups(independent=True).items()}
 
 
+def second_process_geometry(keys: list[str]) -> list[str]:
+    """Of the geometry inputs ``keys``, those the second process uses itself: the inputs
+    (levels.toml) of the levels whose ``prepare`` or reader (``independent``) it runs."""
+    used = {key for decl in declarations.levels() if decl.prepare or decl.independent
+            for key in decl.inputs}
+    return [key for key in keys if key in used]
+
+
 def start_geometry_checks(inputs: Inputs, executor: Executor | None, cache: Path
                           ) -> tuple[list[str], Callable[[], None]]:
-    """Start validating the geometry inputs in ``executor`` (the second process; validated
-    layers are cached, tables are not) while this process checks the tables; returns their
-    keys and what takes the validated layers in (:func:`atlas.build.worker.prepare`, as cache
-    entries, written only if this build succeeds), after which :meth:`Inputs.check_all`
-    finds them. An input the second process finds bad is left to this one's check, which
-    says what is wrong."""
+    """Start validating the geometry inputs the second process uses
+    (:func:`second_process_geometry`) in ``executor`` (that process; validated layers are
+    cached, tables are not) while this process checks the tables; returns the keys of every
+    geometry input, left out of that check (:meth:`Inputs.defer`), and what takes the
+    validated layers in (:func:`atlas.build.worker.prepare`, as cache entries, written only
+    if this build succeeds), after which :meth:`Inputs.check_all` finds them. The other
+    geometry inputs (the countries') are validated here, when a reader first asks for them
+    or by the check before the model tables are written: the second process, which then
+    dissolves the US regions and reads China, is the read phase's longer path. An input the
+    second process finds bad is left to this one's check, which says what is wrong."""
     keys = [key for key, spec in inputs.specs.items() if spec.is_geometry]
     if executor is None or not keys:
         return [], lambda: None
-    return keys, prepare(executor, "atlas.sources.inputs:check_inputs", inputs.data_dir, keys,
+    there = second_process_geometry(keys)
+    if not there:
+        return keys, lambda: None
+    return keys, prepare(executor, "atlas.sources.inputs:check_inputs", inputs.data_dir, there,
                          cache=cache).collect
 
 

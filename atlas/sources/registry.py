@@ -30,6 +30,7 @@ from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import LevelDecl, MeasureDecl, resolve
 
 SCORE_FRAME = ["measure", "code", *SCORE_COLUMNS, "rule"]
+OCCUPATION_NUMBERS = ("national_employment", "median_wage", "low_wage")
 
 
 class NoLevelSets(list):
@@ -44,6 +45,27 @@ class NoLevelSets(list):
         raise ConfigError(f"levels.toml: the levels of reader {self.reader} are declared "
                           "independent, but it uses the level sets read before it (the US "
                           "occupations, say): remove 'independent = true' from them")
+
+
+class Arrivals(list):
+    """The level sets while the scores are carried before the readers started elsewhere
+    (``arriving``) are collected: those read here, in declaration order. The scores' readers,
+    builders and hooks reach them only through :attr:`ReadContext.occupations`, which
+    :func:`read_all` checks again once every level set has arrived (and carries the scores
+    again if they changed it); reaching for them otherwise is an error."""
+
+    def __init__(self, sets: list[LevelSet], readers: list[str]) -> None:
+        super().__init__(sets)
+        self.readers = readers
+
+    def __iter__(self):
+        raise ConfigError("a measure reader, crosswalk builder or arrival hook uses the level "
+                          f"sets while those of {', '.join(self.readers)} are still being read: "
+                          "use context.occupations")
+
+    def so_far(self) -> list[LevelSet]:
+        """The level sets read so far."""
+        return list(list.__iter__(self))
 
 
 @dataclass
@@ -65,15 +87,20 @@ class ReadContext:
     @property
     def occupations(self) -> pd.DataFrame:
         """OEWS detailed occupations: ``category, title, national_employment, median_wage,
-        low_wage`` (categories of taxonomy soc2018 with a national employment)."""
-        frames = [s.categories for s in self.level_sets if "taxonomy" in s.categories]
+        low_wage`` (categories of taxonomy soc2018 with a national employment); the numbers
+        as float64 whatever other levels' categories hold (China's wages are empty: objects),
+        so that they are the same with or without the level sets still arriving."""
+        sets = self.level_sets.so_far() if isinstance(self.level_sets, Arrivals) \
+            else self.level_sets
+        frames = [s.categories for s in sets if "taxonomy" in s.categories]
         categories = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if categories.empty:
             raise ConfigError("no level lists SOC 2018 occupations: the US levels must be "
                               "declared before levels whose crosswalks need them")
         chosen = categories.loc[(categories["taxonomy"] == "soc2018")
                                 & categories["national_employment"].notna()]
-        return chosen.drop_duplicates("category").reset_index(drop=True)
+        chosen = chosen.drop_duplicates("category").reset_index(drop=True)
+        return chosen.astype({c: "float64" for c in OCCUPATION_NUMBERS if c in chosen})
 
     def measures(self, **where: Any) -> list[MeasureDecl]:
         """Declared measures matching ``where`` (e.g. ``scale="unit"``)."""
@@ -134,7 +161,13 @@ def read_levels(context: ReadContext, arriving: Arriving | None = None) -> list[
     """Run every level reader once with the (level, period) instances it serves, in
     declaration order; a reader in ``arriving`` (started elsewhere: its level set when
     called) is collected after the others have run."""
-    arriving = arriving or {}
+    read = read_here(context, arriving or {})
+    return join_arriving(context, read, arriving or {})
+
+
+def read_here(context: ReadContext, arriving: Arriving) -> dict[str, LevelSet]:
+    """Run the level readers not in ``arriving``, in declaration order (each sees the level
+    sets read before it here); their level sets by reader."""
     groups = reader_groups()
     alone = reader_groups(independent=True)
     read = {}
@@ -146,6 +179,14 @@ def read_levels(context: ReadContext, arriving: Arriving | None = None) -> list[
             else context
         read[reader] = resolve(reader)(own, instances)
         context.level_sets.append(read[reader])
+    return read
+
+
+def join_arriving(context: ReadContext, read: dict[str, LevelSet], arriving: Arriving
+                  ) -> list[LevelSet]:
+    """Collect the readers in ``arriving`` and put every level set, those ``read`` here
+    and theirs, in declaration order into the context's level sets."""
+    groups = reader_groups()
     for reader in arriving:
         read[reader] = arriving[reader]()
     context.level_sets[:] = [read[reader] for reader in groups]
@@ -247,6 +288,42 @@ def unmatched_codes(categories: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFr
     return merged.loc[merged["found"].isna()].drop(columns="found").reset_index(drop=True)
 
 
+def occupations_or_none(context: ReadContext) -> pd.DataFrame | None:
+    """The context's occupations (:attr:`ReadContext.occupations`), None if it has none."""
+    try:
+        return context.occupations
+    except ConfigError:
+        return None
+
+
+def read_and_score(context: ReadContext, arriving: Arriving
+                   ) -> tuple[list[LevelSet], dict[str, pd.DataFrame]]:
+    """The level sets (:func:`read_levels`) and the scores by taxonomy (:func:`carry_scores`).
+
+    With readers ``arriving`` from elsewhere, the scores are carried before they are
+    collected, with the level sets read here (:class:`Arrivals`: the crosswalks use the
+    occupations only), while the others are still being read; once they have arrived the
+    scores are carried again if they change the occupations (or if carrying them early
+    failed), so the result is what carrying them after the collection gives."""
+    read = read_here(context, arriving)
+    early, used = None, None
+    if arriving:
+        context.level_sets = Arrivals(list(context.level_sets), list(arriving))
+        try:
+            used = occupations_or_none(context)
+            early = carry_scores(context, native_scores(context))
+        except ConfigError:
+            early = None
+        context.level_sets = context.level_sets.so_far()
+    level_sets = join_arriving(context, read, arriving)
+    now = occupations_or_none(context)
+    same = (used is None and now is None) or (
+        used is not None and now is not None and used.equals(now))
+    if early is None or not same:
+        early = carry_scores(context, native_scores(context))
+    return level_sets, early
+
+
 def read_all(inputs: Inputs, config: AtlasConfig, arriving: Arriving | None = None
              ) -> tuple[list[LevelSet], dict[str, pd.DataFrame]]:
     """Every declared level set and the shared tables (levels, measures, exposure_scores,
@@ -254,8 +331,7 @@ def read_all(inputs: Inputs, config: AtlasConfig, arriving: Arriving | None = No
     category at each threshold of ``[uncertainty.choices] substitution_threshold``);
     ``arriving``: see :func:`read_levels`."""
     context = ReadContext(inputs, reader_config(config))
-    level_sets = read_levels(context, arriving)
-    by_taxonomy = carry_scores(context, native_scores(context))
+    level_sets, by_taxonomy = read_and_score(context, arriving or {})
     categories = pd.concat([s.categories for s in level_sets], ignore_index=True)
     kept = {d.taxonomy for d in declarations.levels()} | set(categories["taxonomy"])
     scores = pd.concat([frame.assign(taxonomy=taxonomy) for taxonomy, frame in

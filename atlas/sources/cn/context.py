@@ -39,6 +39,11 @@ FIRST_YEAR = 2000  # the yearbook file starts here
 IMPLAUSIBLE_REGISTERED_RATE = 20.0
 STATE_FUNDED_COLUMNS = ("emp_education_10k", "emp_health_social_security_welfare_10k",
                         "emp_public_admin_social_org_10k")
+# the columns city_context reads
+YEARBOOK_COLUMNS = ["adcode_cnmaps", "year", "registered_unemployed_persons",
+                    "emp_units_total_10k", "urban_private_individual_workers_persons",
+                    "emp_secondary_10k", "sum19_10k", *STATE_FUNDED_COLUMNS]
+PANEL_COLUMNS = ["adcode_cnmaps", "year", "pop_total_yearend_10k", "gdp_per_capita_cny"]
 
 def window(year: int) -> tuple[int, int]:
     """The years of the change indicators of a period: ``year - 9 .. year`` (from 2000)."""
@@ -107,8 +112,9 @@ def city_context(yearbook: pd.DataFrame, panel: pd.DataFrame, year: int,
     window that spans a break of its series (``found_breaks``: per indicator) that the
     window's ends do not undo is not computed."""
     first, last_year = window(year)
-    yearbook = yearbook.loc[yearbook["adcode_cnmaps"].notna()]
-    panel = panel.loc[panel["adcode_cnmaps"].notna()]
+    # only the columns used: every row filter below then copies 12 columns, not 35
+    yearbook = yearbook.loc[yearbook["adcode_cnmaps"].notna(), YEARBOOK_COLUMNS]
+    panel = panel.loc[panel["adcode_cnmaps"].notna(), PANEL_COLUMNS]
     rates = yearbook.assign(rate=registered_rate(yearbook))
     span = rates.loc[rates["year"].between(first, last_year)]
     counts = span.groupby("adcode_cnmaps")["rate"].count()

@@ -14,7 +14,7 @@ import shapely
 
 from atlas.sources.geometry_reading import valid_polygonal
 from atlas.sources.inputs import Inputs
-from atlas.sources.us.oews import read_regions
+from atlas.sources.us.oews import area_ids
 from atlas.store.cache import cache_key, cached_frame
 
 
@@ -39,8 +39,9 @@ def us_region_geometry(inputs: Inputs, regions: pd.DataFrame) -> pd.DataFrame:
 
 def prepare(inputs: Inputs) -> None:
     """Dissolve the US regions into the cache ahead of the reader (``prepare`` in
-    levels.toml: the build's second process does it while this one reads OEWS)."""
-    us_region_geometry(inputs, read_regions(inputs))
+    levels.toml: the build's second process does it while this one reads OEWS), keyed by
+    the area ids of OEWS's area columns alone (:func:`atlas.sources.us.oews.area_ids`)."""
+    us_region_geometry(inputs, area_ids(inputs))
 
 
 def _dissolve_us(counties, crosswalk: pd.DataFrame, areas: pd.Series) -> pd.DataFrame:

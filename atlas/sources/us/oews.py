@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from atlas.errors import InputError
-from atlas.sources.inputs import Inputs
+from atlas.sources.inputs import Inputs, parquet_columns
 
 AREA_KINDS = {"msa": "us_area", "nonmetro": "us_area", "state": "us_state", "national": "us_nation"}
 HOURS_PER_YEAR = 2080
@@ -140,6 +141,28 @@ def read_regions(inputs: Inputs) -> pd.DataFrame:
     """The regions of the three US levels (``level, region_id, area_code, name, state,
     state_fips, kind, published_total``), as :func:`read_oews` gives them."""
     return oews_regions(_raw_rows(inputs), _state_abbreviations(inputs))
+
+
+def area_ids(inputs: Inputs) -> pd.DataFrame:
+    """``level, area_code, region_id`` of the regions of level us_area, as
+    :func:`read_regions` gives them, from only the OEWS columns that say them
+    (``area_code``, ``area_kind`` and, where the checked read loads it, ``oews_area``), read
+    without the checks: what the build's second process needs to key the dissolve it does
+    ahead (:func:`atlas.sources.us.geometry.prepare`). The key holds these ids, so the
+    reader, whose ids come from the checked file, finds that dissolve only if they are its
+    own."""
+    path = inputs.path("oews_area_occ")
+    loaded = parquet_columns(path.read_bytes(), inputs.specs["oews_area_occ"])
+    present = pq.read_schema(path).names
+    wanted = [c for c in ("area_code", "area_kind", "oews_area")
+              if c in present and (loaded is None or c in loaded)]
+    raw = pq.read_table(path, columns=wanted).to_pandas()
+    raw = raw.loc[raw["area_kind"].isin(list(AREA_KINDS))].drop_duplicates("area_code")
+    oews_area = raw.set_index("area_code").get("oews_area")
+    areas = raw.loc[raw["area_kind"].map(AREA_KINDS) == "us_area", "area_code"]
+    region_id = areas.map(oews_area) if oews_area is not None else areas
+    return pd.DataFrame({"level": "us_area", "area_code": areas.to_numpy(),
+                         "region_id": region_id.to_numpy()})
 
 
 def oews_regions(raw: pd.DataFrame, abbreviations: dict[str, str]) -> pd.DataFrame:
