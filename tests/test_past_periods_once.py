@@ -117,3 +117,49 @@ def test_reclass_many_equals_reclass_value_by_value():
     for values in (numbers, {**numbers, **missing}, nullable, {}):
         assert reclass_many(values, edges) == {r: reclass(v, edges) for r, v in values.items()}
     assert reclass_many({"a": 1.0}, [math.nan]) == {"a": None}
+
+
+def test_layer_values_equal_reindexed_to_dict(fixture_con):
+    """A region_indices column is taken as it is (it has the level's index) and the values
+    made a dict with the level's ids made once: the same as reindexing and ``to_dict``."""
+    from atlas.maps.layer_source import LayerSource, declared_layers
+
+    con = fixture_con
+    config, decls = stored_config(con), load_declarations()
+    model = active_model(config)
+    compared = 0
+    for level in _levels(con):
+        indices = con.execute("SELECT * FROM region_indices WHERE level = ? ORDER BY "
+                              "region_id", [level]).df().set_index("region_id", drop=False)
+        source = LayerSource(con, level, indices, model, decls)
+        for decl in declared_layers(con, decls, level):
+            if decl.kind == "bivariate" or decl.source != "indices":
+                continue
+            values = source.series(decl)
+            column = indices.get(decl.value_column)
+            if column is None or values is None:
+                assert values is None
+                continue
+            before = pd.to_numeric(column.reindex(indices.index), errors="coerce")
+            pd.testing.assert_series_equal(values, before, check_exact=True)
+            assert repr(as_dict(values, source.keys)) == repr(before.to_dict())
+            compared += 1
+    assert compared >= 5
+
+
+def test_bivariate_recolour_equals_reclass_value_by_value():
+    from atlas.maps.periods import _Recolour
+
+    rng = np.random.default_rng(8)
+    recolour = _Recolour.__new__(_Recolour)
+    recolour.decls, recolour.config = {}, {}
+    recolour.edges = {"b": [[0.2, 0.4, math.nan], [0.3, 0.6, 0.9]]}
+    values = {f"r{i}": [float(a), float(b)] for i, (a, b) in
+              enumerate(rng.uniform(0, 1.2, (100, 2)))}
+    values.update({"none": None, "x": [math.nan, 0.5], "y": [0.1, None], "na": [pd.NA, 0.2]})
+    found = recolour.classes({"key": "b", "kind": "bivariate"}, values)
+    x_edges, y_edges = recolour.edges["b"]
+    for rid, pair in values.items():
+        x, y = (reclass(pair[0], x_edges), reclass(pair[1], y_edges)) if pair else (None, None)
+        assert found[rid] == (None if x is None or y is None else 3 * y + x), rid
+    assert len({c for c in found.values() if c is not None}) >= 4

@@ -101,6 +101,7 @@ class LayerSource:
         self.wanted = tuple(dict.fromkeys(measures))
         self._exposure: dict[str, pd.Series] | None = exposure
         self._scenarios = scenarios
+        self._keys: list | None = None
         self._labels: tuple[pd.DataFrame, dict[str, str]] | None = None
 
     @property
@@ -143,6 +144,13 @@ class LayerSource:
             "SELECT measure, region_id, exposure_mean FROM region_exposure WHERE level = ? "
             f"AND measure IN ({marks})", [self.level, *measures]).df()
 
+    @property
+    def keys(self) -> list:
+        """The level's region ids, in the order of ``indices`` (and of :meth:`series`)."""
+        if self._keys is None:
+            self._keys = self.indices.index.tolist()
+        return self._keys
+
     def column(self, name: str) -> pd.Series | None:
         """A region_indices column (None when absent)."""
         return self.indices.get(name)
@@ -166,7 +174,9 @@ class LayerSource:
             found = self.column(decl.value_column)
         if found is None:
             return None
-        values = pd.to_numeric(found.reindex(self.indices.index), errors="coerce")
+        if decl.source in ("scenario", "exposure"):  # a column of indices has its index
+            found = found.reindex(self.indices.index)
+        values = pd.to_numeric(found, errors="coerce")
         return values if values.notna().any() else None
 
     def label(self, column: str, decl: LayerDecl) -> str:

@@ -235,17 +235,19 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
                                            {"label": source.label(decl.value_column, decl)}),
             "fmt": fmt, "colors": colors, "labels": labels, "what": what, "note": note,
             "scheme": words.say("scheme_text", {"scheme": decl.scheme, "k": len(labels)})})
-        out.values[decl.key] = as_dict(values)
+        out.values[decl.key] = as_dict(values, source.keys)
         out.classes[decl.key] = dict(zip(values.index, classes, strict=True))
     return out
 
 
-def as_dict(values: pd.Series) -> dict[Any, Any]:
+def as_dict(values: pd.Series, keys: list | None = None) -> dict[Any, Any]:
     """``values.to_dict()`` (region -> value), without pandas's per-item boxing when the values
-    are NumPy numbers (the same Python keys and numbers; an extension dtype: ``to_dict``)."""
+    are NumPy numbers (the same Python keys and numbers; an extension dtype: ``to_dict``).
+    ``keys``: ``values.index.tolist()`` already made (:attr:`LayerSource.keys`)."""
     if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) or values.dtype == object:
         return values.to_dict()
-    return dict(zip(values.index.tolist(), values.tolist(), strict=True))
+    return dict(zip(values.index.tolist() if keys is None else keys, values.tolist(),
+                    strict=True))
 
 
 def _values(out: MapLayers, decl: LayerDecl, source: LayerSource) -> None:
@@ -257,7 +259,7 @@ def _values(out: MapLayers, decl: LayerDecl, source: LayerSource) -> None:
         return
     values = source.series(decl)
     if values is not None:
-        out.values[decl.key] = as_dict(values)
+        out.values[decl.key] = as_dict(values, source.keys)
 
 
 def _pairs(x: pd.Series, y: pd.Series) -> dict[str, list | None]:

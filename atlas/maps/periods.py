@@ -212,13 +212,13 @@ class _Recolour:
     def classes(self, layer: dict[str, Any], values: dict[str, Any]) -> dict[str, int | None]:
         key, decl = layer["key"], self.decls.get(layer["key"])
         if layer.get("kind") == "bivariate":
-            out = {}
-            for rid, pair in values.items():
-                x_edges, y_edges = self.edges[key]
-                x, y = (reclass(pair[0], x_edges), reclass(pair[1], y_edges)) if pair \
-                    else (None, None)
-                out[rid] = None if x is None or y is None else 3 * y + x
-            return out
+            x_edges, y_edges = self.edges[key]  # each axis as reclass would, value by value
+            xs = reclass_many({r: pair[0] if pair else None for r, pair in values.items()},
+                              x_edges)
+            ys = reclass_many({r: pair[1] if pair else None for r, pair in values.items()},
+                              y_edges)
+            return {r: None if xs[r] is None or ys[r] is None else 3 * ys[r] + xs[r]
+                    for r in values}
         if decl is not None and decl.scheme == "UserDefined" and decl.bins:
             series = pd.Series(values, dtype=float)
             found, _ = fixed_classes(series, user_bins(decl.bins, self.config), layer["fmt"])
