@@ -47,21 +47,61 @@ def declared_layers(con: duckdb.DuckDBPyConnection, decls: Declarations, level: 
     return layers[:position] + extra + layers[position:]
 
 
+def exposure_by_level(con: duckdb.DuckDBPyConnection, levels: list[str],
+                      measures: list[str]) -> dict[str, dict[str, pd.Series]]:
+    """``exposure_mean`` of ``measures`` in every level of ``levels``, read in one query (the
+    periods of one map): per level, each measure's values indexed by region_id, as
+    :meth:`LayerSource.exposure` reads them for one level (a measure without rows: absent)."""
+    return _by_level(con, "region_exposure", "measure", "exposure_mean", levels, measures)
+
+
+def scenarios_by_level(con: duckdb.DuckDBPyConnection, levels: list[str],
+                       scenarios: list[str]) -> dict[str, dict[str, pd.Series]] | None:
+    """``unemployment_rate_shock`` of ``scenarios`` in every level of ``levels``, read in one
+    query, as :meth:`LayerSource.series` reads a scenario layer's for one level (None without
+    the table ``scenario_results``)."""
+    if not has_table(con, "scenario_results"):
+        return None
+    return _by_level(con, "scenario_results", "scenario", "unemployment_rate_shock", levels,
+                     scenarios)
+
+
+def _by_level(con: duckdb.DuckDBPyConnection, table: str, key: str, value: str,
+              levels: list[str], names: list[str]) -> dict[str, dict[str, pd.Series]]:
+    """Per level and ``key`` value, ``value`` by region_id (``table``, ``key``, ``value``: names
+    written here, never a user's)."""
+    out: dict[str, dict[str, pd.Series]] = {level: {} for level in levels}
+    if not levels or not names:
+        return out
+    frame = con.execute(
+        f"SELECT level, {key}, region_id, {value} FROM {table} "
+        f"WHERE list_contains(?, level) AND list_contains(?, {key})",
+        [list(levels), list(names)]).df()
+    for (level, name), rows in frame.groupby(["level", key], sort=False):
+        out[level][name] = rows.set_index("region_id")[value]
+    return out
+
+
 class LayerSource:
     """Values and database labels of the columns a level's layers read.
 
     ``measures``: the exposure measures of the layers that will be asked for; their values
     are read in one query, on the first exposure layer asked for (one query per measure
     before: 4 measures x 17 periods on China's map). The database's labels are read on the
-    first label asked for (a past period's values need none)."""
+    first label asked for (a past period's values need none). ``exposure``: the values of
+    ``measures`` already read (:func:`exposure_by_level`, one query for a map's periods);
+    ``scenarios`` likewise the scenario layers' (:func:`scenarios_by_level`)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
-                 model: RiskModel, decls: Declarations, measures: tuple[str, ...] = ()
-                 ) -> None:
+                 model: RiskModel, decls: Declarations, measures: tuple[str, ...] = (),
+                 exposure: dict[str, pd.Series] | None = None,
+                 scenarios: dict[str, pd.Series] | None = None) -> None:
         self.con, self.level, self.indices, self.decls = con, level, indices, decls
         self.pillars = {f"pillar_{p.pillar}": p for p in model.pillars}
         self.wanted = tuple(dict.fromkeys(measures))
-        self._exposure: dict[str, pd.Series] | None = None
+        self._exposure: dict[str, pd.Series] | None = exposure
+        self._scenarios = scenarios
+        self._keys: list | None = None
         self._labels: tuple[pd.DataFrame, dict[str, str]] | None = None
 
     @property
@@ -104,13 +144,24 @@ class LayerSource:
             "SELECT measure, region_id, exposure_mean FROM region_exposure WHERE level = ? "
             f"AND measure IN ({marks})", [self.level, *measures]).df()
 
+    @property
+    def keys(self) -> list:
+        """The level's region ids, in the order of ``indices`` (and of :meth:`series`)."""
+        if self._keys is None:
+            self._keys = self.indices.index.tolist()
+        return self._keys
+
     def column(self, name: str) -> pd.Series | None:
         """A region_indices column (None when absent)."""
         return self.indices.get(name)
 
     def series(self, decl: LayerDecl) -> pd.Series | None:
         """The layer's value per region_id, or None when the level has no such values."""
-        if decl.source == "scenario":
+        if decl.source == "scenario" and self._scenarios is not None:
+            found = self._scenarios.get(decl.scenario)
+            if found is None:
+                found = pd.Series(dtype=float, name="unemployment_rate_shock")
+        elif decl.source == "scenario":
             if not has_table(self.con, "scenario_results"):
                 return None
             frame = self.con.execute(
@@ -123,7 +174,9 @@ class LayerSource:
             found = self.column(decl.value_column)
         if found is None:
             return None
-        values = pd.to_numeric(found.reindex(self.indices.index), errors="coerce")
+        if decl.source in ("scenario", "exposure"):  # a column of indices has its index
+            found = found.reindex(self.indices.index)
+        values = pd.to_numeric(found, errors="coerce")
         return values if values.notna().any() else None
 
     def label(self, column: str, decl: LayerDecl) -> str:

@@ -21,7 +21,9 @@ from atlas.errors import ConfigError
 from atlas.maps.layer_source import (  # noqa: F401  (public API)
     LayerSource,
     declared_layers,
+    exposure_by_level,
     measure_layers,
+    scenarios_by_level,
 )
 from atlas.maps.specs import Declarations, LayerDecl
 from atlas.maps.text import Words, fill
@@ -169,7 +171,9 @@ def _texts(decl: LayerDecl, config: AtlasConfig, level: str,
 def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFrame,
                  decls: Declarations, words: Words, config: AtlasConfig,
                  model: RiskModel, *, values_only: bool = False,
-                 measures: list[LayerDecl] | None = None) -> MapLayers:
+                 measures: list[LayerDecl] | None = None,
+                 exposure: dict[str, pd.Series] | None = None,
+                 scenarios: dict[str, pd.Series] | None = None) -> MapLayers:
     """Every layer of one level's map.
 
     Parameters
@@ -194,6 +198,12 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
         :mod:`atlas.maps.periods`): no classes, no ``layers``.
     measures : list of LayerDecl, optional
         :func:`measure_layers` already read (default: read here).
+    exposure : dict of str to pandas.Series, optional
+        The level's exposure values already read, by measure (:func:`exposure_by_level`;
+        default: read here, in one query).
+    scenarios : dict of str to pandas.Series, optional
+        The level's scenario values already read, by scenario (:func:`scenarios_by_level`;
+        default: read here, one query per scenario layer).
 
     Returns
     -------
@@ -202,7 +212,8 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
     """
     declared = declared_layers(con, decls, level, measures)
     source = LayerSource(con, level, indices, model, decls,
-                         tuple(d.measure for d in declared if d.source == "exposure"))
+                         tuple(d.measure for d in declared if d.source == "exposure"), exposure,
+                         scenarios)
     out = MapLayers()
     for decl in declared:
         if values_only:
@@ -224,9 +235,19 @@ def build_layers(con: duckdb.DuckDBPyConnection, level: str, indices: pd.DataFra
                                            {"label": source.label(decl.value_column, decl)}),
             "fmt": fmt, "colors": colors, "labels": labels, "what": what, "note": note,
             "scheme": words.say("scheme_text", {"scheme": decl.scheme, "k": len(labels)})})
-        out.values[decl.key] = values.to_dict()
+        out.values[decl.key] = as_dict(values, source.keys)
         out.classes[decl.key] = dict(zip(values.index, classes, strict=True))
     return out
+
+
+def as_dict(values: pd.Series, keys: list | None = None) -> dict[Any, Any]:
+    """``values.to_dict()`` (region -> value), without pandas's per-item boxing when the values
+    are NumPy numbers (the same Python keys and numbers; an extension dtype: ``to_dict``).
+    ``keys``: ``values.index.tolist()`` already made (:attr:`LayerSource.keys`)."""
+    if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) or values.dtype == object:
+        return values.to_dict()
+    return dict(zip(values.index.tolist() if keys is None else keys, values.tolist(),
+                    strict=True))
 
 
 def _values(out: MapLayers, decl: LayerDecl, source: LayerSource) -> None:
@@ -238,7 +259,7 @@ def _values(out: MapLayers, decl: LayerDecl, source: LayerSource) -> None:
         return
     values = source.series(decl)
     if values is not None:
-        out.values[decl.key] = values.to_dict()
+        out.values[decl.key] = as_dict(values, source.keys)
 
 
 def _pairs(x: pd.Series, y: pd.Series) -> dict[str, list | None]:

@@ -38,8 +38,10 @@ from atlas.maps.layers import (
     MapLayers,
     build_layers,
     declared_layers,
+    exposure_by_level,
     fixed_classes,
     measure_layers,
+    scenarios_by_level,
     user_bins,
 )
 from atlas.maps.specs import Declarations, MapSpec
@@ -133,8 +135,11 @@ def reclass_many(values: dict[str, Any], edges: list[float]) -> dict[str, int | 
     present = [(i, e) for i, e in enumerate(edges) if not math.isnan(e)]
     if not present:
         return dict.fromkeys(values)
-    number = np.array([math.nan if v is None or pd.isna(v) else float(v)
-                       for v in values.values()], dtype=float)
+    try:  # None is NaN here; pd.NA (a nullable column's) fails: element by element then
+        number = np.array(list(values.values()), dtype=float)
+    except (TypeError, ValueError):
+        number = np.array([math.nan if v is None or pd.isna(v) else float(v)
+                           for v in values.values()], dtype=float)
     index = np.array([i for i, _ in present])
     below = number[:, None] <= np.array([e for _, e in present])[None, :]
     found = np.where(below.any(axis=1), index[below.argmax(axis=1)], index[-1]).tolist()
@@ -207,13 +212,13 @@ class _Recolour:
     def classes(self, layer: dict[str, Any], values: dict[str, Any]) -> dict[str, int | None]:
         key, decl = layer["key"], self.decls.get(layer["key"])
         if layer.get("kind") == "bivariate":
-            out = {}
-            for rid, pair in values.items():
-                x_edges, y_edges = self.edges[key]
-                x, y = (reclass(pair[0], x_edges), reclass(pair[1], y_edges)) if pair \
-                    else (None, None)
-                out[rid] = None if x is None or y is None else 3 * y + x
-            return out
+            x_edges, y_edges = self.edges[key]  # each axis as reclass would, value by value
+            xs = reclass_many({r: pair[0] if pair else None for r, pair in values.items()},
+                              x_edges)
+            ys = reclass_many({r: pair[1] if pair else None for r, pair in values.items()},
+                              y_edges)
+            return {r: None if xs[r] is None or ys[r] is None else 3 * ys[r] + xs[r]
+                    for r in values}
         if decl is not None and decl.scheme == "UserDefined" and decl.bins:
             series = pd.Series(values, dtype=float)
             found, _ = fixed_classes(series, user_bins(decl.bins, self.config), layer["fmt"])
@@ -265,13 +270,21 @@ def period_data(con: duckdb.DuckDBPyConnection, spec: MapSpec, decls: Declaratio
         "p": [[] for _ in shown]}
     frames = period_indices(con, [name for name, _ in periods])
     measures = measure_layers(con, decls)  # once for every period
+    past = [name for name, _ in periods if name != spec.level]
+    declared = [d for name in past for d in declared_layers(con, decls, name, measures)]
+    exposure = exposure_by_level(con, past, sorted(  # one query for every past period
+        {d.measure for d in declared if d.source == "exposure"}))
+    scenarios = scenarios_by_level(con, past, sorted(
+        {d.scenario for d in declared if d.source == "scenario"}))
     for name, _ in periods:
         indices = frames[name]
         if name == spec.level:
             layers = default
         else:
             layers = build_layers(con, name, indices, decls, words, config, model,
-                                  values_only=True, measures=measures)  # default's legend
+                                  values_only=True, measures=measures,
+                                  exposure=exposure[name],  # default's legend
+                                  scenarios=None if scenarios is None else scenarios[name])
         for layer in default.layers:
             key = layer["key"]
             values = layers.values.get(key, {})
