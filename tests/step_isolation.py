@@ -59,7 +59,7 @@ def isolated_copy(con: duckdb.DuckDBPyConnection, reads: Sequence[str]
     present = objects(con)
     fresh = duckdb.connect()
     fresh.execute("SET preserve_insertion_order = true")
-    for name in (name for name in reads if name in present):
+    for name in (name for name in dict.fromkeys(reads) if name in present):
         rows = con.execute(f"SELECT * FROM {_quote(name)}").to_arrow_table()
         fresh.register(SOURCE, rows)
         kind = "TEMP TABLE" if present[name] else "TABLE"
