@@ -212,3 +212,27 @@ def test_a_rebuild_after_a_weight_change_equals_a_cold_build(tmp_path: Path):
         assert differing(fingerprints(a), fingerprints(b)) == []
         assert a.execute("SELECT value FROM build_info WHERE key = 'config'").fetchone() \
             == b.execute("SELECT value FROM build_info WHERE key = 'config'").fetchone()
+
+
+def test_every_cached_step_reads_only_the_tables_it_declares(tmp_path: Path, monkeypatch):
+    """Every cached step (every function marked with ``cached_step`` in atlas, found by
+    importing every module) is run during a build of the fixtures both as usual and on a
+    fresh database holding only its ``reads`` (tests/step_isolation.py): the same tables (or
+    frame) must come out, and nothing else may be changed or left behind."""
+    import importlib
+    import pkgutil
+
+    import atlas
+    from atlas.build.database import build
+    from tests.step_isolation import Audit
+
+    for module in pkgutil.walk_packages(atlas.__path__, "atlas."):
+        if not module.name.endswith(".__main__"):  # that one runs the command line
+            importlib.import_module(module.name)
+    assert len(cache_steps.STEPS) >= 6  # the six of round s8 at least
+    audit = Audit()
+    monkeypatch.setattr(cache_steps, "run_step", audit)
+    build(tmp_path / "out", FIXTURES, load_config(), cache_dir=tmp_path / "cache")
+    assert not audit.faults, "\n".join(audit.faults)
+    assert sorted(set(audit.steps)) == sorted(cache_steps.STEPS), \
+        "a cached step the build of the fixtures does not run is not checked: cover it"

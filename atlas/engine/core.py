@@ -9,9 +9,8 @@ exposure_scores, region_context, rust_belt_states`` and the configuration, and w
 - ``region_base``: exposure, substitutable share and excess, diversity (``region_base.sql``);
 - ``region_components``, ``region_pillars``, ``region_risk``: the collapse-risk model in use
   (``risk_scores.sql``), and ``risk_model_scores`` for the comparison models;
-- ``region_flags`` (``region_flags.sql``) and the views ``region_indices`` (one row per
-  region: every index, flag, uncertainty and zone column), ``region_exposure``,
-  ``region_diversity``.
+- ``region_flags`` (``region_flags.sql``) and the views ``region_indices`` (one row per region:
+  every index, flag, uncertainty and zone column), ``region_exposure``, ``region_diversity``.
 
 The risk steps write their tables once, straight into the database file in a build; a
 re-specification on a read-only atlas (``atlas rank --measure``) writes them as temp
@@ -229,6 +228,7 @@ def measure_sums(con: duckdb.DuckDBPyConnection, method: str, count_uncounted: b
             "SELECT level FROM uncounted_levels ORDER BY level").fetchall()]
         if wider:
             run_sql_file(con, "region_excess.sql", excess_levels=wider, with_uncounted=True)
+    run_sql_file(con, "region_sums_end.sql")  # its scratch tables: a reused run has none
 
 
 def _has_uncounted(con: duckdb.DuckDBPyConnection) -> bool:

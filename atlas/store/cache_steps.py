@@ -31,6 +31,7 @@ import functools
 import hashlib
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -169,28 +170,63 @@ def keep_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
         con.execute(f"DETACH {ALIAS}")
 
 
+@dataclass(frozen=True)
+class Step:
+    """A cached step: its ``name`` (its entries' prefix), the tables it ``reads`` and
+    ``writes`` (none: it returns a DataFrame) and the ``function`` that computes it."""
+
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    function: Callable[..., Any]
+
+
+STEPS: dict[str, Step] = {}  # every cached step of the modules imported, by name
+
+
+def run_step(step: Step, con: duckdb.DuckDBPyConnection, arguments: Sequence[Any],
+             named: dict[str, Any]) -> Any:
+    """Run ``step`` on ``con`` with ``arguments`` and ``named``, or reuse its entry (every
+    cached step's call comes here: ``tests/test_cache_steps.py`` runs each in isolation)."""
+    function = step.function
+    if cache_folder() is None:
+        return function(con, *arguments, **named)
+    key = step_key(con, step.name, function.__module__, step.reads,
+                   [*arguments, *sorted(named.items())])
+    if not step.writes:
+        return cached_frame(step.name, key, lambda: function(con, *arguments, **named))
+    if restore_tables(con, step.name, key, step.writes):
+        return None
+    function(con, *arguments, **named)
+    keep_tables(con, step.name, key, step.writes)
+    return None
+
+
 def cached_step(name: str, reads: Sequence[str], writes: Sequence[str] = ()
                 ) -> Callable[[F], F]:
     """Mark ``step(con, *arguments, **named)`` as a cached step (see the module docstring):
     with ``writes``, the tables it writes are reused (it returns None); without, the
     DataFrame it returns. The arguments as given are the key's (a default left out and the
-    same value given are two keys of one result)."""
-    def decorate(step: F) -> F:
-        @functools.wraps(step)
-        def run(con: duckdb.DuckDBPyConnection, *arguments: Any, **named: Any) -> Any:
-            if cache_folder() is None:
-                return step(con, *arguments, **named)
-            key = step_key(con, name, step.__module__, reads,
-                           [*arguments, *sorted(named.items())])
-            if not writes:
-                return cached_frame(name, key, lambda: step(con, *arguments, **named))
-            if restore_tables(con, name, key, writes):
-                return None
-            step(con, *arguments, **named)
-            keep_tables(con, name, key, writes)
-            return None
+    same value given are two keys of one result). A name is one step's: two steps of one
+    name would share entries, so that raises ValueError."""
+    def decorate(function: F) -> F:
+        step = Step(name, tuple(reads), tuple(writes), function)
+        known = STEPS.get(name)
+        if known is not None and _where(known.function) != _where(function):
+            raise ValueError(f"cached step {name!r}: already the name of "
+                             f"{_where(known.function)} (a name is one step's)")
+        STEPS[name] = step
 
-        run.uncached = step  # type: ignore[attr-defined]
+        @functools.wraps(function)
+        def run(con: duckdb.DuckDBPyConnection, *arguments: Any, **named: Any) -> Any:
+            return run_step(step, con, arguments, named)
+
+        run.uncached = function  # type: ignore[attr-defined]
+        run.step = step  # type: ignore[attr-defined]
         return run  # type: ignore[return-value]
 
     return decorate
+
+
+def _where(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
