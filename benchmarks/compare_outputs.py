@@ -15,6 +15,7 @@ Prints one line per file and exits 1 if any differs (or a file is in one folder 
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 import zipfile
@@ -98,9 +99,23 @@ def compare(a: Path, b: Path) -> list[str]:
     return problems
 
 
-if __name__ == "__main__":
-    found = compare(Path(sys.argv[1]), Path(sys.argv[2]))
+def main(argv: list[str] | None = None) -> int:
+    """Compare the two folders named on the command line; 0 if identical, 1 if not, 2 if a
+    folder is missing (said in one line)."""
+    parser = argparse.ArgumentParser(description="Compare two atlas output folders.")
+    parser.add_argument("out_a", type=Path, help="an output folder (with exports/ and maps/)")
+    parser.add_argument("out_b", type=Path, help="the output folder to compare it with")
+    args = parser.parse_args(argv)
+    for folder in (args.out_a, args.out_b):
+        if not folder.is_dir():
+            print(f"{folder}: not a folder (expected an atlas output folder)", file=sys.stderr)
+            return 2
+    found = compare(args.out_a, args.out_b)
     for line in found:
         print("DIFF", line)
     print("identical" if not found else f"{len(found)} differences")
-    sys.exit(1 if found else 0)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
