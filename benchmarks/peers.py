@@ -24,10 +24,12 @@ STATISTICS = ("score", "ge_10", "ge_50", "vulnerable", "substitutable")
 def dense_inputs(con: duckdb.DuckDBPyConnection, level: str) -> tuple[np.ndarray, np.ndarray]:
     """``X`` (regions x categories, jobs) and ``S`` (categories x 5 M statistics, the matrix
     the engine multiplies) of a level, as arrays in memory (not timed)."""
-    from atlas.engine.core import compute_measure_sums
     from atlas.engine.matrix_engine import composition, level_facts
+    from atlas.store.sql_files import run_sql_file
 
-    compute_measure_sums(con, "matrix")  # category_facts, measure_order
+    # the engine's scratch tables (category_margins, category_facts, measure_order), which
+    # its sums step drops when it ends; this also empties the two sums tables
+    run_sql_file(con, "region_sums.sql")
     measures = con.execute("SELECT measures FROM measure_order").fetchone()[0]
     facts, _ = level_facts(con, level, measures)
     _, offsets, codes, jobs, _ = composition(con, level)
