@@ -32,13 +32,10 @@ import duckdb
 import pandas as pd
 
 from atlas.store import cache_steps
-from atlas.store.cache_steps import Step, table_digest
+from atlas.store.cache_steps import Step
+from atlas.store.fingerprint import quote_name, table_digest
 
 SOURCE = "isolation_source"  # the name a copied table is read under
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def objects(con: duckdb.DuckDBPyConnection) -> dict[str, bool]:
@@ -60,10 +57,10 @@ def isolated_copy(con: duckdb.DuckDBPyConnection, reads: Sequence[str]
     fresh = duckdb.connect()
     fresh.execute("SET preserve_insertion_order = true")
     for name in (name for name in dict.fromkeys(reads) if name in present):
-        rows = con.execute(f"SELECT * FROM {_quote(name)}").to_arrow_table()
+        rows = con.execute(f"SELECT * FROM {quote_name(name)}").to_arrow_table()
         fresh.register(SOURCE, rows)
         kind = "TEMP TABLE" if present[name] else "TABLE"
-        fresh.execute(f"CREATE {kind} {_quote(name)} AS SELECT * FROM {SOURCE}")
+        fresh.execute(f"CREATE {kind} {quote_name(name)} AS SELECT * FROM {SOURCE}")
         fresh.unregister(SOURCE)
         assert table_digest(fresh, name) == table_digest(con, name), \
             f"{name}: its copy differs (a type Arrow does not carry?)"

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from atlas.engine.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_sums
+from atlas.store.fingerprint import quote_name
 
 BLOCK_CELLS = 1 << 20  # dense cells per block of regions (8 MB per dense matrix: in cache)
 EXCESS_ROWS = 256  # regions per step of the excess (its regions x groups x measures temporary)
@@ -37,15 +38,11 @@ LIST_COLUMNS = ("unscored", "e_score", "e_ge_10", "e_ge_50", "unscored_vulnerabl
                 "e_vulnerable", "unscored_substitutable", "e_substitutable")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def level_facts(con: duckdb.DuckDBPyConnection, level: str,
                 measures: list[str]) -> tuple[CategoryFacts, int]:
     """The level's columns (categories sorted by group, then code) and ``n_reference``;
     writes ``matrix_codes(category, code)`` for the composition stream."""
-    stats = ", ".join(f"f.{_quote(f'{m}__{s}')}" + (" * f.unsheltered" if s == "sub" else "")
+    stats = ", ".join(f"f.{quote_name(f'{m}__{s}')}" + (" * f.unsheltered" if s == "sub" else "")
                       + f" AS s_{s}_{i}" for s in STATISTICS for i, m in enumerate(measures))
     table = con.execute(f"""
         SELECT m.category, coalesce(f.grp, m.category) AS grp, f.r{', ' + stats if stats else ''}

@@ -41,6 +41,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.store.cache import cache_file, cache_folder, cache_key, cached_frame, new_cache_file
+from atlas.store.fingerprint import quote_name, table_digest
 
 F = TypeVar("F", bound=Callable[..., Any])
 SUFFIX = ".duckdb"  # a step's tables are kept as a DuckDB file
@@ -52,29 +53,8 @@ LAYERS = ("errors", "spec", "store", "sources", "engine", "texts", "exports", "m
           "cli")
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def table_digest(con: duckdb.DuckDBPyConnection, name: str) -> list[Any]:
-    """``[columns and types, rows, sum of row hashes, xor of row hashes]`` of the table or
-    view ``name`` (``["absent"]`` if there is none): independent of row order, changed by
-    any changed value, added or removed row, or column."""
-    exists = con.execute(
-        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = ?) "
-        "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = ?)", [name, name]
-    ).fetchone()[0]
-    if not exists:
-        return ["absent"]
-    columns = con.execute(f"DESCRIBE {_quote(name)}").fetchall()
-    row = ", ".join(_quote(column[0]) for column in columns)
-    counts = con.execute(f"SELECT count(*), sum(hash({row})::HUGEINT), "
-                         f"bit_xor(hash({row})) FROM {_quote(name)}").fetchone()
-    return [[[column[0], column[1]] for column in columns], *map(str, counts)]
 
 
 def code_files(module: str) -> list[Path]:
@@ -120,14 +100,14 @@ def _copy(con: duckdb.DuckDBPyConnection, tables: Sequence[str], source: str,
     con.execute("SET preserve_insertion_order = true")
     try:
         for table in tables:
-            con.execute(f"CREATE OR REPLACE TABLE {target}.{_quote(table)} AS "
-                        f"SELECT * FROM {source}.{_quote(table)}")
+            con.execute(f"CREATE OR REPLACE TABLE {target}.{quote_name(table)} AS "
+                        f"SELECT * FROM {source}.{quote_name(table)}")
     finally:
         con.execute(f"SET preserve_insertion_order = {str(bool(kept)).lower()}")
 
 
 def _database(con: duckdb.DuckDBPyConnection) -> str:
-    return _quote(con.execute("SELECT current_database()").fetchone()[0])
+    return quote_name(con.execute("SELECT current_database()").fetchone()[0])
 
 
 def restore_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,

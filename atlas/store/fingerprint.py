@@ -6,9 +6,15 @@ any change of a value, down to the last bit of a float, changes it. Build timest
 are left out (``build_info.created_at`` and ``build_id``, ``provenance.loaded_at``), and so
 are ``git_commit`` and ``data_dir`` of ``build_info`` (they name where the build ran, not
 what it computed).
+
+:func:`table_digest` is the stricter key of the cache's steps
+(:mod:`atlas.store.cache_steps`): a hash of each whole row, so values swapped between rows
+are another digest too, with the column types.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import duckdb
 
@@ -17,7 +23,8 @@ EXCLUDED_COLUMNS = {("provenance", "loaded_at")}
 EXCLUDED_BUILD_INFO = ("created_at", "build_id", "git_commit", "data_dir")
 
 
-def _quote(name: str) -> str:
+def quote_name(name: str) -> str:
+    """``name`` as a quoted SQL identifier (a table or column name)."""
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -31,9 +38,27 @@ def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     if table == "build_info":
         listed = ", ".join(f"'{key}'" for key in EXCLUDED_BUILD_INFO)
         where = f" WHERE key NOT IN ({listed})"
-    sums = ", ".join(f"sum(hash({_quote(c)})::HUGEINT)" for c in columns) or "0"
-    row = con.execute(f"SELECT count(*), {sums} FROM {_quote(table)}{where}").fetchone()
+    sums = ", ".join(f"sum(hash({quote_name(c)})::HUGEINT)" for c in columns) or "0"
+    row = con.execute(f"SELECT count(*), {sums} FROM {quote_name(table)}{where}").fetchone()
     return (row[0], *zip(columns, row[1:], strict=True))
+
+
+def table_digest(con: duckdb.DuckDBPyConnection, name: str) -> list[Any]:
+    """``[columns and types, rows, sum of row hashes, xor of row hashes]`` of the table or
+    view ``name`` (``["absent"]`` if there is none): independent of row order, changed by
+    any changed value, added or removed row, or column, and (unlike the column sums of
+    :func:`table_fingerprint`) by values swapped between rows."""
+    exists = con.execute(
+        "SELECT (SELECT count(*) FROM duckdb_tables() WHERE table_name = ?) "
+        "+ (SELECT count(*) FROM duckdb_views() WHERE view_name = ?)", [name, name]
+    ).fetchone()[0]
+    if not exists:
+        return ["absent"]
+    columns = con.execute(f"DESCRIBE {quote_name(name)}").fetchall()
+    row = ", ".join(quote_name(column[0]) for column in columns)
+    counts = con.execute(f"SELECT count(*), sum(hash({row})::HUGEINT), "
+                         f"bit_xor(hash({row})) FROM {quote_name(name)}").fetchone()
+    return [[[column[0], column[1]] for column in columns], *map(str, counts)]
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection, views: bool = True) -> dict[str, tuple]:
