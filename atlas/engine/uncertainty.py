@@ -23,7 +23,9 @@ top decile to each choice (``rank_sensitivity``). Ranks are within each rank gro
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -58,6 +60,25 @@ from atlas.store.database import analysed_levels, register_table, table_exists
 
 WORKERS = min(2, os.cpu_count() or 1)  # levels ranked at once: NumPy releases the GIL
 SPEC_ROWS = 1024  # specifications aggregated and ranked at a time
+
+
+@contextmanager
+def small_pages() -> Iterator[None]:
+    """NumPy's large arrays without transparent huge pages while the block runs (the
+    previous setting restored after it).
+
+    NumPy advises the kernel to back every array of 4 MB or more with 2 MB pages; on this
+    kind of virtual machine a fresh huge page costs far more to fault in than the 4 kB pages
+    a short-lived temporary touches (the grid's fresh process spent 1-3 s of system time on
+    them against 0.3-0.6 s without). Only the memory's page size changes, never a value.
+    """
+    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    previous = setter(False) if setter is not None else None
+    try:
+        yield
+    finally:
+        if setter is not None:
+            setter(previous)
 
 
 def aggregate(pillars: list[np.ndarray], weights: np.ndarray,
@@ -320,25 +341,30 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     choices = choice_settings(config)
     measures = sorted(exposure["measure"].unique()) if choices.varied else []  # no Arrow iteration
     groups = rank_group_table(con)
-    jobs, read = {}, {}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    jobs, variants = {}, None
+    with small_pages(), ThreadPoolExecutor(max_workers=WORKERS) as pool:
         # the variant indicators on a second connection (its own temp tables) while this
-        # thread reads every level's inputs; the largest level first, so that one thread
-        # ranks it while the other ranks the rest
+        # thread reads the largest level's inputs; each level is ranked as soon as its
+        # inputs are read (the largest first, so that one thread ranks it while this
+        # thread reads the others and the second thread ranks them)
         pending = pool.submit(_variants, con.cursor(), levels, measures, choices)
         for level in sorted(levels, key=lambda name: -present[name]):
             inputs = level_inputs(con, level, model, config.exposure.default_measure,
                                   exposure, config.flags.trap_min_shock_ratio)
-            if inputs.components:
-                read[level] = inputs
-        variants = pending.result()
-        for level, inputs in read.items():
+            if not inputs.components:
+                continue
+            variants = pending.result() if variants is None else variants
             inputs.variants = {key: values for key, values in level_variants(
                 variants, level, inputs.region_ids, choices).items()
                 if key[0] in inputs.by_measure}
             inputs.groups = rank_groups(groups, level, inputs.region_ids)
             jobs[level] = pool.submit(level_uncertainty, inputs, model, settings,
                                       config.flags, choices)
+        pending.result()  # its errors, also when no level has components
+        # a place with missing components or thin data is never a robust trap
+        low = con.execute("SELECT level, region_id FROM region_flags WHERE "
+                          "flag_low_confidence").df() if table_exists(
+            con, "region_flags") else pd.DataFrame(columns=["level", "region_id"])
         for level in [level for level in levels if level in jobs]:  # in the levels' order
             frame, sensitivity = jobs[level].result()
             frames.append(frame.assign(level=level))
@@ -351,10 +377,6 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["level", "region_id", "median_rank", "rank_p05", "rank_p95", "p_top_decile",
                  "p_trap", "n_specs"])
-    # a place with missing components or thin data is never a robust trap
-    low = con.execute("SELECT level, region_id FROM region_flags WHERE flag_low_confidence"
-                      ).df() if table_exists(con, "region_flags") else pd.DataFrame(
-        columns=["level", "region_id"])
     def keys(frame: pd.DataFrame) -> pd.Series:  # level and region as one string
         return frame["level"].astype(str) + "\x1f" + frame["region_id"].astype(str)
 

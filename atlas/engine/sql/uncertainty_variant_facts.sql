@@ -46,32 +46,53 @@ facts AS (
     LEFT JOIN categories AS c ON c.taxonomy = w.taxonomy AND c.category = s.category
     LEFT JOIN public AS p ON p.taxonomy = w.taxonomy AND p.category = s.category
     LEFT JOIN listed AS k ON k.key = w.taxonomy || '|' || s.category
+),
+pairs AS (  -- numbered on the distinct keys: no window over every row
+    SELECT level, category, dense_rank() OVER (ORDER BY level, category) - 1 AS pair
+    FROM (SELECT DISTINCT level, category FROM facts)
+),
+combos AS (
+    SELECT measure, threshold, dense_rank() OVER (ORDER BY measure, threshold) - 1 AS combo
+    FROM (SELECT DISTINCT measure, threshold FROM facts)
 )
 SELECT f.level, f.category, f.measure, f.threshold, f.grp, f.substitutable, f.score,
-    f.public_on,
-    dense_rank() OVER (ORDER BY f.level, f.category) - 1 AS pair,
-    dense_rank() OVER (ORDER BY f.measure, f.threshold) - 1 AS combo
-FROM facts AS f;
+    f.public_on, p.pair, c.combo
+FROM facts AS f
+JOIN pairs AS p ON p.level IS NOT DISTINCT FROM f.level
+    AND p.category IS NOT DISTINCT FROM f.category
+JOIN combos AS c ON c.measure IS NOT DISTINCT FROM f.measure
+    AND c.threshold IS NOT DISTINCT FROM f.threshold;
 
 -- the (measure, threshold) pairs
 CREATE OR REPLACE TEMP TABLE variant_combos AS
 SELECT DISTINCT combo, measure, threshold FROM variant_facts;
 
--- the composition of those levels, a row per region and category that has facts; `cell`
--- numbers the (level, region, group) cells from 0 (the rows in no order: the engine's
--- connection does not preserve the insertion order; uncertainty_sums sorts them)
+-- the (level, region, group) cells of the composition of those levels (a region and
+-- category with facts), numbered from 0 by `cell`, and their region numbered from 0 by
+-- `place` (numbered on the distinct cells: no window over every composition row)
+CREATE OR REPLACE TEMP TABLE variant_cells AS
+WITH pairs AS (
+    SELECT DISTINCT level, category, grp FROM variant_facts
+),
+distinct_cells AS (
+    SELECT DISTINCT e.level, e.region_id, p.grp
+    FROM employment AS e
+    JOIN pairs AS p ON p.level = e.level AND p.category = e.category
+)
+SELECT dense_rank() OVER (ORDER BY level, region_id, grp) - 1 AS cell, level, region_id, grp,
+    dense_rank() OVER (ORDER BY level, region_id) - 1 AS place
+FROM distinct_cells;
+
+-- the composition of those levels, a row per region and category that has facts, with its
+-- cell (the rows in no order: the engine's connection does not preserve the insertion
+-- order; uncertainty_sums sorts them)
 CREATE OR REPLACE TEMP TABLE variant_rows AS
-SELECT p.pair, e.employment, e.level, e.region_id, p.grp,
-    dense_rank() OVER (ORDER BY e.level, e.region_id, p.grp) - 1 AS cell
+SELECT p.pair, e.employment, c.cell
 FROM employment AS e
 JOIN (SELECT DISTINCT level, category, grp, pair FROM variant_facts) AS p
-    ON p.level = e.level AND p.category = e.category;
-
--- the cells, and their region numbered from 0 by `place`
-CREATE OR REPLACE TEMP TABLE variant_cells AS
-SELECT DISTINCT cell, level, region_id, grp,
-    dense_rank() OVER (ORDER BY level, region_id) - 1 AS place
-FROM variant_rows;
+    ON p.level = e.level AND p.category = e.category
+JOIN variant_cells AS c
+    ON c.level = e.level AND c.region_id = e.region_id AND c.grp = p.grp;
 
 -- the regions of the cells: their jobs E and uncounted workers U (region_context
 -- 'uncounted_jobs'; `has_jobs` false for a region without a row of region_measure_sums) and
