@@ -41,13 +41,14 @@ from atlas.engine.uncertainty_choices import (
     rank_groups,
     variant_table,
 )
-from atlas.engine.uncertainty_draws import Specifications, draw_missing
+from atlas.engine.uncertainty_draws import Specifications
 from atlas.engine.uncertainty_inputs import (
     MEASURE_INDICATORS,
     LevelInputs,
     level_inputs,
     unit_exposure,
 )
+from atlas.engine.uncertainty_pillars import pillar_scores
 from atlas.engine.uncertainty_ranks import (
     rank_counts,
     rank_order,
@@ -185,70 +186,6 @@ def specification_risk(model: RiskModel, scores: np.ndarray, specs: Specificatio
     (:func:`pillar_scores`, each spec aggregated its own way)."""
     pillars, weights = pillar_scores(model, scores, specs, components, gated)
     return aggregate(pillars, weights, specs.geometric), lowest_pillar(pillars, weights)
-
-
-def pillar_scores(model: RiskModel, scores: np.ndarray, specs: Specifications,
-                  components: list[Component], gated: dict[str, np.ndarray] | None = None
-                  ) -> tuple[list[np.ndarray], np.ndarray]:
-    """The score ``(specs, regions)`` of each pillar with data and the pillar weights
-    ``(specs, pillars)`` of those pillars.
-
-    ``scores`` is ``(measures, regions, K)``: every spec reads its measure's scores. A
-    pillar's mean is ``sum_k w_k p_k / sum_k w_k`` over the components k it has; its score
-    is capped at the score of the pillar's gate component for the regions in
-    ``gated[pillar]`` (as ``region_gates`` in ``risk_scores.sql``); in the specs marked
-    ``inner_geometric`` the pillar ``inner_pillar`` is the weighted geometric mean
-    ``exp(sum_k w_k ln p_k / sum_k w_k)`` instead; the specs of one
-    measure share that measure's (small) filled scores and availability, so no
-    ``(specs, regions, K)`` array is ever made.
-    """
-    available = (~np.isnan(scores)).astype(float)  # (M, R, K)
-    filled = np.where(available > 0, scores, 0.0)
-    by_measure = [np.flatnonzero(specs.measure == m) for m in range(scores.shape[0])]
-    shape = (len(specs.measure), scores.shape[1])
-    pillar_scores, present = [], []
-    observed = available.any(axis=(0, 1))  # components with data at this level
-    buffers = np.empty(shape), np.empty(shape)  # every row is written for each pillar
-    for index, pillar in enumerate(model.pillars):
-        member = np.array([c.pillar == pillar.pillar for c in components], dtype=bool)
-        if not (member & observed).any():  # a pillar without data is left out, as in SQL
-            continue
-        present.append(index)
-        w = specs.weights * member[None, :]
-        # the pillars' means share two buffers where the percentiles are new arrays
-        numerator = buffers[0] if model.pillar_scale == "percentile" else np.empty(shape)
-        denominator = buffers[1]
-        logged = specs.inner_geometric if pillar.pillar == specs.inner_pillar else None
-        for measure, rows in enumerate(by_measure):
-            if len(rows):
-                numerator[rows] = np.einsum("rk,sk->sr", filled[measure], w[rows])
-                denominator[rows] = np.einsum("rk,sk->sr", available[measure], w[rows])
-                inner = rows[logged[rows]] if logged is not None else rows[:0]
-                if len(inner):  # the weighted geometric mean: exp(sum w log p / sum w)
-                    logs = np.log(np.maximum(filled[measure], 1e-300)) * available[measure]
-                    numerator[inner] = np.einsum("rk,sk->sr", logs, w[inner])
-        draw_missing(specs, available, member & observed, w, by_measure, numerator,
-                     denominator, logged)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            np.divide(numerator, denominator, out=numerator)
-        if logged is not None and logged.any():
-            numerator[logged] = np.exp(numerator[logged])
-        numerator[~(denominator > 0)] = np.nan
-        mean = np.round(numerator, 12, out=numerator)
-        score = within_percentile(mean, shared_rows=True) \
-            if model.pillar_scale == "percentile" else mean
-        capped = (gated or {}).get(pillar.pillar)
-        if pillar.gate is not None and capped is not None and capped.any():
-            k = [c.component for c in components].index(pillar.gate)
-            for measure, rows in enumerate(by_measure):
-                rows = rows if specs.gate is None else rows[specs.gate[rows]]
-                if len(rows):
-                    block = score[rows]
-                    block[:, capped] = np.minimum(block[:, capped],
-                                                  scores[measure][capped, k][None, :])
-                    score[rows] = block
-        pillar_scores.append(score)
-    return pillar_scores, specs.pillar_weights[:, present]
 
 
 def lowest_pillar(pillars: list[np.ndarray], weights: np.ndarray) -> np.ndarray:
