@@ -73,7 +73,8 @@ def small_pages() -> Iterator[None]:
     a short-lived temporary touches (the grid's fresh process spent 1-3 s of system time on
     them against 0.3-0.6 s without). Only the memory's page size changes, never a value.
     """
-    setter = getattr(np._core.multiarray, "_set_madvise_hugepage", None)
+    core = getattr(np, "_core", None)  # NumPy 2's private module: without it, no change
+    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     previous = setter(False) if setter is not None else None
     try:
         yield
