@@ -15,6 +15,15 @@ from typing import Any
 import pandas as pd
 
 
+def _listed(dtype: Any, kinds: str) -> bool:
+    """True if a column of ``dtype`` converts with ``tolist()`` to the values pandas gives
+    item by item: NumPy dtypes of ``kinds`` and pandas' text dtype (not the masked numbers,
+    whose items are NumPy scalars, nor dates)."""
+    if isinstance(dtype, pd.StringDtype):
+        return True
+    return not isinstance(dtype, pd.api.extensions.ExtensionDtype) and dtype.kind in kinds
+
+
 def rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
     """The frame's rows as tuples, as ``frame.itertuples(index=False)`` gives their values.
 
@@ -26,9 +35,12 @@ def rows(frame: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
     Returns
     -------
     iterator of tuple
-        One tuple of Python values per row, in the columns' order.
+        One tuple per row, in the columns' order: numbers, booleans, objects and texts by
+        column (``tolist``), any other column item by item as pandas iterates it.
     """
-    return zip(*(frame.iloc[:, k].tolist() for k in range(frame.shape[1])), strict=True)
+    columns = [frame.iloc[:, k] for k in range(frame.shape[1])]
+    return zip(*(c.tolist() if _listed(c.dtype, "biufO") else list(c) for c in columns),
+               strict=True)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -37,12 +49,18 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     Parameters
     ----------
     frame : pandas.DataFrame
-        A frame with distinct text column names.
+        A frame with distinct column names.
 
     Returns
     -------
     list of dict
-        One dict per row, its keys the column names in order.
+        One dict per row, its keys the column names in order: numbers, booleans and texts
+        by column (``tolist``), the other columns (objects, masked numbers, dates) by
+        ``to_dict("records")`` itself, which makes their NumPy scalars Python ones.
     """
-    columns = list(frame.columns)
-    return [dict(zip(columns, row, strict=True)) for row in rows(frame)]
+    names = list(frame.columns)
+    other = [k for k in range(len(names)) if not _listed(frame.dtypes.iloc[k], "biuf")]
+    boxed = frame.iloc[:, other].to_dict("records") if other else [{}] * len(frame)
+    columns = [None if k in other else frame.iloc[:, k].tolist() for k in range(len(names))]
+    return [{name: boxed[i][name] if column is None else column[i]
+             for name, column in zip(names, columns, strict=True)} for i in range(len(frame))]
