@@ -1,10 +1,11 @@
 """A query's frame as Python values, by column (the maps' per-region loops read them).
 
 ``DataFrame.itertuples`` and ``DataFrame.to_dict("records")`` walk a frame cell by cell and,
-for a text column (pandas' Arrow-backed ``str``), item by item through Arrow; a column's
-``tolist()`` converts it at once. Both give the same Python values, of the same types (text,
-``nan`` for a missing text or number, Python ``float``, ``int``, ``bool``):
-``tests/test_map_frames.py`` compares them on the real atlas's frames.
+for a text column (pandas' Arrow-backed ``str``), item by item through Arrow. Where a
+column's ``tolist()`` gives the very values pandas gives item by item (NumPy numbers and
+booleans, pandas's text with ``nan`` where missing; for rows also objects) it is used, at
+once; any other column (masked numbers, whose items are NumPy scalars, dates) is left to
+pandas. ``tests/test_map_fast_paths.py`` compares both on the atlas's frames and every dtype.
 """
 
 from __future__ import annotations

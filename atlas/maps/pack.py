@@ -269,7 +269,7 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
     Values of exactly ``float``, ``str``, ``dict``, ``list``, ``int``, ``bool`` or None take
     a fast path by their type; any other value (a subclass such as ``numpy.float64``, a
     tuple) the general one, by ``isinstance`` (:func:`_node_key`): the same keys either way
-    (tests/test_map_pack_fast.py compares both on the real pages' regions)."""
+    (tests/test_map_fast_paths.py compares both on every drawn map's regions)."""
     shapes: dict[tuple[str, ...], int] = {}
     nodes: dict[tuple[Any, ...], str] = {}  # a list's content -> its key "n<number>"
     bodies: list[tuple[Any, ...]] = []
