@@ -9,7 +9,11 @@ them before its last phase), then the default exports and the index page are wri
 this process while the maps are drawn in the second. Per run it prints the CPU seconds of
 the exports, the index page and the maps (the latter measured inside the second process),
 the main process's CPU (the edition copy included), how long the main process waited for
-the maps, and the wall clock of the phase; then the median and range per tree.
+the maps, and the wall clock of the phase; and its timeline, in seconds from the phase's start
+(the clock both processes share): ``edition_s`` when the edition copy was made (both processes
+wait for it), ``main_done_s`` when this process had written the exports and the index page,
+``maps_done_s`` when the second process had drawn the maps (the later of the two is the
+critical path); then the median and range per tree.
 
 With ``--baseline REV`` the revision is exported (``git archive``) into a temporary folder
 and run with this virtual environment; the trees alternate, ``--rounds`` times, each round a
@@ -32,16 +36,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("exports_cpu", "index_cpu", "maps_cpu", "main_cpu", "wait_s", "wall_s")
+PARTS = ("exports_cpu", "index_cpu", "maps_cpu", "main_cpu", "wait_s", "wall_s", "edition_s",
+         "main_done_s", "maps_done_s")
 
 
-def timed_maps(database: Path, out_dir: Path) -> tuple[list[Path], float]:
-    """The maps, as the second process draws them, and their CPU seconds there."""
+def timed_maps(database: Path, out_dir: Path) -> tuple[list[Path], tuple[float, float]]:
+    """The maps, as the second process draws them, their CPU seconds there and the clock
+    (``time.time``, the same in both processes) when they were done."""
     from atlas.maps.render import write_level_maps
 
     start = time.process_time()
     written = write_level_maps(database, out_dir)
-    return written, time.process_time() - start
+    return written, (time.process_time() - start, time.time())
 
 
 def run_tree(db: Path, out: Path, cache: Path, shown: Path, runs: int) -> list[dict]:
@@ -59,6 +65,7 @@ def run_tree(db: Path, out: Path, cache: Path, shown: Path, runs: int) -> list[d
         function = getattr(module, name)
 
         def timed(*args, **kwargs):
+            found.setdefault("first_start", time.time())  # the edition copy is made
             start = time.process_time()
             value = function(*args, **kwargs)
             found[key] = time.process_time() - start
@@ -70,8 +77,8 @@ def run_tree(db: Path, out: Path, cache: Path, shown: Path, runs: int) -> list[d
     result = outputs.result
 
     def waited(future):
-        start = time.perf_counter()
-        value, found["maps_cpu"] = result(future)
+        start, found["main_done"] = time.perf_counter(), time.time()
+        value, (found["maps_cpu"], found["maps_done"]) = result(future)
         found["wait_s"] = time.perf_counter() - start
         return value
     outputs.result = waited
@@ -83,11 +90,14 @@ def run_tree(db: Path, out: Path, cache: Path, shown: Path, runs: int) -> list[d
         for _ in range(runs):
             shutil.rmtree(out, ignore_errors=True)
             found.clear()
-            wall, cpu = time.perf_counter(), time.process_time()
+            wall, cpu, clock = time.perf_counter(), time.process_time(), time.time()
             outputs.write_outputs(db, out, maps=True, exports=True, step=lambda _: None,
                                   worker=pool, cache_dir=cache, shown_dir=shown)
             found["main_cpu"] = time.process_time() - cpu
             found["wall_s"] = time.perf_counter() - wall
+            found["edition_s"] = found.pop("first_start") - clock  # the timeline
+            found["main_done_s"] = found.pop("main_done") - clock
+            found["maps_done_s"] = found.pop("maps_done") - clock
             times.append({**found, "load": os.getloadavg()[0]})
     return times
 

@@ -219,3 +219,23 @@ def test_tables_known_once_answer_as_table_exists():
         assert not has_table(con, "later")
         assert has_table(other, "elsewhere")  # another connection: asked as before
     assert has_table(con, "later")  # after the block: asked again
+
+
+def test_levels_of_the_read_indices_are_the_views(fixture_con):
+    """rank_regions given ``indices`` checks the level against the levels in it (round s9):
+    the same levels, in the same order, as ``SELECT DISTINCT level ... ORDER BY level``, so
+    an unknown level fails with the same one line either way."""
+    from atlas.errors import ConfigError
+
+    indices = fixture_con.execute("SELECT * FROM region_indices").df()
+    queried = [row[0] for row in fixture_con.execute(
+        "SELECT DISTINCT level FROM region_indices ORDER BY level").fetchall()]
+    assert len(queried) >= 2
+    assert sorted(indices["level"].dropna().unique().tolist()) == queried
+    request = RankRequest(level="no_such_level", top=5)
+    with pytest.raises(ConfigError) as alone:
+        rank_regions(fixture_con, request)
+    with pytest.raises(ConfigError) as given:
+        rank_regions(fixture_con, request, indices=indices)
+    assert str(given.value) == str(alone.value)
+    assert str(queried) in str(alone.value)

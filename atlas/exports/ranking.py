@@ -232,8 +232,11 @@ def rank_regions(con: duckdb.DuckDBPyConnection, request: RankRequest,
     never changed), for callers that rank several levels.
     """
     validate_request(request)
-    levels = [row[0] for row in con.execute(
-        "SELECT DISTINCT level FROM region_indices ORDER BY level").fetchall()]
+    if indices is not None and request.measure is None:  # the view's levels, not read again
+        levels = sorted(indices["level"].dropna().unique().tolist())
+    else:
+        levels = [row[0] for row in con.execute(
+            "SELECT DISTINCT level FROM region_indices ORDER BY level").fetchall()]
     _check_choice("level", request.level, levels)
     for flag in request.flags:
         _check_choice("flag", flag, list(FLAGS))

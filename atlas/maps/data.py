@@ -12,6 +12,7 @@ declared in ``atlas/spec/levels.toml`` and
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import duckdb
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from atlas.maps.display_geometry import map_geometry
+from atlas.maps.frames import records, rows
 from atlas.maps.layers import build_layers
 from atlas.maps.periods import period_data
 from atlas.maps.specs import Declarations, MapSpec, load_declarations
@@ -37,6 +39,8 @@ SHOWN_IMPUTED_SHARE = 0.005  # imputed jobs below half a percent are not worth a
 
 def clean(value: Any) -> Any:
     """A JSON-safe scalar: None for missing or non-finite numbers, floats to 5 decimals."""
+    if type(value) is float:  # the most frequent case first (math.isfinite: np.isfinite's)
+        return round(value, 5) if math.isfinite(value) else None
     if value is None or value is pd.NA:
         return None
     if isinstance(value, np.generic):
@@ -79,19 +83,20 @@ class Profiles:
         self.spec, self.decls, self.words, self.config = spec, decls, words, config
         self.components = model.components_for(level)
         self.pillars = ordered_pillars(model, config)
+        self._plan: list | None = None  # pillars_of's labels and formats, made once
         values = _frame(con, "region_components", "SELECT region_id, component, value, "
                         "score FROM region_components WHERE level = ?", level)
         self.values: dict[str, dict[str, tuple[Any, Any]]] = {}  # region -> component -> (v, s)
-        for rid, component, value, score in values.itertuples(index=False):
+        for rid, component, value, score in rows(values):
             self.values.setdefault(rid, {})[component] = (value, score)
         magnitude = _frame(con, "region_flags", "SELECT f.region_id, b.substitutable_jobs, "
                            "f.reference_substitutable_share FROM region_flags AS f JOIN "
                            "region_base AS b USING (level, region_id) WHERE f.level = ?", level)
         self.magnitude = {rid: (jobs, share) for rid, jobs, share in
-                          magnitude.itertuples(index=False)} if len(magnitude) else {}
+                          rows(magnitude)} if len(magnitude) else {}
         scores = _frame(con, "region_pillars", "SELECT region_id, pillar, pillar_score FROM "
                         "region_pillars WHERE level = ?", level)
-        self.scores = {(r, p): s for r, p, s in scores.itertuples(index=False)} \
+        self.scores = {(r, p): s for r, p, s in rows(scores)} \
             if len(scores) else {}
         context = _frame(con, "context_indicators", "SELECT indicator, label, unit, source, "
                          "vintage FROM context_indicators WHERE level = ?", level)
@@ -106,7 +111,7 @@ class Profiles:
                                  " AND series = ? ORDER BY region_id, year",
                                  [level, spec.trend["series"]]).df() \
                 if has_table(con, "region_series") else pd.DataFrame()
-            for rid, year, value in series.itertuples(index=False):
+            for rid, year, value in rows(series):
                 years, values = self.trend.setdefault(rid, ([], []))
                 years.append(int(year))
                 values.append(value)
@@ -118,7 +123,7 @@ class Profiles:
         self.mix = programme_mix(con, level, spec.languages)
         self.scenarios: dict[str, list[dict[str, Any]]] = {}
         for rid, name, displaced, net, shock in sorted(
-                shocks.itertuples(index=False), key=lambda r: (r[0], order.get(r[1], 99))):
+                rows(shocks), key=lambda r: (r[0], order.get(r[1], 99))):
             self.scenarios.setdefault(rid, []).append({
                 "label": words.say("scenario_label", {"name": name}),
                 "displaced": clean(displaced), "net_loss": clean(net), "shock_pp": clean(shock),
@@ -148,25 +153,28 @@ class Profiles:
         return "; ".join(p for p in parts if p)
 
     def pillars_of(self, region_id: str) -> list[dict[str, Any]]:
-        """The region's pillars with their components (raw value, format, percentile)."""
+        """The region's pillars with their components (raw value, format, percentile); the
+        labels and indicators' formats are made once per level (``_plan``), not per region."""
+        if self._plan is None:
+            self._plan = [(p, self.words.term(p.pillar, p.label), [
+                (c, self._indicator(c.indicator), self.words.term(c.component, c.label))
+                for c in self.components if c.pillar == p.pillar]) for p in self.pillars]
         values = self.values.get(region_id, {})
         out = []
-        for pillar in self.pillars:
+        for pillar, pillar_label, components in self._plan:
             parts = []
-            for c in (c for c in self.components if c.pillar == pillar.pillar):
-                info = self._indicator(c.indicator)
+            for c, info, label in components:
                 found = c.component in values
                 value, score = values[c.component] if found else (None, None)
                 value = clean(value * info["scale"]) if value is not None and pd.notna(value) \
                     else None
-                part = {"key": c.component, "label": self.words.term(c.component, c.label),
-                        "fmt": info["fmt"], "value": value,
+                part = {"key": c.component, "label": label, "fmt": info["fmt"], "value": value,
                         "percentile": clean(score) if found else None}
                 part.update({k: info[k] for k in ("unit", "detail") if info[k]})
                 if c.indicator == "substitutable_share" and region_id in self.magnitude:
                     part["detail"] = self.magnitude_text(region_id)
                 parts.append(part)
-            out.append({"key": pillar.pillar, "label": self.words.term(pillar.pillar, pillar.label),
+            out.append({"key": pillar.pillar, "label": pillar_label,
                         "score": clean(self.scores.get((region_id, pillar.pillar))),
                         "components": parts})
         return out
@@ -314,7 +322,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     shapes = geometry["centroids"]
     points = {**spec.label_points, **shapes}  # declared points: places without a shape
     regions: dict[str, dict[str, Any]] = {}
-    for region_id, row in zip(indices.index, indices.to_dict("records"), strict=True):
+    for region_id, row in zip(indices.index, records(indices), strict=True):
         regions[region_id] = {
             "n": row["name"], "alt": _alt(row, spec), "s": fill_parts(
                 spec.region_subtitle, row, spec.words),
@@ -336,7 +344,7 @@ def map_data(con: duckdb.DuckDBPyConnection, spec: MapSpec,
     no_data = words.text().get("nodata_reason")
     others = con.execute("SELECT * FROM v_regions WHERE level = ? ORDER BY region_id",
                          [spec.level]).df()  # ordered: the same page from every build
-    for row in others.loc[~others["region_id"].isin(regions)].to_dict("records"):
+    for row in records(others.loc[~others["region_id"].isin(regions)]):
         regions[row["region_id"]] = {
             "n": row["name"], "alt": _alt(row, spec), "nodata": True, "v": {}, "c": {},
             "reason": no_data, "s": fill_parts(spec.region_subtitle, row, spec.words),

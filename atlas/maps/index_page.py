@@ -170,7 +170,8 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
     method = "".join(f"<dt>{escape(item)}</dt><dd>{escape(text)}</dd>"
                      for item, text in method_lines(config) if item != "pillar")
     sections = []
-    for level, description in _levels(con):
+    levels = _levels(con)  # once: the sections and the sources' notes
+    for level, description in levels:
         spec = by_level.get(level)
         title = escape(spec.title) if spec else escape(description)
         link = f" <a href='{escape(spec.file)}'>open the map</a>" if spec else ""
@@ -186,7 +187,7 @@ def index_page(con: duckdb.DuckDBPyConnection, specs: list[MapSpec], decls: Decl
     nav = "".join(f"<a href='#{target}'>{name}</a>" for target, name in (
         ("maps", "Maps"), ("exports", "Downloads"), ("method", "Method"),
         ("sources", "Sources and terms")))
-    mark, terms = _terms(con, [level for level, _ in _levels(con)])
+    mark, terms = _terms(con, [level for level, _ in levels])
     digest = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"

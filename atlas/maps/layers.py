@@ -75,10 +75,10 @@ def fixed_classes(values: pd.Series, bins: list[float], fmt: str
     the same colour and meaning in every build; values above the last edge join it."""
     present = values.dropna().astype(float)
     index = np.minimum(np.searchsorted(bins, present.to_numpy(), side="left"), len(bins) - 1)
-    by_region = dict(zip(present.index, index.tolist(), strict=True))
+    by_region = dict(zip(present.index.tolist(), index.tolist(), strict=True))
     labels = [show(fmt, bins[0])] + [f"{show(fmt, lo)} - {show(fmt, hi)}"
                                      for lo, hi in zip(bins, bins[1:], strict=False)]
-    return [by_region.get(i) for i in values.index], labels
+    return [by_region.get(i) for i in values.index.tolist()], labels
 
 
 def classify(values: pd.Series, scheme: str, k: int = 5,
@@ -142,9 +142,9 @@ def classify(values: pd.Series, scheme: str, k: int = 5,
         else:
             labels.append(label)
         merged.append(len(labels) - 1)
-    by_region = dict(zip(present.index, np.asarray(merged)[index.to_numpy()].tolist(),
+    by_region = dict(zip(present.index.tolist(), np.asarray(merged)[index.to_numpy()].tolist(),
                          strict=True))  # one look-up per region, not a Series lookup each
-    return [by_region.get(i) for i in values.index], labels
+    return [by_region.get(i) for i in values.index.tolist()], labels
 
 
 @dataclass
@@ -265,7 +265,7 @@ def _values(out: MapLayers, decl: LayerDecl, source: LayerSource) -> None:
 def _pairs(x: pd.Series, y: pd.Series) -> dict[str, list | None]:
     """The bivariate layer's value of each region: its (x, y), or None without either."""
     return {rid: [a, b] if pd.notna(a) or pd.notna(b) else None
-            for rid, a, b in zip(x.index, x, y, strict=True)}
+            for rid, a, b in zip(x.index.tolist(), x, y, strict=True)}
 
 
 def _bivariate(out: MapLayers, decl: LayerDecl, source: LayerSource, words: Words, what: str,
@@ -290,7 +290,8 @@ def _bivariate(out: MapLayers, decl: LayerDecl, source: LayerSource, words: Word
         "y_classes": class_words, "x_fmt": decl.x_fmt, "y_fmt": decl.y_fmt})
     out.values[decl.key] = _pairs(x, y)
     out.classes[decl.key] = {rid: 3 * cy + cx if cx is not None and cy is not None else None
-                             for rid, cx, cy in zip(x.index, x_classes, y_classes, strict=True)}
+                             for rid, cx, cy in zip(x.index.tolist(), x_classes, y_classes,
+                                                             strict=True)}
 
 
 def _pick(default: str, table: dict[str, str], level: str) -> str:

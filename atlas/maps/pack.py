@@ -49,7 +49,6 @@ The packed form
 from __future__ import annotations
 
 import math
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -265,35 +264,48 @@ def _number(value: float) -> float | int:
 
 
 def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The regions with each object's keys, and each repeated text or list, stored once."""
+    """The regions with each object's keys, and each repeated text or list, stored once.
+
+    Values of exactly ``float``, ``str``, ``dict``, ``list``, ``int``, ``bool`` or None take
+    a fast path by their type; any other value (a subclass such as ``numpy.float64``, a
+    tuple) the general one, by ``isinstance`` (:func:`_node_key`): the same keys either way
+    (tests/test_map_fast_paths.py compares both on every drawn map's regions)."""
     shapes: dict[tuple[str, ...], int] = {}
     nodes: dict[tuple[Any, ...], str] = {}  # a list's content -> its key "n<number>"
     bodies: list[tuple[Any, ...]] = []
-    uses: Counter[str] = Counter()
+    uses: dict[str, int] = {}  # in the order of first use (ties of the sort below)
+    seen, known, fast = uses.get, nodes.get, _FAST
 
     def node(value: Any) -> Any:
         """The value's key: "t<text>", "n<list>", "b0"/"b1", or the number or None."""
-        # the most frequent kinds first (numbers, texts); the kinds are disjoint
-        if isinstance(value, float):
-            return _number(value)
-        if isinstance(value, str):
-            key = "t~" + value if value.startswith("~") else "t" + value
-            uses[key] += 1
+        kind = fast.get(type(value), 0)
+        if kind == 1:  # float
+            return int(value) if value.is_integer() and abs(value) < 2**53 else value
+        if kind == 2:  # str
+            key = "t~" + value if value[:1] == "~" else "t" + value
+            uses[key] = seen(key, 0) + 1
             return key
-        if isinstance(value, dict):
-            head, items = shapes.setdefault(tuple(value), len(shapes)), value.values()
-        elif isinstance(value, list | tuple):
-            head, items = -1, value
-        elif isinstance(value, bool):
-            return f"b{value:d}"
-        else:
+        if kind == 3:  # dict
+            head = shapes.setdefault(tuple(value), len(shapes))
+            body = (head, *[node(v) for v in value.values()])
+        elif kind == 4:  # list
+            body = (-1, *[node(v) for v in value])
+        elif kind == 5:  # int, None
             return value
-        body = (head, *[node(v) for v in items])
-        key = nodes.get(body)
+        elif kind == 6:  # bool
+            return "b1" if value else "b0"
+        else:
+            found = _node_key(value, shapes)
+            if not isinstance(found, list):
+                if isinstance(found, str) and found[0] == "t":
+                    uses[found] = seen(found, 0) + 1
+                return found
+            body = (found[0], *[node(v) for v in found[1]])
+        key = known(body)
         if key is None:
             key = nodes[body] = f"n{len(bodies)}"
             bodies.append(body)
-        uses[key] += 1
+        uses[key] = seen(key, 0) + 1
         return key
 
     tops = [node(region) for region in regions.values()]
@@ -301,15 +313,17 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
         len(k) > SHARED_MIN if k[0] == "t" else len(bodies[int(k[1:])]) > 2)]
     shared.sort(key=lambda k: -uses[k])  # the most used get the shortest references
     index = {k: i for i, k in enumerate(shared)}
+    where = index.get
     words: list[Any] = [None] * len(shared)
 
     def emit(key: Any, top: bool = False) -> Any:
-        if not isinstance(key, str):
+        if type(key) is not str:
             return key
-        if key[0] == "b":
+        first = key[0]
+        if first == "b":
             return key == "b1"
-        i = index.get(key)
-        if key[0] == "t":
+        i = where(key)
+        if first == "t":
             if i is None:
                 return key[1:]
             words[i] = key[1:]
@@ -322,6 +336,27 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
     return {"ids": list(regions), "rows": [emit(k, top=True) for k in tops],
             "shapes": [list(k) for k in shapes], "words": words}
+
+
+# pack_regions's fast path: a value's exact type -> its kind (anything else: _node_key)
+_FAST = {float: 1, str: 2, dict: 3, list: 4, int: 5, type(None): 5, bool: 6}
+
+
+def _node_key(value: Any, shapes: dict[tuple[str, ...], int]) -> Any:
+    """The general path of :func:`pack_regions` (by ``isinstance``, the kinds disjoint): a
+    number, None, "b0"/"b1" or "t<text>" as it is; an object or a list as ``[head, items]``
+    (head its shape's number, or -1 for a list)."""
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, str):
+        return "t~" + value if value.startswith("~") else "t" + value
+    if isinstance(value, dict):
+        return [shapes.setdefault(tuple(value), len(shapes)), list(value.values())]
+    if isinstance(value, list | tuple):
+        return [-1, list(value)]
+    if isinstance(value, bool):
+        return f"b{value:d}"
+    return value
 
 
 def unpack_regions(packed: dict[str, Any]) -> dict[str, dict[str, Any]]:
