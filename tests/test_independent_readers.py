@@ -97,9 +97,10 @@ def test_china_read_in_the_second_process_equals_china_read_here(data_dir):
     settings = reader_config(load_config())
     reader, instances = next(iter(reader_groups(independent=True).items()))
     with second_process(maps=False) as worker:
-        there = result(worker.submit(call, "atlas.sources.registry:read_group", data_dir, settings,
-                                     reader, instances))
-    here = read_group(data_dir, settings, reader, instances)
+        future = worker.submit(call, "atlas.sources.registry:read_group", data_dir, settings,
+                               reader, instances)
+        here = read_group(data_dir, settings, reader, instances)  # meanwhile, on the other core
+        there = result(future)
     for name in ("regions", "employment", "categories", "context", "attributes",
                  "indicators"):
         pd.testing.assert_frame_equal(getattr(there, name), getattr(here, name))
