@@ -24,7 +24,7 @@ from atlas.store.database import stored_config, table_exists
 from atlas.texts.evidence_report import evidence_document, replace_or_append
 from atlas.texts.markdown import level_names, markdown_table, markdown_text
 from atlas.texts.method_text import component_summary, risk_formula
-from atlas.texts.top30 import top30_document
+from atlas.texts.top30 import component_drivers, top30_document
 from atlas.texts.uncertainty_words import uncertainty_text
 
 __all__ = ["ROOT", "generated_documents", "diagnostics_document", "level_names",
@@ -107,12 +107,7 @@ def top_regions(con: duckdb.DuckDBPyConnection, level: str, count: int = 20) -> 
             flag_lower_tier, flag_robust_trap
         FROM region_indices WHERE level = ? ORDER BY risk_rank LIMIT ?""",
                       [level, count]).df()
-    components = con.execute("""
-        SELECT region_id, label, score FROM region_components WHERE level = ?""",
-                             [level]).df()
-    drivers = {rid: ", ".join(f"{r.label} {r.score:.0%}" for r in group.sort_values(
-        ["score", "label"], ascending=[False, True]).head(2).itertuples())
-        for rid, group in components.groupby("region_id")}
+    drivers = component_drivers(con, level, list(top["region_id"]))
     flags = ["trap", "transition_target", "rust_belt", "lower_tier", "robust_trap"]
     top["interval"] = [f"{int(a)}-{int(b)}" if pd.notna(a) else ""
                        for a, b in zip(top.pop("rank_p05"), top.pop("rank_p95"), strict=True)]

@@ -61,6 +61,35 @@ def questions(row: Any, public: float, config: AtlasConfig) -> str:
     return "; ".join(notes)
 
 
+def component_drivers(con: duckdb.DuckDBPyConnection, level: str,
+                      region_ids: list[str]) -> dict[str, str]:
+    """The two components that drive each of ``region_ids`` (highest percentile first, ties
+    by label), as text: ``{region_id: "label 97%, label 91%"}``; a region without
+    components is left out.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> con = duckdb.connect()
+    >>> _ = con.execute("CREATE TABLE region_components AS SELECT * FROM (VALUES "
+    ...     "('l', 'a', 'x', 0.5), ('l', 'a', 'y', 0.9), ('l', 'a', 'z', 0.9), "
+    ...     "('l', 'b', 'x', 0.1)) AS t(level, region_id, label, score)")
+    >>> component_drivers(con, "l", ["a"])
+    {'a': 'y 90%, z 90%'}
+    """
+    if not region_ids:
+        return {}
+    components = con.execute(
+        "SELECT region_id, label, score FROM region_components "
+        "WHERE level = ? AND list_contains(?, region_id)", [level, region_ids]).df()
+    ordered = components.sort_values(["region_id", "score", "label"],
+                                     ascending=[True, False, True], kind="stable")
+    return {rid: ", ".join(f"{label} {score:.0%}" for label, score in
+                           zip(group["label"], group["score"], strict=True))
+            for rid, group in ordered.groupby("region_id", sort=False).head(2)
+            .groupby("region_id", sort=False)}
+
+
 def level_table(con: duckdb.DuckDBPyConnection, level: str, config: AtlasConfig,
                 group: str | None = None, whole: str | None = None) -> str:
     """The top 30 of one level as a markdown table; at a level ranked within groups
@@ -77,11 +106,7 @@ def level_table(con: duckdb.DuckDBPyConnection, level: str, config: AtlasConfig,
         LEFT JOIN region_gates AS g ON g.level = i.level AND g.region_id = i.region_id
         WHERE i.level = ? AND i.group_rank <= ? AND i.rank_group IS NOT DISTINCT FROM ?
         GROUP BY ALL ORDER BY i.group_rank""", [level, COUNT, group]).df()
-    components = con.execute("SELECT region_id, label, score FROM region_components "
-                             "WHERE level = ?", [level]).df()
-    drivers = {rid: ", ".join(f"{r.label} {r.score:.0%}" for r in group.sort_values(
-        ["score", "label"], ascending=[False, True]).head(2).itertuples())
-        for rid, group in components.groupby("region_id")}
+    drivers = component_drivers(con, level, list(top["region_id"]))
     public = public_shares(con, level)
     flags = ("top_decile", "trap", "robust_trap", "transition_target") if whole else (
         "trap", "robust_trap", "transition_target")
