@@ -16,7 +16,6 @@ from atlas.engine import uncertainty_pillars
 from atlas.engine.uncertainty import (
     LevelInputs,
     level_uncertainty,
-    small_pages,
     specifications,
     stacked_scores,
 )
@@ -25,6 +24,7 @@ from atlas.engine.uncertainty_pillars import pillar_scores
 from atlas.spec.config import load_config
 from atlas.spec.risk_model import Component, Pillar, RiskModel
 from atlas.store.database import table_exists
+from atlas.store.memory import small_pages
 from atlas.store.sql_files import sql_text
 
 WINDOWS = Path(__file__).parent / "fixtures" / "uncertainty_variant_facts_windows.sql"

@@ -40,6 +40,7 @@ from typing import Any
 from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
 from atlas.store.cache import adopt, computed_entries, geometry_cache, on_next_miss
+from atlas.store.memory import use_small_pages
 
 # what the second process runs to compute the maps' drawn shapes early (module:function)
 PREPARE_TARGET = "atlas.maps.render:prepare_shapes"
@@ -66,7 +67,7 @@ class SecondProcess(ProcessPoolExecutor):
     ``prepared``: the work queued for a collection point of its own (:func:`collect_prepared`)."""
 
     def __init__(self, maps: bool) -> None:
-        super().__init__(1, mp_context=get_context("spawn"))
+        super().__init__(1, mp_context=get_context("spawn"), initializer=use_small_pages)
         self.maps, self.warming = maps, False
         self.prepared: list[Prepared] = []
 

@@ -23,9 +23,7 @@ top decile to each choice (``rank_sensitivity``). Ranks are within each rank gro
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import duckdb
 import numpy as np
@@ -58,29 +56,10 @@ from atlas.engine.uncertainty_ranks import (
 from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
 from atlas.store.database import analysed_levels, register_table, table_exists
+from atlas.store.memory import small_pages
 
 WORKERS = min(2, os.cpu_count() or 1)  # levels ranked at once: NumPy releases the GIL
 SPEC_ROWS = 1024  # specifications aggregated and ranked at a time
-
-
-@contextmanager
-def small_pages() -> Iterator[None]:
-    """NumPy's large arrays without transparent huge pages while the block runs (the
-    previous setting restored after it).
-
-    NumPy advises the kernel to back every array of 4 MB or more with 2 MB pages; on this
-    kind of virtual machine a fresh huge page costs far more to fault in than the 4 kB pages
-    a short-lived temporary touches (the grid's fresh process spent 1-3 s of system time on
-    them against 0.3-0.6 s without). Only the memory's page size changes, never a value.
-    """
-    core = getattr(np, "_core", None)  # NumPy 2's private module: without it, no change
-    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    previous = setter(False) if setter is not None else None
-    try:
-        yield
-    finally:
-        if setter is not None:
-            setter(previous)
 
 
 def aggregate(pillars: list[np.ndarray], weights: np.ndarray,
