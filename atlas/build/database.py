@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
-from atlas.build.evidence import compute_evidence, start_backtests
+from atlas.build.evidence import start_backtests, write_backtests, write_evidence
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.build.reading import (
@@ -39,7 +39,7 @@ from atlas.build.worker import warm_up_later
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
-from atlas.engine.local_moran import HEAVY_IMPORTS
+from atlas.engine.local_moran import HEAVY_IMPORTS, import_libraries
 from atlas.engine.programmes import compute_programmes
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
@@ -75,6 +75,9 @@ from atlas.texts.catalog import apply_comments
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
 Step = Callable[[str], None]
+# the tables written after everything else (their comments too): the backtests, which the
+# second process may still be computing
+LAST = frozenset({"backtest"})
 
 
 @dataclass
@@ -150,6 +153,11 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
             keep(con, key, read(con), inputs)  # outside a cache block: keep does nothing
         if on_read is not None:
             on_read()
+        if executor is not None:
+            # the trap zones' libraries (2 s of CPU) there while this process computes the
+            # shift and the engine, so that its Local Moran and the backtests' bootstrap
+            # behind it start as soon as the engine is done
+            executor.submit(import_libraries)
         step("the shift since May 2022: national occupation trends and their projection")
         shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
@@ -178,11 +186,15 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
-        compute_evidence(con, inputs, config, shift, backtests)
+        write_evidence(con, inputs, config, shift)
         write_terms_tables(con, inputs.specs)
-        apply_comments(con, config)
+        apply_comments(con, config, exclude=LAST)
+        summary = summarize(con)
+        # last: the backtests' bootstrap may still be running in the second process
+        write_backtests(con, backtests)
+        apply_comments(con, config, only=LAST)
         con.execute("CHECKPOINT")
-        return summarize(con)
+        return summary
     finally:
         con.close()
 
