@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pytest
 
 from atlas.build.database import LAST
 from atlas.engine import clusters
@@ -115,3 +117,46 @@ def test_comments_in_two_calls_are_those_of_one(fixture_atlas, tmp_path):
     assert sum(1 for *_, comment in expected if comment) > 500
     at_once.close()
     split.close()
+
+
+@pytest.mark.parametrize("q", [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 1.0, 1 - 0.1, 1 - 0.3])
+def test_resampled_quantile_is_numpys_bit_for_bit(q):
+    """The top share's threshold of every bootstrap resample, from the counts of each drawn
+    value, is ``np.quantile`` of the resample (ties, weights above and below one half, the
+    ends): bit for bit, but for the sign of a zero where the sample holds both 0.0 and -0.0
+    (one distinct value), which no comparison with the scores sees."""
+    from atlas.engine.backtest_metrics import resampled_counts, resampled_quantile
+
+    rng = np.random.default_rng(7)
+    for size, zeros in ((20, False), (37, False), (300, False), (20, True), (300, True)):
+        sample = np.round(rng.normal(0, 2, size), 1) + 0.05  # ties, no zero
+        if zeros:
+            sample[:3] = [0.0, -0.0, 0.0]
+        draws = np.vstack([np.arange(size), rng.integers(0, size, size=(120, size))])
+        distinct, _, counts = resampled_counts(sample, draws)
+        got = resampled_quantile(distinct, counts, q)
+        expected = np.quantile(sample[draws], q, axis=-1)
+        assert np.array_equal(got, expected), (size, q)
+        assert np.array_equal(sample[draws] >= got[:, None], sample[draws] >= expected[:, None])
+        if not zeros:
+            assert got.tobytes() == expected.tobytes(), (size, q)
+
+
+def test_the_backtest_rows_equal_those_of_numpys_quantile(monkeypatch):
+    """``evaluate`` with the thresholds from the counts equals ``evaluate`` with
+    ``np.quantile`` of every resample (the code before), every column exactly."""
+    from atlas.engine import backtest_metrics as metrics
+
+    rng = np.random.default_rng(11)
+    index = [f"r{i:03d}" for i in range(150)]
+    growth = pd.Series(np.exp(rng.normal(0, 0.2, 150)), index=index)
+    scores = pd.DataFrame({"model": -np.log(growth) + rng.normal(0, 0.3, 150),
+                           "size": np.round(rng.normal(0, 1, 150), 1)}, index=index)
+    settings = {"bootstrap": 300, "top_share": 0.1, "bottom_quantile": 0.25}
+    fast = metrics.evaluate(scores, growth, settings, 5)
+    plain = metrics.metrics
+    monkeypatch.setattr(metrics, "metrics", lambda score, decline, low, top, ranked, _:
+                        plain(score, decline, low, top, ranked))
+    reference = metrics.evaluate(scores, growth, settings, 5)
+    pd.testing.assert_frame_equal(fast, reference, check_exact=True)
+    assert len(fast) == 2 and fast["hit_rate"].notna().all()
