@@ -67,15 +67,6 @@ def test_the_build_module_imports_no_geometry_library():
     assert out.stdout.strip() == "[]"
 
 
-def test_import_libraries_imports_what_the_local_moran_needs():
-    code = ("import sys; from atlas.engine.local_moran import HEAVY_IMPORTS, import_libraries; "
-            "before = [m for m in HEAVY_IMPORTS if m in sys.modules]; import_libraries(); "
-            "print(before, [m for m in HEAVY_IMPORTS if m not in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[] []"
-
-
 def _comments(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute("""
         SELECT 'table', table_name, NULL, comment FROM duckdb_tables() WHERE schema_name = 'main'

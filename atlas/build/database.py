@@ -39,7 +39,7 @@ from atlas.build.worker import warm_up_later
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
-from atlas.engine.local_moran import HEAVY_IMPORTS, import_libraries
+from atlas.engine.local_moran import HEAVY_IMPORTS
 from atlas.engine.programmes import compute_programmes
 from atlas.engine.scenarios import compute_scenarios
 from atlas.engine.shift import compute_shift
@@ -153,11 +153,6 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
             keep(con, key, read(con), inputs)  # outside a cache block: keep does nothing
         if on_read is not None:
             on_read()
-        if executor is not None:
-            # the trap zones' libraries (2 s of CPU) there while this process computes the
-            # shift and the engine, so that its Local Moran and the backtests' bootstrap
-            # behind it start as soon as the engine is done
-            executor.submit(import_libraries)
         step("the shift since May 2022: national occupation trends and their projection")
         shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")

@@ -8,7 +8,6 @@ the build reads and computes; the build's own process then never imports them.
 
 from __future__ import annotations
 
-import importlib
 import warnings
 
 import numpy as np
@@ -19,13 +18,6 @@ from scipy.sparse.csgraph import connected_components
 HEAVY_IMPORTS = ("esda.moran", "libpysal.weights")
 
 HIGH_HIGH = 1
-
-
-def import_libraries() -> None:
-    """Import :data:`HEAVY_IMPORTS` (what the build queues in its second process once the
-    model tables are in the database, so that the first level's Local Moran need not)."""
-    for name in HEAVY_IMPORTS:
-        importlib.import_module(name)
 
 
 def neighbour_lists(regions: int, focal: np.ndarray, neighbour: np.ndarray
