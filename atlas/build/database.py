@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from atlas import __version__
-from atlas.build.evidence import compute_evidence, start_backtests
+from atlas.build.evidence import start_backtests, write_backtests, write_evidence
 from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, recover, remove_stale_stages
 from atlas.build.reading import (
@@ -75,6 +75,9 @@ from atlas.texts.catalog import apply_comments
 # Folders of the output folder that atomic writes go to (the database, maps, exports).
 OUTPUT_SUBFOLDERS = ("maps", "exports")
 Step = Callable[[str], None]
+# the tables written after everything else (their comments too): the backtests, which the
+# second process may still be computing
+LAST = frozenset({"backtest"})
 
 
 @dataclass
@@ -178,11 +181,15 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         })
         write_tables(con, {"provenance": provenance, "build_info": build_info})
         step("evidence: published figures, backtests and lineage (atlas/evidence.toml)")
-        compute_evidence(con, inputs, config, shift, backtests)
+        write_evidence(con, inputs, config, shift)
         write_terms_tables(con, inputs.specs)
-        apply_comments(con, config)
+        apply_comments(con, config, exclude=LAST)
+        summary = summarize(con)
+        # last: the backtests' bootstrap may still be running in the second process
+        write_backtests(con, backtests)
+        apply_comments(con, config, only=LAST)
         con.execute("CHECKPOINT")
-        return summarize(con)
+        return summary
     finally:
         con.close()
 

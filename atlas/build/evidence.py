@@ -7,6 +7,9 @@ The backtests' bootstrap is started early (:func:`start_backtests`, right after 
 in the build's second process, which is otherwise idle while this one computes the rank
 uncertainty; when the evidence is written their windows are read again and the second
 process's table is taken only if the windows are exactly those it evaluated (same key).
+The build writes the other evidence tables first (:func:`write_evidence`) and the backtests
+last (:func:`write_backtests`), after its other closing steps, so that this process waits for
+the bootstrap, if at all, only once it has nothing else to do.
 """
 
 from __future__ import annotations
@@ -60,12 +63,25 @@ def start_backtests(con: duckdb.DuckDBPyConnection, inputs: Inputs,
     return finish
 
 
+def write_evidence(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
+                   shift: dict[str, Any]) -> None:
+    """Write ``validation`` and ``lineage`` (neither reads ``backtest``); ``shift`` is what
+    :func:`atlas.engine.shift.compute_shift` returned earlier in the build."""
+    write_tables(con, {"validation": validation_table(Context(con, inputs, shift)),
+                       "lineage": lineage_table(con, config)})
+
+
+def write_backtests(con: duckdb.DuckDBPyConnection, backtests: Backtests) -> None:
+    """Write ``backtest``: what ``backtests`` (returned by :func:`start_backtests`) gives,
+    waiting for the second process's bootstrap if it is not done."""
+    write_tables(con, {"backtest": backtests(con)})
+
+
 def compute_evidence(con: duckdb.DuckDBPyConnection, inputs: Inputs, config: AtlasConfig,
                      shift: dict[str, Any], backtests: Backtests | None = None) -> None:
-    """Write ``validation``, ``backtest`` and ``lineage``; ``shift`` is what
-    :func:`atlas.engine.shift.compute_shift` returned earlier in the build, ``backtests``
-    what :func:`start_backtests` returned (default: started and finished here)."""
+    """Write ``validation``, ``backtest`` and ``lineage`` (:func:`write_evidence`, then
+    :func:`write_backtests`); ``backtests``: what :func:`start_backtests` returned (default:
+    started and finished here)."""
     backtests = backtests or start_backtests(con, inputs)
-    write_tables(con, {"validation": validation_table(Context(con, inputs, shift)),
-                       "backtest": backtests(con),
-                       "lineage": lineage_table(con, config)})
+    write_evidence(con, inputs, config, shift)
+    write_backtests(con, backtests)

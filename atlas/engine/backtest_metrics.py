@@ -48,7 +48,23 @@ def ranks(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def resampled_ranks(sample: np.ndarray, draws: np.ndarray) -> np.ndarray:
+def resampled_counts(sample: np.ndarray, draws: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sample's distinct values (sorted), each drawn value's position in the flattened
+    (rows, distinct) table and that table: how often each resample (a row of ``draws``,
+    indices into the 1-D ``sample``) drew each distinct value. What
+    :func:`resampled_ranks` and :func:`resampled_quantile` read instead of sorting."""
+    distinct, group = np.unique(sample, return_inverse=True)
+    width = len(distinct)
+    rows = draws.shape[0]
+    drawn = group[draws] + (np.arange(rows) * width)[:, None]
+    counts = np.bincount(drawn.ravel(), minlength=rows * width).reshape(rows, width)
+    return distinct, drawn, counts
+
+
+def resampled_ranks(sample: np.ndarray, draws: np.ndarray,
+                    counted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+                    ) -> np.ndarray:
     """``ranks(sample[draws])`` without sorting the resamples: equal, bit for bit.
 
     ``draws`` is a (rows, m) array of indices into the 1-D ``sample``. The sample is sorted
@@ -56,16 +72,42 @@ def resampled_ranks(sample: np.ndarray, draws: np.ndarray) -> np.ndarray:
     :func:`ranks`); each resample then only counts how often it drew each value. A drawn
     value's average rank is the count of smaller values drawn plus (its own count + 1) / 2,
     the mean of the positions its run occupies: integers and halves, exact in floating
-    point, as are the sums and quotients of :func:`ranks`.
+    point, as are the sums and quotients of :func:`ranks`. ``counted``:
+    :func:`resampled_counts` of the same arguments, if already known.
     """
-    distinct, group = np.unique(sample, return_inverse=True)
-    width = len(distinct)
-    rows = draws.shape[0]
-    drawn = group[draws] + (np.arange(rows) * width)[:, None]
-    counts = np.bincount(drawn.ravel(), minlength=rows * width).reshape(rows, width)
+    _, drawn, counts = counted if counted is not None else resampled_counts(sample, draws)
     below = np.cumsum(counts, axis=-1) - counts
     average = below + (counts + 1) / 2
     return average.ravel()[drawn]
+
+
+def resampled_quantile(distinct: np.ndarray, counts: np.ndarray, q: float) -> np.ndarray:
+    """``np.quantile(sample[draws], q, axis=-1)`` (its default, linear method) from
+    :func:`resampled_counts` without sorting or partitioning the resamples: equal, bit for
+    bit but for the sign of a zero where the sample holds both 0.0 and -0.0 (one distinct
+    value: a comparison with the scores, all this threshold is for, sees no difference).
+
+    NumPy takes the order statistics at ``floor(h)`` and ``floor(h) + 1`` of each row,
+    ``h = (m - 1) q``, and interpolates them as its ``_lerp`` does (from the upper one when
+    the weight is 0.5 or more); here the k-th order statistic of a row is the first distinct
+    value whose cumulative count exceeds k. Rows without NaN (the backtests' samples have
+    none)."""
+    m = int(counts[0].sum())
+    virtual = (m - 1) * np.float64(q)
+    if virtual >= m - 1:  # NumPy's index -1 (the largest value) for both, its weight from -1
+        low = high = m - 1
+        gamma = virtual - np.float64(-1)
+    else:
+        low = int(np.floor(virtual))
+        high = low + 1
+        gamma = virtual - np.float64(low)
+    cumulative = np.cumsum(counts, axis=-1)
+    a = distinct[(cumulative <= low).sum(axis=-1)]
+    b = distinct[(cumulative <= high).sum(axis=-1)]
+    difference = b - a
+    if gamma >= 0.5:
+        return b - difference * (1 - gamma)
+    return a + difference * gamma
 
 
 def centred_ranks(values: np.ndarray, ranked: np.ndarray | None = None) -> np.ndarray:
@@ -84,13 +126,14 @@ def top_mask(score: np.ndarray, top_share: float) -> np.ndarray:
 
 
 def metrics(score: np.ndarray, decline_ranks: np.ndarray, low: np.ndarray,
-            top_share: float, score_ranks: np.ndarray | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
+            top_share: float, score_ranks: np.ndarray | None = None,
+            threshold: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise Spearman of ``score`` with the decline (its centred ranks given) and the hit
     rate: the share of the top ``top_share`` by score that is in ``low`` (bottom growth).
-    ``score_ranks``: the ranks of ``score`` along its rows, if already known."""
+    ``score_ranks``: the ranks of ``score`` along its rows, if already known; ``threshold``:
+    each row's ``1 - top_share`` quantile (:func:`top_mask`'s), if already known."""
     rho = (centred_ranks(score, score_ranks) * decline_ranks).sum(axis=-1)
-    top = top_mask(score, top_share)
+    top = top_mask(score, top_share) if threshold is None else score >= threshold[:, None]
     return rho, (top & low).sum(axis=-1) / top.sum(axis=-1)
 
 
@@ -113,7 +156,10 @@ def evaluate(scores: pd.DataFrame, growth: pd.Series, settings: dict[str, Any],
     rows = []
     for predictor in frame.columns:
         sample = frame[predictor].to_numpy(dtype=float)
-        rho, hit = metrics(sample[draws], decline, low, top, resampled_ranks(sample, draws))
+        counted = resampled_counts(sample, draws)
+        rho, hit = metrics(sample[draws], decline, low, top,
+                           resampled_ranks(sample, draws, counted),
+                           resampled_quantile(counted[0], counted[2], 1 - top))
         rows.append({"predictor": predictor, "regions": n, "spearman": rho[0],
                      "spearman_p05": np.nanquantile(rho[1:], 0.05),
                      "spearman_p95": np.nanquantile(rho[1:], 0.95), "hit_rate": hit[0],

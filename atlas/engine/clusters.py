@@ -17,6 +17,10 @@ A geographic unemployment trap is a cluster, not a dot. For each level with geom
 :func:`start_trap_zones` reads every level and hands step 2 to an executor (the build's
 second process), so that it runs while the build computes the rank uncertainty; the step it
 returns waits and writes the tables. :func:`compute_trap_zones` does both at once.
+
+The build reads the polygons as the database stores them (WKB) and keys the contiguity by
+those bytes: geopandas, shapely and SciPy's k-d tree (about 0.6 s of imports) are imported
+only when the contiguity is not in the cache (a rebuild finds it there).
 """
 
 from __future__ import annotations
@@ -24,21 +28,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from scipy.spatial import cKDTree
 
 from atlas.engine.local_moran import level_clusters, neighbour_lists
 from atlas.spec.config_types import AtlasConfig
 from atlas.store.cache import cache_key, cached_frame
 from atlas.store.database import register_table
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 KNN_LEAF_SIZE = 10  # libpysal's KDTree default: the same tree, so the same nearest neighbour
+CRS = "EPSG:4326"  # of region_geometry
 
 
 def contiguity_pairs(frame: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -48,12 +53,33 @@ def contiguity_pairs(frame: gpd.GeoDataFrame) -> pd.DataFrame:
     The pairs depend only on the polygons, so they are cached like dissolved geometry
     (:func:`atlas.store.cache.cached_frame`), keyed by the sha256 of the polygons' WKB in order.
     """
-    digest = hashlib.sha256(str(frame.crs).encode())
-    for wkb in shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object)):
+    import shapely
+
+    return wkb_contiguity_pairs(
+        list(shapely.to_wkb(np.asarray(frame.geometry.array, dtype=object))), str(frame.crs),
+        lambda: frame)
+
+
+def wkb_contiguity_pairs(polygons: list[bytes], crs: str,
+                         frame: Callable[[], gpd.GeoDataFrame] | None = None) -> pd.DataFrame:
+    """:func:`contiguity_pairs` of the ``polygons`` given as WKB in ``crs`` (the key is made
+    of those bytes, as shapely writes them), parsed only if the cache has no pairs for them
+    (``frame``: their GeoDataFrame, if already made)."""
+    digest = hashlib.sha256(crs.encode())
+    for wkb in polygons:
         digest.update(len(wkb).to_bytes(8, "little") + wkb)
     return cached_frame("contiguity", cache_key("contiguity", "shared vertices",
                                                 digest.hexdigest()),
-                        lambda: _neighbour_pairs(frame))
+                        lambda: _neighbour_pairs(frame() if frame is not None
+                                                 else _geo_frame(polygons, crs)))
+
+
+def _geo_frame(polygons: list[bytes], crs: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
+    return gpd.GeoDataFrame(geometry=shapely.from_wkb(np.array(polygons, dtype=object)),
+                            crs=crs)
 
 
 def shared_vertex_pairs(geometries: np.ndarray) -> pd.DataFrame:
@@ -66,6 +92,8 @@ def shared_vertex_pairs(geometries: np.ndarray) -> pd.DataFrame:
     geometries
         Polygons and multipolygons, in the order whose positions the pairs name.
     """
+    import shapely
+
     coordinates, owner = shapely.get_coordinates(geometries, return_index=True)
     vertices = pd.DataFrame({"x": coordinates[:, 0], "y": coordinates[:, 1], "owner": owner})
     vertices = vertices.drop_duplicates()
@@ -83,6 +111,8 @@ def shared_vertex_pairs(geometries: np.ndarray) -> pd.DataFrame:
 def nearest_other(points: np.ndarray) -> np.ndarray:
     """Index of each point's nearest other point (Euclidean), as libpysal's ``KNN`` with
     k = 1 finds it (the same k-d tree; a duplicate point may be its own nearest)."""
+    from scipy.spatial import cKDTree
+
     _, indices = cKDTree(points, KNN_LEAF_SIZE).query(points, k=2, p=2)
     not_self = indices != np.arange(len(points))[:, None]
     not_self[not_self.sum(axis=1) == 2, -1] = False
@@ -119,9 +149,12 @@ def level_regions(con: duckdb.DuckDBPyConnection, level: str) -> gpd.GeoDataFram
 
 
 def _regions_frame(rows: pd.DataFrame) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import shapely
+
     return gpd.GeoDataFrame(rows.drop(columns="geometry").reset_index(drop=True),
                             geometry=shapely.from_wkb(rows["geometry"].map(bytes).to_numpy()),
-                            crs="EPSG:4326")
+                            crs=CRS)
 
 
 def ranked_regions(con: duckdb.DuckDBPyConnection, levels: list[str] | None = None,
@@ -129,13 +162,21 @@ def ranked_regions(con: duckdb.DuckDBPyConnection, levels: list[str] | None = No
     """:func:`level_regions` of the ``levels`` (None: every level) that have at least
     ``min_regions`` ranked regions with a geometry, in level order: one query of
     ``region_indices`` (a view of many joins) instead of one per level."""
+    return {level: _regions_frame(rows) for level, rows in
+            ranked_rows(con, levels, min_regions).items()}
+
+
+def ranked_rows(con: duckdb.DuckDBPyConnection, levels: list[str] | None = None,
+                min_regions: int = 0) -> dict[str, pd.DataFrame]:
+    """The rows of :func:`ranked_regions`, their ``geometry`` the stored WKB (bytes), in
+    ``region_id`` order (index 0..n-1)."""
     rows = con.execute("""
         SELECT r.level, r.region_id, r.name, r.total_employment, r.collapse_risk, g.geometry
         FROM region_indices AS r
         JOIN region_geometry AS g USING (level, region_id)
         WHERE r.collapse_risk IS NOT NULL AND (? IS NULL OR list_contains(?, r.level))
         ORDER BY r.level, r.region_id""", [levels, levels]).df()
-    return {str(level): _regions_frame(group.drop(columns="level"))
+    return {str(level): group.drop(columns="level").reset_index(drop=True)
             for level, group in rows.groupby("level", sort=True)
             if len(group) >= min_regions}
 
@@ -191,8 +232,9 @@ def start_trap_zones(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
     settings = config.trap_zones
     submit = executor.submit if executor is not None else _run_now
     started = []
-    for level, frame in ranked_regions(con, min_regions=settings.min_regions).items():
-        pairs = contiguity_pairs(frame)
+    for level, rows in ranked_rows(con, min_regions=settings.min_regions).items():
+        pairs = wkb_contiguity_pairs(rows["geometry"].map(bytes).tolist(), CRS)
+        frame = rows.drop(columns="geometry")
         started.append((level, frame, submit(
             level_clusters, frame["collapse_risk"].to_numpy(float),
             pairs["focal"].to_numpy(), pairs["neighbour"].to_numpy(), settings.seed,

@@ -8,6 +8,8 @@ writes them with ``COMMENT ON``, ``missing_comments`` lists what has none, and
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import duckdb
 
 from atlas.spec.config_types import AtlasConfig
@@ -40,9 +42,12 @@ def known_texts(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> dict[str
     return known
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
+def apply_comments(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
+                   only: Collection[str] | None = None, exclude: Collection[str] = ()) -> None:
     """``COMMENT ON`` every documented table and view and each of their columns (a column's
-    own text, else the text of its name), in one transaction."""
+    own text, else the text of its name), in one transaction; ``only`` (if given) and
+    ``exclude`` choose tables and views by name (a build comments on a table written last
+    once it is written: the comments are those of one call for all)."""
     texts = catalogue()
     known = known_texts(con, config)
     configured = column_texts(config)
@@ -60,7 +65,7 @@ def apply_comments(con: duckdb.DuckDBPyConnection, config: AtlasConfig) -> None:
         columns.setdefault(table, []).append(column)
     statements = []
     for name, comment in objects.items():
-        if name not in columns:
+        if name not in columns or name in exclude or (only is not None and name not in only):
             continue
         kind = "VIEW" if name in views else "TABLE"
         statements.append(f"COMMENT ON {kind} {name} IS {_quote(comment)}")
