@@ -48,7 +48,6 @@ The packed form
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -258,18 +257,14 @@ def decode_deltas(text: str) -> list[int]:
     return out
 
 
-def _number(value: float) -> float | int:
-    return int(value) if math.isfinite(value) and value.is_integer() and abs(value) < 2**53 \
-        else value
-
-
 def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The regions with each object's keys, and each repeated text or list, stored once.
 
-    Values of exactly ``float``, ``str``, ``dict``, ``list``, ``int``, ``bool`` or None take
-    a fast path by their type; any other value (a subclass such as ``numpy.float64``, a
-    tuple) the general one, by ``isinstance`` (:func:`_node_key`): the same keys either way
-    (tests/test_map_fast_paths.py compares both on every drawn map's regions)."""
+    A value's kind is looked up by its exact type (``float``, ``str``, ``dict``, ``list``,
+    ``int``, ``bool``, None); any other value (a subclass such as ``numpy.float64``, a tuple)
+    finds its kind by ``isinstance`` (:func:`_kind`), and every kind is then handled the same
+    way (tests/test_map_fast_paths.py compares this with the former form on every drawn
+    map's regions)."""
     shapes: dict[tuple[str, ...], int] = {}
     nodes: dict[tuple[Any, ...], str] = {}  # a list's content -> its key "n<number>"
     bodies: list[tuple[Any, ...]] = []
@@ -278,7 +273,7 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
     def node(value: Any) -> Any:
         """The value's key: "t<text>", "n<list>", "b0"/"b1", or the number or None."""
-        kind = fast.get(type(value), 0)
+        kind = fast.get(type(value)) or _kind(value)
         if kind == 1:  # float
             return int(value) if value.is_integer() and abs(value) < 2**53 else value
         if kind == 2:  # str
@@ -288,19 +283,12 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
         if kind == 3:  # dict
             head = shapes.setdefault(tuple(value), len(shapes))
             body = (head, *[node(v) for v in value.values()])
-        elif kind == 4:  # list
+        elif kind == 4:  # list or tuple
             body = (-1, *[node(v) for v in value])
         elif kind == 5:  # int, None
             return value
-        elif kind == 6:  # bool
+        else:  # bool
             return "b1" if value else "b0"
-        else:
-            found = _node_key(value, shapes)
-            if not isinstance(found, list):
-                if isinstance(found, str) and found[0] == "t":
-                    uses[found] = seen(found, 0) + 1
-                return found
-            body = (found[0], *[node(v) for v in found[1]])
         key = known(body)
         if key is None:
             key = nodes[body] = f"n{len(bodies)}"
@@ -338,25 +326,23 @@ def pack_regions(regions: dict[str, dict[str, Any]]) -> dict[str, Any]:
             "shapes": [list(k) for k in shapes], "words": words}
 
 
-# pack_regions's fast path: a value's exact type -> its kind (anything else: _node_key)
+# pack_regions's kinds of value by exact type (other types: _kind)
 _FAST = {float: 1, str: 2, dict: 3, list: 4, int: 5, type(None): 5, bool: 6}
 
 
-def _node_key(value: Any, shapes: dict[tuple[str, ...], int]) -> Any:
-    """The general path of :func:`pack_regions` (by ``isinstance``, the kinds disjoint): a
-    number, None, "b0"/"b1" or "t<text>" as it is; an object or a list as ``[head, items]``
-    (head its shape's number, or -1 for a list)."""
+def _kind(value: Any) -> int:
+    """The kind (as in ``_FAST``) of a value of another type, by ``isinstance`` (the kinds
+    are disjoint): a float, text, object or list subclass, a tuple; anything else (NumPy's
+    integers, ``pd.NA``) is kept as it is (kind 5)."""
     if isinstance(value, float):
-        return _number(value)
+        return 1
     if isinstance(value, str):
-        return "t~" + value if value.startswith("~") else "t" + value
+        return 2
     if isinstance(value, dict):
-        return [shapes.setdefault(tuple(value), len(shapes)), list(value.values())]
+        return 3
     if isinstance(value, list | tuple):
-        return [-1, list(value)]
-    if isinstance(value, bool):
-        return f"b{value:d}"
-    return value
+        return 4
+    return 6 if isinstance(value, bool) else 5
 
 
 def unpack_regions(packed: dict[str, Any]) -> dict[str, dict[str, Any]]:
