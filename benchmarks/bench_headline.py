@@ -18,7 +18,8 @@ wait on once it is built: the rank-uncertainty grid of every level (``bench_unce
 --json``, the fastest of 3), the first paint of the polygons on a phone with the CPU slowed 4x
 (``bench_maps.py --runs 5``, the median per map), and the engine on a synthetic level of 10
 million composition rows against one DuckDB grouped pass and polars (``bench_scale.py --rows
-10000000 --repeat 3``). ``--install`` also times the README's install (``python3 -m venv`` and
+10000000 --repeat 3``); it needs the ``bench`` extra (polars), Playwright and Chromium, and
+names any of them missing before it starts. ``--install`` also times the README's install (``python3 -m venv`` and
 ``pip install -e ".[dev,spatial]"``) into a temporary virtual environment: it downloads every
 dependency not in pip's cache. A figure that was not measured in the run keeps its previous
 value in the file, with its own date. The load average is recorded: on a shared machine
@@ -28,6 +29,7 @@ wall-clock times say little.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -99,6 +101,21 @@ def last_json(command: list[str], **kwargs) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def missing_for_speed() -> list[str]:
+    """What ``--speed`` needs and this machine lacks, one plain phrase each: the ``bench``
+    extra (polars, the engine's peer), Playwright and a Chromium to drive (``ATLAS_CHROMIUM``,
+    default ``/usr/bin/chromium``), so that a missing one is said before the build, not as
+    a traceback after it."""
+    chromium = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+    needs = {"polars (pip install -e \".[dev,spatial,bench]\")":
+             importlib.util.find_spec("polars") is not None,
+             "playwright (pip install -e \".[dev,spatial]\")":
+             importlib.util.find_spec("playwright") is not None,
+             f"Chromium at {chromium} (apt-get install chromium, or set ATLAS_CHROMIUM)":
+             os.access(chromium, os.X_OK)}
+    return [what for what, present in needs.items() if not present]
+
+
 def measure_speed(out: Path) -> dict:
     """What users wait on once the atlas at ``out`` is built: the uncertainty grid, the first
     paint on a phone, and the engine at 10M rows against its peers."""
@@ -148,6 +165,9 @@ def main(argv: list[str] | None = None) -> None:
                              "engine at 10M rows (about 10 more minutes)")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
+    missing = missing_for_speed() if args.speed else []
+    if missing:
+        parser.exit(2, "bench_headline.py: --speed needs " + "; ".join(missing) + "\n")
     figures = json.loads(args.output.read_text()) if args.output.is_file() else {}
     figures["machine"] = machine()
     if not args.no_build or "build" not in figures:
