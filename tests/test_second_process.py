@@ -6,6 +6,7 @@ draw the maps."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pandas as pd
@@ -117,3 +118,53 @@ def test_the_index_page_module_needs_neither_folium_nor_mapclassify():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout
     assert out.splitlines() == ["[]", "['folium', 'mapclassify']"]
+
+
+class _Witness:
+    """Writes ``path`` when it is freed: at the interpreter's teardown, if that runs."""
+
+    def __init__(self, path: str) -> None:
+        # bound now: the builtins may be gone when it is freed at the teardown
+        self.path, self.calls = path, (os.open, os.write, os.close, os.O_CREAT | os.O_WRONLY)
+
+    def __del__(self) -> None:
+        opened, write, close, flags = self.calls
+        handle = opened(self.path, flags)
+        write(handle, b"torn down")
+        close(handle)
+
+
+_KEPT: list[_Witness] = []
+
+
+def _leave_a_witness(path: str) -> int:
+    """Keep a :class:`_Witness` until the process ends; print a line (buffered: written to
+    the inherited stdout only when it is flushed); return the process id."""
+    _KEPT.append(_Witness(path))
+    print("second process: done", end="")
+    return os.getpid()
+
+
+@needs_two_cores
+def test_the_second_process_ends_without_its_teardown_and_loses_no_output(tmp_path, capfd):
+    witness = tmp_path / "teardown.txt"
+    with second_process() as worker:
+        pid = worker.submit(_leave_a_witness, str(witness)).result()
+        processes = list(worker._processes.values())  # noqa: SLF001  (its exit code below)
+    assert [p.pid for p in processes] == [pid]
+    assert processes[0].exitcode == 0  # a clean end
+    assert not witness.exists()  # its objects were never freed one by one
+    assert "second process: done" in capfd.readouterr().out  # its output flushed first
+
+
+def test_the_quick_exit_is_the_last_exit_handler_and_flushes():
+    script = ("import atexit, sys\n"
+              "from atlas.build.worker import _initialize\n"
+              "_initialize()\n"
+              "atexit.register(lambda: print('a later handler ran', end=''))\n"
+              "print('buffered', end='')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=os.getcwd(), timeout=120)
+    # the handler registered after it ran first, then its output and this were flushed
+    assert done.stdout == "buffereda later handler ran"
+    assert done.returncode == 0
