@@ -114,11 +114,73 @@ def test_backtests_started_early_in_the_second_process_give_the_table(monkeypatc
     HERE.clear()
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         finish = evidence.start_backtests(con, None, pool)
+        pool.submit(int).result()  # one worker, in order: every part of the bootstrap done
         table = finish(con)
         assert HERE == []  # the second process's table, nothing evaluated here
         pd.testing.assert_frame_equal(table, evaluate_windows(windows()))
         finish = evidence.start_backtests(con, None, pool)
         con.execute("UPDATE model SET shift = 0.5")  # the model changes in between
         table = finish(con)
-        assert HERE == [2]  # evaluated again, here
+        assert HERE[-1] == 2  # evaluated again, here, in one go (after any part taken back)
         pd.testing.assert_frame_equal(table, evaluate_windows(windows(shift=0.5)))
+
+
+class Started:
+    """An executor that runs the first ``started`` calls submitted to it at once and never
+    starts the others (their futures stay pending, so they can be cancelled)."""
+
+    def __init__(self, started: int) -> None:
+        self.started, self.futures = started, []
+
+    def submit(self, function, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        if len(self.futures) < self.started:
+            future.set_running_or_notify_cancel()
+            future.set_result(function(*args))
+        self.futures.append(future)
+        return future
+
+
+def many_windows() -> list[Window]:
+    """Eleven windows of different data, seeds and roles (a bootstrap in several parts)."""
+    return [window for seed in range(11, 22, 2) for window in windows(shift=seed / 7, seed=seed)
+            ][:11]
+
+
+@pytest.mark.parametrize("started", [0, 1, 3, 7, 8])
+def test_parts_not_started_are_taken_back_and_give_the_same_table(monkeypatch, started):
+    """The bootstrap goes to the second process in parts; those it has not started when the
+    table is asked for are cancelled there and evaluated here, from the last one back; the
+    table is the one computed in one go, exactly (values, types, order)."""
+    import duckdb
+
+    from atlas.build import evidence
+
+    found = many_windows()
+    parts = evidence.split(found, evidence.PARTS)
+    monkeypatch.setattr(evidence, "backtest_windows", lambda con, inputs: many_windows())
+    monkeypatch.setattr(evidence, "evaluate_windows", counting_evaluate)
+    executor = Started(started)
+    finish = evidence.start_backtests(duckdb.connect(), None, executor)
+    HERE.clear()
+    table = finish(duckdb.connect())
+    assert len(executor.futures) == len(parts) == min(evidence.PARTS, len(found))
+    # the parts after the started ones, evaluated here from the last one back
+    taken_back = [len(part) for part in parts[started:]][::-1]
+    assert taken_back == HERE
+    assert all(future.cancelled() for future in executor.futures[started:])
+    pd.testing.assert_frame_equal(table, evaluate_windows(found), check_exact=True)
+
+
+def test_the_parts_are_the_windows_in_order_as_even_as_can_be():
+    from atlas.build.evidence import split
+
+    for count in (0, 1, 2, 7, 8, 9, 76):
+        for parts in (1, 3, 8):
+            items = list(range(count))
+            pieces = split(items, parts)
+            assert [item for piece in pieces for item in piece] == items
+            assert len(pieces) == min(parts, count) and all(pieces)
+            assert max(map(len, pieces), default=0) - min(map(len, pieces), default=0) <= 1
