@@ -33,7 +33,7 @@ from atlas.spec import declarations
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import risk_models
 from atlas.store.cache_steps import cached_step
-from atlas.store.database import persist, register_table, table_exists
+from atlas.store.database import one_thread, persist, register_table, table_exists
 
 RISK_TABLES = ("region_base", "region_components", "region_gates", "region_pillars",
                "region_risk", "region_pillar_wide", "region_component_wide", "region_flags")
@@ -259,14 +259,16 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
     models = [*config.risk.compare, config.risk.model]  # the model in use last
     grouped = config.flags.rank_within_groups
     if risk_method == "vector":  # the wide tables too (risk_tables.write_wide)
-        compute_model_risk(con, models, grouped, schema)
+        with one_thread(con):  # its statements gain nothing from a second DuckDB thread
+            compute_model_risk(con, models, grouped, schema)
     else:
         _sql_model_risk(con, models, grouped)
         if schema == "main":
             drop_object(con, "main", "region_components")  # a view, in a vector build
             persist(con, RISK_TABLES[1:5] + ("risk_model_scores", "risk_model_components"))
         run_sql_into(con, schema, "risk_wide.sql")
-    run_sql_into(con, schema, "region_flags.sql", **variables)
+    with one_thread(con):
+        run_sql_into(con, schema, "region_flags.sql", **variables)
 
 
 def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.engine.sql import sql_text
+from atlas.store.database import one_thread
 
 SCHEMAS = ("temp", "main")
 
@@ -53,10 +54,11 @@ def run_sql_into(con: duckdb.DuckDBPyConnection, schema: str, name: str,
 def write_arrow(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: pa.Table,
                 select: str = "*") -> None:
     """Create ``schema.name`` from the Arrow ``table`` in one statement (``select``: the
-    column list, e.g. with casts)."""
+    column list, e.g. with casts), with one DuckDB thread (:func:`one_thread`)."""
     con.register("_risk_rows", table)
     try:
-        con.execute(f"{create_table_sql(schema, name)} AS SELECT {select} FROM _risk_rows")
+        with one_thread(con):
+            con.execute(f"{create_table_sql(schema, name)} AS SELECT {select} FROM _risk_rows")
     finally:
         con.unregister("_risk_rows")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -121,6 +122,27 @@ def analysed_levels(con: duckdb.DuckDBPyConnection, periods: str = "default") ->
     where = "WHERE is_default" if periods == "default" and "is_default" in columns else ""
     return [row[0] for row in con.execute(
         f"SELECT level FROM levels {where} ORDER BY level").fetchall()]
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the statements of the block with one DuckDB thread, then restore the setting.
+
+    For writing Arrow tables the engine built into the database file: DuckDB reads such a
+    table with one thread whatever the setting, and a second thread only adds CPU time
+    (measured at 10M composition rows: the busiest thread's CPU time equal to the whole
+    one-thread write, the total twice it; ``docs/performance.md``, round s10). ``threads``
+    is a setting of the database instance: no other statement may run on it meanwhile
+    (the build runs the engine alone)."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    if int(threads) <= 1:
+        yield
+        return
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
