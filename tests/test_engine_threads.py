@@ -1,7 +1,12 @@
-"""The engine's Arrow writes with one DuckDB thread (``atlas.store.database.one_thread``):
-the same tables as with every statement on all threads, and the setting given back."""
+"""The engine's Arrow writes with one DuckDB thread (``atlas.store.database.one_thread``),
+two at once (``beside``): the same tables as with every statement on all threads, one after
+the other, and the setting given back."""
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 import pyarrow as pa
@@ -11,7 +16,7 @@ from atlas.engine import core, matrix_engine, risk_tables
 from atlas.engine.core import compute_indices
 from atlas.engine.matrix_engine import _one_chunk
 from atlas.engine.synth import generate_level, synthetic_config
-from atlas.store.database import one_thread
+from atlas.store.database import beside, one_thread
 from atlas.store.fingerprint import fingerprints
 
 
@@ -39,9 +44,11 @@ def _engine(monkeypatch: pytest.MonkeyPatch, single: bool) -> dict:
     """The engine's tables and views on a synthetic level large enough that
     ``risk_model_components`` spans several row groups (122,880 rows each), with the Arrow
     writes on one thread (``single``) or, as before, on all three."""
-    if not single:
+    if not single:  # the former form: every write on all threads, one after the other
         for module in (core, matrix_engine, risk_tables):
             monkeypatch.setattr(module, "one_thread", lambda con: _NoOp())
+        for module in (matrix_engine, risk_tables):
+            monkeypatch.setattr(module, "beside", _inline)
     con = duckdb.connect()
     con.execute("SET threads = 3")
     generate_level(con, 20_000, 40, seed=5)
@@ -53,6 +60,11 @@ def _engine(monkeypatch: pytest.MonkeyPatch, single: bool) -> dict:
     con.close()
     monkeypatch.undo()
     return prints
+
+
+@contextmanager
+def _inline(con: duckdb.DuckDBPyConnection, schema: str) -> Iterator:
+    yield lambda function, *arguments: function(con, *arguments)
 
 
 class _NoOp:
@@ -76,3 +88,30 @@ def test_one_chunk_is_the_chunk_itself_or_the_chunks_joined():
     two = pa.chunked_array([pa.array([[1.0], [2.0, 3.0]]), pa.array([[4.0]])])
     assert _one_chunk(two).equals(two.combine_chunks())
     assert _one_chunk(two).to_pylist() == [[1.0], [2.0, 3.0], [4.0]]
+
+
+def test_beside_runs_on_a_second_connection_meanwhile_and_raises_its_error(tmp_path):
+    con = duckdb.connect(str(tmp_path / "a.duckdb"))
+    started, release = threading.Event(), threading.Event()
+
+    def write(cursor: duckdb.DuckDBPyConnection, name: str) -> None:
+        assert cursor is not con  # a connection of its own
+        started.set()
+        assert release.wait(10)  # the caller goes on meanwhile and lets it finish
+        cursor.execute(f"CREATE TABLE {name} AS SELECT range AS x FROM range(5)")
+
+    with beside(con, "main") as run:
+        run(write, "t")
+        assert started.wait(10)
+        con.execute("CREATE TABLE u AS SELECT 1 AS y")
+        release.set()
+    assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 10  # written when it ends
+
+    def fail(cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.execute("SELECT * FROM missing_table")
+
+    with pytest.raises(duckdb.CatalogException), beside(con, "main") as run:
+        run(fail)
+    with beside(con, "temp") as run:  # a temp table is the caller's: on con, at once
+        run(lambda cursor: cursor.execute("CREATE TEMP TABLE v AS SELECT 2 AS z"))
+        assert con.execute("SELECT z FROM v").fetchone()[0] == 2

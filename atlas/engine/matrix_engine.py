@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from atlas.engine.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_sums
-from atlas.store.database import one_thread
+from atlas.store.database import beside, one_thread
 from atlas.store.fingerprint import quote_name
 
 BLOCK_CELLS = 1 << 20  # dense cells per block of regions (8 MB per dense matrix: in cache)
@@ -263,17 +263,23 @@ def finish_level(level: LevelSums, references: dict[str, str],
 def write_tables(con: duckdb.DuckDBPyConnection, levels: list[dict[str, pa.Table]]) -> None:
     """Append the levels' rows, one insert per table (an insert into the database file costs
     about 50 ms whatever its size; row order is not a contract), with one DuckDB thread
-    (:func:`atlas.store.database.one_thread`: a second adds CPU time, not speed)."""
-    for table in ("region_measure_sums", "region_group_sums"):
-        frames = [tables[table] for tables in levels]
-        if not frames:
-            continue
-        con.register("_matrix_rows", pa.concat_tables(frames))
-        try:
-            with one_thread(con):
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _matrix_rows")
-        finally:
-            con.unregister("_matrix_rows")
+    (:func:`atlas.store.database.one_thread`: a second adds CPU time, not speed) each, the
+    two tables at once (:func:`atlas.store.database.beside`)."""
+    if not levels:
+        return
+    rows = {table: pa.concat_tables([tables[table] for tables in levels])
+            for table in ("region_measure_sums", "region_group_sums")}
+    with one_thread(con), beside(con, "main") as run:  # the two tables at once
+        run(_insert, "region_measure_sums", rows["region_measure_sums"])
+        _insert(con, "region_group_sums", rows["region_group_sums"])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: pa.Table) -> None:
+    con.register("_matrix_rows", rows)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _matrix_rows")
+    finally:
+        con.unregister("_matrix_rows")
 
 
 def matrix_level(con: duckdb.DuckDBPyConnection, level: str, measures: list[str]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -143,6 +144,31 @@ def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         yield
     finally:
         con.execute(f"SET threads = {int(threads)}")
+
+
+@contextmanager
+def beside(con: duckdb.DuckDBPyConnection, schema: str) -> Iterator[Callable[..., None]]:
+    """``run(function, *arguments)``: ``function(cursor, *arguments)`` on a second
+    connection to the same database in a thread of its own, while the caller goes on (DuckDB
+    releases the GIL); the block waits for it at its end and raises its error. Only for the
+    file (``main``): a temp table is the caller's connection's, so in ``temp`` the function
+    runs at once on ``con``."""
+    if schema == "temp":
+        yield lambda function, *arguments: function(con, *arguments)
+        return
+    pending = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cursor = con.cursor()
+        try:
+            yield lambda function, *arguments: pending.append(
+                pool.submit(function, cursor, *arguments))
+            for future in pending:
+                future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True)
+            cursor.close()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
