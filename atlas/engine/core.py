@@ -33,7 +33,7 @@ from atlas.spec import declarations
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.risk_model import risk_models
 from atlas.store.cache_steps import cached_step
-from atlas.store.database import persist, register_table, table_exists
+from atlas.store.database import one_thread, persist, register_table, table_exists
 
 RISK_TABLES = ("region_base", "region_components", "region_gates", "region_pillars",
                "region_risk", "region_pillar_wide", "region_component_wide", "region_flags")
@@ -244,13 +244,12 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
                  measure: str | None = None, risk_method: str = "vector",
                  schema: str = "temp") -> None:
     """The risk steps (``RISK_TABLES``, ``risk_model_scores``, ``risk_model_components``):
-    base indices, comparison models, the model in use, flags.
-
-    ``schema``: ``"temp"`` (default) writes temp tables, so this works on a read-only atlas
-    (every measure's sums are stored); ``"main"`` writes each table once, straight into the
-    database file (a build). ``risk_method``: ``"vector"`` (default) scores every model at
-    once over all regions (:mod:`atlas.engine.risk_vector`); ``"sql"`` runs
-    ``risk_scores.sql`` once per model, the readable reference the tests compare it with."""
+    base indices, comparison models, the model in use, flags. ``schema``: ``"temp"``
+    (default) writes temp tables, so this works on a read-only atlas (every measure's sums
+    are stored); ``"main"`` writes each table once, straight into the database file (a
+    build). ``risk_method``: ``"vector"`` (default) scores every model at once over all
+    regions (:mod:`atlas.engine.risk_vector`); ``"sql"`` runs ``risk_scores.sql`` once per
+    model, the readable reference the tests compare it with."""
     variables = engine_variables(config, measure)
     check_measure(con, variables["exposure_measure"], "exposure measure")
     run_sql_into(con, schema, "region_base.sql", **variables)
@@ -258,15 +257,16 @@ def compute_risk(con: duckdb.DuckDBPyConnection, config: AtlasConfig,
         run_sql_file(con, "region_indicator_values.sql")
     models = [*config.risk.compare, config.risk.model]  # the model in use last
     grouped = config.flags.rank_within_groups
-    if risk_method == "vector":  # the wide tables too (risk_tables.write_wide)
-        compute_model_risk(con, models, grouped, schema)
-    else:
+    if risk_method != "vector":
         _sql_model_risk(con, models, grouped)
         if schema == "main":
             drop_object(con, "main", "region_components")  # a view, in a vector build
             persist(con, RISK_TABLES[1:5] + ("risk_model_scores", "risk_model_components"))
         run_sql_into(con, schema, "risk_wide.sql")
-    run_sql_into(con, schema, "region_flags.sql", **variables)
+    with one_thread(con):  # these statements gain nothing from a second DuckDB thread
+        if risk_method == "vector":  # the wide tables too (risk_tables.write_wide)
+            compute_model_risk(con, models, grouped, schema)
+        run_sql_into(con, schema, "region_flags.sql", **variables)
 
 
 def _sql_model_risk(con: duckdb.DuckDBPyConnection, models: list[str],

@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.engine.sql import sql_text
+from atlas.store.database import beside, one_thread
 
 SCHEMAS = ("temp", "main")
 
@@ -53,10 +54,11 @@ def run_sql_into(con: duckdb.DuckDBPyConnection, schema: str, name: str,
 def write_arrow(con: duckdb.DuckDBPyConnection, schema: str, name: str, table: pa.Table,
                 select: str = "*") -> None:
     """Create ``schema.name`` from the Arrow ``table`` in one statement (``select``: the
-    column list, e.g. with casts)."""
+    column list, e.g. with casts), with one DuckDB thread (:func:`one_thread`)."""
     con.register("_risk_rows", table)
     try:
-        con.execute(f"{create_table_sql(schema, name)} AS SELECT {select} FROM _risk_rows")
+        with one_thread(con):
+            con.execute(f"{create_table_sql(schema, name)} AS SELECT {select} FROM _risk_rows")
     finally:
         con.unregister("_risk_rows")
 
@@ -139,13 +141,22 @@ def write_risk_tables(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCo
     pillar_score; ``gates`` k, r, mp, gate_score, reference_change, gated; ``risk``
     model_code, r, collapse_risk, min_pillar, missing_components, risk_rank,
     regions_in_level, group_rank, regions_in_group)."""
+    k, r = scored["k"], scored["r"]
+    with beside(con, schema) as run:  # the largest table while the others are written
+        run(write_arrow, schema, "risk_model_components", pa.table({
+            "model": codes.component("model", k), **codes.region(r),
+            "component": codes.component("component", k),
+            "value": scored["value"], "score": scored["score"]}))
+        _write_rest(con, schema, codes, scored, pillars, gates, risk)
+    create_components_view(con, schema, codes.model)
+
+
+def _write_rest(con: duckdb.DuckDBPyConnection, schema: str, codes: RiskCodes,
+                scored: dict[str, np.ndarray], pillars: dict[str, np.ndarray],
+                gates: pa.Table, risk: dict[str, np.ndarray | pa.Array]) -> None:
+    """The risk tables other than ``risk_model_components`` (:func:`write_risk_tables`)."""
     comps, pills = codes.components, codes.pillars
     k, r = scored["k"], scored["r"]
-    write_arrow(con, schema, "risk_model_components", pa.table({
-        "model": codes.component("model", k), **codes.region(r),
-        "component": codes.component("component", k),
-        "value": scored["value"], "score": scored["score"]}))
-    create_components_view(con, schema, codes.model)
     mine = (comps["model"].to_numpy() == codes.model)[k]
     km, rm = k[mine], r[mine]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -121,6 +123,52 @@ def analysed_levels(con: duckdb.DuckDBPyConnection, periods: str = "default") ->
     where = "WHERE is_default" if periods == "default" and "is_default" in columns else ""
     return [row[0] for row in con.execute(
         f"SELECT level FROM levels {where} ORDER BY level").fetchall()]
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the statements of the block with one DuckDB thread, then restore the setting.
+
+    For writing Arrow tables the engine built into the database file: DuckDB reads such a
+    table with one thread whatever the setting, and a second thread only adds CPU time
+    (measured at 10M composition rows: the busiest thread's CPU time equal to the whole
+    one-thread write, the total twice it; ``docs/performance.md``, round s10). ``threads``
+    is a setting of the database instance: no other statement may run on it meanwhile
+    (the build runs the engine alone)."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    if int(threads) <= 1:
+        yield
+        return
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
+@contextmanager
+def beside(con: duckdb.DuckDBPyConnection, schema: str) -> Iterator[Callable[..., None]]:
+    """``run(function, *arguments)``: ``function(cursor, *arguments)`` on a second
+    connection to the same database in a thread of its own, while the caller goes on (DuckDB
+    releases the GIL); the block waits for it at its end and raises its error. Only for the
+    file (``main``): a temp table is the caller's connection's, so in ``temp`` the function
+    runs at once on ``con``."""
+    if schema == "temp":
+        yield lambda function, *arguments: function(con, *arguments)
+        return
+    pending = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cursor = con.cursor()
+        try:
+            yield lambda function, *arguments: pending.append(
+                pool.submit(function, cursor, *arguments))
+            for future in pending:
+                future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=True)
+            cursor.close()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
