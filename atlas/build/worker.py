@@ -39,7 +39,13 @@ from typing import Any
 
 from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
-from atlas.store.cache import adopt, computed_entries, geometry_cache, on_next_miss
+from atlas.store.cache import (
+    adopt,
+    computed_entries,
+    geometry_cache,
+    hand_over_files,
+    on_next_miss,
+)
 from atlas.store.memory import use_small_pages
 
 # what the second process runs to compute the maps' drawn shapes early (module:function)
@@ -148,8 +154,8 @@ def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = F
     output folder's ``cache`` (if given); an AtlasError comes back as its message, since its
     arguments need not pickle. With ``hand_back`` the cache entries it computed are not
     written there but returned, for :func:`result` to add to the caller's cache block (so
-    that they are written only if the caller's build succeeds); such a call also starts with
-    the entries earlier ones computed here."""
+    that they are written only if the caller's build succeeds: file entries too, handed over
+    as they are); such a call also starts with the table entries earlier ones computed here."""
     try:
         with geometry_cache(cache, write=not hand_back):
             if hand_back:
@@ -160,7 +166,7 @@ def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = F
             entries = computed_entries()
             fresh = {k: v for k, v in entries.items() if k not in _HANDED_BACK}
             _HANDED_BACK.update(entries)
-            return value, None, fresh
+            return value, None, {**fresh, **hand_over_files()}  # files: the caller's now
     except AtlasError as exc:
         return None, str(exc), {}
 
