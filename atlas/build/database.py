@@ -137,7 +137,9 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     inputs (the readers in ``arriving`` run elsewhere), and are then kept under ``key``.
     The trap zones' Local Moran and the backtests' bootstrap run in ``executor`` (the
     second process of :func:`atlas.build.worker.second_process`) while this one computes
-    the rank uncertainty."""
+    the rank uncertainty; in a first build, the cached steps that read only model tables
+    (:mod:`atlas.engine.steps_ahead`) run there while this one carries the shift and runs
+    the engine."""
     if cached is not None:
         step(f"copying the model tables from {cached.path}")
     copied = cached is not None and restore_file(path, cached)  # the file, as it is

@@ -20,11 +20,12 @@ order, so nothing imported for later work delays them), the trap zones' Local Mo
 ``submit(call, "module:function", *args, cache=...)`` and comes back with :func:`result`.
 
 Work that only fills the cache goes there as :func:`prepare` (one mechanism for all of it:
-the geometry checks' validated layers, the dissolves declared ``prepare`` in levels.toml, the
-maps' drawn shapes): its cache entries are handed back and taken into this process's cache
-block at a collection point, before the block's next miss or where the caller says
-(:meth:`Prepared.collect`, :func:`collect_prepared`); a failure there never fails or changes
-a build (what asks for the entries computes them itself).
+the geometry checks' validated layers, the dissolves declared ``prepare`` in levels.toml, a
+first build's cached steps that read only model tables (:mod:`atlas.engine.steps_ahead`), the
+maps' drawn shapes): its cache entries (file entries too) are handed back and taken into
+this process's cache block at a collection point, before the block's next miss or where the
+caller says (:meth:`Prepared.collect`, :func:`collect_prepared`); a failure there never fails
+or changes a build (what asks for the entries computes them itself).
 """
 
 from __future__ import annotations
