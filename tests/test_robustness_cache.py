@@ -16,7 +16,8 @@ from shapely.geometry import Point
 from atlas.sources.inputs import Inputs, load_manifest
 from atlas.sources.reader_cache import ENTRY_TABLE, find_entry, keep, model_key, restore
 from atlas.spec.config import load_config
-from atlas.store.cache import cache_key, cached_frame, cached_geoframe, digest_path, geometry_cache
+from atlas.store.cache import cache_key, cached_frame, digest_path, geometry_cache
+from atlas.store.cache_geo import cached_geoframe
 from atlas.store.fingerprint import fingerprints
 
 DAMAGES = ["truncate", "empty", "swap", "edit"]

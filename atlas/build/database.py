@@ -35,7 +35,7 @@ from atlas.build.reading import (
     start_independent_readers,
     start_preparing,
 )
-from atlas.build.worker import warm_up_later
+from atlas.build.worker import prepare, warm_up_later
 from atlas.engine.clusters import start_trap_zones
 from atlas.engine.core import compute_indices, compute_top_categories
 from atlas.engine.diagnostics import compute_diagnostics
@@ -78,6 +78,7 @@ Step = Callable[[str], None]
 # the tables written after everything else (their comments too): the backtests, which the
 # second process may still be computing
 LAST = frozenset({"backtest"})
+AHEAD = "atlas.engine.steps_ahead:compute_ahead"  # a first build's steps computed ahead
 
 
 @dataclass
@@ -136,7 +137,9 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
     inputs (the readers in ``arriving`` run elsewhere), and are then kept under ``key``.
     The trap zones' Local Moran and the backtests' bootstrap run in ``executor`` (the
     second process of :func:`atlas.build.worker.second_process`) while this one computes
-    the rank uncertainty."""
+    the rank uncertainty; in a first build, the cached steps that read only model tables
+    (:mod:`atlas.engine.steps_ahead`) run there while this one carries the shift and runs
+    the engine."""
     if cached is not None:
         step(f"copying the model tables from {cached.path}")
     copied = cached is not None and restore_file(path, cached)  # the file, as it is
@@ -144,6 +147,12 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
                    arriving=arriving)
     # a first build: the model tables written into the cache's new entry, copied from there
     entry = cached is None and read_into_entry(path, key, inputs, read)
+    # then the cached steps that read only model tables, in the second process meanwhile, from
+    # the entry's closed file (atlas.engine.steps_ahead); found by this one's calls of them
+    ahead = prepare(executor if entry else None, AHEAD,
+                    pending_file(MODEL_TABLES, key, MODEL_SUFFIX),
+                    config.exposure.default_measure, config.exposure.automation_measure,
+                    cache=cache_folder())
     con = duckdb.connect(str(path))
     try:
         if cached is not None:
@@ -157,6 +166,7 @@ def build_database(path: Path, inputs: Inputs, config: AtlasConfig, config_text:
         shift = compute_shift(con, inputs, config)
         step("computing exposure, diversity and collapse risk")
         compute_indices(con, config)
+        ahead.collect()
         compute_top_categories(con, config.exposure.default_measure)
         step("rank uncertainty, adoption scenarios, trap zones and diagnostics")
         write_trap_zones = start_trap_zones(con, config, executor)

@@ -20,11 +20,12 @@ order, so nothing imported for later work delays them), the trap zones' Local Mo
 ``submit(call, "module:function", *args, cache=...)`` and comes back with :func:`result`.
 
 Work that only fills the cache goes there as :func:`prepare` (one mechanism for all of it:
-the geometry checks' validated layers, the dissolves declared ``prepare`` in levels.toml, the
-maps' drawn shapes): its cache entries are handed back and taken into this process's cache
-block at a collection point, before the block's next miss or where the caller says
-(:meth:`Prepared.collect`, :func:`collect_prepared`); a failure there never fails or changes
-a build (what asks for the entries computes them itself).
+the geometry checks' validated layers, the dissolves declared ``prepare`` in levels.toml, a
+first build's cached steps that read only model tables (:mod:`atlas.engine.steps_ahead`), the
+maps' drawn shapes): its cache entries (file entries too) are handed back and taken into
+this process's cache block at a collection point, before the block's next miss or where the
+caller says (:meth:`Prepared.collect`, :func:`collect_prepared`); a failure there never fails
+or changes a build (what asks for the entries computes them itself).
 
 The process ends without the interpreter's teardown (:func:`_quick_exit`): once its work is
 done and its results sent, freeing every module and object it loaded (pandas, DuckDB, the map
@@ -45,7 +46,13 @@ from typing import Any
 
 from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
-from atlas.store.cache import adopt, computed_entries, geometry_cache, on_next_miss
+from atlas.store.cache import (
+    adopt,
+    computed_entries,
+    geometry_cache,
+    hand_over_files,
+    on_next_miss,
+)
 from atlas.store.memory import use_small_pages
 
 # what the second process runs to compute the maps' drawn shapes early (module:function)
@@ -176,8 +183,8 @@ def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = F
     output folder's ``cache`` (if given); an AtlasError comes back as its message, since its
     arguments need not pickle. With ``hand_back`` the cache entries it computed are not
     written there but returned, for :func:`result` to add to the caller's cache block (so
-    that they are written only if the caller's build succeeds); such a call also starts with
-    the entries earlier ones computed here."""
+    that they are written only if the caller's build succeeds: file entries too, handed over
+    as they are); such a call also starts with the table entries earlier ones computed here."""
     try:
         with geometry_cache(cache, write=not hand_back):
             if hand_back:
@@ -188,7 +195,7 @@ def call(target: str, *args: Any, cache: Path | None = None, hand_back: bool = F
             entries = computed_entries()
             fresh = {k: v for k, v in entries.items() if k not in _HANDED_BACK}
             _HANDED_BACK.update(entries)
-            return value, None, fresh
+            return value, None, {**fresh, **hand_over_files()}  # files: the caller's now
     except AtlasError as exc:
         return None, str(exc), {}
 

@@ -26,7 +26,8 @@ import shapely.affinity
 from atlas.errors import InputError
 from atlas.sources.checks import check_encoding, validate_frame, where
 from atlas.spec.manifest import InputSpec
-from atlas.store.cache import cache_key, cached_geoframe
+from atlas.store.cache import cache_key
+from atlas.store.cache_geo import cached_geoframe
 
 POLYGONAL = {"Polygon", "MultiPolygon"}
 WORLD = shapely.box(-180, -90, 180, 90)

@@ -25,7 +25,6 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -223,15 +222,29 @@ def computed_entries() -> dict[tuple[str, str], pa.Table]:
     return dict(session.pending) if session is not None else {}
 
 
-def adopt(entries: dict[tuple[str, str], pa.Table]) -> None:
-    """Take entries another process computed (:func:`computed_entries`) into the running
-    block, written when it ends without an error; nothing outside a block."""
+def hand_over_files() -> dict[tuple[str, str, str], Path]:
+    """The file entries (:func:`new_cache_file`) the running block computed, taken out of it:
+    neither written nor removed when it ends, for :func:`adopt` in another process's block."""
+    session = _CACHE["session"]
+    if session is None:
+        return {}
+    files, session.pending_files = session.pending_files, {}
+    return files
+
+
+def adopt(entries: dict[tuple, pa.Table | Path]) -> None:
+    """Take entries another process computed (:func:`computed_entries`; file entries:
+    :func:`hand_over_files`) into the running block, written when it ends without an error
+    (removed if it fails); nothing outside a block."""
     session = _CACHE["session"]
     if session is None:
         return
-    for (name, key), table in entries.items():
-        session.use(name, key)
-        session.pending[name, key] = table
+    for entry, value in entries.items():
+        session.use(*entry)
+        if len(entry) == 3:  # (name, key, suffix): a file entry
+            session.pending_files[entry] = value
+        else:
+            session.pending[entry] = value
 
 
 def on_next_miss(collect: Callable[[], None]) -> None:
@@ -335,42 +348,18 @@ def cached(name: str, key: str) -> pd.DataFrame | None:
     return None if table is None else table.to_pandas()
 
 
-def cached_geoframe(name: str, key: str, compute: Callable[[], tuple]) -> tuple:
-    """:func:`cached_frame` for ``compute() -> (GeoDataFrame, list of str)``: the geometry
-    stored as WKB with its column name and CRS, the list in the file's metadata."""
-    import geopandas as gpd
-    import shapely
-
-    if _CACHE["session"] is None:
-        return compute()
-    table = _cached_table(name, key)
-    if table is not None:
-        meta = table.schema.metadata
-        column = meta[b"atlas_geometry"].decode()
-        frame = table.to_pandas()
-        frame[column] = shapely.from_wkb(frame[column].to_numpy())
-        crs = meta[b"atlas_crs"].decode() or None
-        return (gpd.GeoDataFrame(frame, geometry=column, crs=crs),
-                json.loads(meta[b"atlas_extra"]))
-    frame, extra = compute()
-    column = frame.geometry.name
-    plain = pd.DataFrame(frame).assign(**{column: shapely.to_wkb(
-        np.asarray(frame.geometry.array, dtype=object))})
-    _store(name, key, pa.Table.from_pandas(plain, preserve_index=True), {
-        b"atlas_geometry": column.encode(),
-        b"atlas_crs": frame.crs.to_wkt().encode() if frame.crs else b"",
-        b"atlas_extra": json.dumps(list(extra)).encode()})
-    return frame, extra
-
-
 def cache_file(name: str, key: str, suffix: str) -> Path | None:
     """The cached file of ``name`` for ``key`` (``<cache>/<name>-<key><suffix>``) if it
     exists and its bytes match the sha256 recorded when it was written, else None (also
-    outside :func:`geometry_cache`). The caller checks the key stored inside it."""
+    outside :func:`geometry_cache`); first, the block's own entry, computed (or adopted) and
+    not yet written. The caller checks the key stored inside it."""
     session = _CACHE["session"]
     if session is None:
         return None
     session.use(name, key, suffix)
+    pending = session.pending_files.get((name, key, suffix))
+    if pending is not None and pending.is_file():
+        return pending
     path = session.folder / f"{name}-{key}{suffix}"
     if not (path.is_file() and verified_file(path)):
         return None

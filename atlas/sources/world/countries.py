@@ -60,7 +60,8 @@ from atlas.sources.world.quality import (
     unranked_note,
     with_caveats,
 )
-from atlas.store.cache import cache_key, cached_geoframe
+from atlas.store.cache import cache_key
+from atlas.store.cache_geo import cached_geoframe
 
 LEVEL = "country"
 TAXONOMY = "isco08_major"
