@@ -19,11 +19,11 @@ wait on once it is built: the rank-uncertainty grid of every level (``bench_unce
 (``bench_maps.py --runs 5``, the median per map), and the engine on a synthetic level of 10
 million composition rows against one DuckDB grouped pass and polars (``bench_scale.py --rows
 10000000 --repeat 3``); it needs the ``bench`` extra (polars), Playwright and Chromium, and
-names any of them missing before it starts. ``--install`` also times the README's install (``python3 -m venv`` and
-``pip install -e ".[dev,spatial]"``) into a temporary virtual environment: it downloads every
-dependency not in pip's cache. A figure that was not measured in the run keeps its previous
-value in the file, with its own date. The load average is recorded: on a shared machine
-wall-clock times say little.
+names any of them missing before it starts. ``--install`` also times the README's install
+(``python3 -m venv`` and ``pip install -e ".[dev,spatial]"``) into a temporary virtual
+environment: it downloads every dependency not in pip's cache. A figure that was not measured in
+the run keeps its previous value in the file, with its own date. The load average is recorded:
+on a shared machine wall-clock times say little.
 """
 
 from __future__ import annotations
