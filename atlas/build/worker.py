@@ -46,6 +46,7 @@ from typing import Any
 
 from atlas.errors import AtlasError
 from atlas.spec.declarations import resolve
+from atlas.store.blas import use_one_blas_thread
 from atlas.store.cache import (
     adopt,
     computed_entries,
@@ -84,9 +85,11 @@ def _quick_exit() -> None:
 
 def _initialize() -> None:
     """The second process's initializer: NumPy's arrays on small memory pages
-    (:func:`atlas.store.memory.use_small_pages`) and its end without the interpreter's
-    teardown (:func:`_quick_exit`)."""
+    (:func:`atlas.store.memory.use_small_pages`), its BLAS on one thread
+    (:func:`atlas.store.blas.use_one_blas_thread`, as the build's), and its end without the
+    interpreter's teardown (:func:`_quick_exit`)."""
     use_small_pages()
+    use_one_blas_thread()
     atexit.register(_quick_exit)
 
 

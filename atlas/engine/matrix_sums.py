@@ -23,9 +23,11 @@ the sums are
 - unscored jobs per measure ``E @ gap`` (gap[k, m]: category k has no score / vulnerable /
   substitutable share under m), only where a region has rows in a gap category.
 
-Every float sum runs in a fixed order (dense rows in column order; BLAS, which splits no
-dot product across threads; rows sorted by cell before any ``bincount``), so the result
-does not depend on the order in which DuckDB returns the rows or on the number of threads.
+Every float sum runs in a fixed order (dense rows in column order; rows sorted by cell
+before any ``bincount``), so the result does not depend on the order in which DuckDB returns
+the rows. BLAS's products do depend on its number of threads (OpenBLAS splits them so that
+the order of the additions changes with it): the build runs BLAS on one thread
+(:mod:`atlas.store.blas`), so that the sums' last bits do not depend on the machine's cores.
 """
 
 from __future__ import annotations
