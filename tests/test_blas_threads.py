@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 from threadpoolctl import threadpool_limits
 
 import atlas.build.database as database
@@ -70,7 +71,10 @@ def test_the_second_process_runs_blas_on_one_thread():
         assert set(worker.submit(blas_threads).result()) == {1}
 
 
-def test_a_build_computes_its_figures_with_one_blas_thread(tmp_path, monkeypatch):
+@pytest.mark.parametrize("entry", ["database", "pipeline"])
+def test_a_build_computes_its_figures_with_one_blas_thread(entry, tmp_path, monkeypatch):
+    """Both entry points: the database's build (what the session's ``built_atlas`` and
+    researchers' scripts call) and the whole build (``atlas build``)."""
     seen: list[list[int]] = []
     compute = database.compute_indices
 
@@ -82,8 +86,11 @@ def test_a_build_computes_its_figures_with_one_blas_thread(tmp_path, monkeypatch
     np.ones(1)  # NumPy's BLAS loaded
     with threadpool_limits(2, user_api="blas"):
         before = blas_threads()
-        build_all(tmp_path / "out", FIXTURES, None, maps=False, exports=False,
-                  cache_dir=tmp_path / "cache")
+        if entry == "database":
+            database.build(tmp_path / "out", FIXTURES, cache_dir=tmp_path / "cache")
+        else:
+            build_all(tmp_path / "out", FIXTURES, None, maps=False, exports=False,
+                      cache_dir=tmp_path / "cache")
         assert blas_threads() == before  # given back after the build
     assert seen and all(set(threads) == {1} for threads in seen)
     assert set(before) == {2}

@@ -60,6 +60,7 @@ from atlas.sources.reader_cache import (
 from atlas.sources.registry import Arriving
 from atlas.spec.config_types import AtlasConfig
 from atlas.spec.declarations import default_level
+from atlas.store.blas import one_blas_thread
 from atlas.store.cache import (
     CACHE_FOLDER,
     cache_folder,
@@ -304,7 +305,7 @@ def build(out_dir: str | Path, data_dir: str | Path | None = None,
     removed = remove_stale_temporaries([cache], began)  # left by a killed build's cache writes
     if removed:
         step(f"removed {len(removed)} temporary file(s) left in {cache} by an interrupted build")
-    with geometry_cache(cache, report=step):
+    with geometry_cache(cache, report=step), one_blas_thread():  # figures whatever the cores
         key = model_key(inputs, config)
         cached = find_entry(key)
         arriving: Arriving = {}

@@ -8,7 +8,8 @@ bootstrap, then the maps' imports (queued behind them, not at its start, so
 that they never share the cores with the engine), and then it draws the maps while this
 process writes the exports (imported in the background meanwhile: :mod:`atlas.build.prefetch`).
 Both processes make NumPy's arrays on small memory pages (:mod:`atlas.store.memory`): only
-faster, never another value; and both run NumPy's BLAS on one thread (:mod:`atlas.store.blas`),
+faster, never another value; and both run NumPy's BLAS on one thread (:mod:`atlas.store.blas`: the
+database's build, :func:`atlas.build.database.build`, and the second process's initializer),
 so that the figures' last bits do not depend on the machine's cores.
 """
 
@@ -24,7 +25,6 @@ from atlas.build.prefetch import prefetch
 from atlas.build.publish import new_build_id, publish, staging, write_manifest
 from atlas.build.worker import second_process
 from atlas.spec.config_types import AtlasConfig
-from atlas.store.blas import one_blas_thread
 from atlas.store.cache import cache_home, geometry_cache
 from atlas.store.memory import small_pages
 
@@ -51,7 +51,7 @@ def build_all(out: str | Path, data_dir: str | Path | None, config: AtlasConfig 
     build_id = new_build_id()
     cache = Path(cache_dir) if cache_dir is not None else cache_home()
     with staging(out, lambda folder: prepare_output_folder(folder, started, step)) as stage, \
-            geometry_cache(cache, report=step), small_pages(), one_blas_thread():
+            geometry_cache(cache, report=step), small_pages():
         with second_process(maps) as worker:
             result = build(stage, data_dir, config, step=step, executor=worker,
                            cache_dir=cache, build_id=build_id,
