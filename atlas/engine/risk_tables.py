@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from atlas.engine.sql import sql_text
 from atlas.store.database import beside, one_thread
+from atlas.store.fingerprint import quote_literal
 
 SCHEMAS = ("temp", "main")
 
@@ -81,7 +82,7 @@ def create_components_view(con: duckdb.DuckDBPyConnection, schema: str, model: s
     the same rows and columns as a table, not written twice."""
     drop_object(con, schema, "region_components")
     text = sql_text("region_components_view.sql").replace(
-        "{model}", "'" + model.replace("'", "''") + "'")
+        "{model}", quote_literal(model))
     if schema != "temp":
         text = text.replace("CREATE OR REPLACE TEMP VIEW ", f"CREATE VIEW {schema}.")
     con.execute(text)

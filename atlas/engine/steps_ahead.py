@@ -24,7 +24,8 @@ import duckdb
 
 from atlas.engine.core import compute_top_categories
 from atlas.engine.scenarios import scenario_base
-from atlas.store.fingerprint import quote_name
+from atlas.store.cache_steps import copy_tables
+from atlas.store.fingerprint import quote_literal
 
 ALIAS = "model_tables"  # the model tables' file, attached while the tables are copied
 
@@ -45,11 +46,8 @@ def compute_ahead(model_tables: Path, exposure_measure: str, automation_measure:
     chosen = steps(exposure_measure, automation_measure)
     reads = sorted({table for step, _ in chosen for table in step.step.reads})
     with closing(duckdb.connect(config={"threads": 1})) as con:
-        path = "'" + str(model_tables).replace("'", "''") + "'"
-        con.execute(f"ATTACH {path} AS {ALIAS} (READ_ONLY)")
-        for table in reads:
-            con.execute(f"CREATE TABLE main.{quote_name(table)} AS "
-                        f"SELECT * FROM {ALIAS}.main.{quote_name(table)}")
+        con.execute(f"ATTACH {quote_literal(model_tables)} AS {ALIAS} (READ_ONLY)")
+        copy_tables(con, reads, f"{ALIAS}.main", "main")
         con.execute(f"DETACH {ALIAS}")
         con.execute("SET preserve_insertion_order = false")  # as the build's engine sets it
         for step, arguments in chosen:

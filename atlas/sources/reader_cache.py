@@ -54,6 +54,7 @@ from atlas.store.cache import (
     new_cache_file,
     recorded_digest,
 )
+from atlas.store.fingerprint import quote_literal
 
 # The settings readers may use: per config section, the keys they read (None: all of them).
 READER_SETTINGS: dict[str, tuple[str, ...] | None] = {
@@ -156,11 +157,6 @@ def installed_version(name: str) -> str:
         return "absent"
 
 
-def sql_path(path: Path) -> str:
-    """``path`` as a quoted SQL string literal."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def stable(value: Any) -> Any:
     """``value`` as JSON-ready data that is the same in every process: dataclasses as their
     fields, sets sorted. (A ``repr`` of a frozenset follows the process's string hashing, so
@@ -256,7 +252,7 @@ def find_key(entry: Entry) -> str:
 
 def restore(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
     """Copy the entry's tables into ``con``."""
-    con.execute(f"ATTACH {sql_path(entry.path)} AS model_cache (READ_ONLY)")
+    con.execute(f"ATTACH {quote_literal(entry.path)} AS model_cache (READ_ONLY)")
     try:
         for name in entry.tables:
             con.execute(f"CREATE OR REPLACE TABLE main.{name} AS "
@@ -303,7 +299,7 @@ def keep(con: duckdb.DuckDBPyConnection, key: str, tables: list[str], inputs: In
     if temp is None:
         return
     stored = _entry_record(key, tables, inputs)
-    con.execute(f"ATTACH {sql_path(temp)} AS model_cache")
+    con.execute(f"ATTACH {quote_literal(temp)} AS model_cache")
     try:
         for name in tables:
             con.execute(f"CREATE TABLE model_cache.main.{name} AS SELECT * FROM main.{name}")

@@ -41,7 +41,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atlas.store.cache import cache_file, cache_folder, cache_key, cached_frame, new_cache_file
-from atlas.store.fingerprint import quote_name, table_digest
+from atlas.store.fingerprint import quote_literal, quote_name, table_digest
 
 F = TypeVar("F", bound=Callable[..., Any])
 SUFFIX = ".duckdb"  # a step's tables are kept as a DuckDB file
@@ -51,10 +51,6 @@ DATA_SUFFIXES = (".py", ".sql", ".toml")  # the files of the code a step runs
 # the layers of atlas, lowest first (tests/test_house.py: LAYERS)
 LAYERS = ("errors", "spec", "store", "sources", "engine", "texts", "exports", "maps", "build",
           "cli")
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def code_files(module: str) -> list[Path]:
@@ -93,8 +89,8 @@ def step_key(con: duckdb.DuckDBPyConnection, name: str, module: str, reads: Sequ
                      [duckdb.__version__, np.__version__, pd.__version__, pa.__version__])
 
 
-def _copy(con: duckdb.DuckDBPyConnection, tables: Sequence[str], source: str,
-          target: str) -> None:
+def copy_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str], source: str,
+                target: str) -> None:
     """Copy ``tables`` from the catalog ``source`` to ``target`` (rows in their order)."""
     kept = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = true")
@@ -119,7 +115,7 @@ def restore_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
     if path is None:
         return False
     try:
-        con.execute(f"ATTACH {_literal(path)} AS {ALIAS} (READ_ONLY)")
+        con.execute(f"ATTACH {quote_literal(path)} AS {ALIAS} (READ_ONLY)")
     except duckdb.Error:
         return False
     try:
@@ -129,7 +125,7 @@ def restore_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
         if KEY_TABLE not in present or not set(writes) <= present or con.execute(
                 f"SELECT key FROM {ALIAS}.{KEY_TABLE}").fetchone() != (key,):
             return False
-        _copy(con, writes, ALIAS, _database(con))
+        copy_tables(con, writes, ALIAS, _database(con))
         return True
     finally:
         con.execute(f"DETACH {ALIAS}")
@@ -142,9 +138,9 @@ def keep_tables(con: duckdb.DuckDBPyConnection, name: str, key: str,
     path = new_cache_file(name, key, SUFFIX)
     if path is None:
         return
-    con.execute(f"ATTACH {_literal(path)} AS {ALIAS}")
+    con.execute(f"ATTACH {quote_literal(path)} AS {ALIAS}")
     try:
-        _copy(con, writes, _database(con), ALIAS)
+        copy_tables(con, writes, _database(con), ALIAS)
         con.execute(f"CREATE TABLE {ALIAS}.{KEY_TABLE} AS SELECT ?::VARCHAR AS key", [key])
     finally:
         con.execute(f"DETACH {ALIAS}")

@@ -28,6 +28,17 @@ def quote_name(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_literal(text: object) -> str:
+    """``text`` (a string, or a path) as a quoted SQL string literal.
+
+    Examples
+    --------
+    >>> quote_literal("O'Brien")
+    "'O''Brien'"
+    """
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
     """``(rows, (column, hash sum), ...)`` of one table or view."""
     columns = [row[0] for row in con.execute(
