@@ -94,3 +94,40 @@ def test_a_build_computes_its_figures_with_one_blas_thread(entry, tmp_path, monk
         assert blas_threads() == before  # given back after the build
     assert seen and all(set(threads) == {1} for threads in seen)
     assert set(before) == {2}
+
+
+def test_the_sums_and_the_grid_use_one_blas_thread_when_called_on_their_own(
+        fixture_atlas, tmp_path, monkeypatch):
+    """Outside a build (a notebook, a benchmark), the matrix sums and the rank-uncertainty
+    grid still compute with one BLAS thread, so they give the build's bits."""
+    import shutil
+
+    import duckdb
+
+    import atlas.engine.matrix_engine as matrix_engine
+    import atlas.engine.uncertainty as uncertainty
+    from atlas.engine.core import compute_measure_sums
+    from atlas.spec.config import load_config
+
+    seen: dict[str, list[list[int]]] = {"sums": [], "grid": []}
+    block_sums, level_inputs = matrix_engine.block_sums, uncertainty.level_inputs
+
+    def sums(*args):
+        seen["sums"].append(blas_threads())
+        return block_sums(*args)
+
+    def inputs(*args):
+        seen["grid"].append(blas_threads())
+        return level_inputs(*args)
+
+    monkeypatch.setattr(matrix_engine, "block_sums", sums)
+    monkeypatch.setattr(uncertainty, "level_inputs", inputs)
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(fixture_atlas / "atlas.duckdb", path)
+    np.ones(1)  # NumPy's BLAS loaded
+    with threadpool_limits(2, user_api="blas"), duckdb.connect(str(path)) as con:
+        compute_measure_sums(con)
+        uncertainty.compute_rank_uncertainty(con, load_config())
+        assert set(blas_threads()) == {2}  # given back
+    assert seen["sums"] and all(set(threads) == {1} for threads in seen["sums"])
+    assert seen["grid"] and all(set(threads) == {1} for threads in seen["grid"])

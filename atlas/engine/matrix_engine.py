@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from atlas.engine.matrix_sums import GAP_STATISTICS, STATISTICS, CategoryFacts, block_sums
+from atlas.store.blas import one_blas_thread
 from atlas.store.database import beside, one_thread
 from atlas.store.fingerprint import quote_name
 
@@ -113,15 +114,18 @@ def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
 
 def level_sums(facts: CategoryFacts, offsets: np.ndarray, codes: np.ndarray, jobs: np.ndarray,
                imputed: np.ndarray) -> dict[str, np.ndarray]:
-    """:func:`block_sums` over blocks of at most ``BLOCK_CELLS`` cells, concatenated."""
+    """:func:`block_sums` over blocks of at most ``BLOCK_CELLS`` cells, concatenated, with
+    one BLAS thread (:mod:`atlas.store.blas`): the same bits on every machine, in a build or
+    called on its own."""
     regions = len(offsets) - 1
     step = max(1, BLOCK_CELLS // max(1, len(facts.categories)))
     parts = []
-    for start in range(0, regions, step):
-        stop = min(regions, start + step)
-        low, high = offsets[start], offsets[stop]
-        parts.append(block_sums(codes[low:high], jobs[low:high], imputed[low:high],
-                                offsets[start:stop + 1] - low, facts))
+    with one_blas_thread():
+        for start in range(0, regions, step):
+            stop = min(regions, start + step)
+            low, high = offsets[start], offsets[stop]
+            parts.append(block_sums(codes[low:high], jobs[low:high], imputed[low:high],
+                                    offsets[start:stop + 1] - low, facts))
     if not parts:
         return {}
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}

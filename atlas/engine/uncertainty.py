@@ -55,6 +55,7 @@ from atlas.engine.uncertainty_ranks import (
 )
 from atlas.spec.config_types import AtlasConfig, FlagsConfig, UncertaintyConfig
 from atlas.spec.risk_model import Component, RiskModel, active_model
+from atlas.store.blas import one_blas_thread
 from atlas.store.database import analysed_levels, register_table, table_exists
 from atlas.store.memory import small_pages
 
@@ -259,7 +260,7 @@ def compute_rank_uncertainty(con: duckdb.DuckDBPyConnection, config: AtlasConfig
     measures = sorted(exposure["measure"].unique()) if choices.varied else []  # no Arrow iteration
     groups = rank_group_table(con)
     jobs, variants = {}, None
-    with small_pages(), ThreadPoolExecutor(max_workers=WORKERS) as pool:
+    with small_pages(), one_blas_thread(), ThreadPoolExecutor(max_workers=WORKERS) as pool:
         # the variant indicators on a second connection (its own temp tables) while this
         # thread reads the largest level's inputs; each level is ranked as soon as its
         # inputs are read (the largest first, so that one thread ranks it while this

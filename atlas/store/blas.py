@@ -11,10 +11,14 @@ one thread a product's additions run in one fixed order on every machine with th
 build. On a 2-core machine it also costs less CPU (OpenBLAS's second thread spins between
 the many small products): docs/performance.md, round s10.
 
-The setting is the whole process's (``threadpoolctl``), so it is made once around the
-database's whole build (:func:`one_blas_thread` in :func:`atlas.build.database.build`, which
-``atlas build`` and :func:`atlas.build.pipeline.build_all` run) and in the build's second
-process (:func:`use_one_blas_thread`), never around a step that may run beside another.
+The setting is the whole process's (``threadpoolctl``), so it is made around the database's
+whole build (:func:`one_blas_thread` in :func:`atlas.build.database.build`, which ``atlas
+build`` and :func:`atlas.build.pipeline.build_all` run), in the build's second process
+(:func:`use_one_blas_thread`), and around the two steps whose products decide figures, so
+that they give the build's bits when a notebook or a benchmark calls them on their own: the
+matrix sums (:func:`atlas.engine.matrix_engine.level_sums`) and the rank-uncertainty grid
+(:func:`atlas.engine.uncertainty.compute_rank_uncertainty`, before its own threads start);
+never around a step that may run beside another.
 """
 
 from __future__ import annotations
